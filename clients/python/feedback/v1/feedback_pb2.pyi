@@ -1,0 +1,121 @@
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SourceType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SOURCE_TYPE_UNSPECIFIED: _ClassVar[SourceType]
+    SOURCE_TYPE_HUMAN: _ClassVar[SourceType]
+    SOURCE_TYPE_LLM_JUDGE: _ClassVar[SourceType]
+    SOURCE_TYPE_CODE: _ClassVar[SourceType]
+SOURCE_TYPE_UNSPECIFIED: SourceType
+SOURCE_TYPE_HUMAN: SourceType
+SOURCE_TYPE_LLM_JUDGE: SourceType
+SOURCE_TYPE_CODE: SourceType
+
+class SubmitFeedbackRequest(_message.Message):
+    __slots__ = ("trace_id", "client_request_id", "span_id", "name", "bool_value", "number_value", "string_value", "json_value", "source", "rationale", "metadata", "request_id")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SPAN_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BOOL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_VALUE_FIELD_NUMBER: _ClassVar[int]
+    STRING_VALUE_FIELD_NUMBER: _ClassVar[int]
+    JSON_VALUE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    RATIONALE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    trace_id: str
+    client_request_id: str
+    span_id: str
+    name: str
+    bool_value: bool
+    number_value: float
+    string_value: str
+    json_value: _struct_pb2.Value
+    source: FeedbackSource
+    rationale: str
+    metadata: _containers.ScalarMap[str, str]
+    request_id: str
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., name: _Optional[str] = ..., bool_value: _Optional[bool] = ..., number_value: _Optional[float] = ..., string_value: _Optional[str] = ..., json_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SubmitFeedbackResponse(_message.Message):
+    __slots__ = ("assessment_id", "trace_id")
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    assessment_id: str
+    trace_id: str
+    def __init__(self, assessment_id: _Optional[str] = ..., trace_id: _Optional[str] = ...) -> None: ...
+
+class FeedbackSource(_message.Message):
+    __slots__ = ("type", "id")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    type: SourceType
+    id: str
+    def __init__(self, type: _Optional[_Union[SourceType, str]] = ..., id: _Optional[str] = ...) -> None: ...
+
+class SubmitRatingsRequest(_message.Message):
+    __slots__ = ("trace_id", "client_request_id", "span_id", "ratings", "source", "rationale", "metadata", "request_id")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SPAN_ID_FIELD_NUMBER: _ClassVar[int]
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    RATIONALE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    trace_id: str
+    client_request_id: str
+    span_id: str
+    ratings: _containers.RepeatedCompositeFieldContainer[DimensionRating]
+    source: FeedbackSource
+    rationale: str
+    metadata: _containers.ScalarMap[str, str]
+    request_id: str
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., ratings: _Optional[_Iterable[_Union[DimensionRating, _Mapping]]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DimensionRating(_message.Message):
+    __slots__ = ("name", "score")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    score: int
+    def __init__(self, name: _Optional[str] = ..., score: _Optional[int] = ...) -> None: ...
+
+class SubmitRatingsResponse(_message.Message):
+    __slots__ = ("trace_id", "assessment_ids")
+    class AssessmentIdsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    trace_id: str
+    assessment_ids: _containers.ScalarMap[str, str]
+    def __init__(self, trace_id: _Optional[str] = ..., assessment_ids: _Optional[_Mapping[str, str]] = ...) -> None: ...

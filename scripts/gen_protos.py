@@ -1,0 +1,78 @@
+"""Generate the Python stubs in clients/python from protos/, or check they are current.
+
+The .proto files are the single source of truth; the generated modules are committed so
+that clients can import them, and are never edited by hand.
+
+    python scripts/gen_protos.py          # regenerate
+    python scripts/gen_protos.py --check  # exit 1 if the committed stubs drift from protos/
+"""
+
+import argparse
+import filecmp
+import shutil
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from grpc_tools import protoc
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTO_ROOT = ROOT / "protos"
+OUT_ROOT = ROOT / "clients" / "python"
+GENERATED_PACKAGE = "feedback"  # protos/feedback/v1 -> clients/python/feedback/v1
+
+
+def generate(out_dir: Path) -> None:
+    protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in PROTO_ROOT.rglob("*.proto"))
+    well_known = resources.files("grpc_tools") / "_proto"
+    args = [
+        "grpc_tools.protoc",
+        f"-I{PROTO_ROOT}",
+        f"-I{well_known}",
+        f"--python_out={out_dir}",
+        f"--pyi_out={out_dir}",
+        f"--grpc_python_out={out_dir}",
+        *protos,
+    ]
+    if protoc.main(args) != 0:
+        sys.exit("protoc failed")
+    for package_dir in [out_dir / GENERATED_PACKAGE, *(out_dir / GENERATED_PACKAGE).rglob("*")]:
+        if package_dir.is_dir():
+            (package_dir / "__init__.py").touch()
+
+
+def drift(expected: Path, actual: Path) -> list[str]:
+    """Files that differ between two generated trees, as relative paths."""
+    names = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file()}
+    names |= {p.relative_to(actual) for p in actual.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    return sorted(
+        str(n)
+        for n in names
+        if not (expected / n).is_file()
+        or not (actual / n).is_file()
+        or not filecmp.cmp(expected / n, actual / n, shallow=False)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the committed stubs are stale")
+    check = parser.parse_args().check
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp)
+        generate(fresh)
+        committed = OUT_ROOT / GENERATED_PACKAGE
+        if check:
+            stale = drift(fresh / GENERATED_PACKAGE, committed)
+            if stale:
+                sys.exit("generated stubs drift from protos/ (run `make proto`): " + ", ".join(stale))
+            print("generated stubs match protos/")
+            return
+        shutil.rmtree(committed, ignore_errors=True)
+        shutil.copytree(fresh / GENERATED_PACKAGE, committed)
+        print(f"generated {committed.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The service's configuration: one typed object, read from flags, then environment, then defaults.
+
+Every field is a flag (`--listen-address`) and an environment variable
+(`FEEDBACK_SERVICE_LISTEN_ADDRESS`); flags win.
+"""
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "FEEDBACK_SERVICE_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        cli_prog_name="feedback-service",
+        cli_kebab_case=True,
+        cli_implicit_flags=True,
+        cli_hide_none_type=True,
+        frozen=True,
+    )
+
+    # --- the gRPC server
+    listen_address: str = Field("127.0.0.1:50051", description="host:port the gRPC server listens on")
+    shutdown_grace_seconds: float = Field(
+        10.0, gt=0, description="on SIGTERM/Ctrl-C, how long open streams may run on before they are cancelled"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- MLflow
+    mlflow_tracking_uri: str = Field("http://127.0.0.1:5000", description="the MLflow tracking server (http/https)")
+    experiment_name: str = Field("genai-chat-feedback", description="MLflow experiment that receives the traces")
+    mlflow_request_timeout_seconds: int = Field(10, gt=0, description="timeout of one MLflow REST call")
+    mlflow_max_concurrent_calls: int = Field(
+        64, gt=0, description="MLflow REST calls in flight at once (threads and pooled connections)"
+    )
+    mlflow_startup_timeout_seconds: float = Field(60.0, gt=0, description="how long to wait for MLflow at start-up")
+    trace_export_batch_size: int = Field(200, gt=0, le=1000, description="most traces sent in one OTLP request")
+    trace_export_max_pending: int = Field(
+        20000, gt=0, description="traces waiting for export before new chats are refused (UNAVAILABLE)"
+    )
+    trace_arrival_timeout_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="how long feedback waits for a trace that another replica may still be exporting",
+    )
+    max_chat_seconds: float = Field(600.0, gt=0, description="a chat generating for longer is stopped")
+
+    # --- the embedded MLflow server (`make run`)
+    embedded_mlflow: bool = Field(
+        False, description="also start a local `mlflow server` (SQLite) at --mlflow-tracking-uri, and stop it on exit"
+    )
+    embedded_mlflow_command: str = Field("mlflow", description="the `mlflow` executable (full mlflow package)")
+    embedded_mlflow_data_dir: Path = Field(Path(".mlflow-data"), description="where the embedded server keeps data")
+
+    # --- where tokens come from
+    generator: Literal["demo", "openai", "callable"] = Field("demo", description="the token source")
+    demo_token_delay_ms: float = Field(25.0, ge=0, description="demo model: pause between tokens")
+    demo_response_tokens: int = Field(64, gt=0, le=8192, description="demo model: length of an answer in tokens")
+    max_tokens_limit: int = Field(8192, gt=0, description="cap on any request's max_tokens")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8000/v1", description="OpenAI-compatible endpoint (vLLM, Ollama, OpenAI, LiteLLM)"
+    )
+    openai_model: str = Field("", description="model name sent to the OpenAI-compatible endpoint")
+    openai_api_key: SecretStr = Field(SecretStr("unused"), description="API key for the OpenAI-compatible endpoint")
+    openai_timeout_seconds: float = Field(60.0, gt=0, description="connect/read timeout of the OpenAI endpoint")
+    callable: str = Field("", description="`module:function` yielding text chunks, for --generator callable")
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> "Settings":
+        if urlsplit(self.mlflow_tracking_uri).scheme not in ("http", "https"):
+            raise ValueError("mlflow_tracking_uri must be an http(s) URL of an MLflow tracking server")
+        if self.generator == "openai" and not self.openai_model:
+            raise ValueError("--generator openai needs --openai-model")
+        if self.generator == "callable" and ":" not in self.callable:
+            raise ValueError("--generator callable needs --callable module:function")
+        return self
+
+    @classmethod
+    def from_command_line(cls, argv: list[str] | None = None) -> "Settings":
+        """Flags (argv, default sys.argv[1:]) over environment over defaults."""
+        return cls(_cli_parse_args=argv if argv is not None else True)

@@ -1,0 +1,238 @@
+"""Wire messages to domain objects and back. Validation lives here: every check names the
+request field it is about, so a caller gets all violations at once as google.rpc.BadRequest."""
+
+import json
+import math
+import re
+
+from google.protobuf import json_format
+
+from feedback.v1 import chat_pb2, feedback_pb2
+from service.chat import ChatInput, Finished, Started, Token, Turn
+from service.errors import FieldViolation, InvalidArgument
+from service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Target
+from service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
+from service.mlflow_store import RESERVED_TAGS
+
+KIB = 1024
+MAX_MESSAGE_BYTES = 32 * KIB
+MAX_HISTORY_TURNS = 100
+MAX_CLIENT_REQUEST_ID_CHARS = 128
+MAX_USER_OR_SESSION_CHARS = 256
+MAX_ENTRIES = 20  # tags, metadata, ratings
+MAX_KEY_CHARS = 100
+MAX_ENTRY_VALUE_BYTES = KIB
+MAX_TOKENS_RANGE = (1, 8192)
+TEMPERATURE_RANGE = (0.0, 2.0)
+FEEDBACK_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+MAX_STRING_VALUE_BYTES = 8 * KIB
+MAX_JSON_VALUE_BYTES = 64 * KIB
+MAX_RATIONALE_BYTES = 16 * KIB
+MAX_SOURCE_ID_CHARS = 256
+MAX_REQUEST_ID_CHARS = 128
+RATING_RANGE = (1, 5)
+
+_ROLES = {chat_pb2.ROLE_SYSTEM: "system", chat_pb2.ROLE_USER: "user", chat_pb2.ROLE_ASSISTANT: "assistant"}
+_SOURCE_TYPES = {
+    feedback_pb2.SOURCE_TYPE_UNSPECIFIED: "HUMAN",
+    feedback_pb2.SOURCE_TYPE_HUMAN: "HUMAN",
+    feedback_pb2.SOURCE_TYPE_LLM_JUDGE: "LLM_JUDGE",
+    feedback_pb2.SOURCE_TYPE_CODE: "CODE",
+}
+_FINISH_REASONS = {"stop": chat_pb2.FINISH_REASON_STOP, "length": chat_pb2.FINISH_REASON_LENGTH}
+
+
+class _Violations(list):
+    def add(self, field: str, description: str) -> None:
+        self.append(FieldViolation(field, description))
+
+    def raise_any(self) -> None:
+        if self:
+            raise InvalidArgument(list(self))
+
+    def check_size(self, field: str, text: str, max_bytes: int) -> None:
+        if len(text.encode()) > max_bytes:
+            self.add(field, f"must be at most {max_bytes} bytes of UTF-8")
+
+    def check_chars(self, field: str, text: str, max_chars: int) -> None:
+        if len(text) > max_chars:
+            self.add(field, f"must be at most {max_chars} characters")
+
+    def check_map(self, field: str, entries, reserved=frozenset()) -> None:
+        if len(entries) > MAX_ENTRIES:
+            self.add(field, f"must have at most {MAX_ENTRIES} entries")
+        for key, value in entries.items():
+            if not key or len(key) > MAX_KEY_CHARS:
+                self.add(f"{field}[{key!r}]", f"key must be 1 to {MAX_KEY_CHARS} characters")
+            elif key.startswith("mlflow.") or key in reserved:
+                self.add(f"{field}[{key!r}]", "key is reserved")
+            self.check_size(f"{field}[{key!r}]", value, MAX_ENTRY_VALUE_BYTES)
+
+
+# --- chat
+
+
+def chat_input(request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest) -> ChatInput:
+    violations = _Violations()
+    if not request.message.strip():
+        violations.add("message", "must not be empty")
+    violations.check_size("message", request.message, MAX_MESSAGE_BYTES)
+    if len(request.history) > MAX_HISTORY_TURNS:
+        violations.add("history", f"must have at most {MAX_HISTORY_TURNS} turns")
+    for index, turn in enumerate(request.history):
+        if turn.role not in _ROLES:
+            violations.add(f"history[{index}].role", "must be ROLE_SYSTEM, ROLE_USER or ROLE_ASSISTANT")
+        violations.check_size(f"history[{index}].content", turn.content, MAX_MESSAGE_BYTES)
+    violations.check_chars("client_request_id", request.client_request_id, MAX_CLIENT_REQUEST_ID_CHARS)
+    violations.check_chars("user_id", request.user_id, MAX_USER_OR_SESSION_CHARS)
+    violations.check_chars("session_id", request.session_id, MAX_USER_OR_SESSION_CHARS)
+    violations.check_map("tags", request.tags, RESERVED_TAGS)
+    options = request.options
+    if options.HasField("max_tokens") and not MAX_TOKENS_RANGE[0] <= options.max_tokens <= MAX_TOKENS_RANGE[1]:
+        violations.add("options.max_tokens", f"must be from {MAX_TOKENS_RANGE[0]} to {MAX_TOKENS_RANGE[1]}")
+    if options.HasField("temperature") and not TEMPERATURE_RANGE[0] <= options.temperature <= TEMPERATURE_RANGE[1]:
+        violations.add("options.temperature", f"must be from {TEMPERATURE_RANGE[0]:g} to {TEMPERATURE_RANGE[1]:g}")
+    violations.raise_any()
+    return ChatInput(
+        message=request.message,
+        history=tuple(Turn(_ROLES[t.role], t.content) for t in request.history),
+        client_request_id=request.client_request_id,
+        user_id=request.user_id,
+        session_id=request.session_id,
+        tags=dict(request.tags),
+        max_tokens=options.max_tokens if options.HasField("max_tokens") else None,
+        temperature=options.temperature if options.HasField("temperature") else None,
+    )
+
+
+def _usage(finished: Finished) -> chat_pb2.TokenUsage:
+    return chat_pb2.TokenUsage(
+        input_tokens=finished.usage.input_tokens,
+        output_tokens=finished.usage.output_tokens,
+        total_tokens=finished.usage.total_tokens,
+    )
+
+
+def chat_response(event: Started | Token | Finished) -> chat_pb2.ChatResponse:
+    if isinstance(event, Token):
+        return chat_pb2.ChatResponse(token=chat_pb2.ChatToken(text=event.text))
+    if isinstance(event, Started):
+        return chat_pb2.ChatResponse(
+            started=chat_pb2.ChatStarted(trace_id=event.trace_id, client_request_id=event.client_request_id)
+        )
+    return chat_pb2.ChatResponse(
+        finished=chat_pb2.ChatFinished(
+            trace_id=event.trace_id,
+            client_request_id=event.client_request_id,
+            finish_reason=_FINISH_REASONS.get(event.finish_reason, chat_pb2.FINISH_REASON_UNSPECIFIED),
+            usage=_usage(event),
+        )
+    )
+
+
+def complete_chat_response(finished: Finished, text: str) -> chat_pb2.CompleteChatResponse:
+    return chat_pb2.CompleteChatResponse(
+        trace_id=finished.trace_id,
+        client_request_id=finished.client_request_id,
+        text=text,
+        finish_reason=_FINISH_REASONS.get(finished.finish_reason, chat_pb2.FINISH_REASON_UNSPECIFIED),
+        usage=_usage(finished),
+    )
+
+
+# --- feedback
+
+
+def _target(request, violations: _Violations) -> Target:
+    kind = request.WhichOneof("target")
+    if kind is None:
+        violations.add("target", "set exactly one of trace_id or client_request_id")
+        return Target()
+    if kind == "trace_id":
+        if not TRACE_ID_PATTERN.match(request.trace_id):
+            violations.add("trace_id", "must be an MLflow trace id: `tr-` and 32 lowercase hex digits")
+        return Target(trace_id=request.trace_id)
+    if not request.client_request_id:
+        violations.add("client_request_id", "must not be empty")
+    violations.check_chars("client_request_id", request.client_request_id, MAX_CLIENT_REQUEST_ID_CHARS)
+    return Target(client_request_id=request.client_request_id)
+
+
+def _common(request, violations: _Violations) -> FeedbackInput:
+    """The fields SubmitFeedback and SubmitRatings share."""
+    if request.span_id and not SPAN_ID_PATTERN.match(request.span_id):
+        violations.add("span_id", "must be 16 lowercase hex digits")
+    if request.source.type not in _SOURCE_TYPES:
+        violations.add("source.type", f"unknown source type {request.source.type}")
+    violations.check_chars("source.id", request.source.id, MAX_SOURCE_ID_CHARS)
+    violations.check_size("rationale", request.rationale, MAX_RATIONALE_BYTES)
+    violations.check_map("metadata", request.metadata)
+    violations.check_chars("request_id", request.request_id, MAX_REQUEST_ID_CHARS)
+    return FeedbackInput(
+        name="",
+        value=None,
+        source_type=_SOURCE_TYPES.get(request.source.type, "HUMAN"),
+        source_id=request.source.id,
+        rationale=request.rationale,
+        metadata=dict(request.metadata),
+        span_id=request.span_id,
+        request_id=request.request_id,
+    )
+
+
+def _check_name(field: str, name: str, violations: _Violations) -> None:
+    if not FEEDBACK_NAME_PATTERN.match(name):
+        violations.add(
+            field, "must start with a letter and hold only letters, digits, `_` and `-` (no dots), at most 64 characters"
+        )
+
+
+def _value(request: feedback_pb2.SubmitFeedbackRequest, violations: _Violations):
+    kind = request.WhichOneof("value")
+    if kind is None:
+        violations.add("value", "set exactly one of bool_value, number_value, string_value or json_value")
+        return None
+    if kind == "number_value" and not math.isfinite(request.number_value):
+        violations.add("number_value", "must be a finite number")
+    if kind == "string_value":
+        if not request.string_value.strip():
+            violations.add("string_value", "must not be empty")
+        violations.check_size("string_value", request.string_value, MAX_STRING_VALUE_BYTES)
+    if kind == "json_value":
+        if request.json_value.WhichOneof("kind") in (None, "null_value"):
+            violations.add("json_value", "must hold a value, not null")
+            return None
+        value = json_format.MessageToDict(request.json_value)
+        if len(json.dumps(value)) > MAX_JSON_VALUE_BYTES:
+            violations.add("json_value", f"must be at most {MAX_JSON_VALUE_BYTES} bytes as JSON")
+        return value
+    return getattr(request, kind)
+
+
+def feedback_input(request: feedback_pb2.SubmitFeedbackRequest) -> tuple[Target, FeedbackInput]:
+    violations = _Violations()
+    target = _target(request, violations)
+    name = request.name or DEFAULT_FEEDBACK_NAME
+    _check_name("name", name, violations)
+    value = _value(request, violations)
+    common = _common(request, violations)
+    violations.raise_any()
+    return target, FeedbackInput(**{**common.__dict__, "name": name, "value": value})
+
+
+def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, dict[str, int], FeedbackInput]:
+    violations = _Violations()
+    target = _target(request, violations)
+    if not 1 <= len(request.ratings) <= MAX_ENTRIES:
+        violations.add("ratings", f"must have 1 to {MAX_ENTRIES} entries")
+    ratings: dict[str, int] = {}
+    for index, rating in enumerate(request.ratings):
+        _check_name(f"ratings[{index}].name", rating.name, violations)
+        if rating.name in ratings:
+            violations.add(f"ratings[{index}].name", f"dimension {rating.name!r} is rated twice")
+        if not RATING_RANGE[0] <= rating.score <= RATING_RANGE[1]:
+            violations.add(f"ratings[{index}].score", f"must be from {RATING_RANGE[0]} to {RATING_RANGE[1]}")
+        ratings[rating.name] = rating.score
+    common = _common(request, violations)
+    violations.raise_any()
+    return target, ratings, common
