@@ -75,7 +75,11 @@ class FeedbackRecorder:
         if not trace_id:
             trace_id = self._exporter.trace_id_for(target.client_request_id) or await self._search(target.client_request_id, deadline)
         # A chat of this replica that is still streaming or on its way to MLflow: wait for it.
-        await self._exporter.wait_stored(trace_id, _remaining(deadline, self._max_chat_seconds + self._arrival_timeout))
+        await self._exporter.wait_stored(
+            trace_id,
+            timeout_seconds=_remaining(deadline, self._arrival_timeout),
+            chat_timeout_seconds=_remaining(deadline, self._max_chat_seconds + self._arrival_timeout),
+        )
         return trace_id
 
     async def _search(self, client_request_id: str, deadline: float | None) -> str:

@@ -31,7 +31,7 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from service.chat import ChatRecord
-from service.errors import DeadlineExceeded, FailedPrecondition, NotFound, Unavailable
+from service.errors import FailedPrecondition, NotFound, Unavailable
 from service.ids import otel_bytes
 
 logger = logging.getLogger(__name__)
@@ -189,6 +189,7 @@ class TraceExporter:
         self._batch_size = batch_size
         self._max_pending = max_pending
         self._queue: deque[ChatRecord] = deque()
+        self._queued: set[str] = set()  # finished chats whose traces are not stored yet
         self._landing: dict[str, asyncio.Future] = {}  # trace id -> done when stored in MLflow
         self._trace_by_client_request_id: OrderedDict[str, str] = OrderedDict()
         self._wakeup = asyncio.Event()
@@ -218,6 +219,7 @@ class TraceExporter:
 
     def submit(self, record: ChatRecord) -> None:
         self._queue.append(record)
+        self._queued.add(record.trace_id)
         self._idle.clear()
         self._wakeup.set()
 
@@ -226,15 +228,20 @@ class TraceExporter:
     def trace_id_for(self, client_request_id: str) -> str | None:
         return self._trace_by_client_request_id.get(client_request_id)
 
-    async def wait_stored(self, trace_id: str, timeout_seconds: float) -> None:
-        """Return once a trace this replica is producing is in MLflow (at once for any other)."""
+    async def wait_stored(self, trace_id: str, timeout_seconds: float, chat_timeout_seconds: float) -> None:
+        """Return once a trace this replica is producing is in MLflow (at once for any other).
+
+        A chat still streaming may take up to chat_timeout_seconds to finish; once finished, its
+        trace gets timeout_seconds to reach MLflow before the caller is told to retry later.
+        """
         landing = self._landing.get(trace_id)
         if landing is None:
             return
+        still_streaming = trace_id not in self._queued
         try:
-            await asyncio.wait_for(asyncio.shield(landing), timeout_seconds)
+            await asyncio.wait_for(asyncio.shield(landing), chat_timeout_seconds if still_streaming else timeout_seconds)
         except TimeoutError as error:
-            raise DeadlineExceeded(f"trace {trace_id} was not stored in MLflow in time; retry later") from error
+            raise Unavailable(f"trace {trace_id} is not stored in MLflow yet (MLflow slow or down); retry later") from error
         except TraceRejected as error:
             raise FailedPrecondition(f"trace {trace_id} could not be stored in MLflow: {error}") from error
 
@@ -282,6 +289,7 @@ class TraceExporter:
 
     def _settle(self, batch: list[ChatRecord], error: Exception | None = None) -> None:
         for record in batch:
+            self._queued.discard(record.trace_id)
             landing = self._landing.pop(record.trace_id, None)
             if landing is not None and not landing.done():
                 if error is None:

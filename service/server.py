@@ -110,6 +110,7 @@ async def serve(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_command_line(argv)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
     embedded = None
     if settings.embedded_mlflow:
         embedded = EmbeddedMlflowServer.at(

@@ -1,0 +1,123 @@
+"""Fixtures: a real `mlflow server` on a free loopback port, and real in-process gRPC services.
+
+The service runs on its own event loop in a background thread, exactly as in production
+(grpc.aio); tests talk to it over a real loopback channel with the generated stubs.
+"""
+
+import asyncio
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import grpc
+import pytest
+from mlflow.tracing.client import TracingClient
+
+from feedback.v1 import chat_pb2_grpc, feedback_pb2_grpc
+from service.config import Settings
+from service.embedded_mlflow import EmbeddedMlflowServer
+from service.server import FeedbackApp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def mlflow_command() -> str:
+    command = os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND") or str(ROOT / ".venv-mlflow/bin/mlflow")
+    if not Path(command).exists() and not shutil.which(command):
+        pytest.fail(f"no `mlflow` executable at {command}: run the tests with `make test`")
+    return command
+
+
+def start_mlflow(data_dir: Path, port: int | None = None) -> EmbeddedMlflowServer:
+    server = EmbeddedMlflowServer(mlflow_command(), "127.0.0.1", port or free_port(), data_dir)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_client(mlflow_server) -> TracingClient:
+    """Reads what MLflow actually stored (the service under test is not asked)."""
+    return TracingClient(mlflow_server.url)
+
+
+class RunningService:
+    """A FeedbackApp on its own event loop thread, plus a real channel and stubs to it."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="service-loop", daemon=True)
+        self._thread.start()
+        self.app = FeedbackApp(settings)
+        self._run(self.app.start(), timeout=120)
+        self.target = f"127.0.0.1:{self.app.port}"
+        self.channel = grpc.insecure_channel(self.target)
+        self.chat = chat_pb2_grpc.ChatServiceStub(self.channel)
+        self.feedback = feedback_pb2_grpc.FeedbackServiceStub(self.channel)
+        self.stopped = False
+
+    def _run(self, coroutine, timeout: float = 60):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def wait_stored(self, trace_id: str, timeout: float = 30) -> None:
+        """Block until the service's exporter reports the trace stored in MLflow."""
+        self._run(self.app.exporter.wait_stored(trace_id, timeout, timeout), timeout + 5)
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        self._run(self.app.stop(), timeout=120)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self.channel.close()
+
+
+@pytest.fixture(scope="session")
+def start_service(mlflow_server):
+    """Start another service (another replica) with settings overrides; stopped at session end."""
+    started = []
+
+    def start(**overrides) -> RunningService:
+        values = {
+            "listen_address": "127.0.0.1:0",
+            "mlflow_tracking_uri": mlflow_server.url,
+            "experiment_name": "tests",
+            "demo_token_delay_ms": 0,
+            "trace_arrival_timeout_seconds": 2.0,
+            "shutdown_grace_seconds": 2.0,
+            **overrides,
+        }
+        service = RunningService(Settings(**values))
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def service(start_service) -> RunningService:
+    return start_service()
+
+
+@pytest.fixture(scope="session")
+def other_replica(start_service) -> RunningService:
+    """A second service on the same MLflow experiment: it knows nothing of the first one's chats."""
+    return start_service()

@@ -1,0 +1,45 @@
+"""Token sources for tests, loaded by the service as `--generator callable` (module:function)."""
+
+import asyncio
+import threading
+
+from service.errors import GenerationFailed
+import grpc
+
+# Set by slow_forever when the service closes it (the caller cancelled); counts what it yielded.
+closed = threading.Event()
+yielded = 0
+
+
+async def three_then_boom(request):
+    for word in ("one", " two", " three"):
+        yield word
+    raise RuntimeError("boom: the model crashed")
+
+
+async def slow_forever(request):
+    global yielded
+    closed.clear()
+    yielded = 0
+    try:
+        while True:
+            yielded += 1
+            yield f" t{yielded}"
+            await asyncio.sleep(0.02)  # ok: paces a model that never stops, so cancellation has work to stop
+    finally:
+        closed.set()
+
+
+async def echo_options(request):
+    yield f"max_tokens={request.max_tokens} temperature={request.temperature} turns={len(request.messages)}"
+    request.report.input_tokens = 7
+    request.report.output_tokens = 1
+
+
+def sync_words(request):
+    return iter(["sync", " generator", " works"])
+
+
+async def overloaded(request):
+    raise GenerationFailed("model overloaded", grpc.StatusCode.RESOURCE_EXHAUSTED)
+    yield  # an async generator

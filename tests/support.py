@@ -1,0 +1,47 @@
+"""Small helpers shared by the service tests."""
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from feedback.v1 import chat_pb2
+
+TRACE_ID_KEY = "mlflow-trace-id"
+
+
+def chat(service, message="What is MLflow?", **fields) -> list[chat_pb2.ChatResponse]:
+    """Run one Chat to the end; returns every event."""
+    return list(service.chat.Chat(chat_pb2.ChatRequest(message=message, **fields), timeout=60))
+
+
+def finished_trace_id(events) -> str:
+    assert events[-1].WhichOneof("event") == "finished"
+    return events[-1].finished.trace_id
+
+
+def new_trace(service, **fields) -> str:
+    """A finished chat whose trace is stored in MLflow."""
+    trace_id = finished_trace_id(chat(service, **fields))
+    service.wait_stored(trace_id)
+    return trace_id
+
+
+def violations(error: grpc.RpcError) -> dict[str, str]:
+    """The google.rpc.BadRequest field violations of a failed call, by field."""
+    status = rpc_status.from_call(error)
+    assert status is not None, "no rich status details"
+    found = {}
+    for detail in status.details:
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            found.update({v.field: v.description for v in bad_request.field_violations})
+    return found
+
+
+def trailing(call_or_error) -> dict[str, str]:
+    return dict(call_or_error.trailing_metadata() or ())
+
+
+def assessments(mlflow_client, trace_id: str, name: str | None = None) -> list:
+    stored = mlflow_client.get_trace_info(trace_id).assessments
+    return [a for a in stored if name is None or a.name == name]
