@@ -67,14 +67,18 @@ class FeedbackWrite:
         """Whether an assessment already stored under this id records this same feedback."""
         return (
             stored.name == self.name
-            and stored.value == self.value
-            and type(stored.value) is type(self.value)
+            and _same_value(stored.value, self.value)
             and stored.source.source_type == self.source_type
             and (self.source_id is None or stored.source.source_id == self.source_id)
             and (stored.rationale or None) == self.rationale
             and (stored.metadata or {}) == self.metadata
             and (stored.span_id or None) == self.span_id
         )
+
+
+def _same_value(stored: Any, sent: Any) -> bool:
+    # MLflow keeps values as JSON numbers (4 comes back as 4.0), but True must not match 1.
+    return stored == sent and isinstance(stored, bool) == isinstance(sent, bool)
 
 
 def _configure_mlflow_client(tracking_uri: str, timeout_seconds: int, pool_size: int) -> None:

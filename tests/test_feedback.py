@@ -1,0 +1,300 @@
+"""SubmitFeedback and SubmitRatings against a real in-process server and a real MLflow server.
+
+Every assertion reads what MLflow stored, not what the service answered.
+"""
+
+import concurrent.futures
+import uuid
+
+import grpc
+import pytest
+from google.protobuf import struct_pb2
+
+from conftest import start_mlflow
+from feedback.v1 import chat_pb2, feedback_pb2
+from support import assessments, chat, finished_trace_id, new_trace, violations
+
+HUMAN, JUDGE, CODE = feedback_pb2.SOURCE_TYPE_HUMAN, feedback_pb2.SOURCE_TYPE_LLM_JUDGE, feedback_pb2.SOURCE_TYPE_CODE
+
+
+def submit(service, **fields) -> feedback_pb2.SubmitFeedbackResponse:
+    return service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(**fields), timeout=30)
+
+
+def json_value(python) -> struct_pb2.Value:
+    value = struct_pb2.Value()
+    if isinstance(python, dict):
+        value.struct_value.update(python)
+    else:
+        value.list_value.extend(python)
+    return value
+
+
+@pytest.mark.parametrize(
+    ("value_field", "wire_value", "stored_value"),
+    [
+        ("bool_value", True, True),
+        ("bool_value", False, False),
+        ("number_value", 4.0, 4.0),
+        ("number_value", 0.75, 0.75),
+        ("string_value", "off_topic", "off_topic"),
+        ("string_value", "Clear answer, but it missed the second question.", "Clear answer, but it missed the second question."),
+        ("json_value", json_value({"tone": "friendly", "score": 3}), {"tone": "friendly", "score": 3.0}),
+        ("json_value", json_value(["too_long", "no_sources"]), ["too_long", "no_sources"]),
+    ],
+)
+def test_every_value_type_round_trips(service, mlflow_client, value_field, wire_value, stored_value):
+    trace_id = new_trace(service)
+    response = submit(service, trace_id=trace_id, name="quality", **{value_field: wire_value})
+    assert response.trace_id == trace_id
+    [stored] = assessments(mlflow_client, trace_id, "quality")
+    assert stored.assessment_id == response.assessment_id
+    assert stored.value == stored_value and type(stored.value) is type(stored_value)
+
+
+@pytest.mark.parametrize(
+    ("source_type", "stored_type"),
+    [(feedback_pb2.SOURCE_TYPE_UNSPECIFIED, "HUMAN"), (HUMAN, "HUMAN"), (JUDGE, "LLM_JUDGE"), (CODE, "CODE")],
+)
+def test_sources_rationale_metadata_and_span_are_stored_exactly(service, mlflow_client, source_type, stored_type):
+    trace_id = new_trace(service)
+    root_span_id = mlflow_client.get_trace(trace_id).data.spans[0].span_id
+    submit(
+        service,
+        trace_id=trace_id,
+        span_id=root_span_id,
+        bool_value=False,
+        source=feedback_pb2.FeedbackSource(type=source_type, id="judge-or-user-42"),
+        rationale="It invented a citation.",
+        metadata={"app_version": "1.2.3", "screen": "chat"},
+    )
+    [stored] = assessments(mlflow_client, trace_id, "user_feedback")
+    assert stored.source.source_type == stored_type
+    assert stored.source.source_id == "judge-or-user-42"
+    assert stored.rationale == "It invented a citation."
+    assert stored.metadata == {"app_version": "1.2.3", "screen": "chat"}
+    assert stored.span_id == root_span_id
+    assert stored.value is False
+
+
+def test_feedback_by_client_request_id(service, other_replica, mlflow_client):
+    request_id = f"checkout-{uuid.uuid4()}"
+    trace_id = new_trace(service, client_request_id=request_id)
+    mine = submit(service, client_request_id=request_id, bool_value=True, name="from_same_replica")
+    theirs = submit(other_replica, client_request_id=request_id, bool_value=True, name="from_other_replica")
+    assert mine.trace_id == theirs.trace_id == trace_id
+    names = {a.name for a in assessments(mlflow_client, trace_id)}
+    assert {"from_same_replica", "from_other_replica"} <= names
+
+
+def test_feedback_right_after_the_final_event_always_lands(service, other_replica, mlflow_client):
+    """The guide's bug: feedback sent as soon as the stream ends fails. Here it never may."""
+    sent = {}
+    for round_number in range(25):
+        call = service.chat.Chat(chat_pb2.ChatRequest(message=f"question {round_number}"), timeout=30)
+        for event in call:
+            if event.WhichOneof("event") == "finished":
+                trace_id = event.finished.trace_id
+                replica = service if round_number % 2 == 0 else other_replica  # whichever replica gets it
+                sent[trace_id] = submit(replica, trace_id=trace_id, bool_value=True).assessment_id
+    for trace_id, assessment_id in sent.items():
+        assert [a.assessment_id for a in assessments(mlflow_client, trace_id, "user_feedback")] == [assessment_id]
+
+
+def test_feedback_while_the_chat_is_still_streaming_waits_for_the_trace(start_service, mlflow_client):
+    replica = start_service(demo_token_delay_ms=10, demo_response_tokens=30)
+    call = replica.chat.Chat(chat_pb2.ChatRequest(message="slow one"), timeout=30)
+    trace_id = next(call).started.trace_id
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(submit, replica, trace_id=trace_id, bool_value=True)
+        assert list(call)[-1].finished.trace_id == trace_id
+        response = pending.result(30)
+    [stored] = assessments(mlflow_client, trace_id)
+    assert stored.assessment_id == response.assessment_id
+
+
+def test_retries_with_the_same_request_id_record_one_assessment(service, mlflow_client):
+    trace_id = new_trace(service)
+    request = dict(trace_id=trace_id, number_value=5, request_id=str(uuid.uuid4()), rationale="great")
+    first = submit(service, **request)
+    again = submit(service, **request)
+    assert again.assessment_id == first.assessment_id
+    assert len(assessments(mlflow_client, trace_id)) == 1
+
+
+def test_concurrent_duplicate_deliveries_record_one_assessment(service, other_replica, mlflow_client):
+    trace_id = new_trace(service)
+    request = dict(trace_id=trace_id, bool_value=True, request_id=str(uuid.uuid4()))
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda i: submit((service, other_replica)[i % 2], **request), range(8)))
+    assert len({r.assessment_id for r in replies}) == 1
+    [stored] = assessments(mlflow_client, trace_id)
+    assert stored.assessment_id == replies[0].assessment_id
+
+
+def test_a_reused_request_id_with_different_feedback_is_already_exists(service, mlflow_client):
+    trace_id = new_trace(service)
+    request_id = str(uuid.uuid4())
+    submit(service, trace_id=trace_id, bool_value=True, request_id=request_id)
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, trace_id=trace_id, bool_value=False, request_id=request_id)
+    assert failure.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    [stored] = assessments(mlflow_client, trace_id)
+    assert stored.value is True
+
+
+def test_without_request_id_every_call_is_a_new_assessment(service, mlflow_client):
+    trace_id = new_trace(service)
+    submit(service, trace_id=trace_id, string_value="first comment")
+    submit(service, trace_id=trace_id, string_value="second comment")
+    assert sorted(a.value for a in assessments(mlflow_client, trace_id)) == ["first comment", "second comment"]
+
+
+def test_multi_dimensional_ratings_one_assessment_per_dimension(service, mlflow_client):
+    trace_id = new_trace(service, client_request_id=f"rate-{uuid.uuid4()}")
+    request = feedback_pb2.SubmitRatingsRequest(
+        trace_id=trace_id,
+        ratings=[
+            feedback_pb2.DimensionRating(name="accuracy", score=4),
+            feedback_pb2.DimensionRating(name="helpfulness", score=5),
+            feedback_pb2.DimensionRating(name="relevance", score=2),
+        ],
+        source=feedback_pb2.FeedbackSource(id="user-9"),
+        rationale="Accurate but partly off topic.",
+        request_id=str(uuid.uuid4()),
+    )
+    response = service.feedback.SubmitRatings(request, timeout=30)
+    again = service.feedback.SubmitRatings(request, timeout=30)
+    assert again.assessment_ids == response.assessment_ids
+    stored = {a.name: a for a in assessments(mlflow_client, trace_id)}
+    assert {name: a.value for name, a in stored.items()} == {"accuracy": 4, "helpfulness": 5, "relevance": 2}
+    assert {name: a.assessment_id for name, a in stored.items()} == dict(response.assessment_ids)
+    assert all(a.rationale == "Accurate but partly off topic." for a in stored.values())
+    assert all(a.source.source_type == "HUMAN" and a.source.source_id == "user-9" for a in stored.values())
+
+
+@pytest.fixture(scope="module")
+def target_trace(service):
+    """One trace that every bad request below aims at; it must stay without assessments."""
+    return new_trace(service)
+
+
+def _bad_feedback_cases():
+    ok = {"bool_value": True}
+    return [
+        ({**ok, "trace_id": None}, "target"),
+        ({**ok, "trace_id": "tr-123"}, "trace_id"),
+        ({**ok, "trace_id": "TR-" + "A" * 32}, "trace_id"),
+        ({**ok, "client_request_id": ""}, "client_request_id"),
+        ({**ok, "client_request_id": "c" * 129}, "client_request_id"),
+        ({**ok, "name": "user.feedback"}, "name"),
+        ({**ok, "name": "1st"}, "name"),
+        ({**ok, "name": "x" * 65}, "name"),
+        ({}, "value"),
+        ({"number_value": float("nan")}, "number_value"),
+        ({"number_value": float("inf")}, "number_value"),
+        ({"string_value": ""}, "string_value"),
+        ({"string_value": "s" * (8 * 1024 + 1)}, "string_value"),
+        ({"json_value": struct_pb2.Value(null_value=0)}, "json_value"),
+        ({"json_value": struct_pb2.Value()}, "json_value"),
+        ({"json_value": struct_pb2.Value(string_value="x" * (64 * 1024 + 1))}, "json_value"),
+        ({**ok, "source": feedback_pb2.FeedbackSource(type=99)}, "source.type"),
+        ({**ok, "source": feedback_pb2.FeedbackSource(id="i" * 257)}, "source.id"),
+        ({**ok, "rationale": "r" * (16 * 1024 + 1)}, "rationale"),
+        ({**ok, "metadata": {f"k{i}": "v" for i in range(21)}}, "metadata"),
+        ({**ok, "metadata": {"mlflow.reserved": "v"}}, "metadata['mlflow.reserved']"),
+        ({**ok, "metadata": {"big": "v" * 1025}}, "metadata['big']"),
+        ({**ok, "span_id": "not-a-span"}, "span_id"),
+        ({**ok, "request_id": "q" * 129}, "request_id"),
+    ]
+
+
+@pytest.mark.parametrize(("fields", "bad_field"), _bad_feedback_cases())
+def test_bad_feedback_is_invalid_argument_and_writes_nothing(service, mlflow_client, target_trace, fields, bad_field):
+    fields = dict(fields)
+    if "client_request_id" not in fields:
+        fields["trace_id"] = fields.get("trace_id", target_trace)
+    fields = {k: v for k, v in fields.items() if v is not None}
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, **fields)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_field in violations(failure.value), failure.value.details()
+    assert assessments(mlflow_client, target_trace) == []
+
+
+def test_all_violations_are_reported_at_once(service):
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, name="a.b", number_value=float("nan"), span_id="zz")
+    assert {"target", "name", "number_value", "span_id"} <= set(violations(failure.value))
+
+
+@pytest.mark.parametrize(
+    ("ratings", "bad_field"),
+    [
+        ([], "ratings"),
+        ([("accuracy", 4), ("helpfulness", 6)], "ratings[1].score"),
+        ([("accuracy", 0)], "ratings[0].score"),
+        ([("accuracy", 4), ("accuracy", 5)], "ratings[1].name"),
+        ([("", 3)], "ratings[0].name"),
+        ([("user.accuracy", 3)], "ratings[0].name"),
+        ([(f"d{i}", 3) for i in range(21)], "ratings"),
+    ],
+)
+def test_bad_ratings_reject_every_dimension(service, mlflow_client, target_trace, ratings, bad_field):
+    request = feedback_pb2.SubmitRatingsRequest(
+        trace_id=target_trace, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings]
+    )
+    with pytest.raises(grpc.RpcError) as failure:
+        service.feedback.SubmitRatings(request, timeout=30)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_field in violations(failure.value)
+    assert assessments(mlflow_client, target_trace) == []
+
+
+def test_unknown_trace_id_is_not_found(service):
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, trace_id="tr-" + "0" * 32, bool_value=True)
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_unknown_recent_looking_trace_id_is_not_found_after_the_arrival_window(service):
+    from service.ids import new_trace_id
+
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, trace_id=new_trace_id(), bool_value=True)
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_unknown_client_request_id_is_not_found(service):
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, client_request_id=f"never-used-{uuid.uuid4()}", bool_value=True)
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_mlflow_outage_feedback_is_unavailable_and_no_trace_is_lost(start_service, tmp_path):
+    """MLflow down: feedback says UNAVAILABLE (nothing acknowledged, so nothing lost) and chats'
+    traces wait in the service until MLflow is back, then land."""
+    from mlflow.tracing.client import TracingClient
+
+    mlflow = start_mlflow(tmp_path / "outage")
+    replica = start_service(mlflow_tracking_uri=mlflow.url, experiment_name="outage", trace_arrival_timeout_seconds=0.5)
+    stored_before = new_trace(replica)
+    mlflow.stop()
+
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(replica, trace_id=stored_before, bool_value=True, request_id="outage-1")
+    assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+
+    during = finished_trace_id(chat(replica, message="asked during the outage"))
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(replica, trace_id=during, bool_value=True)
+    assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+
+    mlflow.start()  # same port, same data
+    replica.wait_stored(during, timeout=60)
+    retried = submit(replica, trace_id=stored_before, bool_value=True, request_id="outage-1")
+    client = TracingClient(mlflow.url)
+    assert client.get_trace_info(during).state.value == "OK"
+    assert [a.assessment_id for a in client.get_trace_info(stored_before).assessments] == [retried.assessment_id]
+    replica.stop()
+    mlflow.stop()
