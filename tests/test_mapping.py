@@ -1,0 +1,95 @@
+"""Unit tests of the pure mapping code: ids, the chat-to-OTLP encoding, assessment identity."""
+
+import time
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from service.chat import ChatInput, ChatRecord, Turn, Usage
+from service.feedback import FeedbackInput, _write_for
+from service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN, new_span_id, new_trace_id, trace_start_seconds
+from service.mlflow_store import FeedbackWrite, encode_traces
+
+
+def test_trace_ids_carry_their_start_time():
+    before = time.time()
+    trace_id = new_trace_id()
+    assert TRACE_ID_PATTERN.match(trace_id)
+    assert SPAN_ID_PATTERN.match(new_span_id())
+    assert before - 0.002 <= trace_start_seconds(trace_id) <= time.time() + 0.002
+    assert new_trace_id() != new_trace_id()
+
+
+def _record(**changes) -> ChatRecord:
+    record = ChatRecord(
+        trace_id=new_trace_id(),
+        span_id=new_span_id(),
+        chat=ChatInput(
+            message="hi",
+            history=(Turn("system", "be nice"),),
+            client_request_id="req-1",
+            user_id="u",
+            session_id="s",
+            tags={"env": "prod"},
+        ),
+        model="demo",
+        start_ns=1_000,
+        end_ns=2_000,
+        answer="hello",
+        usage=Usage(2, 1),
+        finish_reason="stop",
+    )
+    for key, value in changes.items():
+        setattr(record, key, value)
+    return record
+
+
+def _attributes(span) -> dict:
+    return {kv.key: kv.value for kv in span.attributes}
+
+
+def test_a_chat_becomes_one_root_span_mlflow_understands():
+    record = _record()
+    request = ExportTraceServiceRequest.FromString(encode_traces([record]))
+    [span] = request.resource_spans[0].scope_spans[0].spans
+    assert span.trace_id.hex() == record.trace_id[3:] and span.span_id.hex() == record.span_id
+    assert not span.parent_span_id
+    attributes = _attributes(span)
+    # Structured values travel as OTLP maps/lists so that MLflow stores JSON objects, not strings.
+    inputs = attributes["mlflow.spanInputs"].kvlist_value.values
+    assert inputs[0].key == "messages" and len(inputs[0].value.array_value.values) == 2
+    assert attributes["mlflow.spanOutputs"].string_value == "hello"
+    assert attributes["mlflow.traceTag.client_request_id"].string_value == "req-1"
+    assert attributes["mlflow.traceTag.env"].string_value == "prod"
+    assert attributes["user.id"].string_value == "u" and attributes["session.id"].string_value == "s"
+    assert span.status.code == span.status.STATUS_CODE_OK
+
+
+def test_cancelled_and_failed_chats_are_error_spans_with_the_reason():
+    for outcome in ("cancelled", "error"):
+        record = _record(outcome=outcome, error="why it ended")
+        [span] = ExportTraceServiceRequest.FromString(encode_traces([record])).resource_spans[0].scope_spans[0].spans
+        assert span.status.code == span.status.STATUS_CODE_ERROR and span.status.message == "why it ended"
+        assert _attributes(span)["mlflow.traceTag.chat.outcome"].string_value == outcome
+
+
+def test_assessment_ids_are_stable_per_trace_name_and_request_id():
+    feedback = FeedbackInput(name="user_feedback", value=True, request_id="r-1")
+    first = _write_for("tr-" + "a" * 32, feedback).assessment_id
+    assert first == _write_for("tr-" + "a" * 32, feedback).assessment_id
+    assert first != _write_for("tr-" + "b" * 32, feedback).assessment_id
+    assert first != _write_for("tr-" + "a" * 32, FeedbackInput(name="other", value=True, request_id="r-1")).assessment_id
+    without_key = FeedbackInput(name="user_feedback", value=True)
+    assert _write_for("tr-" + "a" * 32, without_key).assessment_id != _write_for("tr-" + "a" * 32, without_key).assessment_id
+
+
+def test_a_stored_number_matches_but_a_bool_never_matches_a_number():
+    from mlflow.entities import AssessmentSource, Feedback
+
+    def write(value):
+        return FeedbackWrite("tr-" + "a" * 32, "a-1", "n", value, "HUMAN", None, None, {}, None)
+
+    stored_four = Feedback(name="n", value=4.0, source=AssessmentSource(source_type="HUMAN"))
+    assert write(4).matches(stored_four)
+    assert not write(5).matches(stored_four)
+    stored_one = Feedback(name="n", value=1.0, source=AssessmentSource(source_type="HUMAN"))
+    assert not write(True).matches(stored_one)
