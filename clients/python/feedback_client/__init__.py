@@ -1,0 +1,30 @@
+"""A small synchronous Python client for the feedback service: stream chats, send feedback.
+
+    with FeedbackClient("127.0.0.1:50051") as client:
+        with client.chat("What is MLflow?") as stream:
+            for text in stream:
+                print(text, end="", flush=True)
+        client.thumbs_up(trace_id=stream.trace_id)
+"""
+
+from feedback_client.client import (
+    ChatResult,
+    ChatStream,
+    FeedbackClient,
+    FeedbackResult,
+    FeedbackServiceError,
+    RatingsResult,
+    RetryPolicy,
+    Usage,
+)
+
+__all__ = [
+    "ChatResult",
+    "ChatStream",
+    "FeedbackClient",
+    "FeedbackResult",
+    "FeedbackServiceError",
+    "RatingsResult",
+    "RetryPolicy",
+    "Usage",
+]

@@ -1,0 +1,189 @@
+"""feedbackctl: chat with the service and send feedback from a shell.
+
+    feedbackctl chat "What is MLflow?"
+    feedbackctl feedback --trace-id tr-... --up --comment "spot on"
+    feedbackctl rate --client-request-id my-id accuracy=4 helpfulness=5
+
+Exit status: 0 on success, 1 when the service refuses or fails, 2 on bad usage, 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from feedback_client.client import FeedbackClient, FeedbackServiceError
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def _rating(text: str) -> tuple[str, int]:
+    name, score = _key_value(text)
+    try:
+        return name, int(score)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected DIMENSION=INTEGER, got {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feedbackctl", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--target",
+        default=os.environ.get("FEEDBACK_SERVICE_TARGET", DEFAULT_TARGET),
+        help="service address (default: $FEEDBACK_SERVICE_TARGET or %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    chat = commands.add_parser("chat", help="stream an answer; its trace id goes to stderr")
+    chat.add_argument("message")
+    chat.add_argument("--user-id", default="")
+    chat.add_argument("--session-id", default="")
+    chat.add_argument("--client-request-id", help="your id for this chat (default: a new UUID)")
+    chat.add_argument("--max-tokens", type=int)
+    chat.add_argument("--tag", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
+
+    # What feedback and rate share: which trace, and who is speaking.
+    common = argparse.ArgumentParser(add_help=False)
+    target = common.add_mutually_exclusive_group(required=True)
+    target.add_argument("--trace-id")
+    target.add_argument("--client-request-id")
+    common.add_argument("--source", choices=["HUMAN", "LLM_JUDGE", "CODE"], default="HUMAN")
+    common.add_argument("--source-id", default="")
+    common.add_argument("--meta", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
+    common.add_argument("--span-id", default="")
+
+    feedback = commands.add_parser("feedback", parents=[common], help="record one feedback on a trace")
+    value = feedback.add_mutually_exclusive_group()
+    value.add_argument("--up", dest="value", action="store_const", const=True, help="thumbs up")
+    value.add_argument("--down", dest="value", action="store_const", const=False, help="thumbs down")
+    value.add_argument("--rating", dest="value", type=float, metavar="N", help="a numeric score")
+    value.add_argument("--value", dest="value", metavar="TEXT", help="a category or free text")
+    value.add_argument("--json", dest="json_value", metavar="JSON", help="a JSON object or array")
+    feedback.add_argument("--comment", default="", help="why; given alone, it is the feedback (a free text)")
+    feedback.add_argument("--name", help="default: user_feedback (user_comment for a bare --comment)")
+
+    rate = commands.add_parser("rate", parents=[common], help="rate several dimensions of a trace at once")
+    rate.add_argument("ratings", nargs="+", type=_rating, metavar="DIMENSION=SCORE")
+    rate.add_argument("--comment", default="", help="why; stored with every dimension")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = None) -> int:
+    """Run one command; returns the exit status. Tests pass their own `client`."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    own_client = client is None
+    client = client or FeedbackClient(args.target)
+    try:
+        if args.command == "chat":
+            return _chat(client, args)
+        if args.command == "feedback":
+            return _feedback(client, args, parser)
+        return _rate(client, args, parser)
+    except FeedbackServiceError as error:
+        print(f"error: {error.code.name}: {error.message}", file=sys.stderr)
+        for field, description in error.field_violations:
+            print(f"  {field}: {description}", file=sys.stderr)
+        if error.trace_id:
+            print(f"trace_id: {error.trace_id}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+    finally:
+        if own_client:
+            client.close()
+
+
+def _chat(client: FeedbackClient, args: argparse.Namespace) -> int:
+    stream = client.chat(
+        args.message,
+        client_request_id=args.client_request_id,
+        user_id=args.user_id,
+        session_id=args.session_id,
+        tags=dict(args.tag),
+        max_tokens=args.max_tokens,
+    )
+    try:
+        with stream:  # leaving early (Ctrl-C) cancels the call
+            for text in stream:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+    except FeedbackServiceError:
+        if stream.text:
+            sys.stdout.write("\n")  # end the partial answer's line before the error
+        raise
+    except KeyboardInterrupt:
+        print(f"\ncancelled; trace_id: {stream.trace_id or '-'} client_request_id: {stream.client_request_id}",
+              file=sys.stderr)
+        return 130
+    sys.stdout.write("\n")
+    print(
+        f"trace_id: {stream.trace_id} client_request_id: {stream.client_request_id} "
+        f"finish_reason: {stream.finish_reason or '-'} "
+        f"tokens: {stream.usage.input_tokens}/{stream.usage.output_tokens}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    value, name, rationale = args.value, args.name, args.comment
+    if args.json_value is not None:
+        try:
+            value = json.loads(args.json_value)
+        except ValueError as error:
+            parser.error(f"--json: {error}")
+        if not isinstance(value, (dict, list)):
+            parser.error("--json needs an object or an array; use --up/--down/--rating/--value for the others")
+    elif value is None:
+        if not rationale:
+            parser.error("give a value (--up, --down, --rating, --value or --json) or a --comment")
+        value, name, rationale = rationale, name or "user_comment", ""
+    result = client.feedback(
+        trace_id=args.trace_id,
+        client_request_id=args.client_request_id,
+        value=value,
+        name=name or "user_feedback",
+        rationale=rationale,
+        source=args.source,
+        source_id=args.source_id,
+        metadata=dict(args.meta),
+        span_id=args.span_id,
+    )
+    print(f"assessment_id: {result.assessment_id} trace_id: {result.trace_id}")
+    return 0
+
+
+def _rate(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    ratings = dict(args.ratings)
+    if len(ratings) != len(args.ratings):
+        parser.error("each dimension may be rated once")
+    result = client.rate_dimensions(
+        trace_id=args.trace_id,
+        client_request_id=args.client_request_id,
+        ratings=ratings,
+        rationale=args.comment,
+        source=args.source,
+        source_id=args.source_id,
+        metadata=dict(args.meta),
+        span_id=args.span_id,
+    )
+    print(f"trace_id: {result.trace_id}")
+    for dimension, assessment_id in result.assessment_ids.items():
+        print(f"{dimension}: {assessment_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
