@@ -14,7 +14,7 @@ from service.config import Settings
 from service.embedded_mlflow import EmbeddedMlflowServer
 from service.feedback import FeedbackRecorder
 from service.generators import Generator, build_generator
-from service.mlflow_store import MlflowStore, TraceExporter
+from service.mlflow_store import MlflowStore
 from service.servicers import ChatServicer, FeedbackServicer
 
 logger = logging.getLogger(__name__)
@@ -51,13 +51,7 @@ class FeedbackApp:
             settings.mlflow_max_concurrent_calls,
         )
         experiment_id = await self.store.connect(settings.mlflow_startup_timeout_seconds)
-        self.exporter = TraceExporter(
-            settings.mlflow_tracking_uri,
-            experiment_id,
-            settings.trace_export_batch_size,
-            settings.trace_export_max_pending,
-            settings.mlflow_request_timeout_seconds,
-        )
+        self.exporter = self.store.trace_exporter(settings.trace_export_batch_size, settings.trace_export_max_pending)
         self.exporter.start()
         runner = ChatRunner(
             self._generator or build_generator(settings), self.exporter, settings.max_tokens_limit, settings.max_chat_seconds
@@ -87,7 +81,7 @@ class FeedbackApp:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
         await self.exporter.close(timeout_seconds=grace + self.settings.mlflow_request_timeout_seconds)
-        self.store.close()
+        await self.store.close()
 
 
 async def serve(settings: Settings) -> None:
