@@ -1,7 +1,8 @@
 """Feedback: find the trace, then write the assessment once, however often the request comes.
 
 Idempotency (AIP-155) costs no extra MLflow call on the first delivery: the assessment id is
-derived from (trace, name, request_id), and MLflow refuses a second assessment with the same id.
+derived from (trace, name, request_id) (random, without a request_id, but fixed for the call's own
+retries), and MLflow refuses a second assessment with the same id.
 Only when a write fails does the service read the assessment back, to tell a retry of a feedback
 already stored (answered with the same id) from a real failure (UNAVAILABLE, nothing stored).
 """
@@ -96,6 +97,7 @@ class FeedbackRecorder:
 
     async def _write_once(self, write: FeedbackWrite, deadline: float | None) -> Literal["created", "existing"]:
         arrival_deadline = None
+        transient_retries = 2
         for pause in _backoff():
             try:
                 await self._store.create_feedback(write)
@@ -111,7 +113,13 @@ class FeedbackRecorder:
                 # the duplicate id); maybe MLflow is down. Reading it back tells which.
                 stored = await self._store.get_feedback(write.trace_id, write.assessment_id)
                 if stored is None:
-                    raise
+                    # MLflow answers but has not got it: a dropped connection. The assessment id is
+                    # fixed, so writing again cannot store it twice.
+                    transient_retries -= 1
+                    if transient_retries < 0 or not _can_wait(pause, float("inf"), deadline):
+                        raise
+                    await asyncio.sleep(pause)
+                    continue
                 if not write.matches(stored):
                     raise AlreadyExists(
                         f"request_id was already used for different feedback {write.name!r} on trace {write.trace_id}"

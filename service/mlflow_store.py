@@ -107,7 +107,9 @@ def _http_client(tracking_uri: str, timeout_seconds: float, max_connections: int
     return httpx.AsyncClient(
         base_url=tracking_uri,
         timeout=timeout_seconds,
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        # Idle connections are dropped before the server's own keep-alive timeout (uvicorn: 5 s)
+        # would close them under a request in flight.
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=2.0),
         auth=httpx.BasicAuth(creds.username, creds.password) if creds.username and creds.password else None,
         headers={"authorization": f"Bearer {creds.token}"} if creds.token else None,
         verify=verify,
