@@ -616,7 +616,7 @@ async def run_level(
 # ---------------------------------------------------------------- report
 
 
-def print_report(machine: dict, config: dict, levels: list[dict], verdicts: list[dict]) -> None:
+def print_report(machine: dict, config: dict, levels: list[dict], immediate: dict, verdicts: list[dict]) -> None:
     print("\n# Machine")
     print(
         f"nproc {machine['nproc']} | {machine['cpu_model']} | Python {machine['python']} | "
@@ -678,6 +678,14 @@ def print_report(machine: dict, config: dict, levels: list[dict], verdicts: list
     print("(stored/acked: assessments MLflow holds / calls that succeeded, over every trace the level used;")
     print(" dup = stored but not acknowledged + ids seen twice; bench = this process, i.e. the clients)")
 
+    if immediate:
+        print(
+            f"\n# Feedback the instant the final event arrives ({immediate['count']} chats, one at a time): "
+            f"{immediate['ok']}/{immediate['count']} ok, failures {immediate['failures'] or 'none'}, "
+            f"latency p50 {fmt(immediate['p50_ms'], 1)} ms, p99 {fmt(immediate['p99_ms'], 1)} ms "
+            "(includes waiting for the chat's trace to be stored)"
+        )
+
     print("\n# Targets")
     for verdict in verdicts:
         print(
@@ -726,7 +734,9 @@ def verdicts_for(levels: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------- main
 
 
-async def benchmark(args, service: ServiceProcess, embedded: EmbeddedMlflowServer, client: TracingClient) -> list[dict]:
+async def benchmark(
+    args, service: ServiceProcess, embedded: EmbeddedMlflowServer, client: TracingClient
+) -> tuple[list[dict], dict]:
     await service.wait_serving()
     experiment_id = client.store.get_experiment_by_name(service.experiment_name).experiment_id
     cpu = CpuMeter(service.process.pid, embedded._process.pid)
@@ -755,7 +765,34 @@ async def benchmark(args, service: ServiceProcess, embedded: EmbeddedMlflowServe
 
         for index, concurrency in enumerate(args.concurrency):
             levels.append(await run_level(index, concurrency, args, chat_stub, feedback_stub, client, experiment_id, cpu))
-    return levels
+        immediate = await immediate_feedback(chat_stub, feedback_stub, args.immediate)
+    return levels, immediate
+
+
+async def immediate_feedback(chat_stub, feedback_stub, count: int) -> dict:
+    """The guide's failure case: feedback sent the instant the final event arrives, one chat at a time.
+    Its latency includes waiting for the chat's own trace to be stored."""
+    latencies, failures = [], Counter()
+    for index in range(count):
+        trace_id = None
+        async for event in chat_stub.Chat(chat_pb2.ChatRequest(message=f"immediate {index}"), timeout=30):
+            if event.WhichOneof("event") == "finished":
+                trace_id = event.finished.trace_id
+        started = time.perf_counter()
+        try:
+            await feedback_stub.SubmitFeedback(
+                feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True), timeout=30
+            )
+            latencies.append(time.perf_counter() - started)
+        except grpc.aio.AioRpcError as error:
+            failures[error.code().name] += 1
+    return {
+        "count": count,
+        "ok": len(latencies),
+        "failures": dict(failures),
+        "p50_ms": ms(percentile(latencies, 50)),
+        "p99_ms": ms(percentile(latencies, 99)),
+    }
 
 
 def parse_args(argv=None):
@@ -776,11 +813,13 @@ def parse_args(argv=None):
                         default=os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND")
                         or str(REPO / ".venv-mlflow" / "bin" / "mlflow"),
                         help="the full `mlflow` executable (default: $FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND)")
+    parser.add_argument("--immediate", type=int, default=50,
+                        help="chats whose feedback is sent the instant the final event arrives (default 50)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep-data", action="store_true", help="keep the temp dir (MLflow data and logs)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.chats, args.feedbacks = 40, 60
+        args.chats, args.feedbacks, args.immediate = 40, 60, 10
     if min(args.concurrency) < 1 or args.chats < 1 or args.feedbacks < 2:
         parser.error("concurrency and --chats must be >= 1, --feedbacks >= 2")
     return args
@@ -810,15 +849,15 @@ def main(argv=None) -> int:
         client = TracingClient(embedded.url)
         print(f"starting feedback-service at {service.address} (experiment {experiment}) ...", flush=True)
         service.start()
-        levels = asyncio.run(asyncio.wait_for(benchmark(args, service, embedded, client), args.time_limit))
+        levels, immediate = asyncio.run(asyncio.wait_for(benchmark(args, service, embedded, client), args.time_limit))
         machine["loadavg_at_end"] = os.getloadavg()
         verdicts = verdicts_for(levels)
         config = {k: v for k, v in vars(args).items() if k not in ("json",)}
         config["mlflow_command"] = str(config["mlflow_command"])
-        print_report(machine, config, levels, verdicts)
+        print_report(machine, config, levels, immediate, verdicts)
         if args.json:
             args.json.write_text(
-                json.dumps({"machine": machine, "config": config, "levels": levels, "targets": verdicts}, indent=2, default=str)
+                json.dumps({"machine": machine, "config": config, "levels": levels, "immediate_feedback": immediate, "targets": verdicts}, indent=2, default=str)
             )
             print(f"\nresults written to {args.json}")
         failed = False
