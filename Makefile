@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 # itself depends only on the light `mlflow-tracing` SDK, as in production.
 export FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND ?= $(abspath $(MLFLOW_VENV))/bin/mlflow
 ARGS ?=
+BREAKING_AGAINST ?= .git\#branch=main
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test check proto proto-check lint-proto bench clean
+.PHONY: help setup run test check proto proto-check lint-proto breaking bench clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,7 +35,7 @@ run: setup ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC ser
 test: setup check ## set up, then run the contract checks and the whole test suite
 	$(BIN)/pytest $(ARGS)
 
-check: proto-check lint-proto ## contract checks: stubs match protos/, buf lint and format
+check: proto-check lint-proto breaking ## contract checks: stubs match protos/, buf lint, format and breaking
 
 proto: $(VENV)/.installed ## regenerate the Python stubs in clients/python from protos/
 	$(BIN)/python scripts/gen_protos.py
@@ -45,6 +46,11 @@ proto-check: $(VENV)/.installed ## fail if the committed stubs drift from protos
 lint-proto: $(VENV)/.installed ## buf lint (STANDARD + COMMENTS) and buf format check
 	$(BIN)/buf lint
 	$(BIN)/buf format --diff --exit-code
+
+breaking: $(VENV)/.installed ## buf breaking: the contract stays wire-compatible with main's (BREAKING_AGAINST to change)
+	@if git rev-parse --verify --quiet main >/dev/null; then \
+		echo "buf breaking --against '$(BREAKING_AGAINST)'"; $(BIN)/buf breaking --against '$(BREAKING_AGAINST)'; \
+	else echo "no local main branch: breaking check skipped"; fi
 
 bench: setup ## run the benchmark (prints figures and ratios; takes a few minutes)
 	$(BIN)/python bench/benchmark.py $(ARGS)
