@@ -13,7 +13,7 @@ from service.chat import ChatRunner
 from service.config import Settings
 from service.embedded_mlflow import EmbeddedMlflowServer
 from service.feedback import FeedbackRecorder
-from service.generators import Generator, build_generator
+from service.generators import build_generator
 from service.mlflow_store import MlflowStore
 from service.servicers import ChatServicer, FeedbackServicer
 
@@ -37,9 +37,8 @@ _SERVER_OPTIONS = [
 class FeedbackApp:
     """The running service: MLflow store, trace exporter, and the gRPC server in front."""
 
-    def __init__(self, settings: Settings, generator: Generator | None = None):
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self._generator = generator
         self.port = 0
 
     async def start(self) -> None:
@@ -54,7 +53,7 @@ class FeedbackApp:
         self.exporter = self.store.trace_exporter(settings.trace_export_batch_size, settings.trace_export_max_pending)
         self.exporter.start()
         runner = ChatRunner(
-            self._generator or build_generator(settings), self.exporter, settings.max_tokens_limit, settings.max_chat_seconds
+            build_generator(settings), self.exporter, settings.max_tokens_limit, settings.max_chat_seconds
         )
         recorder = FeedbackRecorder(
             self.store, self.exporter, settings.trace_arrival_timeout_seconds, settings.max_chat_seconds
