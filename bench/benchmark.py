@@ -544,8 +544,7 @@ async def run_level(
         print("  no landed traces: feedback phases skipped", flush=True)
         return result
     jobs = [FeedbackJob(i, targets[i % len(targets)], i % 2 == 0) for i in range(args.feedbacks)]
-    half = len(jobs) // 2
-    first, second = jobs[:half], jobs[half:]
+    parts = [jobs[k :: args.rounds] for k in range(args.rounds)]  # the same jobs for both paths, per round
     warmup = [FeedbackJob(i, targets[i % len(targets)], True) for i in range(2 * concurrency)]
 
     direct_pool = ThreadPoolExecutor(concurrency, thread_name_prefix="direct")
@@ -555,27 +554,26 @@ async def run_level(
         # Warm-up: connections, threads and server caches for both paths.
         await service_round(feedback_stub, warmup, concurrency, WARMUP_FEEDBACK_NAME)
         await asyncio.to_thread(direct_round, direct_pool, warmup, WARMUP_FEEDBACK_NAME)
-        # ABBA, flipped at every level: drifts (a growing database, other load) hit both alike.
-        order = ["service", "direct", "direct", "service"]
-        if level_index % 2:
-            order = ["direct", "service", "service", "direct"]
-        seen: set[str] = set()
-        for path in order:
-            part = second if path in seen else first
-            seen.add(path)
-            with cpu:
-                if path == "service":
-                    rounds[path].append(await service_round(feedback_stub, part, concurrency, SERVICE_FEEDBACK_NAME))
-                else:
-                    rounds[path].append(await asyncio.to_thread(direct_round, direct_pool, part, DIRECT_FEEDBACK_NAME))
-            for process, seconds in cpu.used.items():
-                cpu_by_path[path][process] += seconds
-            r = rounds[path][-1]
-            print(
-                f"  {path:7s} round: {r.calls} calls in {r.wall:.2f}s "
-                f"({(r.calls - len(r.errors)) / r.wall:.1f}/s, p50 {fmt(ms(percentile(r.latencies, 50)), 2)} ms)",
-                flush=True,
-            )
+        # Alternating pairs (ABBA...), flipped at every level: drifts (a growing database, other
+        # load) hit both paths alike, and more rounds average out the noise of a saturated server.
+        for k, part in enumerate(parts):
+            pair = ["service", "direct"] if (k + level_index) % 2 == 0 else ["direct", "service"]
+            for path in pair:
+                with cpu:
+                    if path == "service":
+                        rounds[path].append(await service_round(feedback_stub, part, concurrency, SERVICE_FEEDBACK_NAME))
+                    else:
+                        rounds[path].append(
+                            await asyncio.to_thread(direct_round, direct_pool, part, DIRECT_FEEDBACK_NAME)
+                        )
+                for process, seconds in cpu.used.items():
+                    cpu_by_path[path][process] += seconds
+                r = rounds[path][-1]
+                print(
+                    f"  {path:7s} round: {r.calls} calls in {r.wall:.2f}s "
+                    f"({(r.calls - len(r.errors)) / r.wall:.1f}/s, p50 {fmt(ms(percentile(r.latencies, 50)), 2)} ms)",
+                    flush=True,
+                )
     finally:
         direct_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -657,7 +655,7 @@ def print_report(machine: dict, config: dict, levels: list[dict], immediate: dic
         " mlf = storing the traces and answering the polls)"
     )
 
-    print("\n# Feedback (bool values; service = SubmitFeedback, direct = mlflow.log_feedback; ABBA rounds)")
+    print("\n# Feedback (bool values; service = SubmitFeedback, direct = mlflow.log_feedback; alternating rounds)")
     print(
         f"{'conc':>4} {'path':>7} {'calls/s':>8} {'p50':>7} {'p99':>7} {'errors':>6} "
         f"{'CPU ms per call':>20} {'stored/acked':>13} {'miss':>5} {'dup':>4}"
@@ -800,7 +798,8 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32],
                         help="comma-separated concurrency levels (default 1,8,32)")
     parser.add_argument("--chats", type=int, default=200, help="chats per level (default 200)")
-    parser.add_argument("--feedbacks", type=int, default=400, help="feedback calls per path per level (default 400)")
+    parser.add_argument("--feedbacks", type=int, default=800, help="feedback calls per path per level (default 800)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per path per level (default 4)")
     parser.add_argument("--quick", action="store_true", help="a ~30 s run: 40 chats and 60 feedbacks per level")
     parser.add_argument("--landing-poll-ms", type=float, default=50.0,
                         help="pause between polls of MLflow for chats' traces (ms; each poll costs MLflow CPU)")
@@ -819,9 +818,9 @@ def parse_args(argv=None):
     parser.add_argument("--keep-data", action="store_true", help="keep the temp dir (MLflow data and logs)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.chats, args.feedbacks, args.immediate = 40, 60, 10
-    if min(args.concurrency) < 1 or args.chats < 1 or args.feedbacks < 2:
-        parser.error("concurrency and --chats must be >= 1, --feedbacks >= 2")
+        args.chats, args.feedbacks, args.immediate, args.rounds = 40, 60, 10, 2
+    if min(args.concurrency) < 1 or args.chats < 1 or args.rounds < 1 or args.feedbacks < args.rounds:
+        parser.error("concurrency, --chats and --rounds must be >= 1, --feedbacks >= --rounds")
     return args
 
 
