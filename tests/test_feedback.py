@@ -87,16 +87,39 @@ def test_feedback_by_client_request_id(service, other_replica, mlflow_client):
     assert {"from_same_replica", "from_other_replica"} <= names
 
 
+def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_id(service, mlflow_client):
+    """Traces other applications log with mlflow-tracing take feedback through the service too."""
+    import mlflow
+
+    client_request_id = f"sdk-{uuid.uuid4()}"
+    mlflow.set_experiment(service.settings.experiment_name)
+    with mlflow.start_span(name="other_app") as span:
+        mlflow.update_current_trace(client_request_id=client_request_id)
+        span.set_inputs({"question": "from another app"})
+    mlflow.flush_trace_async_logging()
+    reply = submit(service, client_request_id=client_request_id, number_value=3)
+    assert reply.trace_id == span.trace_id
+    [stored] = assessments(mlflow_client, span.trace_id)
+    assert stored.value == 3
+
+
 def test_feedback_right_after_the_final_event_always_lands(service, other_replica, mlflow_client):
     """The guide's bug: feedback sent as soon as the stream ends fails. Here it never may."""
     sent = {}
-    for round_number in range(25):
-        call = service.chat.Chat(chat_pb2.ChatRequest(message=f"question {round_number}"), timeout=30)
+    for round_number in range(24):
+        client_request_id = f"immediate-{uuid.uuid4()}"
+        call = service.chat.Chat(
+            chat_pb2.ChatRequest(message=f"question {round_number}", client_request_id=client_request_id), timeout=30
+        )
         for event in call:
             if event.WhichOneof("event") == "finished":
                 trace_id = event.finished.trace_id
-                replica = service if round_number % 2 == 0 else other_replica  # whichever replica gets it
-                sent[trace_id] = submit(replica, trace_id=trace_id, bool_value=True).assessment_id
+                # Whichever replica gets it, by either kind of target.
+                replica = (service, other_replica)[round_number % 2]
+                target = {"trace_id": trace_id} if round_number % 4 < 2 else {"client_request_id": client_request_id}
+                reply = submit(replica, bool_value=True, **target)
+                assert reply.trace_id == trace_id
+                sent[trace_id] = reply.assessment_id
     for trace_id, assessment_id in sent.items():
         assert [a.assessment_id for a in assessments(mlflow_client, trace_id, "user_feedback")] == [assessment_id]
 
