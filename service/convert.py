@@ -25,6 +25,8 @@ MAX_ENTRY_VALUE_BYTES = KIB
 MAX_TOKENS_RANGE = (1, 8192)
 TEMPERATURE_RANGE = (0.0, 2.0)
 FEEDBACK_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+# MLflow's search syntax has no escapes, so ids with quotes could never be looked up.
+CLIENT_REQUEST_ID_PATTERN = re.compile(r"^[^'\"`\x00-\x1f\x7f]*$")
 MAX_STRING_VALUE_BYTES = 8 * KIB
 MAX_JSON_VALUE_BYTES = 64 * KIB
 MAX_RATIONALE_BYTES = 16 * KIB
@@ -58,6 +60,11 @@ class _Violations(list):
         if len(text) > max_chars:
             self.add(field, f"must be at most {max_chars} characters")
 
+    def check_client_request_id(self, field: str, value: str) -> None:
+        self.check_chars(field, value, MAX_CLIENT_REQUEST_ID_CHARS)
+        if not CLIENT_REQUEST_ID_PATTERN.match(value):
+            self.add(field, "must not contain quotes (' \" `) or control characters")
+
     def check_map(self, field: str, entries, reserved=frozenset()) -> None:
         if len(entries) > MAX_ENTRIES:
             self.add(field, f"must have at most {MAX_ENTRIES} entries")
@@ -83,7 +90,7 @@ def chat_input(request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest) -> 
         if turn.role not in _ROLES:
             violations.add(f"history[{index}].role", "must be ROLE_SYSTEM, ROLE_USER or ROLE_ASSISTANT")
         violations.check_size(f"history[{index}].content", turn.content, MAX_MESSAGE_BYTES)
-    violations.check_chars("client_request_id", request.client_request_id, MAX_CLIENT_REQUEST_ID_CHARS)
+    violations.check_client_request_id("client_request_id", request.client_request_id)
     violations.check_chars("user_id", request.user_id, MAX_USER_OR_SESSION_CHARS)
     violations.check_chars("session_id", request.session_id, MAX_USER_OR_SESSION_CHARS)
     violations.check_map("tags", request.tags, RESERVED_TAGS)
@@ -154,7 +161,7 @@ def _target(request, violations: _Violations) -> Target:
         return Target(trace_id=request.trace_id)
     if not request.client_request_id:
         violations.add("client_request_id", "must not be empty")
-    violations.check_chars("client_request_id", request.client_request_id, MAX_CLIENT_REQUEST_ID_CHARS)
+    violations.check_client_request_id("client_request_id", request.client_request_id)
     return Target(client_request_id=request.client_request_id)
 
 

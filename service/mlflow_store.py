@@ -190,8 +190,11 @@ class MlflowStore:
     async def find_trace_by_client_request_id(self, client_request_id: str) -> str | None:
         """The newest trace with this client request id: ours carry it as a tag, traces logged with
         MLflow's own SDK in the trace info."""
-        quoted = client_request_id.replace("'", "\\'")
-        for filter_string in (f"tags.`{CLIENT_REQUEST_ID_TAG}` = '{quoted}'", f"trace.client_request_id = '{quoted}'"):
+        # No escapes in MLflow's search syntax: the caller's id never holds a quote (see convert.py).
+        for filter_string in (
+            f"tags.`{CLIENT_REQUEST_ID_TAG}` = '{client_request_id}'",
+            f"trace.client_request_id = '{client_request_id}'",
+        ):
             traces = await self._guarded(
                 self._client.search_traces,
                 locations=[self.experiment_id],

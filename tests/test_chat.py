@@ -206,6 +206,7 @@ def test_cancelling_closes_the_openai_stream_upstream(start_service, fake_openai
         ({"history": [chat_pb2.ChatMessage(content="no role")]}, "history[0].role"),
         ({"history": [chat_pb2.ChatMessage(role=9, content="unknown role")]}, "history[0].role"),
         ({"client_request_id": "r" * 129}, "client_request_id"),
+        ({"client_request_id": 'say "hi"'}, "client_request_id"),
         ({"user_id": "u" * 257}, "user_id"),
         ({"tags": {"mlflow.user": "x"}}, "tags['mlflow.user']"),
         ({"tags": {"client_request_id": "x"}}, "tags['client_request_id']"),

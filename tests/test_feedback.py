@@ -78,7 +78,7 @@ def test_sources_rationale_metadata_and_span_are_stored_exactly(service, mlflow_
 
 
 def test_feedback_by_client_request_id(service, other_replica, mlflow_client):
-    request_id = f"checkout-{uuid.uuid4()}"
+    request_id = f"checkout/{uuid.uuid4()} with spaces, \\ and ünïcode"
     trace_id = new_trace(service, client_request_id=request_id)
     mine = submit(service, client_request_id=request_id, bool_value=True, name="from_same_replica")
     theirs = submit(other_replica, client_request_id=request_id, bool_value=True, name="from_other_replica")
@@ -210,6 +210,8 @@ def _bad_feedback_cases():
         ({**ok, "trace_id": "TR-" + "A" * 32}, "trace_id"),
         ({**ok, "client_request_id": ""}, "client_request_id"),
         ({**ok, "client_request_id": "c" * 129}, "client_request_id"),
+        ({**ok, "client_request_id": "it's"}, "client_request_id"),
+        ({**ok, "client_request_id": "line\nbreak"}, "client_request_id"),
         ({**ok, "name": "user.feedback"}, "name"),
         ({**ok, "name": "1st"}, "name"),
         ({**ok, "name": "x" * 65}, "name"),
