@@ -6,6 +6,9 @@ import math
 import re
 
 from google.protobuf import json_format
+from mlflow.exceptions import MlflowException
+from mlflow.tracing.constant import MAX_CHARS_IN_TRACE_INFO_METADATA
+from mlflow.utils.validation import _validate_tag_name
 
 from feedback.v1 import chat_pb2, feedback_pb2
 from service.chat import ChatInput, Finished, Started, Token, Turn
@@ -18,7 +21,7 @@ KIB = 1024
 MAX_MESSAGE_BYTES = 32 * KIB
 MAX_HISTORY_TURNS = 100
 MAX_CLIENT_REQUEST_ID_CHARS = 128
-MAX_USER_OR_SESSION_CHARS = 256
+MAX_USER_OR_SESSION_CHARS = MAX_CHARS_IN_TRACE_INFO_METADATA  # MLflow refuses the whole trace beyond it
 MAX_ENTRIES = 20  # tags, metadata, ratings
 MAX_KEY_CHARS = 100
 MAX_ENTRY_VALUE_BYTES = KIB
@@ -65,7 +68,7 @@ class _Violations(list):
         if not CLIENT_REQUEST_ID_PATTERN.match(value):
             self.add(field, "must not contain quotes (' \" `) or control characters")
 
-    def check_map(self, field: str, entries, reserved=frozenset()) -> None:
+    def check_map(self, field: str, entries, reserved=frozenset(), trace_tags=False) -> None:
         if len(entries) > MAX_ENTRIES:
             self.add(field, f"must have at most {MAX_ENTRIES} entries")
         for key, value in entries.items():
@@ -73,7 +76,18 @@ class _Violations(list):
                 self.add(f"{field}[{key!r}]", f"key must be 1 to {MAX_KEY_CHARS} characters")
             elif key.startswith("mlflow.") or key in reserved:
                 self.add(f"{field}[{key!r}]", "key is reserved")
+            elif trace_tags and (problem := _tag_key_problem(key)):
+                self.add(f"{field}[{key!r}]", problem)
             self.check_size(f"{field}[{key!r}]", value, MAX_ENTRY_VALUE_BYTES)
+
+
+def _tag_key_problem(key: str) -> str | None:
+    """MLflow's own rule for trace tag keys (it would silently drop a tag that breaks it)."""
+    try:
+        _validate_tag_name(key)
+    except MlflowException as error:
+        return error.message
+    return None
 
 
 # --- chat
@@ -93,7 +107,7 @@ def chat_input(request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest) -> 
     violations.check_client_request_id("client_request_id", request.client_request_id)
     violations.check_chars("user_id", request.user_id, MAX_USER_OR_SESSION_CHARS)
     violations.check_chars("session_id", request.session_id, MAX_USER_OR_SESSION_CHARS)
-    violations.check_map("tags", request.tags, RESERVED_TAGS)
+    violations.check_map("tags", request.tags, RESERVED_TAGS, trace_tags=True)
     options = request.options
     if options.HasField("max_tokens") and not MAX_TOKENS_RANGE[0] <= options.max_tokens <= MAX_TOKENS_RANGE[1]:
         violations.add("options.max_tokens", f"must be from {MAX_TOKENS_RANGE[0]} to {MAX_TOKENS_RANGE[1]}")

@@ -19,7 +19,7 @@ def test_stream_order_and_the_trace_mlflow_stores(service, mlflow_client):
             client_request_id="order-1",
             user_id="alice",
             session_id="session-7",
-            tags={"env": "test", "team": "search"},
+            tags={"env": "test", "team": "search", "area/sub-area: v2.1": "ünïcode value"},
             options=chat_pb2.GenerationOptions(max_tokens=12),
         ),
         timeout=30,
@@ -46,6 +46,7 @@ def test_stream_order_and_the_trace_mlflow_stores(service, mlflow_client):
     assert info.trace_metadata["mlflow.trace.session"] == "session-7"
     assert info.tags["client_request_id"] == "order-1"
     assert info.tags["env"] == "test" and info.tags["team"] == "search"
+    assert info.tags["area/sub-area: v2.1"] == "ünïcode value"
     assert info.tags["chat.outcome"] == "ok"
     assert info.tags["mlflow.traceName"] == "chat"
     assert info.request_preview == "What is MLflow?"
@@ -207,7 +208,10 @@ def test_cancelling_closes_the_openai_stream_upstream(start_service, fake_openai
         ({"history": [chat_pb2.ChatMessage(role=9, content="unknown role")]}, "history[0].role"),
         ({"client_request_id": "r" * 129}, "client_request_id"),
         ({"client_request_id": 'say "hi"'}, "client_request_id"),
-        ({"user_id": "u" * 257}, "user_id"),
+        ({"user_id": "u" * 251}, "user_id"),
+        ({"session_id": "s" * 251}, "session_id"),
+        ({"tags": {"my tag!": "x"}}, "tags['my tag!']"),
+        ({"tags": {"/abs": "x"}}, "tags['/abs']"),
         ({"tags": {"mlflow.user": "x"}}, "tags['mlflow.user']"),
         ({"tags": {"client_request_id": "x"}}, "tags['client_request_id']"),
         ({"tags": {f"k{i}": "v" for i in range(21)}}, "tags"),
