@@ -224,7 +224,7 @@ def _bad_feedback_cases():
         ({"json_value": struct_pb2.Value()}, "json_value"),
         ({"json_value": struct_pb2.Value(string_value="x" * (64 * 1024 + 1))}, "json_value"),
         ({**ok, "source": feedback_pb2.FeedbackSource(type=99)}, "source.type"),
-        ({**ok, "source": feedback_pb2.FeedbackSource(id="i" * 257)}, "source.id"),
+        ({**ok, "source": feedback_pb2.FeedbackSource(id="i" * 251)}, "source.id"),
         ({**ok, "rationale": "r" * (16 * 1024 + 1)}, "rationale"),
         ({**ok, "metadata": {f"k{i}": "v" for i in range(21)}}, "metadata"),
         ({**ok, "metadata": {"mlflow.reserved": "v"}}, "metadata['mlflow.reserved']"),
