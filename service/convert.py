@@ -4,6 +4,7 @@ request field it is about, so a caller gets all violations at once as google.rpc
 import json
 import math
 import re
+from dataclasses import replace
 
 from google.protobuf import json_format
 from mlflow.exceptions import MlflowException
@@ -238,7 +239,7 @@ def feedback_input(request: feedback_pb2.SubmitFeedbackRequest) -> tuple[Target,
     value = _value(request, violations)
     common = _common(request, violations)
     violations.raise_any()
-    return target, FeedbackInput(**{**common.__dict__, "name": name, "value": value})
+    return target, replace(common, name=name, value=value)
 
 
 def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, dict[str, int], FeedbackInput]:

@@ -169,8 +169,9 @@ class MlflowStore:
         if response.status_code == 200:
             return
         try:
-            error_code, message = response.json().get("error_code"), response.json().get("message", "")
-        except ValueError:
+            error = response.json()
+            error_code, message = error.get("error_code"), error.get("message", "")
+        except (ValueError, AttributeError):  # not MLflow's JSON error body (a proxy's page, say)
             error_code, message = None, response.text
         if error_code == "RESOURCE_DOES_NOT_EXIST":
             raise TraceNotFound(message)
