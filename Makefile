@@ -7,20 +7,21 @@ BIN := $(VENV)/bin
 # itself depends only on the light `mlflow-tracing` SDK, as in production.
 export FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND ?= $(abspath $(MLFLOW_VENV))/bin/mlflow
 ARGS ?=
-BREAKING_AGAINST ?= .git\#branch=main
+# The last released contract (a buf image, committed): `buf breaking` holds every later change to it.
+RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test check proto proto-check lint-proto breaking bench clean
+.PHONY: help setup run test check proto proto-check lint-proto breaking release-contract bench clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: $(VENV)/.installed $(MLFLOW_VENV)/.installed ## create the Python environments (idempotent)
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e clients/python -e '.[dev]'
 	touch $@
 
 $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
@@ -47,10 +48,11 @@ lint-proto: $(VENV)/.installed ## buf lint (STANDARD + COMMENTS) and buf format 
 	$(BIN)/buf lint
 	$(BIN)/buf format --diff --exit-code
 
-breaking: $(VENV)/.installed ## buf breaking: the contract stays wire-compatible with main's (BREAKING_AGAINST to change)
-	@if git rev-parse --verify --quiet main >/dev/null; then \
-		echo "buf breaking --against '$(BREAKING_AGAINST)'"; $(BIN)/buf breaking --against '$(BREAKING_AGAINST)'; \
-	else echo "no local main branch: breaking check skipped"; fi
+breaking: $(VENV)/.installed ## buf breaking: the contract stays wire-compatible with the released one ($(RELEASED_CONTRACT))
+	$(BIN)/buf breaking --against $(RELEASED_CONTRACT)
+
+release-contract: $(VENV)/.installed ## record protos/ as the released contract that `make breaking` compares against
+	$(BIN)/buf build --exclude-source-info -o $(RELEASED_CONTRACT)
 
 bench: setup ## run the benchmark (prints figures and ratios; takes a few minutes)
 	$(BIN)/python bench/benchmark.py $(ARGS)

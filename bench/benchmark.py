@@ -56,8 +56,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from mlflow.entities import AssessmentSource  # noqa: E402
 from mlflow.tracing.client import TracingClient  # noqa: E402
 
-from feedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc  # noqa: E402
-from service.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc  # noqa: E402
+from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
 
 SERVICE_FEEDBACK_NAME = "svc_thumbs"
 DIRECT_FEEDBACK_NAME = "dir_thumbs"
@@ -152,7 +152,7 @@ class ServiceProcess:
         self.log_path = log_path
         self.experiment_name = experiment_name
         executable = Path(sys.executable).parent / "feedback-service"
-        command = [str(executable)] if executable.exists() else [sys.executable, "-m", "service"]
+        command = [str(executable)] if executable.exists() else [sys.executable, "-m", "genaifeedback.service"]
         self.args = [
             *command,
             "--listen-address", self.address,

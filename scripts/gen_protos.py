@@ -20,7 +20,9 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "protos"
 OUT_ROOT = ROOT / "clients" / "python"
-GENERATED_PACKAGE = "feedback"  # protos/feedback/v1 -> clients/python/feedback/v1
+# protos/genaifeedback/v1 -> clients/python/genaifeedback/v1. `genaifeedback` itself is a namespace
+# package (no __init__.py), shared with the client (`genaifeedback.client`) and the service.
+GENERATED_PACKAGE = Path("genaifeedback", "v1")
 
 
 def generate(out_dir: Path) -> None:
@@ -37,9 +39,7 @@ def generate(out_dir: Path) -> None:
     ]
     if protoc.main(args) != 0:
         sys.exit("protoc failed")
-    for package_dir in [out_dir / GENERATED_PACKAGE, *(out_dir / GENERATED_PACKAGE).rglob("*")]:
-        if package_dir.is_dir():
-            (package_dir / "__init__.py").touch()
+    (out_dir / GENERATED_PACKAGE / "__init__.py").touch()
 
 
 def drift(expected: Path, actual: Path) -> list[str]:

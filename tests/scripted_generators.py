@@ -3,7 +3,7 @@
 import asyncio
 import threading
 
-from service.errors import GenerationFailed
+from genaifeedback.service.errors import GenerationFailed
 import grpc
 
 # Set by slow_forever when the service closes it (the caller cancelled); counts what it yielded.

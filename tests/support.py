@@ -4,7 +4,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from feedback.v1 import chat_pb2
+from genaifeedback.v1 import chat_pb2
 
 TRACE_ID_KEY = "mlflow-trace-id"
 

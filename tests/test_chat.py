@@ -7,7 +7,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 
 import scripted_generators
 from fake_openai import FakeOpenAI
-from feedback.v1 import chat_pb2, chat_pb2_grpc
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc
 from support import TRACE_ID_KEY, chat, finished_trace_id, trailing, violations
 
 
@@ -233,11 +233,11 @@ def test_bad_chat_requests_are_invalid_argument_and_start_nothing(service, field
 
 def test_health_and_reflection(service):
     health = health_pb2_grpc.HealthStub(service.channel)
-    for name in ("", "feedback.v1.ChatService", "feedback.v1.FeedbackService"):
+    for name in ("", "genaifeedback.v1.ChatService", "genaifeedback.v1.FeedbackService"):
         status = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status
         assert status == health_pb2.HealthCheckResponse.SERVING
     services = ProtoReflectionDescriptorDatabase(service.channel).get_services()
-    assert {"feedback.v1.ChatService", "feedback.v1.FeedbackService", "grpc.health.v1.Health"} <= set(services)
+    assert {"genaifeedback.v1.ChatService", "genaifeedback.v1.FeedbackService", "grpc.health.v1.Health"} <= set(services)
 
 
 def test_shutdown_drains_streams_and_stores_their_traces(start_service, mlflow_client):

@@ -16,9 +16,9 @@ from google.protobuf import any_pb2, json_format
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from feedback.v1 import chat_pb2, feedback_pb2
-from feedback_client import cli
-from feedback_client.client import (
+from genaifeedback.v1 import chat_pb2, feedback_pb2
+from genaifeedback.client import cli
+from genaifeedback.client.client import (
     ChatResult,
     FeedbackClient,
     FeedbackResult,

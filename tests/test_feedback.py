@@ -11,7 +11,7 @@ import pytest
 from google.protobuf import struct_pb2
 
 from conftest import start_mlflow
-from feedback.v1 import chat_pb2, feedback_pb2
+from genaifeedback.v1 import chat_pb2, feedback_pb2
 from support import assessments, chat, finished_trace_id, new_trace, violations
 
 HUMAN, JUDGE, CODE = feedback_pb2.SOURCE_TYPE_HUMAN, feedback_pb2.SOURCE_TYPE_LLM_JUDGE, feedback_pb2.SOURCE_TYPE_CODE
@@ -283,7 +283,7 @@ def test_unknown_trace_id_is_not_found(service):
 
 
 def test_unknown_recent_looking_trace_id_is_not_found_after_the_arrival_window(service):
-    from service.ids import new_trace_id
+    from genaifeedback.service.ids import new_trace_id
 
     with pytest.raises(grpc.RpcError) as failure:
         submit(service, trace_id=new_trace_id(), bool_value=True)

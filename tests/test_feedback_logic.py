@@ -9,8 +9,8 @@ import asyncio
 import pytest
 from mlflow.entities import AssessmentSource, Feedback
 
-from service.errors import AlreadyExists, Unavailable
-from service.feedback import FeedbackInput, FeedbackRecorder, Target
+from genaifeedback.service.errors import AlreadyExists, Unavailable
+from genaifeedback.service.feedback import FeedbackInput, FeedbackRecorder, Target
 
 TRACE = "tr-" + "0" * 32
 

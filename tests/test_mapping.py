@@ -4,10 +4,10 @@ import time
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from service.chat import ChatInput, ChatRecord, Turn, Usage
-from service.feedback import FeedbackInput, _write_for
-from service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN, new_span_id, new_trace_id, trace_start_seconds
-from service.mlflow_store import FeedbackWrite, encode_traces
+from genaifeedback.service.chat import ChatInput, ChatRecord, Turn, Usage
+from genaifeedback.service.feedback import FeedbackInput, _write_for
+from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN, new_span_id, new_trace_id, trace_start_seconds
+from genaifeedback.service.mlflow_store import FeedbackWrite, encode_traces
 
 
 def test_trace_ids_carry_their_start_time():

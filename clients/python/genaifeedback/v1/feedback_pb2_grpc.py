@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from feedback.v1 import feedback_pb2 as feedback_dot_v1_dot_feedback__pb2
+from genaifeedback.v1 import feedback_pb2 as genaifeedback_dot_v1_dot_feedback__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in feedback/v1/feedback_pb2_grpc.py depends on'
+        + ' but the generated code in genaifeedback/v1/feedback_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -29,12 +29,15 @@ class FeedbackServiceStub:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
     attached to the chat's trace. Every write is idempotent by `request_id`.
 
-    Errors: INVALID_ARGUMENT (with google.rpc.BadRequest field violations) for a
-    malformed request; NOT_FOUND when no trace matches the target;
-    ALREADY_EXISTS when a request_id is reused for different feedback;
-    UNAVAILABLE when MLflow cannot be reached (safe to retry with the same
-    request_id); DEADLINE_EXCEEDED when the trace did not become writable before
-    the call's deadline. A failed call writes nothing.
+    Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+    ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+    field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+    (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+    (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+    UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+    take the write yet, safe to retry with the same request_id;
+    DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+    writable before the call's deadline. A failed call writes nothing.
     """
 
     def __init__(self, channel):
@@ -44,14 +47,14 @@ class FeedbackServiceStub:
             channel: A grpc.Channel.
         """
         self.SubmitFeedback = channel.unary_unary(
-                '/feedback.v1.FeedbackService/SubmitFeedback',
-                request_serializer=feedback_dot_v1_dot_feedback__pb2.SubmitFeedbackRequest.SerializeToString,
-                response_deserializer=feedback_dot_v1_dot_feedback__pb2.SubmitFeedbackResponse.FromString,
+                '/genaifeedback.v1.FeedbackService/SubmitFeedback',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitFeedbackRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitFeedbackResponse.FromString,
                 _registered_method=True)
         self.SubmitRatings = channel.unary_unary(
-                '/feedback.v1.FeedbackService/SubmitRatings',
-                request_serializer=feedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.SerializeToString,
-                response_deserializer=feedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.FromString,
+                '/genaifeedback.v1.FeedbackService/SubmitRatings',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.FromString,
                 _registered_method=True)
 
 
@@ -59,12 +62,15 @@ class FeedbackServiceServicer:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
     attached to the chat's trace. Every write is idempotent by `request_id`.
 
-    Errors: INVALID_ARGUMENT (with google.rpc.BadRequest field violations) for a
-    malformed request; NOT_FOUND when no trace matches the target;
-    ALREADY_EXISTS when a request_id is reused for different feedback;
-    UNAVAILABLE when MLflow cannot be reached (safe to retry with the same
-    request_id); DEADLINE_EXCEEDED when the trace did not become writable before
-    the call's deadline. A failed call writes nothing.
+    Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+    ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+    field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+    (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+    (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+    UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+    take the write yet, safe to retry with the same request_id;
+    DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+    writable before the call's deadline. A failed call writes nothing.
     """
 
     def SubmitFeedback(self, request, context):
@@ -91,19 +97,19 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'SubmitFeedback': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitFeedback,
-                    request_deserializer=feedback_dot_v1_dot_feedback__pb2.SubmitFeedbackRequest.FromString,
-                    response_serializer=feedback_dot_v1_dot_feedback__pb2.SubmitFeedbackResponse.SerializeToString,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitFeedbackRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitFeedbackResponse.SerializeToString,
             ),
             'SubmitRatings': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitRatings,
-                    request_deserializer=feedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.FromString,
-                    response_serializer=feedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.SerializeToString,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'feedback.v1.FeedbackService', rpc_method_handlers)
+            'genaifeedback.v1.FeedbackService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('feedback.v1.FeedbackService', rpc_method_handlers)
+    server.add_registered_method_handlers('genaifeedback.v1.FeedbackService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
@@ -111,12 +117,15 @@ class FeedbackService:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
     attached to the chat's trace. Every write is idempotent by `request_id`.
 
-    Errors: INVALID_ARGUMENT (with google.rpc.BadRequest field violations) for a
-    malformed request; NOT_FOUND when no trace matches the target;
-    ALREADY_EXISTS when a request_id is reused for different feedback;
-    UNAVAILABLE when MLflow cannot be reached (safe to retry with the same
-    request_id); DEADLINE_EXCEEDED when the trace did not become writable before
-    the call's deadline. A failed call writes nothing.
+    Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+    ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+    field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+    (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+    (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+    UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+    take the write yet, safe to retry with the same request_id;
+    DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+    writable before the call's deadline. A failed call writes nothing.
     """
 
     @staticmethod
@@ -133,9 +142,9 @@ class FeedbackService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/feedback.v1.FeedbackService/SubmitFeedback',
-            feedback_dot_v1_dot_feedback__pb2.SubmitFeedbackRequest.SerializeToString,
-            feedback_dot_v1_dot_feedback__pb2.SubmitFeedbackResponse.FromString,
+            '/genaifeedback.v1.FeedbackService/SubmitFeedback',
+            genaifeedback_dot_v1_dot_feedback__pb2.SubmitFeedbackRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.SubmitFeedbackResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -160,9 +169,9 @@ class FeedbackService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/feedback.v1.FeedbackService/SubmitRatings',
-            feedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.SerializeToString,
-            feedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.FromString,
+            '/genaifeedback.v1.FeedbackService/SubmitRatings',
+            genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

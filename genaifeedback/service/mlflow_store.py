@@ -39,9 +39,9 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, Instr
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from service.chat import ChatRecord
-from service.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unavailable
-from service.ids import otel_bytes
+from genaifeedback.service.chat import ChatRecord
+from genaifeedback.service.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unavailable
+from genaifeedback.service.ids import otel_bytes
 
 logger = logging.getLogger(__name__)
 

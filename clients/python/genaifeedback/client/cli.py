@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from feedback_client.client import FeedbackClient, FeedbackServiceError
+from genaifeedback.client.client import FeedbackClient, FeedbackServiceError
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 

@@ -21,7 +21,7 @@ from google.protobuf import json_format
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from feedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
 """Trailing metadata key under which the service names a chat's trace, however the call ended."""

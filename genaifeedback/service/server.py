@@ -8,14 +8,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from feedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
-from service.chat import ChatRunner
-from service.config import Settings
-from service.embedded_mlflow import EmbeddedMlflowServer
-from service.feedback import FeedbackRecorder
-from service.generators import build_generator
-from service.mlflow_store import MlflowStore
-from service.servicers import ChatServicer, FeedbackServicer
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.service.chat import ChatRunner
+from genaifeedback.service.config import Settings
+from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.feedback import FeedbackRecorder
+from genaifeedback.service.generators import build_generator
+from genaifeedback.service.mlflow_store import MlflowStore
+from genaifeedback.service.servicers import ChatServicer, FeedbackServicer
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Protocol
 import grpc
 import openai
 
-from service.config import Settings
-from service.errors import GenerationFailed
+from genaifeedback.service.config import Settings
+from genaifeedback.service.errors import GenerationFailed
 
 
 @dataclass

@@ -13,11 +13,11 @@ from contextlib import aclosing
 import grpc
 from grpc_status import rpc_status
 
-from feedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
-from service import convert
-from service.chat import ChatRunner, Finished, Started, Token
-from service.errors import ServiceError
-from service.feedback import FeedbackRecorder
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.service import convert
+from genaifeedback.service.chat import ChatRunner, Finished, Started, Token
+from genaifeedback.service.errors import ServiceError
+from genaifeedback.service.feedback import FeedbackRecorder
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@
         client.thumbs_up(trace_id=stream.trace_id)
 """
 
-from feedback_client.client import (
+from genaifeedback.client.client import (
     ChatResult,
     ChatStream,
     FeedbackClient,

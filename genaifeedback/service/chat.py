@@ -14,9 +14,9 @@ from typing import Literal, Protocol
 
 import grpc
 
-from service.errors import GenerationFailed
-from service.generators import GenerationRequest, Generator
-from service.ids import new_span_id, new_trace_id
+from genaifeedback.service.errors import GenerationFailed
+from genaifeedback.service.generators import GenerationRequest, Generator
+from genaifeedback.service.ids import new_span_id, new_trace_id
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from service.errors import AlreadyExists, NotFound, Unavailable
-from service.ids import TRACE_ID_PATTERN, trace_start_seconds
-from service.mlflow_store import FeedbackWrite, MlflowStore, TraceExporter, TraceNotFound
+from genaifeedback.service.errors import AlreadyExists, NotFound, Unavailable
+from genaifeedback.service.ids import TRACE_ID_PATTERN, trace_start_seconds
+from genaifeedback.service.mlflow_store import FeedbackWrite, MlflowStore, TraceExporter, TraceNotFound
 
 DEFAULT_FEEDBACK_NAME = "user_feedback"
 

@@ -11,12 +11,12 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracing.constant import MAX_CHARS_IN_TRACE_INFO_METADATA
 from mlflow.utils.validation import _validate_tag_name
 
-from feedback.v1 import chat_pb2, feedback_pb2
-from service.chat import ChatInput, Finished, Started, Token, Turn
-from service.errors import FieldViolation, InvalidArgument
-from service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Target
-from service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
-from service.mlflow_store import RESERVED_TAGS
+from genaifeedback.v1 import chat_pb2, feedback_pb2
+from genaifeedback.service.chat import ChatInput, Finished, Started, Token, Turn
+from genaifeedback.service.errors import FieldViolation, InvalidArgument
+from genaifeedback.service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Target
+from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
+from genaifeedback.service.mlflow_store import RESERVED_TAGS
 
 KIB = 1024
 MAX_MESSAGE_BYTES = 32 * KIB

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from feedback.v1 import chat_pb2 as feedback_dot_v1_dot_chat__pb2
+from genaifeedback.v1 import chat_pb2 as genaifeedback_dot_v1_dot_chat__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in feedback/v1/chat_pb2_grpc.py depends on'
+        + ' but the generated code in genaifeedback/v1/chat_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -37,14 +37,14 @@ class ChatServiceStub:
             channel: A grpc.Channel.
         """
         self.Chat = channel.unary_stream(
-                '/feedback.v1.ChatService/Chat',
-                request_serializer=feedback_dot_v1_dot_chat__pb2.ChatRequest.SerializeToString,
-                response_deserializer=feedback_dot_v1_dot_chat__pb2.ChatResponse.FromString,
+                '/genaifeedback.v1.ChatService/Chat',
+                request_serializer=genaifeedback_dot_v1_dot_chat__pb2.ChatRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_chat__pb2.ChatResponse.FromString,
                 _registered_method=True)
         self.CompleteChat = channel.unary_unary(
-                '/feedback.v1.ChatService/CompleteChat',
-                request_serializer=feedback_dot_v1_dot_chat__pb2.CompleteChatRequest.SerializeToString,
-                response_deserializer=feedback_dot_v1_dot_chat__pb2.CompleteChatResponse.FromString,
+                '/genaifeedback.v1.ChatService/CompleteChat',
+                request_serializer=genaifeedback_dot_v1_dot_chat__pb2.CompleteChatRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_chat__pb2.CompleteChatResponse.FromString,
                 _registered_method=True)
 
 
@@ -58,9 +58,16 @@ class ChatServiceServicer:
         a `started` event carrying the MLflow trace id (so feedback can be given even
         if the caller hangs up early), then one `token` event per generated chunk, in
         order, then one `finished` event. If generation fails, the stream ends with a
-        non-OK status instead of `finished`; the trailing metadata key
-        `mlflow-trace-id` still names the trace, which records the error. If the
-        caller cancels, generation stops and the trace is recorded as cancelled.
+        non-OK status instead of `finished`; its google.rpc.ErrorInfo metadata
+        `trace_id` (and, for plain clients, the trailing metadata key
+        `mlflow-trace-id`) names the trace, which records the error. If the caller
+        cancels, generation stops and the trace is recorded as cancelled.
+
+        Errors (ErrorInfo reasons in ErrorReason): INVALID_ARGUMENT
+        (INVALID_FIELD, MALFORMED_REQUEST); UNAVAILABLE (TRACE_BACKLOG_FULL,
+        MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
+        FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
+        (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -79,19 +86,19 @@ def add_ChatServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Chat': grpc.unary_stream_rpc_method_handler(
                     servicer.Chat,
-                    request_deserializer=feedback_dot_v1_dot_chat__pb2.ChatRequest.FromString,
-                    response_serializer=feedback_dot_v1_dot_chat__pb2.ChatResponse.SerializeToString,
+                    request_deserializer=genaifeedback_dot_v1_dot_chat__pb2.ChatRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_chat__pb2.ChatResponse.SerializeToString,
             ),
             'CompleteChat': grpc.unary_unary_rpc_method_handler(
                     servicer.CompleteChat,
-                    request_deserializer=feedback_dot_v1_dot_chat__pb2.CompleteChatRequest.FromString,
-                    response_serializer=feedback_dot_v1_dot_chat__pb2.CompleteChatResponse.SerializeToString,
+                    request_deserializer=genaifeedback_dot_v1_dot_chat__pb2.CompleteChatRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_chat__pb2.CompleteChatResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'feedback.v1.ChatService', rpc_method_handlers)
+            'genaifeedback.v1.ChatService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('feedback.v1.ChatService', rpc_method_handlers)
+    server.add_registered_method_handlers('genaifeedback.v1.ChatService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
@@ -114,9 +121,9 @@ class ChatService:
         return grpc.experimental.unary_stream(
             request,
             target,
-            '/feedback.v1.ChatService/Chat',
-            feedback_dot_v1_dot_chat__pb2.ChatRequest.SerializeToString,
-            feedback_dot_v1_dot_chat__pb2.ChatResponse.FromString,
+            '/genaifeedback.v1.ChatService/Chat',
+            genaifeedback_dot_v1_dot_chat__pb2.ChatRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_chat__pb2.ChatResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -141,9 +148,9 @@ class ChatService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/feedback.v1.ChatService/CompleteChat',
-            feedback_dot_v1_dot_chat__pb2.CompleteChatRequest.SerializeToString,
-            feedback_dot_v1_dot_chat__pb2.CompleteChatResponse.FromString,
+            '/genaifeedback.v1.ChatService/CompleteChat',
+            genaifeedback_dot_v1_dot_chat__pb2.CompleteChatRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_chat__pb2.CompleteChatResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,3 @@
+from genaifeedback.service.server import main
+
+main()

@@ -1,3 +1,0 @@
-from service.server import main
-
-main()
