@@ -3,8 +3,7 @@
 import asyncio
 import threading
 
-from genaifeedback.service.errors import GenerationFailed
-import grpc
+from genaifeedback.service.errors import ModelRateLimited
 
 # Set by slow_forever when the service closes it (the caller cancelled); counts what it yielded.
 closed = threading.Event()
@@ -41,5 +40,5 @@ def sync_words(request):
 
 
 async def overloaded(request):
-    raise GenerationFailed("model overloaded", grpc.StatusCode.RESOURCE_EXHAUSTED)
+    raise ModelRateLimited("model overloaded")
     yield  # an async generator

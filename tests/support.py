@@ -26,16 +26,33 @@ def new_trace(service, **fields) -> str:
     return trace_id
 
 
-def violations(error: grpc.RpcError) -> dict[str, str]:
-    """The google.rpc.BadRequest field violations of a failed call, by field."""
+def details(error: grpc.RpcError, kind):
+    """The first google.rpc detail of this kind in a failed call's status (None if there is none)."""
     status = rpc_status.from_call(error)
     assert status is not None, "no rich status details"
-    found = {}
     for detail in status.details:
-        bad_request = error_details_pb2.BadRequest()
-        if detail.Unpack(bad_request):
-            found.update({v.field: v.description for v in bad_request.field_violations})
-    return found
+        unpacked = kind()
+        if detail.Unpack(unpacked):
+            return unpacked
+    return None
+
+
+def error_reason(error: grpc.RpcError) -> str:
+    """google.rpc.ErrorInfo.reason of a failed call (every failure carries one)."""
+    info = details(error, error_details_pb2.ErrorInfo)
+    assert info is not None and info.domain == "genaifeedback", "no ErrorInfo from the service"
+    return info.reason
+
+
+def violations(error: grpc.RpcError) -> dict[str, str]:
+    """The google.rpc.BadRequest field violations of a failed call, by field."""
+    bad_request = details(error, error_details_pb2.BadRequest) or error_details_pb2.BadRequest()
+    return {v.field: v.description for v in bad_request.field_violations}
+
+
+def violation_reasons(error: grpc.RpcError) -> dict[str, str]:
+    bad_request = details(error, error_details_pb2.BadRequest) or error_details_pb2.BadRequest()
+    return {v.field: v.reason for v in bad_request.field_violations}
 
 
 def trailing(call_or_error) -> dict[str, str]:

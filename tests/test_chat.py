@@ -2,13 +2,14 @@
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 import scripted_generators
 from fake_openai import FakeOpenAI
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc
-from support import TRACE_ID_KEY, chat, finished_trace_id, trailing, violations
+from support import TRACE_ID_KEY, chat, details, error_reason, finished_trace_id, trailing, violations
 
 
 def test_stream_order_and_the_trace_mlflow_stores(service, mlflow_client):
@@ -102,6 +103,8 @@ def test_generator_failure_ends_the_stream_with_a_status_and_the_trace_id(start_
     assert failure.value.code() == grpc.StatusCode.INTERNAL
     assert "boom: the model crashed" in failure.value.details()
     assert trailing(failure.value)[TRACE_ID_KEY] == trace_id
+    assert error_reason(failure.value) == "GENERATION_FAILED"
+    assert details(failure.value, error_details_pb2.ErrorInfo).metadata["trace_id"] == trace_id
 
     replica.wait_stored(trace_id)
     trace = mlflow_client.get_trace(trace_id)
@@ -116,6 +119,8 @@ def test_a_generator_failure_keeps_its_own_status(start_service):
     with pytest.raises(grpc.RpcError) as failure:
         chat(replica, message="hi")
     assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error_reason(failure.value) == "MODEL_RATE_LIMITED"
+    assert details(failure.value, error_details_pb2.RetryInfo).retry_delay.seconds >= 1
 
 
 def test_callable_backends_get_the_options_and_may_report_usage(start_service):
@@ -210,10 +215,10 @@ def test_cancelling_closes_the_openai_stream_upstream(start_service, fake_openai
         ({"client_request_id": 'say "hi"'}, "client_request_id"),
         ({"user_id": "u" * 251}, "user_id"),
         ({"session_id": "s" * 251}, "session_id"),
-        ({"tags": {"my tag!": "x"}}, "tags['my tag!']"),
-        ({"tags": {"/abs": "x"}}, "tags['/abs']"),
-        ({"tags": {"mlflow.user": "x"}}, "tags['mlflow.user']"),
-        ({"tags": {"client_request_id": "x"}}, "tags['client_request_id']"),
+        ({"tags": {"my tag!": "x"}}, 'tags["my tag!"]'),
+        ({"tags": {"/abs": "x"}}, 'tags["/abs"]'),
+        ({"tags": {"mlflow.user": "x"}}, 'tags["mlflow.user"]'),
+        ({"tags": {"client_request_id": "x"}}, 'tags["client_request_id"]'),
         ({"tags": {f"k{i}": "v" for i in range(21)}}, "tags"),
         ({"options": chat_pb2.GenerationOptions(max_tokens=0)}, "options.max_tokens"),
         ({"options": chat_pb2.GenerationOptions(max_tokens=10_000)}, "options.max_tokens"),

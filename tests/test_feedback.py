@@ -12,7 +12,9 @@ from google.protobuf import struct_pb2
 
 from conftest import start_mlflow
 from genaifeedback.v1 import chat_pb2, feedback_pb2
-from support import assessments, chat, finished_trace_id, new_trace, violations
+from google.rpc import error_details_pb2
+
+from support import assessments, chat, details, error_reason, finished_trace_id, new_trace, violations
 
 HUMAN, JUDGE, CODE = feedback_pb2.SOURCE_TYPE_HUMAN, feedback_pb2.SOURCE_TYPE_LLM_JUDGE, feedback_pb2.SOURCE_TYPE_CODE
 
@@ -162,8 +164,53 @@ def test_a_reused_request_id_with_different_feedback_is_already_exists(service, 
     with pytest.raises(grpc.RpcError) as failure:
         submit(service, trace_id=trace_id, bool_value=False, request_id=request_id)
     assert failure.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert error_reason(failure.value) == "REQUEST_ID_REUSED"
     [stored] = assessments(mlflow_client, trace_id)
     assert stored.value is True
+
+
+@pytest.mark.parametrize(
+    "other_action",
+    [
+        {"name": "another_name", "bool_value": True},
+        {"bool_value": True, "rationale": "now with a comment"},
+        {"bool_value": True, "source": feedback_pb2.FeedbackSource(type=JUDGE)},
+    ],
+)
+def test_a_request_id_names_one_action_on_a_trace_whatever_else_changes(service, mlflow_client, other_action):
+    trace_id = new_trace(service)
+    request_id = str(uuid.uuid4())
+    first = submit(service, trace_id=trace_id, bool_value=True, request_id=request_id)
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, trace_id=trace_id, request_id=request_id, **other_action)
+    assert failure.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert error_reason(failure.value) == "REQUEST_ID_REUSED"
+    [stored] = assessments(mlflow_client, trace_id)
+    assert stored.assessment_id == first.assessment_id and stored.name == "user_feedback"
+
+
+def test_a_ratings_request_id_reused_for_other_ratings_or_a_feedback_is_already_exists(service, mlflow_client):
+    trace_id = new_trace(service)
+    request_id = str(uuid.uuid4())
+    ratings = [feedback_pb2.DimensionRating(name="accuracy", score=4), feedback_pb2.DimensionRating(name="tone", score=2)]
+    first = service.feedback.SubmitRatings(
+        feedback_pb2.SubmitRatingsRequest(trace_id=trace_id, ratings=ratings, request_id=request_id), timeout=30
+    )
+    retry_in_another_order = service.feedback.SubmitRatings(
+        feedback_pb2.SubmitRatingsRequest(trace_id=trace_id, ratings=ratings[::-1], request_id=request_id), timeout=30
+    )
+    assert retry_in_another_order.assessment_ids == first.assessment_ids
+    changed = [feedback_pb2.DimensionRating(name="accuracy", score=5), ratings[1]]
+    for call in (
+        lambda: service.feedback.SubmitRatings(
+            feedback_pb2.SubmitRatingsRequest(trace_id=trace_id, ratings=changed, request_id=request_id), timeout=30
+        ),
+        lambda: submit(service, trace_id=trace_id, name="accuracy", number_value=3, request_id=request_id),
+    ):
+        with pytest.raises(grpc.RpcError) as failure:
+            call()
+        assert error_reason(failure.value) == "REQUEST_ID_REUSED"
+    assert sorted((a.name, a.value) for a in assessments(mlflow_client, trace_id)) == [("accuracy", 4), ("tone", 2)]
 
 
 def test_without_request_id_every_call_is_a_new_assessment(service, mlflow_client):
@@ -227,8 +274,8 @@ def _bad_feedback_cases():
         ({**ok, "source": feedback_pb2.FeedbackSource(id="i" * 251)}, "source.id"),
         ({**ok, "rationale": "r" * (16 * 1024 + 1)}, "rationale"),
         ({**ok, "metadata": {f"k{i}": "v" for i in range(21)}}, "metadata"),
-        ({**ok, "metadata": {"mlflow.reserved": "v"}}, "metadata['mlflow.reserved']"),
-        ({**ok, "metadata": {"big": "v" * 1025}}, "metadata['big']"),
+        ({**ok, "metadata": {"mlflow.reserved": "v"}}, 'metadata["mlflow.reserved"]'),
+        ({**ok, "metadata": {"big": "v" * 1025}}, 'metadata["big"]'),
         ({**ok, "span_id": "not-a-span"}, "span_id"),
         ({**ok, "request_id": "q" * 129}, "request_id"),
     ]
@@ -280,6 +327,9 @@ def test_unknown_trace_id_is_not_found(service):
     with pytest.raises(grpc.RpcError) as failure:
         submit(service, trace_id="tr-" + "0" * 32, bool_value=True)
     assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+    assert error_reason(failure.value) == "TRACE_NOT_FOUND"
+    assert details(failure.value, error_details_pb2.ErrorInfo).metadata["trace_id"] == "tr-" + "0" * 32
+    assert details(failure.value, error_details_pb2.ResourceInfo).resource_name == "tr-" + "0" * 32
 
 
 def test_unknown_recent_looking_trace_id_is_not_found_after_the_arrival_window(service):
@@ -294,6 +344,8 @@ def test_unknown_client_request_id_is_not_found(service):
     with pytest.raises(grpc.RpcError) as failure:
         submit(service, client_request_id=f"never-used-{uuid.uuid4()}", bool_value=True)
     assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+    assert error_reason(failure.value) == "TRACE_NOT_FOUND"
+    assert details(failure.value, error_details_pb2.ErrorInfo).metadata["client_request_id"].startswith("never-used-")
 
 
 def test_mlflow_outage_feedback_is_unavailable_and_no_trace_is_lost(start_service, tmp_path):
@@ -309,11 +361,14 @@ def test_mlflow_outage_feedback_is_unavailable_and_no_trace_is_lost(start_servic
     with pytest.raises(grpc.RpcError) as failure:
         submit(replica, trace_id=stored_before, bool_value=True, request_id="outage-1")
     assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert error_reason(failure.value) == "MLFLOW_UNAVAILABLE"
+    assert details(failure.value, error_details_pb2.RetryInfo).retry_delay.seconds >= 1
 
     during = finished_trace_id(chat(replica, message="asked during the outage"))
     with pytest.raises(grpc.RpcError) as failure:
         submit(replica, trace_id=during, bool_value=True)
     assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert error_reason(failure.value) == "TRACE_NOT_STORED_YET"
 
     mlflow.start()  # same port, same data
     replica.wait_stored(during, timeout=60)

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from mlflow.entities import AssessmentSource, Feedback
 
-from genaifeedback.service.errors import AlreadyExists, Unavailable
+from genaifeedback.service.errors import MlflowUnavailable, RequestIdReused
 from genaifeedback.service.feedback import FeedbackInput, FeedbackRecorder, Target
 
 TRACE = "tr-" + "0" * 32
@@ -30,7 +30,7 @@ class ScriptedStore:
 
     async def get_feedback(self, trace_id, assessment_id):
         if self.read_fails:
-            raise Unavailable("MLflow is unreachable")
+            raise MlflowUnavailable("MLflow is unreachable")
         return self.stored
 
 
@@ -48,28 +48,28 @@ def record(store, feedback=FeedbackInput(name="user_feedback", value=True, reque
 
 
 def test_a_dropped_connection_is_retried_with_the_same_assessment_id():
-    store = ScriptedStore([Unavailable("ReadError"), None])
+    store = ScriptedStore([MlflowUnavailable("ReadError"), None])
     _, assessment_id = record(store)
     assert store.creates == [assessment_id, assessment_id]
 
 
 def test_mlflow_down_is_unavailable_without_retrying():
-    store = ScriptedStore([Unavailable("connect refused")], read_fails=True)
-    with pytest.raises(Unavailable):
+    store = ScriptedStore([MlflowUnavailable("connect refused")], read_fails=True)
+    with pytest.raises(MlflowUnavailable):
         record(store)
     assert len(store.creates) == 1
 
 
 def test_persistent_failures_give_up_after_a_few_tries():
-    store = ScriptedStore([Unavailable("HTTP 500")] * 3)
-    with pytest.raises(Unavailable):
+    store = ScriptedStore([MlflowUnavailable("HTTP 500")] * 3)
+    with pytest.raises(MlflowUnavailable):
         record(store)
     assert len(store.creates) == 3
 
 
 def test_a_retry_of_stored_feedback_is_answered_with_its_id_but_different_feedback_is_refused():
     same = Feedback(name="user_feedback", value=True, source=AssessmentSource(source_type="HUMAN"))
-    assert record(ScriptedStore([Unavailable("duplicate id")], stored=same))[0] == TRACE
+    assert record(ScriptedStore([MlflowUnavailable("duplicate id")], stored=same))[0] == TRACE
     different = Feedback(name="user_feedback", value=False, source=AssessmentSource(source_type="HUMAN"))
-    with pytest.raises(AlreadyExists):
-        record(ScriptedStore([Unavailable("duplicate id")], stored=different))
+    with pytest.raises(RequestIdReused):
+        record(ScriptedStore([MlflowUnavailable("duplicate id")], stored=different))

@@ -72,12 +72,17 @@ def test_cancelled_and_failed_chats_are_error_spans_with_the_reason():
         assert _attributes(span)["mlflow.traceTag.chat.outcome"].string_value == outcome
 
 
-def test_assessment_ids_are_stable_per_trace_name_and_request_id():
+def test_assessment_ids_are_stable_per_trace_and_request_id_whatever_the_feedback():
     feedback = FeedbackInput(name="user_feedback", value=True, request_id="r-1")
     first = _write_for("tr-" + "a" * 32, feedback).assessment_id
     assert first == _write_for("tr-" + "a" * 32, feedback).assessment_id
     assert first != _write_for("tr-" + "b" * 32, feedback).assessment_id
-    assert first != _write_for("tr-" + "a" * 32, FeedbackInput(name="other", value=True, request_id="r-1")).assessment_id
+    assert first != _write_for("tr-" + "a" * 32, FeedbackInput(name="x", value=True, request_id="r-2")).assessment_id
+    # One request id is one action: reused for other feedback, it meets the first assessment's id
+    # (so MLflow refuses it, and the service answers ALREADY_EXISTS).
+    assert first == _write_for("tr-" + "a" * 32, FeedbackInput(name="other", value=False, request_id="r-1")).assessment_id
+    # The later assessments of one action (ratings) get ids of their own.
+    assert len({_write_for("tr-" + "a" * 32, feedback, index).assessment_id for index in range(3)}) == 3
     without_key = FeedbackInput(name="user_feedback", value=True)
     assert _write_for("tr-" + "a" * 32, without_key).assessment_id != _write_for("tr-" + "a" * 32, without_key).assessment_id
 

@@ -12,9 +12,8 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-import grpc
 
-from genaifeedback.service.errors import GenerationFailed
+from genaifeedback.service.errors import GenerationTimeout
 from genaifeedback.service.generators import GenerationRequest, Generator
 from genaifeedback.service.ids import new_span_id, new_trace_id
 
@@ -147,7 +146,7 @@ class ChatRunner:
         except TimeoutError as error:
             message = f"generation took longer than {self._max_chat_seconds:g}s"
             self._close(record, parts, "error", message)
-            raise GenerationFailed(message, grpc.StatusCode.DEADLINE_EXCEEDED) from error
+            raise GenerationTimeout(message) from error
         except Exception as error:
             self._close(record, parts, "error", f"{type(error).__name__}: {error}")
             raise

@@ -6,14 +6,14 @@ import math
 import re
 from dataclasses import replace
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from mlflow.exceptions import MlflowException
 from mlflow.tracing.constant import MAX_CHARS_IN_TRACE_INFO_METADATA
 from mlflow.utils.validation import _validate_tag_name
 
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 from genaifeedback.service.chat import ChatInput, Finished, Started, Token, Turn
-from genaifeedback.service.errors import FieldViolation, InvalidArgument
+from genaifeedback.service.errors import FieldViolation, InvalidRequest
 from genaifeedback.service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Target
 from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
 from genaifeedback.service.mlflow_store import RESERVED_TAGS
@@ -28,11 +28,13 @@ MAX_KEY_CHARS = 100
 MAX_ENTRY_VALUE_BYTES = KIB
 MAX_TOKENS_RANGE = (1, 8192)
 TEMPERATURE_RANGE = (0.0, 2.0)
-FEEDBACK_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+FEEDBACK_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 # MLflow's search syntax has no escapes, so ids with quotes could never be looked up.
-CLIENT_REQUEST_ID_PATTERN = re.compile(r"^[^'\"`\x00-\x1f\x7f]*$")
+CLIENT_REQUEST_ID_PATTERN = re.compile(r"[^'\"`\x00-\x1f\x7f]*")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MAX_STRING_VALUE_BYTES = 8 * KIB
 MAX_JSON_VALUE_BYTES = 64 * KIB
+MAX_JSON_DEPTH = 16  # objects and lists inside each other
 MAX_RATIONALE_BYTES = 16 * KIB
 MAX_SOURCE_ID_CHARS = 250  # MLflow's column size
 MAX_REQUEST_ID_CHARS = 128
@@ -48,38 +50,57 @@ _SOURCE_TYPES = {
 _FINISH_REASONS = {"stop": chat_pb2.FINISH_REASON_STOP, "length": chat_pb2.FINISH_REASON_LENGTH}
 
 
+# FieldViolation reasons: the contract's FieldViolationReason values (errors.proto).
+REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID_FORMAT = "REQUIRED", "TOO_LONG", "OUT_OF_RANGE", "INVALID_FORMAT"
+RESERVED_KEY, DUPLICATE, TOO_DEEP = "RESERVED_KEY", "DUPLICATE", "TOO_DEEP"
+
+
 class _Violations(list):
-    def add(self, field: str, description: str) -> None:
-        self.append(FieldViolation(field, description))
+    def add(self, field: str, description: str, reason: str) -> None:
+        self.append(FieldViolation(field, description, reason))
 
     def raise_any(self) -> None:
         if self:
-            raise InvalidArgument(list(self))
+            raise InvalidRequest(list(self))
 
     def check_size(self, field: str, text: str, max_bytes: int) -> None:
         if len(text.encode()) > max_bytes:
-            self.add(field, f"must be at most {max_bytes} bytes of UTF-8")
+            self.add(field, f"must be at most {max_bytes} bytes of UTF-8", TOO_LONG)
 
     def check_chars(self, field: str, text: str, max_chars: int) -> None:
         if len(text) > max_chars:
-            self.add(field, f"must be at most {max_chars} characters")
+            self.add(field, f"must be at most {max_chars} characters", TOO_LONG)
+
+    def check_id(self, field: str, value: str, max_chars: int) -> None:
+        """An identifier: bounded, and no control characters (a trailing newline is a bug upstream)."""
+        self.check_chars(field, value, max_chars)
+        if CONTROL_CHARACTERS.search(value):
+            self.add(field, "must not contain control characters (newlines, tabs, ...)", INVALID_FORMAT)
 
     def check_client_request_id(self, field: str, value: str) -> None:
         self.check_chars(field, value, MAX_CLIENT_REQUEST_ID_CHARS)
-        if not CLIENT_REQUEST_ID_PATTERN.match(value):
-            self.add(field, "must not contain quotes (' \" `) or control characters")
+        if not CLIENT_REQUEST_ID_PATTERN.fullmatch(value):
+            self.add(field, "must not contain quotes (' \" `) or control characters", INVALID_FORMAT)
 
     def check_map(self, field: str, entries, reserved=frozenset(), trace_tags=False) -> None:
         if len(entries) > MAX_ENTRIES:
-            self.add(field, f"must have at most {MAX_ENTRIES} entries")
+            self.add(field, f"must have at most {MAX_ENTRIES} entries", TOO_LONG)
         for key, value in entries.items():
+            entry = f"{field}[{_quoted(key)}]"
             if not key or len(key) > MAX_KEY_CHARS:
-                self.add(f"{field}[{key!r}]", f"key must be 1 to {MAX_KEY_CHARS} characters")
+                self.add(entry, f"key must be 1 to {MAX_KEY_CHARS} characters", TOO_LONG if key else REQUIRED)
             elif key.startswith("mlflow.") or key in reserved:
-                self.add(f"{field}[{key!r}]", "key is reserved")
+                self.add(entry, "key is reserved", RESERVED_KEY)
+            elif CONTROL_CHARACTERS.search(key):
+                self.add(entry, "key must not contain control characters", INVALID_FORMAT)
             elif trace_tags and (problem := _tag_key_problem(key)):
-                self.add(f"{field}[{key!r}]", problem)
-            self.check_size(f"{field}[{key!r}]", value, MAX_ENTRY_VALUE_BYTES)
+                self.add(entry, problem, INVALID_FORMAT)
+            self.check_size(entry, value, MAX_ENTRY_VALUE_BYTES)
+
+
+def _quoted(key: str, limit: int = 40) -> str:
+    """A map key as it appears in a violation's field path: quoted, and never unbounded."""
+    return json.dumps(key if len(key) <= limit else key[:limit] + "…", ensure_ascii=False)
 
 
 def _tag_key_problem(key: str) -> str | None:
@@ -97,23 +118,25 @@ def _tag_key_problem(key: str) -> str | None:
 def chat_input(request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest) -> ChatInput:
     violations = _Violations()
     if not request.message.strip():
-        violations.add("message", "must not be empty")
+        violations.add("message", "must not be empty", REQUIRED)
     violations.check_size("message", request.message, MAX_MESSAGE_BYTES)
     if len(request.history) > MAX_HISTORY_TURNS:
-        violations.add("history", f"must have at most {MAX_HISTORY_TURNS} turns")
+        violations.add("history", f"must have at most {MAX_HISTORY_TURNS} turns", TOO_LONG)
     for index, turn in enumerate(request.history):
         if turn.role not in _ROLES:
-            violations.add(f"history[{index}].role", "must be ROLE_SYSTEM, ROLE_USER or ROLE_ASSISTANT")
+            violations.add(f"history[{index}].role", "must be ROLE_SYSTEM, ROLE_USER or ROLE_ASSISTANT", INVALID_FORMAT)
         violations.check_size(f"history[{index}].content", turn.content, MAX_MESSAGE_BYTES)
     violations.check_client_request_id("client_request_id", request.client_request_id)
-    violations.check_chars("user_id", request.user_id, MAX_USER_OR_SESSION_CHARS)
-    violations.check_chars("session_id", request.session_id, MAX_USER_OR_SESSION_CHARS)
+    violations.check_id("user_id", request.user_id, MAX_USER_OR_SESSION_CHARS)
+    violations.check_id("session_id", request.session_id, MAX_USER_OR_SESSION_CHARS)
     violations.check_map("tags", request.tags, RESERVED_TAGS, trace_tags=True)
     options = request.options
     if options.HasField("max_tokens") and not MAX_TOKENS_RANGE[0] <= options.max_tokens <= MAX_TOKENS_RANGE[1]:
-        violations.add("options.max_tokens", f"must be from {MAX_TOKENS_RANGE[0]} to {MAX_TOKENS_RANGE[1]}")
+        violations.add("options.max_tokens", f"must be from {MAX_TOKENS_RANGE[0]} to {MAX_TOKENS_RANGE[1]}", OUT_OF_RANGE)
     if options.HasField("temperature") and not TEMPERATURE_RANGE[0] <= options.temperature <= TEMPERATURE_RANGE[1]:
-        violations.add("options.temperature", f"must be from {TEMPERATURE_RANGE[0]:g} to {TEMPERATURE_RANGE[1]:g}")
+        violations.add(
+            "options.temperature", f"must be from {TEMPERATURE_RANGE[0]:g} to {TEMPERATURE_RANGE[1]:g}", OUT_OF_RANGE
+        )
     violations.raise_any()
     return ChatInput(
         message=request.message,
@@ -168,28 +191,28 @@ def complete_chat_response(finished: Finished, text: str) -> chat_pb2.CompleteCh
 def _target(request, violations: _Violations) -> Target:
     kind = request.WhichOneof("target")
     if kind is None:
-        violations.add("target", "set exactly one of trace_id or client_request_id")
+        violations.add("target", "set exactly one of trace_id or client_request_id", REQUIRED)
         return Target()
     if kind == "trace_id":
-        if not TRACE_ID_PATTERN.match(request.trace_id):
-            violations.add("trace_id", "must be an MLflow trace id: `tr-` and 32 lowercase hex digits")
+        if not TRACE_ID_PATTERN.fullmatch(request.trace_id):
+            violations.add("trace_id", "must be an MLflow trace id: `tr-` and 32 lowercase hex digits", INVALID_FORMAT)
         return Target(trace_id=request.trace_id)
     if not request.client_request_id:
-        violations.add("client_request_id", "must not be empty")
+        violations.add("client_request_id", "must not be empty", REQUIRED)
     violations.check_client_request_id("client_request_id", request.client_request_id)
     return Target(client_request_id=request.client_request_id)
 
 
 def _common(request, violations: _Violations) -> FeedbackInput:
     """The fields SubmitFeedback and SubmitRatings share."""
-    if request.span_id and not SPAN_ID_PATTERN.match(request.span_id):
-        violations.add("span_id", "must be 16 lowercase hex digits")
+    if request.span_id and not SPAN_ID_PATTERN.fullmatch(request.span_id):
+        violations.add("span_id", "must be 16 lowercase hex digits", INVALID_FORMAT)
     if request.source.type not in _SOURCE_TYPES:
-        violations.add("source.type", f"unknown source type {request.source.type}")
-    violations.check_chars("source.id", request.source.id, MAX_SOURCE_ID_CHARS)
+        violations.add("source.type", f"unknown source type {request.source.type}", INVALID_FORMAT)
+    violations.check_id("source.id", request.source.id, MAX_SOURCE_ID_CHARS)
     violations.check_size("rationale", request.rationale, MAX_RATIONALE_BYTES)
     violations.check_map("metadata", request.metadata)
-    violations.check_chars("request_id", request.request_id, MAX_REQUEST_ID_CHARS)
+    violations.check_id("request_id", request.request_id, MAX_REQUEST_ID_CHARS)
     return FeedbackInput(
         name="",
         value=None,
@@ -203,32 +226,52 @@ def _common(request, violations: _Violations) -> FeedbackInput:
 
 
 def _check_name(field: str, name: str, violations: _Violations) -> None:
-    if not FEEDBACK_NAME_PATTERN.match(name):
+    if not FEEDBACK_NAME_PATTERN.fullmatch(name):
         violations.add(
-            field, "must start with a letter and hold only letters, digits, `_` and `-` (no dots), at most 64 characters"
+            field,
+            "must start with a letter and hold only letters, digits, `_` and `-` (no dots), at most 64 characters",
+            INVALID_FORMAT,
         )
 
 
 def _value(request: feedback_pb2.SubmitFeedbackRequest, violations: _Violations):
     kind = request.WhichOneof("value")
     if kind is None:
-        violations.add("value", "set exactly one of bool_value, number_value, string_value or json_value")
+        violations.add("value", "set exactly one of bool_value, number_value, string_value or json_value", REQUIRED)
         return None
     if kind == "number_value" and not math.isfinite(request.number_value):
-        violations.add("number_value", "must be a finite number")
+        violations.add("number_value", "must be a finite number", OUT_OF_RANGE)
     if kind == "string_value":
         if not request.string_value.strip():
-            violations.add("string_value", "must not be empty")
+            violations.add("string_value", "must not be empty", REQUIRED)
         violations.check_size("string_value", request.string_value, MAX_STRING_VALUE_BYTES)
     if kind == "json_value":
         if request.json_value.WhichOneof("kind") in (None, "null_value"):
-            violations.add("json_value", "must hold a value, not null")
+            violations.add("json_value", "must hold a value, not null", REQUIRED)
+            return None
+        if problem := _json_problem(request.json_value):
+            violations.add("json_value", *problem)
             return None
         value = json_format.MessageToDict(request.json_value)
         if len(json.dumps(value)) > MAX_JSON_VALUE_BYTES:
-            violations.add("json_value", f"must be at most {MAX_JSON_VALUE_BYTES} bytes as JSON")
+            violations.add("json_value", f"must be at most {MAX_JSON_VALUE_BYTES} bytes as JSON", TOO_LONG)
         return value
     return getattr(request, kind)
+
+
+def _json_problem(root: struct_pb2.Value) -> tuple[str, str] | None:
+    """What makes a structured value unstorable as JSON: depth beyond the limit, NaN or infinity."""
+    pending = [(root, 0)]
+    while pending:
+        value, depth = pending.pop()
+        kind = value.WhichOneof("kind")
+        if kind == "number_value" and not math.isfinite(value.number_value):
+            return "numbers must be finite (no NaN or infinity)", OUT_OF_RANGE
+        children = value.struct_value.fields.values() if kind == "struct_value" else value.list_value.values if kind == "list_value" else ()
+        if children and depth >= MAX_JSON_DEPTH:
+            return f"must nest objects and lists at most {MAX_JSON_DEPTH} deep", TOO_DEEP
+        pending.extend((child, depth + 1) for child in children)
+    return None
 
 
 def feedback_input(request: feedback_pb2.SubmitFeedbackRequest) -> tuple[Target, FeedbackInput]:
@@ -246,14 +289,14 @@ def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, d
     violations = _Violations()
     target = _target(request, violations)
     if not 1 <= len(request.ratings) <= MAX_ENTRIES:
-        violations.add("ratings", f"must have 1 to {MAX_ENTRIES} entries")
+        violations.add("ratings", f"must have 1 to {MAX_ENTRIES} entries", REQUIRED if not request.ratings else TOO_LONG)
     ratings: dict[str, int] = {}
     for index, rating in enumerate(request.ratings):
         _check_name(f"ratings[{index}].name", rating.name, violations)
         if rating.name in ratings:
-            violations.add(f"ratings[{index}].name", f"dimension {rating.name!r} is rated twice")
+            violations.add(f"ratings[{index}].name", "this dimension is rated twice", DUPLICATE)
         if not RATING_RANGE[0] <= rating.score <= RATING_RANGE[1]:
-            violations.add(f"ratings[{index}].score", f"must be from {RATING_RANGE[0]} to {RATING_RANGE[1]}")
+            violations.add(f"ratings[{index}].score", f"must be from {RATING_RANGE[0]} to {RATING_RANGE[1]}", OUT_OF_RANGE)
         ratings[rating.name] = rating.score
     common = _common(request, violations)
     violations.raise_any()

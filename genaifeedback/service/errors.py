@@ -1,88 +1,101 @@
-"""The service's errors, and their one mapping onto gRPC statuses.
+"""The service's own errors. Domain code raises these; `status.py` turns them into gRPC statuses.
 
-Domain code raises these; the servicers turn them into statuses (with google.rpc details) in
-one place. Anything else that escapes is a bug in the service and becomes INTERNAL.
+Each error names its `reason`: a value of the contract's `ErrorReason` enum (errors.proto), sent
+as google.rpc.ErrorInfo.reason so that callers in every language can match on it. `metadata`
+goes into ErrorInfo.metadata (small values only: ids, never unbounded input).
 """
 
 from dataclasses import dataclass
-
-import grpc
-from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 
 @dataclass(frozen=True)
 class FieldViolation:
     field: str  # the request field's path, as in the .proto: `ratings[1].score`
     description: str
+    reason: str  # a value of the contract's FieldViolationReason enum
 
 
 class ServiceError(Exception):
-    """An expected failure, with the gRPC status code the caller gets."""
+    """An expected failure: the caller gets a status built from its class and reason."""
 
-    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    reason = "INTERNAL_ERROR"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, **metadata: str):
         super().__init__(message)
         self.message = message
-
-    def details(self) -> list[any_pb2.Any]:
-        return []
-
-    def to_status(self) -> status_pb2.Status:
-        return status_pb2.Status(
-            code=getattr(code_pb2, self.code.name), message=self.message, details=self.details()
-        )
+        self.metadata = dict(metadata)
 
 
-class InvalidArgument(ServiceError):
-    code = grpc.StatusCode.INVALID_ARGUMENT
+class InvalidRequest(ServiceError):
+    """Fields break the contract's rules; every violation is reported at once."""
+
+    reason = "INVALID_FIELD"
+    MAX_REPORTED = 20  # keeps the status well under gRPC's 16 KiB of trailers
 
     def __init__(self, violations: list[FieldViolation]):
-        self.violations = violations
-        super().__init__("invalid request: " + "; ".join(f"{v.field}: {v.description}" for v in violations))
-
-    def details(self) -> list[any_pb2.Any]:
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in self.violations
-            ]
-        )
-        detail = any_pb2.Any()
-        detail.Pack(bad_request)
-        return [detail]
+        self.violations = violations[: self.MAX_REPORTED]
+        more = len(violations) - len(self.violations)
+        summary = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
+        super().__init__(f"invalid request: {summary}" + (f" (and {more} more)" if more > 0 else ""))
 
 
-class NotFound(ServiceError):
-    code = grpc.StatusCode.NOT_FOUND
+class MalformedRequest(ServiceError):
+    """The request bytes do not parse as the method's request message."""
+
+    reason = "MALFORMED_REQUEST"
 
 
-class AlreadyExists(ServiceError):
-    code = grpc.StatusCode.ALREADY_EXISTS
+class TraceNotFound(ServiceError):
+    """No trace matches (yet: another replica may still be exporting it)."""
+
+    reason = "TRACE_NOT_FOUND"
 
 
-class FailedPrecondition(ServiceError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
+class RequestIdReused(ServiceError):
+    reason = "REQUEST_ID_REUSED"
 
 
-class Unavailable(ServiceError):
-    """A dependency (MLflow, the model endpoint) cannot be reached; retrying may help."""
+class MlflowUnavailable(ServiceError):
+    """MLflow cannot be reached or failed; retrying later may help."""
 
-    code = grpc.StatusCode.UNAVAILABLE
-
-
-class ResourceExhausted(ServiceError):
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    reason = "MLFLOW_UNAVAILABLE"
 
 
-class DeadlineExceeded(ServiceError):
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
+class TraceNotStoredYet(ServiceError):
+    reason = "TRACE_NOT_STORED_YET"
+
+
+class MlflowRejected(ServiceError):
+    """MLflow refused a trace or a feedback for what it is; retrying will not help."""
+
+    reason = "MLFLOW_REJECTED"
+
+
+class TraceBacklogFull(ServiceError):
+    reason = "TRACE_BACKLOG_FULL"
+
+
+class TraceWaitTimeout(ServiceError):
+    reason = "TRACE_WAIT_TIMEOUT"
 
 
 class GenerationFailed(ServiceError):
-    """The token source failed; `code` says how (UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL, ...)."""
+    """The token source failed in an unexpected way. Subclasses say how it failed."""
 
-    def __init__(self, message: str, code: grpc.StatusCode = grpc.StatusCode.INTERNAL):
-        super().__init__(message)
-        self.code = code
+    reason = "GENERATION_FAILED"
+
+
+class ModelUnavailable(GenerationFailed):
+    reason = "MODEL_UNAVAILABLE"
+
+
+class ModelRateLimited(GenerationFailed):
+    reason = "MODEL_RATE_LIMITED"
+
+
+class ModelRejected(GenerationFailed):
+    reason = "MODEL_REJECTED"
+
+
+class GenerationTimeout(GenerationFailed):
+    reason = "GENERATION_TIMEOUT"

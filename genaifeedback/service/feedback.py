@@ -1,8 +1,9 @@
 """Feedback: find the trace, then write the assessment once, however often the request comes.
 
 Idempotency (AIP-155) costs no extra MLflow call on the first delivery: the assessment id is
-derived from (trace, name, request_id) (random, without a request_id, but fixed for the call's own
-retries), and MLflow refuses a second assessment with the same id.
+derived from (trace, request_id) (random, without a request_id, but fixed for the call's own
+retries), and MLflow refuses a second assessment with the same id. A request_id names one action
+on one trace, so reusing it for anything else meets the first action's assessment: ALREADY_EXISTS.
 Only when a write fails does the service read the assessment back, to tell a retry of a feedback
 already stored (answered with the same id) from a real failure (UNAVAILABLE, nothing stored).
 """
@@ -14,9 +15,9 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from genaifeedback.service.errors import AlreadyExists, NotFound, Unavailable
+from genaifeedback.service.errors import MlflowUnavailable, RequestIdReused, TraceNotFound
 from genaifeedback.service.ids import TRACE_ID_PATTERN, trace_start_seconds
-from genaifeedback.service.mlflow_store import FeedbackWrite, MlflowStore, TraceExporter, TraceNotFound
+from genaifeedback.service.mlflow_store import FeedbackWrite, MlflowStore, TraceExporter
 
 DEFAULT_FEEDBACK_NAME = "user_feedback"
 
@@ -62,7 +63,11 @@ class FeedbackRecorder:
         trace_id = await self._resolve(target, deadline)
         # One request id for the set, so a retry finds every dimension it already wrote.
         common = replace(common, request_id=common.request_id or uuid.uuid4().hex)
-        writes = [_write_for(trace_id, replace(common, name=name, value=score)) for name, score in ratings.items()]
+        # Sorted, so a retry that lists the dimensions in another order is the same action.
+        writes = [
+            _write_for(trace_id, replace(common, name=name, value=score), index)
+            for index, (name, score) in enumerate(sorted(ratings.items()))
+        ]
         outcomes = await asyncio.gather(*(self._write_once(w, deadline) for w in writes), return_exceptions=True)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if failures:
@@ -91,7 +96,9 @@ class FeedbackRecorder:
                 return trace_id
             # Another replica may still be exporting it.
             if not _can_wait(pause, give_up, deadline):
-                raise NotFound(f"no trace has client_request_id {client_request_id!r}")
+                raise TraceNotFound(
+                    f"no trace has client_request_id {client_request_id!r}", client_request_id=client_request_id
+                )
             await asyncio.sleep(pause)
         raise AssertionError("unreachable")
 
@@ -106,9 +113,9 @@ class FeedbackRecorder:
                 if arrival_deadline is None:
                     arrival_deadline = self._arrival_deadline(write.trace_id)
                 if not _can_wait(pause, arrival_deadline, deadline):
-                    raise NotFound(f"trace {write.trace_id} not found") from None
+                    raise TraceNotFound(f"trace {write.trace_id} not found", trace_id=write.trace_id) from None
                 await asyncio.sleep(pause)
-            except Unavailable:
+            except MlflowUnavailable:
                 # Maybe an earlier delivery of this request stored it already (then MLflow refuses
                 # the duplicate id); maybe MLflow is down. Reading it back tells which.
                 stored = await self._store.get_feedback(write.trace_id, write.assessment_id)
@@ -121,8 +128,9 @@ class FeedbackRecorder:
                     await asyncio.sleep(pause)
                     continue
                 if not write.matches(stored):
-                    raise AlreadyExists(
-                        f"request_id was already used for different feedback {write.name!r} on trace {write.trace_id}"
+                    raise RequestIdReused(
+                        f"request_id was already used for a different action on trace {write.trace_id}",
+                        trace_id=write.trace_id,
                     ) from None
                 return "existing"
         raise AssertionError("unreachable")
@@ -137,9 +145,11 @@ class FeedbackRecorder:
         return time.monotonic() + min(self._arrival_timeout, self._max_chat_seconds + self._arrival_timeout - started_ago)
 
 
-def _write_for(trace_id: str, feedback: FeedbackInput) -> FeedbackWrite:
+def _write_for(trace_id: str, feedback: FeedbackInput, index: int = 0) -> FeedbackWrite:
+    """The assessment to write; `index` tells apart the assessments of one action (ratings)."""
     if feedback.request_id:
-        key = "\x00".join((trace_id, feedback.name, feedback.request_id)).encode()
+        parts = (trace_id, feedback.request_id) if index == 0 else (trace_id, feedback.request_id, str(index))
+        key = "\x00".join(parts).encode()
         assessment_id = "a-" + hashlib.sha256(key).hexdigest()[:32]
     else:
         assessment_id = "a-" + uuid.uuid4().hex

@@ -2,7 +2,7 @@
 
 A generator turns a GenerationRequest into an async stream of text chunks. It may report usage
 and a finish reason through `GenerationRequest.report`; the chat layer counts what it is not told.
-Failures surface as errors.GenerationFailed with the status the caller should see.
+Failures surface as errors.GenerationFailed (or a subclass saying how it failed).
 """
 
 import asyncio
@@ -14,11 +14,16 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import grpc
 import openai
 
 from genaifeedback.service.config import Settings
-from genaifeedback.service.errors import GenerationFailed
+from genaifeedback.service.errors import (
+    GenerationFailed,
+    GenerationTimeout,
+    ModelRateLimited,
+    ModelRejected,
+    ModelUnavailable,
+)
 
 
 @dataclass
@@ -110,26 +115,26 @@ class OpenAICompatibleGenerator:
                         if choice.delta and choice.delta.content:
                             yield choice.delta.content
         except openai.APIError as error:
-            raise GenerationFailed(f"model endpoint: {error}", _status_for(error)) from error
+            raise _failure_for(error)(f"model endpoint: {error}") from error
 
 
-def _status_for(error: openai.APIError) -> grpc.StatusCode:
+def _failure_for(error: openai.APIError) -> type[GenerationFailed]:
     if isinstance(error, openai.APITimeoutError):
-        return grpc.StatusCode.DEADLINE_EXCEEDED
+        return GenerationTimeout
     if isinstance(error, openai.APIConnectionError):
-        return grpc.StatusCode.UNAVAILABLE
+        return ModelUnavailable
     if isinstance(error, openai.RateLimitError):
-        return grpc.StatusCode.RESOURCE_EXHAUSTED
+        return ModelRateLimited
     if isinstance(error, openai.APIStatusError) and error.status_code >= 500:
-        return grpc.StatusCode.UNAVAILABLE
+        return ModelUnavailable
     # 4xx other than 429: the service is misconfigured (model name, key) or the stream was malformed.
-    return grpc.StatusCode.FAILED_PRECONDITION
+    return ModelRejected
 
 
 class CallableGenerator:
     """Wraps a user's `module:function`: called with a GenerationRequest, it returns (or is) a
     sync or async iterable of text chunks. It may fill `request.report`. Anything it raises fails
-    the chat with INTERNAL, unless it raises errors.GenerationFailed with a status of its own."""
+    the chat with INTERNAL, unless it raises an errors.GenerationFailed of its own (ModelUnavailable, ...)."""
 
     def __init__(self, target: str):
         module_name, _, function_name = target.partition(":")

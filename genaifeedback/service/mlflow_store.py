@@ -40,7 +40,15 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from genaifeedback.service.chat import ChatRecord
-from genaifeedback.service.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unavailable
+from genaifeedback.service.errors import (
+    FieldViolation,
+    InvalidRequest,
+    MlflowRejected,
+    MlflowUnavailable,
+    TraceBacklogFull,
+    TraceNotFound,
+    TraceNotStoredYet,
+)
 from genaifeedback.service.ids import otel_bytes
 
 logger = logging.getLogger(__name__)
@@ -52,10 +60,6 @@ CLIENT_REQUEST_ID_TAG = "client_request_id"
 OUTCOME_TAG = "chat.outcome"
 RESERVED_TAGS = frozenset({CLIENT_REQUEST_ID_TAG, OUTCOME_TAG, "chat.finish_reason"})
 _REMEMBERED_CLIENT_REQUEST_IDS = 100_000
-
-
-class TraceNotFound(NotFound):
-    """MLflow has no such trace (yet: another replica may still be exporting it)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ class MlflowStore:
                 return self.experiment_id
             except Exception as error:  # noqa: BLE001 - any failure here means "not up yet"
                 if time.monotonic() > deadline:
-                    raise Unavailable(f"MLflow at {self.tracking_uri} is unreachable: {error}") from error
+                    raise MlflowUnavailable(f"MLflow at {self.tracking_uri} is unreachable: {error}") from error
                 logger.info("waiting for MLflow at %s (%s)", self.tracking_uri, type(error).__name__)
                 await asyncio.sleep(0.5)
 
@@ -165,7 +169,7 @@ class MlflowStore:
                 headers={"content-type": "application/json"},
             )
         except httpx.HTTPError as error:
-            raise Unavailable(f"MLflow is unreachable: {type(error).__name__}: {error}") from error
+            raise MlflowUnavailable(f"MLflow is unreachable: {type(error).__name__}: {error}") from error
         if response.status_code == 200:
             return
         try:
@@ -174,10 +178,11 @@ class MlflowStore:
         except (ValueError, AttributeError):  # not MLflow's JSON error body (a proxy's page, say)
             error_code, message = None, response.text
         if error_code == "RESOURCE_DOES_NOT_EXIST":
-            raise TraceNotFound(message)
+            raise TraceNotFound(f"trace {write.trace_id} not found", trace_id=write.trace_id)
         if error_code == "INVALID_PARAMETER_VALUE":
-            raise InvalidArgument([FieldViolation("", f"MLflow refused the feedback: {_short(message)}")])
-        raise Unavailable(f"MLflow answered HTTP {response.status_code}: {_short(message)}")
+            # Validation should have caught it: still the caller's input, so INVALID_ARGUMENT.
+            raise InvalidRequest([FieldViolation("", f"MLflow refused the feedback: {_short(message)}", "REFUSED_BY_MLFLOW")])
+        raise MlflowUnavailable(f"MLflow answered HTTP {response.status_code}: {_short(message)}")
 
     async def get_feedback(self, trace_id: str, assessment_id: str) -> Feedback | None:
         try:
@@ -213,10 +218,10 @@ class MlflowStore:
             return await self._call(function, *args, **kwargs)
         except MlflowException as error:
             if error.error_code == "RESOURCE_DOES_NOT_EXIST":
-                raise TraceNotFound(str(error.message)) from error
-            raise Unavailable(f"MLflow call failed: {_short(error.message)}") from error
+                raise TraceNotFound(_short(str(error.message))) from error
+            raise MlflowUnavailable(f"MLflow call failed: {_short(error.message)}") from error
         except OSError as error:
-            raise Unavailable(f"MLflow is unreachable: {error}") from error
+            raise MlflowUnavailable(f"MLflow is unreachable: {error}") from error
 
     def trace_exporter(self, batch_size: int, max_pending: int) -> "TraceExporter":
         return TraceExporter(self.http, self.experiment_id, batch_size, max_pending)
@@ -263,7 +268,7 @@ class TraceExporter:
 
     def ensure_capacity(self) -> None:
         if len(self._landing) >= self._max_pending:
-            raise Unavailable(
+            raise TraceBacklogFull(
                 f"{len(self._landing)} traces are waiting to be stored in MLflow (slow or down); retry later"
             )
 
@@ -299,9 +304,11 @@ class TraceExporter:
         try:
             await asyncio.wait_for(asyncio.shield(landing), chat_timeout_seconds if still_streaming else timeout_seconds)
         except TimeoutError as error:
-            raise Unavailable(f"trace {trace_id} is not stored in MLflow yet (MLflow slow or down); retry later") from error
+            raise TraceNotStoredYet(
+                f"trace {trace_id} is not stored in MLflow yet (MLflow slow or down); retry later", trace_id=trace_id
+            ) from error
         except TraceRejected as error:
-            raise FailedPrecondition(f"trace {trace_id} could not be stored in MLflow: {error}") from error
+            raise MlflowRejected(f"trace {trace_id} could not be stored in MLflow: {error}", trace_id=trace_id) from error
 
     # --- delivery
 

@@ -15,7 +15,7 @@ from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.generators import build_generator
 from genaifeedback.service.mlflow_store import MlflowStore
-from genaifeedback.service.servicers import ChatServicer, FeedbackServicer
+from genaifeedback.service.servicers import ChatServicer, FeedbackServicer, TolerantParsing
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class FeedbackApp:
             self.store, self.exporter, settings.trace_arrival_timeout_seconds, settings.max_chat_seconds
         )
 
-        self.server = grpc.aio.server(options=_SERVER_OPTIONS)
+        self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=_SERVER_OPTIONS)
         chat_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(runner), self.server)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(FeedbackServicer(recorder), self.server)
         self.health = health.aio.HealthServicer()

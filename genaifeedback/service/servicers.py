@@ -1,22 +1,28 @@
 """The gRPC servicers: convert the request, call the domain, convert the answer. Nothing else.
 
-Errors become statuses in one place (`_abort`): a ServiceError keeps its code and details,
-anything else is a bug and becomes INTERNAL (logged with its traceback).
+Errors become statuses in one place (`_abort`, with status.py's mapping): a ServiceError keeps its
+reason and details, anything else is a bug and becomes INTERNAL (logged with its traceback).
+Requests that do not even parse reach the methods as `UnparsedRequest` (see `TolerantParsing`)
+and are answered INVALID_ARGUMENT / MALFORMED_REQUEST, with one log line.
 """
 
 import functools
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
-from genaifeedback.service import convert
+from genaifeedback.service import convert, status
 from genaifeedback.service.chat import ChatRunner, Finished, Started, Token
-from genaifeedback.service.errors import ServiceError
+from genaifeedback.service.errors import MalformedRequest, ServiceError
 from genaifeedback.service.feedback import FeedbackRecorder
 
 logger = logging.getLogger(__name__)
@@ -24,13 +30,66 @@ logger = logging.getLogger(__name__)
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
 
 
-async def _abort(context: grpc.aio.ServicerContext, error: Exception):
+SERVICE_PACKAGE = chat_pb2.DESCRIPTOR.package  # genaifeedback.v1
+
+
+@dataclass(frozen=True)
+class UnparsedRequest:
+    """What a method receives instead of its request when the bytes did not parse."""
+
+    problem: str
+
+
+def _tolerant(deserializer: Callable[[bytes], Any], message_name: str) -> Callable[[bytes], Any]:
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except DecodeError as error:
+            return UnparsedRequest(f"the request is not a valid {message_name}: {error}")
+
+    return parse
+
+
+class TolerantParsing(grpc.aio.ServerInterceptor):
+    """Hands requests that fail to parse to our methods (as UnparsedRequest), which answer
+    INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each."""
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        service, _, method = handler_call_details.method.strip("/").partition("/")
+        if handler is None or not service.startswith(SERVICE_PACKAGE + ".") or handler.request_deserializer is None:
+            return handler
+        message_name = _REQUEST_TYPES.get((service, method), "request message")
+        return handler._replace(request_deserializer=_tolerant(handler.request_deserializer, message_name))
+
+
+_REQUEST_TYPES = {
+    (service.full_name, method.name): method.input_type.full_name
+    for module in (chat_pb2, feedback_pb2)
+    for service in module.DESCRIPTOR.services_by_name.values()
+    for method in service.methods
+}
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: Exception, trace_id: str = ""):
     if not isinstance(error, ServiceError):
         logger.exception("unexpected error", exc_info=error)
         error = ServiceError(f"internal error: {type(error).__name__}")
-    status = rpc_status.to_status(error.to_status())
-    trailing = tuple(context.trailing_metadata() or ()) + tuple(status.trailing_metadata)
-    await context.abort(status.code, status.details, trailing)
+    if trace_id:
+        error.metadata.setdefault("trace_id", trace_id)
+    rich = rpc_status.to_status(status.to_status(error))
+    trailing = tuple(context.trailing_metadata() or ()) + tuple(rich.trailing_metadata)
+    await context.abort(rich.code, rich.details, trailing)
+
+
+def _parsed(request: Any) -> None:
+    if isinstance(request, UnparsedRequest):
+        logger.info("malformed request: %s", request.problem)
+        raise MalformedRequest(request.problem)
+
+
+def _trace_id_of(context: grpc.aio.ServicerContext) -> str:
+    return dict(context.trailing_metadata() or ()).get(TRACE_ID_METADATA_KEY, "")
 
 
 def _mapping_errors(method):
@@ -40,23 +99,25 @@ def _mapping_errors(method):
         @functools.wraps(method)
         async def streaming(self, request, context):
             try:
+                _parsed(request)
                 async for response in method(self, request, context):
                     yield response
             except grpc.aio.AbortError:
                 raise
             except Exception as error:  # noqa: BLE001 - mapped to a status here, once
-                await _abort(context, error)
+                await _abort(context, error, _trace_id_of(context))
 
         return streaming
 
     @functools.wraps(method)
     async def unary(self, request, context):
         try:
+            _parsed(request)
             return await method(self, request, context)
         except grpc.aio.AbortError:
             raise
         except Exception as error:  # noqa: BLE001 - mapped to a status here, once
-            await _abort(context, error)
+            await _abort(context, error, _trace_id_of(context))
 
     return unary
 

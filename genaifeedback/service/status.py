@@ -1,0 +1,68 @@
+"""The one mapping of the service's errors onto gRPC statuses with google.rpc details (AIP-193).
+
+Every status carries ErrorInfo (reason, domain, metadata); INVALID_FIELD adds BadRequest,
+TRACE_NOT_FOUND adds ResourceInfo, retryable codes add RetryInfo. Anything that is not a
+ServiceError is a bug and becomes INTERNAL / INTERNAL_ERROR.
+"""
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+from genaifeedback.service import errors
+
+ERROR_DOMAIN = "genaifeedback"
+RETRY_DELAY_SECONDS = 1
+
+# Most specific class first: the first match wins.
+_CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
+    (errors.InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.MalformedRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.TraceNotFound, grpc.StatusCode.NOT_FOUND),
+    (errors.RequestIdReused, grpc.StatusCode.ALREADY_EXISTS),
+    (errors.MlflowUnavailable, grpc.StatusCode.UNAVAILABLE),
+    (errors.TraceNotStoredYet, grpc.StatusCode.UNAVAILABLE),
+    (errors.MlflowRejected, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.TraceBacklogFull, grpc.StatusCode.UNAVAILABLE),
+    (errors.TraceWaitTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
+    (errors.ModelUnavailable, grpc.StatusCode.UNAVAILABLE),
+    (errors.ModelRateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (errors.ModelRejected, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.GenerationTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
+    (errors.ServiceError, grpc.StatusCode.INTERNAL),
+)
+_RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+
+
+def code_for(error: errors.ServiceError) -> grpc.StatusCode:
+    return next(code for kind, code in _CODES if isinstance(error, kind))
+
+
+def to_status(error: errors.ServiceError) -> status_pb2.Status:
+    code = code_for(error)
+    details = [error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata)]
+    if isinstance(error, errors.InvalidRequest):
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description, reason=v.reason)
+                    for v in error.violations
+                ]
+            )
+        )
+    if isinstance(error, errors.TraceNotFound):
+        details.append(
+            error_details_pb2.ResourceInfo(
+                resource_type="MLflow trace",
+                resource_name=next(iter(error.metadata.values()), ""),
+                description=error.message,
+            )
+        )
+    if code in _RETRYABLE:
+        details.append(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=RETRY_DELAY_SECONDS)))
+    packed = []
+    for detail in details:
+        any_detail = any_pb2.Any()
+        any_detail.Pack(detail)
+        packed.append(any_detail)
+    return status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message, details=packed)
