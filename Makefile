@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 # itself depends only on the light `mlflow-tracing` SDK, as in production.
 export FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND ?= $(abspath $(MLFLOW_VENV))/bin/mlflow
 ARGS ?=
+# Go tools the tests run (grpcurl, exactly as a user would), installed at pinned versions.
+TOOLS := $(abspath .tools/bin)
+GRPCURL_VERSION := v1.9.3
+export GRPCURL := $(TOOLS)/grpcurl
 # The last released contract (a buf image, committed): `buf breaking` holds every later change to it.
 RELEASED_CONTRACT := contract-released.json
 
@@ -33,8 +37,11 @@ $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
 run: setup ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC service; Ctrl-C stops both
 	$(BIN)/feedback-service --embedded-mlflow $(ARGS)
 
-test: setup check ## set up, then run the contract checks and the whole test suite
+test: setup check $(GRPCURL) ## set up, then run the contract checks and the whole test suite
 	$(BIN)/pytest $(ARGS)
+
+$(GRPCURL):
+	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 
 check: proto-check lint-proto breaking ## contract checks: stubs match protos/, buf lint, format and breaking
 
@@ -58,4 +65,4 @@ bench: setup ## run the benchmark (prints figures and ratios; takes a few minute
 	$(BIN)/python bench/benchmark.py $(ARGS)
 
 clean: ## remove the environments and local MLflow data
-	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data
+	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools

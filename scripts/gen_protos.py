@@ -25,7 +25,11 @@ OUT_ROOT = ROOT / "clients" / "python"
 GENERATED_PACKAGE = Path("genaifeedback", "v1")
 
 
+DESCRIPTOR_SET = "descriptors.binpb"
+
+
 def generate(out_dir: Path) -> None:
+    (out_dir / GENERATED_PACKAGE).mkdir(parents=True, exist_ok=True)
     protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in PROTO_ROOT.rglob("*.proto"))
     well_known = resources.files("grpc_tools") / "_proto"
     args = [
@@ -35,6 +39,11 @@ def generate(out_dir: Path) -> None:
         f"--python_out={out_dir}",
         f"--pyi_out={out_dir}",
         f"--grpc_python_out={out_dir}",
+        # With comments and imports: the service's reflection serves this, so that grpcurl describe
+        # shows the .proto comments; ghz and other tools can load it with --protoset.
+        f"--descriptor_set_out={out_dir / GENERATED_PACKAGE / DESCRIPTOR_SET}",
+        "--include_source_info",
+        "--include_imports",
         *protos,
     ]
     if protoc.main(args) != 0:

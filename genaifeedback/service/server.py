@@ -6,7 +6,6 @@ import signal
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from genaifeedback.service.chat import ChatRunner
@@ -15,6 +14,7 @@ from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.generators import build_generator
 from genaifeedback.service.mlflow_store import MlflowStore
+from genaifeedback.service.reflection import enable_reflection
 from genaifeedback.service.servicers import ChatServicer, FeedbackServicer, TolerantParsing
 
 logger = logging.getLogger(__name__)
@@ -64,10 +64,7 @@ class FeedbackApp:
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(FeedbackServicer(recorder), self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection(
-            (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
-            self.server,
-        )
+        enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
         self.port = self.server.add_insecure_port(settings.listen_address)
         await self.server.start()
         for name in ("", *SERVICE_NAMES):
