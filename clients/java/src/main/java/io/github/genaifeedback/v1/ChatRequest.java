@@ -227,7 +227,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object userId_ = "";
   /**
    * <pre>
-   * The end user on whose behalf the call is made (at most 250 characters).
+   * The end user on whose behalf the call is made (at most 250 characters, no
+   * control characters).
    * Recorded as the trace's `mlflow.trace.user`. Optional.
    * </pre>
    *
@@ -249,7 +250,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The end user on whose behalf the call is made (at most 250 characters).
+   * The end user on whose behalf the call is made (at most 250 characters, no
+   * control characters).
    * Recorded as the trace's `mlflow.trace.user`. Optional.
    * </pre>
    *
@@ -276,7 +278,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object sessionId_ = "";
   /**
    * <pre>
-   * The conversation this turn belongs to (at most 250 characters). Recorded as
+   * The conversation this turn belongs to (at most 250 characters, no control
+   * characters). Recorded as
    * the trace's `mlflow.trace.session`. Optional.
    * </pre>
    *
@@ -298,7 +301,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The conversation this turn belongs to (at most 250 characters). Recorded as
+   * The conversation this turn belongs to (at most 250 characters, no control
+   * characters). Recorded as
    * the trace's `mlflow.trace.session`. Optional.
    * </pre>
    *
@@ -1556,7 +1560,8 @@ java.lang.String defaultValue) {
     private java.lang.Object userId_ = "";
     /**
      * <pre>
-     * The end user on whose behalf the call is made (at most 250 characters).
+     * The end user on whose behalf the call is made (at most 250 characters, no
+     * control characters).
      * Recorded as the trace's `mlflow.trace.user`. Optional.
      * </pre>
      *
@@ -1577,7 +1582,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The end user on whose behalf the call is made (at most 250 characters).
+     * The end user on whose behalf the call is made (at most 250 characters, no
+     * control characters).
      * Recorded as the trace's `mlflow.trace.user`. Optional.
      * </pre>
      *
@@ -1599,7 +1605,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The end user on whose behalf the call is made (at most 250 characters).
+     * The end user on whose behalf the call is made (at most 250 characters, no
+     * control characters).
      * Recorded as the trace's `mlflow.trace.user`. Optional.
      * </pre>
      *
@@ -1617,7 +1624,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The end user on whose behalf the call is made (at most 250 characters).
+     * The end user on whose behalf the call is made (at most 250 characters, no
+     * control characters).
      * Recorded as the trace's `mlflow.trace.user`. Optional.
      * </pre>
      *
@@ -1632,7 +1640,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The end user on whose behalf the call is made (at most 250 characters).
+     * The end user on whose behalf the call is made (at most 250 characters, no
+     * control characters).
      * Recorded as the trace's `mlflow.trace.user`. Optional.
      * </pre>
      *
@@ -1653,7 +1662,8 @@ java.lang.String defaultValue) {
     private java.lang.Object sessionId_ = "";
     /**
      * <pre>
-     * The conversation this turn belongs to (at most 250 characters). Recorded as
+     * The conversation this turn belongs to (at most 250 characters, no control
+     * characters). Recorded as
      * the trace's `mlflow.trace.session`. Optional.
      * </pre>
      *
@@ -1674,7 +1684,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The conversation this turn belongs to (at most 250 characters). Recorded as
+     * The conversation this turn belongs to (at most 250 characters, no control
+     * characters). Recorded as
      * the trace's `mlflow.trace.session`. Optional.
      * </pre>
      *
@@ -1696,7 +1707,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The conversation this turn belongs to (at most 250 characters). Recorded as
+     * The conversation this turn belongs to (at most 250 characters, no control
+     * characters). Recorded as
      * the trace's `mlflow.trace.session`. Optional.
      * </pre>
      *
@@ -1714,7 +1726,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The conversation this turn belongs to (at most 250 characters). Recorded as
+     * The conversation this turn belongs to (at most 250 characters, no control
+     * characters). Recorded as
      * the trace's `mlflow.trace.session`. Optional.
      * </pre>
      *
@@ -1729,7 +1742,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The conversation this turn belongs to (at most 250 characters). Recorded as
+     * The conversation this turn belongs to (at most 250 characters, no control
+     * characters). Recorded as
      * the trace's `mlflow.trace.session`. Optional.
      * </pre>
      *

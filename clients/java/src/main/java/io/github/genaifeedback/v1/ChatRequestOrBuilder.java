@@ -100,7 +100,8 @@ public interface ChatRequestOrBuilder extends
 
   /**
    * <pre>
-   * The end user on whose behalf the call is made (at most 250 characters).
+   * The end user on whose behalf the call is made (at most 250 characters, no
+   * control characters).
    * Recorded as the trace's `mlflow.trace.user`. Optional.
    * </pre>
    *
@@ -110,7 +111,8 @@ public interface ChatRequestOrBuilder extends
   java.lang.String getUserId();
   /**
    * <pre>
-   * The end user on whose behalf the call is made (at most 250 characters).
+   * The end user on whose behalf the call is made (at most 250 characters, no
+   * control characters).
    * Recorded as the trace's `mlflow.trace.user`. Optional.
    * </pre>
    *
@@ -122,7 +124,8 @@ public interface ChatRequestOrBuilder extends
 
   /**
    * <pre>
-   * The conversation this turn belongs to (at most 250 characters). Recorded as
+   * The conversation this turn belongs to (at most 250 characters, no control
+   * characters). Recorded as
    * the trace's `mlflow.trace.session`. Optional.
    * </pre>
    *
@@ -132,7 +135,8 @@ public interface ChatRequestOrBuilder extends
   java.lang.String getSessionId();
   /**
    * <pre>
-   * The conversation this turn belongs to (at most 250 characters). Recorded as
+   * The conversation this turn belongs to (at most 250 characters, no control
+   * characters). Recorded as
    * the trace's `mlflow.trace.session`. Optional.
    * </pre>
    *

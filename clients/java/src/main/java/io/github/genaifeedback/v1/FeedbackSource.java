@@ -77,7 +77,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters. Optional.
+   * name), at most 250 characters, no control characters. Optional.
    * </pre>
    *
    * <code>string id = 2 [json_name = "id"];</code>
@@ -99,7 +99,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters. Optional.
+   * name), at most 250 characters, no control characters. Optional.
    * </pre>
    *
    * <code>string id = 2 [json_name = "id"];</code>
@@ -549,7 +549,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters. Optional.
+     * name), at most 250 characters, no control characters. Optional.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -570,7 +570,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters. Optional.
+     * name), at most 250 characters, no control characters. Optional.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -592,7 +592,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters. Optional.
+     * name), at most 250 characters, no control characters. Optional.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -610,7 +610,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters. Optional.
+     * name), at most 250 characters, no control characters. Optional.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -625,7 +625,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters. Optional.
+     * name), at most 250 characters, no control characters. Optional.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>

@@ -30,7 +30,7 @@ public interface FeedbackSourceOrBuilder extends
   /**
    * <pre>
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters. Optional.
+   * name), at most 250 characters, no control characters. Optional.
    * </pre>
    *
    * <code>string id = 2 [json_name = "id"];</code>
@@ -40,7 +40,7 @@ public interface FeedbackSourceOrBuilder extends
   /**
    * <pre>
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters. Optional.
+   * name), at most 250 characters, no control characters. Optional.
    * </pre>
    *
    * <code>string id = 2 [json_name = "id"];</code>

@@ -504,7 +504,8 @@ private static final long serialVersionUID = 0L;
   public static final int JSON_VALUE_FIELD_NUMBER = 8;
   /**
    * <pre>
-   * A structured value (object, list, ...), at most 64 KiB as JSON.
+   * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+   * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
    * </pre>
    *
    * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -516,7 +517,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * A structured value (object, list, ...), at most 64 KiB as JSON.
+   * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+   * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
    * </pre>
    *
    * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -531,7 +533,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * A structured value (object, list, ...), at most 64 KiB as JSON.
+   * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+   * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
    * </pre>
    *
    * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -658,7 +661,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -680,7 +683,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -692,7 +695,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -711,7 +714,7 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -733,7 +736,7 @@ java.lang.String defaultValue) {
   private volatile java.lang.Object requestId_ = "";
   /**
    * <pre>
-   * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
    * recommended. A request_id names one caller action on one trace. Sending
    * the same request again (same trace, same request_id, same everything)
    * records the feedback once and returns the same assessment_id, however
@@ -762,7 +765,7 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
    * recommended. A request_id names one caller action on one trace. Sending
    * the same request again (same trace, same request_id, same everything)
    * records the feedback once and returns the same assessment_id, however
@@ -2211,7 +2214,8 @@ java.lang.String defaultValue) {
         com.google.protobuf.Value, com.google.protobuf.Value.Builder, com.google.protobuf.ValueOrBuilder> jsonValueBuilder_;
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2223,7 +2227,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2245,7 +2250,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2265,7 +2271,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2283,7 +2290,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2310,7 +2318,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2333,7 +2342,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2343,7 +2353,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2361,7 +2372,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * A structured value (object, list, ...), at most 64 KiB as JSON.
+     * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+     * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
      * </pre>
      *
      * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -2663,7 +2675,7 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
-     * 100 characters, values at most 1 KiB).
+     * 1 to 100 characters without control characters, values at most 1 KiB).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2685,7 +2697,7 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
-     * 100 characters, values at most 1 KiB).
+     * 1 to 100 characters without control characters, values at most 1 KiB).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2697,7 +2709,7 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
-     * 100 characters, values at most 1 KiB).
+     * 1 to 100 characters without control characters, values at most 1 KiB).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2716,7 +2728,7 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
-     * 100 characters, values at most 1 KiB).
+     * 1 to 100 characters without control characters, values at most 1 KiB).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2741,7 +2753,7 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
-     * 100 characters, values at most 1 KiB).
+     * 1 to 100 characters without control characters, values at most 1 KiB).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2765,7 +2777,7 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
-     * 100 characters, values at most 1 KiB).
+     * 1 to 100 characters without control characters, values at most 1 KiB).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2783,7 +2795,7 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
-     * 100 characters, values at most 1 KiB).
+     * 1 to 100 characters without control characters, values at most 1 KiB).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2799,7 +2811,7 @@ java.lang.String defaultValue) {
     private java.lang.Object requestId_ = "";
     /**
      * <pre>
-     * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+     * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
      * recommended. A request_id names one caller action on one trace. Sending
      * the same request again (same trace, same request_id, same everything)
      * records the feedback once and returns the same assessment_id, however
@@ -2827,7 +2839,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+     * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
      * recommended. A request_id names one caller action on one trace. Sending
      * the same request again (same trace, same request_id, same everything)
      * records the feedback once and returns the same assessment_id, however
@@ -2856,7 +2868,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+     * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
      * recommended. A request_id names one caller action on one trace. Sending
      * the same request again (same trace, same request_id, same everything)
      * records the feedback once and returns the same assessment_id, however
@@ -2881,7 +2893,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+     * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
      * recommended. A request_id names one caller action on one trace. Sending
      * the same request again (same trace, same request_id, same everything)
      * records the feedback once and returns the same assessment_id, however
@@ -2903,7 +2915,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+     * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
      * recommended. A request_id names one caller action on one trace. Sending
      * the same request again (same trace, same request_id, same everything)
      * records the feedback once and returns the same assessment_id, however

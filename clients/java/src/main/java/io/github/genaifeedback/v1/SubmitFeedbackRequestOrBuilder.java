@@ -184,7 +184,8 @@ public interface SubmitFeedbackRequestOrBuilder extends
 
   /**
    * <pre>
-   * A structured value (object, list, ...), at most 64 KiB as JSON.
+   * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+   * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
    * </pre>
    *
    * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -193,7 +194,8 @@ public interface SubmitFeedbackRequestOrBuilder extends
   boolean hasJsonValue();
   /**
    * <pre>
-   * A structured value (object, list, ...), at most 64 KiB as JSON.
+   * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+   * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
    * </pre>
    *
    * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -202,7 +204,8 @@ public interface SubmitFeedbackRequestOrBuilder extends
   com.google.protobuf.Value getJsonValue();
   /**
    * <pre>
-   * A structured value (object, list, ...), at most 64 KiB as JSON.
+   * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+   * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
    * </pre>
    *
    * <code>.google.protobuf.Value json_value = 8 [json_name = "jsonValue"];</code>
@@ -259,7 +262,7 @@ public interface SubmitFeedbackRequestOrBuilder extends
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -268,7 +271,7 @@ public interface SubmitFeedbackRequestOrBuilder extends
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -284,7 +287,7 @@ public interface SubmitFeedbackRequestOrBuilder extends
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -294,7 +297,7 @@ public interface SubmitFeedbackRequestOrBuilder extends
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -307,7 +310,7 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -317,7 +320,7 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
    * recommended. A request_id names one caller action on one trace. Sending
    * the same request again (same trace, same request_id, same everything)
    * records the feedback once and returns the same assessment_id, however
@@ -334,7 +337,7 @@ java.lang.String defaultValue);
   java.lang.String getRequestId();
   /**
    * <pre>
-   * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
    * recommended. A request_id names one caller action on one trace. Sending
    * the same request again (same trace, same request_id, same everything)
    * records the feedback once and returns the same assessment_id, however
