@@ -83,6 +83,21 @@ class GenAIFeedbackClientTest {
   }
 
   @Test
+  void closingAStreamEarlyHangsUpQuietly() {
+    ChatStream chat = client.chat("Hang up after the first token");
+    try (chat) {
+      assertTrue(chat.iterator().hasNext());
+      chat.iterator().next();
+    }
+    assertTrue(chat.isDone());
+    assertFalse(chat.iterator().hasNext(), "no more tokens after close");
+    assertTrue(chat.finished().isEmpty());
+    // The hung-up chat's trace still takes feedback. (Whether MLflow records it as cancelled or
+    // finished depends on whether the hang-up beat the demo model's last token: not asserted.)
+    assertEquals(chat.traceId(), client.thumbsDown(chat.traceId()).getTraceId());
+  }
+
+  @Test
   void feedbackByTraceIdIsStoredInMlflow() {
     ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Rate me").build());
     SubmitFeedbackResponse response =
