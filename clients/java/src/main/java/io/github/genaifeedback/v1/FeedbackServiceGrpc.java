@@ -1,0 +1,556 @@
+package io.github.genaifeedback.v1;
+
+import static io.grpc.MethodDescriptor.generateFullMethodName;
+
+/**
+ * <pre>
+ * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
+ * attached to the chat's trace. Every write is idempotent by `request_id`.
+ * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+ * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+ * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+ * (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+ * (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+ * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+ * take the write yet, safe to retry with the same request_id;
+ * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+ * writable before the call's deadline. A failed call writes nothing.
+ * </pre>
+ */
+@io.grpc.stub.annotations.GrpcGenerated
+public final class FeedbackServiceGrpc {
+
+  private FeedbackServiceGrpc() {}
+
+  public static final java.lang.String SERVICE_NAME = "genaifeedback.v1.FeedbackService";
+
+  // Static method descriptors that strictly reflect the proto.
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.SubmitFeedbackRequest,
+      io.github.genaifeedback.v1.SubmitFeedbackResponse> getSubmitFeedbackMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "SubmitFeedback",
+      requestType = io.github.genaifeedback.v1.SubmitFeedbackRequest.class,
+      responseType = io.github.genaifeedback.v1.SubmitFeedbackResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.SubmitFeedbackRequest,
+      io.github.genaifeedback.v1.SubmitFeedbackResponse> getSubmitFeedbackMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.SubmitFeedbackRequest, io.github.genaifeedback.v1.SubmitFeedbackResponse> getSubmitFeedbackMethod;
+    if ((getSubmitFeedbackMethod = FeedbackServiceGrpc.getSubmitFeedbackMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getSubmitFeedbackMethod = FeedbackServiceGrpc.getSubmitFeedbackMethod) == null) {
+          FeedbackServiceGrpc.getSubmitFeedbackMethod = getSubmitFeedbackMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.SubmitFeedbackRequest, io.github.genaifeedback.v1.SubmitFeedbackResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "SubmitFeedback"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.SubmitFeedbackRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.SubmitFeedbackResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("SubmitFeedback"))
+              .build();
+        }
+      }
+    }
+    return getSubmitFeedbackMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.SubmitRatingsRequest,
+      io.github.genaifeedback.v1.SubmitRatingsResponse> getSubmitRatingsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "SubmitRatings",
+      requestType = io.github.genaifeedback.v1.SubmitRatingsRequest.class,
+      responseType = io.github.genaifeedback.v1.SubmitRatingsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.SubmitRatingsRequest,
+      io.github.genaifeedback.v1.SubmitRatingsResponse> getSubmitRatingsMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.SubmitRatingsRequest, io.github.genaifeedback.v1.SubmitRatingsResponse> getSubmitRatingsMethod;
+    if ((getSubmitRatingsMethod = FeedbackServiceGrpc.getSubmitRatingsMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getSubmitRatingsMethod = FeedbackServiceGrpc.getSubmitRatingsMethod) == null) {
+          FeedbackServiceGrpc.getSubmitRatingsMethod = getSubmitRatingsMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.SubmitRatingsRequest, io.github.genaifeedback.v1.SubmitRatingsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "SubmitRatings"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.SubmitRatingsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.SubmitRatingsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("SubmitRatings"))
+              .build();
+        }
+      }
+    }
+    return getSubmitRatingsMethod;
+  }
+
+  /**
+   * Creates a new async stub that supports all call types for the service
+   */
+  public static FeedbackServiceStub newStub(io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceStub>() {
+        @java.lang.Override
+        public FeedbackServiceStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new FeedbackServiceStub(channel, callOptions);
+        }
+      };
+    return FeedbackServiceStub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new blocking-style stub that supports all types of calls on the service
+   */
+  public static FeedbackServiceBlockingV2Stub newBlockingV2Stub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceBlockingV2Stub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceBlockingV2Stub>() {
+        @java.lang.Override
+        public FeedbackServiceBlockingV2Stub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new FeedbackServiceBlockingV2Stub(channel, callOptions);
+        }
+      };
+    return FeedbackServiceBlockingV2Stub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new blocking-style stub that supports unary and streaming output calls on the service
+   */
+  public static FeedbackServiceBlockingStub newBlockingStub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceBlockingStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceBlockingStub>() {
+        @java.lang.Override
+        public FeedbackServiceBlockingStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new FeedbackServiceBlockingStub(channel, callOptions);
+        }
+      };
+    return FeedbackServiceBlockingStub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new ListenableFuture-style stub that supports unary calls on the service
+   */
+  public static FeedbackServiceFutureStub newFutureStub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceFutureStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<FeedbackServiceFutureStub>() {
+        @java.lang.Override
+        public FeedbackServiceFutureStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new FeedbackServiceFutureStub(channel, callOptions);
+        }
+      };
+    return FeedbackServiceFutureStub.newStub(factory, channel);
+  }
+
+  /**
+   * <pre>
+   * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
+   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+   * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+   * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+   * (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+   * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+   * take the write yet, safe to retry with the same request_id;
+   * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+   * writable before the call's deadline. A failed call writes nothing.
+   * </pre>
+   */
+  public interface AsyncService {
+
+    /**
+     * <pre>
+     * SubmitFeedback records one feedback value (thumbs up/down, a score, a
+     * category, a comment or a structured value) on a trace. A feedback sent the
+     * instant a Chat stream finishes lands: the service waits for the trace to be
+     * stored first.
+     * </pre>
+     */
+    default void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitFeedbackResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSubmitFeedbackMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * SubmitRatings records several rated dimensions (for example accuracy,
+     * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
+     * dimension: all of them are recorded, or none.
+     * </pre>
+     */
+    default void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitRatingsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSubmitRatingsMethod(), responseObserver);
+    }
+  }
+
+  /**
+   * Base class for the server implementation of the service FeedbackService.
+   * <pre>
+   * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
+   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+   * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+   * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+   * (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+   * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+   * take the write yet, safe to retry with the same request_id;
+   * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+   * writable before the call's deadline. A failed call writes nothing.
+   * </pre>
+   */
+  public static abstract class FeedbackServiceImplBase
+      implements io.grpc.BindableService, AsyncService {
+
+    @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
+      return FeedbackServiceGrpc.bindService(this);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do asynchronous rpc calls to service FeedbackService.
+   * <pre>
+   * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
+   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+   * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+   * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+   * (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+   * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+   * take the write yet, safe to retry with the same request_id;
+   * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+   * writable before the call's deadline. A failed call writes nothing.
+   * </pre>
+   */
+  public static final class FeedbackServiceStub
+      extends io.grpc.stub.AbstractAsyncStub<FeedbackServiceStub> {
+    private FeedbackServiceStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected FeedbackServiceStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new FeedbackServiceStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * SubmitFeedback records one feedback value (thumbs up/down, a score, a
+     * category, a comment or a structured value) on a trace. A feedback sent the
+     * instant a Chat stream finishes lands: the service waits for the trace to be
+     * stored first.
+     * </pre>
+     */
+    public void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitFeedbackResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getSubmitFeedbackMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * SubmitRatings records several rated dimensions (for example accuracy,
+     * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
+     * dimension: all of them are recorded, or none.
+     * </pre>
+     */
+    public void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitRatingsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getSubmitRatingsMethod(), getCallOptions()), request, responseObserver);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do synchronous rpc calls to service FeedbackService.
+   * <pre>
+   * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
+   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+   * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+   * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+   * (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+   * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+   * take the write yet, safe to retry with the same request_id;
+   * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+   * writable before the call's deadline. A failed call writes nothing.
+   * </pre>
+   */
+  public static final class FeedbackServiceBlockingV2Stub
+      extends io.grpc.stub.AbstractBlockingStub<FeedbackServiceBlockingV2Stub> {
+    private FeedbackServiceBlockingV2Stub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected FeedbackServiceBlockingV2Stub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new FeedbackServiceBlockingV2Stub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * SubmitFeedback records one feedback value (thumbs up/down, a score, a
+     * category, a comment or a structured value) on a trace. A feedback sent the
+     * instant a Chat stream finishes lands: the service waits for the trace to be
+     * stored first.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getSubmitFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * SubmitRatings records several rated dimensions (for example accuracy,
+     * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
+     * dimension: all of them are recorded, or none.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getSubmitRatingsMethod(), getCallOptions(), request);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do limited synchronous rpc calls to service FeedbackService.
+   * <pre>
+   * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
+   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+   * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+   * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+   * (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+   * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+   * take the write yet, safe to retry with the same request_id;
+   * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+   * writable before the call's deadline. A failed call writes nothing.
+   * </pre>
+   */
+  public static final class FeedbackServiceBlockingStub
+      extends io.grpc.stub.AbstractBlockingStub<FeedbackServiceBlockingStub> {
+    private FeedbackServiceBlockingStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected FeedbackServiceBlockingStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new FeedbackServiceBlockingStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * SubmitFeedback records one feedback value (thumbs up/down, a score, a
+     * category, a comment or a structured value) on a trace. A feedback sent the
+     * instant a Chat stream finishes lands: the service waits for the trace to be
+     * stored first.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getSubmitFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * SubmitRatings records several rated dimensions (for example accuracy,
+     * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
+     * dimension: all of them are recorded, or none.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getSubmitRatingsMethod(), getCallOptions(), request);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do ListenableFuture-style rpc calls to service FeedbackService.
+   * <pre>
+   * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
+   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
+   * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
+   * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
+   * (TRACE_NOT_FOUND) when no trace matches the target; ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) when a request_id is reused for a different action;
+   * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
+   * take the write yet, safe to retry with the same request_id;
+   * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
+   * writable before the call's deadline. A failed call writes nothing.
+   * </pre>
+   */
+  public static final class FeedbackServiceFutureStub
+      extends io.grpc.stub.AbstractFutureStub<FeedbackServiceFutureStub> {
+    private FeedbackServiceFutureStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected FeedbackServiceFutureStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new FeedbackServiceFutureStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * SubmitFeedback records one feedback value (thumbs up/down, a score, a
+     * category, a comment or a structured value) on a trace. A feedback sent the
+     * instant a Chat stream finishes lands: the service waits for the trace to be
+     * stored first.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitFeedbackResponse> submitFeedback(
+        io.github.genaifeedback.v1.SubmitFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getSubmitFeedbackMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * SubmitRatings records several rated dimensions (for example accuracy,
+     * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
+     * dimension: all of them are recorded, or none.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitRatingsResponse> submitRatings(
+        io.github.genaifeedback.v1.SubmitRatingsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getSubmitRatingsMethod(), getCallOptions()), request);
+    }
+  }
+
+  private static final int METHODID_SUBMIT_FEEDBACK = 0;
+  private static final int METHODID_SUBMIT_RATINGS = 1;
+
+  private static final class MethodHandlers<Req, Resp> implements
+      io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.ServerStreamingMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.ClientStreamingMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.BidiStreamingMethod<Req, Resp> {
+    private final AsyncService serviceImpl;
+    private final int methodId;
+
+    MethodHandlers(AsyncService serviceImpl, int methodId) {
+      this.serviceImpl = serviceImpl;
+      this.methodId = methodId;
+    }
+
+    @java.lang.Override
+    @java.lang.SuppressWarnings("unchecked")
+    public void invoke(Req request, io.grpc.stub.StreamObserver<Resp> responseObserver) {
+      switch (methodId) {
+        case METHODID_SUBMIT_FEEDBACK:
+          serviceImpl.submitFeedback((io.github.genaifeedback.v1.SubmitFeedbackRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitFeedbackResponse>) responseObserver);
+          break;
+        case METHODID_SUBMIT_RATINGS:
+          serviceImpl.submitRatings((io.github.genaifeedback.v1.SubmitRatingsRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitRatingsResponse>) responseObserver);
+          break;
+        default:
+          throw new AssertionError();
+      }
+    }
+
+    @java.lang.Override
+    @java.lang.SuppressWarnings("unchecked")
+    public io.grpc.stub.StreamObserver<Req> invoke(
+        io.grpc.stub.StreamObserver<Resp> responseObserver) {
+      switch (methodId) {
+        default:
+          throw new AssertionError();
+      }
+    }
+  }
+
+  public static final io.grpc.ServerServiceDefinition bindService(AsyncService service) {
+    return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
+        .addMethod(
+          getSubmitFeedbackMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.SubmitFeedbackRequest,
+              io.github.genaifeedback.v1.SubmitFeedbackResponse>(
+                service, METHODID_SUBMIT_FEEDBACK)))
+        .addMethod(
+          getSubmitRatingsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.SubmitRatingsRequest,
+              io.github.genaifeedback.v1.SubmitRatingsResponse>(
+                service, METHODID_SUBMIT_RATINGS)))
+        .build();
+  }
+
+  private static abstract class FeedbackServiceBaseDescriptorSupplier
+      implements io.grpc.protobuf.ProtoFileDescriptorSupplier, io.grpc.protobuf.ProtoServiceDescriptorSupplier {
+    FeedbackServiceBaseDescriptorSupplier() {}
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.FileDescriptor getFileDescriptor() {
+      return io.github.genaifeedback.v1.FeedbackProto.getDescriptor();
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.ServiceDescriptor getServiceDescriptor() {
+      return getFileDescriptor().findServiceByName("FeedbackService");
+    }
+  }
+
+  private static final class FeedbackServiceFileDescriptorSupplier
+      extends FeedbackServiceBaseDescriptorSupplier {
+    FeedbackServiceFileDescriptorSupplier() {}
+  }
+
+  private static final class FeedbackServiceMethodDescriptorSupplier
+      extends FeedbackServiceBaseDescriptorSupplier
+      implements io.grpc.protobuf.ProtoMethodDescriptorSupplier {
+    private final java.lang.String methodName;
+
+    FeedbackServiceMethodDescriptorSupplier(java.lang.String methodName) {
+      this.methodName = methodName;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.MethodDescriptor getMethodDescriptor() {
+      return getServiceDescriptor().findMethodByName(methodName);
+    }
+  }
+
+  private static volatile io.grpc.ServiceDescriptor serviceDescriptor;
+
+  public static io.grpc.ServiceDescriptor getServiceDescriptor() {
+    io.grpc.ServiceDescriptor result = serviceDescriptor;
+    if (result == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        result = serviceDescriptor;
+        if (result == null) {
+          serviceDescriptor = result = io.grpc.ServiceDescriptor.newBuilder(SERVICE_NAME)
+              .setSchemaDescriptor(new FeedbackServiceFileDescriptorSupplier())
+              .addMethod(getSubmitFeedbackMethod())
+              .addMethod(getSubmitRatingsMethod())
+              .build();
+        }
+      }
+    }
+    return result;
+  }
+}

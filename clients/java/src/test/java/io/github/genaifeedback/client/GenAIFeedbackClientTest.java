@@ -1,0 +1,245 @@
+package io.github.genaifeedback.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.genaifeedback.v1.ChatFinished;
+import io.github.genaifeedback.v1.ChatRequest;
+import io.github.genaifeedback.v1.ErrorReason;
+import io.github.genaifeedback.v1.FeedbackSource;
+import io.github.genaifeedback.v1.FieldViolationReason;
+import io.github.genaifeedback.v1.SourceType;
+import io.github.genaifeedback.v1.SubmitFeedbackRequest;
+import io.github.genaifeedback.v1.SubmitFeedbackResponse;
+import io.github.genaifeedback.v1.SubmitRatingsResponse;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The client against the real service and MLflow started by scripts/with_service.py. */
+class GenAIFeedbackClientTest {
+
+  private static final Pattern TRACE_ID = Pattern.compile("tr-[0-9a-f]{32}");
+  private static final Pattern ASSESSMENT_ID = Pattern.compile("a-[0-9a-f]{32}");
+  private static final String UNKNOWN_TRACE = "tr-00000000000000000000000000000000";
+
+  private static GenAIFeedbackClient client;
+
+  @BeforeAll
+  static void connect() {
+    client = GenAIFeedbackClient.connect(TestService.ADDRESS);
+  }
+
+  @AfterAll
+  static void close() {
+    client.close();
+  }
+
+  /** A finished chat: its trace is ready for feedback. */
+  private static ChatStream finishedChat(ChatRequest request) {
+    try (ChatStream chat = client.chat(request)) {
+      chat.finish();
+      return chat;
+    }
+  }
+
+  @Test
+  void chatStreamsStartedThenTokensThenFinishedWithTheSameTraceId() {
+    List<String> tokens = new ArrayList<>();
+    ChatFinished finished;
+    String traceId;
+    try (ChatStream chat = client.chat("What does MLflow record for a chat?")) {
+      traceId = chat.traceId(); // from the started event, before any token
+      assertTrue(TRACE_ID.matcher(traceId).matches(), traceId);
+      assertFalse(chat.clientRequestId().isEmpty(), "a client_request_id is generated and echoed");
+      assertTrue(chat.finished().isEmpty());
+      for (String token : chat) {
+        tokens.add(token);
+      }
+      finished = chat.finished().orElseThrow();
+      assertEquals(String.join("", tokens), chat.text());
+      assertTrue(chat.isDone());
+    }
+    assertTrue(tokens.size() > 1, "several token events: " + tokens);
+    assertFalse(String.join("", tokens).isBlank());
+    assertEquals(traceId, finished.getTraceId());
+    assertTrue(finished.getUsage().getOutputTokens() > 0);
+
+    // MLflow stored the answer as streamed, in order (the feedback waits until the trace is stored).
+    client.thumbsUp(traceId);
+    String preview = TestService.traceInfo(traceId).get("response_preview").getAsString();
+    assertEquals(String.join("", tokens), JsonParser.parseString(preview).getAsString());
+  }
+
+  @Test
+  void closingAStreamEarlyHangsUpQuietly() {
+    ChatStream chat = client.chat("Hang up after the first token");
+    try (chat) {
+      assertTrue(chat.iterator().hasNext());
+      chat.iterator().next();
+    }
+    assertTrue(chat.isDone());
+    assertFalse(chat.iterator().hasNext(), "no more tokens after close");
+    assertTrue(chat.finished().isEmpty());
+    // The hung-up chat's trace still takes feedback. (Whether MLflow records it as cancelled or
+    // finished depends on whether the hang-up beat the demo model's last token: not asserted.)
+    assertEquals(chat.traceId(), client.thumbsDown(chat.traceId()).getTraceId());
+  }
+
+  @Test
+  void feedbackByTraceIdIsStoredInMlflow() {
+    ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Rate me").build());
+    SubmitFeedbackResponse response =
+        client.submitFeedback(
+            SubmitFeedbackRequest.newBuilder()
+                .setTraceId(chat.traceId())
+                .setBoolValue(true)
+                .setRationale("clear and correct")
+                .setSource(
+                    FeedbackSource.newBuilder()
+                        .setType(SourceType.SOURCE_TYPE_HUMAN)
+                        .setId("user-42"))
+                .putMetadata("channel", "java-test")
+                .build());
+    assertEquals(chat.traceId(), response.getTraceId());
+    assertTrue(ASSESSMENT_ID.matcher(response.getAssessmentId()).matches());
+
+    JsonObject stored = TestService.assessment(chat.traceId(), response.getAssessmentId());
+    assertEquals("user_feedback", stored.get("assessment_name").getAsString());
+    assertTrue(stored.getAsJsonObject("feedback").get("value").getAsBoolean());
+    assertEquals("clear and correct", stored.get("rationale").getAsString());
+    assertEquals("HUMAN", stored.getAsJsonObject("source").get("source_type").getAsString());
+    assertEquals("user-42", stored.getAsJsonObject("source").get("source_id").getAsString());
+    assertEquals("java-test", stored.getAsJsonObject("metadata").get("channel").getAsString());
+  }
+
+  @Test
+  void feedbackByClientRequestIdLandsOnTheChatsTrace() {
+    String clientRequestId = "java-" + UUID.randomUUID();
+    ChatStream chat =
+        finishedChat(
+            ChatRequest.newBuilder()
+                .setMessage("Tell me about feedback")
+                .setClientRequestId(clientRequestId)
+                .build());
+    assertEquals(clientRequestId, chat.clientRequestId());
+
+    SubmitFeedbackResponse response =
+        client.submitFeedback(
+            SubmitFeedbackRequest.newBuilder()
+                .setClientRequestId(clientRequestId)
+                .setName("topic")
+                .setStringValue("on_topic")
+                .build());
+    assertEquals(chat.traceId(), response.getTraceId());
+
+    JsonObject stored = TestService.assessment(chat.traceId(), response.getAssessmentId());
+    assertEquals("topic", stored.get("assessment_name").getAsString());
+    assertEquals("on_topic", stored.getAsJsonObject("feedback").get("value").getAsString());
+  }
+
+  @Test
+  void ratingsStoreOneAssessmentPerDimension() {
+    ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Rate dimensions").build());
+    Map<String, Integer> scores = Map.of("accuracy", 4, "helpfulness", 5, "relevance", 2);
+    SubmitRatingsResponse response = client.rate(chat.traceId(), scores);
+    assertEquals(chat.traceId(), response.getTraceId());
+    assertEquals(scores.keySet(), response.getAssessmentIdsMap().keySet());
+
+    List<JsonObject> stored = TestService.assessments(chat.traceId());
+    assertEquals(3, stored.size(), stored::toString);
+    scores.forEach(
+        (name, score) -> {
+          JsonObject assessment =
+              TestService.assessment(chat.traceId(), response.getAssessmentIdsOrThrow(name));
+          assertEquals(name, assessment.get("assessment_name").getAsString());
+          assertEquals(score.doubleValue(), assessment.getAsJsonObject("feedback").get("value").getAsDouble());
+        });
+  }
+
+  @Test
+  void invalidFeedbackListsEveryFieldViolation() {
+    GenAIFeedbackException error =
+        assertThrows(
+            GenAIFeedbackException.class,
+            () ->
+                client.submitFeedback(
+                    SubmitFeedbackRequest.newBuilder().setTraceId("not-a-trace-id").build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.code());
+    assertEquals("INVALID_FIELD", error.reason());
+    assertEquals(ErrorReason.INVALID_FIELD, error.errorReason());
+    assertEquals(GenAIFeedbackException.DOMAIN, error.domain());
+    assertViolation(error, "trace_id", FieldViolationReason.INVALID_FORMAT);
+    assertViolation(error, "value", FieldViolationReason.REQUIRED);
+    assertTrue(error.getMessage().startsWith("INVALID_ARGUMENT (INVALID_FIELD): "), error.getMessage());
+  }
+
+  @Test
+  void invalidChatIsRefusedBeforeItStarts() {
+    GenAIFeedbackException error =
+        assertThrows(GenAIFeedbackException.class, () -> client.chat(""));
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.code());
+    assertEquals("INVALID_FIELD", error.reason());
+    assertViolation(error, "message", FieldViolationReason.REQUIRED);
+  }
+
+  @Test
+  void feedbackOnAnUnknownTraceIsTraceNotFound() {
+    GenAIFeedbackException error =
+        assertThrows(GenAIFeedbackException.class, () -> client.thumbsDown(UNKNOWN_TRACE));
+    assertEquals(Status.Code.NOT_FOUND, error.code());
+    assertEquals("TRACE_NOT_FOUND", error.reason());
+    assertEquals(ErrorReason.TRACE_NOT_FOUND, error.errorReason());
+    assertEquals(GenAIFeedbackException.DOMAIN, error.domain());
+    assertEquals(UNKNOWN_TRACE, error.metadata().get("trace_id"));
+    assertEquals(UNKNOWN_TRACE, error.traceId().orElseThrow());
+    assertTrue(error.resourceName().contains(UNKNOWN_TRACE), error.resourceName());
+    assertTrue(error.fieldViolations().isEmpty());
+  }
+
+  @Test
+  void resendingTheSameRequestIdRecordsTheFeedbackOnce() {
+    ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Idempotent").build());
+    SubmitFeedbackRequest request =
+        SubmitFeedbackRequest.newBuilder()
+            .setTraceId(chat.traceId())
+            .setName("retry_check")
+            .setNumberValue(0.75)
+            .setRequestId(UUID.randomUUID().toString())
+            .build();
+    SubmitFeedbackResponse first = client.submitFeedback(request);
+    SubmitFeedbackResponse again = client.submitFeedback(request);
+    assertEquals(first.getAssessmentId(), again.getAssessmentId());
+
+    List<JsonObject> stored = TestService.assessments(chat.traceId());
+    assertEquals(1, stored.size(), stored::toString);
+    assertEquals(first.getAssessmentId(), stored.get(0).get("assessment_id").getAsString());
+    assertEquals(0.75, stored.get(0).getAsJsonObject("feedback").get("value").getAsDouble());
+  }
+
+  @Test
+  void serviceConfigRetriesUnavailableFeedbackWrites() {
+    Map<String, ?> config = ServiceConfig.load();
+    assertNotNull(config.get("methodConfig"), config::toString);
+    assertTrue(config.toString().contains("retryableStatusCodes=[UNAVAILABLE]"), config::toString);
+  }
+
+  private static void assertViolation(
+      GenAIFeedbackException error, String field, FieldViolationReason reason) {
+    assertTrue(
+        error.fieldViolations().stream()
+            .anyMatch(v -> v.field().equals(field) && v.violationReason() == reason),
+        () -> "no violation " + field + " " + reason + " in " + error.fieldViolations());
+  }
+}
