@@ -90,6 +90,8 @@ func TestServiceConfigRetriesWithTheSameRequestID(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SubmitFeedback through a lost reply: %v", err)
 	}
+	flaky.mu.Lock()
+	defer flaky.mu.Unlock()
 	if len(flaky.requestIDs) != 2 || flaky.requestIDs[0] != flaky.requestIDs[1] || flaky.requestIDs[0] != result.RequestID {
 		t.Fatalf("attempts carried request ids %q, want two equal to %q", flaky.requestIDs, result.RequestID)
 	}
@@ -136,6 +138,8 @@ func TestUnavailableAfterLastAttemptHasRetryDelay(t *testing.T) {
 	if gerr.RetryDelay != 1500*time.Millisecond || gerr.TraceID != traceID {
 		t.Errorf("RetryDelay %v, TraceID %q: want 1.5s and %s", gerr.RetryDelay, gerr.TraceID, traceID)
 	}
+	down.mu.Lock()
+	defer down.mu.Unlock()
 	if down.attempts != 5 { // maxAttempts in service_config.json
 		t.Errorf("%d attempts, want the service config's 5", down.attempts)
 	}
