@@ -143,10 +143,12 @@ type ChatRequest struct {
 	// later target the trace by this id instead of by trace id. Should be unique
 	// per request; optional.
 	ClientRequestId string `protobuf:"bytes,3,opt,name=client_request_id,json=clientRequestId,proto3" json:"client_request_id,omitempty"`
-	// The end user on whose behalf the call is made (at most 250 characters).
+	// The end user on whose behalf the call is made (at most 250 characters, no
+	// control characters).
 	// Recorded as the trace's `mlflow.trace.user`. Optional.
 	UserId string `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// The conversation this turn belongs to (at most 250 characters). Recorded as
+	// The conversation this turn belongs to (at most 250 characters, no control
+	// characters). Recorded as
 	// the trace's `mlflow.trace.session`. Optional.
 	SessionId string `protobuf:"bytes,5,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	// Free-form tags recorded on the trace (at most 20; keys at most 100

@@ -110,9 +110,9 @@ type SubmitFeedbackRequest struct {
 	// Why: the user's comment, or a judge's reasoning. At most 16 KiB.
 	Rationale string `protobuf:"bytes,10,opt,name=rationale,proto3" json:"rationale,omitempty"`
 	// Extra context stored with the feedback (at most 20 entries; keys at most
-	// 100 characters, values at most 1 KiB).
+	// 1 to 100 characters without control characters, values at most 1 KiB).
 	Metadata map[string]string `protobuf:"bytes,11,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+	// Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
 	// recommended. A request_id names one caller action on one trace. Sending
 	// the same request again (same trace, same request_id, same everything)
 	// records the feedback once and returns the same assessment_id, however
@@ -305,7 +305,8 @@ type SubmitFeedbackRequest_StringValue struct {
 }
 
 type SubmitFeedbackRequest_JsonValue struct {
-	// A structured value (object, list, ...), at most 64 KiB as JSON.
+	// A structured value (object, list, ...), at most 64 KiB as JSON, objects
+	// and lists nested at most 16 deep, numbers finite (no NaN or infinity).
 	JsonValue *structpb.Value `protobuf:"bytes,8,opt,name=json_value,json=jsonValue,proto3,oneof"`
 }
 
@@ -379,7 +380,7 @@ type FeedbackSource struct {
 	// The kind of source. Unset means SOURCE_TYPE_HUMAN.
 	Type SourceType `protobuf:"varint,1,opt,name=type,proto3,enum=genaifeedback.v1.SourceType" json:"type,omitempty"`
 	// Which user, judge or program (for example a user id or a judge model
-	// name), at most 250 characters. Optional.
+	// name), at most 250 characters, no control characters. Optional.
 	Id            string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
