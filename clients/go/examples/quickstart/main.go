@@ -1,0 +1,105 @@
+// Quickstart: chat with the service, then send a thumbs up and a rating for the chat's trace, and
+// show how a refused request reads.
+//
+//	go run ./examples/quickstart -address 127.0.0.1:50051
+//
+// The address defaults to $GENAIFEEDBACK_ADDRESS, then 127.0.0.1:50051 (`make run` at the
+// repository root serves there).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	"github.com/genaifeedback/genaifeedback/clients/go/genaifeedback"
+	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+)
+
+func main() {
+	address := flag.String("address", envOr("GENAIFEEDBACK_ADDRESS", "127.0.0.1:50051"), "the service's host:port")
+	message := flag.String("message", "How do I collect user feedback on a GenAI app?", "what to ask")
+	flag.Parse()
+	if err := run(*address, *message); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(address, message string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	client, err := genaifeedback.New(address)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+
+	// 1. Stream a chat: the trace id is known before the first token.
+	stream, err := client.Chat(ctx, &v1.ChatRequest{Message: message, UserId: "user-7"})
+	if err != nil {
+		return fmt.Errorf("chat: %w", err)
+	}
+	fmt.Printf("trace %s\n> ", stream.TraceID())
+	for text, err := range stream.Tokens() {
+		if err != nil {
+			return fmt.Errorf("chat stream: %w", err)
+		}
+		fmt.Print(text)
+	}
+	fmt.Printf("\n(%s, %d tokens)\n", stream.Finished().GetFinishReason(), stream.Finished().GetUsage().GetOutputTokens())
+	trace := genaifeedback.TraceID(stream.TraceID())
+
+	// 2. A thumbs up from the user, with a comment.
+	thumbs, err := client.SubmitFeedback(ctx, trace, genaifeedback.Feedback{
+		Value:     genaifeedback.Bool(true),
+		Rationale: "Clear answer",
+		Source:    genaifeedback.Human("user-7"),
+	})
+	if err != nil {
+		return fmt.Errorf("thumbs up: %w", err)
+	}
+	fmt.Printf("thumbs up recorded as assessment %s\n", thumbs.AssessmentID)
+
+	// 3. Ratings of several dimensions, one assessment each.
+	ratings, err := client.SubmitRatings(ctx, trace, genaifeedback.Ratings{
+		Ratings: []genaifeedback.Rating{{Name: "accuracy", Score: 4}, {Name: "helpfulness", Score: 5}},
+		Source:  genaifeedback.Human("user-7"),
+	})
+	if err != nil {
+		return fmt.Errorf("ratings: %w", err)
+	}
+	fmt.Printf("ratings recorded: %v\n", ratings.AssessmentIDs)
+
+	// 4. A request the service refuses: the error says why, field by field.
+	_, err = client.SubmitRatings(ctx, trace, genaifeedback.Ratings{
+		Ratings: []genaifeedback.Rating{{Name: "accuracy", Score: 9}, {Name: "accuracy", Score: 3}},
+	})
+	var gerr *genaifeedback.Error
+	if !errors.As(err, &gerr) {
+		return fmt.Errorf("invalid ratings: want a refusal, got %v", err)
+	}
+	fmt.Printf("refused: code %s, reason %s\n", gerr.Code, gerr.Reason)
+	for _, v := range gerr.FieldViolations {
+		fmt.Printf("  %s: %s (%s)\n", v.Field, v.Description, v.Reason)
+	}
+
+	// 5. Feedback on a trace that does not exist.
+	_, err = client.ThumbsUp(ctx, genaifeedback.TraceID("tr-00000000000000000000000000000000"))
+	if errors.As(err, &gerr) && gerr.HasReason(v1.ErrorReason_TRACE_NOT_FOUND) {
+		fmt.Printf("unknown trace: %s\n", gerr.TraceID)
+	} else {
+		fmt.Printf("unknown trace: %v\n", err)
+	}
+	return nil
+}
+
+func envOr(name, fallback string) string {
+	if value := os.Getenv(name); value != "" {
+		return value
+	}
+	return fallback
+}

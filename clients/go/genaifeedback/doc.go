@@ -1,0 +1,25 @@
+// Package genaifeedback is the Go client of the genaifeedback service: stream a GenAI chat whose
+// every call is recorded as an MLflow trace, then record user feedback on that trace as MLflow
+// assessments.
+//
+//	client, err := genaifeedback.New("127.0.0.1:50051")
+//	if err != nil { ... }
+//	defer client.Close()
+//	stream, err := client.Chat(ctx, &genaifeedbackv1.ChatRequest{Message: "Hello"})
+//	for text, err := range stream.Tokens() { ... }
+//	_, err = client.SubmitFeedback(ctx, genaifeedback.TraceID(stream.TraceID()), genaifeedback.Feedback{Value: genaifeedback.Bool(true)})
+//
+// Every failed call returns an *Error carrying the status code, the service's
+// google.rpc.ErrorInfo reason, domain and metadata, the google.rpc.BadRequest field violations, the
+// google.rpc.RetryInfo delay and the failed chat's trace id, so callers never decode the
+// grpc-status-details-bin trailer themselves. Match on Error.Reason (a value name of
+// genaifeedbackv1.ErrorReason), never on the message text.
+//
+// Timeouts and retries come from the service's shipped gRPC service config (ServiceConfig), which
+// New applies as the connection's default: feedback writes are retried on UNAVAILABLE with the
+// same request_id (the client generates one per call when none is given), so a retry never
+// records twice.
+//
+// The generated messages and stubs are in package
+// github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1.
+package genaifeedback
