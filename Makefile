@@ -15,7 +15,7 @@ export GRPCURL := $(TOOLS)/grpcurl
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test check proto proto-check lint-proto breaking release-contract bench clean
+.PHONY: help setup run test test-clients check proto proto-check lint-proto breaking release-contract bench clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,19 +37,28 @@ $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
 run: setup ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC service; Ctrl-C stops both
 	$(BIN)/feedback-service --embedded-mlflow $(ARGS)
 
-test: setup check $(GRPCURL) ## set up, then run the contract checks and the whole test suite
+test: setup check $(GRPCURL) ## set up, then run the contract checks, the service's tests and every client's tests
 	$(BIN)/pytest $(ARGS)
+	$(MAKE) test-clients
+
+test-clients: setup ## the Go, Java and Node clients' tests, each against a real service and MLflow
+	$(MAKE) -C clients/go test
+	$(MAKE) -C clients/java test
 
 $(GRPCURL):
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 
 check: proto-check lint-proto breaking ## contract checks: stubs match protos/, buf lint, format and breaking
 
-proto: $(VENV)/.installed ## regenerate the Python stubs in clients/python from protos/
+proto: $(VENV)/.installed ## regenerate every language's stubs in clients/ from protos/ (pinned generators)
 	$(BIN)/python scripts/gen_protos.py
+	$(MAKE) -C clients/go proto
+	$(MAKE) -C clients/java proto
 
-proto-check: $(VENV)/.installed ## fail if the committed stubs drift from protos/
+proto-check: $(VENV)/.installed ## fail if any committed stubs (or service config copy) drift from protos/
 	$(BIN)/python scripts/gen_protos.py --check
+	$(MAKE) -C clients/go proto-check
+	$(MAKE) -C clients/java proto-check
 
 lint-proto: $(VENV)/.installed ## buf lint (STANDARD + COMMENTS) and buf format check
 	$(BIN)/buf lint
