@@ -1,0 +1,52 @@
+// @ts-check
+// Chat, then a thumbs up, a rating, and two errors, in plain JavaScript:
+//   GENAIFEEDBACK_ADDRESS=127.0.0.1:50051 node examples/quickstart.js   (or `make example`)
+const { GenAIFeedbackClient, GenAIFeedbackError, ErrorReason } = require("@genaifeedback/client");
+
+async function main() {
+  const client = new GenAIFeedbackClient(process.env.GENAIFEEDBACK_ADDRESS ?? "127.0.0.1:50051");
+  try {
+    // 1. Stream a chat: the trace id comes with the first event, then the tokens as they arrive.
+    const chat = client.chat("What is MLflow tracing?", { userId: "user-42", sessionId: "session-1" });
+    for await (const event of chat) {
+      if (event.type === "started") console.log(`trace ${event.traceId}`);
+      else if (event.type === "token") process.stdout.write(event.text);
+      else console.log(`\n[${event.finishReason}, ${event.usage.totalTokens} tokens]`);
+    }
+    const traceId = /** @type {string} */ (chat.traceId);
+
+    // 2. A thumbs up with a comment, by trace id.
+    const thumbs = await client.thumbsUp({ traceId, rationale: "clear answer", source: { id: "user-42" } });
+    console.log(`thumbs up recorded as ${thumbs.assessmentId}`);
+
+    // 3. Ratings of several dimensions, by the chat's client request id: one assessment each.
+    const ratings = await client.submitRatings({
+      clientRequestId: chat.clientRequestId,
+      ratings: { accuracy: 4, helpfulness: 5 },
+    });
+    console.log("ratings recorded as", ratings.assessmentIds);
+
+    // 4. Errors: match on the reason, and read every field violation at once.
+    try {
+      await client.submitRatings({ traceId, ratings: { accuracy: 9, "not.a.name": 3 } });
+    } catch (error) {
+      if (!(error instanceof GenAIFeedbackError)) throw error;
+      console.log(`${error.codeName} ${error.reason}:`);
+      for (const v of error.fieldViolations) console.log(`  ${v.field} ${v.reason}: ${v.description}`);
+    }
+    try {
+      await client.thumbsDown({ traceId: "tr-00000000000000000000000000000000" });
+    } catch (error) {
+      if (!(error instanceof GenAIFeedbackError)) throw error;
+      const known = error.reason === ErrorReason.TRACE_NOT_FOUND ? "no such trace" : "unexpected";
+      console.log(`${error.codeName} ${error.reason} (${known}): ${JSON.stringify(error.metadata)}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

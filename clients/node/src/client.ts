@@ -1,0 +1,488 @@
+// A thin client over the generated grpc-js stubs: streamed chats, feedback, ratings, decoded errors.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  credentials as grpcCredentials,
+  Metadata,
+  type CallOptions,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type ClientReadableStream,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import {
+  ChatServiceClient,
+  FinishReason,
+  Role,
+  type ChatFinished,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type CompleteChatResponse,
+  type TokenUsage,
+} from "./gen/genaifeedback/v1/chat";
+import {
+  FeedbackServiceClient,
+  SourceType,
+  type FeedbackSource,
+  type SubmitFeedbackRequest,
+  type SubmitFeedbackResponse,
+  type SubmitRatingsRequest,
+  type SubmitRatingsResponse,
+} from "./gen/genaifeedback/v1/feedback";
+import { GenAIFeedbackError } from "./errors";
+
+/**
+ * The gRPC service config shipped with this package (a copy of the project's
+ * clients/service_config.json): per-method timeouts and the retry policy (UNAVAILABLE retried on
+ * FeedbackService; retries resend the same request_id, so they record nothing twice).
+ */
+export const SERVICE_CONFIG: Readonly<Record<string, unknown>> = Object.freeze(
+  JSON.parse(readFileSync(join(__dirname, "..", "service_config.json"), "utf8")),
+);
+
+/**
+ * The channel options the client uses unless overridden: the shipped service config as the
+ * channel's default config, and no DNS TXT lookups that could replace it.
+ */
+export function defaultChannelOptions(): ChannelOptions {
+  return {
+    "grpc.service_config": JSON.stringify(SERVICE_CONFIG),
+    "grpc.service_config_disable_resolution": 1,
+  };
+}
+
+export interface ClientOptions {
+  /** Channel credentials; default: insecure (plaintext), for a service on a trusted network. */
+  credentials?: ChannelCredentials;
+  /** Extra grpc-js channel options, merged over defaultChannelOptions(). */
+  channelOptions?: ChannelOptions;
+}
+
+export type RoleName = "system" | "user" | "assistant";
+
+export interface ChatOptions {
+  /** Earlier turns, oldest first. */
+  history?: ReadonlyArray<{ role: RoleName; content: string }>;
+  /** Your id for this request, so feedback can target it later; default: a new UUID. */
+  clientRequestId?: string;
+  userId?: string;
+  sessionId?: string;
+  tags?: Record<string, string>;
+  maxTokens?: number;
+  temperature?: number;
+  /** grpc-js call options (deadline, ...); the service config's timeout applies otherwise. */
+  callOptions?: CallOptions;
+}
+
+export type FinishReasonName = "stop" | "length" | "";
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+/** One event of a chat stream. */
+export type ChatEvent =
+  | { type: "started"; traceId: string; clientRequestId: string }
+  | { type: "token"; text: string }
+  | { type: "finished"; traceId: string; clientRequestId: string; finishReason: FinishReasonName; usage: Usage };
+
+export interface ChatResult {
+  text: string;
+  traceId: string;
+  clientRequestId: string;
+  finishReason: FinishReasonName;
+  usage: Usage;
+}
+
+/** Which trace feedback is about: exactly one of the two. */
+export type Target = { traceId: string; clientRequestId?: undefined } | { clientRequestId: string; traceId?: undefined };
+
+export type SourceTypeName = "HUMAN" | "LLM_JUDGE" | "CODE";
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+interface FeedbackCommon {
+  /** Who gave it; default: HUMAN without id. */
+  source?: { type?: SourceTypeName; id?: string };
+  rationale?: string;
+  metadata?: Record<string, string>;
+  /** Attach to this span (16 hex digits) instead of the whole trace. */
+  spanId?: string;
+  /** Idempotency key, reused by every retry; default: a new UUID per call. */
+  requestId?: string;
+  callOptions?: CallOptions;
+}
+
+/** A feedback without its value: what thumbsUp() and thumbsDown() take. */
+export type ThumbsInput = Target &
+  FeedbackCommon & {
+    /** The assessment name; default (server side): `user_feedback`. */
+    name?: string;
+  };
+
+export type FeedbackInput = ThumbsInput & {
+  /** boolean (thumbs), number (score), string (category/text), or an object/array (JSON). */
+  value: boolean | number | string | JsonValue;
+};
+
+export type RatingsInput = Target &
+  FeedbackCommon & {
+    /** Dimension name to score (1-5), e.g. `{ accuracy: 4, helpfulness: 5 }`, or a list of pairs. */
+    ratings: Record<string, number> | ReadonlyArray<{ name: string; score: number }>;
+  };
+
+export interface FeedbackResult {
+  assessmentId: string;
+  traceId: string;
+  /** The request_id sent: call again with it to retry safely. */
+  requestId: string;
+}
+
+export interface RatingsResult {
+  traceId: string;
+  /** Dimension name to MLflow assessment id. */
+  assessmentIds: Record<string, string>;
+  requestId: string;
+}
+
+const PAUSE_AT = 256; // responses buffered before the call stops reading
+
+const ROLES: Record<RoleName, Role> = { system: Role.ROLE_SYSTEM, user: Role.ROLE_USER, assistant: Role.ROLE_ASSISTANT };
+const SOURCE_TYPES: Record<SourceTypeName, SourceType> = {
+  HUMAN: SourceType.SOURCE_TYPE_HUMAN,
+  LLM_JUDGE: SourceType.SOURCE_TYPE_LLM_JUDGE,
+  CODE: SourceType.SOURCE_TYPE_CODE,
+};
+
+/**
+ * Chat with the GenAI feedback service and send feedback on the chats' MLflow traces.
+ *
+ * One channel serves both services; the shipped service config sets its timeouts and retries.
+ * Every failed call rejects with a GenAIFeedbackError.
+ */
+export class GenAIFeedbackClient {
+  /** The generated ChatService stub, for anything this client does not wrap. */
+  readonly chatStub: ChatServiceClient;
+  /** The generated FeedbackService stub, on the same channel. */
+  readonly feedbackStub: FeedbackServiceClient;
+
+  /** @param address host:port of the service, e.g. `127.0.0.1:50051` or `feedback.internal:443`. */
+  constructor(address: string, options: ClientOptions = {}) {
+    const channelOptions = { ...defaultChannelOptions(), ...options.channelOptions };
+    const credentials = options.credentials ?? grpcCredentials.createInsecure();
+    this.chatStub = new ChatServiceClient(address, credentials, channelOptions);
+    this.feedbackStub = new FeedbackServiceClient(address, credentials, {
+      ...channelOptions,
+      channelOverride: this.chatStub.getChannel(),
+    });
+  }
+
+  /** Close the channel; calls in flight are cancelled. */
+  close(): void {
+    this.chatStub.close();
+  }
+
+  /**
+   * Start a streamed chat. Iterate the result for its events (`started` first, with the trace id),
+   * or its `tokens()` for the text alone.
+   */
+  chat(message: string, options: ChatOptions = {}): ChatStream {
+    const request = chatRequest(message, options);
+    const call = this.chatStub.chat(request, new Metadata(), options.callOptions ?? {});
+    return new ChatStream(call, request.clientRequestId);
+  }
+
+  /** The whole answer at once (CompleteChat). Not retried: every call is a new chat and trace. */
+  async completeChat(message: string, options: ChatOptions = {}): Promise<ChatResult> {
+    const request = chatRequest(message, options);
+    const response = await unary<CompleteChatResponse>((cb) =>
+      this.chatStub.completeChat(request, new Metadata(), options.callOptions ?? {}, cb),
+    );
+    return {
+      text: response.text,
+      traceId: response.traceId,
+      clientRequestId: response.clientRequestId || request.clientRequestId,
+      finishReason: finishReasonName(response.finishReason),
+      usage: usage(response.usage),
+    };
+  }
+
+  /** Record one feedback on a trace, addressed by `traceId` or by the chat's `clientRequestId`. */
+  async submitFeedback(input: FeedbackInput): Promise<FeedbackResult> {
+    const requestId = input.requestId ?? randomUUID();
+    const request: SubmitFeedbackRequest = {
+      ...target(input),
+      ...feedbackValue(input.value),
+      spanId: input.spanId ?? "",
+      name: input.name ?? "",
+      source: source(input.source),
+      rationale: input.rationale ?? "",
+      metadata: { ...input.metadata },
+      requestId,
+    };
+    const response = await unary<SubmitFeedbackResponse>((cb) =>
+      this.feedbackStub.submitFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
+    );
+    return { assessmentId: response.assessmentId, traceId: response.traceId, requestId };
+  }
+
+  /** submitFeedback with value `true`. */
+  thumbsUp(input: ThumbsInput): Promise<FeedbackResult> {
+    return this.submitFeedback({ ...input, value: true });
+  }
+
+  /** submitFeedback with value `false`. */
+  thumbsDown(input: ThumbsInput): Promise<FeedbackResult> {
+    return this.submitFeedback({ ...input, value: false });
+  }
+
+  /** Rate several dimensions of one trace, one MLflow assessment each: all are recorded, or none. */
+  async submitRatings(input: RatingsInput): Promise<RatingsResult> {
+    const requestId = input.requestId ?? randomUUID();
+    const ratings = Array.isArray(input.ratings)
+      ? input.ratings.map(({ name, score }) => ({ name, score }))
+      : Object.entries(input.ratings).map(([name, score]) => ({ name, score }));
+    const request: SubmitRatingsRequest = {
+      ...target(input),
+      spanId: input.spanId ?? "",
+      ratings,
+      source: source(input.source),
+      rationale: input.rationale ?? "",
+      metadata: { ...input.metadata },
+      requestId,
+    };
+    const response = await unary<SubmitRatingsResponse>((cb) =>
+      this.feedbackStub.submitRatings(request, new Metadata(), input.callOptions ?? {}, cb),
+    );
+    return { traceId: response.traceId, assessmentIds: { ...response.assessmentIds }, requestId };
+  }
+}
+
+/**
+ * One Chat call. Iterate it (once) for its events; `traceId` and `text` fill in as they arrive.
+ * Leaving the loop early cancels the call, so the service stops generating.
+ */
+export class ChatStream implements AsyncIterable<ChatEvent> {
+  /** The client_request_id sent with the chat (given or generated). */
+  readonly clientRequestId: string;
+  /** The chat's MLflow trace id, once the `started` event has arrived. */
+  traceId: string | undefined;
+  /** All text received so far. */
+  text = "";
+  /** The `finished` event, once it has arrived. */
+  finished: Extract<ChatEvent, { type: "finished" }> | undefined;
+  private iterated = false;
+  // Responses are taken from the call as they arrive (so an error is never left unheard, even
+  // before iteration starts), and handed out by the iterator; the call pauses while many wait.
+  private readonly received: ChatResponse[] = [];
+  private ended = false;
+  private failure: unknown = undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly call: ClientReadableStream<ChatResponse>,
+    clientRequestId: string,
+  ) {
+    this.clientRequestId = clientRequestId;
+    call.on("data", (response: ChatResponse) => {
+      this.received.push(response);
+      if (this.received.length >= PAUSE_AT) {
+        call.pause();
+      }
+      this.notify();
+    });
+    call.on("error", (error: unknown) => {
+      this.failure = error;
+      this.notify();
+    });
+    call.on("end", () => {
+      this.ended = true;
+      this.notify();
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ChatEvent> {
+    if (this.iterated) {
+      throw new Error("a ChatStream can be iterated only once");
+    }
+    this.iterated = true;
+    try {
+      for (;;) {
+        const response = this.received.shift();
+        if (response !== undefined) {
+          if (this.call.isPaused() && this.received.length < PAUSE_AT / 2) {
+            this.call.resume();
+          }
+          const event = this.take(response);
+          if (event) {
+            yield event;
+          }
+        } else if (this.ended || (this.failure !== undefined && this.call.readableLength === 0)) {
+          break;
+        } else {
+          if (this.call.isPaused()) {
+            this.call.resume();
+          }
+          await new Promise<void>((resolve) => (this.wake = resolve));
+        }
+      }
+      if (this.failure !== undefined) {
+        throw GenAIFeedbackError.fromServiceError(this.failure, this.traceId);
+      }
+    } finally {
+      if (!this.ended && this.failure === undefined) {
+        this.call.cancel(); // the caller left the loop early: stop generating
+      }
+    }
+  }
+
+  /** The answer's text chunks, in order. */
+  async *tokens(): AsyncGenerator<string, void, undefined> {
+    for await (const event of this) {
+      if (event.type === "token") {
+        yield event.text;
+      }
+    }
+  }
+
+  /** Read the rest of the stream and return the whole answer. */
+  async result(): Promise<ChatResult> {
+    for await (const _ of this) {
+      // events update this object's state
+    }
+    const finished = this.finished;
+    if (!finished) {
+      throw new Error("the chat stream ended without a finished event");
+    }
+    return {
+      text: this.text,
+      traceId: finished.traceId,
+      clientRequestId: finished.clientRequestId || this.clientRequestId,
+      finishReason: finished.finishReason,
+      usage: finished.usage,
+    };
+  }
+
+  /** Hang up: the service stops generating and records the trace as cancelled. */
+  cancel(): void {
+    this.call.cancel();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private take(response: ChatResponse): ChatEvent | undefined {
+    if (response.started) {
+      this.traceId = response.started.traceId;
+      return { type: "started", traceId: response.started.traceId, clientRequestId: response.started.clientRequestId };
+    }
+    if (response.token) {
+      this.text += response.token.text;
+      return { type: "token", text: response.token.text };
+    }
+    if (response.finished) {
+      this.finished = finishedEvent(response.finished);
+      this.traceId ??= this.finished.traceId;
+      return this.finished;
+    }
+    return undefined; // an event kind newer than this client
+  }
+}
+
+function finishedEvent(finished: ChatFinished): Extract<ChatEvent, { type: "finished" }> {
+  return {
+    type: "finished",
+    traceId: finished.traceId,
+    clientRequestId: finished.clientRequestId,
+    finishReason: finishReasonName(finished.finishReason),
+    usage: usage(finished.usage),
+  };
+}
+
+function unary<T>(start: (callback: (error: ServiceError | null, response: T) => void) => unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    start((error, response) => (error ? reject(GenAIFeedbackError.fromServiceError(error)) : resolve(response)));
+  });
+}
+
+function chatRequest(message: string, options: ChatOptions): ChatRequest & { clientRequestId: string } {
+  const history: ChatMessage[] = (options.history ?? []).map(({ role, content }) => {
+    const mapped = ROLES[role];
+    if (mapped === undefined) {
+      throw new TypeError(`history role must be system, user or assistant, not ${JSON.stringify(role)}`);
+    }
+    return { role: mapped, content };
+  });
+  return {
+    message,
+    history,
+    clientRequestId: options.clientRequestId ?? randomUUID(),
+    userId: options.userId ?? "",
+    sessionId: options.sessionId ?? "",
+    tags: { ...options.tags },
+    options:
+      options.maxTokens === undefined && options.temperature === undefined
+        ? undefined
+        : { maxTokens: options.maxTokens, temperature: options.temperature },
+  };
+}
+
+function target(input: { traceId?: string; clientRequestId?: string }): { traceId?: string; clientRequestId?: string } {
+  const byTrace = input.traceId !== undefined;
+  if (byTrace === (input.clientRequestId !== undefined)) {
+    throw new TypeError("give exactly one of traceId and clientRequestId");
+  }
+  return byTrace ? { traceId: input.traceId } : { clientRequestId: input.clientRequestId };
+}
+
+function feedbackValue(value: unknown): Partial<SubmitFeedbackRequest> {
+  switch (typeof value) {
+    case "boolean":
+      return { boolValue: value };
+    case "number":
+      return { numberValue: value };
+    case "string":
+      return { stringValue: value };
+    case "object": // null, arrays and plain objects: a google.protobuf.Value
+      return { jsonValue: value };
+    default:
+      throw new TypeError(`feedback value must be a boolean, number, string, object, array or null, not ${typeof value}`);
+  }
+}
+
+function source(given: FeedbackCommon["source"]): FeedbackSource | undefined {
+  if (given === undefined) {
+    return undefined;
+  }
+  const type = given.type === undefined ? SourceType.SOURCE_TYPE_UNSPECIFIED : SOURCE_TYPES[given.type];
+  if (type === undefined) {
+    throw new TypeError(`source type must be HUMAN, LLM_JUDGE or CODE, not ${JSON.stringify(given.type)}`);
+  }
+  return { type, id: given.id ?? "" };
+}
+
+function finishReasonName(reason: FinishReason): FinishReasonName {
+  switch (reason) {
+    case FinishReason.FINISH_REASON_STOP:
+      return "stop";
+    case FinishReason.FINISH_REASON_LENGTH:
+      return "length";
+    default:
+      return "";
+  }
+}
+
+function usage(given: TokenUsage | undefined): Usage {
+  return {
+    inputTokens: given?.inputTokens ?? 0,
+    outputTokens: given?.outputTokens ?? 0,
+    totalTokens: given?.totalTokens ?? 0,
+  };
+}
