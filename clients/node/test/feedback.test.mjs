@@ -119,7 +119,7 @@ describe("feedback", () => {
     assert.equal(error.reason, ErrorReason.INVALID_FIELD);
     assert.equal(error.domain, "genaifeedback");
     const violations = Object.fromEntries(error.fieldViolations.map((v) => [v.field, v]));
-    assert.deepEqual(Object.keys(violations).sort(), ["rationale", "ratings[0].score", "ratings[1].name"]);
+    assert.deepEqual(Object.keys(violations).sort(), ["ratings[0].score", "ratings[1].name", "rationale"]);
     assert.equal(violations["ratings[0].score"].reason, FieldViolationReason.OUT_OF_RANGE);
     assert.equal(violations["ratings[1].name"].reason, FieldViolationReason.INVALID_FORMAT);
     assert.equal(violations.rationale.reason, FieldViolationReason.TOO_LONG);

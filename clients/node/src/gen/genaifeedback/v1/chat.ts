@@ -162,12 +162,14 @@ export interface ChatRequest {
    */
   clientRequestId: string;
   /**
-   * The end user on whose behalf the call is made (at most 250 characters).
+   * The end user on whose behalf the call is made (at most 250 characters, no
+   * control characters).
    * Recorded as the trace's `mlflow.trace.user`. Optional.
    */
   userId: string;
   /**
-   * The conversation this turn belongs to (at most 250 characters). Recorded as
+   * The conversation this turn belongs to (at most 250 characters, no control
+   * characters). Recorded as
    * the trace's `mlflow.trace.session`. Optional.
    */
   sessionId: string;

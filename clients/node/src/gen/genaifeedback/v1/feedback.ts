@@ -126,7 +126,10 @@ export interface SubmitFeedbackRequest {
   stringValue?:
     | string
     | undefined;
-  /** A structured value (object, list, ...), at most 64 KiB as JSON. */
+  /**
+   * A structured value (object, list, ...), at most 64 KiB as JSON, objects
+   * and lists nested at most 16 deep, numbers finite (no NaN or infinity).
+   */
   jsonValue?:
     | any
     | undefined;
@@ -138,11 +141,11 @@ export interface SubmitFeedbackRequest {
   rationale: string;
   /**
    * Extra context stored with the feedback (at most 20 entries; keys at most
-   * 100 characters, values at most 1 KiB).
+   * 1 to 100 characters without control characters, values at most 1 KiB).
    */
   metadata: { [key: string]: string };
   /**
-   * Idempotency key (AIP-155): at most 128 printable characters; a UUID is
+   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
    * recommended. A request_id names one caller action on one trace. Sending
    * the same request again (same trace, same request_id, same everything)
    * records the feedback once and returns the same assessment_id, however
@@ -177,7 +180,7 @@ export interface FeedbackSource {
   type: SourceType;
   /**
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters. Optional.
+   * name), at most 250 characters, no control characters. Optional.
    */
   id: string;
 }
