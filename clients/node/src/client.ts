@@ -334,8 +334,8 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         throw GenAIFeedbackError.fromServiceError(this.failure, this.traceId);
       }
     } finally {
-      if (!this.ended && this.failure === undefined) {
-        this.call.cancel(); // the caller left the loop early: stop generating
+      if (!this.ended && this.failure === undefined && !this.finished) {
+        this.call.cancel(); // the caller left the loop before the answer was complete: stop generating
       }
     }
   }

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { ErrorReason, FieldViolationReason, GenAIFeedbackError } from "@genaifeedback/client";
-import { finishedChat, newClient, storedAssessments, storedTrace, uniqueName } from "./helpers.mjs";
+import { experimentId, finishedChat, newClient, storedAssessments, storedTrace, uniqueName } from "./helpers.mjs";
 
 const ASSESSMENT_ID = /^a-[0-9a-f]{32}$/;
 const UNKNOWN_TRACE = "tr-00000000000000000000000000000000";
@@ -40,6 +40,9 @@ describe("feedback", () => {
     assert.deepEqual(stored.source, { source_type: "HUMAN", source_id: "user-42" });
     assert.equal(stored.metadata.ui, "web");
     assert.equal(stored.metadata.locale, "de-CH");
+    const trace = await storedTrace(chat.traceId);
+    assert.equal(trace.trace_location.mlflow_experiment.experiment_id, experimentId());
+    assert.equal(trace.state, "OK");
   });
 
   it("records feedback by the chat's client request id", async () => {
