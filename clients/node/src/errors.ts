@@ -54,7 +54,11 @@ export class GenAIFeedbackError extends Error {
   readonly retryDelayMs: number | undefined;
   /** google.rpc.ResourceInfo (NOT_FOUND); else undefined. */
   readonly resource: ResourceDetails | undefined;
-  /** The trace a failed chat was recorded under, so feedback can still be given on it. */
+  /**
+   * The trace the error is about: a failed chat's trace (trailer `mlflow-trace-id`, else ErrorInfo
+   * metadata `trace_id`, else the stream's `started` event), so feedback can still be given on it;
+   * for a feedback error, the ErrorInfo's `trace_id` if it names one.
+   */
   readonly traceId: string | undefined;
   /** The call's trailing metadata, as grpc-js received it. */
   readonly trailers: Metadata;
