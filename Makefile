@@ -44,6 +44,7 @@ test: setup check $(GRPCURL) ## set up, then run the contract checks, the servic
 test-clients: setup ## the Go, Java and Node clients' tests, each against a real service and MLflow
 	$(MAKE) -C clients/go test
 	$(MAKE) -C clients/java test
+	$(MAKE) -C clients/node test
 
 $(GRPCURL):
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
@@ -54,11 +55,13 @@ proto: $(VENV)/.installed ## regenerate every language's stubs in clients/ from 
 	$(BIN)/python scripts/gen_protos.py
 	$(MAKE) -C clients/go proto
 	$(MAKE) -C clients/java proto
+	$(MAKE) -C clients/node proto
 
 proto-check: $(VENV)/.installed ## fail if any committed stubs (or service config copy) drift from protos/
 	$(BIN)/python scripts/gen_protos.py --check
 	$(MAKE) -C clients/go proto-check
 	$(MAKE) -C clients/java proto-check
+	$(MAKE) -C clients/node proto-check
 
 lint-proto: $(VENV)/.installed ## buf lint (STANDARD + COMMENTS) and buf format check
 	$(BIN)/buf lint
@@ -75,3 +78,5 @@ bench: setup ## run the benchmark (prints figures and ratios; takes a few minute
 
 clean: ## remove the environments and local MLflow data
 	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools
+	$(MAKE) -C clients/java clean
+	$(MAKE) -C clients/node clean
