@@ -65,6 +65,9 @@ class RunningService:
         self._thread.start()
         self.app = FeedbackApp(settings)
         self._run(self.app.start(), timeout=120)
+        self._settled: dict[str, bool] = {}  # trace id -> stored (True) or rejected by MLflow
+        self._settling = threading.Condition()
+        self.app.exporter.when_settled(self._traces_settled)
         self.target = f"127.0.0.1:{self.app.port}"
         self.channel = grpc.insecure_channel(self.target)
         self.chat = chat_pb2_grpc.ChatServiceStub(self.channel)
@@ -74,9 +77,16 @@ class RunningService:
     def _run(self, coroutine, timeout: float = 60):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
+    def _traces_settled(self, trace_ids: list[str], stored: bool) -> None:
+        with self._settling:
+            self._settled.update(dict.fromkeys(trace_ids, stored))
+            self._settling.notify_all()
+
     def wait_stored(self, trace_id: str, timeout: float = 30) -> None:
         """Block until the service's exporter reports the trace stored in MLflow."""
-        self._run(self.app.exporter.wait_stored(trace_id, timeout, timeout), timeout + 5)
+        with self._settling:
+            assert self._settling.wait_for(lambda: trace_id in self._settled, timeout), f"{trace_id} not stored"
+            assert self._settled[trace_id], f"MLflow rejected {trace_id}"
 
     def stop(self) -> None:
         if self.stopped:
@@ -89,7 +99,7 @@ class RunningService:
 
 
 @pytest.fixture(scope="session")
-def start_service(mlflow_server):
+def start_service(mlflow_server, tmp_path_factory):
     """Start another service (another replica) with settings overrides; stopped at session end."""
     started = []
 
@@ -99,8 +109,9 @@ def start_service(mlflow_server):
             "mlflow_tracking_uri": mlflow_server.url,
             "experiment_name": "tests",
             "demo_token_delay_ms": 0,
-            "trace_arrival_timeout_seconds": 2.0,
+            "data_dir": tmp_path_factory.mktemp("replica"),
             "shutdown_grace_seconds": 2.0,
+            "shutdown_pause_seconds": 0,
             **overrides,
         }
         service = RunningService(Settings(**values))

@@ -62,3 +62,9 @@ def trailing(call_or_error) -> dict[str, str]:
 def assessments(mlflow_client, trace_id: str, name: str | None = None) -> list:
     stored = mlflow_client.get_trace_info(trace_id).assessments
     return [a for a in stored if name is None or a.name == name]
+
+
+def metric(service, name: str, **labels: str) -> float:
+    """A sample of the service's Prometheus metrics, as its /metrics endpoint would show it."""
+    value = service.app.metrics.registry.get_sample_value(name, labels or None)
+    return 0.0 if value is None else value

@@ -9,7 +9,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 import scripted_generators
 from fake_openai import FakeOpenAI
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc
-from support import TRACE_ID_KEY, chat, details, error_reason, finished_trace_id, trailing, violations
+from support import TRACE_ID_KEY, chat, metric, details, error_reason, finished_trace_id, trailing, violations
 
 
 def test_stream_order_and_the_trace_mlflow_stores(service, mlflow_client):
@@ -227,13 +227,13 @@ def test_cancelling_closes_the_openai_stream_upstream(start_service, fake_openai
 )
 def test_bad_chat_requests_are_invalid_argument_and_start_nothing(service, fields, bad_field):
     fields.setdefault("message", "hello")
-    pending_before = len(service.app.exporter._landing)
+    started_before = metric(service, "genaifeedback_chats_started_total")
     with pytest.raises(grpc.RpcError) as failure:
         chat(service, **fields)
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_field in violations(failure.value)
     assert TRACE_ID_KEY not in trailing(failure.value)
-    assert len(service.app.exporter._landing) == pending_before
+    assert metric(service, "genaifeedback_chats_started_total") == started_before
 
 
 def test_health_and_reflection(service):

@@ -4,6 +4,7 @@ Every assertion reads what MLflow stored, not what the service answered.
 """
 
 import concurrent.futures
+import time
 import uuid
 
 import grpc
@@ -14,13 +15,13 @@ from conftest import start_mlflow
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 from google.rpc import error_details_pb2
 
-from support import assessments, chat, details, error_reason, finished_trace_id, new_trace, violations
+from support import assessments, chat, details, error_reason, finished_trace_id, metric, new_trace, violations
 
 HUMAN, JUDGE, CODE = feedback_pb2.SOURCE_TYPE_HUMAN, feedback_pb2.SOURCE_TYPE_LLM_JUDGE, feedback_pb2.SOURCE_TYPE_CODE
 
 
 def submit(service, **fields) -> feedback_pb2.SubmitFeedbackResponse:
-    return service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(**fields), timeout=30)
+    return service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30)
 
 
 def json_value(python) -> struct_pb2.Value:
@@ -194,16 +195,16 @@ def test_a_ratings_request_id_reused_for_other_ratings_or_a_feedback_is_already_
     request_id = str(uuid.uuid4())
     ratings = [feedback_pb2.DimensionRating(name="accuracy", score=4), feedback_pb2.DimensionRating(name="tone", score=2)]
     first = service.feedback.SubmitRatings(
-        feedback_pb2.SubmitRatingsRequest(trace_id=trace_id, ratings=ratings, request_id=request_id), timeout=30
+        feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, trace_id=trace_id, ratings=ratings, request_id=request_id), timeout=30
     )
     retry_in_another_order = service.feedback.SubmitRatings(
-        feedback_pb2.SubmitRatingsRequest(trace_id=trace_id, ratings=ratings[::-1], request_id=request_id), timeout=30
+        feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, trace_id=trace_id, ratings=ratings[::-1], request_id=request_id), timeout=30
     )
     assert retry_in_another_order.assessment_ids == first.assessment_ids
     changed = [feedback_pb2.DimensionRating(name="accuracy", score=5), ratings[1]]
     for call in (
         lambda: service.feedback.SubmitRatings(
-            feedback_pb2.SubmitRatingsRequest(trace_id=trace_id, ratings=changed, request_id=request_id), timeout=30
+            feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, trace_id=trace_id, ratings=changed, request_id=request_id), timeout=30
         ),
         lambda: submit(service, trace_id=trace_id, name="accuracy", number_value=3, request_id=request_id),
     ):
@@ -222,7 +223,7 @@ def test_without_request_id_every_call_is_a_new_assessment(service, mlflow_clien
 
 def test_multi_dimensional_ratings_one_assessment_per_dimension(service, mlflow_client):
     trace_id = new_trace(service, client_request_id=f"rate-{uuid.uuid4()}")
-    request = feedback_pb2.SubmitRatingsRequest(
+    request = feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, 
         trace_id=trace_id,
         ratings=[
             feedback_pb2.DimensionRating(name="accuracy", score=4),
@@ -313,7 +314,7 @@ def test_all_violations_are_reported_at_once(service):
     ],
 )
 def test_bad_ratings_reject_every_dimension(service, mlflow_client, target_trace, ratings, bad_field):
-    request = feedback_pb2.SubmitRatingsRequest(
+    request = feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, 
         trace_id=target_trace, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings]
     )
     with pytest.raises(grpc.RpcError) as failure:
@@ -332,49 +333,63 @@ def test_unknown_trace_id_is_not_found(service):
     assert details(failure.value, error_details_pb2.ResourceInfo).resource_name == "tr-" + "0" * 32
 
 
-def test_unknown_recent_looking_trace_id_is_not_found_after_the_arrival_window(service):
+@pytest.mark.parametrize("target", ["trace_id", "client_request_id"])
+def test_feedback_for_a_trace_that_may_still_arrive_is_pending_then_expires_after_the_window(start_service, target):
+    """A recent-looking trace id (or any client request id) that no one knows yet: acknowledged as
+    PENDING (another replica may still be exporting it), EXPIRED once the attach window is over."""
     from genaifeedback.service.ids import new_trace_id
 
-    with pytest.raises(grpc.RpcError) as failure:
-        submit(service, trace_id=new_trace_id(), bool_value=True)
-    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+    window = 1.5
+    replica = start_service(feedback_attach_window_seconds=window)
+    fields = {target: new_trace_id() if target == "trace_id" else f"never-used-{uuid.uuid4()}"}
+    request = feedback_pb2.SubmitFeedbackRequest(bool_value=True, request_id="r-1", **fields)
+    sent = time.monotonic()
+    first = replica.feedback.SubmitFeedback(request, timeout=30)
+    assert first.state == feedback_pb2.FEEDBACK_STATE_PENDING
+    status_request = feedback_pb2.GetFeedbackStatusRequest(request_id="r-1", **fields)
+    assert replica.feedback.GetFeedbackStatus(status_request, timeout=5).state == feedback_pb2.FEEDBACK_STATE_PENDING
 
-
-def test_unknown_client_request_id_is_not_found(service):
+    request.wait_until_stored = True  # the same action again, now waiting for its outcome
     with pytest.raises(grpc.RpcError) as failure:
-        submit(service, client_request_id=f"never-used-{uuid.uuid4()}", bool_value=True)
+        replica.feedback.SubmitFeedback(request, timeout=30)
+    assert time.monotonic() - sent >= window
     assert failure.value.code() == grpc.StatusCode.NOT_FOUND
     assert error_reason(failure.value) == "TRACE_NOT_FOUND"
-    assert details(failure.value, error_details_pb2.ErrorInfo).metadata["client_request_id"].startswith("never-used-")
+    status = replica.feedback.GetFeedbackStatus(status_request, timeout=5)
+    assert status.state == feedback_pb2.FEEDBACK_STATE_EXPIRED and status.reason == "TRACE_NOT_FOUND"
+    assert metric(replica, "genaifeedback_feedback_settled_total", state="EXPIRED") == 1
 
 
-def test_mlflow_outage_feedback_is_unavailable_and_no_trace_is_lost(start_service, tmp_path):
-    """MLflow down: feedback says UNAVAILABLE (nothing acknowledged, so nothing lost) and chats'
-    traces wait in the service until MLflow is back, then land."""
+def test_an_old_or_foreign_unknown_trace_id_is_not_found_at_once(service):
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(service, trace_id="tr-" + "0" * 32, bool_value=True)
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_during_an_mlflow_outage_feedback_and_chats_are_acknowledged_and_land_afterwards(start_service, tmp_path):
+    """MLflow down: feedback is journaled and acknowledged (PENDING), chats finish (their traces
+    journaled); once MLflow is back, everything lands, exactly once."""
     from mlflow.tracing.client import TracingClient
 
     mlflow = start_mlflow(tmp_path / "outage")
-    replica = start_service(mlflow_tracking_uri=mlflow.url, experiment_name="outage", trace_arrival_timeout_seconds=0.5)
+    replica = start_service(mlflow_tracking_uri=mlflow.url, experiment_name="outage")
     stored_before = new_trace(replica)
     mlflow.stop()
 
-    with pytest.raises(grpc.RpcError) as failure:
-        submit(replica, trace_id=stored_before, bool_value=True, request_id="outage-1")
-    assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
-    assert error_reason(failure.value) == "MLFLOW_UNAVAILABLE"
-    assert details(failure.value, error_details_pb2.RetryInfo).retry_delay.seconds >= 1
-
+    on_stored = feedback_pb2.SubmitFeedbackRequest(trace_id=stored_before, bool_value=True, request_id="outage-1")
+    assert replica.feedback.SubmitFeedback(on_stored, timeout=5).state == feedback_pb2.FEEDBACK_STATE_PENDING
     during = finished_trace_id(chat(replica, message="asked during the outage"))
-    with pytest.raises(grpc.RpcError) as failure:
-        submit(replica, trace_id=during, bool_value=True)
-    assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
-    assert error_reason(failure.value) == "TRACE_NOT_STORED_YET"
+    on_during = feedback_pb2.SubmitFeedbackRequest(trace_id=during, number_value=4, name="score", request_id="outage-2")
+    assert replica.feedback.SubmitFeedback(on_during, timeout=5).state == feedback_pb2.FEEDBACK_STATE_PENDING
 
     mlflow.start()  # same port, same data
     replica.wait_stored(during, timeout=60)
-    retried = submit(replica, trace_id=stored_before, bool_value=True, request_id="outage-1")
+    for request in (on_stored, on_during):  # the same actions again, waiting for MLflow this time
+        request.wait_until_stored = True
+        assert replica.feedback.SubmitFeedback(request, timeout=60).state == feedback_pb2.FEEDBACK_STATE_STORED
     client = TracingClient(mlflow.url)
     assert client.get_trace_info(during).state.value == "OK"
-    assert [a.assessment_id for a in client.get_trace_info(stored_before).assessments] == [retried.assessment_id]
+    assert [a.value for a in client.get_trace_info(stored_before).assessments] == [True]
+    assert [a.value for a in client.get_trace_info(during).assessments] == [4]
     replica.stop()
     mlflow.stop()

@@ -6,6 +6,8 @@ The fuzzed replica has an experiment of its own, so every trace and assessment i
 these calls: traces must equal the accepted chats, assessments the accepted feedback.
 """
 
+import time
+
 import grpc
 import pytest
 from google.protobuf import struct_pb2
@@ -22,6 +24,7 @@ METHODS = {
     "/genaifeedback.v1.FeedbackService/SubmitRatings": feedback_pb2.SubmitRatingsRequest,
 }
 NEVER = {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL}
+PENDING = feedback_pb2.FEEDBACK_STATE_PENDING
 FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
@@ -32,7 +35,7 @@ class Fuzzed:
         self.replica = replica
         self.trace_id = trace_id
         self.accepted_chats = {trace_id}
-        self.accepted_assessments: set[str] = set()
+        self.accepted_feedback: list[feedback_pb2.GetFeedbackStatusRequest] = []  # acknowledged
         self.codes: dict[grpc.StatusCode, int] = {}
 
     def call(self, method: str, payload: bytes) -> None:
@@ -45,25 +48,45 @@ class Fuzzed:
                 self.accepted_chats.add(responses[-1].finished.trace_id)
             else:
                 reply = self.replica.channel.unary_unary(method)(payload, timeout=30)
-                self._accepted(method, reply)
+                if method.endswith("/CompleteChat"):
+                    self.accepted_chats.add(chat_pb2.CompleteChatResponse.FromString(reply).trace_id)
+                else:
+                    self.accepted_feedback.append(_status_request(METHODS[method].FromString(payload), reply, method))
             code = grpc.StatusCode.OK
         except grpc.RpcError as error:
             code = error.code()
             assert code not in NEVER, f"{code} for {request_type.__name__} {payload[:200]!r}: {error.details()}"
         self.codes[code] = self.codes.get(code, 0) + 1
 
-    def _accepted(self, method: str, reply: bytes) -> None:
-        if method.endswith("/CompleteChat"):
-            self.accepted_chats.add(chat_pb2.CompleteChatResponse.FromString(reply).trace_id)
-        elif method.endswith("/SubmitFeedback"):
-            self.accepted_assessments.add(feedback_pb2.SubmitFeedbackResponse.FromString(reply).assessment_id)
-        else:
-            self.accepted_assessments.update(feedback_pb2.SubmitRatingsResponse.FromString(reply).assessment_ids.values())
+    def stored_assessments(self) -> set[str]:
+        """The acknowledged feedback MLflow has, once each has settled (STORED, or EXPIRED when
+        its target never appeared). Polls GetFeedbackStatus: the public way to learn it."""
+        stored = set()
+        for request in self.accepted_feedback:
+            give_up = time.monotonic() + 30
+            while (status := self.replica.feedback.GetFeedbackStatus(request, timeout=5)).state == PENDING:
+                assert time.monotonic() < give_up, f"still pending: {request}"
+                time.sleep(0.05)  # polling an outcome, not waiting for one to be likely
+            assert status.state in (feedback_pb2.FEEDBACK_STATE_STORED, feedback_pb2.FEEDBACK_STATE_EXPIRED), status
+            if status.state == feedback_pb2.FEEDBACK_STATE_STORED:
+                stored.update(status.assessment_ids.values())
+        return stored
+
+
+def _status_request(request, reply: bytes, method: str) -> feedback_pb2.GetFeedbackStatusRequest:
+    """How to ask about an acknowledged SubmitFeedback or SubmitRatings call."""
+    if method.endswith("/SubmitFeedback"):
+        assessment_id = feedback_pb2.SubmitFeedbackResponse.FromString(reply).assessment_id
+    else:
+        ids = feedback_pb2.SubmitRatingsResponse.FromString(reply).assessment_ids
+        assessment_id = ids[min(ids)]  # the first dimension in name order
+    target = request.WhichOneof("target")
+    return feedback_pb2.GetFeedbackStatusRequest(assessment_id=assessment_id, **{target: getattr(request, target)})
 
 
 @pytest.fixture(scope="module")
 def fuzzed(start_service, mlflow_client):
-    replica = start_service(experiment_name="fuzz", demo_response_tokens=4, trace_arrival_timeout_seconds=0.2)
+    replica = start_service(experiment_name="fuzz", demo_response_tokens=4, feedback_attach_window_seconds=3)
     reply = replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message="the fuzz target"), timeout=30)
     replica.wait_stored(reply.trace_id)
     target = Fuzzed(replica, reply.trace_id)
@@ -75,13 +98,14 @@ def fuzzed(start_service, mlflow_client):
         replica.wait_stored(trace_id)
     stored_traces = {t.info.trace_id for t in _all_traces(mlflow_client, replica)}
     assert stored_traces == target.accepted_chats
+    acknowledged_and_stored = target.stored_assessments()
     stored = {a.assessment_id for t in target.accepted_chats for a in mlflow_client.get_trace_info(t).assessments}
-    assert stored == target.accepted_assessments
+    assert stored == acknowledged_and_stored
     print(f"\nfuzz statuses: { {code.name: n for code, n in sorted(target.codes.items(), key=lambda kv: -kv[1])} }")
 
 
 def _all_traces(mlflow_client, replica):
-    experiment_id, token = replica.app.store.experiment_id, None
+    experiment_id, token = replica.app.gateway.experiment_id, None
     while True:
         page = mlflow_client.search_traces(
             locations=[experiment_id], max_results=500, include_spans=False, page_token=token

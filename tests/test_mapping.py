@@ -5,9 +5,14 @@ import time
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from genaifeedback.service.chat import ChatInput, ChatRecord, Turn, Usage
-from genaifeedback.service.feedback import FeedbackInput, _write_for
+from genaifeedback.service.feedback import Target, _assessment_id
 from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN, new_span_id, new_trace_id, trace_start_seconds
-from genaifeedback.service.mlflow_store import FeedbackWrite, encode_traces
+from genaifeedback.service.mlflow_gateway import FeedbackWrite
+from genaifeedback.service.otlp import encode_span, export_request
+
+
+def encode_traces(records: list[ChatRecord]) -> bytes:
+    return export_request([encode_span(r) for r in records])
 
 
 def test_trace_ids_carry_their_start_time():
@@ -72,19 +77,17 @@ def test_cancelled_and_failed_chats_are_error_spans_with_the_reason():
         assert _attributes(span)["mlflow.traceTag.chat.outcome"].string_value == outcome
 
 
-def test_assessment_ids_are_stable_per_trace_and_request_id_whatever_the_feedback():
-    feedback = FeedbackInput(name="user_feedback", value=True, request_id="r-1")
-    first = _write_for("tr-" + "a" * 32, feedback).assessment_id
-    assert first == _write_for("tr-" + "a" * 32, feedback).assessment_id
-    assert first != _write_for("tr-" + "b" * 32, feedback).assessment_id
-    assert first != _write_for("tr-" + "a" * 32, FeedbackInput(name="x", value=True, request_id="r-2")).assessment_id
-    # One request id is one action: reused for other feedback, it meets the first assessment's id
-    # (so MLflow refuses it, and the service answers ALREADY_EXISTS).
-    assert first == _write_for("tr-" + "a" * 32, FeedbackInput(name="other", value=False, request_id="r-1")).assessment_id
+def test_assessment_ids_are_stable_per_target_and_request_id_whatever_the_feedback():
+    trace_a, trace_b = Target(trace_id="tr-" + "a" * 32), Target(trace_id="tr-" + "b" * 32)
+    first = _assessment_id(trace_a, "r-1", 0)
+    assert first == _assessment_id(trace_a, "r-1", 0)
+    assert first != _assessment_id(trace_b, "r-1", 0)
+    assert first != _assessment_id(trace_a, "r-2", 0)
+    assert first != _assessment_id(Target(client_request_id="tr-" + "a" * 32), "r-1", 0)
     # The later assessments of one action (ratings) get ids of their own.
-    assert len({_write_for("tr-" + "a" * 32, feedback, index).assessment_id for index in range(3)}) == 3
-    without_key = FeedbackInput(name="user_feedback", value=True)
-    assert _write_for("tr-" + "a" * 32, without_key).assessment_id != _write_for("tr-" + "a" * 32, without_key).assessment_id
+    assert len({_assessment_id(trace_a, "r-1", index) for index in range(3)}) == 3
+    # Without a request id, every call is new.
+    assert _assessment_id(trace_a, "", 0) != _assessment_id(trace_a, "", 0)
 
 
 def test_a_stored_number_matches_but_a_bool_never_matches_a_number():

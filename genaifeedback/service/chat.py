@@ -6,6 +6,7 @@ sent, so feedback that follows the final event finds the trace on its way to MLf
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -16,6 +17,11 @@ from typing import Literal, Protocol
 from genaifeedback.service.errors import GenerationTimeout
 from genaifeedback.service.generators import GenerationRequest, Generator
 from genaifeedback.service.ids import new_span_id, new_trace_id
+from genaifeedback.service.journal import JournaledTrace
+from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.otlp import encode_span
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,26 +91,32 @@ class ChatRecord:
     end_ns: int = 0
     first_token_ns: int | None = None
     answer: str = ""
-    outcome: Literal["ok", "cancelled", "error"] = "ok"
+    outcome: Literal["ok", "cancelled", "cut", "error"] = "ok"
     error: str = ""
     finish_reason: str = ""
     usage: Usage | None = None
 
 
-class ExportBacklog(Protocol):
-    """What ChatRunner needs of the trace exporter (see mlflow_store.TraceExporter)."""
+class TraceSink(Protocol):
+    """What ChatRunner needs of the trace exporter (see exporter.TraceExporter)."""
 
     def ensure_capacity(self) -> None: ...
     def expect(self, trace_id: str, client_request_id: str) -> None: ...
-    def submit(self, record: ChatRecord) -> None: ...
+    async def submit(self, trace: JournaledTrace) -> None: ...
+    def abandon(self, trace_id: str) -> None: ...
 
 
 class ChatRunner:
-    def __init__(self, generator: Generator, exporter: ExportBacklog, max_tokens_limit: int, max_chat_seconds: float):
+    def __init__(
+        self, generator: Generator, exporter: TraceSink, metrics: Metrics, max_tokens_limit: int, max_chat_seconds: float
+    ):
         self._generator = generator
+        self._metrics = metrics
         self._exporter = exporter
         self._max_tokens_limit = max_tokens_limit
         self._max_chat_seconds = max_chat_seconds
+        self._handovers: set[asyncio.Task] = set()
+        self.shutting_down = False  # set by the server when its grace period is over
 
     async def stream(self, chat: ChatInput) -> AsyncIterator[ChatEvent]:
         self._exporter.ensure_capacity()
@@ -112,53 +124,110 @@ class ChatRunner:
             trace_id=new_trace_id(), span_id=new_span_id(), chat=chat, model=self._generator.name, start_ns=time.time_ns()
         )
         self._exporter.expect(record.trace_id, chat.client_request_id)
+        self._metrics.chats_started.inc()
         request = GenerationRequest(
             messages=chat.messages(),
             max_tokens=min(chat.max_tokens or self._max_tokens_limit, self._max_tokens_limit),
             temperature=chat.temperature,
         )
         parts: list[str] = []
+        repair = TextRepair()
+        deadline = asyncio.get_running_loop().time() + self._max_chat_seconds
         try:
             yield Started(record.trace_id, chat.client_request_id)
-            async with asyncio.timeout(self._max_chat_seconds):
-                async with aclosing(self._generator.stream(request)) as chunks:
-                    async for text in chunks:
-                        if not text:
-                            continue
+            async with aclosing(self._generator.stream(request)) as chunks:
+                while True:
+                    # The time limit covers the generator only: a slow caller is gRPC's flow control.
+                    async with asyncio.timeout_at(deadline):
+                        raw = await anext(chunks, None)
+                    text = repair.feed(raw) if raw is not None else repair.flush()
+                    if text:
                         if record.first_token_ns is None:
                             record.first_token_ns = time.time_ns()
                         parts.append(text)
                         yield Token(text)
-                        if len(parts) >= request.max_tokens:
-                            request.report.finish_reason = "length"
-                            break
+                    if raw is None:
+                        break
+                    if len(parts) >= request.max_tokens:
+                        request.report.finish_reason = "length"
+                        break
             report = request.report
             record.finish_reason = "length" if report.finish_reason == "length" else "stop"
             record.usage = Usage(
                 input_tokens=report.input_tokens if report.input_tokens is not None else _word_count(request.messages),
                 output_tokens=report.output_tokens if report.output_tokens is not None else len(parts),
             )
-            self._close(record, parts)
+            # Journaled before the final event: once the caller has it, the trace cannot be lost.
+            await self._exporter.submit(self._journaled(record, parts))
             yield Finished(record.trace_id, chat.client_request_id, record.finish_reason, record.usage)
         except (asyncio.CancelledError, GeneratorExit):
-            self._close(record, parts, "cancelled", "cancelled by the caller")
+            if not record.end_ns:
+                why = "cut: the server shut down" if self.shutting_down else "cancelled by the caller"
+                self._hand_over(record, parts, "cut" if self.shutting_down else "cancelled", why)
             raise
         except TimeoutError as error:
             message = f"generation took longer than {self._max_chat_seconds:g}s"
-            self._close(record, parts, "error", message)
+            self._hand_over(record, parts, "error", message)
             raise GenerationTimeout(message) from error
         except Exception as error:
-            self._close(record, parts, "error", f"{type(error).__name__}: {error}")
+            if not record.end_ns:
+                self._hand_over(record, parts, "error", f"{type(error).__name__}: {error}")
             raise
 
-    def _close(self, record: ChatRecord, parts: list[str], outcome="ok", error="") -> None:
-        if record.end_ns:  # already handed over: an error raised after the final event
-            return
+    def _journaled(self, record: ChatRecord, parts: list[str], outcome="ok", error="") -> JournaledTrace:
         record.end_ns = time.time_ns()
         record.answer = "".join(parts)
         record.outcome = outcome
         record.error = error
-        self._exporter.submit(record)
+        try:
+            return JournaledTrace(record.trace_id, record.chat.client_request_id, encode_span(record), time.time())
+        except Exception:
+            logger.exception("trace %s cannot be encoded and is not stored", record.trace_id)
+            self._exporter.abandon(record.trace_id)
+            raise
+
+    def _hand_over(self, record: ChatRecord, parts: list[str], outcome: str, error: str) -> None:
+        """A chat that ends without its final event: journal its trace in the background."""
+        try:
+            trace = self._journaled(record, parts, outcome, error)
+        except Exception:  # noqa: BLE001 - logged in _journaled; the chat's own error goes on
+            return
+        task = asyncio.get_running_loop().create_task(self._exporter.submit(trace))
+        self._handovers.add(task)
+        task.add_done_callback(self._handovers.discard)
+
+    async def drain(self) -> None:
+        """Wait until every ended chat's trace is journaled."""
+        if self._handovers:
+            await asyncio.gather(*self._handovers, return_exceptions=True)
+
+
+class TextRepair:
+    """Makes generated text valid Unicode where it enters the chat: a pair of surrogates split
+    across two chunks is joined, and a lone surrogate becomes U+FFFD (it could be neither sent
+    over gRPC nor stored)."""
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, chunk: str) -> str:
+        text = self._held + chunk
+        self._held = ""
+        if text and "\ud800" <= text[-1] <= "\udbff":  # a high surrogate: its pair may come next
+            text, self._held = text[:-1], text[-1]
+        return _valid(text)
+
+    def flush(self) -> str:
+        text, self._held = self._held, ""
+        return _valid(text)
+
+
+def _valid(text: str) -> str:
+    try:
+        text.encode()
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _word_count(messages: list[dict[str, str]]) -> int:

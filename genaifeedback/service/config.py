@@ -27,7 +27,19 @@ class Settings(BaseSettings):
     # --- the gRPC server
     listen_address: str = Field("127.0.0.1:50051", description="host:port the gRPC server listens on")
     shutdown_grace_seconds: float = Field(
-        10.0, gt=0, description="on SIGTERM/Ctrl-C, how long open streams may run on before they are cancelled"
+        10.0, gt=0, description="on SIGTERM/Ctrl-C, how long open calls may run on before they are cancelled"
+    )
+    shutdown_pause_seconds: float = Field(
+        1.0, ge=0, description="on SIGTERM, how long health says NOT_SERVING before the server stops taking calls"
+    )
+    metrics_address: str = Field("", description="host:port to serve Prometheus /metrics on (empty: off)")
+
+    # --- the journal: what MLflow has not confirmed yet, on this replica's disk
+    data_dir: Path = Field(
+        Path(".genaifeedback-data"), description="this replica's folder (its journal); one live replica per folder"
+    )
+    journal_synchronous: Literal["NORMAL", "FULL"] = Field(
+        "NORMAL", description="SQLite synchronous mode: NORMAL survives a killed process, FULL also a power loss"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -40,13 +52,17 @@ class Settings(BaseSettings):
     )
     mlflow_startup_timeout_seconds: float = Field(60.0, gt=0, description="how long to wait for MLflow at start-up")
     trace_export_batch_size: int = Field(200, gt=0, le=1000, description="most traces sent in one OTLP request")
+    trace_export_batch_max_bytes: int = Field(
+        4 * 1024 * 1024, gt=0, description="most bytes of spans sent in one OTLP request"
+    )
     trace_export_max_pending: int = Field(
         20000, gt=0, description="traces waiting for export before new chats are refused (UNAVAILABLE)"
     )
-    trace_arrival_timeout_seconds: float = Field(
-        10.0,
-        ge=0,
-        description="how long feedback waits for a trace that another replica may still be exporting",
+    feedback_attach_window_seconds: float = Field(
+        600.0, gt=0, description="how long journaled feedback waits for its trace to appear in MLflow before EXPIRED"
+    )
+    feedback_status_retention_hours: float = Field(
+        24.0, gt=0, description="how long GetFeedbackStatus remembers settled feedback"
     )
     max_chat_seconds: float = Field(600.0, gt=0, description="a chat generating for longer is stopped")
 

@@ -14,9 +14,9 @@ from mlflow.utils.validation import _validate_tag_name
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 from genaifeedback.service.chat import ChatInput, Finished, Started, Token, Turn
 from genaifeedback.service.errors import FieldViolation, InvalidRequest
-from genaifeedback.service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Target
+from genaifeedback.service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
 from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
-from genaifeedback.service.mlflow_store import RESERVED_TAGS
+from genaifeedback.service.otlp import RESERVED_TAGS
 
 KIB = 1024
 MAX_MESSAGE_BYTES = 32 * KIB
@@ -28,6 +28,7 @@ MAX_KEY_CHARS = 100
 MAX_ENTRY_VALUE_BYTES = KIB
 MAX_TOKENS_RANGE = (1, 8192)
 TEMPERATURE_RANGE = (0.0, 2.0)
+ASSESSMENT_ID_PATTERN = re.compile(r"a-[0-9a-f]{32}")
 FEEDBACK_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 # MLflow's search syntax has no escapes, so ids with quotes could never be looked up.
 CLIENT_REQUEST_ID_PATTERN = re.compile(r"[^'\"`\x00-\x1f\x7f]*")
@@ -274,7 +275,7 @@ def _json_problem(root: struct_pb2.Value) -> tuple[str, str] | None:
     return None
 
 
-def feedback_input(request: feedback_pb2.SubmitFeedbackRequest) -> tuple[Target, FeedbackInput]:
+def feedback_input(request: feedback_pb2.SubmitFeedbackRequest) -> tuple[Target, list[FeedbackInput]]:
     violations = _Violations()
     target = _target(request, violations)
     name = request.name or DEFAULT_FEEDBACK_NAME
@@ -282,10 +283,11 @@ def feedback_input(request: feedback_pb2.SubmitFeedbackRequest) -> tuple[Target,
     value = _value(request, violations)
     common = _common(request, violations)
     violations.raise_any()
-    return target, replace(common, name=name, value=value)
+    return target, [replace(common, name=name, value=value)]
 
 
-def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, dict[str, int], FeedbackInput]:
+def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, list[FeedbackInput]]:
+    """One feedback per dimension, in name order (so a retry listing them otherwise is the same action)."""
     violations = _Violations()
     target = _target(request, violations)
     if not 1 <= len(request.ratings) <= MAX_ENTRIES:
@@ -300,4 +302,51 @@ def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, d
         ratings[rating.name] = rating.score
     common = _common(request, violations)
     violations.raise_any()
-    return target, ratings, common
+    return target, [replace(common, name=name, value=score) for name, score in sorted(ratings.items())]
+
+
+def status_input(request: feedback_pb2.GetFeedbackStatusRequest) -> tuple[Target, str, str]:
+    """(target, assessment_id, request_id): exactly one of the last two is set."""
+    violations = _Violations()
+    target = _target(request, violations)
+    kind = request.WhichOneof("feedback")
+    if kind is None:
+        violations.add("feedback", "set exactly one of assessment_id or request_id", REQUIRED)
+    elif kind == "assessment_id" and not ASSESSMENT_ID_PATTERN.fullmatch(request.assessment_id):
+        violations.add("assessment_id", "must be an assessment id: `a-` and 32 lowercase hex digits", INVALID_FORMAT)
+    elif kind == "request_id":
+        if not request.request_id:
+            violations.add("request_id", "must not be empty", REQUIRED)
+        violations.check_id("request_id", request.request_id, MAX_REQUEST_ID_CHARS)
+    violations.raise_any()
+    return target, request.assessment_id, request.request_id
+
+
+_STATES = {
+    "PENDING": feedback_pb2.FEEDBACK_STATE_PENDING,
+    "STORED": feedback_pb2.FEEDBACK_STATE_STORED,
+    "EXPIRED": feedback_pb2.FEEDBACK_STATE_EXPIRED,
+    "REJECTED": feedback_pb2.FEEDBACK_STATE_REJECTED,
+}
+
+
+def feedback_response(recorded: Recorded) -> feedback_pb2.SubmitFeedbackResponse:
+    [assessment_id] = recorded.assessment_ids.values()
+    return feedback_pb2.SubmitFeedbackResponse(
+        assessment_id=assessment_id, trace_id=recorded.trace_id, state=_STATES[recorded.state]
+    )
+
+
+def ratings_response(recorded: Recorded) -> feedback_pb2.SubmitRatingsResponse:
+    return feedback_pb2.SubmitRatingsResponse(
+        trace_id=recorded.trace_id, assessment_ids=recorded.assessment_ids, state=_STATES[recorded.state]
+    )
+
+
+def status_response(recorded: Recorded) -> feedback_pb2.GetFeedbackStatusResponse:
+    return feedback_pb2.GetFeedbackStatusResponse(
+        state=_STATES[recorded.state],
+        trace_id=recorded.trace_id,
+        assessment_ids=recorded.assessment_ids,
+        reason=recorded.reason,
+    )

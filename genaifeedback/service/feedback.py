@@ -1,25 +1,48 @@
-"""Feedback: find the trace, then write the assessment once, however often the request comes.
+"""Feedback: journal it, answer, then attach it to its trace in MLflow exactly once.
 
-Idempotency (AIP-155) costs no extra MLflow call on the first delivery: the assessment id is
-derived from (trace, request_id) (random, without a request_id, but fixed for the call's own
-retries), and MLflow refuses a second assessment with the same id. A request_id names one action
-on one trace, so reusing it for anything else meets the first action's assessment: ALREADY_EXISTS.
-Only when a write fails does the service read the assessment back, to tell a retry of a feedback
-already stored (answered with the same id) from a real failure (UNAVAILABLE, nothing stored).
+A call is acknowledged once its feedback is durably journaled (one unit per call: a SubmitRatings
+is all its dimensions or none). The attacher then writes each unit's assessments when the trace is
+in MLflow: at once if it is there, when this replica's exporter confirms it if the chat ran here,
+or when another replica's export lands (one batched lookup per round for all unknown traces, not
+a search per feedback). A unit that finds no trace within the attach window becomes EXPIRED,
+logged and counted; one MLflow refuses becomes REJECTED; neither is ever dropped silently.
+
+Exactly once: each assessment's id is derived from (target, request_id[, index]) (random without
+a request_id), and MLflow refuses a second assessment with the same id, so a unit written twice,
+by a retry or by two replicas, is stored once. A request_id names one action on one target:
+reused for anything else it meets the first action's assessment (ALREADY_EXISTS).
 """
 
 import asyncio
 import hashlib
+import logging
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from genaifeedback.service.errors import MlflowUnavailable, RequestIdReused, TraceNotFound
+from genaifeedback.service.errors import (
+    FieldViolation,
+    InvalidRequest,
+    MlflowRejected,
+    MlflowUnavailable,
+    RequestIdReused,
+    TraceNotFound,
+)
+from genaifeedback.service.exporter import TraceExporter
 from genaifeedback.service.ids import TRACE_ID_PATTERN, trace_start_seconds
-from genaifeedback.service.mlflow_store import FeedbackWrite, MlflowStore, TraceExporter
+from genaifeedback.service.journal import FeedbackState, FeedbackUnit, Journal
+from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.mlflow_gateway import FeedbackWrite, MlflowGateway
+from genaifeedback.service.retry import Backoff
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_FEEDBACK_NAME = "user_feedback"
+ROUND_SECONDS = 0.25  # how often pending feedback looks for its traces, at most
+MAX_CONCURRENT_WRITES = 16
 
 
 @dataclass(frozen=True)
@@ -42,120 +65,282 @@ class FeedbackInput:
     request_id: str = ""
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What a caller is told about a unit."""
+
+    trace_id: str  # empty while a client_request_id target is unresolved
+    assessment_ids: dict[str, str]  # feedback name -> assessment id
+    state: FeedbackState
+    reason: str = ""  # an ErrorReason, for EXPIRED and REJECTED
+    message: str = ""
+
+
+@dataclass
+class _Pending:
+    unit: FeedbackUnit
+    next_try: float = 0.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(initial=ROUND_SECONDS, maximum=5.0))
+    settled: asyncio.Future | None = None
+
+
 class FeedbackRecorder:
-    def __init__(self, store: MlflowStore, exporter: TraceExporter, trace_arrival_timeout_seconds: float, max_chat_seconds: float):
-        self._store = store
+    def __init__(
+        self,
+        gateway: MlflowGateway,
+        exporter: TraceExporter,
+        journal: Journal,
+        metrics: Metrics,
+        attach_window_seconds: float,
+        max_chat_seconds: float,
+    ):
+        self._gateway = gateway
         self._exporter = exporter
-        self._arrival_timeout = trace_arrival_timeout_seconds
+        self._journal = journal
+        self._metrics = metrics
+        self._window = attach_window_seconds
         self._max_chat_seconds = max_chat_seconds
+        self._pending: dict[str, _Pending] = {}
+        self._wakeup = asyncio.Event()
+        self._writes = asyncio.Semaphore(MAX_CONCURRENT_WRITES)
+        self._task: asyncio.Task | None = None
+        self._known_traces: OrderedDict[str, None] = OrderedDict()  # seen in MLflow lately
+        exporter.when_settled(self._traces_settled)
 
-    async def submit(self, target: Target, feedback: FeedbackInput, deadline: float | None) -> tuple[str, str]:
-        """Record one feedback; returns (trace_id, assessment_id)."""
-        trace_id = await self._resolve(target, deadline)
-        write = _write_for(trace_id, feedback)
-        await self._write_once(write, deadline)
-        return trace_id, write.assessment_id
+    def start(self, replayed: list[FeedbackUnit]) -> None:
+        for unit in replayed:
+            self._pending[unit.unit_id] = _Pending(unit)
+        if replayed:
+            logger.info("replaying %d journaled feedback units not yet in MLflow", len(replayed))
+        self._task = asyncio.create_task(self._attach_forever(), name="feedback-attacher")
 
-    async def submit_ratings(
-        self, target: Target, ratings: dict[str, int], common: FeedbackInput, deadline: float | None
-    ) -> tuple[str, dict[str, str]]:
-        """Record one assessment per dimension: all of them, or (as far as MLflow lets us) none."""
-        trace_id = await self._resolve(target, deadline)
-        # One request id for the set, so a retry finds every dimension it already wrote.
-        common = replace(common, request_id=common.request_id or uuid.uuid4().hex)
-        # Sorted, so a retry that lists the dimensions in another order is the same action.
-        writes = [
-            _write_for(trace_id, replace(common, name=name, value=score), index)
-            for index, (name, score) in enumerate(sorted(ratings.items()))
-        ]
-        outcomes = await asyncio.gather(*(self._write_once(w, deadline) for w in writes), return_exceptions=True)
-        failures = [o for o in outcomes if isinstance(o, BaseException)]
-        if failures:
-            created = [w for w, outcome in zip(writes, outcomes) if outcome == "created"]
-            await asyncio.gather(*(self._store.delete_feedback(trace_id, w.assessment_id) for w in created), return_exceptions=True)
-            raise failures[0]
-        return trace_id, {w.name: w.assessment_id for w in writes}
+    async def close(self, timeout_seconds: float) -> None:
+        """Attach what can be attached within timeout_seconds; the rest stays journaled."""
+        deadline = time.monotonic() + timeout_seconds
+        while self._pending and time.monotonic() < deadline:
+            self._wakeup.set()
+            await asyncio.sleep(0.05)  # the attacher's rounds are what drains it
+        if self._task:
+            self._task.cancel()
+        if self._pending:
+            logger.warning("%d feedback units are not in MLflow yet; they stay journaled", len(self._pending))
 
-    async def _resolve(self, target: Target, deadline: float | None) -> str:
-        trace_id = target.trace_id
-        if not trace_id:
-            trace_id = self._exporter.trace_id_for(target.client_request_id) or await self._search(target.client_request_id, deadline)
-        # A chat of this replica that is still streaming or on its way to MLflow: wait for it.
-        await self._exporter.wait_stored(
-            trace_id,
-            timeout_seconds=_remaining(deadline, self._arrival_timeout),
-            chat_timeout_seconds=_remaining(deadline, self._max_chat_seconds + self._arrival_timeout),
+    # --- the calls
+
+    async def submit(self, target: Target, feedbacks: list[FeedbackInput], wait: bool, deadline: float | None) -> Recorded:
+        """Journal one call's feedback (one assessment each, all or none); optionally wait for MLflow."""
+        writes = [_write(target, feedback, index) for index, feedback in enumerate(feedbacks)]
+        trace_id = target.trace_id or self._exporter.trace_id_for(target.client_request_id) or ""
+        if target.trace_id:
+            await self._check_exists(target.trace_id)
+        unit = FeedbackUnit(
+            unit_id=writes[0]["assessment_id"],
+            trace_id=trace_id,
+            client_request_id=target.client_request_id,
+            writes=writes,
+            expires=time.time() + self._window,
         )
-        return trace_id
-
-    async def _search(self, client_request_id: str, deadline: float | None) -> str:
-        give_up = time.monotonic() + self._arrival_timeout
-        for pause in _backoff():
-            trace_id = await self._store.find_trace_by_client_request_id(client_request_id)
-            if trace_id:
-                return trace_id
-            # Another replica may still be exporting it.
-            if not _can_wait(pause, give_up, deadline):
-                raise TraceNotFound(
-                    f"no trace has client_request_id {client_request_id!r}", client_request_id=client_request_id
+        journaled = await self._journal.add_feedback(unit)
+        if journaled is not unit:
+            if not journaled.same_action(unit):
+                raise RequestIdReused(
+                    f"request_id was already used for a different action on {_describe(target)}",
+                    **({"trace_id": target.trace_id} if target.trace_id else {"client_request_id": target.client_request_id}),
                 )
-            await asyncio.sleep(pause)
-        raise AssertionError("unreachable")
+            # A retry: the first delivery's unit answers (the live one, if it is still on its way).
+            unit = self._pending[journaled.unit_id].unit if journaled.unit_id in self._pending else journaled
+        else:
+            self._pending[unit.unit_id] = _Pending(unit)
+            self._wakeup.set()
+        if wait and unit.state == "PENDING":
+            await self._wait_settled(unit.unit_id, deadline)
+        if unit.state in ("EXPIRED", "REJECTED"):  # known now never to be stored: say so
+            raise _settled_error(unit, target)
+        return _recorded(unit)
 
-    async def _write_once(self, write: FeedbackWrite, deadline: float | None) -> Literal["created", "existing"]:
-        arrival_deadline = None
-        transient_retries = 2
-        for pause in _backoff():
-            try:
-                await self._store.create_feedback(write)
-                return "created"
-            except TraceNotFound:
-                if arrival_deadline is None:
-                    arrival_deadline = self._arrival_deadline(write.trace_id)
-                if not _can_wait(pause, arrival_deadline, deadline):
-                    raise TraceNotFound(f"trace {write.trace_id} not found", trace_id=write.trace_id) from None
-                await asyncio.sleep(pause)
-            except MlflowUnavailable:
-                # Maybe an earlier delivery of this request stored it already (then MLflow refuses
-                # the duplicate id); maybe MLflow is down. Reading it back tells which.
-                stored = await self._store.get_feedback(write.trace_id, write.assessment_id)
-                if stored is None:
-                    # MLflow answers but has not got it: a dropped connection. The assessment id is
-                    # fixed, so writing again cannot store it twice.
-                    transient_retries -= 1
-                    if transient_retries < 0 or not _can_wait(pause, float("inf"), deadline):
-                        raise
-                    await asyncio.sleep(pause)
-                    continue
-                if not write.matches(stored):
-                    raise RequestIdReused(
-                        f"request_id was already used for a different action on trace {write.trace_id}",
-                        trace_id=write.trace_id,
-                    ) from None
-                return "existing"
-        raise AssertionError("unreachable")
+    async def status(self, target: Target, assessment_id: str) -> Recorded:
+        """What became of a unit (by its first assessment id), here or, failing that, in MLflow."""
+        pending = self._pending.get(assessment_id)
+        unit = pending.unit if pending else await self._journal.feedback(assessment_id)
+        if unit is not None:
+            return _recorded(unit)
+        trace_id = target.trace_id or self._exporter.trace_id_for(target.client_request_id) or ""
+        if trace_id:
+            stored = await self._gateway.get_feedback(trace_id, assessment_id)
+            if stored is not None:
+                return Recorded(trace_id, {stored.name: assessment_id}, "STORED")
+        raise TraceNotFound(
+            f"no feedback {assessment_id} is known on {_describe(target)}: not journaled here, not in MLflow",
+            assessment_id=assessment_id,
+        )
 
-    def _arrival_deadline(self, trace_id: str) -> float:
-        """Until when a trace nobody here knows might still appear (in time.monotonic terms)."""
-        if not TRACE_ID_PATTERN.match(trace_id):
-            return 0.0
+    def assessment_id_for(self, target: Target, request_id: str) -> str:
+        return _assessment_id(target, request_id, 0)
+
+    async def _check_exists(self, trace_id: str) -> None:
+        """Refuse at once a trace id that is no trace of ours on its way and is not in MLflow."""
+        if self._exporter.is_local_and_unstored(trace_id) or self._in_mlflow(trace_id):
+            return
+        if self._may_still_arrive(trace_id):
+            return  # another replica may still be exporting it: the attacher will look
+        try:
+            found = await self._gateway.existing_traces([trace_id])
+        except MlflowUnavailable:
+            return  # cannot tell now: journal it, and let the window decide
+        if trace_id not in found:
+            raise TraceNotFound(f"trace {trace_id} not found", trace_id=trace_id)
+        self._remember(found)
+
+    def _in_mlflow(self, trace_id: str) -> bool:
+        return trace_id in self._known_traces or self._exporter.was_stored(trace_id)
+
+    def _remember(self, trace_ids: Iterable[str]) -> None:
+        for trace_id in trace_ids:
+            self._known_traces[trace_id] = None
+            self._known_traces.move_to_end(trace_id)
+        while len(self._known_traces) > 100_000:
+            self._known_traces.popitem(last=False)
+
+    def _may_still_arrive(self, trace_id: str) -> bool:
+        """Whether the id is one of ours, minted recently enough that its chat may be in flight."""
+        if not TRACE_ID_PATTERN.fullmatch(trace_id):
+            return False
         started_ago = time.time() - trace_start_seconds(trace_id)
-        if not -60 < started_ago < self._max_chat_seconds + self._arrival_timeout:
-            return 0.0  # not one of ours, or too old to be still on its way
-        return time.monotonic() + min(self._arrival_timeout, self._max_chat_seconds + self._arrival_timeout - started_ago)
+        return -60 < started_ago < self._max_chat_seconds + 60
+
+    async def _wait_settled(self, unit_id: str, deadline: float | None) -> None:
+        pending = self._pending.get(unit_id)
+        if pending is None:
+            return
+        if pending.settled is None:
+            pending.settled = asyncio.get_running_loop().create_future()
+        # Answer a little before the caller's deadline, so that it hears PENDING rather than nothing.
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic() - 0.2)
+        try:
+            await asyncio.wait_for(asyncio.shield(pending.settled), timeout)
+        except TimeoutError:
+            pass
+
+    # --- the attacher
+
+    def _traces_settled(self, trace_ids: list[str], stored: bool) -> None:
+        settled = set(trace_ids)
+        for pending in self._pending.values():
+            if pending.unit.trace_id in settled:
+                pending.next_try = 0.0
+                if not stored:
+                    pending.unit.reason = "MLFLOW_REJECTED"
+        self._wakeup.set()
+
+    async def _attach_forever(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), ROUND_SECONDS)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+            try:
+                await self._round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a bug must not stop attaching for good
+                logger.exception("feedback attach round failed; retrying")
+                await asyncio.sleep(1.0)
+
+    async def _round(self) -> None:
+        now = time.time()
+        due = [p for p in self._pending.values() if p.next_try <= time.monotonic()]
+        for pending in due:
+            if pending.unit.expires <= now:
+                await self._settle(pending, "EXPIRED", "TRACE_NOT_FOUND", "no trace appeared within the attach window")
+        due = [p for p in due if p.unit.unit_id in self._pending]
+        await self._resolve_client_request_ids([p for p in due if not p.unit.trace_id])
+        ready = [p for p in due if p.unit.trace_id and not self._exporter.is_local_and_unstored(p.unit.trace_id)]
+        unknown = sorted({p.unit.trace_id for p in ready if not self._in_mlflow(p.unit.trace_id)})
+        try:
+            found = await self._gateway.existing_traces(unknown) if unknown else set()
+        except MlflowUnavailable as error:
+            self._metrics.mlflow_errors.labels(call="lookup", kind="unavailable").inc()
+            logger.warning("cannot look up %d traces for pending feedback: %s", len(unknown), error)
+            self._later(ready)
+            return
+        self._remember(found)
+        writable = [p for p in ready if self._in_mlflow(p.unit.trace_id)]
+        self._later(p for p in ready if p not in writable)
+        await asyncio.gather(*(self._deliver(p) for p in writable))
+
+    async def _resolve_client_request_ids(self, unresolved: list[_Pending]) -> None:
+        for pending in unresolved:
+            crid = pending.unit.client_request_id
+            trace_id = self._exporter.trace_id_for(crid)
+            if trace_id is None:
+                try:
+                    trace_id = await self._gateway.find_trace_by_client_request_id(crid)
+                except MlflowUnavailable:
+                    trace_id = None
+            if trace_id:
+                pending.unit.trace_id = trace_id
+                await self._journal.update_feedback(pending.unit)
+            else:
+                self._later([pending])
+
+    def _later(self, pendings: Iterable[_Pending]) -> None:
+        for pending in pendings:
+            pending.next_try = time.monotonic() + pending.backoff.next()
+
+    async def _deliver(self, pending: _Pending) -> None:
+        unit = pending.unit
+        try:
+            async with self._writes:
+                for write in unit.writes:
+                    await self._write_once(FeedbackWrite(trace_id=unit.trace_id, **write))
+        except (TraceNotFound, MlflowUnavailable) as error:
+            self._metrics.mlflow_errors.labels(call="create_assessment", kind=type(error).__name__).inc()
+            self._later([pending])
+            return
+        except (RequestIdReused, InvalidRequest) as error:
+            await self._settle(pending, "REJECTED", error.reason, error.message)
+            return
+        await self._settle(pending, "STORED")
+
+    async def _write_once(self, write: FeedbackWrite) -> None:
+        started = time.monotonic()
+        try:
+            await self._gateway.create_feedback(write)
+        except MlflowUnavailable:
+            # Maybe an earlier delivery stored it already (then MLflow refuses the duplicate id);
+            # maybe MLflow is down. Reading it back tells which.
+            stored = await self._gateway.get_feedback(write.trace_id, write.assessment_id)
+            if stored is None:
+                raise
+            if not write.matches(stored):
+                raise RequestIdReused(
+                    f"request_id was already used for a different action on trace {write.trace_id}",
+                    trace_id=write.trace_id,
+                ) from None
+        finally:
+            self._metrics.mlflow_call_seconds.labels(call="create_assessment").observe(time.monotonic() - started)
+
+    async def _settle(self, pending: _Pending, state: FeedbackState, reason: str = "", message: str = "") -> None:
+        unit = pending.unit
+        unit.state = state
+        unit.reason = "" if state == "STORED" else reason or unit.reason
+        await self._journal.update_feedback(unit)
+        self._pending.pop(unit.unit_id, None)
+        self._metrics.feedback_settled.labels(state=state).inc()
+        if state == "EXPIRED":
+            logger.warning("feedback %s expired: %s (%s)", unit.unit_id, message, _describe_unit(unit))
+        elif state == "REJECTED":
+            logger.error("feedback %s rejected: %s: %s (%s)", unit.unit_id, reason, message, _describe_unit(unit))
+        if pending.settled is not None and not pending.settled.done():
+            pending.settled.set_result(state)
 
 
-def _write_for(trace_id: str, feedback: FeedbackInput, index: int = 0) -> FeedbackWrite:
-    """The assessment to write; `index` tells apart the assessments of one action (ratings)."""
-    if feedback.request_id:
-        parts = (trace_id, feedback.request_id) if index == 0 else (trace_id, feedback.request_id, str(index))
-        key = "\x00".join(parts).encode()
-        assessment_id = "a-" + hashlib.sha256(key).hexdigest()[:32]
-    else:
-        assessment_id = "a-" + uuid.uuid4().hex
-    return FeedbackWrite(
-        trace_id=trace_id,
-        assessment_id=assessment_id,
+def _write(target: Target, feedback: FeedbackInput, index: int) -> dict[str, Any]:
+    """One assessment of a unit, as journaled (the trace id is the unit's)."""
+    write = FeedbackWrite(
+        trace_id="",
+        assessment_id=_assessment_id(target, feedback.request_id, index),
         name=feedback.name,
         value=feedback.value,
         source_type=feedback.source_type,
@@ -164,21 +349,46 @@ def _write_for(trace_id: str, feedback: FeedbackInput, index: int = 0) -> Feedba
         metadata=dict(feedback.metadata),
         span_id=feedback.span_id or None,
     )
+    fields = asdict(write)
+    del fields["trace_id"]
+    return fields
 
 
-def _backoff():
-    pause = 0.05
-    while True:
-        yield pause
-        pause = min(pause * 2, 1.0)
+def _assessment_id(target: Target, request_id: str, index: int) -> str:
+    """Fixed by (target, request_id, index); random without a request_id."""
+    if not request_id:
+        return "a-" + uuid.uuid4().hex
+    addressed = target.trace_id or "client_request_id:" + target.client_request_id
+    parts = (addressed, request_id) if index == 0 else (addressed, request_id, str(index))
+    return "a-" + hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def _remaining(deadline: float | None, cap: float) -> float:
-    return cap if deadline is None else max(0.0, min(cap, deadline - time.monotonic()))
+def _settled_error(unit: FeedbackUnit, target: Target) -> Exception:
+    """The error a waiting caller gets for a unit that will never be stored."""
+    where = {"trace_id": unit.trace_id} if unit.trace_id else {"client_request_id": unit.client_request_id}
+    if unit.state == "EXPIRED":
+        return TraceNotFound(f"{_describe(target)} did not appear in MLflow within the attach window", **where)
+    if unit.reason == "REQUEST_ID_REUSED":
+        return RequestIdReused(f"request_id was already used for a different action on {_describe(target)}", **where)
+    if unit.reason == "MLFLOW_REJECTED":
+        return MlflowRejected(f"MLflow refused the trace of this feedback ({_describe(target)})", **where)
+    return InvalidRequest([FieldViolation("", f"MLflow refused the feedback: {unit.reason}", "REFUSED_BY_MLFLOW")])
 
 
-def _can_wait(pause: float, until: float, deadline: float | None) -> bool:
-    wake = time.monotonic() + pause
-    if deadline is not None and wake >= deadline:
-        return False
-    return wake < until
+def _recorded(unit: FeedbackUnit) -> Recorded:
+    return Recorded(
+        trace_id=unit.trace_id,
+        assessment_ids={w["name"]: w["assessment_id"] for w in unit.writes},
+        state=unit.state,
+        reason=unit.reason,
+    )
+
+
+def _describe(target: Target) -> str:
+    return f"trace {target.trace_id}" if target.trace_id else f"client_request_id {target.client_request_id!r}"
+
+
+def _describe_unit(unit: FeedbackUnit) -> str:
+    names = ", ".join(w["name"] for w in unit.writes)
+    return f"{names} on {_describe(Target(unit.trace_id, '' if unit.trace_id else unit.client_request_id))}"
+

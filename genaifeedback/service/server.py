@@ -1,8 +1,11 @@
 """The process: wire the parts together, serve gRPC with health and reflection, shut down cleanly."""
 
 import asyncio
+import fcntl
 import logging
 import signal
+from pathlib import Path
+from typing import IO
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -13,11 +16,16 @@ from genaifeedback.service.config import Settings
 from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.generators import build_generator
-from genaifeedback.service.mlflow_store import MlflowStore
+from genaifeedback.service.exporter import ExportSettings, TraceExporter
+from genaifeedback.service.journal import Journal
+from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.mlflow_gateway import MlflowGateway
 from genaifeedback.service.reflection import enable_reflection
 from genaifeedback.service.servicers import ChatServicer, FeedbackServicer, TolerantParsing
 
 logger = logging.getLogger(__name__)
+
+SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
 
 SERVICE_NAMES = (
     chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name,
@@ -35,49 +43,105 @@ _SERVER_OPTIONS = [
 
 
 class FeedbackApp:
-    """The running service: MLflow store, trace exporter, and the gRPC server in front."""
+    """The running service: journal, MLflow gateway, exporter, attacher, and the gRPC server in front."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.port = 0
+        self.metrics_port = 0
 
     async def start(self) -> None:
         settings = self.settings
-        self.store = MlflowStore(
+        self.metrics = Metrics()
+        self._data_lock = lock_data_dir(settings.data_dir)
+        self.journal = Journal(settings.data_dir / "journal.db", settings.journal_synchronous)
+        traces, units = self.journal.open()
+        self.gateway = MlflowGateway(
             settings.mlflow_tracking_uri,
             settings.experiment_name,
             settings.mlflow_request_timeout_seconds,
             settings.mlflow_max_concurrent_calls,
         )
-        experiment_id = await self.store.connect(settings.mlflow_startup_timeout_seconds)
-        self.exporter = self.store.trace_exporter(settings.trace_export_batch_size, settings.trace_export_max_pending)
-        self.exporter.start()
-        runner = ChatRunner(
-            build_generator(settings), self.exporter, settings.max_tokens_limit, settings.max_chat_seconds
+        experiment_id = await self.gateway.connect(settings.mlflow_startup_timeout_seconds)
+        self.exporter = TraceExporter(
+            self.gateway,
+            self.journal,
+            ExportSettings(
+                settings.trace_export_batch_size, settings.trace_export_batch_max_bytes, settings.trace_export_max_pending
+            ),
+            self.metrics,
         )
-        recorder = FeedbackRecorder(
-            self.store, self.exporter, settings.trace_arrival_timeout_seconds, settings.max_chat_seconds
+        self.runner = ChatRunner(
+            build_generator(settings), self.exporter, self.metrics, settings.max_tokens_limit, settings.max_chat_seconds
         )
+        self.recorder = FeedbackRecorder(
+            self.gateway,
+            self.exporter,
+            self.journal,
+            self.metrics,
+            settings.feedback_attach_window_seconds,
+            settings.max_chat_seconds,
+        )
+        self.metrics.watch(self.metrics.journal_traces, lambda: self.journal.trace_count)
+        self.metrics.watch(self.metrics.feedback_pending, lambda: self.journal.pending_feedback_count)
+        self.metrics.watch(self.metrics.journal_oldest_age, self.journal.oldest_age_seconds)
 
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=_SERVER_OPTIONS)
-        chat_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(runner), self.server)
-        feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(FeedbackServicer(recorder), self.server)
+        chat_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(self.runner, self.metrics), self.server)
+        feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(FeedbackServicer(self.recorder, self.metrics), self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
         self.port = self.server.add_insecure_port(settings.listen_address)
+        self.exporter.on_health_change = self._exporter_health
+        self.exporter.start(traces)
+        self.recorder.start(units)
         await self.server.start()
-        for name in ("", *SERVICE_NAMES):
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await self._set_health(SERVING)
+        if settings.metrics_address:
+            self.metrics_port = self.metrics.serve(settings.metrics_address)
         logger.info("serving on %s (MLflow %s, experiment %s)", settings.listen_address, settings.mlflow_tracking_uri, experiment_id)
 
+    async def _set_health(self, status) -> None:
+        for name in ("", *SERVICE_NAMES):
+            await self.health.set(name, status)
+
+    def _exporter_health(self, healthy: bool) -> None:
+        # A crashed exporter stores nothing: load balancers should send chats elsewhere until it runs.
+        asyncio.get_running_loop().create_task(self._set_health(SERVING if healthy else NOT_SERVING))
+
     async def stop(self) -> None:
-        """Refuse new calls, let open ones finish within the grace period, then store every trace."""
-        grace = self.settings.shutdown_grace_seconds
+        """NOT_SERVING first (load balancers stop sending), then let open calls finish within the
+        grace period (a stream still open then is cut, and labelled so), then deliver what is
+        journaled for as long as MLflow lets us; what is left stays journaled for the next start."""
+        settings = self.settings
         await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace)
-        await self.exporter.close(timeout_seconds=grace + self.settings.mlflow_request_timeout_seconds)
-        await self.store.close()
+        await asyncio.sleep(settings.shutdown_pause_seconds)
+        cut = asyncio.get_running_loop().call_later(settings.shutdown_grace_seconds, self._cutting)
+        await self.server.stop(settings.shutdown_grace_seconds)
+        cut.cancel()
+        await self.runner.drain()
+        flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
+        await self.exporter.close(timeout_seconds=flush)
+        await self.recorder.close(timeout_seconds=flush)
+        await self.gateway.close()
+        self.journal.close()
+        self._data_lock.close()
+
+    def _cutting(self) -> None:
+        self.runner.shutting_down = True
+
+
+def lock_data_dir(data_dir: Path) -> IO:
+    """One live replica per data folder: two journals in one file would deliver each other's work."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(data_dir / "lock", "w")  # noqa: SIM115 - held open for the process's life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise SystemExit(f"{data_dir} is in use by another running replica; give each replica its own --data-dir") from None
+    return lock
 
 
 async def serve(settings: Settings) -> None:
@@ -86,7 +150,9 @@ async def serve(settings: Settings) -> None:
     host = settings.listen_address.rsplit(":", 1)[0]
     print(f"gRPC service    {host}:{app.port}   (try: grpcurl -plaintext {host}:{app.port} list)", flush=True)
     print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
-    print(f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.store.experiment_id}/traces", flush=True)
+    print(f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True)
+    if app.metrics_port:
+        print(f"metrics         http://{settings.metrics_address.rpartition(':')[0]}:{app.metrics_port}/metrics", flush=True)
     print("Ctrl-C stops", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -24,6 +24,7 @@ from genaifeedback.service import convert, status
 from genaifeedback.service.chat import ChatRunner, Finished, Started, Token
 from genaifeedback.service.errors import MalformedRequest, ServiceError
 from genaifeedback.service.feedback import FeedbackRecorder
+from genaifeedback.service.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +72,20 @@ _REQUEST_TYPES = {
 }
 
 
-async def _abort(context: grpc.aio.ServicerContext, error: Exception, trace_id: str = ""):
+def _rich_status(error: Exception, trace_id: str) -> grpc.Status:
     if not isinstance(error, ServiceError):
         logger.exception("unexpected error", exc_info=error)
         error = ServiceError(f"internal error: {type(error).__name__}")
     if trace_id:
         error.metadata.setdefault("trace_id", trace_id)
-    rich = rpc_status.to_status(status.to_status(error))
+    return rpc_status.to_status(status.to_status(error))
+
+
+async def _abort(context: grpc.aio.ServicerContext, rich: grpc.Status) -> None:
     trailing = tuple(context.trailing_metadata() or ()) + tuple(rich.trailing_metadata)
+    if rich.code in status.RETRYABLE:
+        # gRPC's own retries (the shipped service config) wait this long rather than their backoff.
+        trailing += (("grpc-retry-pushback-ms", str(status.RETRY_DELAY_SECONDS * 1000)),)
     await context.abort(rich.code, rich.details, trailing)
 
 
@@ -98,26 +105,39 @@ def _mapping_errors(method):
 
         @functools.wraps(method)
         async def streaming(self, request, context):
+            code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
             try:
                 _parsed(request)
                 async for response in method(self, request, context):
                     yield response
+                code = grpc.StatusCode.OK
             except grpc.aio.AbortError:
                 raise
             except Exception as error:  # noqa: BLE001 - mapped to a status here, once
-                await _abort(context, error, _trace_id_of(context))
+                rich = _rich_status(error, _trace_id_of(context))
+                code = rich.code
+                await _abort(context, rich)
+            finally:
+                self._metrics.rpcs.labels(method=method.__name__, code=code.name).inc()
 
         return streaming
 
     @functools.wraps(method)
     async def unary(self, request, context):
+        code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
         try:
             _parsed(request)
-            return await method(self, request, context)
+            response = await method(self, request, context)
+            code = grpc.StatusCode.OK
+            return response
         except grpc.aio.AbortError:
             raise
         except Exception as error:  # noqa: BLE001 - mapped to a status here, once
-            await _abort(context, error, _trace_id_of(context))
+            rich = _rich_status(error, _trace_id_of(context))
+            code = rich.code
+            await _abort(context, rich)
+        finally:
+            self._metrics.rpcs.labels(method=method.__name__, code=code.name).inc()
 
     return unary
 
@@ -128,8 +148,9 @@ def _deadline(context: grpc.aio.ServicerContext) -> float | None:
 
 
 class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
-    def __init__(self, runner: ChatRunner):
+    def __init__(self, runner: ChatRunner, metrics: Metrics):
         self._runner = runner
+        self._metrics = metrics
 
     async def _events(self, request, context: grpc.aio.ServicerContext):
         """The chat's events; the trace id goes in the trailing metadata however the call ends."""
@@ -141,9 +162,13 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
     @_mapping_errors
     async def Chat(self, request: chat_pb2.ChatRequest, context: grpc.aio.ServicerContext):
-        async with aclosing(self._events(request, context)) as events:
-            async for event in events:
-                yield convert.chat_response(event)
+        self._metrics.open_streams.inc()
+        try:
+            async with aclosing(self._events(request, context)) as events:
+                async for event in events:
+                    yield convert.chat_response(event)
+        finally:
+            self._metrics.open_streams.dec()
 
     @_mapping_errors
     async def CompleteChat(self, request: chat_pb2.CompleteChatRequest, context: grpc.aio.ServicerContext):
@@ -158,17 +183,24 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
 
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
-    def __init__(self, recorder: FeedbackRecorder):
+    def __init__(self, recorder: FeedbackRecorder, metrics: Metrics):
         self._recorder = recorder
+        self._metrics = metrics
 
     @_mapping_errors
     async def SubmitFeedback(self, request: feedback_pb2.SubmitFeedbackRequest, context: grpc.aio.ServicerContext):
-        target, feedback = convert.feedback_input(request)
-        trace_id, assessment_id = await self._recorder.submit(target, feedback, _deadline(context))
-        return feedback_pb2.SubmitFeedbackResponse(assessment_id=assessment_id, trace_id=trace_id)
+        target, feedbacks = convert.feedback_input(request)
+        recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
+        return convert.feedback_response(recorded)
 
     @_mapping_errors
     async def SubmitRatings(self, request: feedback_pb2.SubmitRatingsRequest, context: grpc.aio.ServicerContext):
-        target, ratings, common = convert.ratings_input(request)
-        trace_id, assessment_ids = await self._recorder.submit_ratings(target, ratings, common, _deadline(context))
-        return feedback_pb2.SubmitRatingsResponse(trace_id=trace_id, assessment_ids=assessment_ids)
+        target, feedbacks = convert.ratings_input(request)
+        recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
+        return convert.ratings_response(recorded)
+
+    @_mapping_errors
+    async def GetFeedbackStatus(self, request: feedback_pb2.GetFeedbackStatusRequest, context: grpc.aio.ServicerContext):
+        target, assessment_id, request_id = convert.status_input(request)
+        assessment_id = assessment_id or self._recorder.assessment_id_for(target, request_id)
+        return convert.status_response(await self._recorder.status(target, assessment_id))

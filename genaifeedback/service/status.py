@@ -31,7 +31,7 @@ _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.GenerationTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
     (errors.ServiceError, grpc.StatusCode.INTERNAL),
 )
-_RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 
 
 def code_for(error: errors.ServiceError) -> grpc.StatusCode:
@@ -58,7 +58,7 @@ def to_status(error: errors.ServiceError) -> status_pb2.Status:
                 description=error.message,
             )
         )
-    if code in _RETRYABLE:
+    if code in RETRYABLE:
         details.append(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=RETRY_DELAY_SECONDS)))
     packed = []
     for detail in details:

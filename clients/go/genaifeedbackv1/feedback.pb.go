@@ -22,6 +22,69 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// FeedbackState is where a feedback is on its way to MLflow.
+type FeedbackState int32
+
+const (
+	// Not used.
+	FeedbackState_FEEDBACK_STATE_UNSPECIFIED FeedbackState = 0
+	// Journaled by the service, not in MLflow yet: its trace is still on its
+	// way, or MLflow is unreachable. It will be stored, or become EXPIRED.
+	FeedbackState_FEEDBACK_STATE_PENDING FeedbackState = 1
+	// In MLflow.
+	FeedbackState_FEEDBACK_STATE_STORED FeedbackState = 2
+	// Its trace did not appear in MLflow within the attach window; not stored.
+	FeedbackState_FEEDBACK_STATE_EXPIRED FeedbackState = 3
+	// MLflow refused it, or its request_id had been used for a different
+	// action (the reason says which); not stored.
+	FeedbackState_FEEDBACK_STATE_REJECTED FeedbackState = 4
+)
+
+// Enum value maps for FeedbackState.
+var (
+	FeedbackState_name = map[int32]string{
+		0: "FEEDBACK_STATE_UNSPECIFIED",
+		1: "FEEDBACK_STATE_PENDING",
+		2: "FEEDBACK_STATE_STORED",
+		3: "FEEDBACK_STATE_EXPIRED",
+		4: "FEEDBACK_STATE_REJECTED",
+	}
+	FeedbackState_value = map[string]int32{
+		"FEEDBACK_STATE_UNSPECIFIED": 0,
+		"FEEDBACK_STATE_PENDING":     1,
+		"FEEDBACK_STATE_STORED":      2,
+		"FEEDBACK_STATE_EXPIRED":     3,
+		"FEEDBACK_STATE_REJECTED":    4,
+	}
+)
+
+func (x FeedbackState) Enum() *FeedbackState {
+	p := new(FeedbackState)
+	*p = x
+	return p
+}
+
+func (x FeedbackState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FeedbackState) Descriptor() protoreflect.EnumDescriptor {
+	return file_genaifeedback_v1_feedback_proto_enumTypes[0].Descriptor()
+}
+
+func (FeedbackState) Type() protoreflect.EnumType {
+	return &file_genaifeedback_v1_feedback_proto_enumTypes[0]
+}
+
+func (x FeedbackState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FeedbackState.Descriptor instead.
+func (FeedbackState) EnumDescriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{0}
+}
+
 // SourceType is the kind of a feedback source, as MLflow records it.
 type SourceType int32
 
@@ -63,11 +126,11 @@ func (x SourceType) String() string {
 }
 
 func (SourceType) Descriptor() protoreflect.EnumDescriptor {
-	return file_genaifeedback_v1_feedback_proto_enumTypes[0].Descriptor()
+	return file_genaifeedback_v1_feedback_proto_enumTypes[1].Descriptor()
 }
 
 func (SourceType) Type() protoreflect.EnumType {
-	return &file_genaifeedback_v1_feedback_proto_enumTypes[0]
+	return &file_genaifeedback_v1_feedback_proto_enumTypes[1]
 }
 
 func (x SourceType) Number() protoreflect.EnumNumber {
@@ -76,7 +139,7 @@ func (x SourceType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SourceType.Descriptor instead.
 func (SourceType) EnumDescriptor() ([]byte, []int) {
-	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{0}
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{1}
 }
 
 // SubmitFeedbackRequest is one piece of feedback on one trace.
@@ -121,9 +184,13 @@ type SubmitFeedbackRequest struct {
 	// metadata or span) is ALREADY_EXISTS (REQUEST_ID_REUSED) and records
 	// nothing. Generate a new one for each user action. Optional: without it,
 	// every call records a new assessment.
-	RequestId     string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestId string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Answer only once the feedback is in MLflow (STORED), or when the call's
+	// deadline is about to pass (PENDING: it is journaled and on its way).
+	// Default: answer as soon as it is journaled.
+	WaitUntilStored bool `protobuf:"varint,13,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SubmitFeedbackRequest) Reset() {
@@ -266,6 +333,13 @@ func (x *SubmitFeedbackRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *SubmitFeedbackRequest) GetWaitUntilStored() bool {
+	if x != nil {
+		return x.WaitUntilStored
+	}
+	return false
+}
+
 type isSubmitFeedbackRequest_Target interface {
 	isSubmitFeedbackRequest_Target()
 }
@@ -324,8 +398,10 @@ type SubmitFeedbackResponse struct {
 	// The MLflow assessment id (`a-` and 32 hex digits).
 	AssessmentId string `protobuf:"bytes,1,opt,name=assessment_id,json=assessmentId,proto3" json:"assessment_id,omitempty"`
 	// The trace the feedback was recorded on (resolved from client_request_id if
-	// that was the target).
-	TraceId       string `protobuf:"bytes,2,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// that was the target; empty while that trace is not found yet).
+	TraceId string `protobuf:"bytes,2,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// PENDING or STORED (a retry of an earlier call gets that call's state).
+	State         FeedbackState `protobuf:"varint,3,opt,name=state,proto3,enum=genaifeedback.v1.FeedbackState" json:"state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -372,6 +448,13 @@ func (x *SubmitFeedbackResponse) GetTraceId() string {
 		return x.TraceId
 	}
 	return ""
+}
+
+func (x *SubmitFeedbackResponse) GetState() FeedbackState {
+	if x != nil {
+		return x.State
+	}
+	return FeedbackState_FEEDBACK_STATE_UNSPECIFIED
 }
 
 // FeedbackSource says who or what gave a feedback.
@@ -454,9 +537,11 @@ type SubmitRatingsRequest struct {
 	// Idempotency key for the whole set (AIP-155), with the same rules as
 	// SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
 	// same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
-	RequestId     string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestId string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// As in SubmitFeedbackRequest.wait_until_stored.
+	WaitUntilStored bool `protobuf:"varint,9,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SubmitRatingsRequest) Reset() {
@@ -556,6 +641,13 @@ func (x *SubmitRatingsRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *SubmitRatingsRequest) GetWaitUntilStored() bool {
+	if x != nil {
+		return x.WaitUntilStored
+	}
+	return false
+}
+
 type isSubmitRatingsRequest_Target interface {
 	isSubmitRatingsRequest_Target()
 }
@@ -638,6 +730,8 @@ type SubmitRatingsResponse struct {
 	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
 	// The MLflow assessment id of each dimension, keyed by dimension name.
 	AssessmentIds map[string]string `protobuf:"bytes,2,rep,name=assessment_ids,json=assessmentIds,proto3" json:"assessment_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// PENDING or STORED, for all the dimensions together.
+	State         FeedbackState `protobuf:"varint,3,opt,name=state,proto3,enum=genaifeedback.v1.FeedbackState" json:"state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -686,11 +780,232 @@ func (x *SubmitRatingsResponse) GetAssessmentIds() map[string]string {
 	return nil
 }
 
+func (x *SubmitRatingsResponse) GetState() FeedbackState {
+	if x != nil {
+		return x.State
+	}
+	return FeedbackState_FEEDBACK_STATE_UNSPECIFIED
+}
+
+// GetFeedbackStatusRequest names one feedback: its target, and the
+// assessment_id it was answered with or the request_id it was sent with.
+type GetFeedbackStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The target the feedback was sent to. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Target:
+	//
+	//	*GetFeedbackStatusRequest_TraceId
+	//	*GetFeedbackStatusRequest_ClientRequestId
+	Target isGetFeedbackStatusRequest_Target `protobuf_oneof:"target"`
+	// Which feedback. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Feedback:
+	//
+	//	*GetFeedbackStatusRequest_AssessmentId
+	//	*GetFeedbackStatusRequest_RequestId
+	Feedback      isGetFeedbackStatusRequest_Feedback `protobuf_oneof:"feedback"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFeedbackStatusRequest) Reset() {
+	*x = GetFeedbackStatusRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFeedbackStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFeedbackStatusRequest) ProtoMessage() {}
+
+func (x *GetFeedbackStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFeedbackStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetFeedbackStatusRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetFeedbackStatusRequest) GetTarget() isGetFeedbackStatusRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+func (x *GetFeedbackStatusRequest) GetTraceId() string {
+	if x != nil {
+		if x, ok := x.Target.(*GetFeedbackStatusRequest_TraceId); ok {
+			return x.TraceId
+		}
+	}
+	return ""
+}
+
+func (x *GetFeedbackStatusRequest) GetClientRequestId() string {
+	if x != nil {
+		if x, ok := x.Target.(*GetFeedbackStatusRequest_ClientRequestId); ok {
+			return x.ClientRequestId
+		}
+	}
+	return ""
+}
+
+func (x *GetFeedbackStatusRequest) GetFeedback() isGetFeedbackStatusRequest_Feedback {
+	if x != nil {
+		return x.Feedback
+	}
+	return nil
+}
+
+func (x *GetFeedbackStatusRequest) GetAssessmentId() string {
+	if x != nil {
+		if x, ok := x.Feedback.(*GetFeedbackStatusRequest_AssessmentId); ok {
+			return x.AssessmentId
+		}
+	}
+	return ""
+}
+
+func (x *GetFeedbackStatusRequest) GetRequestId() string {
+	if x != nil {
+		if x, ok := x.Feedback.(*GetFeedbackStatusRequest_RequestId); ok {
+			return x.RequestId
+		}
+	}
+	return ""
+}
+
+type isGetFeedbackStatusRequest_Target interface {
+	isGetFeedbackStatusRequest_Target()
+}
+
+type GetFeedbackStatusRequest_TraceId struct {
+	// As in SubmitFeedbackRequest.trace_id.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3,oneof"`
+}
+
+type GetFeedbackStatusRequest_ClientRequestId struct {
+	// As in SubmitFeedbackRequest.client_request_id.
+	ClientRequestId string `protobuf:"bytes,2,opt,name=client_request_id,json=clientRequestId,proto3,oneof"`
+}
+
+func (*GetFeedbackStatusRequest_TraceId) isGetFeedbackStatusRequest_Target() {}
+
+func (*GetFeedbackStatusRequest_ClientRequestId) isGetFeedbackStatusRequest_Target() {}
+
+type isGetFeedbackStatusRequest_Feedback interface {
+	isGetFeedbackStatusRequest_Feedback()
+}
+
+type GetFeedbackStatusRequest_AssessmentId struct {
+	// The assessment_id SubmitFeedback answered (for SubmitRatings: the id of
+	// its first dimension in name order).
+	AssessmentId string `protobuf:"bytes,3,opt,name=assessment_id,json=assessmentId,proto3,oneof"`
+}
+
+type GetFeedbackStatusRequest_RequestId struct {
+	// The request_id the feedback was sent with.
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3,oneof"`
+}
+
+func (*GetFeedbackStatusRequest_AssessmentId) isGetFeedbackStatusRequest_Feedback() {}
+
+func (*GetFeedbackStatusRequest_RequestId) isGetFeedbackStatusRequest_Feedback() {}
+
+// GetFeedbackStatusResponse says where a feedback is.
+type GetFeedbackStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where it is.
+	State FeedbackState `protobuf:"varint,1,opt,name=state,proto3,enum=genaifeedback.v1.FeedbackState" json:"state,omitempty"`
+	// The trace it is (to be) recorded on; empty while a client_request_id is
+	// not resolved yet.
+	TraceId string `protobuf:"bytes,2,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// Its assessment ids, by feedback name (one per dimension for ratings).
+	AssessmentIds map[string]string `protobuf:"bytes,3,rep,name=assessment_ids,json=assessmentIds,proto3" json:"assessment_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// For EXPIRED and REJECTED: why, as an ErrorReason value name
+	// (TRACE_NOT_FOUND, REQUEST_ID_REUSED, INVALID_FIELD, MLFLOW_REJECTED).
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFeedbackStatusResponse) Reset() {
+	*x = GetFeedbackStatusResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFeedbackStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFeedbackStatusResponse) ProtoMessage() {}
+
+func (x *GetFeedbackStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFeedbackStatusResponse.ProtoReflect.Descriptor instead.
+func (*GetFeedbackStatusResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetFeedbackStatusResponse) GetState() FeedbackState {
+	if x != nil {
+		return x.State
+	}
+	return FeedbackState_FEEDBACK_STATE_UNSPECIFIED
+}
+
+func (x *GetFeedbackStatusResponse) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *GetFeedbackStatusResponse) GetAssessmentIds() map[string]string {
+	if x != nil {
+		return x.AssessmentIds
+	}
+	return nil
+}
+
+func (x *GetFeedbackStatusResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_genaifeedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\n" +
-	"\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xcd\x04\n" +
+	"\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xf9\x04\n" +
 	"\x15SubmitFeedbackRequest\x12\x1b\n" +
 	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
 	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x17\n" +
@@ -707,18 +1022,20 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	" \x01(\tR\trationale\x12Q\n" +
 	"\bmetadata\x18\v \x03(\v25.genaifeedback.v1.SubmitFeedbackRequest.MetadataEntryR\bmetadata\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\f \x01(\tR\trequestId\x1a;\n" +
+	"request_id\x18\f \x01(\tR\trequestId\x12*\n" +
+	"\x11wait_until_stored\x18\r \x01(\bR\x0fwaitUntilStored\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
 	"\x06targetB\a\n" +
-	"\x05value\"X\n" +
+	"\x05value\"\x8f\x01\n" +
 	"\x16SubmitFeedbackResponse\x12#\n" +
 	"\rassessment_id\x18\x01 \x01(\tR\fassessmentId\x12\x19\n" +
-	"\btrace_id\x18\x02 \x01(\tR\atraceId\"R\n" +
+	"\btrace_id\x18\x02 \x01(\tR\atraceId\x125\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1f.genaifeedback.v1.FeedbackStateR\x05state\"R\n" +
 	"\x0eFeedbackSource\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.genaifeedback.v1.SourceTypeR\x04type\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xc7\x03\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xf3\x03\n" +
 	"\x14SubmitRatingsRequest\x12\x1b\n" +
 	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
 	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x17\n" +
@@ -728,29 +1045,55 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\trationale\x18\x06 \x01(\tR\trationale\x12P\n" +
 	"\bmetadata\x18\a \x03(\v24.genaifeedback.v1.SubmitRatingsRequest.MetadataEntryR\bmetadata\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\b \x01(\tR\trequestId\x1a;\n" +
+	"request_id\x18\b \x01(\tR\trequestId\x12*\n" +
+	"\x11wait_until_stored\x18\t \x01(\bR\x0fwaitUntilStored\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
 	"\x06target\";\n" +
 	"\x0fDimensionRating\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05score\x18\x02 \x01(\x05R\x05score\"\xd7\x01\n" +
+	"\x05score\x18\x02 \x01(\x05R\x05score\"\x8e\x02\n" +
 	"\x15SubmitRatingsResponse\x12\x19\n" +
 	"\btrace_id\x18\x01 \x01(\tR\atraceId\x12a\n" +
-	"\x0eassessment_ids\x18\x02 \x03(\v2:.genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntryR\rassessmentIds\x1a@\n" +
+	"\x0eassessment_ids\x18\x02 \x03(\v2:.genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntryR\rassessmentIds\x125\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1f.genaifeedback.v1.FeedbackStateR\x05state\x1a@\n" +
 	"\x12AssessmentIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*q\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc3\x01\n" +
+	"\x18GetFeedbackStatusRequest\x12\x1b\n" +
+	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
+	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12%\n" +
+	"\rassessment_id\x18\x03 \x01(\tH\x01R\fassessmentId\x12\x1f\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tH\x01R\trequestIdB\b\n" +
+	"\x06targetB\n" +
+	"\n" +
+	"\bfeedback\"\xae\x02\n" +
+	"\x19GetFeedbackStatusResponse\x125\n" +
+	"\x05state\x18\x01 \x01(\x0e2\x1f.genaifeedback.v1.FeedbackStateR\x05state\x12\x19\n" +
+	"\btrace_id\x18\x02 \x01(\tR\atraceId\x12e\n" +
+	"\x0eassessment_ids\x18\x03 \x03(\v2>.genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntryR\rassessmentIds\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x1a@\n" +
+	"\x12AssessmentIdsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x9f\x01\n" +
+	"\rFeedbackState\x12\x1e\n" +
+	"\x1aFEEDBACK_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16FEEDBACK_STATE_PENDING\x10\x01\x12\x19\n" +
+	"\x15FEEDBACK_STATE_STORED\x10\x02\x12\x1a\n" +
+	"\x16FEEDBACK_STATE_EXPIRED\x10\x03\x12\x1b\n" +
+	"\x17FEEDBACK_STATE_REJECTED\x10\x04*q\n" +
 	"\n" +
 	"SourceType\x12\x1b\n" +
 	"\x17SOURCE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11SOURCE_TYPE_HUMAN\x10\x01\x12\x19\n" +
 	"\x15SOURCE_TYPE_LLM_JUDGE\x10\x02\x12\x14\n" +
-	"\x10SOURCE_TYPE_CODE\x10\x032\xd8\x01\n" +
+	"\x10SOURCE_TYPE_CODE\x10\x032\xc6\x02\n" +
 	"\x0fFeedbackService\x12c\n" +
 	"\x0eSubmitFeedback\x12'.genaifeedback.v1.SubmitFeedbackRequest\x1a(.genaifeedback.v1.SubmitFeedbackResponse\x12`\n" +
-	"\rSubmitRatings\x12&.genaifeedback.v1.SubmitRatingsRequest\x1a'.genaifeedback.v1.SubmitRatingsResponseB\x93\x01\n" +
+	"\rSubmitRatings\x12&.genaifeedback.v1.SubmitRatingsRequest\x1a'.genaifeedback.v1.SubmitRatingsResponse\x12l\n" +
+	"\x11GetFeedbackStatus\x12*.genaifeedback.v1.GetFeedbackStatusRequest\x1a+.genaifeedback.v1.GetFeedbackStatusResponseB\x93\x01\n" +
 	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
@@ -765,39 +1108,49 @@ func file_genaifeedback_v1_feedback_proto_rawDescGZIP() []byte {
 	return file_genaifeedback_v1_feedback_proto_rawDescData
 }
 
-var file_genaifeedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_genaifeedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_genaifeedback_v1_feedback_proto_goTypes = []any{
-	(SourceType)(0),                // 0: genaifeedback.v1.SourceType
-	(*SubmitFeedbackRequest)(nil),  // 1: genaifeedback.v1.SubmitFeedbackRequest
-	(*SubmitFeedbackResponse)(nil), // 2: genaifeedback.v1.SubmitFeedbackResponse
-	(*FeedbackSource)(nil),         // 3: genaifeedback.v1.FeedbackSource
-	(*SubmitRatingsRequest)(nil),   // 4: genaifeedback.v1.SubmitRatingsRequest
-	(*DimensionRating)(nil),        // 5: genaifeedback.v1.DimensionRating
-	(*SubmitRatingsResponse)(nil),  // 6: genaifeedback.v1.SubmitRatingsResponse
-	nil,                            // 7: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
-	nil,                            // 8: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	nil,                            // 9: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
-	(*structpb.Value)(nil),         // 10: google.protobuf.Value
+	(FeedbackState)(0),                // 0: genaifeedback.v1.FeedbackState
+	(SourceType)(0),                   // 1: genaifeedback.v1.SourceType
+	(*SubmitFeedbackRequest)(nil),     // 2: genaifeedback.v1.SubmitFeedbackRequest
+	(*SubmitFeedbackResponse)(nil),    // 3: genaifeedback.v1.SubmitFeedbackResponse
+	(*FeedbackSource)(nil),            // 4: genaifeedback.v1.FeedbackSource
+	(*SubmitRatingsRequest)(nil),      // 5: genaifeedback.v1.SubmitRatingsRequest
+	(*DimensionRating)(nil),           // 6: genaifeedback.v1.DimensionRating
+	(*SubmitRatingsResponse)(nil),     // 7: genaifeedback.v1.SubmitRatingsResponse
+	(*GetFeedbackStatusRequest)(nil),  // 8: genaifeedback.v1.GetFeedbackStatusRequest
+	(*GetFeedbackStatusResponse)(nil), // 9: genaifeedback.v1.GetFeedbackStatusResponse
+	nil,                               // 10: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	nil,                               // 11: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	nil,                               // 12: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	nil,                               // 13: genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	(*structpb.Value)(nil),            // 14: google.protobuf.Value
 }
 var file_genaifeedback_v1_feedback_proto_depIdxs = []int32{
-	10, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
-	3,  // 1: genaifeedback.v1.SubmitFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	7,  // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
-	0,  // 3: genaifeedback.v1.FeedbackSource.type:type_name -> genaifeedback.v1.SourceType
-	5,  // 4: genaifeedback.v1.SubmitRatingsRequest.ratings:type_name -> genaifeedback.v1.DimensionRating
-	3,  // 5: genaifeedback.v1.SubmitRatingsRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	8,  // 6: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	9,  // 7: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
-	1,  // 8: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
-	4,  // 9: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
-	2,  // 10: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
-	6,  // 11: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
-	10, // [10:12] is the sub-list for method output_type
-	8,  // [8:10] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	14, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
+	4,  // 1: genaifeedback.v1.SubmitFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
+	10, // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	0,  // 3: genaifeedback.v1.SubmitFeedbackResponse.state:type_name -> genaifeedback.v1.FeedbackState
+	1,  // 4: genaifeedback.v1.FeedbackSource.type:type_name -> genaifeedback.v1.SourceType
+	6,  // 5: genaifeedback.v1.SubmitRatingsRequest.ratings:type_name -> genaifeedback.v1.DimensionRating
+	4,  // 6: genaifeedback.v1.SubmitRatingsRequest.source:type_name -> genaifeedback.v1.FeedbackSource
+	11, // 7: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	12, // 8: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	0,  // 9: genaifeedback.v1.SubmitRatingsResponse.state:type_name -> genaifeedback.v1.FeedbackState
+	0,  // 10: genaifeedback.v1.GetFeedbackStatusResponse.state:type_name -> genaifeedback.v1.FeedbackState
+	13, // 11: genaifeedback.v1.GetFeedbackStatusResponse.assessment_ids:type_name -> genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	2,  // 12: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
+	5,  // 13: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
+	8,  // 14: genaifeedback.v1.FeedbackService.GetFeedbackStatus:input_type -> genaifeedback.v1.GetFeedbackStatusRequest
+	3,  // 15: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
+	7,  // 16: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
+	9,  // 17: genaifeedback.v1.FeedbackService.GetFeedbackStatus:output_type -> genaifeedback.v1.GetFeedbackStatusResponse
+	15, // [15:18] is the sub-list for method output_type
+	12, // [12:15] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_genaifeedback_v1_feedback_proto_init() }
@@ -817,13 +1170,19 @@ func file_genaifeedback_v1_feedback_proto_init() {
 		(*SubmitRatingsRequest_TraceId)(nil),
 		(*SubmitRatingsRequest_ClientRequestId)(nil),
 	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[6].OneofWrappers = []any{
+		(*GetFeedbackStatusRequest_TraceId)(nil),
+		(*GetFeedbackStatusRequest_ClientRequestId)(nil),
+		(*GetFeedbackStatusRequest_AssessmentId)(nil),
+		(*GetFeedbackStatusRequest_RequestId)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_genaifeedback_v1_feedback_proto_rawDesc), len(file_genaifeedback_v1_feedback_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   9,
+			NumEnums:      2,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FeedbackService_SubmitFeedback_FullMethodName = "/genaifeedback.v1.FeedbackService/SubmitFeedback"
-	FeedbackService_SubmitRatings_FullMethodName  = "/genaifeedback.v1.FeedbackService/SubmitRatings"
+	FeedbackService_SubmitFeedback_FullMethodName    = "/genaifeedback.v1.FeedbackService/SubmitFeedback"
+	FeedbackService_SubmitRatings_FullMethodName     = "/genaifeedback.v1.FeedbackService/SubmitRatings"
+	FeedbackService_GetFeedbackStatus_FullMethodName = "/genaifeedback.v1.FeedbackService/GetFeedbackStatus"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -29,6 +30,15 @@ const (
 //
 // FeedbackService records feedback on chats as MLflow `Feedback` assessments,
 // attached to the chat's trace. Every write is idempotent by `request_id`.
+//
+// Acknowledged means durable: a call that returns OK has journaled its
+// feedback on the replica's disk, and it reaches MLflow exactly once, even if
+// the trace is still being exported (by this or another replica), MLflow is
+// down for a while, or the replica restarts. The response's `state` says
+// whether it is in MLflow already (STORED) or on its way (PENDING); set
+// `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+// GetFeedbackStatus later. Feedback whose trace does not appear within the
+// server's attach window (10 minutes by default) becomes EXPIRED.
 //
 // Errors (each with a google.rpc.ErrorInfo whose reason is listed in
 // ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
@@ -49,6 +59,11 @@ type FeedbackServiceClient interface {
 	// helpfulness and relevance, each 1 to 5) on one trace, one assessment per
 	// dimension: all of them are recorded, or none.
 	SubmitRatings(ctx context.Context, in *SubmitRatingsRequest, opts ...grpc.CallOption) (*SubmitRatingsResponse, error)
+	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+	// remembers its feedback for a day), or any replica once it is STORED.
+	// NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+	GetFeedbackStatus(ctx context.Context, in *GetFeedbackStatusRequest, opts ...grpc.CallOption) (*GetFeedbackStatusResponse, error)
 }
 
 type feedbackServiceClient struct {
@@ -79,12 +94,31 @@ func (c *feedbackServiceClient) SubmitRatings(ctx context.Context, in *SubmitRat
 	return out, nil
 }
 
+func (c *feedbackServiceClient) GetFeedbackStatus(ctx context.Context, in *GetFeedbackStatusRequest, opts ...grpc.CallOption) (*GetFeedbackStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFeedbackStatusResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_GetFeedbackStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
 //
 // FeedbackService records feedback on chats as MLflow `Feedback` assessments,
 // attached to the chat's trace. Every write is idempotent by `request_id`.
+//
+// Acknowledged means durable: a call that returns OK has journaled its
+// feedback on the replica's disk, and it reaches MLflow exactly once, even if
+// the trace is still being exported (by this or another replica), MLflow is
+// down for a while, or the replica restarts. The response's `state` says
+// whether it is in MLflow already (STORED) or on its way (PENDING); set
+// `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+// GetFeedbackStatus later. Feedback whose trace does not appear within the
+// server's attach window (10 minutes by default) becomes EXPIRED.
 //
 // Errors (each with a google.rpc.ErrorInfo whose reason is listed in
 // ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
@@ -105,6 +139,11 @@ type FeedbackServiceServer interface {
 	// helpfulness and relevance, each 1 to 5) on one trace, one assessment per
 	// dimension: all of them are recorded, or none.
 	SubmitRatings(context.Context, *SubmitRatingsRequest) (*SubmitRatingsResponse, error)
+	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+	// remembers its feedback for a day), or any replica once it is STORED.
+	// NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+	GetFeedbackStatus(context.Context, *GetFeedbackStatusRequest) (*GetFeedbackStatusResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -120,6 +159,9 @@ func (UnimplementedFeedbackServiceServer) SubmitFeedback(context.Context, *Submi
 }
 func (UnimplementedFeedbackServiceServer) SubmitRatings(context.Context, *SubmitRatingsRequest) (*SubmitRatingsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitRatings not implemented")
+}
+func (UnimplementedFeedbackServiceServer) GetFeedbackStatus(context.Context, *GetFeedbackStatusRequest) (*GetFeedbackStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFeedbackStatus not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -178,6 +220,24 @@ func _FeedbackService_SubmitRatings_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_GetFeedbackStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFeedbackStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).GetFeedbackStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_GetFeedbackStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).GetFeedbackStatus(ctx, req.(*GetFeedbackStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -192,6 +252,10 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SubmitRatings",
 			Handler:    _FeedbackService_SubmitRatings_Handler,
+		},
+		{
+			MethodName: "GetFeedbackStatus",
+			Handler:    _FeedbackService_GetFeedbackStatus_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xc1\x03\n\x15SubmitFeedbackRequest\x12\x12\n\x08trace_id\x18\x01 \x01(\tH\x00\x12\x1b\n\x11\x63lient_request_id\x18\x02 \x01(\tH\x00\x12\x0f\n\x07span_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\nbool_value\x18\x05 \x01(\x08H\x01\x12\x16\n\x0cnumber_value\x18\x06 \x01(\x01H\x01\x12\x16\n\x0cstring_value\x18\x07 \x01(\tH\x01\x12,\n\njson_value\x18\x08 \x01(\x0b\x32\x16.google.protobuf.ValueH\x01\x12\x30\n\x06source\x18\t \x01(\x0b\x32 .genaifeedback.v1.FeedbackSource\x12\x11\n\trationale\x18\n \x01(\t\x12G\n\x08metadata\x18\x0b \x03(\x0b\x32\x35.genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry\x12\x12\n\nrequest_id\x18\x0c \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06targetB\x07\n\x05value\"A\n\x16SubmitFeedbackResponse\x12\x15\n\rassessment_id\x18\x01 \x01(\t\x12\x10\n\x08trace_id\x18\x02 \x01(\t\"H\n\x0e\x46\x65\x65\x64\x62\x61\x63kSource\x12*\n\x04type\x18\x01 \x01(\x0e\x32\x1c.genaifeedback.v1.SourceType\x12\n\n\x02id\x18\x02 \x01(\t\"\xe8\x02\n\x14SubmitRatingsRequest\x12\x12\n\x08trace_id\x18\x01 \x01(\tH\x00\x12\x1b\n\x11\x63lient_request_id\x18\x02 \x01(\tH\x00\x12\x0f\n\x07span_id\x18\x03 \x01(\t\x12\x32\n\x07ratings\x18\x04 \x03(\x0b\x32!.genaifeedback.v1.DimensionRating\x12\x30\n\x06source\x18\x05 \x01(\x0b\x32 .genaifeedback.v1.FeedbackSource\x12\x11\n\trationale\x18\x06 \x01(\t\x12\x46\n\x08metadata\x18\x07 \x03(\x0b\x32\x34.genaifeedback.v1.SubmitRatingsRequest.MetadataEntry\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06target\".\n\x0f\x44imensionRating\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x05\"\xb3\x01\n\x15SubmitRatingsResponse\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12R\n\x0e\x61ssessment_ids\x18\x02 \x03(\x0b\x32:.genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry\x1a\x34\n\x12\x41ssessmentIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*q\n\nSourceType\x12\x1b\n\x17SOURCE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11SOURCE_TYPE_HUMAN\x10\x01\x12\x19\n\x15SOURCE_TYPE_LLM_JUDGE\x10\x02\x12\x14\n\x10SOURCE_TYPE_CODE\x10\x03\x32\xd8\x01\n\x0f\x46\x65\x65\x64\x62\x61\x63kService\x12\x63\n\x0eSubmitFeedback\x12\'.genaifeedback.v1.SubmitFeedbackRequest\x1a(.genaifeedback.v1.SubmitFeedbackResponse\x12`\n\rSubmitRatings\x12&.genaifeedback.v1.SubmitRatingsRequest\x1a\'.genaifeedback.v1.SubmitRatingsResponseB\x93\x01\n\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xdc\x03\n\x15SubmitFeedbackRequest\x12\x12\n\x08trace_id\x18\x01 \x01(\tH\x00\x12\x1b\n\x11\x63lient_request_id\x18\x02 \x01(\tH\x00\x12\x0f\n\x07span_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\nbool_value\x18\x05 \x01(\x08H\x01\x12\x16\n\x0cnumber_value\x18\x06 \x01(\x01H\x01\x12\x16\n\x0cstring_value\x18\x07 \x01(\tH\x01\x12,\n\njson_value\x18\x08 \x01(\x0b\x32\x16.google.protobuf.ValueH\x01\x12\x30\n\x06source\x18\t \x01(\x0b\x32 .genaifeedback.v1.FeedbackSource\x12\x11\n\trationale\x18\n \x01(\t\x12G\n\x08metadata\x18\x0b \x03(\x0b\x32\x35.genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry\x12\x12\n\nrequest_id\x18\x0c \x01(\t\x12\x19\n\x11wait_until_stored\x18\r \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06targetB\x07\n\x05value\"q\n\x16SubmitFeedbackResponse\x12\x15\n\rassessment_id\x18\x01 \x01(\t\x12\x10\n\x08trace_id\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.genaifeedback.v1.FeedbackState\"H\n\x0e\x46\x65\x65\x64\x62\x61\x63kSource\x12*\n\x04type\x18\x01 \x01(\x0e\x32\x1c.genaifeedback.v1.SourceType\x12\n\n\x02id\x18\x02 \x01(\t\"\x83\x03\n\x14SubmitRatingsRequest\x12\x12\n\x08trace_id\x18\x01 \x01(\tH\x00\x12\x1b\n\x11\x63lient_request_id\x18\x02 \x01(\tH\x00\x12\x0f\n\x07span_id\x18\x03 \x01(\t\x12\x32\n\x07ratings\x18\x04 \x03(\x0b\x32!.genaifeedback.v1.DimensionRating\x12\x30\n\x06source\x18\x05 \x01(\x0b\x32 .genaifeedback.v1.FeedbackSource\x12\x11\n\trationale\x18\x06 \x01(\t\x12\x46\n\x08metadata\x18\x07 \x03(\x0b\x32\x34.genaifeedback.v1.SubmitRatingsRequest.MetadataEntry\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x19\n\x11wait_until_stored\x18\t \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06target\".\n\x0f\x44imensionRating\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x05\"\xe3\x01\n\x15SubmitRatingsResponse\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12R\n\x0e\x61ssessment_ids\x18\x02 \x03(\x0b\x32:.genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.genaifeedback.v1.FeedbackState\x1a\x34\n\x12\x41ssessmentIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x18GetFeedbackStatusRequest\x12\x12\n\x08trace_id\x18\x01 \x01(\tH\x00\x12\x1b\n\x11\x63lient_request_id\x18\x02 \x01(\tH\x00\x12\x17\n\rassessment_id\x18\x03 \x01(\tH\x01\x12\x14\n\nrequest_id\x18\x04 \x01(\tH\x01\x42\x08\n\x06targetB\n\n\x08\x66\x65\x65\x64\x62\x61\x63k\"\xfb\x01\n\x19GetFeedbackStatusResponse\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.genaifeedback.v1.FeedbackState\x12\x10\n\x08trace_id\x18\x02 \x01(\t\x12V\n\x0e\x61ssessment_ids\x18\x03 \x03(\x0b\x32>.genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry\x12\x0e\n\x06reason\x18\x04 \x01(\t\x1a\x34\n\x12\x41ssessmentIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x9f\x01\n\rFeedbackState\x12\x1e\n\x1a\x46\x45\x45\x44\x42\x41\x43K_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_STATE_PENDING\x10\x01\x12\x19\n\x15\x46\x45\x45\x44\x42\x41\x43K_STATE_STORED\x10\x02\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_STATE_EXPIRED\x10\x03\x12\x1b\n\x17\x46\x45\x45\x44\x42\x41\x43K_STATE_REJECTED\x10\x04*q\n\nSourceType\x12\x1b\n\x17SOURCE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11SOURCE_TYPE_HUMAN\x10\x01\x12\x19\n\x15SOURCE_TYPE_LLM_JUDGE\x10\x02\x12\x14\n\x10SOURCE_TYPE_CODE\x10\x03\x32\xc6\x02\n\x0f\x46\x65\x65\x64\x62\x61\x63kService\x12\x63\n\x0eSubmitFeedback\x12\'.genaifeedback.v1.SubmitFeedbackRequest\x1a(.genaifeedback.v1.SubmitFeedbackResponse\x12`\n\rSubmitRatings\x12&.genaifeedback.v1.SubmitRatingsRequest\x1a\'.genaifeedback.v1.SubmitRatingsResponse\x12l\n\x11GetFeedbackStatus\x12*.genaifeedback.v1.GetFeedbackStatusRequest\x1a+.genaifeedback.v1.GetFeedbackStatusResponseB\x93\x01\n\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,26 +39,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SUBMITRATINGSREQUEST_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_SUBMITRATINGSRESPONSE_ASSESSMENTIDSENTRY']._loaded_options = None
   _globals['_SUBMITRATINGSRESPONSE_ASSESSMENTIDSENTRY']._serialized_options = b'8\001'
-  _globals['_SOURCETYPE']._serialized_start=1269
-  _globals['_SOURCETYPE']._serialized_end=1382
+  _globals['_GETFEEDBACKSTATUSRESPONSE_ASSESSMENTIDSENTRY']._loaded_options = None
+  _globals['_GETFEEDBACKSTATUSRESPONSE_ASSESSMENTIDSENTRY']._serialized_options = b'8\001'
+  _globals['_FEEDBACKSTATE']._serialized_start=1821
+  _globals['_FEEDBACKSTATE']._serialized_end=1980
+  _globals['_SOURCETYPE']._serialized_start=1982
+  _globals['_SOURCETYPE']._serialized_end=2095
   _globals['_SUBMITFEEDBACKREQUEST']._serialized_start=84
-  _globals['_SUBMITFEEDBACKREQUEST']._serialized_end=533
-  _globals['_SUBMITFEEDBACKREQUEST_METADATAENTRY']._serialized_start=467
-  _globals['_SUBMITFEEDBACKREQUEST_METADATAENTRY']._serialized_end=514
-  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_start=535
-  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_end=600
-  _globals['_FEEDBACKSOURCE']._serialized_start=602
-  _globals['_FEEDBACKSOURCE']._serialized_end=674
-  _globals['_SUBMITRATINGSREQUEST']._serialized_start=677
-  _globals['_SUBMITRATINGSREQUEST']._serialized_end=1037
-  _globals['_SUBMITRATINGSREQUEST_METADATAENTRY']._serialized_start=467
-  _globals['_SUBMITRATINGSREQUEST_METADATAENTRY']._serialized_end=514
-  _globals['_DIMENSIONRATING']._serialized_start=1039
-  _globals['_DIMENSIONRATING']._serialized_end=1085
-  _globals['_SUBMITRATINGSRESPONSE']._serialized_start=1088
-  _globals['_SUBMITRATINGSRESPONSE']._serialized_end=1267
-  _globals['_SUBMITRATINGSRESPONSE_ASSESSMENTIDSENTRY']._serialized_start=1215
-  _globals['_SUBMITRATINGSRESPONSE_ASSESSMENTIDSENTRY']._serialized_end=1267
-  _globals['_FEEDBACKSERVICE']._serialized_start=1385
-  _globals['_FEEDBACKSERVICE']._serialized_end=1601
+  _globals['_SUBMITFEEDBACKREQUEST']._serialized_end=560
+  _globals['_SUBMITFEEDBACKREQUEST_METADATAENTRY']._serialized_start=494
+  _globals['_SUBMITFEEDBACKREQUEST_METADATAENTRY']._serialized_end=541
+  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_start=562
+  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_end=675
+  _globals['_FEEDBACKSOURCE']._serialized_start=677
+  _globals['_FEEDBACKSOURCE']._serialized_end=749
+  _globals['_SUBMITRATINGSREQUEST']._serialized_start=752
+  _globals['_SUBMITRATINGSREQUEST']._serialized_end=1139
+  _globals['_SUBMITRATINGSREQUEST_METADATAENTRY']._serialized_start=494
+  _globals['_SUBMITRATINGSREQUEST_METADATAENTRY']._serialized_end=541
+  _globals['_DIMENSIONRATING']._serialized_start=1141
+  _globals['_DIMENSIONRATING']._serialized_end=1187
+  _globals['_SUBMITRATINGSRESPONSE']._serialized_start=1190
+  _globals['_SUBMITRATINGSRESPONSE']._serialized_end=1417
+  _globals['_SUBMITRATINGSRESPONSE_ASSESSMENTIDSENTRY']._serialized_start=1365
+  _globals['_SUBMITRATINGSRESPONSE_ASSESSMENTIDSENTRY']._serialized_end=1417
+  _globals['_GETFEEDBACKSTATUSREQUEST']._serialized_start=1420
+  _globals['_GETFEEDBACKSTATUSREQUEST']._serialized_end=1564
+  _globals['_GETFEEDBACKSTATUSRESPONSE']._serialized_start=1567
+  _globals['_GETFEEDBACKSTATUSRESPONSE']._serialized_end=1818
+  _globals['_GETFEEDBACKSTATUSRESPONSE_ASSESSMENTIDSENTRY']._serialized_start=1365
+  _globals['_GETFEEDBACKSTATUSRESPONSE_ASSESSMENTIDSENTRY']._serialized_end=1417
+  _globals['_FEEDBACKSERVICE']._serialized_start=2098
+  _globals['_FEEDBACKSERVICE']._serialized_end=2424
 # @@protoc_insertion_point(module_scope)

@@ -8,19 +8,32 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class FeedbackState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FEEDBACK_STATE_UNSPECIFIED: _ClassVar[FeedbackState]
+    FEEDBACK_STATE_PENDING: _ClassVar[FeedbackState]
+    FEEDBACK_STATE_STORED: _ClassVar[FeedbackState]
+    FEEDBACK_STATE_EXPIRED: _ClassVar[FeedbackState]
+    FEEDBACK_STATE_REJECTED: _ClassVar[FeedbackState]
+
 class SourceType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SOURCE_TYPE_UNSPECIFIED: _ClassVar[SourceType]
     SOURCE_TYPE_HUMAN: _ClassVar[SourceType]
     SOURCE_TYPE_LLM_JUDGE: _ClassVar[SourceType]
     SOURCE_TYPE_CODE: _ClassVar[SourceType]
+FEEDBACK_STATE_UNSPECIFIED: FeedbackState
+FEEDBACK_STATE_PENDING: FeedbackState
+FEEDBACK_STATE_STORED: FeedbackState
+FEEDBACK_STATE_EXPIRED: FeedbackState
+FEEDBACK_STATE_REJECTED: FeedbackState
 SOURCE_TYPE_UNSPECIFIED: SourceType
 SOURCE_TYPE_HUMAN: SourceType
 SOURCE_TYPE_LLM_JUDGE: SourceType
 SOURCE_TYPE_CODE: SourceType
 
 class SubmitFeedbackRequest(_message.Message):
-    __slots__ = ("trace_id", "client_request_id", "span_id", "name", "bool_value", "number_value", "string_value", "json_value", "source", "rationale", "metadata", "request_id")
+    __slots__ = ("trace_id", "client_request_id", "span_id", "name", "bool_value", "number_value", "string_value", "json_value", "source", "rationale", "metadata", "request_id", "wait_until_stored")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +53,7 @@ class SubmitFeedbackRequest(_message.Message):
     RATIONALE_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_UNTIL_STORED_FIELD_NUMBER: _ClassVar[int]
     trace_id: str
     client_request_id: str
     span_id: str
@@ -52,15 +66,18 @@ class SubmitFeedbackRequest(_message.Message):
     rationale: str
     metadata: _containers.ScalarMap[str, str]
     request_id: str
-    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., name: _Optional[str] = ..., bool_value: _Optional[bool] = ..., number_value: _Optional[float] = ..., string_value: _Optional[str] = ..., json_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    wait_until_stored: bool
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., name: _Optional[str] = ..., bool_value: _Optional[bool] = ..., number_value: _Optional[float] = ..., string_value: _Optional[str] = ..., json_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ..., wait_until_stored: _Optional[bool] = ...) -> None: ...
 
 class SubmitFeedbackResponse(_message.Message):
-    __slots__ = ("assessment_id", "trace_id")
+    __slots__ = ("assessment_id", "trace_id", "state")
     ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     assessment_id: str
     trace_id: str
-    def __init__(self, assessment_id: _Optional[str] = ..., trace_id: _Optional[str] = ...) -> None: ...
+    state: FeedbackState
+    def __init__(self, assessment_id: _Optional[str] = ..., trace_id: _Optional[str] = ..., state: _Optional[_Union[FeedbackState, str]] = ...) -> None: ...
 
 class FeedbackSource(_message.Message):
     __slots__ = ("type", "id")
@@ -71,7 +88,7 @@ class FeedbackSource(_message.Message):
     def __init__(self, type: _Optional[_Union[SourceType, str]] = ..., id: _Optional[str] = ...) -> None: ...
 
 class SubmitRatingsRequest(_message.Message):
-    __slots__ = ("trace_id", "client_request_id", "span_id", "ratings", "source", "rationale", "metadata", "request_id")
+    __slots__ = ("trace_id", "client_request_id", "span_id", "ratings", "source", "rationale", "metadata", "request_id", "wait_until_stored")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +104,7 @@ class SubmitRatingsRequest(_message.Message):
     RATIONALE_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_UNTIL_STORED_FIELD_NUMBER: _ClassVar[int]
     trace_id: str
     client_request_id: str
     span_id: str
@@ -95,7 +113,8 @@ class SubmitRatingsRequest(_message.Message):
     rationale: str
     metadata: _containers.ScalarMap[str, str]
     request_id: str
-    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., ratings: _Optional[_Iterable[_Union[DimensionRating, _Mapping]]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    wait_until_stored: bool
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., ratings: _Optional[_Iterable[_Union[DimensionRating, _Mapping]]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ..., wait_until_stored: _Optional[bool] = ...) -> None: ...
 
 class DimensionRating(_message.Message):
     __slots__ = ("name", "score")
@@ -106,7 +125,7 @@ class DimensionRating(_message.Message):
     def __init__(self, name: _Optional[str] = ..., score: _Optional[int] = ...) -> None: ...
 
 class SubmitRatingsResponse(_message.Message):
-    __slots__ = ("trace_id", "assessment_ids")
+    __slots__ = ("trace_id", "assessment_ids", "state")
     class AssessmentIdsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +135,39 @@ class SubmitRatingsResponse(_message.Message):
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     ASSESSMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     trace_id: str
     assessment_ids: _containers.ScalarMap[str, str]
-    def __init__(self, trace_id: _Optional[str] = ..., assessment_ids: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    state: FeedbackState
+    def __init__(self, trace_id: _Optional[str] = ..., assessment_ids: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[FeedbackState, str]] = ...) -> None: ...
+
+class GetFeedbackStatusRequest(_message.Message):
+    __slots__ = ("trace_id", "client_request_id", "assessment_id", "request_id")
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    trace_id: str
+    client_request_id: str
+    assessment_id: str
+    request_id: str
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., assessment_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetFeedbackStatusResponse(_message.Message):
+    __slots__ = ("state", "trace_id", "assessment_ids", "reason")
+    class AssessmentIdsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    state: FeedbackState
+    trace_id: str
+    assessment_ids: _containers.ScalarMap[str, str]
+    reason: str
+    def __init__(self, state: _Optional[_Union[FeedbackState, str]] = ..., trace_id: _Optional[str] = ..., assessment_ids: _Optional[_Mapping[str, str]] = ..., reason: _Optional[str] = ...) -> None: ...

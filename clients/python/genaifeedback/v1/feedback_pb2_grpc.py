@@ -29,6 +29,15 @@ class FeedbackServiceStub:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
     attached to the chat's trace. Every write is idempotent by `request_id`.
 
+    Acknowledged means durable: a call that returns OK has journaled its
+    feedback on the replica's disk, and it reaches MLflow exactly once, even if
+    the trace is still being exported (by this or another replica), MLflow is
+    down for a while, or the replica restarts. The response's `state` says
+    whether it is in MLflow already (STORED) or on its way (PENDING); set
+    `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+    GetFeedbackStatus later. Feedback whose trace does not appear within the
+    server's attach window (10 minutes by default) becomes EXPIRED.
+
     Errors (each with a google.rpc.ErrorInfo whose reason is listed in
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
     field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -56,11 +65,25 @@ class FeedbackServiceStub:
                 request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.SerializeToString,
                 response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.FromString,
                 _registered_method=True)
+        self.GetFeedbackStatus = channel.unary_unary(
+                '/genaifeedback.v1.FeedbackService/GetFeedbackStatus',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusResponse.FromString,
+                _registered_method=True)
 
 
 class FeedbackServiceServicer:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
     attached to the chat's trace. Every write is idempotent by `request_id`.
+
+    Acknowledged means durable: a call that returns OK has journaled its
+    feedback on the replica's disk, and it reaches MLflow exactly once, even if
+    the trace is still being exported (by this or another replica), MLflow is
+    down for a while, or the replica restarts. The response's `state` says
+    whether it is in MLflow already (STORED) or on its way (PENDING); set
+    `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+    GetFeedbackStatus later. Feedback whose trace does not appear within the
+    server's attach window (10 minutes by default) becomes EXPIRED.
 
     Errors (each with a google.rpc.ErrorInfo whose reason is listed in
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
@@ -92,6 +115,16 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFeedbackStatus(self, request, context):
+        """GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+        EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+        remembers its feedback for a day), or any replica once it is STORED.
+        NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -105,6 +138,11 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.FromString,
                     response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.SerializeToString,
             ),
+            'GetFeedbackStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFeedbackStatus,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'genaifeedback.v1.FeedbackService', rpc_method_handlers)
@@ -116,6 +154,15 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
 class FeedbackService:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
     attached to the chat's trace. Every write is idempotent by `request_id`.
+
+    Acknowledged means durable: a call that returns OK has journaled its
+    feedback on the replica's disk, and it reaches MLflow exactly once, even if
+    the trace is still being exported (by this or another replica), MLflow is
+    down for a while, or the replica restarts. The response's `state` says
+    whether it is in MLflow already (STORED) or on its way (PENDING); set
+    `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+    GetFeedbackStatus later. Feedback whose trace does not appear within the
+    server's attach window (10 minutes by default) becomes EXPIRED.
 
     Errors (each with a google.rpc.ErrorInfo whose reason is listed in
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
@@ -172,6 +219,33 @@ class FeedbackService:
             '/genaifeedback.v1.FeedbackService/SubmitRatings',
             genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsRequest.SerializeToString,
             genaifeedback_dot_v1_dot_feedback__pb2.SubmitRatingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFeedbackStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/GetFeedbackStatus',
+            genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -24,6 +24,87 @@ export const protobufPackage = "genaifeedback.v1";
 
 export const protobufFileName = "genaifeedback/v1/feedback.proto";
 
+/** FeedbackState is where a feedback is on its way to MLflow. */
+export enum FeedbackState {
+  /** FEEDBACK_STATE_UNSPECIFIED - Not used. */
+  FEEDBACK_STATE_UNSPECIFIED = "FEEDBACK_STATE_UNSPECIFIED",
+  /**
+   * FEEDBACK_STATE_PENDING - Journaled by the service, not in MLflow yet: its trace is still on its
+   * way, or MLflow is unreachable. It will be stored, or become EXPIRED.
+   */
+  FEEDBACK_STATE_PENDING = "FEEDBACK_STATE_PENDING",
+  /** FEEDBACK_STATE_STORED - In MLflow. */
+  FEEDBACK_STATE_STORED = "FEEDBACK_STATE_STORED",
+  /** FEEDBACK_STATE_EXPIRED - Its trace did not appear in MLflow within the attach window; not stored. */
+  FEEDBACK_STATE_EXPIRED = "FEEDBACK_STATE_EXPIRED",
+  /**
+   * FEEDBACK_STATE_REJECTED - MLflow refused it, or its request_id had been used for a different
+   * action (the reason says which); not stored.
+   */
+  FEEDBACK_STATE_REJECTED = "FEEDBACK_STATE_REJECTED",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function feedbackStateFromJSON(object: any): FeedbackState {
+  switch (object) {
+    case 0:
+    case "FEEDBACK_STATE_UNSPECIFIED":
+      return FeedbackState.FEEDBACK_STATE_UNSPECIFIED;
+    case 1:
+    case "FEEDBACK_STATE_PENDING":
+      return FeedbackState.FEEDBACK_STATE_PENDING;
+    case 2:
+    case "FEEDBACK_STATE_STORED":
+      return FeedbackState.FEEDBACK_STATE_STORED;
+    case 3:
+    case "FEEDBACK_STATE_EXPIRED":
+      return FeedbackState.FEEDBACK_STATE_EXPIRED;
+    case 4:
+    case "FEEDBACK_STATE_REJECTED":
+      return FeedbackState.FEEDBACK_STATE_REJECTED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FeedbackState.UNRECOGNIZED;
+  }
+}
+
+export function feedbackStateToJSON(object: FeedbackState): string {
+  switch (object) {
+    case FeedbackState.FEEDBACK_STATE_UNSPECIFIED:
+      return "FEEDBACK_STATE_UNSPECIFIED";
+    case FeedbackState.FEEDBACK_STATE_PENDING:
+      return "FEEDBACK_STATE_PENDING";
+    case FeedbackState.FEEDBACK_STATE_STORED:
+      return "FEEDBACK_STATE_STORED";
+    case FeedbackState.FEEDBACK_STATE_EXPIRED:
+      return "FEEDBACK_STATE_EXPIRED";
+    case FeedbackState.FEEDBACK_STATE_REJECTED:
+      return "FEEDBACK_STATE_REJECTED";
+    case FeedbackState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function feedbackStateToNumber(object: FeedbackState): number {
+  switch (object) {
+    case FeedbackState.FEEDBACK_STATE_UNSPECIFIED:
+      return 0;
+    case FeedbackState.FEEDBACK_STATE_PENDING:
+      return 1;
+    case FeedbackState.FEEDBACK_STATE_STORED:
+      return 2;
+    case FeedbackState.FEEDBACK_STATE_EXPIRED:
+      return 3;
+    case FeedbackState.FEEDBACK_STATE_REJECTED:
+      return 4;
+    case FeedbackState.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** SourceType is the kind of a feedback source, as MLflow records it. */
 export enum SourceType {
   /** SOURCE_TYPE_UNSPECIFIED - Not set: treated as SOURCE_TYPE_HUMAN. */
@@ -156,6 +237,12 @@ export interface SubmitFeedbackRequest {
    * every call records a new assessment.
    */
   requestId: string;
+  /**
+   * Answer only once the feedback is in MLflow (STORED), or when the call's
+   * deadline is about to pass (PENDING: it is journaled and on its way).
+   * Default: answer as soon as it is journaled.
+   */
+  waitUntilStored: boolean;
 }
 
 export interface SubmitFeedbackRequest_MetadataEntry {
@@ -169,9 +256,11 @@ export interface SubmitFeedbackResponse {
   assessmentId: string;
   /**
    * The trace the feedback was recorded on (resolved from client_request_id if
-   * that was the target).
+   * that was the target; empty while that trace is not found yet).
    */
   traceId: string;
+  /** PENDING or STORED (a retry of an earlier call gets that call's state). */
+  state: FeedbackState;
 }
 
 /** FeedbackSource says who or what gave a feedback. */
@@ -219,6 +308,8 @@ export interface SubmitRatingsRequest {
    * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
    */
   requestId: string;
+  /** As in SubmitFeedbackRequest.wait_until_stored. */
+  waitUntilStored: boolean;
 }
 
 export interface SubmitRatingsRequest_MetadataEntry {
@@ -243,9 +334,58 @@ export interface SubmitRatingsResponse {
   traceId: string;
   /** The MLflow assessment id of each dimension, keyed by dimension name. */
   assessmentIds: { [key: string]: string };
+  /** PENDING or STORED, for all the dimensions together. */
+  state: FeedbackState;
 }
 
 export interface SubmitRatingsResponse_AssessmentIdsEntry {
+  key: string;
+  value: string;
+}
+
+/**
+ * GetFeedbackStatusRequest names one feedback: its target, and the
+ * assessment_id it was answered with or the request_id it was sent with.
+ */
+export interface GetFeedbackStatusRequest {
+  /** As in SubmitFeedbackRequest.trace_id. */
+  traceId?:
+    | string
+    | undefined;
+  /** As in SubmitFeedbackRequest.client_request_id. */
+  clientRequestId?:
+    | string
+    | undefined;
+  /**
+   * The assessment_id SubmitFeedback answered (for SubmitRatings: the id of
+   * its first dimension in name order).
+   */
+  assessmentId?:
+    | string
+    | undefined;
+  /** The request_id the feedback was sent with. */
+  requestId?: string | undefined;
+}
+
+/** GetFeedbackStatusResponse says where a feedback is. */
+export interface GetFeedbackStatusResponse {
+  /** Where it is. */
+  state: FeedbackState;
+  /**
+   * The trace it is (to be) recorded on; empty while a client_request_id is
+   * not resolved yet.
+   */
+  traceId: string;
+  /** Its assessment ids, by feedback name (one per dimension for ratings). */
+  assessmentIds: { [key: string]: string };
+  /**
+   * For EXPIRED and REJECTED: why, as an ErrorReason value name
+   * (TRACE_NOT_FOUND, REQUEST_ID_REUSED, INVALID_FIELD, MLFLOW_REJECTED).
+   */
+  reason: string;
+}
+
+export interface GetFeedbackStatusResponse_AssessmentIdsEntry {
   key: string;
   value: string;
 }
@@ -264,6 +404,7 @@ function createBaseSubmitFeedbackRequest(): SubmitFeedbackRequest {
     rationale: "",
     metadata: {},
     requestId: "",
+    waitUntilStored: false,
   };
 }
 
@@ -304,6 +445,9 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     });
     if (message.requestId !== "") {
       writer.uint32(98).string(message.requestId);
+    }
+    if (message.waitUntilStored !== false) {
+      writer.uint32(104).bool(message.waitUntilStored);
     }
     return writer;
   },
@@ -420,6 +564,14 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.waitUntilStored = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -491,6 +643,11 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      waitUntilStored: isSet(object.waitUntilStored)
+        ? globalThis.Boolean(object.waitUntilStored)
+        : isSet(object.wait_until_stored)
+        ? globalThis.Boolean(object.wait_until_stored)
+        : false,
     };
   },
 
@@ -538,6 +695,9 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.waitUntilStored !== false) {
+      obj.waitUntilStored = message.waitUntilStored;
+    }
     return obj;
   },
 
@@ -568,6 +728,7 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
       {},
     );
     message.requestId = object.requestId ?? "";
+    message.waitUntilStored = object.waitUntilStored ?? false;
     return message;
   },
 };
@@ -658,7 +819,7 @@ export const SubmitFeedbackRequest_MetadataEntry: MessageFns<SubmitFeedbackReque
 };
 
 function createBaseSubmitFeedbackResponse(): SubmitFeedbackResponse {
-  return { assessmentId: "", traceId: "" };
+  return { assessmentId: "", traceId: "", state: FeedbackState.FEEDBACK_STATE_UNSPECIFIED };
 }
 
 export const SubmitFeedbackResponse: MessageFns<SubmitFeedbackResponse> = {
@@ -668,6 +829,9 @@ export const SubmitFeedbackResponse: MessageFns<SubmitFeedbackResponse> = {
     }
     if (message.traceId !== "") {
       writer.uint32(18).string(message.traceId);
+    }
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      writer.uint32(24).int32(feedbackStateToNumber(message.state));
     }
     return writer;
   },
@@ -701,6 +865,14 @@ export const SubmitFeedbackResponse: MessageFns<SubmitFeedbackResponse> = {
             message.traceId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = feedbackStateFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -725,6 +897,7 @@ export const SubmitFeedbackResponse: MessageFns<SubmitFeedbackResponse> = {
         : isSet(object.trace_id)
         ? globalThis.String(object.trace_id)
         : "",
+      state: isSet(object.state) ? feedbackStateFromJSON(object.state) : FeedbackState.FEEDBACK_STATE_UNSPECIFIED,
     };
   },
 
@@ -736,6 +909,9 @@ export const SubmitFeedbackResponse: MessageFns<SubmitFeedbackResponse> = {
     if (message.traceId !== "") {
       obj.traceId = message.traceId;
     }
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      obj.state = feedbackStateToJSON(message.state);
+    }
     return obj;
   },
 
@@ -746,6 +922,7 @@ export const SubmitFeedbackResponse: MessageFns<SubmitFeedbackResponse> = {
     const message = createBaseSubmitFeedbackResponse();
     message.assessmentId = object.assessmentId ?? "";
     message.traceId = object.traceId ?? "";
+    message.state = object.state ?? FeedbackState.FEEDBACK_STATE_UNSPECIFIED;
     return message;
   },
 };
@@ -845,6 +1022,7 @@ function createBaseSubmitRatingsRequest(): SubmitRatingsRequest {
     rationale: "",
     metadata: {},
     requestId: "",
+    waitUntilStored: false,
   };
 }
 
@@ -873,6 +1051,9 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     });
     if (message.requestId !== "") {
       writer.uint32(66).string(message.requestId);
+    }
+    if (message.waitUntilStored !== false) {
+      writer.uint32(72).bool(message.waitUntilStored);
     }
     return writer;
   },
@@ -957,6 +1138,14 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.waitUntilStored = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1010,6 +1199,11 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      waitUntilStored: isSet(object.waitUntilStored)
+        ? globalThis.Boolean(object.waitUntilStored)
+        : isSet(object.wait_until_stored)
+        ? globalThis.Boolean(object.wait_until_stored)
+        : false,
     };
   },
 
@@ -1045,6 +1239,9 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.waitUntilStored !== false) {
+      obj.waitUntilStored = message.waitUntilStored;
+    }
     return obj;
   },
 
@@ -1071,6 +1268,7 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
       {},
     );
     message.requestId = object.requestId ?? "";
+    message.waitUntilStored = object.waitUntilStored ?? false;
     return message;
   },
 };
@@ -1246,7 +1444,7 @@ export const DimensionRating: MessageFns<DimensionRating> = {
 };
 
 function createBaseSubmitRatingsResponse(): SubmitRatingsResponse {
-  return { traceId: "", assessmentIds: {} };
+  return { traceId: "", assessmentIds: {}, state: FeedbackState.FEEDBACK_STATE_UNSPECIFIED };
 }
 
 export const SubmitRatingsResponse: MessageFns<SubmitRatingsResponse> = {
@@ -1257,6 +1455,9 @@ export const SubmitRatingsResponse: MessageFns<SubmitRatingsResponse> = {
     globalThis.Object.entries(message.assessmentIds).forEach(([key, value]: [string, string]) => {
       SubmitRatingsResponse_AssessmentIdsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      writer.uint32(24).int32(feedbackStateToNumber(message.state));
+    }
     return writer;
   },
 
@@ -1290,6 +1491,14 @@ export const SubmitRatingsResponse: MessageFns<SubmitRatingsResponse> = {
             if (entry2.value !== undefined) {
               message.assessmentIds[entry2.key] = entry2.value;
             }
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = feedbackStateFromJSON(reader.int32());
             continue;
           }
         }
@@ -1338,6 +1547,7 @@ export const SubmitRatingsResponse: MessageFns<SubmitRatingsResponse> = {
           {},
         )
         : {},
+      state: isSet(object.state) ? feedbackStateFromJSON(object.state) : FeedbackState.FEEDBACK_STATE_UNSPECIFIED,
     };
   },
 
@@ -1354,6 +1564,9 @@ export const SubmitRatingsResponse: MessageFns<SubmitRatingsResponse> = {
           obj.assessmentIds[k] = v;
         });
       }
+    }
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      obj.state = feedbackStateToJSON(message.state);
     }
     return obj;
   },
@@ -1373,6 +1586,7 @@ export const SubmitRatingsResponse: MessageFns<SubmitRatingsResponse> = {
       },
       {},
     );
+    message.state = object.state ?? FeedbackState.FEEDBACK_STATE_UNSPECIFIED;
     return message;
   },
 };
@@ -1462,9 +1676,407 @@ export const SubmitRatingsResponse_AssessmentIdsEntry: MessageFns<SubmitRatingsR
   },
 };
 
+function createBaseGetFeedbackStatusRequest(): GetFeedbackStatusRequest {
+  return { traceId: undefined, clientRequestId: undefined, assessmentId: undefined, requestId: undefined };
+}
+
+export const GetFeedbackStatusRequest: MessageFns<GetFeedbackStatusRequest> = {
+  encode(message: GetFeedbackStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== undefined) {
+      writer.uint32(10).string(message.traceId);
+    }
+    if (message.clientRequestId !== undefined) {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.assessmentId !== undefined) {
+      writer.uint32(26).string(message.assessmentId);
+    }
+    if (message.requestId !== undefined) {
+      writer.uint32(34).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeedbackStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeedbackStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFeedbackStatusRequest {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : undefined,
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : undefined,
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetFeedbackStatusRequest): unknown {
+    const obj: any = {};
+    if (message.traceId !== undefined) {
+      obj.traceId = message.traceId;
+    }
+    if (message.clientRequestId !== undefined) {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    if (message.assessmentId !== undefined) {
+      obj.assessmentId = message.assessmentId;
+    }
+    if (message.requestId !== undefined) {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetFeedbackStatusRequest>): GetFeedbackStatusRequest {
+    return GetFeedbackStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetFeedbackStatusRequest>): GetFeedbackStatusRequest {
+    const message = createBaseGetFeedbackStatusRequest();
+    message.traceId = object.traceId ?? undefined;
+    message.clientRequestId = object.clientRequestId ?? undefined;
+    message.assessmentId = object.assessmentId ?? undefined;
+    message.requestId = object.requestId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetFeedbackStatusResponse(): GetFeedbackStatusResponse {
+  return { state: FeedbackState.FEEDBACK_STATE_UNSPECIFIED, traceId: "", assessmentIds: {}, reason: "" };
+}
+
+export const GetFeedbackStatusResponse: MessageFns<GetFeedbackStatusResponse> = {
+  encode(message: GetFeedbackStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      writer.uint32(8).int32(feedbackStateToNumber(message.state));
+    }
+    if (message.traceId !== "") {
+      writer.uint32(18).string(message.traceId);
+    }
+    globalThis.Object.entries(message.assessmentIds).forEach(([key, value]: [string, string]) => {
+      GetFeedbackStatusResponse_AssessmentIdsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeedbackStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeedbackStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.state = feedbackStateFromJSON(reader.int32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = GetFeedbackStatusResponse_AssessmentIdsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.assessmentIds[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFeedbackStatusResponse {
+    return {
+      state: isSet(object.state) ? feedbackStateFromJSON(object.state) : FeedbackState.FEEDBACK_STATE_UNSPECIFIED,
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+      assessmentIds: isObject(object.assessmentIds)
+        ? (globalThis.Object.entries(object.assessmentIds) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.assessment_ids)
+        ? (globalThis.Object.entries(object.assessment_ids) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: GetFeedbackStatusResponse): unknown {
+    const obj: any = {};
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      obj.state = feedbackStateToJSON(message.state);
+    }
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    if (message.assessmentIds) {
+      const entries = globalThis.Object.entries(message.assessmentIds) as [string, string][];
+      if (entries.length > 0) {
+        obj.assessmentIds = {};
+        entries.forEach(([k, v]) => {
+          obj.assessmentIds[k] = v;
+        });
+      }
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetFeedbackStatusResponse>): GetFeedbackStatusResponse {
+    return GetFeedbackStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetFeedbackStatusResponse>): GetFeedbackStatusResponse {
+    const message = createBaseGetFeedbackStatusResponse();
+    message.state = object.state ?? FeedbackState.FEEDBACK_STATE_UNSPECIFIED;
+    message.traceId = object.traceId ?? "";
+    message.assessmentIds = (globalThis.Object.entries(object.assessmentIds ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseGetFeedbackStatusResponse_AssessmentIdsEntry(): GetFeedbackStatusResponse_AssessmentIdsEntry {
+  return { key: "", value: "" };
+}
+
+export const GetFeedbackStatusResponse_AssessmentIdsEntry: MessageFns<GetFeedbackStatusResponse_AssessmentIdsEntry> = {
+  encode(
+    message: GetFeedbackStatusResponse_AssessmentIdsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeedbackStatusResponse_AssessmentIdsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeedbackStatusResponse_AssessmentIdsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFeedbackStatusResponse_AssessmentIdsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: GetFeedbackStatusResponse_AssessmentIdsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<GetFeedbackStatusResponse_AssessmentIdsEntry>,
+  ): GetFeedbackStatusResponse_AssessmentIdsEntry {
+    return GetFeedbackStatusResponse_AssessmentIdsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<GetFeedbackStatusResponse_AssessmentIdsEntry>,
+  ): GetFeedbackStatusResponse_AssessmentIdsEntry {
+    const message = createBaseGetFeedbackStatusResponse_AssessmentIdsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 /**
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
  * attached to the chat's trace. Every write is idempotent by `request_id`.
+ *
+ * Acknowledged means durable: a call that returns OK has journaled its
+ * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+ * the trace is still being exported (by this or another replica), MLflow is
+ * down for a while, or the replica restarts. The response's `state` says
+ * whether it is in MLflow already (STORED) or on its way (PENDING); set
+ * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+ * GetFeedbackStatus later. Feedback whose trace does not appear within the
+ * server's attach window (10 minutes by default) becomes EXPIRED.
  *
  * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
  * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
@@ -1510,6 +2122,23 @@ export const FeedbackServiceService = {
       Buffer.from(SubmitRatingsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubmitRatingsResponse => SubmitRatingsResponse.decode(value),
   },
+  /**
+   * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+   * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+   * remembers its feedback for a day), or any replica once it is STORED.
+   * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+   */
+  getFeedbackStatus: {
+    path: "/genaifeedback.v1.FeedbackService/GetFeedbackStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetFeedbackStatusRequest): Buffer =>
+      Buffer.from(GetFeedbackStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFeedbackStatusRequest => GetFeedbackStatusRequest.decode(value),
+    responseSerialize: (value: GetFeedbackStatusResponse): Buffer =>
+      Buffer.from(GetFeedbackStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetFeedbackStatusResponse => GetFeedbackStatusResponse.decode(value),
+  },
 } as const;
 
 export interface FeedbackServiceServer extends UntypedServiceImplementation {
@@ -1526,6 +2155,13 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * dimension: all of them are recorded, or none.
    */
   submitRatings: handleUnaryCall<SubmitRatingsRequest, SubmitRatingsResponse>;
+  /**
+   * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+   * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+   * remembers its feedback for a day), or any replica once it is STORED.
+   * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+   */
+  getFeedbackStatus: handleUnaryCall<GetFeedbackStatusRequest, GetFeedbackStatusResponse>;
 }
 
 export interface FeedbackServiceClient extends Client {
@@ -1569,6 +2205,27 @@ export interface FeedbackServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubmitRatingsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+   * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+   * remembers its feedback for a day), or any replica once it is STORED.
+   * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+   */
+  getFeedbackStatus(
+    request: GetFeedbackStatusRequest,
+    callback: (error: ServiceError | null, response: GetFeedbackStatusResponse) => void,
+  ): ClientUnaryCall;
+  getFeedbackStatus(
+    request: GetFeedbackStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetFeedbackStatusResponse) => void,
+  ): ClientUnaryCall;
+  getFeedbackStatus(
+    request: GetFeedbackStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetFeedbackStatusResponse) => void,
   ): ClientUnaryCall;
 }
 

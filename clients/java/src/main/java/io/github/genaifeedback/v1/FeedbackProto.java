@@ -60,6 +60,21 @@ public final class FeedbackProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_genaifeedback_v1_SubmitRatingsResponse_AssessmentIdsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_GetFeedbackStatusRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_GetFeedbackStatusRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_GetFeedbackStatusResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_GetFeedbackStatusResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_GetFeedbackStatusResponse_AssessmentIdsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_GetFeedbackStatusResponse_AssessmentIdsEntry_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -71,7 +86,7 @@ public final class FeedbackProto {
     java.lang.String[] descriptorData = {
       "\n\037genaifeedback/v1/feedback.proto\022\020genai" +
       "feedback.v1\032\034google/protobuf/struct.prot" +
-      "o\"\315\004\n\025SubmitFeedbackRequest\022\033\n\010trace_id\030" +
+      "o\"\371\004\n\025SubmitFeedbackRequest\022\033\n\010trace_id\030" +
       "\001 \001(\tH\000R\007traceId\022,\n\021client_request_id\030\002 " +
       "\001(\tH\000R\017clientRequestId\022\027\n\007span_id\030\003 \001(\tR" +
       "\006spanId\022\022\n\004name\030\004 \001(\tR\004name\022\037\n\nbool_valu" +
@@ -83,44 +98,69 @@ public final class FeedbackProto {
       "eR\006source\022\034\n\trationale\030\n \001(\tR\trationale\022" +
       "Q\n\010metadata\030\013 \003(\01325.genaifeedback.v1.Sub" +
       "mitFeedbackRequest.MetadataEntryR\010metada" +
-      "ta\022\035\n\nrequest_id\030\014 \001(\tR\trequestId\032;\n\rMet" +
-      "adataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 " +
-      "\001(\tR\005value:\0028\001B\010\n\006targetB\007\n\005value\"X\n\026Sub" +
-      "mitFeedbackResponse\022#\n\rassessment_id\030\001 \001" +
-      "(\tR\014assessmentId\022\031\n\010trace_id\030\002 \001(\tR\007trac" +
-      "eId\"R\n\016FeedbackSource\0220\n\004type\030\001 \001(\0162\034.ge" +
-      "naifeedback.v1.SourceTypeR\004type\022\016\n\002id\030\002 " +
-      "\001(\tR\002id\"\307\003\n\024SubmitRatingsRequest\022\033\n\010trac" +
-      "e_id\030\001 \001(\tH\000R\007traceId\022,\n\021client_request_" +
-      "id\030\002 \001(\tH\000R\017clientRequestId\022\027\n\007span_id\030\003" +
-      " \001(\tR\006spanId\022;\n\007ratings\030\004 \003(\0132!.genaifee" +
-      "dback.v1.DimensionRatingR\007ratings\0228\n\006sou" +
-      "rce\030\005 \001(\0132 .genaifeedback.v1.FeedbackSou" +
-      "rceR\006source\022\034\n\trationale\030\006 \001(\tR\trational" +
-      "e\022P\n\010metadata\030\007 \003(\01324.genaifeedback.v1.S" +
-      "ubmitRatingsRequest.MetadataEntryR\010metad" +
-      "ata\022\035\n\nrequest_id\030\010 \001(\tR\trequestId\032;\n\rMe" +
-      "tadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002" +
-      " \001(\tR\005value:\0028\001B\010\n\006target\";\n\017DimensionRa" +
-      "ting\022\022\n\004name\030\001 \001(\tR\004name\022\024\n\005score\030\002 \001(\005R" +
-      "\005score\"\327\001\n\025SubmitRatingsResponse\022\031\n\010trac" +
-      "e_id\030\001 \001(\tR\007traceId\022a\n\016assessment_ids\030\002 " +
-      "\003(\0132:.genaifeedback.v1.SubmitRatingsResp" +
-      "onse.AssessmentIdsEntryR\rassessmentIds\032@" +
-      "\n\022AssessmentIdsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024" +
-      "\n\005value\030\002 \001(\tR\005value:\0028\001*q\n\nSourceType\022\033" +
-      "\n\027SOURCE_TYPE_UNSPECIFIED\020\000\022\025\n\021SOURCE_TY" +
-      "PE_HUMAN\020\001\022\031\n\025SOURCE_TYPE_LLM_JUDGE\020\002\022\024\n" +
-      "\020SOURCE_TYPE_CODE\020\0032\330\001\n\017FeedbackService\022" +
-      "c\n\016SubmitFeedback\022\'.genaifeedback.v1.Sub" +
-      "mitFeedbackRequest\032(.genaifeedback.v1.Su" +
-      "bmitFeedbackResponse\022`\n\rSubmitRatings\022&." +
-      "genaifeedback.v1.SubmitRatingsRequest\032\'." +
-      "genaifeedback.v1.SubmitRatingsResponseB\223" +
-      "\001\n\032io.github.genaifeedback.v1B\rFeedbackP" +
-      "rotoP\001ZQgithub.com/genaifeedback/genaife" +
-      "edback/clients/go/genaifeedbackv1;genaif" +
-      "eedbackv1\252\002\020GenAIFeedback.V1b\006proto3"
+      "ta\022\035\n\nrequest_id\030\014 \001(\tR\trequestId\022*\n\021wai" +
+      "t_until_stored\030\r \001(\010R\017waitUntilStored\032;\n" +
+      "\rMetadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
+      "e\030\002 \001(\tR\005value:\0028\001B\010\n\006targetB\007\n\005value\"\217\001" +
+      "\n\026SubmitFeedbackResponse\022#\n\rassessment_i" +
+      "d\030\001 \001(\tR\014assessmentId\022\031\n\010trace_id\030\002 \001(\tR" +
+      "\007traceId\0225\n\005state\030\003 \001(\0162\037.genaifeedback." +
+      "v1.FeedbackStateR\005state\"R\n\016FeedbackSourc" +
+      "e\0220\n\004type\030\001 \001(\0162\034.genaifeedback.v1.Sourc" +
+      "eTypeR\004type\022\016\n\002id\030\002 \001(\tR\002id\"\363\003\n\024SubmitRa" +
+      "tingsRequest\022\033\n\010trace_id\030\001 \001(\tH\000R\007traceI" +
+      "d\022,\n\021client_request_id\030\002 \001(\tH\000R\017clientRe" +
+      "questId\022\027\n\007span_id\030\003 \001(\tR\006spanId\022;\n\007rati" +
+      "ngs\030\004 \003(\0132!.genaifeedback.v1.DimensionRa" +
+      "tingR\007ratings\0228\n\006source\030\005 \001(\0132 .genaifee" +
+      "dback.v1.FeedbackSourceR\006source\022\034\n\tratio" +
+      "nale\030\006 \001(\tR\trationale\022P\n\010metadata\030\007 \003(\0132" +
+      "4.genaifeedback.v1.SubmitRatingsRequest." +
+      "MetadataEntryR\010metadata\022\035\n\nrequest_id\030\010 " +
+      "\001(\tR\trequestId\022*\n\021wait_until_stored\030\t \001(" +
+      "\010R\017waitUntilStored\032;\n\rMetadataEntry\022\020\n\003k" +
+      "ey\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B" +
+      "\010\n\006target\";\n\017DimensionRating\022\022\n\004name\030\001 \001" +
+      "(\tR\004name\022\024\n\005score\030\002 \001(\005R\005score\"\216\002\n\025Submi" +
+      "tRatingsResponse\022\031\n\010trace_id\030\001 \001(\tR\007trac" +
+      "eId\022a\n\016assessment_ids\030\002 \003(\0132:.genaifeedb" +
+      "ack.v1.SubmitRatingsResponse.AssessmentI" +
+      "dsEntryR\rassessmentIds\0225\n\005state\030\003 \001(\0162\037." +
+      "genaifeedback.v1.FeedbackStateR\005state\032@\n" +
+      "\022AssessmentIdsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n" +
+      "\005value\030\002 \001(\tR\005value:\0028\001\"\303\001\n\030GetFeedbackS" +
+      "tatusRequest\022\033\n\010trace_id\030\001 \001(\tH\000R\007traceI" +
+      "d\022,\n\021client_request_id\030\002 \001(\tH\000R\017clientRe" +
+      "questId\022%\n\rassessment_id\030\003 \001(\tH\001R\014assess" +
+      "mentId\022\037\n\nrequest_id\030\004 \001(\tH\001R\trequestIdB" +
+      "\010\n\006targetB\n\n\010feedback\"\256\002\n\031GetFeedbackSta" +
+      "tusResponse\0225\n\005state\030\001 \001(\0162\037.genaifeedba" +
+      "ck.v1.FeedbackStateR\005state\022\031\n\010trace_id\030\002" +
+      " \001(\tR\007traceId\022e\n\016assessment_ids\030\003 \003(\0132>." +
+      "genaifeedback.v1.GetFeedbackStatusRespon" +
+      "se.AssessmentIdsEntryR\rassessmentIds\022\026\n\006" +
+      "reason\030\004 \001(\tR\006reason\032@\n\022AssessmentIdsEnt" +
+      "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val" +
+      "ue:\0028\001*\237\001\n\rFeedbackState\022\036\n\032FEEDBACK_STA" +
+      "TE_UNSPECIFIED\020\000\022\032\n\026FEEDBACK_STATE_PENDI" +
+      "NG\020\001\022\031\n\025FEEDBACK_STATE_STORED\020\002\022\032\n\026FEEDB" +
+      "ACK_STATE_EXPIRED\020\003\022\033\n\027FEEDBACK_STATE_RE" +
+      "JECTED\020\004*q\n\nSourceType\022\033\n\027SOURCE_TYPE_UN" +
+      "SPECIFIED\020\000\022\025\n\021SOURCE_TYPE_HUMAN\020\001\022\031\n\025SO" +
+      "URCE_TYPE_LLM_JUDGE\020\002\022\024\n\020SOURCE_TYPE_COD" +
+      "E\020\0032\306\002\n\017FeedbackService\022c\n\016SubmitFeedbac" +
+      "k\022\'.genaifeedback.v1.SubmitFeedbackReque" +
+      "st\032(.genaifeedback.v1.SubmitFeedbackResp" +
+      "onse\022`\n\rSubmitRatings\022&.genaifeedback.v1" +
+      ".SubmitRatingsRequest\032\'.genaifeedback.v1" +
+      ".SubmitRatingsResponse\022l\n\021GetFeedbackSta" +
+      "tus\022*.genaifeedback.v1.GetFeedbackStatus" +
+      "Request\032+.genaifeedback.v1.GetFeedbackSt" +
+      "atusResponseB\223\001\n\032io.github.genaifeedback" +
+      ".v1B\rFeedbackProtoP\001ZQgithub.com/genaife" +
+      "edback/genaifeedback/clients/go/genaifee" +
+      "dbackv1;genaifeedbackv1\252\002\020GenAIFeedback." +
+      "V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -132,7 +172,7 @@ public final class FeedbackProto {
     internal_static_genaifeedback_v1_SubmitFeedbackRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_SubmitFeedbackRequest_descriptor,
-        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Name", "BoolValue", "NumberValue", "StringValue", "JsonValue", "Source", "Rationale", "Metadata", "RequestId", "Target", "Value", });
+        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Name", "BoolValue", "NumberValue", "StringValue", "JsonValue", "Source", "Rationale", "Metadata", "RequestId", "WaitUntilStored", "Target", "Value", });
     internal_static_genaifeedback_v1_SubmitFeedbackRequest_MetadataEntry_descriptor =
       internal_static_genaifeedback_v1_SubmitFeedbackRequest_descriptor.getNestedTypes().get(0);
     internal_static_genaifeedback_v1_SubmitFeedbackRequest_MetadataEntry_fieldAccessorTable = new
@@ -144,7 +184,7 @@ public final class FeedbackProto {
     internal_static_genaifeedback_v1_SubmitFeedbackResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_SubmitFeedbackResponse_descriptor,
-        new java.lang.String[] { "AssessmentId", "TraceId", });
+        new java.lang.String[] { "AssessmentId", "TraceId", "State", });
     internal_static_genaifeedback_v1_FeedbackSource_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_genaifeedback_v1_FeedbackSource_fieldAccessorTable = new
@@ -156,7 +196,7 @@ public final class FeedbackProto {
     internal_static_genaifeedback_v1_SubmitRatingsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_SubmitRatingsRequest_descriptor,
-        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Ratings", "Source", "Rationale", "Metadata", "RequestId", "Target", });
+        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Ratings", "Source", "Rationale", "Metadata", "RequestId", "WaitUntilStored", "Target", });
     internal_static_genaifeedback_v1_SubmitRatingsRequest_MetadataEntry_descriptor =
       internal_static_genaifeedback_v1_SubmitRatingsRequest_descriptor.getNestedTypes().get(0);
     internal_static_genaifeedback_v1_SubmitRatingsRequest_MetadataEntry_fieldAccessorTable = new
@@ -174,12 +214,30 @@ public final class FeedbackProto {
     internal_static_genaifeedback_v1_SubmitRatingsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_SubmitRatingsResponse_descriptor,
-        new java.lang.String[] { "TraceId", "AssessmentIds", });
+        new java.lang.String[] { "TraceId", "AssessmentIds", "State", });
     internal_static_genaifeedback_v1_SubmitRatingsResponse_AssessmentIdsEntry_descriptor =
       internal_static_genaifeedback_v1_SubmitRatingsResponse_descriptor.getNestedTypes().get(0);
     internal_static_genaifeedback_v1_SubmitRatingsResponse_AssessmentIdsEntry_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_SubmitRatingsResponse_AssessmentIdsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_genaifeedback_v1_GetFeedbackStatusRequest_descriptor =
+      getDescriptor().getMessageTypes().get(6);
+    internal_static_genaifeedback_v1_GetFeedbackStatusRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_GetFeedbackStatusRequest_descriptor,
+        new java.lang.String[] { "TraceId", "ClientRequestId", "AssessmentId", "RequestId", "Target", "Feedback", });
+    internal_static_genaifeedback_v1_GetFeedbackStatusResponse_descriptor =
+      getDescriptor().getMessageTypes().get(7);
+    internal_static_genaifeedback_v1_GetFeedbackStatusResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_GetFeedbackStatusResponse_descriptor,
+        new java.lang.String[] { "State", "TraceId", "AssessmentIds", "Reason", });
+    internal_static_genaifeedback_v1_GetFeedbackStatusResponse_AssessmentIdsEntry_descriptor =
+      internal_static_genaifeedback_v1_GetFeedbackStatusResponse_descriptor.getNestedTypes().get(0);
+    internal_static_genaifeedback_v1_GetFeedbackStatusResponse_AssessmentIdsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_GetFeedbackStatusResponse_AssessmentIdsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     com.google.protobuf.StructProto.getDescriptor();
   }

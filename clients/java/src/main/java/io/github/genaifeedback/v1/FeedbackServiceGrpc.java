@@ -6,6 +6,14 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * <pre>
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
  * attached to the chat's trace. Every write is idempotent by `request_id`.
+ * Acknowledged means durable: a call that returns OK has journaled its
+ * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+ * the trace is still being exported (by this or another replica), MLflow is
+ * down for a while, or the replica restarts. The response's `state` says
+ * whether it is in MLflow already (STORED) or on its way (PENDING); set
+ * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+ * GetFeedbackStatus later. Feedback whose trace does not appear within the
+ * server's attach window (10 minutes by default) becomes EXPIRED.
  * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
  * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
  * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -87,6 +95,37 @@ public final class FeedbackServiceGrpc {
     return getSubmitRatingsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.GetFeedbackStatusRequest,
+      io.github.genaifeedback.v1.GetFeedbackStatusResponse> getGetFeedbackStatusMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetFeedbackStatus",
+      requestType = io.github.genaifeedback.v1.GetFeedbackStatusRequest.class,
+      responseType = io.github.genaifeedback.v1.GetFeedbackStatusResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.GetFeedbackStatusRequest,
+      io.github.genaifeedback.v1.GetFeedbackStatusResponse> getGetFeedbackStatusMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.GetFeedbackStatusRequest, io.github.genaifeedback.v1.GetFeedbackStatusResponse> getGetFeedbackStatusMethod;
+    if ((getGetFeedbackStatusMethod = FeedbackServiceGrpc.getGetFeedbackStatusMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getGetFeedbackStatusMethod = FeedbackServiceGrpc.getGetFeedbackStatusMethod) == null) {
+          FeedbackServiceGrpc.getGetFeedbackStatusMethod = getGetFeedbackStatusMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.GetFeedbackStatusRequest, io.github.genaifeedback.v1.GetFeedbackStatusResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetFeedbackStatus"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.GetFeedbackStatusRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.GetFeedbackStatusResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("GetFeedbackStatus"))
+              .build();
+        }
+      }
+    }
+    return getGetFeedbackStatusMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -150,6 +189,14 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Acknowledged means durable: a call that returns OK has journaled its
+   * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+   * the trace is still being exported (by this or another replica), MLflow is
+   * down for a while, or the replica restarts. The response's `state` says
+   * whether it is in MLflow already (STORED) or on its way (PENDING); set
+   * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+   * GetFeedbackStatus later. Feedback whose trace does not appear within the
+   * server's attach window (10 minutes by default) becomes EXPIRED.
    * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
    * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -187,6 +234,19 @@ public final class FeedbackServiceGrpc {
         io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitRatingsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSubmitRatingsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+     * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+     * remembers its feedback for a day), or any replica once it is STORED.
+     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * </pre>
+     */
+    default void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackStatusResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetFeedbackStatusMethod(), responseObserver);
+    }
   }
 
   /**
@@ -194,6 +254,14 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Acknowledged means durable: a call that returns OK has journaled its
+   * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+   * the trace is still being exported (by this or another replica), MLflow is
+   * down for a while, or the replica restarts. The response's `state` says
+   * whether it is in MLflow already (STORED) or on its way (PENDING); set
+   * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+   * GetFeedbackStatus later. Feedback whose trace does not appear within the
+   * server's attach window (10 minutes by default) becomes EXPIRED.
    * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
    * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -218,6 +286,14 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Acknowledged means durable: a call that returns OK has journaled its
+   * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+   * the trace is still being exported (by this or another replica), MLflow is
+   * down for a while, or the replica restarts. The response's `state` says
+   * whether it is in MLflow already (STORED) or on its way (PENDING); set
+   * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+   * GetFeedbackStatus later. Feedback whose trace does not appear within the
+   * server's attach window (10 minutes by default) becomes EXPIRED.
    * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
    * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -268,6 +344,20 @@ public final class FeedbackServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getSubmitRatingsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+     * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+     * remembers its feedback for a day), or any replica once it is STORED.
+     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * </pre>
+     */
+    public void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackStatusResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetFeedbackStatusMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -275,6 +365,14 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Acknowledged means durable: a call that returns OK has journaled its
+   * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+   * the trace is still being exported (by this or another replica), MLflow is
+   * down for a while, or the replica restarts. The response's `state` says
+   * whether it is in MLflow already (STORED) or on its way (PENDING); set
+   * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+   * GetFeedbackStatus later. Feedback whose trace does not appear within the
+   * server's attach window (10 minutes by default) becomes EXPIRED.
    * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
    * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -323,6 +421,19 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getSubmitRatingsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+     * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+     * remembers its feedback for a day), or any replica once it is STORED.
+     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetFeedbackStatusMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -330,6 +441,14 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Acknowledged means durable: a call that returns OK has journaled its
+   * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+   * the trace is still being exported (by this or another replica), MLflow is
+   * down for a while, or the replica restarts. The response's `state` says
+   * whether it is in MLflow already (STORED) or on its way (PENDING); set
+   * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+   * GetFeedbackStatus later. Feedback whose trace does not appear within the
+   * server's attach window (10 minutes by default) becomes EXPIRED.
    * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
    * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -378,6 +497,19 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getSubmitRatingsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+     * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+     * remembers its feedback for a day), or any replica once it is STORED.
+     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetFeedbackStatusMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -385,6 +517,14 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * Acknowledged means durable: a call that returns OK has journaled its
+   * feedback on the replica's disk, and it reaches MLflow exactly once, even if
+   * the trace is still being exported (by this or another replica), MLflow is
+   * down for a while, or the replica restarts. The response's `state` says
+   * whether it is in MLflow already (STORED) or on its way (PENDING); set
+   * `wait_until_stored` to wait for MLflow within the call's deadline, or ask
+   * GetFeedbackStatus later. Feedback whose trace does not appear within the
+   * server's attach window (10 minutes by default) becomes EXPIRED.
    * Errors (each with a google.rpc.ErrorInfo whose reason is listed in
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with google.rpc.BadRequest
    * field violations, or MALFORMED_REQUEST) for a malformed request; NOT_FOUND
@@ -435,10 +575,25 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getSubmitRatingsMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
+     * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
+     * remembers its feedback for a day), or any replica once it is STORED.
+     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackStatusResponse> getFeedbackStatus(
+        io.github.genaifeedback.v1.GetFeedbackStatusRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetFeedbackStatusMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_SUBMIT_FEEDBACK = 0;
   private static final int METHODID_SUBMIT_RATINGS = 1;
+  private static final int METHODID_GET_FEEDBACK_STATUS = 2;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -464,6 +619,10 @@ public final class FeedbackServiceGrpc {
         case METHODID_SUBMIT_RATINGS:
           serviceImpl.submitRatings((io.github.genaifeedback.v1.SubmitRatingsRequest) request,
               (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.SubmitRatingsResponse>) responseObserver);
+          break;
+        case METHODID_GET_FEEDBACK_STATUS:
+          serviceImpl.getFeedbackStatus((io.github.genaifeedback.v1.GetFeedbackStatusRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackStatusResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -497,6 +656,13 @@ public final class FeedbackServiceGrpc {
               io.github.genaifeedback.v1.SubmitRatingsRequest,
               io.github.genaifeedback.v1.SubmitRatingsResponse>(
                 service, METHODID_SUBMIT_RATINGS)))
+        .addMethod(
+          getGetFeedbackStatusMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.GetFeedbackStatusRequest,
+              io.github.genaifeedback.v1.GetFeedbackStatusResponse>(
+                service, METHODID_GET_FEEDBACK_STATUS)))
         .build();
   }
 
@@ -547,6 +713,7 @@ public final class FeedbackServiceGrpc {
               .setSchemaDescriptor(new FeedbackServiceFileDescriptorSupplier())
               .addMethod(getSubmitFeedbackMethod())
               .addMethod(getSubmitRatingsMethod())
+              .addMethod(getGetFeedbackStatusMethod())
               .build();
         }
       }

@@ -140,7 +140,7 @@ public enum SourceType
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return io.github.genaifeedback.v1.FeedbackProto.getDescriptor().getEnumTypes().get(0);
+    return io.github.genaifeedback.v1.FeedbackProto.getDescriptor().getEnumTypes().get(1);
   }
 
   private static final SourceType[] VALUES = values();

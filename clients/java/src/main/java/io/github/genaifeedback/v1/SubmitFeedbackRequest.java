@@ -794,6 +794,23 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int WAIT_UNTIL_STORED_FIELD_NUMBER = 13;
+  private boolean waitUntilStored_ = false;
+  /**
+   * <pre>
+   * Answer only once the feedback is in MLflow (STORED), or when the call's
+   * deadline is about to pass (PENDING: it is journaled and on its way).
+   * Default: answer as soon as it is journaled.
+   * </pre>
+   *
+   * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
+   * @return The waitUntilStored.
+   */
+  @java.lang.Override
+  public boolean getWaitUntilStored() {
+    return waitUntilStored_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -848,6 +865,9 @@ java.lang.String defaultValue) {
         11);
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(requestId_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 12, requestId_);
+    }
+    if (waitUntilStored_ != false) {
+      output.writeBool(13, waitUntilStored_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -907,6 +927,10 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(requestId_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(12, requestId_);
     }
+    if (waitUntilStored_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(13, waitUntilStored_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -937,6 +961,8 @@ java.lang.String defaultValue) {
         other.internalGetMetadata())) return false;
     if (!getRequestId()
         .equals(other.getRequestId())) return false;
+    if (getWaitUntilStored()
+        != other.getWaitUntilStored()) return false;
     if (!getTargetCase().equals(other.getTargetCase())) return false;
     switch (targetCase_) {
       case 1:
@@ -999,6 +1025,9 @@ java.lang.String defaultValue) {
     }
     hash = (37 * hash) + REQUEST_ID_FIELD_NUMBER;
     hash = (53 * hash) + getRequestId().hashCode();
+    hash = (37 * hash) + WAIT_UNTIL_STORED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getWaitUntilStored());
     switch (targetCase_) {
       case 1:
         hash = (37 * hash) + TRACE_ID_FIELD_NUMBER;
@@ -1209,6 +1238,7 @@ java.lang.String defaultValue) {
       rationale_ = "";
       internalGetMutableMetadata().clear();
       requestId_ = "";
+      waitUntilStored_ = false;
       targetCase_ = 0;
       target_ = null;
       valueCase_ = 0;
@@ -1269,6 +1299,9 @@ java.lang.String defaultValue) {
       }
       if (((from_bitField0_ & 0x00000800) != 0)) {
         result.requestId_ = requestId_;
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.waitUntilStored_ = waitUntilStored_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1353,6 +1386,9 @@ java.lang.String defaultValue) {
         requestId_ = other.requestId_;
         bitField0_ |= 0x00000800;
         onChanged();
+      }
+      if (other.getWaitUntilStored() != false) {
+        setWaitUntilStored(other.getWaitUntilStored());
       }
       switch (other.getTargetCase()) {
         case TRACE_ID: {
@@ -1491,6 +1527,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000800;
               break;
             } // case 98
+            case 104: {
+              waitUntilStored_ = input.readBool();
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 104
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2936,6 +2977,56 @@ java.lang.String defaultValue) {
       checkByteStringIsUtf8(value);
       requestId_ = value;
       bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+
+    private boolean waitUntilStored_ ;
+    /**
+     * <pre>
+     * Answer only once the feedback is in MLflow (STORED), or when the call's
+     * deadline is about to pass (PENDING: it is journaled and on its way).
+     * Default: answer as soon as it is journaled.
+     * </pre>
+     *
+     * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
+     * @return The waitUntilStored.
+     */
+    @java.lang.Override
+    public boolean getWaitUntilStored() {
+      return waitUntilStored_;
+    }
+    /**
+     * <pre>
+     * Answer only once the feedback is in MLflow (STORED), or when the call's
+     * deadline is about to pass (PENDING: it is journaled and on its way).
+     * Default: answer as soon as it is journaled.
+     * </pre>
+     *
+     * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
+     * @param value The waitUntilStored to set.
+     * @return This builder for chaining.
+     */
+    public Builder setWaitUntilStored(boolean value) {
+
+      waitUntilStored_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer only once the feedback is in MLflow (STORED), or when the call's
+     * deadline is about to pass (PENDING: it is journaled and on its way).
+     * Default: answer as soon as it is journaled.
+     * </pre>
+     *
+     * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearWaitUntilStored() {
+      bitField0_ = (bitField0_ & ~0x00001000);
+      waitUntilStored_ = false;
       onChanged();
       return this;
     }

@@ -354,6 +354,18 @@ java.lang.String defaultValue);
   com.google.protobuf.ByteString
       getRequestIdBytes();
 
+  /**
+   * <pre>
+   * Answer only once the feedback is in MLflow (STORED), or when the call's
+   * deadline is about to pass (PENDING: it is journaled and on its way).
+   * Default: answer as soon as it is journaled.
+   * </pre>
+   *
+   * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
+   * @return The waitUntilStored.
+   */
+  boolean getWaitUntilStored();
+
   io.github.genaifeedback.v1.SubmitFeedbackRequest.TargetCase getTargetCase();
 
   io.github.genaifeedback.v1.SubmitFeedbackRequest.ValueCase getValueCase();

@@ -23,6 +23,7 @@ private static final long serialVersionUID = 0L;
   private SubmitFeedbackResponse() {
     assessmentId_ = "";
     traceId_ = "";
+    state_ = 0;
   }
 
   @java.lang.Override
@@ -98,7 +99,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The trace the feedback was recorded on (resolved from client_request_id if
-   * that was the target).
+   * that was the target; empty while that trace is not found yet).
    * </pre>
    *
    * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -120,7 +121,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The trace the feedback was recorded on (resolved from client_request_id if
-   * that was the target).
+   * that was the target; empty while that trace is not found yet).
    * </pre>
    *
    * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -139,6 +140,32 @@ private static final long serialVersionUID = 0L;
     } else {
       return (com.google.protobuf.ByteString) ref;
     }
+  }
+
+  public static final int STATE_FIELD_NUMBER = 3;
+  private int state_ = 0;
+  /**
+   * <pre>
+   * PENDING or STORED (a retry of an earlier call gets that call's state).
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The enum numeric value on the wire for state.
+   */
+  @java.lang.Override public int getStateValue() {
+    return state_;
+  }
+  /**
+   * <pre>
+   * PENDING or STORED (a retry of an earlier call gets that call's state).
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The state.
+   */
+  @java.lang.Override public io.github.genaifeedback.v1.FeedbackState getState() {
+    io.github.genaifeedback.v1.FeedbackState result = io.github.genaifeedback.v1.FeedbackState.forNumber(state_);
+    return result == null ? io.github.genaifeedback.v1.FeedbackState.UNRECOGNIZED : result;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -161,6 +188,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(traceId_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 2, traceId_);
     }
+    if (state_ != io.github.genaifeedback.v1.FeedbackState.FEEDBACK_STATE_UNSPECIFIED.getNumber()) {
+      output.writeEnum(3, state_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -175,6 +205,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(traceId_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(2, traceId_);
+    }
+    if (state_ != io.github.genaifeedback.v1.FeedbackState.FEEDBACK_STATE_UNSPECIFIED.getNumber()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeEnumSize(3, state_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -195,6 +229,7 @@ private static final long serialVersionUID = 0L;
         .equals(other.getAssessmentId())) return false;
     if (!getTraceId()
         .equals(other.getTraceId())) return false;
+    if (state_ != other.state_) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -210,6 +245,8 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getAssessmentId().hashCode();
     hash = (37 * hash) + TRACE_ID_FIELD_NUMBER;
     hash = (53 * hash) + getTraceId().hashCode();
+    hash = (37 * hash) + STATE_FIELD_NUMBER;
+    hash = (53 * hash) + state_;
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -347,6 +384,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       assessmentId_ = "";
       traceId_ = "";
+      state_ = 0;
       return this;
     }
 
@@ -385,6 +423,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.traceId_ = traceId_;
+      }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.state_ = state_;
       }
     }
 
@@ -442,6 +483,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000002;
         onChanged();
       }
+      if (other.state_ != 0) {
+        setStateValue(other.getStateValue());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -478,6 +522,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 18
+            case 24: {
+              state_ = input.readEnum();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 24
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -591,7 +640,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The trace the feedback was recorded on (resolved from client_request_id if
-     * that was the target).
+     * that was the target; empty while that trace is not found yet).
      * </pre>
      *
      * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -612,7 +661,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The trace the feedback was recorded on (resolved from client_request_id if
-     * that was the target).
+     * that was the target; empty while that trace is not found yet).
      * </pre>
      *
      * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -634,7 +683,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The trace the feedback was recorded on (resolved from client_request_id if
-     * that was the target).
+     * that was the target; empty while that trace is not found yet).
      * </pre>
      *
      * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -652,7 +701,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The trace the feedback was recorded on (resolved from client_request_id if
-     * that was the target).
+     * that was the target; empty while that trace is not found yet).
      * </pre>
      *
      * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -667,7 +716,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The trace the feedback was recorded on (resolved from client_request_id if
-     * that was the target).
+     * that was the target; empty while that trace is not found yet).
      * </pre>
      *
      * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -680,6 +729,79 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       traceId_ = value;
       bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+
+    private int state_ = 0;
+    /**
+     * <pre>
+     * PENDING or STORED (a retry of an earlier call gets that call's state).
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @return The enum numeric value on the wire for state.
+     */
+    @java.lang.Override public int getStateValue() {
+      return state_;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED (a retry of an earlier call gets that call's state).
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @param value The enum numeric value on the wire for state to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStateValue(int value) {
+      state_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED (a retry of an earlier call gets that call's state).
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @return The state.
+     */
+    @java.lang.Override
+    public io.github.genaifeedback.v1.FeedbackState getState() {
+      io.github.genaifeedback.v1.FeedbackState result = io.github.genaifeedback.v1.FeedbackState.forNumber(state_);
+      return result == null ? io.github.genaifeedback.v1.FeedbackState.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED (a retry of an earlier call gets that call's state).
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @param value The state to set.
+     * @return This builder for chaining.
+     */
+    public Builder setState(io.github.genaifeedback.v1.FeedbackState value) {
+      if (value == null) {
+        throw new NullPointerException();
+      }
+      bitField0_ |= 0x00000004;
+      state_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED (a retry of an earlier call gets that call's state).
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearState() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      state_ = 0;
       onChanged();
       return this;
     }

@@ -31,7 +31,7 @@ public interface SubmitFeedbackResponseOrBuilder extends
   /**
    * <pre>
    * The trace the feedback was recorded on (resolved from client_request_id if
-   * that was the target).
+   * that was the target; empty while that trace is not found yet).
    * </pre>
    *
    * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -41,7 +41,7 @@ public interface SubmitFeedbackResponseOrBuilder extends
   /**
    * <pre>
    * The trace the feedback was recorded on (resolved from client_request_id if
-   * that was the target).
+   * that was the target; empty while that trace is not found yet).
    * </pre>
    *
    * <code>string trace_id = 2 [json_name = "traceId"];</code>
@@ -49,4 +49,23 @@ public interface SubmitFeedbackResponseOrBuilder extends
    */
   com.google.protobuf.ByteString
       getTraceIdBytes();
+
+  /**
+   * <pre>
+   * PENDING or STORED (a retry of an earlier call gets that call's state).
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The enum numeric value on the wire for state.
+   */
+  int getStateValue();
+  /**
+   * <pre>
+   * PENDING or STORED (a retry of an earlier call gets that call's state).
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The state.
+   */
+  io.github.genaifeedback.v1.FeedbackState getState();
 }

@@ -576,6 +576,21 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int WAIT_UNTIL_STORED_FIELD_NUMBER = 9;
+  private boolean waitUntilStored_ = false;
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.wait_until_stored.
+   * </pre>
+   *
+   * <code>bool wait_until_stored = 9 [json_name = "waitUntilStored"];</code>
+   * @return The waitUntilStored.
+   */
+  @java.lang.Override
+  public boolean getWaitUntilStored() {
+    return waitUntilStored_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -616,6 +631,9 @@ java.lang.String defaultValue) {
         7);
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(requestId_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 8, requestId_);
+    }
+    if (waitUntilStored_ != false) {
+      output.writeBool(9, waitUntilStored_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -659,6 +677,10 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(requestId_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(8, requestId_);
     }
+    if (waitUntilStored_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(9, waitUntilStored_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -689,6 +711,8 @@ java.lang.String defaultValue) {
         other.internalGetMetadata())) return false;
     if (!getRequestId()
         .equals(other.getRequestId())) return false;
+    if (getWaitUntilStored()
+        != other.getWaitUntilStored()) return false;
     if (!getTargetCase().equals(other.getTargetCase())) return false;
     switch (targetCase_) {
       case 1:
@@ -731,6 +755,9 @@ java.lang.String defaultValue) {
     }
     hash = (37 * hash) + REQUEST_ID_FIELD_NUMBER;
     hash = (53 * hash) + getRequestId().hashCode();
+    hash = (37 * hash) + WAIT_UNTIL_STORED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getWaitUntilStored());
     switch (targetCase_) {
       case 1:
         hash = (37 * hash) + TRACE_ID_FIELD_NUMBER;
@@ -923,6 +950,7 @@ java.lang.String defaultValue) {
       rationale_ = "";
       internalGetMutableMetadata().clear();
       requestId_ = "";
+      waitUntilStored_ = false;
       targetCase_ = 0;
       target_ = null;
       return this;
@@ -991,6 +1019,9 @@ java.lang.String defaultValue) {
       }
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.requestId_ = requestId_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.waitUntilStored_ = waitUntilStored_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1091,6 +1122,9 @@ java.lang.String defaultValue) {
         bitField0_ |= 0x00000080;
         onChanged();
       }
+      if (other.getWaitUntilStored() != false) {
+        setWaitUntilStored(other.getWaitUntilStored());
+      }
       switch (other.getTargetCase()) {
         case TRACE_ID: {
           targetCase_ = 1;
@@ -1190,6 +1224,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000080;
               break;
             } // case 66
+            case 72: {
+              waitUntilStored_ = input.readBool();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 72
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2375,6 +2414,50 @@ java.lang.String defaultValue) {
       checkByteStringIsUtf8(value);
       requestId_ = value;
       bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+
+    private boolean waitUntilStored_ ;
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.wait_until_stored.
+     * </pre>
+     *
+     * <code>bool wait_until_stored = 9 [json_name = "waitUntilStored"];</code>
+     * @return The waitUntilStored.
+     */
+    @java.lang.Override
+    public boolean getWaitUntilStored() {
+      return waitUntilStored_;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.wait_until_stored.
+     * </pre>
+     *
+     * <code>bool wait_until_stored = 9 [json_name = "waitUntilStored"];</code>
+     * @param value The waitUntilStored to set.
+     * @return This builder for chaining.
+     */
+    public Builder setWaitUntilStored(boolean value) {
+
+      waitUntilStored_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.wait_until_stored.
+     * </pre>
+     *
+     * <code>bool wait_until_stored = 9 [json_name = "waitUntilStored"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearWaitUntilStored() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      waitUntilStored_ = false;
       onChanged();
       return this;
     }

@@ -263,5 +263,15 @@ java.lang.String defaultValue);
   com.google.protobuf.ByteString
       getRequestIdBytes();
 
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.wait_until_stored.
+   * </pre>
+   *
+   * <code>bool wait_until_stored = 9 [json_name = "waitUntilStored"];</code>
+   * @return The waitUntilStored.
+   */
+  boolean getWaitUntilStored();
+
   io.github.genaifeedback.v1.SubmitRatingsRequest.TargetCase getTargetCase();
 }

@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   }
   private SubmitRatingsResponse() {
     traceId_ = "";
+    state_ = 0;
   }
 
   @java.lang.Override
@@ -198,6 +199,32 @@ java.lang.String defaultValue) {
     return map.get(key);
   }
 
+  public static final int STATE_FIELD_NUMBER = 3;
+  private int state_ = 0;
+  /**
+   * <pre>
+   * PENDING or STORED, for all the dimensions together.
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The enum numeric value on the wire for state.
+   */
+  @java.lang.Override public int getStateValue() {
+    return state_;
+  }
+  /**
+   * <pre>
+   * PENDING or STORED, for all the dimensions together.
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The state.
+   */
+  @java.lang.Override public io.github.genaifeedback.v1.FeedbackState getState() {
+    io.github.genaifeedback.v1.FeedbackState result = io.github.genaifeedback.v1.FeedbackState.forNumber(state_);
+    return result == null ? io.github.genaifeedback.v1.FeedbackState.UNRECOGNIZED : result;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -221,6 +248,9 @@ java.lang.String defaultValue) {
         internalGetAssessmentIds(),
         AssessmentIdsDefaultEntryHolder.defaultEntry,
         2);
+    if (state_ != io.github.genaifeedback.v1.FeedbackState.FEEDBACK_STATE_UNSPECIFIED.getNumber()) {
+      output.writeEnum(3, state_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -243,6 +273,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
           .computeMessageSize(2, assessmentIds__);
     }
+    if (state_ != io.github.genaifeedback.v1.FeedbackState.FEEDBACK_STATE_UNSPECIFIED.getNumber()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeEnumSize(3, state_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -262,6 +296,7 @@ java.lang.String defaultValue) {
         .equals(other.getTraceId())) return false;
     if (!internalGetAssessmentIds().equals(
         other.internalGetAssessmentIds())) return false;
+    if (state_ != other.state_) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -279,6 +314,8 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + ASSESSMENT_IDS_FIELD_NUMBER;
       hash = (53 * hash) + internalGetAssessmentIds().hashCode();
     }
+    hash = (37 * hash) + STATE_FIELD_NUMBER;
+    hash = (53 * hash) + state_;
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -438,6 +475,7 @@ java.lang.String defaultValue) {
       bitField0_ = 0;
       traceId_ = "";
       internalGetMutableAssessmentIds().clear();
+      state_ = 0;
       return this;
     }
 
@@ -477,6 +515,9 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.assessmentIds_ = internalGetAssessmentIds();
         result.assessmentIds_.makeImmutable();
+      }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.state_ = state_;
       }
     }
 
@@ -532,6 +573,9 @@ java.lang.String defaultValue) {
       internalGetMutableAssessmentIds().mergeFrom(
           other.internalGetAssessmentIds());
       bitField0_ |= 0x00000002;
+      if (other.state_ != 0) {
+        setStateValue(other.getStateValue());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -572,6 +616,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000002;
               break;
             } // case 18
+            case 24: {
+              state_ = input.readEnum();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 24
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -833,6 +882,79 @@ java.lang.String defaultValue) {
       internalGetMutableAssessmentIds().getMutableMap()
           .putAll(values);
       bitField0_ |= 0x00000002;
+      return this;
+    }
+
+    private int state_ = 0;
+    /**
+     * <pre>
+     * PENDING or STORED, for all the dimensions together.
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @return The enum numeric value on the wire for state.
+     */
+    @java.lang.Override public int getStateValue() {
+      return state_;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED, for all the dimensions together.
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @param value The enum numeric value on the wire for state to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStateValue(int value) {
+      state_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED, for all the dimensions together.
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @return The state.
+     */
+    @java.lang.Override
+    public io.github.genaifeedback.v1.FeedbackState getState() {
+      io.github.genaifeedback.v1.FeedbackState result = io.github.genaifeedback.v1.FeedbackState.forNumber(state_);
+      return result == null ? io.github.genaifeedback.v1.FeedbackState.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED, for all the dimensions together.
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @param value The state to set.
+     * @return This builder for chaining.
+     */
+    public Builder setState(io.github.genaifeedback.v1.FeedbackState value) {
+      if (value == null) {
+        throw new NullPointerException();
+      }
+      bitField0_ |= 0x00000004;
+      state_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * PENDING or STORED, for all the dimensions together.
+     * </pre>
+     *
+     * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearState() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      state_ = 0;
+      onChanged();
       return this;
     }
     @java.lang.Override

@@ -81,4 +81,23 @@ java.lang.String defaultValue);
    */
   java.lang.String getAssessmentIdsOrThrow(
       java.lang.String key);
+
+  /**
+   * <pre>
+   * PENDING or STORED, for all the dimensions together.
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The enum numeric value on the wire for state.
+   */
+  int getStateValue();
+  /**
+   * <pre>
+   * PENDING or STORED, for all the dimensions together.
+   * </pre>
+   *
+   * <code>.genaifeedback.v1.FeedbackState state = 3 [json_name = "state"];</code>
+   * @return The state.
+   */
+  io.github.genaifeedback.v1.FeedbackState getState();
 }

@@ -1,0 +1,262 @@
+"""The trace exporter: journaled chats go to MLflow in batches; each leaves the journal only once
+MLflow has confirmed it.
+
+One POST is in flight at a time: under load, traces that finish meanwhile form the next batch,
+so batches grow with load (up to a count and a size in bytes) and stay small when it is light.
+It cannot wedge or die silently:
+- a batch MLflow does not answer in time is split and its halves sent on (MLflow may have stored
+  it; sending a trace again stores the same trace), never resent whole forever;
+- only HTTP 400/413 mean "this content is bad": the batch is split until the bad trace is alone,
+  and that one is dropped from the journal with an error naming it; every other failure (401,
+  403, 404, 422, 5xx, no connection) is retried with backoff and reported;
+- the delivery task is supervised: a crash is logged and the task restarted, and health reads
+  NOT_SERVING until it runs again.
+"""
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from genaifeedback.service.errors import MlflowUnavailable, TraceBacklogFull
+from genaifeedback.service.journal import Journal, JournaledTrace
+from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.mlflow_gateway import ExportPartlyRejected, ExportRejected, ExportTimedOut, MlflowGateway
+from genaifeedback.service.otlp import export_request
+from genaifeedback.service.retry import Backoff
+
+logger = logging.getLogger(__name__)
+
+_REMEMBERED = 100_000  # client request ids, and recently stored trace ids
+
+
+@dataclass
+class ExportSettings:
+    batch_max_traces: int = 200
+    batch_max_bytes: int = 4 * 1024 * 1024
+    max_pending: int = 20_000
+
+
+class TraceExporter:
+    def __init__(self, gateway: MlflowGateway, journal: Journal, settings: ExportSettings, metrics: Metrics):
+        self._gateway = gateway
+        self._journal = journal
+        self._settings = settings
+        self._metrics = metrics
+        self._queue: deque[JournaledTrace] = deque()
+        self._streaming: set[str] = set()  # started here, not finished yet
+        self._unstored: set[str] = set()  # journaled here, not confirmed by MLflow yet
+        self._trace_by_client_request_id: OrderedDict[str, str] = OrderedDict()
+        self._recently_stored: OrderedDict[str, None] = OrderedDict()
+        self._stored_listeners: list[Callable[[list[str], bool], None]] = []
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task | None = None
+        self._closing = False
+        self.healthy = True
+        self.on_health_change: Callable[[bool], None] = lambda healthy: None
+
+    def start(self, replayed: list[JournaledTrace]) -> None:
+        """Start delivering, beginning with what the journal kept from an earlier run."""
+        for trace in replayed:
+            self._enqueue(trace)
+        if replayed:
+            logger.info("replaying %d journaled traces not yet confirmed by MLflow", len(replayed))
+        self._task = asyncio.create_task(self._supervise(), name="trace-exporter")
+
+    # --- the chat side
+
+    def ensure_capacity(self) -> None:
+        if len(self._unstored) + len(self._streaming) >= self._settings.max_pending:
+            raise TraceBacklogFull(
+                f"{len(self._unstored)} traces are waiting to be stored in MLflow (slow or down); retry later"
+            )
+
+    def expect(self, trace_id: str, client_request_id: str) -> None:
+        """A chat started: feedback for it waits for its trace rather than look for it in MLflow."""
+        self._streaming.add(trace_id)
+        if client_request_id:
+            _remember(self._trace_by_client_request_id, client_request_id, trace_id)
+
+    async def submit(self, trace: JournaledTrace) -> None:
+        """Journal a finished chat's trace (returns once durable), then queue it for MLflow.
+
+        Cancelling the caller does not undo it: once journaled, the trace is queued regardless.
+        """
+        durable = asyncio.ensure_future(self._journal.add_trace(trace))
+        durable.add_done_callback(lambda done: self._journaled(trace, done))
+        await asyncio.shield(durable)
+
+    def _journaled(self, trace: JournaledTrace, durable: asyncio.Future) -> None:
+        self._streaming.discard(trace.trace_id)
+        if durable.cancelled() or durable.exception() is not None:
+            logger.error("trace %s could not be journaled and is not stored: %r", trace.trace_id, durable.exception())
+            return
+        self._enqueue(trace)
+
+    def abandon(self, trace_id: str) -> None:
+        """A chat whose trace could not be journaled (it is logged where that happened)."""
+        self._streaming.discard(trace_id)
+
+    def _enqueue(self, trace: JournaledTrace) -> None:
+        self._queue.append(trace)
+        self._unstored.add(trace.trace_id)
+        if trace.client_request_id:
+            _remember(self._trace_by_client_request_id, trace.client_request_id, trace.trace_id)
+        self._idle.clear()
+        self._wakeup.set()
+        self._metrics.exporter_backlog.set(len(self._unstored))
+
+    # --- the feedback side
+
+    def trace_id_for(self, client_request_id: str) -> str | None:
+        return self._trace_by_client_request_id.get(client_request_id)
+
+    def is_local_and_unstored(self, trace_id: str) -> bool:
+        """Streaming here, or journaled here and not yet in MLflow: feedback must wait for it."""
+        return trace_id in self._streaming or trace_id in self._unstored
+
+    def was_stored(self, trace_id: str) -> bool:
+        return trace_id in self._recently_stored
+
+    def when_settled(self, listener: Callable[[list[str], bool], None]) -> None:
+        """Call listener(trace_ids, stored) when MLflow confirms (True) or rejects (False) traces."""
+        self._stored_listeners.append(listener)
+
+    # --- delivery
+
+    async def _supervise(self) -> None:
+        backoff = Backoff(initial=0.5, maximum=10.0)
+        while True:
+            try:
+                await self._run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a bug must not stop delivery for good
+                logger.exception("the trace exporter crashed; restarting it")
+                self._metrics.exporter_restarts.inc()
+                self._set_health(False)
+                await asyncio.sleep(backoff.next())
+
+    def _set_health(self, healthy: bool) -> None:
+        if healthy != self.healthy:
+            self.healthy = healthy
+            self.on_health_change(healthy)
+
+    async def _run(self) -> None:
+        self._set_health(True)
+        while True:
+            if not self._queue:
+                self._idle.set()
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                continue
+            batch = self._take_batch()
+            try:
+                await self._deliver(batch)
+            except BaseException:
+                self._queue.extendleft(reversed(batch))  # nothing is lost if delivery itself breaks
+                raise
+
+    def _take_batch(self) -> list[JournaledTrace]:
+        batch, size = [], 0
+        while self._queue and len(batch) < self._settings.batch_max_traces:
+            span_size = len(self._queue[0].span)
+            if batch and size + span_size > self._settings.batch_max_bytes:
+                break
+            batch.append(self._queue.popleft())
+            size += span_size
+        return batch
+
+    async def _deliver(self, batch: list[JournaledTrace]) -> None:
+        """Store a batch in MLflow; return only when each trace is stored or rejected."""
+        backoff = Backoff(initial=0.1, maximum=5.0)
+        last_warning = 0.0
+        while True:
+            started = time.monotonic()
+            try:
+                await self._gateway.export_traces(export_request([t.span for t in batch]))
+            except (ExportRejected, ExportPartlyRejected) as error:
+                if len(batch) == 1:
+                    await self._reject(batch[0], str(error))
+                    return
+                await self._deliver_halves(batch)  # MLflow refuses a whole batch for one bad trace
+                return
+            except ExportTimedOut as error:
+                self._metrics.mlflow_errors.labels(call="export", kind="timeout").inc()
+                if len(batch) > 1:
+                    logger.warning("MLflow took too long for %d traces (%s); sending them in halves", len(batch), error)
+                    await self._deliver_halves(batch)
+                    return
+                problem = str(error)
+            except MlflowUnavailable as error:
+                self._metrics.mlflow_errors.labels(call="export", kind="unavailable").inc()
+                problem = str(error)
+            else:
+                self._metrics.export_batch_seconds.observe(time.monotonic() - started)
+                self._metrics.export_batch_traces.observe(len(batch))
+                await self._stored(batch)
+                return
+            if time.monotonic() - last_warning > 10:
+                last_warning = time.monotonic()
+                logger.warning(
+                    "cannot store %d traces in MLflow yet (%s); %d waiting; retrying", len(batch), problem, len(self._unstored)
+                )
+            await asyncio.sleep(backoff.next())
+
+    async def _deliver_halves(self, batch: list[JournaledTrace]) -> None:
+        middle = len(batch) // 2
+        await self._deliver(batch[:middle])
+        await self._deliver(batch[middle:])
+
+    async def _stored(self, batch: list[JournaledTrace]) -> None:
+        trace_ids = [t.trace_id for t in batch]
+        await self._journal.remove_traces(trace_ids)
+        self._settle(trace_ids)
+
+    async def _reject(self, trace: JournaledTrace, problem: str) -> None:
+        logger.error("MLflow rejected trace %s, which is not stored: %s", trace.trace_id, problem)
+        self._metrics.traces_rejected.inc()
+        await self._journal.remove_traces([trace.trace_id])
+        self._settle([trace.trace_id], stored=False)
+
+    def _settle(self, trace_ids: list[str], stored: bool = True) -> None:
+        for trace_id in trace_ids:
+            self._unstored.discard(trace_id)
+            if stored:
+                _remember(self._recently_stored, trace_id, None)
+        self._metrics.exporter_backlog.set(len(self._unstored))
+        if stored:
+            self._metrics.traces_stored.inc(len(trace_ids))
+        for listener in self._stored_listeners:
+            listener(trace_ids, stored)
+
+    async def close(self, timeout_seconds: float) -> None:
+        """Store what is queued, for up to timeout_seconds; what is left stays journaled."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout_seconds)
+        except TimeoutError:
+            pass
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._unstored:
+            logger.warning(
+                "%d traces are not stored in MLflow yet; they stay journaled and are sent at the next start",
+                len(self._unstored),
+            )
+
+
+def _remember(memory: OrderedDict, key: str, value) -> None:
+    memory[key] = value
+    memory.move_to_end(key)
+    if len(memory) > _REMEMBERED:
+        memory.popitem(last=False)
+
+
