@@ -1,10 +1,11 @@
 """Generate the Python stubs in clients/python from protos/, or check they are current.
 
 The .proto files are the single source of truth; the generated modules are committed so
-that clients can import them, and are never edited by hand.
+that clients can import them, and are never edited by hand. The same goes for the client
+package's copy of clients/service_config.json (the channel's timeouts and retry policy).
 
-    python scripts/gen_protos.py          # regenerate
-    python scripts/gen_protos.py --check  # exit 1 if the committed stubs drift from protos/
+    python scripts/gen_protos.py          # regenerate stubs, copy the service config
+    python scripts/gen_protos.py --check  # exit 1 if the stubs or the copy drift
 """
 
 import argparse
@@ -26,6 +27,9 @@ GENERATED_PACKAGE = Path("genaifeedback", "v1")
 
 
 DESCRIPTOR_SET = "descriptors.binpb"
+# Shipped inside the client package (package-data), which applies it to its channels.
+SERVICE_CONFIG = ROOT / "clients" / "service_config.json"
+SERVICE_CONFIG_COPY = OUT_ROOT / "genaifeedback" / "client" / "service_config.json"
 
 
 def generate(out_dir: Path) -> None:
@@ -74,13 +78,17 @@ def main() -> None:
         committed = OUT_ROOT / GENERATED_PACKAGE
         if check:
             stale = drift(fresh / GENERATED_PACKAGE, committed)
+            if not SERVICE_CONFIG_COPY.is_file() or not filecmp.cmp(SERVICE_CONFIG, SERVICE_CONFIG_COPY, shallow=False):
+                stale.append(str(SERVICE_CONFIG_COPY.relative_to(ROOT)))
             if stale:
-                sys.exit("generated stubs drift from protos/ (run `make proto`): " + ", ".join(stale))
-            print("generated stubs match protos/")
+                sys.exit("generated files drift from protos/ or clients/service_config.json (run `make proto`): "
+                         + ", ".join(stale))
+            print("generated stubs match protos/, the service config copy matches")
             return
         shutil.rmtree(committed, ignore_errors=True)
         shutil.copytree(fresh / GENERATED_PACKAGE, committed)
-        print(f"generated {committed.relative_to(ROOT)}")
+        shutil.copyfile(SERVICE_CONFIG, SERVICE_CONFIG_COPY)
+        print(f"generated {committed.relative_to(ROOT)}, copied {SERVICE_CONFIG_COPY.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

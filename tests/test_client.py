@@ -1,357 +1,440 @@
-"""The Python client and feedbackctl against a scripted server (grpc_testing): no service, no MLflow.
+"""The Python client and feedbackctl against the real in-process service and a real MLflow server.
 
-Each test runs the client call in a background thread while the test thread plays the server:
-it takes the call, checks the request the client sent, and answers.
+Assertions read what MLflow stored, not what the client returned. Failures the real service cannot
+produce on demand (a reply lost on the way back, a FeedbackService that is always UNAVAILABLE, a
+status without details) come from small gRPC servers on 127.0.0.1 in front of it or in its place.
 """
 
-import queue
+import json
+import os
+import subprocess
+import sys
 import threading
 import uuid
-from concurrent.futures import Future
+from concurrent import futures
+from contextlib import contextmanager
+from pathlib import Path
 
 import grpc
-import grpc_testing
 import pytest
-from google.protobuf import any_pb2, json_format
-from google.rpc import error_details_pb2, status_pb2
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from genaifeedback.v1 import chat_pb2, feedback_pb2
-from genaifeedback.client import cli
-from genaifeedback.client.client import (
-    ChatResult,
+import scripted_generators
+from genaifeedback.client import (
+    SERVICE_CONFIG,
+    ErrorReason,
     FeedbackClient,
-    FeedbackResult,
     FeedbackServiceError,
-    RatingsResult,
-    RetryPolicy,
-    Usage,
+    FieldViolation,
+    FieldViolationReason,
+    channel_options,
+    create_channel,
 )
+from genaifeedback.client import cli
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from support import assessments
 
-pytestmark = pytest.mark.timeout(10)  # a client that never calls (or never returns) fails fast
+ROOT = Path(__file__).resolve().parent.parent
+UNKNOWN_TRACE = "tr-" + "0" * 32
+RETRY_POLICY = json.loads(SERVICE_CONFIG)["methodConfig"][0]["retryPolicy"]
 
-CHAT_SERVICE = chat_pb2.DESCRIPTOR.services_by_name["ChatService"]
-FEEDBACK_SERVICE = feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"]
-CHAT = CHAT_SERVICE.methods_by_name["Chat"]
-COMPLETE_CHAT = CHAT_SERVICE.methods_by_name["CompleteChat"]
-SUBMIT_FEEDBACK = FEEDBACK_SERVICE.methods_by_name["SubmitFeedback"]
-SUBMIT_RATINGS = FEEDBACK_SERVICE.methods_by_name["SubmitRatings"]
 
-TRACE_ID = "tr-" + "0123456789abcdef" * 2
-ASSESSMENT_ID = "a-" + "fedcba9876543210" * 2
-OK = grpc.StatusCode.OK
-WAIT = 5  # seconds; only ever reached when a test fails
+@pytest.fixture(scope="module")
+def client(service):
+    with FeedbackClient(service.target) as client:
+        yield client
+
+
+def new_chat(client, service, **fields):
+    """A finished chat (CompleteChat) whose trace MLflow has stored."""
+    result = client.complete("What is MLflow?", client_request_id=f"py-client-{uuid.uuid4()}", **fields)
+    service.wait_stored(result.trace_id)
+    return result
+
+
+@pytest.fixture(scope="module")
+def shared_chat(client, service):
+    """One trace for the tests that each write under their own assessment name."""
+    return new_chat(client, service)
 
 
 @pytest.fixture
-def server():
-    return grpc_testing.channel([CHAT_SERVICE, FEEDBACK_SERVICE], grpc_testing.strict_real_time())
+def fresh_chat(client, service):
+    return new_chat(client, service)
 
 
-@pytest.fixture
-def client(server):
-    return FeedbackClient(channel=server, retry=RetryPolicy(initial_backoff=0.0))
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-def in_background(function, *args, **kwargs) -> Future:
-    """Run the client side in a daemon thread: a test that fails cannot hang the run on exit."""
-    future = Future()
-
-    def run():
-        try:
-            future.set_result(function(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 - handed to the test through the future
-            future.set_exception(error)
-
-    threading.Thread(target=run, daemon=True).start()
-    return future
+def only(mlflow_client, trace_id: str, name: str):
+    [stored] = assessments(mlflow_client, trace_id, name)
+    return stored
 
 
-def started(client_request_id=""):
-    return chat_pb2.ChatResponse(
-        started=chat_pb2.ChatStarted(trace_id=TRACE_ID, client_request_id=client_request_id)
+@contextmanager
+def serving(*registrations):
+    """A real gRPC server on a free 127.0.0.1 port with the given (add_..._to_server, servicer) pairs."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    for add, servicer in registrations:
+        add(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(None)
+
+
+def rich_status(code: grpc.StatusCode, message: str, *details) -> grpc.Status:
+    """A status as the service builds it: google.rpc.Status with the given details packed."""
+    packed = []
+    for detail in details:
+        packed.append(any_pb2.Any())
+        packed[-1].Pack(detail)
+    return rpc_status.to_status(status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=packed))
+
+
+def unavailable(message: str) -> grpc.Status:
+    return rich_status(
+        grpc.StatusCode.UNAVAILABLE,
+        message,
+        error_details_pb2.ErrorInfo(reason="MLFLOW_UNAVAILABLE", domain="genaifeedback"),
+        error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(nanos=250_000_000)),
     )
-
-
-def token(text):
-    return chat_pb2.ChatResponse(token=chat_pb2.ChatToken(text=text))
-
-
-def finished(reason=chat_pb2.FINISH_REASON_STOP):
-    usage = chat_pb2.TokenUsage(input_tokens=3, output_tokens=2, total_tokens=5)
-    return chat_pb2.ChatResponse(
-        finished=chat_pb2.ChatFinished(trace_id=TRACE_ID, finish_reason=reason, usage=usage)
-    )
-
-
-def rich_status(code: grpc.StatusCode, message: str, *violations: tuple[str, str]) -> grpc.Status:
-    """A status as the service sends it: google.rpc.Status with BadRequest details."""
-    bad_request = error_details_pb2.BadRequest(
-        field_violations=[error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations]
-    )
-    detail = any_pb2.Any()
-    detail.Pack(bad_request)
-    return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message, details=[detail]))
-
-
-def answer_feedback(server, response=None, code=OK, details="", trailing=()):
-    """Take one SubmitFeedback call and end it; returns the request the client sent."""
-    _, request, rpc = server.take_unary_unary(SUBMIT_FEEDBACK)
-    if response is None and code is OK:
-        response = feedback_pb2.SubmitFeedbackResponse(assessment_id=ASSESSMENT_ID, trace_id=TRACE_ID)
-    rpc.terminate(response, trailing, code, details)
-    return request
 
 
 # Chat
 
 
-def test_chat_yields_tokens_in_order_then_reports_trace_finish_and_usage(client, server):
-    def consume():
-        stream = client.chat("Hi", user_id="u-1", session_id="s-1", tags={"team": "docs"}, max_tokens=5)
-        return list(stream), stream
+def test_chat_streams_the_tokens_mlflow_stores_in_order(client, service, mlflow_client):
+    with client.chat("What is MLflow?", history=[("system", "Be brief.")], user_id="alice", session_id="s-7",
+                     tags={"team": "docs"}, max_tokens=12) as stream:
+        tokens = list(stream)
 
-    future = in_background(consume)
-    _, request, rpc = server.take_unary_stream(CHAT)
-    for response in (started(request.client_request_id), token("Hel"), token("lo"), token(" world"), finished()):
-        rpc.send_response(response)
-    rpc.terminate((), OK, "")
-    tokens, stream = future.result(WAIT)
-
-    assert tokens == ["Hel", "lo", " world"]
-    assert stream.text == "Hello world"
-    assert (stream.trace_id, stream.finish_reason, stream.usage) == (TRACE_ID, "stop", Usage(3, 2, 5))
-    assert (request.message, request.user_id, request.session_id) == ("Hi", "u-1", "s-1")
-    assert dict(request.tags) == {"team": "docs"}
-    assert request.options.max_tokens == 5 and not request.options.HasField("temperature")
-    # No client_request_id given: one was generated, so feedback can always address the chat.
-    assert stream.client_request_id == request.client_request_id == str(uuid.UUID(request.client_request_id))
+    assert len(tokens) == 12 and stream.done
+    assert (stream.finish_reason, stream.usage.output_tokens) == ("length", 12)
+    assert str(uuid.UUID(stream.client_request_id)) == stream.client_request_id  # generated for us
+    service.wait_stored(stream.trace_id)
+    trace = mlflow_client.get_trace(stream.trace_id)
+    assert trace.data.spans[0].outputs == "".join(tokens) == stream.text
+    assert trace.data.spans[0].inputs["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert trace.info.tags["client_request_id"] == stream.client_request_id
+    assert trace.info.tags["team"] == "docs" and trace.info.tags["chat.outcome"] == "ok"
+    assert trace.info.trace_metadata["mlflow.trace.user"] == "alice"
+    assert trace.info.trace_metadata["mlflow.trace.session"] == "s-7"
 
 
-def test_trace_id_is_known_before_any_token_and_leaving_early_cancels(client, server):
-    def first_event_only():
-        with client.chat("Hi", client_request_id="my-id") as stream:
-            return stream.trace_id, stream.client_request_id, stream.text
-
-    future = in_background(first_event_only)
-    _, request, rpc = server.take_unary_stream(CHAT)
-    rpc.send_response(started("my-id"))  # then nothing: generation is still running
-
-    assert future.result(WAIT) == (TRACE_ID, "my-id", "")
-    assert request.client_request_id == "my-id"
-    in_background(rpc.cancelled).result(WAIT)  # the service was told to stop
+@pytest.fixture(scope="module")
+def slow_replica(start_service):
+    """A service whose model streams forever, slowly: only the caller can end its chats."""
+    return start_service(generator="callable", callable="scripted_generators:slow_forever")
 
 
-def test_error_mid_stream_carries_code_trace_id_and_field_violations(client, server):
-    received = queue.Queue()
+def test_trace_id_comes_before_any_token_and_leaving_the_with_cancels(slow_replica, mlflow_client):
+    with FeedbackClient(slow_replica.target) as client:
+        with client.chat("never ends", client_request_id="py-cancel-1") as stream:
+            trace_id = stream.trace_id
+            assert trace_id.startswith("tr-") and stream.text == ""  # known before any token
+            received = [next(stream) for _ in range(3)]
+        assert stream.done
+        assert scripted_generators.closed.wait(10), "the service kept generating after the with block"
 
-    def consume():
-        stream = client.chat("Hi")
-        with pytest.raises(FeedbackServiceError) as caught:
-            for text in stream:
-                received.put(text)
-        with pytest.raises(FeedbackServiceError):  # a failed stream does not later look finished
-            next(stream)
-        return caught.value, stream.text
-
-    future = in_background(consume)
-    _, _, rpc = server.take_unary_stream(CHAT)
-    for response in (started(), token("a"), token("b")):
-        rpc.send_response(response)
-    assert [received.get(timeout=WAIT), received.get(timeout=WAIT)] == ["a", "b"]
-    status = rich_status(grpc.StatusCode.UNAVAILABLE, "backend down", ("options.max_tokens", "too big"))
-    rpc.terminate((("mlflow-trace-id", TRACE_ID),) + status.trailing_metadata, status.code, status.details)
-    error, text = future.result(WAIT)
-
-    assert text == "ab"
-    assert (error.code, error.message, error.trace_id) == (grpc.StatusCode.UNAVAILABLE, "backend down", TRACE_ID)
-    assert error.field_violations == [("options.max_tokens", "too big")]
+    slow_replica.wait_stored(trace_id)
+    trace = mlflow_client.get_trace(trace_id)
+    assert trace.info.tags["chat.outcome"] == "cancelled"
+    assert trace.info.tags["client_request_id"] == "py-cancel-1"
+    assert trace.data.spans[0].outputs.startswith("".join(received))
 
 
-def test_complete_returns_the_whole_answer(client, server):
-    future = in_background(client.complete, "Hi", history=[("user", "Hello"), ("assistant", "Hi!")])
-    _, request, rpc = server.take_unary_unary(COMPLETE_CHAT)
-    response = chat_pb2.CompleteChatResponse(
-        trace_id=TRACE_ID,
-        client_request_id=request.client_request_id,
-        text="Hello world",
-        finish_reason=chat_pb2.FINISH_REASON_LENGTH,
-        usage=chat_pb2.TokenUsage(input_tokens=4, output_tokens=2, total_tokens=6),
-    )
-    rpc.terminate(response, (), OK, "")
+def test_complete_returns_the_answer_mlflow_stores(client, service, mlflow_client):
+    result = client.complete("Hi", history=[("user", "Hello"), ("assistant", "Hi!")], client_request_id="py-complete-1",
+                             max_tokens=5)
 
-    expected = ChatResult("Hello world", TRACE_ID, request.client_request_id, "length", Usage(4, 2, 6))
-    assert future.result(WAIT) == expected
-    assert [(m.role, m.content) for m in request.history] == [
-        (chat_pb2.ROLE_USER, "Hello"),
-        (chat_pb2.ROLE_ASSISTANT, "Hi!"),
-    ]
-
-
-def test_complete_error_takes_the_trace_id_from_trailing_metadata(client, server):
-    future = in_background(client.complete, "Hi")
-    _, _, rpc = server.take_unary_unary(COMPLETE_CHAT)
-    rpc.terminate(None, (("mlflow-trace-id", TRACE_ID),), grpc.StatusCode.INTERNAL, "internal error: Boom")
-
-    with pytest.raises(FeedbackServiceError) as caught:
-        future.result(WAIT)
-    assert (caught.value.code, caught.value.message) == (grpc.StatusCode.INTERNAL, "internal error: Boom")
-    assert (caught.value.trace_id, caught.value.field_violations) == (TRACE_ID, [])
+    assert (result.client_request_id, result.finish_reason, result.usage.output_tokens) == ("py-complete-1", "length", 5)
+    service.wait_stored(result.trace_id)
+    trace = mlflow_client.get_trace(result.trace_id)
+    assert trace.data.spans[0].outputs == result.text
+    assert [m["content"] for m in trace.data.spans[0].inputs["messages"]] == ["Hello", "Hi!", "Hi"]
+    assert trace.info.tags["client_request_id"] == "py-complete-1"
 
 
 # Feedback
 
 
+@pytest.mark.parametrize("target", ["trace_id", "client_request_id"])
 @pytest.mark.parametrize(
-    "value, field, sent",
-    [
-        (True, "bool_value", True),
-        (False, "bool_value", False),
-        (4, "number_value", 4.0),
-        (0.5, "number_value", 0.5),
-        ("off_topic", "string_value", "off_topic"),
-        ({"labels": ["a", "b"], "ok": True}, "json_value", {"labels": ["a", "b"], "ok": True}),
-        ([1, "two", None], "json_value", [1.0, "two", None]),
-    ],
+    "value",
+    [True, False, 4, 0.75, "off_topic", {"tone": "friendly", "labels": ["a", "b"]}, ["too_long", "no_sources"]],
+    ids=["true", "false", "int", "float", "str", "dict", "list"],
 )
-def test_feedback_value_kind_follows_the_python_type(client, server, value, field, sent):
-    future = in_background(client.feedback, trace_id=TRACE_ID, value=value)
-    request = answer_feedback(server)
+def test_feedback_value_kind_follows_the_python_type(client, shared_chat, mlflow_client, target, value):
+    name = unique("kind")
+    result = client.feedback(value=value, name=name, **{target: getattr(shared_chat, target)})
 
-    assert future.result(WAIT) == FeedbackResult(ASSESSMENT_ID, TRACE_ID)
-    assert request.WhichOneof("value") == field
-    received = json_format.MessageToDict(request.json_value) if field == "json_value" else getattr(request, field)
-    assert received == sent
-    assert (request.trace_id, request.name) == (TRACE_ID, "user_feedback")
-    assert request.source.type == feedback_pb2.SOURCE_TYPE_HUMAN
+    stored = only(mlflow_client, shared_chat.trace_id, name)
+    assert stored.assessment_id == result.assessment_id and result.trace_id == shared_chat.trace_id
+    assert stored.value == value and type(stored.value) is (float if type(value) is int else type(value))
+    assert stored.source.source_type == "HUMAN"
+    assert str(uuid.UUID(result.request_id)) == result.request_id  # generated per call
+
+
+def test_feedback_options_are_stored_and_a_resent_request_id_is_recorded_once(client, shared_chat, mlflow_client):
+    root_span = mlflow_client.get_trace(shared_chat.trace_id).data.spans[0].span_id
+    name, request_id = unique("stars"), f"req-{uuid.uuid4()}"
+    options = dict(client_request_id=shared_chat.client_request_id, name=name, rationale="good but long",
+                   source="LLM_JUDGE", source_id="judge-v1", metadata={"ui": "web"}, span_id=root_span,
+                   request_id=request_id)
+    first = client.rate(4, **options)
+    again = client.rate(4, **options)
+
+    assert again == first and first.request_id == request_id
+    stored = only(mlflow_client, shared_chat.trace_id, name)
+    assert (stored.assessment_id, stored.value, stored.rationale) == (first.assessment_id, 4.0, "good but long")
+    assert (stored.source.source_type, stored.source.source_id) == ("LLM_JUDGE", "judge-v1")
+    assert (stored.metadata, stored.span_id) == ({"ui": "web"}, root_span)
+
+
+def test_thumbs_up_and_down(client, fresh_chat, mlflow_client):
+    client.thumbs_up(trace_id=fresh_chat.trace_id, rationale="spot on")
+    client.thumbs_down(client_request_id=fresh_chat.client_request_id, name="second_look")
+
+    stored = {a.name: (a.value, a.rationale) for a in assessments(mlflow_client, fresh_chat.trace_id)}
+    assert stored == {"user_feedback": (True, "spot on"), "second_look": (False, None)}
+
+
+def test_rate_dimensions_stores_one_assessment_per_dimension(client, fresh_chat, mlflow_client):
+    result = client.rate_dimensions(client_request_id=fresh_chat.client_request_id,
+                                    ratings={"accuracy": 4, "helpfulness": 5}, rationale="clear",
+                                    metadata={"ui": "web"})
+
+    stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
+    assert {name: a.value for name, a in stored.items()} == {"accuracy": 4, "helpfulness": 5}
+    assert {name: a.assessment_id for name, a in stored.items()} == result.assessment_ids
+    assert {(a.rationale, a.source.source_type) for a in stored.values()} == {("clear", "HUMAN")}
+    assert stored["accuracy"].metadata["ui"] == "web"
+    assert result.trace_id == fresh_chat.trace_id and result.request_id
+
+
+class Recorder(feedback_pb2_grpc.FeedbackServiceServicer):
+    """A FeedbackService that only notes what reaches it."""
+
+    def __init__(self):
+        self.requests = []
+
+    def SubmitFeedback(self, request, context):
+        self.requests.append(request)
+        return feedback_pb2.SubmitFeedbackResponse()
+
+
+@pytest.fixture(scope="module")
+def recorder():
+    recorder = Recorder()
+    with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, recorder)) as target:
+        with FeedbackClient(target) as client:
+            yield recorder, client
 
 
 @pytest.mark.parametrize("value", [None, b"bytes", ("a", "tuple"), {1, 2}, object()])
-def test_feedback_rejects_other_value_types_before_calling(client, value):
-    future = in_background(client.feedback, trace_id=TRACE_ID, value=value)
+def test_other_value_types_are_refused_before_calling(recorder, value):
+    recorder, client = recorder
     with pytest.raises(TypeError, match="feedback value must be"):
-        future.result(WAIT)
+        client.feedback(trace_id=UNKNOWN_TRACE, value=value)
+    with pytest.raises(TypeError, match="score must be a number"):
+        client.rate(True, trace_id=UNKNOWN_TRACE)
+    assert recorder.requests == []
 
 
-@pytest.mark.parametrize("target", [{}, {"trace_id": TRACE_ID, "client_request_id": "my-id"}])
-def test_feedback_needs_exactly_one_target(client, target):
-    future = in_background(client.thumbs_up, **target)
+@pytest.mark.parametrize("target", [{}, {"trace_id": UNKNOWN_TRACE, "client_request_id": "my-id"}])
+def test_exactly_one_target_is_checked_before_calling(recorder, target):
+    recorder, client = recorder
     with pytest.raises(ValueError, match="exactly one"):
-        future.result(WAIT)
+        client.thumbs_up(**target)
+    with pytest.raises(ValueError, match="exactly one"):
+        client.rate_dimensions(ratings={"accuracy": 4}, **target)
+    assert recorder.requests == []
 
 
-def test_feedback_request_carries_every_option(client, server):
-    future = in_background(
-        client.rate,
-        4,
-        client_request_id="my-id",
-        name="stars",
-        rationale="good but long",
-        source="LLM_JUDGE",
-        source_id="judge-v1",
-        metadata={"ui": "web"},
-        span_id="0123456789abcdef",
-        request_id="req-1",
-    )
-    request = answer_feedback(server)
-
-    future.result(WAIT)
-    assert request == feedback_pb2.SubmitFeedbackRequest(
-        client_request_id="my-id",
-        span_id="0123456789abcdef",
-        name="stars",
-        number_value=4.0,
-        source=feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_LLM_JUDGE, id="judge-v1"),
-        rationale="good but long",
-        metadata={"ui": "web"},
-        request_id="req-1",
-    )
+# Errors: the service's google.rpc details, decoded
 
 
-def test_transient_failures_are_retried_with_the_same_request_id_until_success(client, server):
-    future = in_background(client.thumbs_down, trace_id=TRACE_ID)
-    first = answer_feedback(server, code=grpc.StatusCode.UNAVAILABLE, details="MLflow unreachable")
-    second = answer_feedback(server, code=grpc.StatusCode.DEADLINE_EXCEEDED, details="trace not writable yet")
-    third = answer_feedback(server)
-
-    # Had the client called a fourth time it would still be waiting for an answer.
-    assert future.result(WAIT) == FeedbackResult(ASSESSMENT_ID, TRACE_ID)
-    assert first == second == third
-    assert first.request_id == str(uuid.UUID(first.request_id))
-
-
-def test_retries_give_up_after_the_last_attempt(server):
-    client = FeedbackClient(channel=server, retry=RetryPolicy(max_attempts=2, initial_backoff=0.0))
-    future = in_background(client.thumbs_up, trace_id=TRACE_ID)
-    for _ in range(2):
-        answer_feedback(server, code=grpc.StatusCode.UNAVAILABLE, details="MLflow unreachable")
-
+def test_invalid_field_lists_every_violation_with_its_reason(client, fresh_chat, mlflow_client):
     with pytest.raises(FeedbackServiceError) as caught:
-        future.result(WAIT)
-    assert (caught.value.code, caught.value.message) == (grpc.StatusCode.UNAVAILABLE, "MLflow unreachable")
+        client.feedback(trace_id=fresh_chat.trace_id, value=True, name="abc\n", source_id="alice\n")
+
+    error = caught.value
+    assert (error.code, error.reason, error.domain) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FIELD", "genaifeedback")
+    assert error.reason == ErrorReason.INVALID_FIELD
+    assert sorted((v.field, v.reason) for v in error.field_violations) == [
+        ("name", FieldViolationReason.INVALID_FORMAT),
+        ("source.id", "INVALID_FORMAT"),
+    ]
+    assert all(isinstance(v, FieldViolation) and v.description for v in error.field_violations)
+    assert (error.retry_delay, error.resource, error.trace_id) == (None, None, None)
+    assert assessments(mlflow_client, fresh_chat.trace_id) == []
 
 
-def test_invalid_argument_is_not_retried_and_lists_the_violations(client, server):
-    future = in_background(client.feedback, trace_id=TRACE_ID, value="x", name="1bad")
-    status = rich_status(grpc.StatusCode.INVALID_ARGUMENT, "invalid request", ("name", "must start with a letter"))
-    answer_feedback(server, code=status.code, details=status.details, trailing=status.trailing_metadata)
-
+def test_trace_not_found_names_the_trace_in_metadata_and_resource(client):
     with pytest.raises(FeedbackServiceError) as caught:
-        future.result(WAIT)  # a retry would leave it waiting for a second answer
-    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert caught.value.field_violations == [("name", "must start with a letter")]
-    assert caught.value.trace_id is None
+        client.thumbs_up(trace_id=UNKNOWN_TRACE)
+
+    error = caught.value
+    assert (error.code, error.reason, error.domain) == (grpc.StatusCode.NOT_FOUND, "TRACE_NOT_FOUND", "genaifeedback")
+    assert error.metadata == {"trace_id": UNKNOWN_TRACE}
+    assert error.resource == UNKNOWN_TRACE
+    assert error.field_violations == [] and error.retry_delay is None
 
 
-def test_backoff_doubles_and_is_bounded():
-    assert RetryPolicy().backoffs() == [0.2, 0.4, 0.8]
-    assert RetryPolicy(max_attempts=6, max_backoff=1.0).backoffs() == [0.2, 0.4, 0.8, 1.0, 1.0]
+@pytest.fixture(scope="module")
+def failing_replica(start_service):
+    """A service whose model yields three tokens, then crashes."""
+    return start_service(generator="callable", callable="scripted_generators:three_then_boom")
 
 
-def test_rate_dimensions_sends_one_rating_per_dimension_and_retries_alike(client, server):
-    future = in_background(
-        client.rate_dimensions,
-        client_request_id="my-id",
-        ratings={"accuracy": 4, "helpfulness": 5},
-        rationale="clear",
-        metadata={"ui": "web"},
-    )
-    requests = []
-    for code in (grpc.StatusCode.UNAVAILABLE, OK):
-        _, request, rpc = server.take_unary_unary(SUBMIT_RATINGS)
-        requests.append(request)
-        response = feedback_pb2.SubmitRatingsResponse(
-            trace_id=TRACE_ID, assessment_ids={"accuracy": "a-1", "helpfulness": "a-2"}
-        )
-        rpc.terminate(response if code is OK else None, (), code, "")
+def test_a_failed_chat_names_its_trace(failing_replica, mlflow_client):
+    with FeedbackClient(failing_replica.target) as client:
+        stream = client.chat("crash please")
+        received = []
+        with pytest.raises(FeedbackServiceError) as caught:
+            received.extend(stream)
+        with pytest.raises(FeedbackServiceError):  # a failed stream does not later look finished
+            next(stream)
+        with pytest.raises(FeedbackServiceError) as complete_failure:
+            client.complete("crash please")
 
-    assert future.result(WAIT) == RatingsResult(TRACE_ID, {"accuracy": "a-1", "helpfulness": "a-2"})
-    assert requests[0] == requests[1]
-    assert [(r.name, r.score) for r in requests[0].ratings] == [("accuracy", 4), ("helpfulness", 5)]
-    assert (requests[0].client_request_id, requests[0].rationale) == ("my-id", "clear")
-    assert requests[0].source.type == feedback_pb2.SOURCE_TYPE_HUMAN and dict(requests[0].metadata) == {"ui": "web"}
-    assert requests[0].request_id
+    for error in (caught.value, complete_failure.value):
+        assert (error.code, error.reason) == (grpc.StatusCode.INTERNAL, "GENERATION_FAILED")
+        assert "boom: the model crashed" in error.message
+        assert error.trace_id.startswith("tr-") and error.metadata["trace_id"] == error.trace_id
+    assert caught.value.trace_id == stream.trace_id and received == ["one", " two", " three"]
+    for error in (caught.value, complete_failure.value):
+        failing_replica.wait_stored(error.trace_id)
+        assert mlflow_client.get_trace_info(error.trace_id).tags["chat.outcome"] == "error"
+
+
+class BareFailure(chat_pb2_grpc.ChatServiceServicer):
+    """A Chat that fails without google.rpc details; maybe with the `mlflow-trace-id` trailer."""
+
+    def __init__(self, trailer: bool):
+        self.trailer = trailer
+
+    def Chat(self, request, context):
+        yield chat_pb2.ChatResponse(started=chat_pb2.ChatStarted(trace_id="tr-" + "1" * 32))
+        if self.trailer:
+            context.set_trailing_metadata((("mlflow-trace-id", "tr-" + "2" * 32),))
+        context.abort(grpc.StatusCode.INTERNAL, "a proxy gave up")
+
+
+@pytest.mark.parametrize(("trailer", "trace_id"), [(True, "tr-" + "2" * 32), (False, "tr-" + "1" * 32)])
+def test_without_error_info_the_trace_id_comes_from_the_trailer_else_the_started_event(trailer, trace_id):
+    servicer = BareFailure(trailer)
+    with serving((chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer)) as target:
+        with FeedbackClient(target) as client, pytest.raises(FeedbackServiceError) as caught:
+            list(client.chat("hi"))
+    error = caught.value
+    assert (error.code, error.message, error.trace_id) == (grpc.StatusCode.INTERNAL, "a proxy gave up", trace_id)
+    assert (error.reason, error.domain, error.metadata, error.field_violations) == ("", "", {}, [])
+
+
+# Retries: the channel's, from the shipped service config
+
+
+def test_the_packaged_service_config_is_the_projects():
+    assert json.loads(SERVICE_CONFIG) == json.loads((ROOT / "clients" / "service_config.json").read_text())
+    assert dict(channel_options()) == {"grpc.service_config": SERVICE_CONFIG, "grpc.enable_retries": 1}
+    assert RETRY_POLICY["retryableStatusCodes"] == ["UNAVAILABLE"]
+
+
+class LostReply(feedback_pb2_grpc.FeedbackServiceServicer):
+    """Forwards SubmitFeedback to the real service but answers the first attempt UNAVAILABLE after
+    the real service has recorded it: a reply lost on the way back."""
+
+    def __init__(self, real: feedback_pb2_grpc.FeedbackServiceStub):
+        self.real = real
+        self.lock = threading.Lock()
+        self.request_ids = []
+        self.lost = []  # assessment ids whose reply was dropped
+
+    def SubmitFeedback(self, request, context):
+        with self.lock:
+            self.request_ids.append(request.request_id)
+            first = len(self.request_ids) == 1
+        response = self.real.SubmitFeedback(request, timeout=30)
+        if not first:
+            return response
+        self.lost.append(response.assessment_id)
+        context.abort_with_status(unavailable("connection reset before the reply"))
+
+
+def test_the_channel_retries_a_lost_reply_with_the_same_request_id(service, shared_chat, mlflow_client):
+    lost_reply = LostReply(service.feedback)
+    name = unique("lost_reply")
+    with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, lost_reply)) as target:
+        with FeedbackClient(target) as client:
+            result = client.thumbs_up(trace_id=shared_chat.trace_id, name=name)
+
+    assert lost_reply.request_ids == [result.request_id] * 2
+    assert lost_reply.lost == [result.assessment_id]
+    assert only(mlflow_client, shared_chat.trace_id, name).assessment_id == result.assessment_id
+
+
+class Down(feedback_pb2_grpc.FeedbackServiceServicer):
+    """A FeedbackService whose MLflow is down: every call is UNAVAILABLE."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.request_ids = []
+
+    def SubmitRatings(self, request, context):
+        with self.lock:
+            self.request_ids.append(request.request_id)
+        context.abort_with_status(unavailable("MLflow is unavailable"))
+
+
+def test_retries_stop_at_the_configs_max_attempts_on_a_channel_of_ones_own():
+    down = Down()
+    with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, down)) as target:
+        with create_channel(target) as channel, pytest.raises(FeedbackServiceError) as caught:
+            FeedbackClient(channel=channel).rate_dimensions(trace_id=UNKNOWN_TRACE, ratings={"accuracy": 4})
+
+    error = caught.value
+    assert len(down.request_ids) == RETRY_POLICY["maxAttempts"] == 5
+    assert len(set(down.request_ids)) == 1
+    assert (error.code, error.reason, error.retry_delay) == (grpc.StatusCode.UNAVAILABLE, "MLFLOW_UNAVAILABLE", 0.25)
+
+
+def test_a_channel_passed_in_keeps_its_own_config():
+    down = Down()
+    with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, down)) as target:
+        with grpc.insecure_channel(target) as channel, pytest.raises(FeedbackServiceError):
+            FeedbackClient(channel=channel).rate_dimensions(trace_id=UNKNOWN_TRACE, ratings={"accuracy": 4})
+    assert len(down.request_ids) == 1  # no service config on that channel: no retries
 
 
 # feedbackctl
 
 
-def test_cli_chat_streams_to_stdout_and_reports_on_stderr(client, server, capsys):
-    argv = ["chat", "Hi", "--tag", "team=docs", "--client-request-id", "my-id"]
-    future = in_background(cli.main, argv, client=client)
-    _, request, rpc = server.take_unary_stream(CHAT)
-    for response in (started("my-id"), token("Hello"), token(" world"), finished()):
-        rpc.send_response(response)
-    rpc.terminate((), OK, "")
+def ctl(service, *argv: str) -> int:
+    return cli.main(["--target", service.target, *argv])
 
-    assert future.result(WAIT) == 0
+
+def test_ctl_chat_streams_to_stdout_and_reports_on_stderr(service, mlflow_client, capsys):
+    assert ctl(service, "chat", "What is MLflow?", "--max-tokens", "6", "--tag", "team=docs",
+               "--client-request-id", "py-ctl-chat-1", "--user-id", "bob") == 0
+
     out, err = capsys.readouterr()
-    assert out == "Hello world\n"
-    assert err == f"trace_id: {TRACE_ID} client_request_id: my-id finish_reason: stop tokens: 3/2\n"
-    assert dict(request.tags) == {"team": "docs"} and request.client_request_id == "my-id"
+    trace_id = err.split()[1]
+    assert err == f"trace_id: {trace_id} client_request_id: py-ctl-chat-1 finish_reason: length tokens: 3/6\n"
+    service.wait_stored(trace_id)
+    trace = mlflow_client.get_trace(trace_id)
+    assert out == trace.data.spans[0].outputs + "\n"
+    assert (trace.info.tags["team"], trace.info.tags["client_request_id"]) == ("docs", "py-ctl-chat-1")
+    assert trace.info.trace_metadata["mlflow.trace.user"] == "bob"
 
 
-def test_cli_chat_interrupted_cancels_the_call(client, server, monkeypatch, capsys):
+def test_ctl_chat_interrupted_exits_130_and_cancels(slow_replica, mlflow_client, monkeypatch, capsys):
     class InterruptedTerminal:
         def write(self, text):
             raise KeyboardInterrupt  # Ctrl-C while the first token is printed
@@ -360,78 +443,95 @@ def test_cli_chat_interrupted_cancels_the_call(client, server, monkeypatch, caps
             pass
 
     monkeypatch.setattr("sys.stdout", InterruptedTerminal())
-    future = in_background(cli.main, ["chat", "Hi"], client=client)
-    _, _, rpc = server.take_unary_stream(CHAT)
-    rpc.send_response(started())
-    rpc.send_response(token("Hel"))
+    assert ctl(slow_replica, "chat", "never ends", "--client-request-id", "py-ctl-cancel-1") == 130
 
-    assert future.result(WAIT) == 130
-    in_background(rpc.cancelled).result(WAIT)
-    assert f"cancelled; trace_id: {TRACE_ID}" in capsys.readouterr().err
-
-
-def test_cli_feedback_thumbs_up_with_comment(client, server, capsys):
-    argv = ["feedback", "--trace-id", TRACE_ID, "--up", "--comment", "spot on", "--meta", "ui=cli"]
-    future = in_background(cli.main, argv, client=client)
-    request = answer_feedback(server)
-
-    assert future.result(WAIT) == 0
-    assert capsys.readouterr().out == f"assessment_id: {ASSESSMENT_ID} trace_id: {TRACE_ID}\n"
-    assert (request.WhichOneof("value"), request.bool_value, request.name) == ("bool_value", True, "user_feedback")
-    assert (request.rationale, dict(request.metadata)) == ("spot on", {"ui": "cli"})
+    assert scripted_generators.closed.wait(10), "the service kept generating after Ctrl-C"
+    err = capsys.readouterr().err
+    assert err.startswith("\ncancelled; trace_id: tr-") and err.endswith(" client_request_id: py-ctl-cancel-1\n")
+    trace_id = err.split()[2]
+    slow_replica.wait_stored(trace_id)
+    assert mlflow_client.get_trace_info(trace_id).tags["chat.outcome"] == "cancelled"
 
 
-def test_cli_bare_comment_is_a_text_feedback(client, server):
-    argv = ["feedback", "--client-request-id", "my-id", "--comment", "too long"]
-    future = in_background(cli.main, argv, client=client)
-    request = answer_feedback(server)
+def test_ctl_chat_failure_exits_1_with_reason_and_trace_id(failing_replica, capsys):
+    assert ctl(failing_replica, "chat", "crash please") == 1
 
-    assert future.result(WAIT) == 0
-    assert (request.client_request_id, request.name) == ("my-id", "user_comment")
-    assert (request.WhichOneof("value"), request.string_value, request.rationale) == ("string_value", "too long", "")
-
-
-def test_cli_rate_prints_each_assessment(client, server, capsys):
-    argv = ["rate", "--trace-id", TRACE_ID, "accuracy=4", "tone=2", "--comment", "terse"]
-    future = in_background(cli.main, argv, client=client)
-    _, request, rpc = server.take_unary_unary(SUBMIT_RATINGS)
-    response = feedback_pb2.SubmitRatingsResponse(trace_id=TRACE_ID, assessment_ids={"accuracy": "a-1", "tone": "a-2"})
-    rpc.terminate(response, (), OK, "")
-
-    assert future.result(WAIT) == 0
-    assert [(r.name, r.score) for r in request.ratings] == [("accuracy", 4), ("tone", 2)]
-    assert request.rationale == "terse"
-    assert set(capsys.readouterr().out.splitlines()) == {f"trace_id: {TRACE_ID}", "accuracy: a-1", "tone: a-2"}
+    out, err = capsys.readouterr()
+    assert out == "one two three\n"
+    first, trace_line = err.splitlines()
+    assert first.startswith("error: INTERNAL (GENERATION_FAILED): ") and "boom: the model crashed" in first
+    assert trace_line.startswith("trace_id: tr-")
 
 
-def test_cli_service_error_prints_code_message_and_violations(client, server, capsys):
-    future = in_background(cli.main, ["feedback", "--trace-id", "tr-bad", "--rating", "9"], client=client)
-    status = rich_status(
-        grpc.StatusCode.INVALID_ARGUMENT, "invalid request", ("trace_id", "malformed"), ("number_value", "out of range")
-    )
-    answer_feedback(server, code=status.code, details=status.details, trailing=status.trailing_metadata)
+@pytest.mark.parametrize(
+    ("flags", "name", "value", "rationale"),
+    [
+        (["--up", "--comment", "spot on"], "user_feedback", True, "spot on"),
+        (["--down"], "user_feedback", False, None),
+        (["--rating", "4.5"], "user_feedback", 4.5, None),
+        (["--value", "off_topic", "--name", "category"], "category", "off_topic", None),
+        (["--json", '{"labels": ["a", "b"]}'], "user_feedback", {"labels": ["a", "b"]}, None),
+        (["--comment", "too long"], "user_comment", "too long", None),  # a bare comment is a text feedback
+    ],
+    ids=["up", "down", "rating", "value", "json", "comment"],
+)
+def test_ctl_feedback_stores_each_kind(service, fresh_chat, mlflow_client, capsys, flags, name, value, rationale):
+    assert ctl(service, "feedback", "--client-request-id", fresh_chat.client_request_id, *flags,
+               "--meta", "ui=cli", "--source", "CODE", "--source-id", "nightly") == 0
 
-    assert future.result(WAIT) == 1
-    assert capsys.readouterr().err.splitlines() == [
-        "error: INVALID_ARGUMENT: invalid request",
-        "  trace_id: malformed",
-        "  number_value: out of range",
-    ]
+    stored = only(mlflow_client, fresh_chat.trace_id, name)
+    assert capsys.readouterr().out == f"assessment_id: {stored.assessment_id} trace_id: {fresh_chat.trace_id}\n"
+    assert (stored.value, stored.rationale, stored.metadata["ui"]) == (value, rationale, "cli")
+    assert (stored.source.source_type, stored.source.source_id) == ("CODE", "nightly")
+
+
+def test_ctl_rate_stores_and_prints_each_dimension(service, fresh_chat, mlflow_client, capsys):
+    assert ctl(service, "rate", "--trace-id", fresh_chat.trace_id, "accuracy=4", "tone=2", "--comment", "terse") == 0
+
+    stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
+    assert {n: (a.value, a.rationale) for n, a in stored.items()} == {"accuracy": (4, "terse"), "tone": (2, "terse")}
+    assert set(capsys.readouterr().out.splitlines()) == {
+        f"trace_id: {fresh_chat.trace_id}",
+        f"accuracy: {stored['accuracy'].assessment_id}",
+        f"tone: {stored['tone'].assessment_id}",
+    }
+
+
+def test_ctl_refused_feedback_exits_1_with_the_violations_and_their_reasons(service, fresh_chat, mlflow_client, capsys):
+    assert ctl(service, "feedback", "--trace-id", fresh_chat.trace_id, "--up", "--name", "abc\n") == 1
+
+    first, violation = capsys.readouterr().err.splitlines()
+    assert first.startswith("error: INVALID_ARGUMENT (INVALID_FIELD): invalid request: name: ")
+    assert violation.startswith("  name: ") and violation.endswith(" [INVALID_FORMAT]")
+    assert assessments(mlflow_client, fresh_chat.trace_id) == []
+
+
+def test_feedbackctl_command_finds_the_service_from_the_environment(service):
+    feedbackctl = Path(sys.executable).parent / "feedbackctl"
+    env = {**os.environ, "FEEDBACK_SERVICE_TARGET": service.target}
+    done = subprocess.run([feedbackctl, "feedback", "--trace-id", UNKNOWN_TRACE, "--up"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("error: NOT_FOUND (TRACE_NOT_FOUND): ")
 
 
 @pytest.mark.parametrize(
     "argv",
     [
-        ["feedback", "--trace-id", TRACE_ID],  # no value and no comment
-        ["feedback", "--trace-id", TRACE_ID, "--client-request-id", "my-id", "--up"],
-        ["feedback", "--trace-id", TRACE_ID, "--up", "--down"],
-        ["feedback", "--trace-id", TRACE_ID, "--json", "3"],  # JSON scalars have their own flags
-        ["rate", "--trace-id", TRACE_ID, "accuracy=high"],
+        ["feedback", "--trace-id", UNKNOWN_TRACE],  # no value and no comment
+        ["feedback", "--trace-id", UNKNOWN_TRACE, "--client-request-id", "my-id", "--up"],
+        ["feedback", "--trace-id", UNKNOWN_TRACE, "--up", "--down"],
+        ["feedback", "--trace-id", UNKNOWN_TRACE, "--json", "3"],  # JSON scalars have their own flags
+        ["feedback", "--trace-id", UNKNOWN_TRACE, "--json", "{"],
+        ["rate", "--trace-id", UNKNOWN_TRACE, "accuracy=high"],
+        ["rate", "--trace-id", UNKNOWN_TRACE, "accuracy=4", "accuracy=5"],
+        ["chat"],
     ],
 )
-def test_cli_usage_errors_exit_2_without_calling(client, argv, capsys):
-    future = in_background(cli.main, argv, client=client)
+def test_ctl_usage_errors_exit_2_without_calling(recorder, argv, capsys):
+    recorder, client = recorder
     with pytest.raises(SystemExit) as caught:
-        future.result(WAIT)
+        cli.main(argv, client=client)
     assert caught.value.code == 2
     assert "error:" in capsys.readouterr().err
+    assert recorder.requests == []

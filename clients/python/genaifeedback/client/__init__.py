@@ -8,23 +8,33 @@
 """
 
 from genaifeedback.client.client import (
+    SERVICE_CONFIG,
     ChatResult,
     ChatStream,
+    ErrorReason,
     FeedbackClient,
     FeedbackResult,
     FeedbackServiceError,
+    FieldViolation,
+    FieldViolationReason,
     RatingsResult,
-    RetryPolicy,
     Usage,
+    channel_options,
+    create_channel,
 )
 
 __all__ = [
+    "SERVICE_CONFIG",
     "ChatResult",
     "ChatStream",
+    "ErrorReason",
     "FeedbackClient",
     "FeedbackResult",
     "FeedbackServiceError",
+    "FieldViolation",
+    "FieldViolationReason",
     "RatingsResult",
-    "RetryPolicy",
     "Usage",
+    "channel_options",
+    "create_channel",
 ]

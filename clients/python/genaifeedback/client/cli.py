@@ -5,6 +5,8 @@
     feedbackctl rate --client-request-id my-id accuracy=4 helpfulness=5
 
 Exit status: 0 on success, 1 when the service refuses or fails, 2 on bad usage, 130 on Ctrl-C.
+Errors go to stderr: code (reason): message, then each bad field [its reason], the trace id of a
+failed chat, and how long to wait before retrying when the service says so.
 """
 
 from __future__ import annotations
@@ -91,11 +93,15 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
             return _feedback(client, args, parser)
         return _rate(client, args, parser)
     except FeedbackServiceError as error:
-        print(f"error: {error.code.name}: {error.message}", file=sys.stderr)
-        for field, description in error.field_violations:
-            print(f"  {field}: {description}", file=sys.stderr)
+        reason = f" ({error.reason})" if error.reason else ""
+        print(f"error: {error.code.name}{reason}: {error.message}", file=sys.stderr)
+        for violation in error.field_violations:
+            why = f" [{violation.reason}]" if violation.reason else ""
+            print(f"  {violation.field}: {violation.description}{why}", file=sys.stderr)
         if error.trace_id:
             print(f"trace_id: {error.trace_id}", file=sys.stderr)
+        if error.retry_delay is not None:
+            print(f"retry after: {error.retry_delay:g}s", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)

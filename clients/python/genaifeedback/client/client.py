@@ -1,76 +1,152 @@
 """A small synchronous client for ChatService and FeedbackService.
 
-It hides the stream plumbing (started/token/finished events), turns every failed call into one
-exception type with the google.rpc details decoded, and retries feedback writes, which is safe
-because the service deduplicates them by request_id.
+It hides the stream plumbing (started/token/finished events) and turns every failed call into one
+exception type with the google.rpc details decoded. Timeouts and retries come from the gRPC
+service config shipped with the package (a copy of the project's clients/service_config.json):
+the channel retries feedback writes on UNAVAILABLE, resending the same message, so the same
+request_id, which the service deduplicates.
 """
 
 from __future__ import annotations
 
+import enum
 import numbers
-import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, errors_pb2, feedback_pb2, feedback_pb2_grpc
 
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
 """Trailing metadata key under which the service names a chat's trace, however the call ended."""
+
+ERROR_DOMAIN = "genaifeedback"
+"""google.rpc.ErrorInfo.domain of the service's errors."""
+
+SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json").read_text(encoding="utf-8")
+"""The gRPC service config (JSON) the client's channels use: per-method timeouts, retry policy."""
 
 Source = Literal["HUMAN", "LLM_JUDGE", "CODE"]
 HistoryItem = tuple[str, str] | chat_pb2.ChatMessage
 """An earlier turn: a ("system" | "user" | "assistant", text) pair, or a ChatMessage."""
 
 _FINISH_REASONS = {chat_pb2.FINISH_REASON_STOP: "stop", chat_pb2.FINISH_REASON_LENGTH: "length"}
-_RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
-_T = TypeVar("_T")
+
+
+def _str_enum(name: str, proto_enum: Any) -> type[enum.StrEnum]:
+    """The contract's enum as a StrEnum of its value names (UNSPECIFIED left out): members equal their names."""
+    return enum.StrEnum(name, [(n, n) for n in proto_enum.keys() if not n.endswith("_UNSPECIFIED")])
+
+
+ErrorReason = _str_enum("ErrorReason", errors_pb2.ErrorReason)
+"""FeedbackServiceError.reason values (genaifeedback.v1.ErrorReason): `ErrorReason.TRACE_NOT_FOUND == "TRACE_NOT_FOUND"`."""
+FieldViolationReason = _str_enum("FieldViolationReason", errors_pb2.FieldViolationReason)
+"""FieldViolation.reason values (genaifeedback.v1.FieldViolationReason), e.g. "INVALID_FORMAT"."""
+
+
+def channel_options() -> list[tuple[str, Any]]:
+    """Channel options that apply the shipped service config (timeouts, retries): for your own channels."""
+    return [("grpc.service_config", SERVICE_CONFIG), ("grpc.enable_retries", 1)]
+
+
+def create_channel(
+    target: str,
+    credentials: grpc.ChannelCredentials | None = None,
+    options: Sequence[tuple[str, Any]] = (),
+) -> grpc.Channel:
+    """A channel to `target` with the shipped service config; TLS when `credentials` are given.
+
+    `options` are added after channel_options(), e.g. ("grpc.primary_user_agent", "my-app/1.0").
+    """
+    all_options = [*channel_options(), *options]
+    if credentials is None:
+        return grpc.insecure_channel(target, options=all_options)
+    return grpc.secure_channel(target, credentials, options=all_options)
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One bad request field (google.rpc.BadRequest.FieldViolation)."""
+
+    field: str  # the field's path, as in the .proto: "ratings[1].score", "source.id"
+    description: str
+    reason: str  # a FieldViolationReason name, e.g. "INVALID_FORMAT" ("" if the server gave none)
 
 
 class FeedbackServiceError(Exception):
-    """A call that ended with a non-OK status, with what the service said about it."""
+    """A call that ended with a non-OK status, with what the service said about it (AIP-193)."""
 
     def __init__(
         self,
         code: grpc.StatusCode,
         message: str,
         *,
+        reason: str = "",
+        domain: str = "",
+        metadata: Mapping[str, str] | None = None,
+        field_violations: Iterable[FieldViolation] = (),
+        retry_delay: float | None = None,
+        resource: str | None = None,
         trace_id: str | None = None,
-        field_violations: Iterable[tuple[str, str]] = (),
     ):
         super().__init__(f"{code.name}: {message}")
         self.code = code
         self.message = message
+        # An ErrorReason name ("TRACE_NOT_FOUND", "INVALID_FIELD", ...): what to match on, not the message.
+        self.reason = reason
+        self.domain = domain  # "genaifeedback" for the service's own errors
+        self.metadata = dict(metadata or {})  # ErrorInfo.metadata, e.g. {"trace_id": ...}
+        # Everything wrong with the request at once (google.rpc.BadRequest).
+        self.field_violations = list(field_violations)
+        self.retry_delay = retry_delay  # seconds the service asks to wait before retrying (RetryInfo)
+        self.resource = resource  # what was not found (ResourceInfo.resource_name), e.g. a trace id
         # The trace the failed chat was recorded under, so feedback can still be given on it.
         self.trace_id = trace_id
-        # (field, description) pairs from google.rpc.BadRequest: everything wrong at once.
-        self.field_violations = list(field_violations)
 
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError, trace_id: str | None = None) -> FeedbackServiceError:
-        """Decode code, details, trailing `mlflow-trace-id` and BadRequest violations of a failed call."""
+        """Decode a failed call's status: code, message, google.rpc details and the trace id.
+
+        The trace id is ErrorInfo.metadata["trace_id"], else the `mlflow-trace-id` trailer, else
+        `trace_id` (the stream's started event).
+        """
         if not isinstance(error, grpc.Call):  # every RpcError raised by a call is also a Call
             return cls(grpc.StatusCode.UNKNOWN, str(error), trace_id=trace_id)
-        trailing = error.trailing_metadata() or ()
-        trace_id = next((v for k, v in trailing if k == TRACE_ID_METADATA_KEY), None) or trace_id
-        violations = []
+        trailer = next((v for k, v in error.trailing_metadata() or () if k == TRACE_ID_METADATA_KEY), None)
         try:
             status = rpc_status.from_call(error)
         except ValueError:  # details inconsistent with the status: report the status alone
             status = None
+        info = error_details_pb2.ErrorInfo()
+        bad_request = error_details_pb2.BadRequest()
+        retry_info = error_details_pb2.RetryInfo()
+        resource_info = error_details_pb2.ResourceInfo()
+        found = set()
         for detail in status.details if status else ():
-            bad_request = error_details_pb2.BadRequest()
-            if detail.Unpack(bad_request):
-                violations.extend((v.field, v.description) for v in bad_request.field_violations)
-        return cls(error.code(), error.details() or "", trace_id=trace_id, field_violations=violations)
+            for message in (info, bad_request, retry_info, resource_info):
+                if detail.Is(message.DESCRIPTOR):
+                    detail.Unpack(message)
+                    found.add(message.DESCRIPTOR.name)
+        return cls(
+            error.code(),
+            error.details() or "",
+            reason=info.reason,
+            domain=info.domain,
+            metadata=info.metadata,
+            field_violations=[FieldViolation(v.field, v.description, v.reason) for v in bad_request.field_violations],
+            retry_delay=retry_info.retry_delay.ToTimedelta().total_seconds() if "RetryInfo" in found else None,
+            resource=resource_info.resource_name if "ResourceInfo" in found else None,
+            trace_id=info.metadata.get("trace_id") or trailer or trace_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -97,30 +173,14 @@ class ChatResult:
 class FeedbackResult:
     assessment_id: str
     trace_id: str
+    request_id: str = ""  # the write's idempotency key: sending it again records nothing new
 
 
 @dataclass(frozen=True)
 class RatingsResult:
     trace_id: str
     assessment_ids: dict[str, str]  # dimension name -> assessment id
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How feedback writes are retried on UNAVAILABLE and DEADLINE_EXCEEDED (each attempt gets a full timeout)."""
-
-    max_attempts: int = 4
-    initial_backoff: float = 0.2
-    multiplier: float = 2.0
-    max_backoff: float = 5.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-
-    def backoffs(self) -> list[float]:
-        """The waits before the 2nd, 3rd, ... attempt."""
-        return [min(self.initial_backoff * self.multiplier**i, self.max_backoff) for i in range(self.max_attempts - 1)]
+    request_id: str = ""
 
 
 class ChatStream:
@@ -209,8 +269,14 @@ class ChatStream:
 class FeedbackClient:
     """Chat with the service and send feedback on the chats' traces.
 
-    `timeout` is each call's deadline in seconds (None: none), streams included. A channel passed
-    in stays the caller's: close() only closes a channel this client opened.
+    Given a `target`, the client opens its own channel with the shipped service config
+    (create_channel): per-method timeouts (30 s for feedback, 600 s for a chat) and retries of
+    feedback writes on UNAVAILABLE. A `channel` passed in keeps its own configuration (build it
+    with create_channel or channel_options() to get the same) and stays the caller's: close()
+    only closes a channel this client opened.
+
+    `timeout` is each call's deadline in seconds, streams included; None (the default) leaves it
+    to the service config.
     """
 
     def __init__(
@@ -218,15 +284,13 @@ class FeedbackClient:
         target: str = "127.0.0.1:50051",
         *,
         channel: grpc.Channel | None = None,
-        timeout: float | None = 30.0,
-        retry: RetryPolicy = RetryPolicy(),
+        timeout: float | None = None,
     ):
         self._owns_channel = channel is None
-        self._channel = channel if channel is not None else grpc.insecure_channel(target)
+        self._channel = channel if channel is not None else create_channel(target)
         self._chat = chat_pb2_grpc.ChatServiceStub(self._channel)
         self._feedback = feedback_pb2_grpc.FeedbackServiceStub(self._channel)
         self.timeout = timeout
-        self.retry = retry
 
     def close(self) -> None:
         if self._owns_channel:
@@ -315,8 +379,11 @@ class FeedbackClient:
             **_target(trace_id, client_request_id),
         )
         _set_value(request, value)
-        response = self._retrying(self._feedback.SubmitFeedback, request)
-        return FeedbackResult(assessment_id=response.assessment_id, trace_id=response.trace_id)
+        try:  # the channel retries UNAVAILABLE with this same request, so the same request_id
+            response = self._feedback.SubmitFeedback(request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        return FeedbackResult(response.assessment_id, response.trace_id, request.request_id)
 
     def thumbs_up(self, **kwargs: Any) -> FeedbackResult:
         """feedback(value=True, ...)."""
@@ -355,20 +422,11 @@ class FeedbackClient:
             request_id=request_id or str(uuid.uuid4()),
             **_target(trace_id, client_request_id),
         )
-        response = self._retrying(self._feedback.SubmitRatings, request)
-        return RatingsResult(trace_id=response.trace_id, assessment_ids=dict(response.assessment_ids))
-
-    def _retrying(self, method: Callable[..., _T], request: Any) -> _T:
-        """Call, retrying transient failures; the unchanged request_id lets the service deduplicate."""
-        backoffs = self.retry.backoffs()
-        for attempt in range(self.retry.max_attempts):
-            try:
-                return method(request, timeout=self.timeout)
-            except grpc.RpcError as error:
-                if attempt == len(backoffs) or not isinstance(error, grpc.Call) or error.code() not in _RETRYABLE:
-                    raise FeedbackServiceError.from_rpc_error(error) from None
-            time.sleep(backoffs[attempt])
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        try:
+            response = self._feedback.SubmitRatings(request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        return RatingsResult(response.trace_id, dict(response.assessment_ids), request.request_id)
 
 
 def _chat_fields(
