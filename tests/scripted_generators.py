@@ -42,3 +42,8 @@ def sync_words(request):
 async def overloaded(request):
     raise ModelRateLimited("model overloaded")
     yield  # an async generator
+
+
+def split_emoji(request):
+    """An OpenAI-compatible stream can split a surrogate pair across chunks, and send a stray half."""
+    yield from ["smile ", "\ud83d", "\ude00", " and a stray ", "\udc00", "!"]

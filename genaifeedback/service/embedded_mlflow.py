@@ -66,6 +66,12 @@ class EmbeddedMlflowServer:
                     raise RuntimeError(f"mlflow server not ready after {timeout_seconds:g}s; see {self.log_path}")
                 time.sleep(0.2)  # polling a child process's readiness
 
+    def kill(self) -> None:
+        """SIGKILL it, as a crash would (for fault tests)."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+
     def stop(self, timeout_seconds: float = 20.0) -> None:
         if self._process is None or self._process.poll() is not None:
             return

@@ -64,9 +64,11 @@ class FeedbackUnit:
     expires: float = 0.0
 
     def same_action(self, other: "FeedbackUnit") -> bool:
-        return self.writes == other.writes and (self.trace_id, self.client_request_id) == (
-            other.trace_id,
-            other.client_request_id,
+        """The same feedback on the same target (a client request id may be resolved in one only)."""
+        return (
+            self.writes == other.writes
+            and self.client_request_id == other.client_request_id
+            and (self.trace_id == other.trace_id or not self.trace_id or not other.trace_id)
         )
 
 

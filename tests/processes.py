@@ -1,0 +1,128 @@
+"""The service as a real process (to SIGKILL it), and a fault-injecting HTTP proxy in front of MLflow."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from genaifeedback.v1 import chat_pb2_grpc, feedback_pb2_grpc
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServiceProcess:
+    """`feedback-service` in its own process group, on a fixed port and data folder."""
+
+    def __init__(self, mlflow_url: str, data_dir: Path, experiment: str, **flags):
+        self.port = free_port()
+        self.target = f"127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.log_path = data_dir.parent / f"{data_dir.name}.log"
+        self.args = [
+            str(Path(sys.executable).parent / "feedback-service"),
+            "--listen-address", self.target,
+            "--mlflow-tracking-uri", mlflow_url,
+            "--experiment-name", experiment,
+            "--data-dir", str(data_dir),
+            "--demo-token-delay-ms", "0",
+            "--demo-response-tokens", "16",
+            "--shutdown-pause-seconds", "0",
+            "--log-level", "INFO",
+        ]  # fmt: skip
+        for name, value in flags.items():
+            self.args += [f"--{name.replace('_', '-')}", str(value)]
+        self.process: subprocess.Popen | None = None
+        self.channel: grpc.Channel | None = None
+
+    def start(self, timeout: float = 120) -> "ServiceProcess":
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_SERVICE_")}
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.channel = grpc.insecure_channel(self.target)
+        health = health_pb2_grpc.HealthStub(self.channel)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"feedback-service exited:\n{self.log_path.read_text()[-3000:]}"
+            try:
+                if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                    self.chat = chat_pb2_grpc.ChatServiceStub(self.channel)
+                    self.feedback = feedback_pb2_grpc.FeedbackServiceStub(self.channel)
+                    return self
+            except grpc.RpcError:
+                time.sleep(0.1)  # polling a child process's readiness
+        raise AssertionError(f"feedback-service not serving:\n{self.log_path.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.channel.close()
+
+    def terminate(self, timeout: float = 60) -> int:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        code = self.process.wait(timeout)
+        self.channel.close()
+        return code
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.terminate()
+
+
+class FaultyProxy:
+    """An HTTP proxy to MLflow that can answer 401, or hold OTLP batches past a timeout, on demand."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        self.fault: str | None = None  # None, "401", or "slow-otlp-big"
+        self.slow_seconds = 0.0
+        self.big_batch_bytes = 8 * 1024
+        self.faults_served = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if proxy.fault == "401":
+                    proxy.faults_served += 1
+                    self._answer(401, b'{"error": "token expired"}')
+                    return
+                if proxy.fault == "slow-otlp-big" and self.path == "/v1/traces" and len(body) > proxy.big_batch_bytes:
+                    proxy.faults_served += 1
+                    time.sleep(proxy.slow_seconds)  # the fault itself: MLflow slow on a big batch (it still stores it)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                reply = httpx.request(self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60)
+                self._answer(reply.status_code, reply.content, reply.headers.get("content-type", "application/json"))
+
+            def _answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("content-type", content_type)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _forward
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()

@@ -1,0 +1,193 @@
+"""Nothing acknowledged is lost, nothing gets stuck: a killed replica, feedback that races its
+trace to another replica, and MLflow failing in the ways that used to wedge the exporter.
+
+Everything is real: service processes killed with SIGKILL, a real MLflow server (behind a
+fault-injecting proxy where a fault is needed), and every check reads what MLflow stored.
+"""
+
+import concurrent.futures
+import threading
+import time
+
+import grpc
+import pytest
+
+from genaifeedback.v1 import chat_pb2, feedback_pb2
+from conftest import start_mlflow
+from processes import FaultyProxy, ServiceProcess
+from support import assessments
+
+STORED = feedback_pb2.FEEDBACK_STATE_STORED
+ACKNOWLEDGED = (feedback_pb2.FEEDBACK_STATE_PENDING, STORED)
+
+
+def wait_in_mlflow(mlflow_client, trace_ids, timeout: float = 90) -> None:
+    """Poll MLflow until it has every one of these traces (bounded)."""
+    missing, give_up = set(trace_ids), time.monotonic() + timeout
+    while missing:
+        assert time.monotonic() < give_up, f"{len(missing)} acknowledged traces never reached MLflow"
+        for trace_id in list(missing):
+            try:
+                mlflow_client.get_trace_info(trace_id)
+                missing.discard(trace_id)
+            except Exception:  # noqa: BLE001 - not there (yet)
+                pass
+        if missing:
+            time.sleep(0.2)  # polling MLflow for an outcome
+
+
+def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_restart(
+    mlflow_server, mlflow_client, tmp_path
+):
+    replica = ServiceProcess(mlflow_server.url, tmp_path / "replica", "killed").start()
+    chats: list[str] = []  # trace ids whose final event the caller received
+    feedback: list[feedback_pb2.SubmitFeedbackRequest] = []  # acknowledged requests
+    enough = threading.Event()
+
+    def caller(worker: int) -> None:
+        for n in range(10_000):
+            try:
+                events = list(replica.chat.Chat(chat_pb2.ChatRequest(message=f"question {worker}-{n}"), timeout=10))
+                chats.append(events[-1].finished.trace_id)
+                request = feedback_pb2.SubmitFeedbackRequest(
+                    trace_id=chats[-1], bool_value=n % 2 == 0, request_id=f"vote-{worker}-{n}"
+                )
+                assert replica.feedback.SubmitFeedback(request, timeout=10).state in ACKNOWLEDGED
+                feedback.append(request)
+            except grpc.RpcError:
+                return  # the kill
+            if len(chats) >= 150:
+                enough.set()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        callers = [pool.submit(caller, worker) for worker in range(4)]
+        assert enough.wait(120)
+        replica.kill()
+        for done in callers:
+            done.result()
+
+    restarted = ServiceProcess(mlflow_server.url, tmp_path / "replica", "killed").start()
+    try:
+        for request in feedback:  # the same actions again, waiting for MLflow: nothing new is written
+            request.wait_until_stored = True
+            assert restarted.feedback.SubmitFeedback(request, timeout=60).state == STORED
+        wait_in_mlflow(mlflow_client, chats)
+        for request in feedback:
+            [stored] = assessments(mlflow_client, request.trace_id)  # exactly once
+            assert stored.value is request.bool_value
+    finally:
+        restarted.stop()
+
+
+def test_feedback_sent_to_another_replica_at_each_final_event_lands(service, other_replica, mlflow_client):
+    """200 chats at 20 per second on one replica; at each final event, feedback to the other one,
+    half by trace id and half by client request id: all acknowledged, all stored once."""
+
+    def chat_then_feedback(n: int) -> feedback_pb2.SubmitFeedbackRequest:
+        events = list(service.chat.Chat(chat_pb2.ChatRequest(message=f"q{n}", client_request_id=f"x-{n}-{time.time_ns()}"), timeout=30))
+        finished = events[-1].finished
+        target = {"trace_id": finished.trace_id} if n % 2 else {"client_request_id": finished.client_request_id}
+        request = feedback_pb2.SubmitFeedbackRequest(number_value=n, name="score", request_id=f"cross-{n}", **target)
+        assert other_replica.feedback.SubmitFeedback(request, timeout=30).state in ACKNOWLEDGED
+        return request, finished.trace_id
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        sent = []
+        for n in range(200):
+            sent.append(pool.submit(chat_then_feedback, n))
+            time.sleep(0.05)  # pacing the load: 20 chats per second
+        results = [f.result() for f in sent]
+
+    for request, trace_id in results:
+        request.wait_until_stored = True
+        assert other_replica.feedback.SubmitFeedback(request, timeout=60).state == STORED
+        [stored] = assessments(mlflow_client, trace_id, "score")
+        assert stored.value == request.number_value
+
+
+@pytest.fixture
+def proxy(mlflow_server):
+    faulty = FaultyProxy(mlflow_server.url)
+    yield faulty
+    faulty.close()
+
+
+def test_the_exporter_recovers_from_401_and_from_batches_slower_than_its_timeout(start_service, proxy, mlflow_client):
+    replica = start_service(mlflow_tracking_uri=proxy.url, experiment_name="faults", mlflow_request_timeout_seconds=1)
+    # An auth proxy answering 401 (an expired token): nothing is dropped, everything waits.
+    proxy.fault = "401"
+    during_401 = [c.trace_id for c in (replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message=f"m{n}"), timeout=30) for n in range(40))]
+    assert proxy.faults_served > 0
+    # Then MLflow takes longer than the request timeout for big batches (but stores them): the
+    # exporter must split them, not resend the same batch forever.
+    proxy.slow_seconds, proxy.big_batch_bytes, proxy.fault = 1.5, 8 * 1024, "slow-otlp-big"
+    served_401 = proxy.faults_served
+    for trace_id in during_401:
+        replica.wait_stored(trace_id, timeout=120)
+    assert proxy.faults_served > served_401  # big batches did time out
+    proxy.fault = None
+    after = replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message="after"), timeout=30).trace_id
+    replica.wait_stored(after)
+    for trace_id in [*during_401, after]:
+        assert mlflow_client.get_trace_info(trace_id).state.value == "OK"
+
+
+def test_split_surrogate_pairs_from_a_generator_are_repaired_and_the_trace_stored(start_service, mlflow_client):
+    replica = start_service(generator="callable", callable="scripted_generators:split_emoji")
+    events = list(replica.chat.Chat(chat_pb2.ChatRequest(message="an emoji please"), timeout=30))
+    text = "".join(e.token.text for e in events if e.WhichOneof("event") == "token")
+    assert text == "smile 😀 and a stray \ufffd!"
+    replica.wait_stored(events[-1].finished.trace_id)
+    assert mlflow_client.get_trace(events[-1].finished.trace_id).data.spans[0].outputs == text
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedback_call_fails(
+    start_service, tmp_path, replicas
+):
+    from mlflow.tracing.client import TracingClient
+
+    mlflow = start_mlflow(tmp_path / "mlflow")
+    chat_replica = start_service(mlflow_tracking_uri=mlflow.url, experiment_name=f"outage-{replicas}")
+    feedback_replicas = [chat_replica] + [
+        start_service(mlflow_tracking_uri=mlflow.url, experiment_name=f"outage-{replicas}") for _ in range(replicas - 1)
+    ]
+    acknowledged: list[tuple[str, feedback_pb2.SubmitFeedbackRequest]] = []
+    failures: list[grpc.RpcError] = []
+    stop = threading.Event()
+
+    def caller(worker: int) -> None:
+        n = 0
+        while not stop.is_set():
+            events = list(chat_replica.chat.Chat(chat_pb2.ChatRequest(message=f"w{worker} q{n}"), timeout=30))
+            trace_id = events[-1].finished.trace_id
+            request = feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, request_id=f"o-{worker}-{n}")
+            try:
+                feedback_replicas[n % replicas].feedback.SubmitFeedback(request, timeout=5)
+                acknowledged.append((trace_id, request))
+            except grpc.RpcError as error:
+                failures.append(error)
+            n += 1
+            time.sleep(0.1)  # pacing the load
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        callers = [pool.submit(caller, worker) for worker in range(3)]
+        time.sleep(2)  # the scenario: load, then the crash
+        mlflow.kill()
+        time.sleep(10)  # the scenario: a 10-second outage under load
+        mlflow.start()
+        time.sleep(2)
+        stop.set()
+        for done in callers:
+            done.result()
+
+    assert failures == []
+    client = TracingClient(mlflow.url)
+    for trace_id, request in acknowledged:
+        request.wait_until_stored = True
+        answer = feedback_replicas[0].feedback.SubmitFeedback(request, timeout=120)
+        assert answer.state == STORED
+        assert [a.assessment_id for a in client.get_trace_info(trace_id).assessments] == [answer.assessment_id]
+    for replica in feedback_replicas:
+        replica.stop()
+    mlflow.stop()
