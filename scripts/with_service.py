@@ -76,7 +76,7 @@ def main() -> int:
             "--mlflow-tracking-uri", mlflow_url,
             "--experiment-name", EXPERIMENT,
             "--demo-token-delay-ms", "1",
-            "--trace-arrival-timeout-seconds", "2",
+            "--data-dir", str(Path(tmp, "replica")),
         ]  # fmt: skip
         with open(log, "wb") as out:
             service = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)

@@ -71,14 +71,15 @@ class ServiceProcess:
         self.channel.close()
 
     def terminate(self, timeout: float = 60) -> int:
+        """SIGTERM; returns the exit code. The channel stays open: callers see what the server said."""
         os.killpg(self.process.pid, signal.SIGTERM)
-        code = self.process.wait(timeout)
-        self.channel.close()
-        return code
+        return self.process.wait(timeout)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.terminate()
+        if self.channel:
+            self.channel.close()
 
 
 class FaultyProxy:

@@ -191,3 +191,45 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
     for replica in feedback_replicas:
         replica.stop()
     mlflow.stop()
+
+
+def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_server, mlflow_client, tmp_path):
+    """SIGTERM under a feedback load: calls already taken are answered (never CANCELLED) and their
+    feedback lands; calls after that are refused (UNAVAILABLE) and store nothing."""
+    replica = ServiceProcess(mlflow_server.url, tmp_path / "replica", "sigterm", shutdown_grace_seconds=5).start()
+    trace_id = replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message="rate me"), timeout=30).trace_id
+    answered: dict[str, feedback_pb2.SubmitFeedbackRequest] = {}
+    refused: list[grpc.StatusCode] = []
+    underway = threading.Event()
+
+    def caller(worker: int) -> None:
+        for n in range(100_000):
+            request = feedback_pb2.SubmitFeedbackRequest(
+                trace_id=trace_id, name=f"w{worker}", number_value=n, request_id=f"t-{worker}-{n}"
+            )
+            try:
+                answered[replica.feedback.SubmitFeedback(request, timeout=10).assessment_id] = request
+            except grpc.RpcError as error:
+                refused.append(error.code())
+                return
+            if len(answered) > 100:
+                underway.set()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        callers = [pool.submit(caller, worker) for worker in range(4)]
+        assert underway.wait(60)
+        assert replica.terminate() == 0
+        for done in callers:
+            done.result()
+        replica.stop()
+    assert set(refused) == {grpc.StatusCode.UNAVAILABLE}  # never CANCELLED
+
+    restarted = ServiceProcess(mlflow_server.url, tmp_path / "replica", "sigterm").start()
+    try:
+        for request in answered.values():
+            request.wait_until_stored = True
+            assert restarted.feedback.SubmitFeedback(request, timeout=60).state == STORED
+        stored = {a.assessment_id for a in assessments(mlflow_client, trace_id)}
+        assert stored == set(answered)
+    finally:
+        restarted.stop()

@@ -75,6 +75,14 @@ class TraceBacklogFull(ServiceError):
     reason = "TRACE_BACKLOG_FULL"
 
 
+class FeedbackNotFound(ServiceError):
+    reason = "FEEDBACK_NOT_FOUND"
+
+
+class ShuttingDown(ServiceError):
+    reason = "SHUTTING_DOWN"
+
+
 class TraceWaitTimeout(ServiceError):
     reason = "TRACE_WAIT_TIMEOUT"
 

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from genaifeedback.service.errors import (
+    FeedbackNotFound,
     FieldViolation,
     InvalidRequest,
     MlflowRejected,
@@ -169,7 +170,7 @@ class FeedbackRecorder:
             stored = await self._gateway.get_feedback(trace_id, assessment_id)
             if stored is not None:
                 return Recorded(trace_id, {stored.name: assessment_id}, "STORED")
-        raise TraceNotFound(
+        raise FeedbackNotFound(
             f"no feedback {assessment_id} is known on {_describe(target)}: not journaled here, not in MLflow",
             assessment_id=assessment_id,
         )

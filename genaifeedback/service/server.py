@@ -21,10 +21,11 @@ from genaifeedback.service.journal import Journal
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.mlflow_gateway import MlflowGateway
 from genaifeedback.service.reflection import enable_reflection
-from genaifeedback.service.servicers import ChatServicer, FeedbackServicer, TolerantParsing
+from genaifeedback.service.servicers import Admission, ChatServicer, FeedbackServicer, TolerantParsing
 
 logger = logging.getLogger(__name__)
 
+STRAGGLER_SECONDS = 0.5
 SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
 
 SERVICE_NAMES = (
@@ -87,8 +88,11 @@ class FeedbackApp:
         self.metrics.watch(self.metrics.journal_oldest_age, self.journal.oldest_age_seconds)
 
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=_SERVER_OPTIONS)
-        chat_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(self.runner, self.metrics), self.server)
-        feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(FeedbackServicer(self.recorder, self.metrics), self.server)
+        self.admission = Admission()
+        chat_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(self.runner, self.metrics, self.admission), self.server)
+        feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
+            FeedbackServicer(self.recorder, self.metrics, self.admission), self.server
+        )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
@@ -116,8 +120,12 @@ class FeedbackApp:
         journaled for as long as MLflow lets us; what is left stays journaled for the next start."""
         settings = self.settings
         await self.health.enter_graceful_shutdown()
-        await asyncio.sleep(settings.shutdown_pause_seconds)
+        await asyncio.sleep(settings.shutdown_pause_seconds)  # still serving, while balancers notice
         cut = asyncio.get_running_loop().call_later(settings.shutdown_grace_seconds, self._cutting)
+        await self.admission.close(settings.shutdown_grace_seconds)
+        # gRPC's own stop answers calls that arrive meanwhile CANCELLED, which clients do not retry:
+        # stragglers get our UNAVAILABLE (retry elsewhere) for a moment longer first.
+        await asyncio.sleep(STRAGGLER_SECONDS)
         await self.server.stop(settings.shutdown_grace_seconds)
         cut.cancel()
         await self.runner.drain()

@@ -6,6 +6,7 @@ Requests that do not even parse reach the methods as `UnparsedRequest` (see `Tol
 and are answered INVALID_ARGUMENT / MALFORMED_REQUEST, with one log line.
 """
 
+import asyncio
 import functools
 import inspect
 import logging
@@ -22,7 +23,7 @@ from grpc_status import rpc_status
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from genaifeedback.service import convert, status
 from genaifeedback.service.chat import ChatRunner, Finished, Started, Token
-from genaifeedback.service.errors import MalformedRequest, ServiceError
+from genaifeedback.service.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.metrics import Metrics
 
@@ -99,6 +100,38 @@ def _trace_id_of(context: grpc.aio.ServicerContext) -> str:
     return dict(context.trailing_metadata() or ()).get(TRACE_ID_METADATA_KEY, "")
 
 
+class Admission:
+    """Which calls the servicers take. On shutdown: new calls are refused (UNAVAILABLE, so
+    clients retry elsewhere) while the unary calls already taken are answered."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self._unary_in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def admit(self) -> None:
+        if self.closed:
+            raise ShuttingDown("this replica is shutting down; retry (another replica will answer)")
+
+    def unary_started(self) -> None:
+        self._unary_in_flight += 1
+        self._idle.clear()
+
+    def unary_ended(self) -> None:
+        self._unary_in_flight -= 1
+        if self._unary_in_flight == 0:
+            self._idle.set()
+
+    async def close(self, timeout_seconds: float) -> None:
+        """Refuse new calls; wait (up to the timeout) for the unary calls taken to be answered."""
+        self.closed = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout_seconds)
+        except TimeoutError:
+            logger.warning("%d calls still unanswered at the end of the grace period", self._unary_in_flight)
+
+
 def _mapping_errors(method):
     """Wrap a unary or server-streaming method so every failure leaves as a proper status."""
     if inspect.isasyncgenfunction(method):
@@ -107,6 +140,7 @@ def _mapping_errors(method):
         async def streaming(self, request, context):
             code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
             try:
+                self._admission.admit()
                 _parsed(request)
                 async for response in method(self, request, context):
                     yield response
@@ -125,7 +159,9 @@ def _mapping_errors(method):
     @functools.wraps(method)
     async def unary(self, request, context):
         code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
+        self._admission.unary_started()
         try:
+            self._admission.admit()
             _parsed(request)
             response = await method(self, request, context)
             code = grpc.StatusCode.OK
@@ -137,6 +173,7 @@ def _mapping_errors(method):
             code = rich.code
             await _abort(context, rich)
         finally:
+            self._admission.unary_ended()
             self._metrics.rpcs.labels(method=method.__name__, code=code.name).inc()
 
     return unary
@@ -148,9 +185,10 @@ def _deadline(context: grpc.aio.ServicerContext) -> float | None:
 
 
 class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
-    def __init__(self, runner: ChatRunner, metrics: Metrics):
+    def __init__(self, runner: ChatRunner, metrics: Metrics, admission: Admission):
         self._runner = runner
         self._metrics = metrics
+        self._admission = admission
 
     async def _events(self, request, context: grpc.aio.ServicerContext):
         """The chat's events; the trace id goes in the trailing metadata however the call ends."""
@@ -183,9 +221,10 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
 
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
-    def __init__(self, recorder: FeedbackRecorder, metrics: Metrics):
+    def __init__(self, recorder: FeedbackRecorder, metrics: Metrics, admission: Admission):
         self._recorder = recorder
         self._metrics = metrics
+        self._admission = admission
 
     @_mapping_errors
     async def SubmitFeedback(self, request: feedback_pb2.SubmitFeedbackRequest, context: grpc.aio.ServicerContext):

@@ -93,6 +93,12 @@ const (
 	// INTERNAL: a bug in the service. The message names the exception; the
 	// service log has the traceback.
 	ErrorReason_INTERNAL_ERROR ErrorReason = 15
+	// UNAVAILABLE: this replica is shutting down and takes no new calls; the
+	// ones it took are answered. Retry (another replica will answer).
+	ErrorReason_SHUTTING_DOWN ErrorReason = 16
+	// NOT_FOUND: GetFeedbackStatus knows no such feedback (not journaled by
+	// this replica, not in MLflow). ErrorInfo metadata `assessment_id` names it.
+	ErrorReason_FEEDBACK_NOT_FOUND ErrorReason = 17
 )
 
 // Enum value maps for ErrorReason.
@@ -114,6 +120,8 @@ var (
 		13: "GENERATION_TIMEOUT",
 		14: "GENERATION_FAILED",
 		15: "INTERNAL_ERROR",
+		16: "SHUTTING_DOWN",
+		17: "FEEDBACK_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -132,6 +140,8 @@ var (
 		"GENERATION_TIMEOUT":       13,
 		"GENERATION_FAILED":        14,
 		"INTERNAL_ERROR":           15,
+		"SHUTTING_DOWN":            16,
+		"FEEDBACK_NOT_FOUND":       17,
 	}
 )
 
@@ -248,7 +258,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xfe\x02\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xa9\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -266,7 +276,9 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x0eMODEL_REJECTED\x10\f\x12\x16\n" +
 	"\x12GENERATION_TIMEOUT\x10\r\x12\x15\n" +
 	"\x11GENERATION_FAILED\x10\x0e\x12\x12\n" +
-	"\x0eINTERNAL_ERROR\x10\x0f*\xc6\x01\n" +
+	"\x0eINTERNAL_ERROR\x10\x0f\x12\x11\n" +
+	"\rSHUTTING_DOWN\x10\x10\x12\x16\n" +
+	"\x12FEEDBACK_NOT_FOUND\x10\x11*\xc6\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +

@@ -918,7 +918,9 @@ type GetFeedbackStatusRequest_AssessmentId struct {
 }
 
 type GetFeedbackStatusRequest_RequestId struct {
-	// The request_id the feedback was sent with.
+	// The request_id the feedback was sent with. Ids are derived from the
+	// target as it was sent: ask with that same target (trace_id or
+	// client_request_id); an assessment_id works with either.
 	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3,oneof"`
 }
 

@@ -62,7 +62,7 @@ type FeedbackServiceClient interface {
 	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
 	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
 	// remembers its feedback for a day), or any replica once it is STORED.
-	// NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
 	GetFeedbackStatus(ctx context.Context, in *GetFeedbackStatusRequest, opts ...grpc.CallOption) (*GetFeedbackStatusResponse, error)
 }
 
@@ -142,7 +142,7 @@ type FeedbackServiceServer interface {
 	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
 	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
 	// remembers its feedback for a day), or any replica once it is STORED.
-	// NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
 	GetFeedbackStatus(context.Context, *GetFeedbackStatusRequest) (*GetFeedbackStatusResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }

@@ -22,6 +22,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GENERATION_TIMEOUT: _ClassVar[ErrorReason]
     GENERATION_FAILED: _ClassVar[ErrorReason]
     INTERNAL_ERROR: _ClassVar[ErrorReason]
+    SHUTTING_DOWN: _ClassVar[ErrorReason]
+    FEEDBACK_NOT_FOUND: _ClassVar[ErrorReason]
 
 class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -50,6 +52,8 @@ MODEL_REJECTED: ErrorReason
 GENERATION_TIMEOUT: ErrorReason
 GENERATION_FAILED: ErrorReason
 INTERNAL_ERROR: ErrorReason
+SHUTTING_DOWN: ErrorReason
+FEEDBACK_NOT_FOUND: ErrorReason
 FIELD_VIOLATION_REASON_UNSPECIFIED: FieldViolationReason
 REQUIRED: FieldViolationReason
 TOO_LONG: FieldViolationReason

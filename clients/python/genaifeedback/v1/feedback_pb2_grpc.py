@@ -119,7 +119,7 @@ class FeedbackServiceServicer:
         """GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
         EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
         remembers its feedback for a day), or any replica once it is STORED.
-        NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+        NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

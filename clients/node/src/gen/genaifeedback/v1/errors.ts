@@ -112,6 +112,16 @@ export enum ErrorReason {
    * service log has the traceback.
    */
   INTERNAL_ERROR = "INTERNAL_ERROR",
+  /**
+   * SHUTTING_DOWN - UNAVAILABLE: this replica is shutting down and takes no new calls; the
+   * ones it took are answered. Retry (another replica will answer).
+   */
+  SHUTTING_DOWN = "SHUTTING_DOWN",
+  /**
+   * FEEDBACK_NOT_FOUND - NOT_FOUND: GetFeedbackStatus knows no such feedback (not journaled by
+   * this replica, not in MLflow). ErrorInfo metadata `assessment_id` names it.
+   */
+  FEEDBACK_NOT_FOUND = "FEEDBACK_NOT_FOUND",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -165,6 +175,12 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 15:
     case "INTERNAL_ERROR":
       return ErrorReason.INTERNAL_ERROR;
+    case 16:
+    case "SHUTTING_DOWN":
+      return ErrorReason.SHUTTING_DOWN;
+    case 17:
+    case "FEEDBACK_NOT_FOUND":
+      return ErrorReason.FEEDBACK_NOT_FOUND;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -206,6 +222,10 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "GENERATION_FAILED";
     case ErrorReason.INTERNAL_ERROR:
       return "INTERNAL_ERROR";
+    case ErrorReason.SHUTTING_DOWN:
+      return "SHUTTING_DOWN";
+    case ErrorReason.FEEDBACK_NOT_FOUND:
+      return "FEEDBACK_NOT_FOUND";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -246,6 +266,10 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 14;
     case ErrorReason.INTERNAL_ERROR:
       return 15;
+    case ErrorReason.SHUTTING_DOWN:
+      return 16;
+    case ErrorReason.FEEDBACK_NOT_FOUND:
+      return 17;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

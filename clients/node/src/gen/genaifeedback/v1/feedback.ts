@@ -363,7 +363,11 @@ export interface GetFeedbackStatusRequest {
   assessmentId?:
     | string
     | undefined;
-  /** The request_id the feedback was sent with. */
+  /**
+   * The request_id the feedback was sent with. Ids are derived from the
+   * target as it was sent: ask with that same target (trace_id or
+   * client_request_id); an assessment_id works with either.
+   */
   requestId?: string | undefined;
 }
 
@@ -2126,7 +2130,7 @@ export const FeedbackServiceService = {
    * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
-   * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+   * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
    */
   getFeedbackStatus: {
     path: "/genaifeedback.v1.FeedbackService/GetFeedbackStatus" as const,
@@ -2159,7 +2163,7 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
-   * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+   * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
    */
   getFeedbackStatus: handleUnaryCall<GetFeedbackStatusRequest, GetFeedbackStatusResponse>;
 }
@@ -2210,7 +2214,7 @@ export interface FeedbackServiceClient extends Client {
    * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
-   * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+   * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
    */
   getFeedbackStatus(
     request: GetFeedbackStatusRequest,

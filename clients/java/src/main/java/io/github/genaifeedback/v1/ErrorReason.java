@@ -177,6 +177,24 @@ public enum ErrorReason
    * <code>INTERNAL_ERROR = 15;</code>
    */
   INTERNAL_ERROR(15),
+  /**
+   * <pre>
+   * UNAVAILABLE: this replica is shutting down and takes no new calls; the
+   * ones it took are answered. Retry (another replica will answer).
+   * </pre>
+   *
+   * <code>SHUTTING_DOWN = 16;</code>
+   */
+  SHUTTING_DOWN(16),
+  /**
+   * <pre>
+   * NOT_FOUND: GetFeedbackStatus knows no such feedback (not journaled by
+   * this replica, not in MLflow). ErrorInfo metadata `assessment_id` names it.
+   * </pre>
+   *
+   * <code>FEEDBACK_NOT_FOUND = 17;</code>
+   */
+  FEEDBACK_NOT_FOUND(17),
   UNRECOGNIZED(-1),
   ;
 
@@ -332,6 +350,24 @@ public enum ErrorReason
    * <code>INTERNAL_ERROR = 15;</code>
    */
   public static final int INTERNAL_ERROR_VALUE = 15;
+  /**
+   * <pre>
+   * UNAVAILABLE: this replica is shutting down and takes no new calls; the
+   * ones it took are answered. Retry (another replica will answer).
+   * </pre>
+   *
+   * <code>SHUTTING_DOWN = 16;</code>
+   */
+  public static final int SHUTTING_DOWN_VALUE = 16;
+  /**
+   * <pre>
+   * NOT_FOUND: GetFeedbackStatus knows no such feedback (not journaled by
+   * this replica, not in MLflow). ErrorInfo metadata `assessment_id` names it.
+   * </pre>
+   *
+   * <code>FEEDBACK_NOT_FOUND = 17;</code>
+   */
+  public static final int FEEDBACK_NOT_FOUND_VALUE = 17;
 
 
   public final int getNumber() {
@@ -374,6 +410,8 @@ public enum ErrorReason
       case 13: return GENERATION_TIMEOUT;
       case 14: return GENERATION_FAILED;
       case 15: return INTERNAL_ERROR;
+      case 16: return SHUTTING_DOWN;
+      case 17: return FEEDBACK_NOT_FOUND;
       default: return null;
     }
   }

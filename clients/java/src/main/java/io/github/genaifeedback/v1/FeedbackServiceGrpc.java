@@ -240,7 +240,7 @@ public final class FeedbackServiceGrpc {
      * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
-     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
      * </pre>
      */
     default void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -350,7 +350,7 @@ public final class FeedbackServiceGrpc {
      * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
-     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
      * </pre>
      */
     public void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -427,7 +427,7 @@ public final class FeedbackServiceGrpc {
      * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
-     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) throws io.grpc.StatusException {
@@ -503,7 +503,7 @@ public final class FeedbackServiceGrpc {
      * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
-     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) {
@@ -581,7 +581,7 @@ public final class FeedbackServiceGrpc {
      * GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
-     * NOT_FOUND (TRACE_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackStatusResponse> getFeedbackStatus(

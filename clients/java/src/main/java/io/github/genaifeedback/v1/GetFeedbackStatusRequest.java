@@ -326,7 +326,9 @@ private static final long serialVersionUID = 0L;
   public static final int REQUEST_ID_FIELD_NUMBER = 4;
   /**
    * <pre>
-   * The request_id the feedback was sent with.
+   * The request_id the feedback was sent with. Ids are derived from the
+   * target as it was sent: ask with that same target (trace_id or
+   * client_request_id); an assessment_id works with either.
    * </pre>
    *
    * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -337,7 +339,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The request_id the feedback was sent with.
+   * The request_id the feedback was sent with. Ids are derived from the
+   * target as it was sent: ask with that same target (trace_id or
+   * client_request_id); an assessment_id works with either.
    * </pre>
    *
    * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -362,7 +366,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The request_id the feedback was sent with.
+   * The request_id the feedback was sent with. Ids are derived from the
+   * target as it was sent: ask with that same target (trace_id or
+   * client_request_id); an assessment_id works with either.
    * </pre>
    *
    * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -1227,7 +1233,9 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * The request_id the feedback was sent with.
+     * The request_id the feedback was sent with. Ids are derived from the
+     * target as it was sent: ask with that same target (trace_id or
+     * client_request_id); an assessment_id works with either.
      * </pre>
      *
      * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -1239,7 +1247,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The request_id the feedback was sent with.
+     * The request_id the feedback was sent with. Ids are derived from the
+     * target as it was sent: ask with that same target (trace_id or
+     * client_request_id); an assessment_id works with either.
      * </pre>
      *
      * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -1265,7 +1275,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The request_id the feedback was sent with.
+     * The request_id the feedback was sent with. Ids are derived from the
+     * target as it was sent: ask with that same target (trace_id or
+     * client_request_id); an assessment_id works with either.
      * </pre>
      *
      * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -1292,7 +1304,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The request_id the feedback was sent with.
+     * The request_id the feedback was sent with. Ids are derived from the
+     * target as it was sent: ask with that same target (trace_id or
+     * client_request_id); an assessment_id works with either.
      * </pre>
      *
      * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -1309,7 +1323,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The request_id the feedback was sent with.
+     * The request_id the feedback was sent with. Ids are derived from the
+     * target as it was sent: ask with that same target (trace_id or
+     * client_request_id); an assessment_id works with either.
      * </pre>
      *
      * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -1325,7 +1341,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The request_id the feedback was sent with.
+     * The request_id the feedback was sent with. Ids are derived from the
+     * target as it was sent: ask with that same target (trace_id or
+     * client_request_id); an assessment_id works with either.
      * </pre>
      *
      * <code>string request_id = 4 [json_name = "requestId"];</code>

@@ -100,7 +100,9 @@ public interface GetFeedbackStatusRequestOrBuilder extends
 
   /**
    * <pre>
-   * The request_id the feedback was sent with.
+   * The request_id the feedback was sent with. Ids are derived from the
+   * target as it was sent: ask with that same target (trace_id or
+   * client_request_id); an assessment_id works with either.
    * </pre>
    *
    * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -109,7 +111,9 @@ public interface GetFeedbackStatusRequestOrBuilder extends
   boolean hasRequestId();
   /**
    * <pre>
-   * The request_id the feedback was sent with.
+   * The request_id the feedback was sent with. Ids are derived from the
+   * target as it was sent: ask with that same target (trace_id or
+   * client_request_id); an assessment_id works with either.
    * </pre>
    *
    * <code>string request_id = 4 [json_name = "requestId"];</code>
@@ -118,7 +122,9 @@ public interface GetFeedbackStatusRequestOrBuilder extends
   java.lang.String getRequestId();
   /**
    * <pre>
-   * The request_id the feedback was sent with.
+   * The request_id the feedback was sent with. Ids are derived from the
+   * target as it was sent: ask with that same target (trace_id or
+   * client_request_id); an assessment_id works with either.
    * </pre>
    *
    * <code>string request_id = 4 [json_name = "requestId"];</code>
