@@ -1,8 +1,10 @@
 """The Python client and feedbackctl against the real in-process service and a real MLflow server.
 
-Assertions read what MLflow stored, not what the client returned. Failures the real service cannot
-produce on demand (a reply lost on the way back, a FeedbackService that is always UNAVAILABLE, a
-status without details) come from small gRPC servers on 127.0.0.1 in front of it or in its place.
+Assertions read what MLflow stored, not what the client returned; writes read back at once pass
+wait_until_stored (by default the service answers once the feedback is journaled, PENDING, and
+attaches it to MLflow just after). Failures the real service cannot produce on demand (a reply lost
+on the way back, a FeedbackService that is always UNAVAILABLE, a status without details) come from
+small gRPC servers on 127.0.0.1 in front of it or in its place.
 """
 
 import json
@@ -10,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from concurrent import futures
 from contextlib import contextmanager
@@ -27,6 +30,8 @@ from genaifeedback.client import (
     ErrorReason,
     FeedbackClient,
     FeedbackServiceError,
+    FeedbackState,
+    FeedbackStatus,
     FieldViolation,
     FieldViolationReason,
     channel_options,
@@ -172,8 +177,9 @@ def test_complete_returns_the_answer_mlflow_stores(client, service, mlflow_clien
 )
 def test_feedback_value_kind_follows_the_python_type(client, shared_chat, mlflow_client, target, value):
     name = unique("kind")
-    result = client.feedback(value=value, name=name, **{target: getattr(shared_chat, target)})
+    result = client.feedback(value=value, name=name, wait_until_stored=True, **{target: getattr(shared_chat, target)})
 
+    assert result.state == FeedbackState.STORED == "STORED"
     stored = only(mlflow_client, shared_chat.trace_id, name)
     assert stored.assessment_id == result.assessment_id and result.trace_id == shared_chat.trace_id
     assert stored.value == value and type(stored.value) is (float if type(value) is int else type(value))
@@ -186,11 +192,11 @@ def test_feedback_options_are_stored_and_a_resent_request_id_is_recorded_once(cl
     name, request_id = unique("stars"), f"req-{uuid.uuid4()}"
     options = dict(client_request_id=shared_chat.client_request_id, name=name, rationale="good but long",
                    source="LLM_JUDGE", source_id="judge-v1", metadata={"ui": "web"}, span_id=root_span,
-                   request_id=request_id)
+                   request_id=request_id, wait_until_stored=True)
     first = client.rate(4, **options)
     again = client.rate(4, **options)
 
-    assert again == first and first.request_id == request_id
+    assert again == first and (first.request_id, first.state) == (request_id, "STORED")
     stored = only(mlflow_client, shared_chat.trace_id, name)
     assert (stored.assessment_id, stored.value, stored.rationale) == (first.assessment_id, 4.0, "good but long")
     assert (stored.source.source_type, stored.source.source_id) == ("LLM_JUDGE", "judge-v1")
@@ -198,9 +204,10 @@ def test_feedback_options_are_stored_and_a_resent_request_id_is_recorded_once(cl
 
 
 def test_thumbs_up_and_down(client, fresh_chat, mlflow_client):
-    client.thumbs_up(trace_id=fresh_chat.trace_id, rationale="spot on")
-    client.thumbs_down(client_request_id=fresh_chat.client_request_id, name="second_look")
+    up = client.thumbs_up(trace_id=fresh_chat.trace_id, rationale="spot on", wait_until_stored=True)
+    down = client.thumbs_down(client_request_id=fresh_chat.client_request_id, name="second_look", wait_until_stored=True)
 
+    assert up.state == down.state == FeedbackState.STORED
     stored = {a.name: (a.value, a.rationale) for a in assessments(mlflow_client, fresh_chat.trace_id)}
     assert stored == {"user_feedback": (True, "spot on"), "second_look": (False, None)}
 
@@ -208,14 +215,79 @@ def test_thumbs_up_and_down(client, fresh_chat, mlflow_client):
 def test_rate_dimensions_stores_one_assessment_per_dimension(client, fresh_chat, mlflow_client):
     result = client.rate_dimensions(client_request_id=fresh_chat.client_request_id,
                                     ratings={"accuracy": 4, "helpfulness": 5}, rationale="clear",
-                                    metadata={"ui": "web"})
+                                    metadata={"ui": "web"}, wait_until_stored=True)
 
+    assert result.state == FeedbackState.STORED
     stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
     assert {name: a.value for name, a in stored.items()} == {"accuracy": 4, "helpfulness": 5}
     assert {name: a.assessment_id for name, a in stored.items()} == result.assessment_ids
     assert {(a.rationale, a.source.source_type) for a in stored.values()} == {("clear", "HUMAN")}
     assert stored["accuracy"].metadata["ui"] == "web"
     assert result.trace_id == fresh_chat.trace_id and result.request_id
+    assert result.assessment_id == result.assessment_ids["accuracy"]  # the set's id: first in name order
+
+
+def poll_until_settled(client, **which) -> FeedbackStatus:
+    """Ask feedback_status until the feedback is no longer PENDING (at most 30 s, backing off)."""
+    deadline, pause = time.monotonic() + 30, 0.01
+    while (status := client.feedback_status(**which)).state == FeedbackState.PENDING:
+        assert time.monotonic() < deadline, f"still PENDING after 30 s: {which}"
+        time.sleep(pause)  # between polls only: what ends the loop is the state the service reports
+        pause = min(pause * 2, 0.25)
+    return status
+
+
+def test_without_waiting_the_answer_is_journaled_and_feedback_status_follows_it_to_mlflow(
+        client, fresh_chat, mlflow_client):
+    name = unique("unwaited")
+    feedback = client.thumbs_up(client_request_id=fresh_chat.client_request_id, name=name)
+    ratings = client.rate_dimensions(trace_id=fresh_chat.trace_id, ratings={"tone": 2, "accuracy": 5})
+    assert {feedback.state, ratings.state} <= {FeedbackState.PENDING, FeedbackState.STORED}
+
+    # By the request id, with the target it was sent to; then by assessment id, with the other target.
+    status = poll_until_settled(client, client_request_id=fresh_chat.client_request_id, request_id=feedback.request_id)
+    assert status == FeedbackStatus("STORED", fresh_chat.trace_id, {name: feedback.assessment_id}, "")
+    assert client.feedback_status(trace_id=fresh_chat.trace_id, assessment_id=feedback.assessment_id) == status
+    rated = poll_until_settled(client, trace_id=fresh_chat.trace_id, assessment_id=ratings.assessment_id)
+    assert (rated.state, rated.trace_id, rated.assessment_ids) == ("STORED", fresh_chat.trace_id, ratings.assessment_ids)
+
+    stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
+    assert {n: (a.assessment_id, a.value) for n, a in stored.items()} == {
+        name: (feedback.assessment_id, True),
+        "accuracy": (ratings.assessment_ids["accuracy"], 5),
+        "tone": (ratings.assessment_ids["tone"], 2),
+    }
+
+
+@pytest.fixture(scope="module")
+def short_window_replica(start_service):
+    """A service that waits only 2 s for a feedback's trace to appear before calling it EXPIRED."""
+    return start_service(feedback_attach_window_seconds=2.0)
+
+
+def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(short_window_replica, capsys):
+    client_request_id, request_id = f"never-chatted-{uuid.uuid4()}", f"req-{uuid.uuid4()}"
+    target = dict(client_request_id=client_request_id, request_id=request_id)
+    with FeedbackClient(short_window_replica.target, timeout=1.0) as impatient:
+        # Waiting answers PENDING just before the call's deadline, rather than failing it.
+        waited = impatient.thumbs_up(**target, wait_until_stored=True)
+    assert (waited.state, waited.trace_id) == (FeedbackState.PENDING, "")
+
+    with FeedbackClient(short_window_replica.target) as client:
+        assert client.feedback_status(**target) == FeedbackStatus(
+            "PENDING", "", {"user_feedback": waited.assessment_id}, "")
+        with pytest.raises(FeedbackServiceError) as caught:  # the same action, waiting for its outcome
+            client.thumbs_up(**target, wait_until_stored=True)
+        status = client.feedback_status(client_request_id=client_request_id, assessment_id=waited.assessment_id)
+
+    error = caught.value
+    assert (error.code, error.reason, error.domain) == (grpc.StatusCode.NOT_FOUND, "TRACE_NOT_FOUND", "genaifeedback")
+    assert error.metadata == {"client_request_id": client_request_id}
+    assert (status.state, status.trace_id, status.reason) == (FeedbackState.EXPIRED, "", ErrorReason.TRACE_NOT_FOUND)
+
+    assert ctl(short_window_replica, "status", "--client-request-id", client_request_id, "--request-id", request_id) == 0
+    assert capsys.readouterr().out == (f"state: EXPIRED trace_id: - reason: TRACE_NOT_FOUND\n"
+                                       f"user_feedback: {waited.assessment_id}\n")
 
 
 class Recorder(feedback_pb2_grpc.FeedbackServiceServicer):
@@ -254,6 +326,16 @@ def test_exactly_one_target_is_checked_before_calling(recorder, target):
         client.thumbs_up(**target)
     with pytest.raises(ValueError, match="exactly one"):
         client.rate_dimensions(ratings={"accuracy": 4}, **target)
+    with pytest.raises(ValueError, match="exactly one"):
+        client.feedback_status(request_id="r-1", **target)
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize("which", [{}, {"request_id": "r-1", "assessment_id": "a-" + "0" * 32}])
+def test_exactly_one_of_request_id_and_assessment_id_is_checked_before_calling(recorder, which):
+    recorder, client = recorder
+    with pytest.raises(ValueError, match="exactly one of request_id and assessment_id"):
+        client.feedback_status(trace_id=UNKNOWN_TRACE, **which)
     assert recorder.requests == []
 
 
@@ -373,9 +455,9 @@ def test_the_channel_retries_a_lost_reply_with_the_same_request_id(service, shar
     name = unique("lost_reply")
     with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, lost_reply)) as target:
         with FeedbackClient(target) as client:
-            result = client.thumbs_up(trace_id=shared_chat.trace_id, name=name)
+            result = client.thumbs_up(trace_id=shared_chat.trace_id, name=name, wait_until_stored=True)
 
-    assert lost_reply.request_ids == [result.request_id] * 2
+    assert lost_reply.request_ids == [result.request_id] * 2 and result.state == "STORED"
     assert lost_reply.lost == [result.assessment_id]
     assert only(mlflow_client, shared_chat.trace_id, name).assessment_id == result.assessment_id
 
@@ -477,24 +559,42 @@ def test_ctl_chat_failure_exits_1_with_reason_and_trace_id(failing_replica, caps
 )
 def test_ctl_feedback_stores_each_kind(service, fresh_chat, mlflow_client, capsys, flags, name, value, rationale):
     assert ctl(service, "feedback", "--client-request-id", fresh_chat.client_request_id, *flags,
-               "--meta", "ui=cli", "--source", "CODE", "--source-id", "nightly") == 0
+               "--meta", "ui=cli", "--source", "CODE", "--source-id", "nightly", "--wait") == 0
 
     stored = only(mlflow_client, fresh_chat.trace_id, name)
-    assert capsys.readouterr().out == f"assessment_id: {stored.assessment_id} trace_id: {fresh_chat.trace_id}\n"
+    assert capsys.readouterr().out == (
+        f"assessment_id: {stored.assessment_id} trace_id: {fresh_chat.trace_id} state: STORED\n")
     assert (stored.value, stored.rationale, stored.metadata["ui"]) == (value, rationale, "cli")
     assert (stored.source.source_type, stored.source.source_id) == ("CODE", "nightly")
 
 
 def test_ctl_rate_stores_and_prints_each_dimension(service, fresh_chat, mlflow_client, capsys):
-    assert ctl(service, "rate", "--trace-id", fresh_chat.trace_id, "accuracy=4", "tone=2", "--comment", "terse") == 0
+    assert ctl(service, "rate", "--trace-id", fresh_chat.trace_id, "tone=2", "accuracy=4", "--comment", "terse",
+               "--wait") == 0
 
     stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
     assert {n: (a.value, a.rationale) for n, a in stored.items()} == {"accuracy": (4, "terse"), "tone": (2, "terse")}
-    assert set(capsys.readouterr().out.splitlines()) == {
-        f"trace_id: {fresh_chat.trace_id}",
+    assert capsys.readouterr().out.splitlines() == [
+        f"trace_id: {fresh_chat.trace_id} state: STORED",
         f"accuracy: {stored['accuracy'].assessment_id}",
         f"tone: {stored['tone'].assessment_id}",
-    }
+    ]
+
+
+def test_ctl_status_of_a_feedback_sent_with_its_own_request_id(service, fresh_chat, mlflow_client, capsys):
+    request_id = f"ctl-{uuid.uuid4()}"
+    assert ctl(service, "feedback", "--trace-id", fresh_chat.trace_id, "--down", "--request-id", request_id,
+               "--wait") == 0
+    sent = capsys.readouterr().out
+
+    assert ctl(service, "status", "--trace-id", fresh_chat.trace_id, "--request-id", request_id) == 0
+    stored = only(mlflow_client, fresh_chat.trace_id, "user_feedback")
+    assert sent == f"assessment_id: {stored.assessment_id} trace_id: {fresh_chat.trace_id} state: STORED\n"
+    assert capsys.readouterr().out == (f"state: STORED trace_id: {fresh_chat.trace_id}\n"
+                                       f"user_feedback: {stored.assessment_id}\n")
+
+    assert ctl(service, "status", "--trace-id", UNKNOWN_TRACE, "--request-id", request_id) == 1
+    assert capsys.readouterr().err.startswith("error: NOT_FOUND (TRACE_NOT_FOUND): ")
 
 
 def test_ctl_refused_feedback_exits_1_with_the_violations_and_their_reasons(service, fresh_chat, mlflow_client, capsys):
@@ -525,6 +625,9 @@ def test_feedbackctl_command_finds_the_service_from_the_environment(service):
         ["feedback", "--trace-id", UNKNOWN_TRACE, "--json", "{"],
         ["rate", "--trace-id", UNKNOWN_TRACE, "accuracy=high"],
         ["rate", "--trace-id", UNKNOWN_TRACE, "accuracy=4", "accuracy=5"],
+        ["status", "--trace-id", UNKNOWN_TRACE],  # neither --request-id nor --assessment-id
+        ["status", "--trace-id", UNKNOWN_TRACE, "--request-id", "r-1", "--assessment-id", "a-" + "0" * 32],
+        ["status", "--request-id", "r-1"],  # no target
         ["chat"],
     ],
 )

@@ -1,8 +1,13 @@
 """feedbackctl: chat with the service and send feedback from a shell.
 
     feedbackctl chat "What is MLflow?"
-    feedbackctl feedback --trace-id tr-... --up --comment "spot on"
+    feedbackctl feedback --trace-id tr-... --up --comment "spot on" --wait
     feedbackctl rate --client-request-id my-id accuracy=4 helpfulness=5
+    feedbackctl status --client-request-id my-id --assessment-id a-...
+
+feedback and rate print the state: PENDING (durably taken, on its way to MLflow) or STORED (in
+MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED or
+REJECTED (with the reason).
 
 Exit status: 0 on success, 1 when the service refuses or fails, 2 on bad usage, 130 on Ctrl-C.
 Errors go to stderr: code (reason): message, then each bad field [its reason], the trace id of a
@@ -54,11 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--max-tokens", type=int)
     chat.add_argument("--tag", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
 
-    # What feedback and rate share: which trace, and who is speaking.
-    common = argparse.ArgumentParser(add_help=False)
-    target = common.add_mutually_exclusive_group(required=True)
+    # Which trace: what feedback, rate and status share.
+    targeted = argparse.ArgumentParser(add_help=False)
+    target = targeted.add_mutually_exclusive_group(required=True)
     target.add_argument("--trace-id")
     target.add_argument("--client-request-id")
+
+    # What feedback and rate share besides: who is speaking, how the write goes.
+    common = argparse.ArgumentParser(add_help=False, parents=[targeted])
+    common.add_argument("--wait", action="store_true",
+                        help="answer once it is in MLflow (STORED), or PENDING just before the deadline")
+    common.add_argument("--request-id", help="idempotency key: the same one again records nothing new "
+                                             "(default: a new UUID)")
     common.add_argument("--source", choices=["HUMAN", "LLM_JUDGE", "CODE"], default="HUMAN")
     common.add_argument("--source-id", default="")
     common.add_argument("--meta", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
@@ -77,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     rate = commands.add_parser("rate", parents=[common], help="rate several dimensions of a trace at once")
     rate.add_argument("ratings", nargs="+", type=_rating, metavar="DIMENSION=SCORE")
     rate.add_argument("--comment", default="", help="why; stored with every dimension")
+
+    status = commands.add_parser("status", parents=[targeted],
+                                 help="where a feedback is: PENDING, STORED, EXPIRED or REJECTED")
+    which = status.add_mutually_exclusive_group(required=True)
+    which.add_argument("--request-id", help="the request id it was sent with (and the same target)")
+    which.add_argument("--assessment-id", help="the assessment id feedback or rate printed")
     return parser
 
 
@@ -91,7 +109,9 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
             return _chat(client, args)
         if args.command == "feedback":
             return _feedback(client, args, parser)
-        return _rate(client, args, parser)
+        if args.command == "rate":
+            return _rate(client, args, parser)
+        return _status(client, args)
     except FeedbackServiceError as error:
         reason = f" ({error.reason})" if error.reason else ""
         print(f"error: {error.code.name}{reason}: {error.message}", file=sys.stderr)
@@ -166,8 +186,10 @@ def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse
         source_id=args.source_id,
         metadata=dict(args.meta),
         span_id=args.span_id,
+        request_id=args.request_id,
+        wait_until_stored=args.wait,
     )
-    print(f"assessment_id: {result.assessment_id} trace_id: {result.trace_id}")
+    print(f"assessment_id: {result.assessment_id} trace_id: {result.trace_id or '-'} state: {result.state or '-'}")
     return 0
 
 
@@ -184,10 +206,26 @@ def _rate(client: FeedbackClient, args: argparse.Namespace, parser: argparse.Arg
         source_id=args.source_id,
         metadata=dict(args.meta),
         span_id=args.span_id,
+        request_id=args.request_id,
+        wait_until_stored=args.wait,
     )
-    print(f"trace_id: {result.trace_id}")
-    for dimension, assessment_id in result.assessment_ids.items():
+    print(f"trace_id: {result.trace_id or '-'} state: {result.state or '-'}")
+    for dimension, assessment_id in sorted(result.assessment_ids.items()):
         print(f"{dimension}: {assessment_id}")
+    return 0
+
+
+def _status(client: FeedbackClient, args: argparse.Namespace) -> int:
+    status = client.feedback_status(
+        trace_id=args.trace_id,
+        client_request_id=args.client_request_id,
+        request_id=args.request_id,
+        assessment_id=args.assessment_id,
+    )
+    reason = f" reason: {status.reason}" if status.reason else ""
+    print(f"state: {status.state or '-'} trace_id: {status.trace_id or '-'}{reason}")
+    for name, assessment_id in sorted(status.assessment_ids.items()):
+        print(f"{name}: {assessment_id}")
     return 0
 
 

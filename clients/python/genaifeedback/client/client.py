@@ -42,15 +42,20 @@ HistoryItem = tuple[str, str] | chat_pb2.ChatMessage
 _FINISH_REASONS = {chat_pb2.FINISH_REASON_STOP: "stop", chat_pb2.FINISH_REASON_LENGTH: "length"}
 
 
-def _str_enum(name: str, proto_enum: Any) -> type[enum.StrEnum]:
-    """The contract's enum as a StrEnum of its value names (UNSPECIFIED left out): members equal their names."""
-    return enum.StrEnum(name, [(n, n) for n in proto_enum.keys() if not n.endswith("_UNSPECIFIED")])
+def _str_enum(name: str, proto_enum: Any, prefix: str = "") -> type[enum.StrEnum]:
+    """The contract's enum as a StrEnum of its value names without `prefix` (UNSPECIFIED left out):
+    members equal their names."""
+    names = [n.removeprefix(prefix) for n in proto_enum.keys() if not n.endswith("_UNSPECIFIED")]
+    return enum.StrEnum(name, [(n, n) for n in names])
 
 
 ErrorReason = _str_enum("ErrorReason", errors_pb2.ErrorReason)
 """FeedbackServiceError.reason values (genaifeedback.v1.ErrorReason): `ErrorReason.TRACE_NOT_FOUND == "TRACE_NOT_FOUND"`."""
 FieldViolationReason = _str_enum("FieldViolationReason", errors_pb2.FieldViolationReason)
 """FieldViolation.reason values (genaifeedback.v1.FieldViolationReason), e.g. "INVALID_FORMAT"."""
+FeedbackState = _str_enum("FeedbackState", feedback_pb2.FeedbackState, prefix="FEEDBACK_STATE_")
+"""Where a feedback is (genaifeedback.v1.FeedbackState without its prefix): PENDING (journaled by the
+service, on its way to MLflow), STORED (in MLflow), EXPIRED (its trace never appeared), REJECTED."""
 
 
 def channel_options() -> list[tuple[str, Any]]:
@@ -169,11 +174,23 @@ class ChatResult:
     usage: Usage
 
 
+def _state(value: int) -> FeedbackState | None:
+    """The proto enum value as a FeedbackState; None for UNSPECIFIED (a service that predates states)
+    or a value newer than this client."""
+    try:
+        return FeedbackState(feedback_pb2.FeedbackState.Name(value).removeprefix("FEEDBACK_STATE_"))
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class FeedbackResult:
     assessment_id: str
-    trace_id: str
+    trace_id: str  # "" while a client_request_id target is not resolved to its trace yet
     request_id: str = ""  # the write's idempotency key: sending it again records nothing new
+    # PENDING: durably journaled by the service, not in MLflow yet (it gets there on its own);
+    # STORED: in MLflow. None only from a service that predates states.
+    state: FeedbackState | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +198,22 @@ class RatingsResult:
     trace_id: str
     assessment_ids: dict[str, str]  # dimension name -> assessment id
     request_id: str = ""
+    state: FeedbackState | None = None  # as FeedbackResult.state, for all the dimensions together
+
+    @property
+    def assessment_id(self) -> str:
+        """The id that names the whole set for feedback_status(): its first dimension's, in name order."""
+        return self.assessment_ids[min(self.assessment_ids)] if self.assessment_ids else ""
+
+
+@dataclass(frozen=True)
+class FeedbackStatus:
+    """What became of a feedback (GetFeedbackStatus)."""
+
+    state: FeedbackState | None
+    trace_id: str  # "" while a client_request_id is not resolved to its trace yet
+    assessment_ids: dict[str, str]  # feedback name -> assessment id (one per dimension for ratings)
+    reason: str = ""  # for EXPIRED and REJECTED: an ErrorReason name, e.g. "TRACE_NOT_FOUND"
 
 
 class ChatStream:
@@ -364,10 +397,17 @@ class FeedbackClient:
         metadata: Mapping[str, str] | None = None,
         span_id: str = "",
         request_id: str | None = None,
+        wait_until_stored: bool = False,
     ) -> FeedbackResult:
         """Record one feedback on a trace, addressed by trace_id or by the chat's client_request_id.
 
         The value's Python type picks the kind: bool, number, str, or dict/list (JSON).
+
+        The call returns once the service has durably journaled the feedback: result.state is
+        PENDING (MLflow gets it shortly after, exactly once) or STORED. With wait_until_stored it
+        returns once the feedback is in MLflow (STORED), or just before the call's deadline
+        (PENDING); a feedback found never to be storable while waiting raises (e.g. NOT_FOUND with
+        TRACE_NOT_FOUND when its trace never appeared). Ask feedback_status() later otherwise.
         """
         request = feedback_pb2.SubmitFeedbackRequest(
             span_id=span_id,
@@ -376,6 +416,7 @@ class FeedbackClient:
             rationale=rationale,
             metadata=metadata or {},
             request_id=request_id or str(uuid.uuid4()),  # one per user action, reused by every retry
+            wait_until_stored=wait_until_stored,
             **_target(trace_id, client_request_id),
         )
         _set_value(request, value)
@@ -383,7 +424,7 @@ class FeedbackClient:
             response = self._feedback.SubmitFeedback(request, timeout=self.timeout)
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
-        return FeedbackResult(response.assessment_id, response.trace_id, request.request_id)
+        return FeedbackResult(response.assessment_id, response.trace_id, request.request_id, _state(response.state))
 
     def thumbs_up(self, **kwargs: Any) -> FeedbackResult:
         """feedback(value=True, ...)."""
@@ -411,8 +452,12 @@ class FeedbackClient:
         metadata: Mapping[str, str] | None = None,
         span_id: str = "",
         request_id: str | None = None,
+        wait_until_stored: bool = False,
     ) -> RatingsResult:
-        """Rate several dimensions of one trace (e.g. accuracy=4, helpfulness=5); all are recorded or none."""
+        """Rate several dimensions of one trace (e.g. accuracy=4, helpfulness=5); all are recorded or none.
+
+        result.state and wait_until_stored work as in feedback(), for all the dimensions together.
+        """
         request = feedback_pb2.SubmitRatingsRequest(
             span_id=span_id,
             ratings=[feedback_pb2.DimensionRating(name=dim, score=score) for dim, score in ratings.items()],
@@ -420,13 +465,40 @@ class FeedbackClient:
             rationale=rationale,
             metadata=metadata or {},
             request_id=request_id or str(uuid.uuid4()),
+            wait_until_stored=wait_until_stored,
             **_target(trace_id, client_request_id),
         )
         try:
             response = self._feedback.SubmitRatings(request, timeout=self.timeout)
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
-        return RatingsResult(response.trace_id, dict(response.assessment_ids), request.request_id)
+        return RatingsResult(response.trace_id, dict(response.assessment_ids), request.request_id, _state(response.state))
+
+    def feedback_status(
+        self,
+        *,
+        trace_id: str | None = None,
+        client_request_id: str | None = None,
+        request_id: str | None = None,
+        assessment_id: str | None = None,
+    ) -> FeedbackStatus:
+        """Where a feedback or a set of ratings is: PENDING, STORED, EXPIRED or REJECTED (with a reason).
+
+        Name the target it was sent to (trace_id or client_request_id) and either the request_id it
+        was sent with (result.request_id) or its assessment_id (result.assessment_id). A request_id
+        only finds it with the same target it was sent to; an assessment_id with either, once the
+        trace is known. Raises NOT_FOUND (TRACE_NOT_FOUND) if neither the replica nor MLflow knows
+        it. Reads are retried on UNAVAILABLE like writes.
+        """
+        if (request_id is None) == (assessment_id is None):
+            raise ValueError("give exactly one of request_id and assessment_id")
+        which = {"request_id": request_id} if request_id is not None else {"assessment_id": assessment_id}
+        request = feedback_pb2.GetFeedbackStatusRequest(**_target(trace_id, client_request_id), **which)
+        try:
+            response = self._feedback.GetFeedbackStatus(request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        return FeedbackStatus(_state(response.state), response.trace_id, dict(response.assessment_ids), response.reason)
 
 
 def _chat_fields(
