@@ -15,16 +15,21 @@ async function main() {
     }
     const traceId = /** @type {string} */ (chat.traceId);
 
-    // 2. A thumbs up with a comment, by trace id.
+    // 2. A thumbs up with a comment, by trace id. The service answers once it has journaled it
+    //    (PENDING, usually) and attaches it to the trace in MLflow shortly after; ask later.
     const thumbs = await client.thumbsUp({ traceId, rationale: "clear answer", source: { id: "user-42" } });
-    console.log(`thumbs up recorded as ${thumbs.assessmentId}`);
+    console.log(`thumbs up recorded as ${thumbs.assessmentId}: ${thumbs.state}`);
+    const status = await client.getFeedbackStatus({ traceId, requestId: thumbs.requestId });
+    console.log(`  and now it is ${status.state}`);
 
     // 3. Ratings of several dimensions, by the chat's client request id: one assessment each.
+    //    waitUntilStored: answer once they are in MLflow (STORED), or PENDING near the deadline.
     const ratings = await client.submitRatings({
       clientRequestId: chat.clientRequestId,
       ratings: { accuracy: 4, helpfulness: 5 },
+      waitUntilStored: true,
     });
-    console.log("ratings recorded as", ratings.assessmentIds);
+    console.log(`ratings ${ratings.state} as`, ratings.assessmentIds);
 
     // 4. Errors: match on the reason, and read every field violation at once.
     try {

@@ -24,8 +24,11 @@ import {
 } from "./gen/genaifeedback/v1/chat";
 import {
   FeedbackServiceClient,
+  FeedbackState,
   SourceType,
   type FeedbackSource,
+  type GetFeedbackStatusRequest,
+  type GetFeedbackStatusResponse,
   type SubmitFeedbackRequest,
   type SubmitFeedbackResponse,
   type SubmitRatingsRequest,
@@ -114,6 +117,13 @@ interface FeedbackCommon {
   spanId?: string;
   /** Idempotency key, reused by every retry; default: a new UUID per call. */
   requestId?: string;
+  /**
+   * Answer only once the feedback is in MLflow (state `STORED`), or shortly before the call's
+   * deadline (state `PENDING`: journaled by the service, still on its way). Default: false, answer
+   * as soon as the service has journaled it (usually `PENDING`). While waiting, a feedback found
+   * never to be storable rejects the call (e.g. NOT_FOUND / TRACE_NOT_FOUND).
+   */
+  waitUntilStored?: boolean;
   callOptions?: CallOptions;
 }
 
@@ -135,23 +145,64 @@ export type RatingsInput = Target &
     ratings: Record<string, number> | ReadonlyArray<{ name: string; score: number }>;
   };
 
+/**
+ * Where a feedback is on its way to MLflow: `PENDING` (durably journaled by the service, not in
+ * MLflow yet), `STORED` (in MLflow), `EXPIRED` (its trace did not appear in MLflow within the
+ * service's attach window), `REJECTED` (MLflow refused it, or its request id was reused); `UNKNOWN`
+ * if the service sent no state or one newer than this client.
+ */
+export type FeedbackStateName = "PENDING" | "STORED" | "EXPIRED" | "REJECTED" | "UNKNOWN";
+
 export interface FeedbackResult {
   assessmentId: string;
+  /** The trace it is (to be) recorded on; "" while a clientRequestId target is not resolved yet. */
   traceId: string;
-  /** The request_id sent: call again with it to retry safely. */
+  /** The request_id sent: call again with it to retry safely, or ask getFeedbackStatus with it. */
   requestId: string;
+  /** `PENDING` or `STORED` (`STORED` once in MLflow; see `waitUntilStored`). */
+  state: FeedbackStateName;
 }
 
 export interface RatingsResult {
+  /** The trace they are (to be) recorded on; "" while a clientRequestId target is not resolved yet. */
   traceId: string;
   /** Dimension name to MLflow assessment id. */
   assessmentIds: Record<string, string>;
   requestId: string;
+  /** `PENDING` or `STORED`, for all the dimensions together. */
+  state: FeedbackStateName;
+}
+
+/**
+ * Which feedback getFeedbackStatus asks about: the target it was sent to (`traceId` or
+ * `clientRequestId`, as sent: a request id is only known on the target it was sent with) and
+ * exactly one of its `requestId` and `assessmentId` (for ratings: their request id, or the
+ * assessment id of the first dimension in name order).
+ */
+export type FeedbackStatusInput = Target &
+  ({ requestId: string; assessmentId?: undefined } | { assessmentId: string; requestId?: undefined }) & {
+    callOptions?: CallOptions;
+  };
+
+export interface FeedbackStatus {
+  state: FeedbackStateName;
+  /** The trace it is (to be) recorded on; "" while a clientRequestId target is not resolved yet. */
+  traceId: string;
+  /** Its assessment ids by feedback name (one per dimension for ratings). */
+  assessmentIds: Record<string, string>;
+  /** For EXPIRED and REJECTED: why, as an ErrorReason value name (e.g. `TRACE_NOT_FOUND`); else "". */
+  reason: string;
 }
 
 const PAUSE_AT = 256; // responses buffered before the call stops reading
 
 const ROLES: Record<RoleName, Role> = { system: Role.ROLE_SYSTEM, user: Role.ROLE_USER, assistant: Role.ROLE_ASSISTANT };
+const STATES: Partial<Record<FeedbackState, FeedbackStateName>> = {
+  [FeedbackState.FEEDBACK_STATE_PENDING]: "PENDING",
+  [FeedbackState.FEEDBACK_STATE_STORED]: "STORED",
+  [FeedbackState.FEEDBACK_STATE_EXPIRED]: "EXPIRED",
+  [FeedbackState.FEEDBACK_STATE_REJECTED]: "REJECTED",
+};
 const SOURCE_TYPES: Record<SourceTypeName, SourceType> = {
   HUMAN: SourceType.SOURCE_TYPE_HUMAN,
   LLM_JUDGE: SourceType.SOURCE_TYPE_LLM_JUDGE,
@@ -223,11 +274,12 @@ export class GenAIFeedbackClient {
       rationale: input.rationale ?? "",
       metadata: { ...input.metadata },
       requestId,
+      waitUntilStored: input.waitUntilStored ?? false,
     };
     const response = await unary<SubmitFeedbackResponse>((cb) =>
       this.feedbackStub.submitFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
     );
-    return { assessmentId: response.assessmentId, traceId: response.traceId, requestId };
+    return { assessmentId: response.assessmentId, traceId: response.traceId, requestId, state: stateName(response.state) };
   }
 
   /** submitFeedback with value `true`. */
@@ -254,11 +306,43 @@ export class GenAIFeedbackClient {
       rationale: input.rationale ?? "",
       metadata: { ...input.metadata },
       requestId,
+      waitUntilStored: input.waitUntilStored ?? false,
     };
     const response = await unary<SubmitRatingsResponse>((cb) =>
       this.feedbackStub.submitRatings(request, new Metadata(), input.callOptions ?? {}, cb),
     );
-    return { traceId: response.traceId, assessmentIds: { ...response.assessmentIds }, requestId };
+    return {
+      traceId: response.traceId,
+      assessmentIds: { ...response.assessmentIds },
+      requestId,
+      state: stateName(response.state),
+    };
+  }
+
+  /**
+   * What became of a feedback (GetFeedbackStatus): `PENDING`, `STORED`, `EXPIRED` or `REJECTED`.
+   * Name it by the target it was sent to and its `requestId` or `assessmentId`. Ask the same
+   * service address (the replica that took it remembers it for a day; any replica knows it once
+   * STORED). Rejects with NOT_FOUND (TRACE_NOT_FOUND) if neither the replica nor MLflow knows it.
+   */
+  async getFeedbackStatus(input: FeedbackStatusInput): Promise<FeedbackStatus> {
+    const byRequest = input.requestId !== undefined;
+    if (byRequest === (input.assessmentId !== undefined)) {
+      throw new TypeError("give exactly one of requestId and assessmentId");
+    }
+    const request: GetFeedbackStatusRequest = {
+      ...target(input),
+      ...(byRequest ? { requestId: input.requestId } : { assessmentId: input.assessmentId }),
+    };
+    const response = await unary<GetFeedbackStatusResponse>((cb) =>
+      this.feedbackStub.getFeedbackStatus(request, new Metadata(), input.callOptions ?? {}, cb),
+    );
+    return {
+      state: stateName(response.state),
+      traceId: response.traceId,
+      assessmentIds: { ...response.assessmentIds },
+      reason: response.reason,
+    };
   }
 }
 
@@ -466,6 +550,10 @@ function source(given: FeedbackCommon["source"]): FeedbackSource | undefined {
     throw new TypeError(`source type must be HUMAN, LLM_JUDGE or CODE, not ${JSON.stringify(given.type)}`);
   }
   return { type, id: given.id ?? "" };
+}
+
+function stateName(state: FeedbackState): FeedbackStateName {
+  return STATES[state] ?? "UNKNOWN";
 }
 
 function finishReasonName(reason: FinishReason): FinishReasonName {

@@ -73,8 +73,9 @@ describe("chat", () => {
     }
     assert.match(stream.traceId, TRACE_ID);
     assert.equal(stream.finished, undefined);
-    const feedback = await client.thumbsDown({ traceId: stream.traceId, rationale: "stopped reading" });
+    const feedback = await client.thumbsDown({ traceId: stream.traceId, rationale: "stopped reading", waitUntilStored: true });
     assert.equal(feedback.traceId, stream.traceId);
+    assert.equal(feedback.state, "STORED");
     // (Whether MLflow records it as cancelled or finished depends on whether the 1 ms-per-token
     // demo model finished before the cancellation reached it, so that is not asserted here.)
     const trace = await storedTrace(stream.traceId);

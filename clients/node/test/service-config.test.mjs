@@ -44,6 +44,7 @@ describe("service config and error decoding", () => {
     server.addService(v1.feedback.FeedbackServiceService, {
       submitFeedback: record("submitFeedback"),
       submitRatings: record("submitRatings"),
+      getFeedbackStatus: record("getFeedbackStatus"),
     });
     server.addService(v1.chat.ChatServiceService, { chat: record("chat"), completeChat: record("completeChat") });
     const port = await new Promise((resolve, reject) =>
@@ -134,6 +135,60 @@ describe("service config and error decoding", () => {
     const [feedback, chat] = calls;
     assert.ok(Math.abs(seconds(feedback) - 30) < 2, `feedback deadline ${seconds(feedback)} s, not 30 s`);
     assert.ok(Math.abs(seconds(chat) - 600) < 2, `chat deadline ${seconds(chat)} s, not 600 s`);
+  });
+
+  it("sends waitUntilStored only when asked and maps the answered states", async () => {
+    const { FeedbackState } = v1.feedback;
+    behaviour.submitFeedback = (call, callback) =>
+      callback(null, {
+        assessmentId: "a-3",
+        traceId: TRACE_ID,
+        state: call.request.waitUntilStored ? FeedbackState.FEEDBACK_STATE_STORED : FeedbackState.FEEDBACK_STATE_PENDING,
+      });
+    behaviour.submitRatings = (call, callback) => callback(null, { traceId: TRACE_ID, assessmentIds: { accuracy: "a-4" } });
+    const client = new GenAIFeedbackClient(address);
+    try {
+      assert.equal((await client.thumbsUp({ traceId: TRACE_ID })).state, "PENDING");
+      assert.equal((await client.thumbsUp({ traceId: TRACE_ID, waitUntilStored: true })).state, "STORED");
+      const ratings = await client.submitRatings({ traceId: TRACE_ID, ratings: { accuracy: 3 }, waitUntilStored: true });
+      assert.equal(ratings.state, "UNKNOWN", "a response without a state");
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(
+      calls.map((c) => c.request.waitUntilStored),
+      [false, true, true],
+    );
+  });
+
+  it("asks GetFeedbackStatus by request id or assessment id, retried on UNAVAILABLE like any feedback call", async () => {
+    const { FeedbackState } = v1.feedback;
+    let failures = 1;
+    behaviour.getFeedbackStatus = (call, callback) =>
+      failures-- > 0
+        ? callback({ code: status.UNAVAILABLE, details: "starting" })
+        : callback(null, {
+            state: FeedbackState.FEEDBACK_STATE_EXPIRED,
+            traceId: "",
+            assessmentIds: { user_feedback: "a-5" },
+            reason: "TRACE_NOT_FOUND",
+          });
+    const client = new GenAIFeedbackClient(address);
+    try {
+      const expired = await client.getFeedbackStatus({ clientRequestId: "req-1", requestId: "r-1" });
+      assert.deepEqual(expired, { state: "EXPIRED", traceId: "", assessmentIds: { user_feedback: "a-5" }, reason: "TRACE_NOT_FOUND" });
+      await client.getFeedbackStatus({ traceId: TRACE_ID, assessmentId: "a-5" });
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(
+      calls.map((c) => c.request),
+      [
+        { clientRequestId: "req-1", requestId: "r-1" },
+        { clientRequestId: "req-1", requestId: "r-1" },
+        { traceId: TRACE_ID, assessmentId: "a-5" },
+      ].map((r) => ({ traceId: undefined, clientRequestId: undefined, assessmentId: undefined, requestId: undefined, ...r })),
+    );
   });
 
   it("decodes INVALID_FIELD with every field violation and its reason", async () => {
