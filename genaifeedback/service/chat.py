@@ -116,6 +116,9 @@ class ChatRunner:
         self._max_tokens_limit = max_tokens_limit
         self._max_chat_seconds = max_chat_seconds
         self._handovers: set[asyncio.Task] = set()
+        self._open = 0
+        self._none_open = asyncio.Event()
+        self._none_open.set()
         self.shutting_down = False  # set by the server when its grace period is over
 
     async def stream(self, chat: ChatInput) -> AsyncIterator[ChatEvent]:
@@ -125,6 +128,8 @@ class ChatRunner:
         )
         self._exporter.expect(record.trace_id, chat.client_request_id)
         self._metrics.chats_started.inc()
+        self._open += 1
+        self._none_open.clear()
         request = GenerationRequest(
             messages=chat.messages(),
             max_tokens=min(chat.max_tokens or self._max_tokens_limit, self._max_tokens_limit),
@@ -173,6 +178,10 @@ class ChatRunner:
             if not record.end_ns:
                 self._hand_over(record, parts, "error", f"{type(error).__name__}: {error}")
             raise
+        finally:
+            self._open -= 1
+            if self._open == 0:
+                self._none_open.set()
 
     def _journaled(self, record: ChatRecord, parts: list[str], outcome="ok", error="") -> JournaledTrace:
         record.end_ns = time.time_ns()
@@ -196,8 +205,12 @@ class ChatRunner:
         self._handovers.add(task)
         task.add_done_callback(self._handovers.discard)
 
-    async def drain(self) -> None:
-        """Wait until every ended chat's trace is journaled."""
+    async def drain(self, timeout_seconds: float) -> None:
+        """Wait (up to the timeout) until every chat has ended and its trace is journaled."""
+        try:
+            await asyncio.wait_for(self._none_open.wait(), timeout_seconds)
+        except TimeoutError:
+            logger.warning("%d chats still open after the server stopped", self._open)
         if self._handovers:
             await asyncio.gather(*self._handovers, return_exceptions=True)
 

@@ -128,7 +128,7 @@ class FeedbackApp:
         await asyncio.sleep(STRAGGLER_SECONDS)
         await self.server.stop(settings.shutdown_grace_seconds)
         cut.cancel()
-        await self.runner.drain()
+        await self.runner.drain(timeout_seconds=5)
         flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
         await self.exporter.close(timeout_seconds=flush)
         await self.recorder.close(timeout_seconds=flush)

@@ -261,7 +261,7 @@ describe("feedback", () => {
   it("decodes NOT_FOUND from getFeedbackStatus for a feedback nobody knows", async () => {
     const error = await rejection(client.getFeedbackStatus({ traceId: chat.traceId, requestId: randomUUID() }));
     assert.equal(error.code, status.NOT_FOUND);
-    assert.equal(error.reason, ErrorReason.TRACE_NOT_FOUND);
+    assert.equal(error.reason, ErrorReason.FEEDBACK_NOT_FOUND);
   });
 
   it("refuses a target that is not exactly one of traceId and clientRequestId before sending", async () => {
