@@ -7,6 +7,9 @@ import io.github.genaifeedback.v1.CompleteChatRequest;
 import io.github.genaifeedback.v1.CompleteChatResponse;
 import io.github.genaifeedback.v1.DimensionRating;
 import io.github.genaifeedback.v1.FeedbackServiceGrpc;
+import io.github.genaifeedback.v1.FeedbackState;
+import io.github.genaifeedback.v1.GetFeedbackStatusRequest;
+import io.github.genaifeedback.v1.GetFeedbackStatusResponse;
 import io.github.genaifeedback.v1.SubmitFeedbackRequest;
 import io.github.genaifeedback.v1.SubmitFeedbackResponse;
 import io.github.genaifeedback.v1.SubmitRatingsRequest;
@@ -35,6 +38,12 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
+ * <p>Feedback is acknowledged once the service has journaled it durably: the response's {@link
+ * FeedbackState} is {@code FEEDBACK_STATE_PENDING} (on its way to MLflow, attached to the trace
+ * exactly once, shortly after) or {@code FEEDBACK_STATE_STORED} (in MLflow already). {@link
+ * #withWaitUntilStored()} (or {@code setWaitUntilStored(true)} on a request) waits for MLflow within
+ * the call's deadline; {@link #getFeedbackStatus} tells later what became of a feedback.
+ *
  * <p>Every failed call throws {@link GenAIFeedbackException}. Timeouts and retries come from the
  * bundled gRPC service config ({@link ServiceConfig}): feedback writes are retried on UNAVAILABLE,
  * which is safe because each carries a request_id (generated here when the caller gives none) that
@@ -48,11 +57,25 @@ public final class GenAIFeedbackClient implements AutoCloseable {
   private final ManagedChannel ownedChannel;
   private final ChatServiceGrpc.ChatServiceBlockingStub chat;
   private final FeedbackServiceGrpc.FeedbackServiceBlockingStub feedback;
+  private final boolean waitUntilStored;
 
   private GenAIFeedbackClient(Channel channel, ManagedChannel ownedChannel) {
+    this(
+        ChatServiceGrpc.newBlockingStub(channel),
+        FeedbackServiceGrpc.newBlockingStub(channel),
+        ownedChannel,
+        false);
+  }
+
+  private GenAIFeedbackClient(
+      ChatServiceGrpc.ChatServiceBlockingStub chat,
+      FeedbackServiceGrpc.FeedbackServiceBlockingStub feedback,
+      ManagedChannel ownedChannel,
+      boolean waitUntilStored) {
     this.ownedChannel = ownedChannel;
-    this.chat = ChatServiceGrpc.newBlockingStub(channel);
-    this.feedback = FeedbackServiceGrpc.newBlockingStub(channel);
+    this.chat = chat;
+    this.feedback = feedback;
+    this.waitUntilStored = waitUntilStored;
   }
 
   /** A client on a plaintext channel to {@code target} ({@code host:port} or a gRPC target URI). */
@@ -72,6 +95,25 @@ public final class GenAIFeedbackClient implements AutoCloseable {
    */
   public static GenAIFeedbackClient forChannel(Channel channel) {
     return new GenAIFeedbackClient(Objects.requireNonNull(channel, "channel"), null);
+  }
+
+  /**
+   * This client on the same channel, except that every feedback and ratings call it makes sets
+   * {@code wait_until_stored}: it answers once the feedback is in MLflow ({@code
+   * FEEDBACK_STATE_STORED}), or just before the call's deadline (30 s by the service config) with
+   * {@code FEEDBACK_STATE_PENDING} if it is still on its way. If the feedback turns out never to be
+   * storable while waiting, the call throws ({@code NOT_FOUND}/{@code TRACE_NOT_FOUND} when the
+   * trace never appeared, {@code ALREADY_EXISTS}/{@code REQUEST_ID_REUSED}, ...).
+   *
+   * <p>The copy shares this client's channel: closing it does nothing; close this client instead.
+   */
+  public GenAIFeedbackClient withWaitUntilStored() {
+    return new GenAIFeedbackClient(chat, feedback, null, true);
+  }
+
+  /** Whether this client's feedback and ratings calls wait for MLflow ({@link #withWaitUntilStored}). */
+  public boolean waitsUntilStored() {
+    return waitUntilStored;
   }
 
   // Chat
@@ -133,14 +175,21 @@ public final class GenAIFeedbackClient implements AutoCloseable {
   /**
    * Records one feedback on a trace, targeted by {@code trace_id} or {@code client_request_id}.
    * Without a request_id, a UUID is set: keep the request to resend it, and the service records it
-   * once. Retried on UNAVAILABLE by the service config.
+   * once. Retried on UNAVAILABLE by the service config. Answers once the feedback is journaled
+   * (state PENDING or STORED), or, with {@code wait_until_stored} set on the request or by {@link
+   * #withWaitUntilStored()}, once it is in MLflow (STORED) or the deadline is near (PENDING).
    *
-   * @return the assessment id and the trace it was recorded on
+   * @return the assessment id, the trace it is recorded on (empty while a client_request_id is not
+   *     resolved yet) and its {@link SubmitFeedbackResponse#getState() state}
    * @throws GenAIFeedbackException if the call failed
    */
   public SubmitFeedbackResponse submitFeedback(SubmitFeedbackRequest request) {
-    if (request.getRequestId().isEmpty()) {
-      request = request.toBuilder().setRequestId(newId()).build();
+    if (request.getRequestId().isEmpty() || (waitUntilStored && !request.getWaitUntilStored())) {
+      SubmitFeedbackRequest.Builder builder = request.toBuilder();
+      if (request.getRequestId().isEmpty()) {
+        builder.setRequestId(newId());
+      }
+      request = builder.setWaitUntilStored(request.getWaitUntilStored() || waitUntilStored).build();
     }
     try {
       return feedback.submitFeedback(request);
@@ -163,14 +212,20 @@ public final class GenAIFeedbackClient implements AutoCloseable {
 
   /**
    * Records several rated dimensions (1 to 5 each) on one trace, one assessment per dimension:
-   * all or none. Without a request_id, a UUID is set. Retried on UNAVAILABLE.
+   * all or none. Without a request_id, a UUID is set. Retried on UNAVAILABLE. Waits for MLflow as
+   * {@link #submitFeedback} does.
    *
-   * @return the trace and each dimension's assessment id
+   * @return the trace, each dimension's assessment id and their common {@link
+   *     SubmitRatingsResponse#getState() state}
    * @throws GenAIFeedbackException if the call failed
    */
   public SubmitRatingsResponse submitRatings(SubmitRatingsRequest request) {
-    if (request.getRequestId().isEmpty()) {
-      request = request.toBuilder().setRequestId(newId()).build();
+    if (request.getRequestId().isEmpty() || (waitUntilStored && !request.getWaitUntilStored())) {
+      SubmitRatingsRequest.Builder builder = request.toBuilder();
+      if (request.getRequestId().isEmpty()) {
+        builder.setRequestId(newId());
+      }
+      request = builder.setWaitUntilStored(request.getWaitUntilStored() || waitUntilStored).build();
     }
     try {
       return feedback.submitRatings(request);
@@ -188,7 +243,74 @@ public final class GenAIFeedbackClient implements AutoCloseable {
     return submitRatings(request.build());
   }
 
-  /** Closes the channel this client opened (waiting up to 5 s for calls in flight). */
+  // Feedback status
+
+  /**
+   * What became of a feedback: {@code FEEDBACK_STATE_PENDING}, {@code _STORED}, {@code _EXPIRED} or
+   * {@code _REJECTED} (with the reason, an {@code ErrorReason} value name), its trace and assessment
+   * ids. The request names the target the feedback was sent to ({@code trace_id} or {@code
+   * client_request_id}) and the feedback by the {@code assessment_id} it was answered with (for
+   * ratings: the id of the first dimension in name order) or the {@code request_id} it was sent
+   * with. Ask the replica that took the feedback, or any once it is STORED. Answers at once (it
+   * never waits); poll it to follow a feedback. Retried on UNAVAILABLE.
+   *
+   * @throws GenAIFeedbackException {@code NOT_FOUND}/{@code TRACE_NOT_FOUND} if neither the replica
+   *     nor MLflow knows the feedback, {@code INVALID_ARGUMENT} for a malformed request
+   */
+  public GetFeedbackStatusResponse getFeedbackStatus(GetFeedbackStatusRequest request) {
+    try {
+      return feedback.getFeedbackStatus(request);
+    } catch (StatusRuntimeException e) {
+      throw GenAIFeedbackException.fromThrowable(e, null);
+    }
+  }
+
+  /**
+   * The status of a feedback sent earlier with this request: its target and its request_id (so set
+   * one on the request before sending it, and keep the request).
+   *
+   * @throws IllegalArgumentException if the request has no request_id or no target
+   * @throws GenAIFeedbackException as {@link #getFeedbackStatus(GetFeedbackStatusRequest)}
+   */
+  public GetFeedbackStatusResponse getFeedbackStatus(SubmitFeedbackRequest sent) {
+    return getFeedbackStatus(
+        statusRequest(sent.getTraceId(), sent.getClientRequestId(), sent.getRequestId()));
+  }
+
+  /**
+   * The status of ratings sent earlier with this request: its target and its request_id (so set one
+   * on the request before sending it, and keep the request).
+   *
+   * @throws IllegalArgumentException if the request has no request_id or no target
+   * @throws GenAIFeedbackException as {@link #getFeedbackStatus(GetFeedbackStatusRequest)}
+   */
+  public GetFeedbackStatusResponse getFeedbackStatus(SubmitRatingsRequest sent) {
+    return getFeedbackStatus(
+        statusRequest(sent.getTraceId(), sent.getClientRequestId(), sent.getRequestId()));
+  }
+
+  private static GetFeedbackStatusRequest statusRequest(
+      String traceId, String clientRequestId, String requestId) {
+    if (requestId.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the request has no request_id: set one before sending it to ask for its status later");
+    }
+    GetFeedbackStatusRequest.Builder status =
+        GetFeedbackStatusRequest.newBuilder().setRequestId(requestId);
+    if (!traceId.isEmpty()) {
+      status.setTraceId(traceId);
+    } else if (!clientRequestId.isEmpty()) {
+      status.setClientRequestId(clientRequestId);
+    } else {
+      throw new IllegalArgumentException("the request has no target (trace_id or client_request_id)");
+    }
+    return status.build();
+  }
+
+  /**
+   * Closes the channel this client opened (waiting up to 5 s for calls in flight); does nothing
+   * for a client on a caller's channel or a {@link #withWaitUntilStored()} copy.
+   */
   @Override
   public void close() {
     if (ownedChannel == null) {

@@ -10,18 +10,27 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.genaifeedback.v1.ChatFinished;
 import io.github.genaifeedback.v1.ChatRequest;
+import io.github.genaifeedback.v1.DimensionRating;
 import io.github.genaifeedback.v1.ErrorReason;
 import io.github.genaifeedback.v1.FeedbackSource;
+import io.github.genaifeedback.v1.FeedbackState;
 import io.github.genaifeedback.v1.FieldViolationReason;
+import io.github.genaifeedback.v1.GetFeedbackStatusRequest;
+import io.github.genaifeedback.v1.GetFeedbackStatusResponse;
 import io.github.genaifeedback.v1.SourceType;
 import io.github.genaifeedback.v1.SubmitFeedbackRequest;
 import io.github.genaifeedback.v1.SubmitFeedbackResponse;
+import io.github.genaifeedback.v1.SubmitRatingsRequest;
 import io.github.genaifeedback.v1.SubmitRatingsResponse;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,11 +43,17 @@ class GenAIFeedbackClientTest {
   private static final Pattern ASSESSMENT_ID = Pattern.compile("a-[0-9a-f]{32}");
   private static final String UNKNOWN_TRACE = "tr-00000000000000000000000000000000";
 
+  private static final Set<FeedbackState> ACKNOWLEDGED =
+      Set.of(FeedbackState.FEEDBACK_STATE_PENDING, FeedbackState.FEEDBACK_STATE_STORED);
+
   private static GenAIFeedbackClient client;
+  /** The same client, waiting for MLflow: for tests that read MLflow right after submitting. */
+  private static GenAIFeedbackClient waiting;
 
   @BeforeAll
   static void connect() {
     client = GenAIFeedbackClient.connect(TestService.ADDRESS);
+    waiting = client.withWaitUntilStored();
   }
 
   @AfterAll
@@ -76,8 +91,8 @@ class GenAIFeedbackClientTest {
     assertEquals(traceId, finished.getTraceId());
     assertTrue(finished.getUsage().getOutputTokens() > 0);
 
-    // MLflow stored the answer as streamed, in order (the feedback waits until the trace is stored).
-    client.thumbsUp(traceId);
+    // MLflow stored the answer as streamed, in order (a feedback stored in MLflow implies its trace).
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, waiting.thumbsUp(traceId).getState());
     String preview = TestService.traceInfo(traceId).get("response_preview").getAsString();
     assertEquals(String.join("", tokens), JsonParser.parseString(preview).getAsString());
   }
@@ -94,7 +109,9 @@ class GenAIFeedbackClientTest {
     assertTrue(chat.finished().isEmpty());
     // The hung-up chat's trace still takes feedback. (Whether MLflow records it as cancelled or
     // finished depends on whether the hang-up beat the demo model's last token: not asserted.)
-    assertEquals(chat.traceId(), client.thumbsDown(chat.traceId()).getTraceId());
+    SubmitFeedbackResponse response = client.thumbsDown(chat.traceId());
+    assertEquals(chat.traceId(), response.getTraceId());
+    assertTrue(ACKNOWLEDGED.contains(response.getState()), response::toString);
   }
 
   @Test
@@ -111,8 +128,10 @@ class GenAIFeedbackClientTest {
                         .setType(SourceType.SOURCE_TYPE_HUMAN)
                         .setId("user-42"))
                 .putMetadata("channel", "java-test")
+                .setWaitUntilStored(true) // on the request itself, for a client that does not wait
                 .build());
     assertEquals(chat.traceId(), response.getTraceId());
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, response.getState());
     assertTrue(ASSESSMENT_ID.matcher(response.getAssessmentId()).matches());
 
     JsonObject stored = TestService.assessment(chat.traceId(), response.getAssessmentId());
@@ -136,13 +155,14 @@ class GenAIFeedbackClientTest {
     assertEquals(clientRequestId, chat.clientRequestId());
 
     SubmitFeedbackResponse response =
-        client.submitFeedback(
+        waiting.submitFeedback(
             SubmitFeedbackRequest.newBuilder()
                 .setClientRequestId(clientRequestId)
                 .setName("topic")
                 .setStringValue("on_topic")
                 .build());
     assertEquals(chat.traceId(), response.getTraceId());
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, response.getState());
 
     JsonObject stored = TestService.assessment(chat.traceId(), response.getAssessmentId());
     assertEquals("topic", stored.get("assessment_name").getAsString());
@@ -153,8 +173,9 @@ class GenAIFeedbackClientTest {
   void ratingsStoreOneAssessmentPerDimension() {
     ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Rate dimensions").build());
     Map<String, Integer> scores = Map.of("accuracy", 4, "helpfulness", 5, "relevance", 2);
-    SubmitRatingsResponse response = client.rate(chat.traceId(), scores);
+    SubmitRatingsResponse response = waiting.rate(chat.traceId(), scores);
     assertEquals(chat.traceId(), response.getTraceId());
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, response.getState());
     assertEquals(scores.keySet(), response.getAssessmentIdsMap().keySet());
 
     List<JsonObject> stored = TestService.assessments(chat.traceId());
@@ -218,14 +239,201 @@ class GenAIFeedbackClientTest {
             .setNumberValue(0.75)
             .setRequestId(UUID.randomUUID().toString())
             .build();
-    SubmitFeedbackResponse first = client.submitFeedback(request);
-    SubmitFeedbackResponse again = client.submitFeedback(request);
+    SubmitFeedbackResponse first = waiting.submitFeedback(request);
+    SubmitFeedbackResponse again = waiting.submitFeedback(request);
     assertEquals(first.getAssessmentId(), again.getAssessmentId());
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, first.getState());
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, again.getState());
 
     List<JsonObject> stored = TestService.assessments(chat.traceId());
     assertEquals(1, stored.size(), stored::toString);
     assertEquals(first.getAssessmentId(), stored.get(0).get("assessment_id").getAsString());
     assertEquals(0.75, stored.get(0).getAsJsonObject("feedback").get("value").getAsDouble());
+  }
+
+  @Test
+  void feedbackSentWithoutWaitingIsFollowedWithGetFeedbackStatus() {
+    String clientRequestId = "java-" + UUID.randomUUID();
+    ChatStream chat =
+        finishedChat(
+            ChatRequest.newBuilder()
+                .setMessage("Follow my feedback")
+                .setClientRequestId(clientRequestId)
+                .build());
+    SubmitFeedbackRequest request =
+        SubmitFeedbackRequest.newBuilder()
+            .setClientRequestId(clientRequestId)
+            .setName("followed")
+            .setBoolValue(true)
+            .setRequestId(UUID.randomUUID().toString())
+            .build();
+    SubmitFeedbackResponse response = client.submitFeedback(request);
+    assertTrue(ACKNOWLEDGED.contains(response.getState()), response::toString);
+
+    // By client_request_id and request_id (from the request as sent), until MLflow has it.
+    GetFeedbackStatusResponse status = awaitStored(() -> client.getFeedbackStatus(request));
+    assertEquals(chat.traceId(), status.getTraceId());
+    assertEquals(Map.of("followed", response.getAssessmentId()), status.getAssessmentIdsMap());
+    assertEquals("", status.getReason());
+
+    // By trace_id and assessment_id: the same feedback, STORED.
+    GetFeedbackStatusResponse byAssessment =
+        client.getFeedbackStatus(
+            GetFeedbackStatusRequest.newBuilder()
+                .setTraceId(chat.traceId())
+                .setAssessmentId(response.getAssessmentId())
+                .build());
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, byAssessment.getState());
+    assertEquals(chat.traceId(), byAssessment.getTraceId());
+    assertEquals(status.getAssessmentIdsMap(), byAssessment.getAssessmentIdsMap());
+
+    JsonObject stored = TestService.assessment(chat.traceId(), response.getAssessmentId());
+    assertEquals("followed", stored.get("assessment_name").getAsString());
+    assertTrue(stored.getAsJsonObject("feedback").get("value").getAsBoolean());
+  }
+
+  @Test
+  void ratingsSentWithoutWaitingAreFollowedByTheirRequest() {
+    ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Follow ratings").build());
+    SubmitRatingsRequest request =
+        SubmitRatingsRequest.newBuilder()
+            .setTraceId(chat.traceId())
+            .addRatings(DimensionRating.newBuilder().setName("clarity").setScore(3))
+            .addRatings(DimensionRating.newBuilder().setName("accuracy").setScore(5))
+            .setRequestId(UUID.randomUUID().toString())
+            .build();
+    SubmitRatingsResponse response = client.submitRatings(request);
+    assertTrue(ACKNOWLEDGED.contains(response.getState()), response::toString);
+
+    GetFeedbackStatusResponse status = awaitStored(() -> client.getFeedbackStatus(request));
+    assertEquals(chat.traceId(), status.getTraceId());
+    assertEquals(response.getAssessmentIdsMap(), status.getAssessmentIdsMap());
+    assertEquals(2, TestService.assessments(chat.traceId()).size());
+  }
+
+  @Test
+  void feedbackForAnUnknownClientRequestIdIsPendingNotRefused() {
+    // The chat may still be on its way (to another replica): journaled, EXPIRED after the window.
+    SubmitFeedbackRequest request =
+        SubmitFeedbackRequest.newBuilder()
+            .setClientRequestId("java-not-sent-yet-" + UUID.randomUUID())
+            .setBoolValue(true)
+            .setRequestId(UUID.randomUUID().toString())
+            .build();
+    SubmitFeedbackResponse response = client.submitFeedback(request);
+    assertEquals(FeedbackState.FEEDBACK_STATE_PENDING, response.getState());
+    assertEquals("", response.getTraceId(), "no trace resolved yet");
+    assertTrue(ASSESSMENT_ID.matcher(response.getAssessmentId()).matches());
+
+    GetFeedbackStatusResponse status = client.getFeedbackStatus(request);
+    assertEquals(FeedbackState.FEEDBACK_STATE_PENDING, status.getState());
+    assertEquals("", status.getTraceId());
+    assertEquals(response.getAssessmentId(), status.getAssessmentIdsOrThrow("user_feedback"));
+  }
+
+  @Test
+  void feedbackForAnUnknownRecentTraceIdIsPendingNotRefused() {
+    // Our trace ids carry their start time (first 48 bits, in ms): a recent one may be in flight.
+    String recentTrace =
+        String.format(
+            "tr-%012x%s",
+            System.currentTimeMillis(), UUID.randomUUID().toString().replace("-", "").substring(0, 20));
+    assertTrue(TRACE_ID.matcher(recentTrace).matches(), recentTrace);
+    SubmitFeedbackResponse response = client.thumbsUp(recentTrace);
+    assertEquals(FeedbackState.FEEDBACK_STATE_PENDING, response.getState());
+    assertEquals(recentTrace, response.getTraceId());
+
+    GetFeedbackStatusResponse status =
+        client.getFeedbackStatus(
+            GetFeedbackStatusRequest.newBuilder()
+                .setTraceId(recentTrace)
+                .setAssessmentId(response.getAssessmentId())
+                .build());
+    assertEquals(FeedbackState.FEEDBACK_STATE_PENDING, status.getState());
+    assertEquals(recentTrace, status.getTraceId());
+  }
+
+  @Test
+  void statusOfAnUnknownFeedbackIsTraceNotFound() {
+    GenAIFeedbackException error =
+        assertThrows(
+            GenAIFeedbackException.class,
+            () ->
+                client.getFeedbackStatus(
+                    GetFeedbackStatusRequest.newBuilder()
+                        .setTraceId(UNKNOWN_TRACE)
+                        .setRequestId(UUID.randomUUID().toString())
+                        .build()));
+    assertEquals(Status.Code.NOT_FOUND, error.code());
+    assertEquals("TRACE_NOT_FOUND", error.reason());
+  }
+
+  @Test
+  void statusWithoutAFeedbackIsInvalid() {
+    GenAIFeedbackException error =
+        assertThrows(
+            GenAIFeedbackException.class,
+            () ->
+                client.getFeedbackStatus(
+                    GetFeedbackStatusRequest.newBuilder().setTraceId(UNKNOWN_TRACE).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.code());
+    assertEquals("INVALID_FIELD", error.reason());
+    assertViolation(error, "feedback", FieldViolationReason.REQUIRED);
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            client.getFeedbackStatus(
+                SubmitFeedbackRequest.newBuilder().setTraceId(UNKNOWN_TRACE).build()),
+        "no request_id to ask by");
+  }
+
+  @Test
+  void reusingARequestIdForAnotherValueFailsWhileWaiting() {
+    ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Reuse").build());
+    String requestId = UUID.randomUUID().toString();
+    SubmitFeedbackRequest.Builder request =
+        SubmitFeedbackRequest.newBuilder().setTraceId(chat.traceId()).setRequestId(requestId);
+    assertEquals(
+        FeedbackState.FEEDBACK_STATE_STORED,
+        waiting.submitFeedback(request.setBoolValue(true).build()).getState());
+    GenAIFeedbackException error =
+        assertThrows(
+            GenAIFeedbackException.class,
+            () -> waiting.submitFeedback(request.setBoolValue(false).build()));
+    assertEquals(Status.Code.ALREADY_EXISTS, error.code());
+    assertEquals("REQUEST_ID_REUSED", error.reason());
+    assertEquals(1, TestService.assessments(chat.traceId()).size());
+  }
+
+  @Test
+  void waitingIsAnOptionOfACopySharingTheChannel() {
+    assertFalse(client.waitsUntilStored());
+    assertTrue(waiting.waitsUntilStored());
+    waiting.close(); // the copy does not own the channel: the shared client still works
+    ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Still open").build());
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, waiting.thumbsUp(chat.traceId()).getState());
+  }
+
+  /**
+   * Polls a feedback's status until it is STORED: bounded (60 s), backing off from 10 ms to 200 ms
+   * between polls; fails at once if it becomes EXPIRED or REJECTED.
+   */
+  private static GetFeedbackStatusResponse awaitStored(
+      java.util.function.Supplier<GetFeedbackStatusResponse> poll) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Duration pause = Duration.ofMillis(10);
+    while (true) {
+      GetFeedbackStatusResponse status = poll.get();
+      if (status.getState() == FeedbackState.FEEDBACK_STATE_STORED) {
+        return status;
+      }
+      assertEquals(FeedbackState.FEEDBACK_STATE_PENDING, status.getState(), status::toString);
+      assertTrue(System.nanoTime() < deadline, () -> "still not STORED after 60 s: " + status);
+      LockSupport.parkNanos(pause.toNanos());
+      pause = pause.multipliedBy(2).compareTo(Duration.ofMillis(200)) > 0
+          ? Duration.ofMillis(200)
+          : pause.multipliedBy(2);
+    }
   }
 
   @Test

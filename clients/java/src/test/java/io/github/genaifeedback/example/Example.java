@@ -39,12 +39,16 @@ public final class Example {
             finished.getFinishReason(), finished.getUsage().getTotalTokens());
       }
 
+      // Answered once journaled: PENDING (on its way to MLflow) or STORED.
       SubmitFeedbackResponse thumbsUp = client.thumbsUp(traceId);
-      System.out.println("thumbs up recorded as " + thumbsUp.getAssessmentId());
+      System.out.println(
+          "thumbs up recorded as " + thumbsUp.getAssessmentId() + ", " + thumbsUp.getState());
 
+      // Answered once in MLflow (STORED), or PENDING just before the call's deadline.
       SubmitRatingsResponse ratings =
-          client.rate(traceId, Map.of("accuracy", 4, "helpfulness", 5));
-      System.out.println("ratings recorded as " + ratings.getAssessmentIdsMap());
+          client.withWaitUntilStored().rate(traceId, Map.of("accuracy", 4, "helpfulness", 5));
+      System.out.println(
+          "ratings recorded as " + ratings.getAssessmentIdsMap() + ", " + ratings.getState());
 
       try {
         client.submitFeedback(
