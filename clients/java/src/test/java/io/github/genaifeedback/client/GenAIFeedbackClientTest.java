@@ -365,7 +365,7 @@ class GenAIFeedbackClientTest {
                         .setRequestId(UUID.randomUUID().toString())
                         .build()));
     assertEquals(Status.Code.NOT_FOUND, error.code());
-    assertEquals("TRACE_NOT_FOUND", error.reason());
+    assertEquals("FEEDBACK_NOT_FOUND", error.reason());
   }
 
   @Test
