@@ -452,10 +452,15 @@ func TestNotFoundHasReasonTraceNotFound(t *testing.T) {
 		t.Errorf("resource info %+v, want one naming %s", gerr.Resource, unknownTraceID)
 	}
 
-	// Nothing was ever sent there either: GetFeedbackStatus knows no such feedback.
-	_, err = client.GetFeedbackStatus(testContext(t), genaifeedback.TraceID(unknownTraceID), genaifeedback.ByRequestID(uuid.NewString()))
-	if gerr, ok := genaifeedback.AsError(err); !ok || gerr.Code != codes.NotFound || !gerr.HasReason(v1.ErrorReason_TRACE_NOT_FOUND) {
-		t.Errorf("status of a feedback never sent: %v, want NOT_FOUND with reason TRACE_NOT_FOUND", err)
+	// No feedback was ever sent there either: GetFeedbackStatus knows none, by either key.
+	neverSent := "a-" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	_, err = client.GetFeedbackStatus(testContext(t), genaifeedback.TraceID(unknownTraceID), genaifeedback.ByAssessmentID(neverSent))
+	if gerr, ok := genaifeedback.AsError(err); !ok || gerr.Code != codes.NotFound || !gerr.HasReason(v1.ErrorReason_FEEDBACK_NOT_FOUND) || gerr.Metadata["assessment_id"] != neverSent {
+		t.Errorf("status of assessment %s, never sent: %v, want NOT_FOUND with reason FEEDBACK_NOT_FOUND naming it", neverSent, err)
+	}
+	_, err = client.GetFeedbackStatus(testContext(t), genaifeedback.ClientRequestID(uniqueID("never-sent")), genaifeedback.ByRequestID(uuid.NewString()))
+	if gerr, ok := genaifeedback.AsError(err); !ok || gerr.Code != codes.NotFound || !gerr.HasReason(v1.ErrorReason_FEEDBACK_NOT_FOUND) {
+		t.Errorf("status by a request id never sent: %v, want NOT_FOUND with reason FEEDBACK_NOT_FOUND", err)
 	}
 }
 

@@ -25,7 +25,7 @@ const (
 )
 
 // ByRequestID names the feedback (or ratings) sent with this request_id, as FeedbackResult and
-// RatingsResult return it.
+// RatingsResult return it. Ask with the target it was sent with.
 func ByRequestID(id string) FeedbackRef { return FeedbackRef{byRequestID, id} }
 
 // ByAssessmentID names the feedback answered with this assessment id. For ratings it is the id of
@@ -67,10 +67,12 @@ func (s *FeedbackStatus) Settled() bool {
 	return false
 }
 
-// GetFeedbackStatus tells what became of a feedback sent to target (the same target it was sent
-// to) and named by ref. Ask the replica that took it (it remembers its feedback for a day), or any
-// replica once it is STORED; NOT_FOUND (TRACE_NOT_FOUND) when neither that replica nor MLflow
-// knows it. UNAVAILABLE is retried by the service config.
+// GetFeedbackStatus tells what became of a feedback named by ref and sent to target. Ids are
+// derived from the target as it was sent: with ByRequestID give that same target (TraceID or
+// ClientRequestID); ByAssessmentID works with either. Ask the replica that took it (it remembers
+// its feedback for a day), or any replica once it is STORED; NOT_FOUND (FEEDBACK_NOT_FOUND, with
+// ErrorInfo metadata "assessment_id") when neither that replica nor MLflow knows it. UNAVAILABLE
+// is retried by the service config.
 func (c *Client) GetFeedbackStatus(ctx context.Context, target Target, ref FeedbackRef, opts ...grpc.CallOption) (*FeedbackStatus, error) {
 	req := &v1.GetFeedbackStatusRequest{}
 	switch target.kind {
