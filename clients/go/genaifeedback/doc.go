@@ -15,6 +15,11 @@
 // grpc-status-details-bin trailer themselves. Match on Error.Reason (a value name of
 // genaifeedbackv1.ErrorReason), never on the message text.
 //
+// A feedback call answers once the service has journaled the feedback (State
+// FEEDBACK_STATE_PENDING, on its way to MLflow) or once it is in MLflow (FEEDBACK_STATE_STORED);
+// set Feedback.WaitUntilStored or Ratings.WaitUntilStored to wait for MLflow within the call's
+// deadline, or ask Client.GetFeedbackStatus later.
+//
 // Timeouts and retries come from the service's shipped gRPC service config (ServiceConfig), which
 // New applies as the connection's default: feedback writes are retried on UNAVAILABLE with the
 // same request_id (the client generates one per call when none is given), so a retry never

@@ -112,26 +112,45 @@ type Feedback struct {
 	// RequestID is the idempotency key of this one user action: sending the same feedback again
 	// with it records it once. Empty: the client generates a UUID, which its retries reuse.
 	RequestID string
+	// WaitUntilStored makes the call answer only once the feedback is in MLflow (State STORED),
+	// or just before the call's deadline (State PENDING). False: the call answers as soon as the
+	// service has journaled the feedback, usually before MLflow has it (State PENDING).
+	WaitUntilStored bool
 }
 
 // FeedbackResult names what was recorded.
 type FeedbackResult struct {
 	AssessmentID string // the MLflow assessment id, `a-` and 32 hex digits
-	TraceID      string // the trace it is on (resolved, when the target was a client_request_id)
-	RequestID    string // the request_id sent, given or generated
+	// TraceID is the trace it is on (resolved, when the target was a client_request_id; empty
+	// while that chat's trace is not found yet).
+	TraceID   string
+	RequestID string // the request_id sent, given or generated
+	// State is FEEDBACK_STATE_STORED when the feedback is in MLflow already, or
+	// FEEDBACK_STATE_PENDING when it is journaled by the service and on its way there (ask
+	// GetFeedbackStatus what became of it). A retry of an earlier call gets that call's state.
+	State v1.FeedbackState
 }
 
-// SubmitFeedback records one feedback on the target trace. A feedback sent the instant a chat
-// finishes lands: the service waits for the trace to be stored. UNAVAILABLE is retried by the
-// service config with the same request_id, so the feedback is recorded at most once.
+// SubmitFeedback records one feedback on the target trace. An OK answer means the service has
+// journaled it durably: it reaches MLflow exactly once, even if the trace is still being stored,
+// or becomes EXPIRED if the trace never appears within the service's attach window (10 minutes
+// by default). Set Feedback.WaitUntilStored to answer only once it is in MLflow. UNAVAILABLE is
+// retried by the service config with the same request_id, so the feedback is recorded at most
+// once.
+//
+// A trace id that is neither in MLflow nor recent enough to be on its way fails at once with
+// NOT_FOUND (TRACE_NOT_FOUND). With WaitUntilStored, a feedback found never to be storable while
+// waiting fails too: NOT_FOUND (TRACE_NOT_FOUND) when its trace did not appear in time,
+// ALREADY_EXISTS (REQUEST_ID_REUSED), and so on.
 func (c *Client) SubmitFeedback(ctx context.Context, target Target, fb Feedback, opts ...grpc.CallOption) (*FeedbackResult, error) {
 	req := &v1.SubmitFeedbackRequest{
-		SpanId:    fb.SpanID,
-		Name:      fb.Name,
-		Source:    fb.Source.proto(),
-		Rationale: fb.Rationale,
-		Metadata:  fb.Metadata,
-		RequestId: requestID(fb.RequestID),
+		SpanId:          fb.SpanID,
+		Name:            fb.Name,
+		Source:          fb.Source.proto(),
+		Rationale:       fb.Rationale,
+		Metadata:        fb.Metadata,
+		RequestId:       requestID(fb.RequestID),
+		WaitUntilStored: fb.WaitUntilStored,
 	}
 	switch target.kind {
 	case byTraceID:
@@ -147,7 +166,7 @@ func (c *Client) SubmitFeedback(ctx context.Context, target Target, fb Feedback,
 	if err != nil {
 		return nil, errorFrom(err, trailer, "")
 	}
-	return &FeedbackResult{AssessmentID: resp.GetAssessmentId(), TraceID: resp.GetTraceId(), RequestID: req.GetRequestId()}, nil
+	return &FeedbackResult{AssessmentID: resp.GetAssessmentId(), TraceID: resp.GetTraceId(), RequestID: req.GetRequestId(), State: resp.GetState()}, nil
 }
 
 // ThumbsUp records Bool(true) as "user_feedback" on the target trace.
@@ -177,24 +196,28 @@ type Ratings struct {
 	Metadata  map[string]string
 	SpanID    string
 	RequestID string
+	// WaitUntilStored is as in Feedback, for all the dimensions together.
+	WaitUntilStored bool
 }
 
 // RatingsResult names what was recorded.
 type RatingsResult struct {
-	TraceID       string
+	TraceID       string            // empty while a client_request_id's trace is not found yet
 	AssessmentIDs map[string]string // dimension name -> MLflow assessment id
 	RequestID     string            // the request_id sent, given or generated
+	State         v1.FeedbackState  // as in FeedbackResult, for all the dimensions together
 }
 
-// SubmitRatings records one assessment per dimension on the target trace, retried like
-// SubmitFeedback.
+// SubmitRatings records one assessment per dimension on the target trace, all or none. It is
+// acknowledged, waits and is retried like SubmitFeedback.
 func (c *Client) SubmitRatings(ctx context.Context, target Target, r Ratings, opts ...grpc.CallOption) (*RatingsResult, error) {
 	req := &v1.SubmitRatingsRequest{
-		SpanId:    r.SpanID,
-		Source:    r.Source.proto(),
-		Rationale: r.Rationale,
-		Metadata:  r.Metadata,
-		RequestId: requestID(r.RequestID),
+		SpanId:          r.SpanID,
+		Source:          r.Source.proto(),
+		Rationale:       r.Rationale,
+		Metadata:        r.Metadata,
+		RequestId:       requestID(r.RequestID),
+		WaitUntilStored: r.WaitUntilStored,
 	}
 	switch target.kind {
 	case byTraceID:
@@ -210,7 +233,7 @@ func (c *Client) SubmitRatings(ctx context.Context, target Target, r Ratings, op
 	if err != nil {
 		return nil, errorFrom(err, trailer, "")
 	}
-	return &RatingsResult{TraceID: resp.GetTraceId(), AssessmentIDs: resp.GetAssessmentIds(), RequestID: req.GetRequestId()}, nil
+	return &RatingsResult{TraceID: resp.GetTraceId(), AssessmentIDs: resp.GetAssessmentIds(), RequestID: req.GetRequestId(), State: resp.GetState()}, nil
 }
 
 func requestID(given string) string {

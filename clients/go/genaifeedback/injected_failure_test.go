@@ -86,9 +86,12 @@ func TestServiceConfigRetriesWithTheSameRequestID(t *testing.T) {
 	stream := chat(t, newClient(t), &v1.ChatRequest{Message: "A reply gets lost"})
 	name := uniqueID("lost-reply")
 
-	result, err := client.SubmitFeedback(testContext(t), genaifeedback.TraceID(stream.TraceID()), genaifeedback.Feedback{Name: name, Value: genaifeedback.Bool(true)})
+	result, err := client.SubmitFeedback(testContext(t), genaifeedback.TraceID(stream.TraceID()), genaifeedback.Feedback{Name: name, Value: genaifeedback.Bool(true), WaitUntilStored: true})
 	if err != nil {
 		t.Fatalf("SubmitFeedback through a lost reply: %v", err)
+	}
+	if result.State != stateStored {
+		t.Errorf("state %s, want STORED", result.State)
 	}
 	flaky.mu.Lock()
 	defer flaky.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"regexp"
@@ -29,7 +30,13 @@ import (
 
 var traceIDPattern = regexp.MustCompile(`^tr-[0-9a-f]{32}$`)
 
+// unknownTraceID is no trace of the service's, and not recent: refused at once with NOT_FOUND.
 const unknownTraceID = "tr-00000000000000000000000000000000"
+
+const (
+	statePending = v1.FeedbackState_FEEDBACK_STATE_PENDING
+	stateStored  = v1.FeedbackState_FEEDBACK_STATE_STORED
+)
 
 func env(t *testing.T, name string) string {
 	t.Helper()
@@ -265,12 +272,14 @@ func TestFeedbackByTraceID(t *testing.T) {
 		Rationale: "Clear and correct",
 		Source:    genaifeedback.Human("user-42"),
 		Metadata:  map[string]string{"app": "go-tests"},
+		// MLflow is read right below: wait for the service to have stored it there.
+		WaitUntilStored: true,
 	})
 	if err != nil {
 		t.Fatalf("SubmitFeedback: %v", err)
 	}
-	if result.TraceID != stream.TraceID() || !strings.HasPrefix(result.AssessmentID, "a-") {
-		t.Errorf("result %+v: want an assessment id on trace %s", result, stream.TraceID())
+	if result.TraceID != stream.TraceID() || !strings.HasPrefix(result.AssessmentID, "a-") || result.State != stateStored {
+		t.Errorf("result %+v: want an assessment id on trace %s, STORED", result, stream.TraceID())
 	}
 	if _, err := uuid.Parse(result.RequestID); err != nil {
 		t.Errorf("generated request id %q is not a UUID: %v", result.RequestID, err)
@@ -298,15 +307,16 @@ func TestFeedbackByClientRequestID(t *testing.T) {
 	name := uniqueID("category")
 
 	result, err := client.SubmitFeedback(testContext(t), genaifeedback.ClientRequestID(requestID), genaifeedback.Feedback{
-		Name:   name,
-		Value:  genaifeedback.String("off_topic"),
-		Source: genaifeedback.LLMJudge("judge-model"),
+		Name:            name,
+		Value:           genaifeedback.String("off_topic"),
+		Source:          genaifeedback.LLMJudge("judge-model"),
+		WaitUntilStored: true,
 	})
 	if err != nil {
 		t.Fatalf("SubmitFeedback: %v", err)
 	}
-	if result.TraceID != stream.TraceID() {
-		t.Errorf("feedback resolved to trace %s, want the chat's %s", result.TraceID, stream.TraceID())
+	if result.TraceID != stream.TraceID() || result.State != stateStored {
+		t.Errorf("feedback resolved to trace %s in state %s, want the chat's %s, STORED", result.TraceID, result.State, stream.TraceID())
 	}
 	stored := storedTrace(t, stream.TraceID()).only(t, name)
 	if stored.AssessmentID != result.AssessmentID || stored.Feedback == nil || stored.Feedback.Value != "off_topic" {
@@ -316,18 +326,19 @@ func TestFeedbackByClientRequestID(t *testing.T) {
 		t.Errorf("MLflow source %+v, want LLM_JUDGE judge-model", stored.Source)
 	}
 
-	// A structured value, and ThumbsDown with a comment, on the same target.
+	// A structured value, and a thumbs down with a comment, on the same target.
 	structured, err := genaifeedback.JSON(map[string]any{"labels": []any{"too_long", "vague"}, "score": 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	jsonName := uniqueID("structured")
-	if _, err := client.SubmitFeedback(testContext(t), genaifeedback.ClientRequestID(requestID), genaifeedback.Feedback{Name: jsonName, Value: structured}); err != nil {
-		t.Fatalf("SubmitFeedback with a JSON value: %v", err)
+	jsonResult, err := client.SubmitFeedback(testContext(t), genaifeedback.ClientRequestID(requestID), genaifeedback.Feedback{Name: jsonName, Value: structured, WaitUntilStored: true})
+	if err != nil || jsonResult.State != stateStored {
+		t.Fatalf("SubmitFeedback with a JSON value: %+v, %v; want STORED", jsonResult, err)
 	}
-	down, err := client.ThumbsDown(testContext(t), genaifeedback.ClientRequestID(requestID), "Not what I asked")
-	if err != nil {
-		t.Fatalf("ThumbsDown: %v", err)
+	down, err := client.SubmitFeedback(testContext(t), genaifeedback.ClientRequestID(requestID), genaifeedback.Feedback{Value: genaifeedback.Bool(false), Rationale: "Not what I asked", WaitUntilStored: true})
+	if err != nil || down.State != stateStored {
+		t.Fatalf("thumbs down: %+v, %v; want STORED", down, err)
 	}
 	info := storedTrace(t, stream.TraceID())
 	got, _ := json.Marshal(info.only(t, jsonName).Feedback.Value)
@@ -351,15 +362,16 @@ func TestRatingsOneAssessmentPerDimension(t *testing.T) {
 	dims := []genaifeedback.Rating{{Name: uniqueID("accuracy"), Score: 4}, {Name: uniqueID("helpfulness"), Score: 5}, {Name: uniqueID("relevance"), Score: 2}}
 
 	result, err := client.SubmitRatings(testContext(t), genaifeedback.TraceID(stream.TraceID()), genaifeedback.Ratings{
-		Ratings:   dims,
-		Rationale: "Mostly right",
-		Source:    genaifeedback.Human("rater-1"),
+		Ratings:         dims,
+		Rationale:       "Mostly right",
+		Source:          genaifeedback.Human("rater-1"),
+		WaitUntilStored: true,
 	})
 	if err != nil {
 		t.Fatalf("SubmitRatings: %v", err)
 	}
-	if result.TraceID != stream.TraceID() || len(result.AssessmentIDs) != len(dims) {
-		t.Fatalf("result %+v: want %d assessment ids on %s", result, len(dims), stream.TraceID())
+	if result.TraceID != stream.TraceID() || len(result.AssessmentIDs) != len(dims) || result.State != stateStored {
+		t.Fatalf("result %+v: want %d assessment ids on %s, STORED", result, len(dims), stream.TraceID())
 	}
 	info := storedTrace(t, stream.TraceID())
 	for _, dim := range dims {
@@ -440,14 +452,15 @@ func TestNotFoundHasReasonTraceNotFound(t *testing.T) {
 		t.Errorf("resource info %+v, want one naming %s", gerr.Resource, unknownTraceID)
 	}
 
-	unknownRequest := uniqueID("never-sent")
-	_, err = client.SubmitRatings(testContext(t), genaifeedback.ClientRequestID(unknownRequest), genaifeedback.Ratings{Ratings: []genaifeedback.Rating{{Name: "accuracy", Score: 3}}})
-	gerr, ok = genaifeedback.AsError(err)
-	if !ok || gerr.Code != codes.NotFound || !gerr.HasReason(v1.ErrorReason_TRACE_NOT_FOUND) {
-		t.Fatalf("ratings for an unknown client request id: %v, want NOT_FOUND with reason TRACE_NOT_FOUND", err)
+	// No feedback was ever sent there either: GetFeedbackStatus knows none, by either key.
+	neverSent := "a-" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	_, err = client.GetFeedbackStatus(testContext(t), genaifeedback.TraceID(unknownTraceID), genaifeedback.ByAssessmentID(neverSent))
+	if gerr, ok := genaifeedback.AsError(err); !ok || gerr.Code != codes.NotFound || !gerr.HasReason(v1.ErrorReason_FEEDBACK_NOT_FOUND) || gerr.Metadata["assessment_id"] != neverSent {
+		t.Errorf("status of assessment %s, never sent: %v, want NOT_FOUND with reason FEEDBACK_NOT_FOUND naming it", neverSent, err)
 	}
-	if gerr.Metadata["client_request_id"] != unknownRequest {
-		t.Errorf("metadata %v, want client_request_id %s", gerr.Metadata, unknownRequest)
+	_, err = client.GetFeedbackStatus(testContext(t), genaifeedback.ClientRequestID(uniqueID("never-sent")), genaifeedback.ByRequestID(uuid.NewString()))
+	if gerr, ok := genaifeedback.AsError(err); !ok || gerr.Code != codes.NotFound || !gerr.HasReason(v1.ErrorReason_FEEDBACK_NOT_FOUND) {
+		t.Errorf("status by a request id never sent: %v, want NOT_FOUND with reason FEEDBACK_NOT_FOUND", err)
 	}
 }
 
@@ -455,18 +468,20 @@ func TestSameRequestIDRecordsOnce(t *testing.T) {
 	client := newClient(t)
 	stream := chat(t, client, &v1.ChatRequest{Message: "Retry me"})
 	name := uniqueID("retried")
-	feedback := genaifeedback.Feedback{Name: name, Value: genaifeedback.Number(3), RequestID: uuid.NewString()}
+	feedback := genaifeedback.Feedback{Name: name, Value: genaifeedback.Number(3), RequestID: uuid.NewString(), WaitUntilStored: true}
 
 	first, err := client.SubmitFeedback(testContext(t), genaifeedback.TraceID(stream.TraceID()), feedback)
-	if err != nil {
-		t.Fatalf("first SubmitFeedback: %v", err)
+	if err != nil || first.State != stateStored {
+		t.Fatalf("first SubmitFeedback: %+v, %v; want STORED", first, err)
 	}
+	// The same request again, without waiting: the first call's assessment, and its state.
+	feedback.WaitUntilStored = false
 	again, err := client.SubmitFeedback(testContext(t), genaifeedback.TraceID(stream.TraceID()), feedback)
 	if err != nil {
 		t.Fatalf("SubmitFeedback again with the same request id: %v", err)
 	}
-	if again.AssessmentID != first.AssessmentID {
-		t.Errorf("same request id gave assessments %s and %s, want the same", first.AssessmentID, again.AssessmentID)
+	if again.AssessmentID != first.AssessmentID || again.State != stateStored {
+		t.Errorf("same request id gave assessments %s and %s (%s), want the same, STORED", first.AssessmentID, again.AssessmentID, again.State)
 	}
 	if stored := storedTrace(t, stream.TraceID()).only(t, name); stored.AssessmentID != first.AssessmentID {
 		t.Errorf("MLflow holds %s, want %s", stored.AssessmentID, first.AssessmentID)
@@ -479,4 +494,119 @@ func TestSameRequestIDRecordsOnce(t *testing.T) {
 		t.Errorf("request id reused for another value: %v, want ALREADY_EXISTS with reason REQUEST_ID_REUSED", err)
 	}
 	storedTrace(t, stream.TraceID()).only(t, name)
+}
+
+// waitSettled polls GetFeedbackStatus until the feedback is settled (STORED, EXPIRED or
+// REJECTED), for at most the test context's minute, backing off between polls.
+func waitSettled(t *testing.T, client *genaifeedback.Client, target genaifeedback.Target, ref genaifeedback.FeedbackRef) *genaifeedback.FeedbackStatus {
+	t.Helper()
+	ctx := testContext(t)
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 500*time.Millisecond) {
+		status, err := client.GetFeedbackStatus(ctx, target, ref)
+		if err != nil {
+			t.Fatalf("GetFeedbackStatus(%s, %s): %v", target, ref, err)
+		}
+		if status.Settled() {
+			return status
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s on %s is still %s after a minute", ref, target, status.State)
+		case <-time.After(delay):
+		}
+	}
+}
+
+// Without WaitUntilStored a call answers once the service has journaled the feedback, usually
+// before MLflow has it; GetFeedbackStatus tells when it is there.
+func TestFeedbackWithoutWaitingBecomesStored(t *testing.T) {
+	client := newClient(t)
+	requestID := uniqueID("go-pending")
+	stream := chat(t, client, &v1.ChatRequest{Message: "Acknowledge me early", ClientRequestId: requestID})
+	byRequest := genaifeedback.ClientRequestID(requestID)
+	byTrace := genaifeedback.TraceID(stream.TraceID())
+
+	down, err := client.ThumbsDown(testContext(t), byRequest, "Too vague")
+	if err != nil {
+		t.Fatalf("ThumbsDown: %v", err)
+	}
+	if (down.State != statePending && down.State != stateStored) || !strings.HasPrefix(down.AssessmentID, "a-") {
+		t.Fatalf("ThumbsDown answered %+v, want an assessment id, PENDING or STORED", down)
+	}
+	dims := []genaifeedback.Rating{{Name: uniqueID("clarity"), Score: 2}, {Name: uniqueID("depth"), Score: 3}}
+	ratings, err := client.SubmitRatings(testContext(t), byTrace, genaifeedback.Ratings{Ratings: dims})
+	if err != nil {
+		t.Fatalf("SubmitRatings: %v", err)
+	}
+	if (ratings.State != statePending && ratings.State != stateStored) || len(ratings.AssessmentIDs) != len(dims) {
+		t.Fatalf("SubmitRatings answered %+v, want %d assessment ids, PENDING or STORED", ratings, len(dims))
+	}
+
+	t.Logf("answered in state %s (thumbs down), %s (ratings)", down.State, ratings.State)
+
+	// By request id, with the target the feedback was sent to.
+	status := waitSettled(t, client, byRequest, genaifeedback.ByRequestID(down.RequestID))
+	if status.State != stateStored || status.TraceID != stream.TraceID() || status.Reason != "" ||
+		!maps.Equal(status.AssessmentIDs, map[string]string{"user_feedback": down.AssessmentID}) {
+		t.Errorf("thumbs down status %+v, want STORED on %s as %s", status, stream.TraceID(), down.AssessmentID)
+	}
+	// By assessment id: for ratings, the first dimension's in name order.
+	first := min(dims[0].Name, dims[1].Name)
+	status = waitSettled(t, client, byTrace, genaifeedback.ByAssessmentID(ratings.AssessmentIDs[first]))
+	if status.State != stateStored || status.TraceID != stream.TraceID() || !maps.Equal(status.AssessmentIDs, ratings.AssessmentIDs) {
+		t.Errorf("ratings status %+v, want STORED on %s as %v", status, stream.TraceID(), ratings.AssessmentIDs)
+	}
+	// Asked again by the other key, or naming the trace the other way, the answer is the same.
+	for _, ask := range []struct {
+		target genaifeedback.Target
+		ref    genaifeedback.FeedbackRef
+	}{
+		{byTrace, genaifeedback.ByAssessmentID(down.AssessmentID)},
+		{byRequest, genaifeedback.ByAssessmentID(ratings.AssessmentIDs[first])},
+		{byTrace, genaifeedback.ByRequestID(ratings.RequestID)},
+	} {
+		status, err := client.GetFeedbackStatus(testContext(t), ask.target, ask.ref)
+		if err != nil || status.State != stateStored || status.TraceID != stream.TraceID() {
+			t.Errorf("GetFeedbackStatus(%s, %s) = %+v, %v; want STORED on %s", ask.target, ask.ref, status, err, stream.TraceID())
+		}
+	}
+
+	info := storedTrace(t, stream.TraceID())
+	thumbs := info.only(t, "user_feedback")
+	if thumbs.AssessmentID != down.AssessmentID || thumbs.Feedback == nil || thumbs.Feedback.Value != false || thumbs.Rationale != "Too vague" {
+		t.Errorf("MLflow thumbs down %+v, want %s, false, with the comment", thumbs, down.AssessmentID)
+	}
+	for _, dim := range dims {
+		if stored := info.only(t, dim.Name); stored.AssessmentID != ratings.AssessmentIDs[dim.Name] || stored.Feedback == nil || stored.Feedback.Value != float64(dim.Score) {
+			t.Errorf("MLflow %s: %+v, want %s with %d", dim.Name, stored, ratings.AssessmentIDs[dim.Name], dim.Score)
+		}
+	}
+}
+
+// A target the service cannot find yet but whose trace may still appear (a client_request_id it
+// has not seen, or a trace id of its form stamped a moment ago: another replica may be exporting
+// that chat) is accepted as PENDING; it would become EXPIRED if nothing appeared within the
+// attach window (10 minutes, longer than the tests).
+func TestTargetsThatMayStillAppearArePending(t *testing.T) {
+	client := newClient(t)
+
+	unseen := genaifeedback.ClientRequestID(uniqueID("not-sent-yet"))
+	ratings, err := client.SubmitRatings(testContext(t), unseen, genaifeedback.Ratings{Ratings: []genaifeedback.Rating{{Name: "accuracy", Score: 3}}})
+	if err != nil || ratings.State != statePending || ratings.TraceID != "" {
+		t.Fatalf("ratings for an unseen client request id: %+v, %v; want PENDING with no trace yet", ratings, err)
+	}
+	status, err := client.GetFeedbackStatus(testContext(t), unseen, genaifeedback.ByRequestID(ratings.RequestID))
+	if err != nil || status.State != statePending || status.Settled() || status.TraceID != "" || !maps.Equal(status.AssessmentIDs, ratings.AssessmentIDs) {
+		t.Errorf("its status: %+v, %v; want PENDING as %v, no trace yet", status, err, ratings.AssessmentIDs)
+	}
+
+	// The service's trace ids start with their start time in milliseconds (48 bits).
+	recentID := fmt.Sprintf("tr-%012x%s", time.Now().UnixMilli(), strings.ReplaceAll(uuid.NewString(), "-", "")[:20])
+	// Waiting for MLflow with a short deadline: the answer comes just before it, PENDING.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	result, err := client.SubmitFeedback(ctx, genaifeedback.TraceID(recentID), genaifeedback.Feedback{Value: genaifeedback.Bool(true), WaitUntilStored: true})
+	if err != nil || result.State != statePending || result.TraceID != recentID {
+		t.Fatalf("waiting feedback on a recent unknown trace: %+v, %v; want PENDING on %s before the deadline", result, err, recentID)
+	}
 }

@@ -53,18 +53,20 @@ func run(address, message string) error {
 	fmt.Printf("\n(%s, %d tokens)\n", stream.Finished().GetFinishReason(), stream.Finished().GetUsage().GetOutputTokens())
 	trace := genaifeedback.TraceID(stream.TraceID())
 
-	// 2. A thumbs up from the user, with a comment.
+	// 2. A thumbs up from the user, with a comment, answered once it is in MLflow.
 	thumbs, err := client.SubmitFeedback(ctx, trace, genaifeedback.Feedback{
-		Value:     genaifeedback.Bool(true),
-		Rationale: "Clear answer",
-		Source:    genaifeedback.Human("user-7"),
+		Value:           genaifeedback.Bool(true),
+		Rationale:       "Clear answer",
+		Source:          genaifeedback.Human("user-7"),
+		WaitUntilStored: true,
 	})
 	if err != nil {
 		return fmt.Errorf("thumbs up: %w", err)
 	}
-	fmt.Printf("thumbs up recorded as assessment %s\n", thumbs.AssessmentID)
+	fmt.Printf("thumbs up recorded as assessment %s (%s)\n", thumbs.AssessmentID, thumbs.State)
 
-	// 3. Ratings of several dimensions, one assessment each.
+	// 3. Ratings of several dimensions, one assessment each, answered as soon as the service has
+	// journaled them (usually PENDING: on their way to MLflow); ask later what became of them.
 	ratings, err := client.SubmitRatings(ctx, trace, genaifeedback.Ratings{
 		Ratings: []genaifeedback.Rating{{Name: "accuracy", Score: 4}, {Name: "helpfulness", Score: 5}},
 		Source:  genaifeedback.Human("user-7"),
@@ -72,7 +74,12 @@ func run(address, message string) error {
 	if err != nil {
 		return fmt.Errorf("ratings: %w", err)
 	}
-	fmt.Printf("ratings recorded: %v\n", ratings.AssessmentIDs)
+	fmt.Printf("ratings recorded: %v (%s)\n", ratings.AssessmentIDs, ratings.State)
+	status, err := client.GetFeedbackStatus(ctx, trace, genaifeedback.ByRequestID(ratings.RequestID))
+	if err != nil {
+		return fmt.Errorf("ratings status: %w", err)
+	}
+	fmt.Printf("ratings now: %s\n", status.State)
 
 	// 4. A request the service refuses: the error says why, field by field.
 	_, err = client.SubmitRatings(ctx, trace, genaifeedback.Ratings{
