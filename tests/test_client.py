@@ -594,7 +594,7 @@ def test_ctl_status_of_a_feedback_sent_with_its_own_request_id(service, fresh_ch
                                        f"user_feedback: {stored.assessment_id}\n")
 
     assert ctl(service, "status", "--trace-id", UNKNOWN_TRACE, "--request-id", request_id) == 1
-    assert capsys.readouterr().err.startswith("error: NOT_FOUND (TRACE_NOT_FOUND): ")
+    assert capsys.readouterr().err.startswith("error: NOT_FOUND (FEEDBACK_NOT_FOUND): ")
 
 
 def test_ctl_refused_feedback_exits_1_with_the_violations_and_their_reasons(service, fresh_chat, mlflow_client, capsys):

@@ -90,11 +90,12 @@ def test_feedback_by_client_request_id(service, other_replica, mlflow_client):
     assert {"from_same_replica", "from_other_replica"} <= names
 
 
-def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_id(service, mlflow_client):
+def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_id(service, mlflow_server, mlflow_client):
     """Traces other applications log with mlflow-tracing take feedback through the service too."""
     import mlflow
 
     client_request_id = f"sdk-{uuid.uuid4()}"
+    mlflow.set_tracking_uri(mlflow_server.url)  # this test's own choice, not a side effect of the service's
     mlflow.set_experiment(service.settings.experiment_name)
     with mlflow.start_span(name="other_app") as span:
         mlflow.update_current_trace(client_request_id=client_request_id)
