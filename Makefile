@@ -15,7 +15,7 @@ export GRPCURL := $(TOOLS)/grpcurl
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-clients check proto proto-check lint-proto breaking release-contract bench clean
+.PHONY: help setup run test test-clients check proto proto-check lint-proto breaking release-contract bench bench-durability clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,9 @@ release-contract: $(VENV)/.installed ## record protos/ as the released contract 
 
 bench: setup ## run the benchmark (prints figures and ratios; takes a few minutes)
 	$(BIN)/python bench/benchmark.py $(ARGS)
+
+bench-durability: setup ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
+	$(BIN)/python bench/durability.py $(ARGS)
 
 clean: ## remove the environments and local MLflow data
 	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools

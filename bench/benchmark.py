@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "clients" / "python"))
 
 # The direct path's MLflow client is configured exactly as the service configures its own
-# (service/mlflow_store.py): no HTTP retries, 10 s timeout, 64 pooled connections. Set before
+# (genaifeedback/service/mlflow_gateway.py): no HTTP retries, 10 s timeout, 64 pooled connections. Set before
 # mlflow reads them.
 DIRECT_CLIENT_ENV = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
@@ -160,6 +160,7 @@ class ServiceProcess:
             "--demo-token-delay-ms", "0",
             "--demo-response-tokens", str(CHAT_TOKENS),
             "--experiment-name", experiment_name,
+            "--data-dir", str(log_path.parent / "service-data"),
             "--log-level", "WARNING",
         ]  # fmt: skip
         self.process: subprocess.Popen | None = None
@@ -373,6 +374,7 @@ async def service_round(stub, jobs: list[FeedbackJob], concurrency: int, name: s
                 bool_value=job.value,
                 source=feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_HUMAN, id=f"user-{job.index}"),
                 request_id=uuid.uuid4().hex,
+                wait_until_stored=True,  # like the direct path: answered once MLflow has it
             )
             started = time.perf_counter()
             try:
@@ -779,7 +781,7 @@ async def immediate_feedback(chat_stub, feedback_stub, count: int) -> dict:
         started = time.perf_counter()
         try:
             await feedback_stub.SubmitFeedback(
-                feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True), timeout=30
+                feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, wait_until_stored=True), timeout=30
             )
             latencies.append(time.perf_counter() - started)
         except grpc.aio.AioRpcError as error:

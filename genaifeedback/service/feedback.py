@@ -94,7 +94,10 @@ class FeedbackRecorder:
         metrics: Metrics,
         attach_window_seconds: float,
         max_chat_seconds: float,
+        status_retention_seconds: float = 86_400.0,
     ):
+        self._retention = status_retention_seconds
+        self._next_prune = 0.0
         self._gateway = gateway
         self._exporter = exporter
         self._journal = journal
@@ -241,12 +244,19 @@ class FeedbackRecorder:
                 pass
             self._wakeup.clear()
             try:
+                await self._prune()
                 await self._round()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a bug must not stop attaching for good
                 logger.exception("feedback attach round failed; retrying")
                 await asyncio.sleep(1.0)
+
+    async def _prune(self) -> None:
+        """Forget settled units past the retention (GetFeedbackStatus answers from MLflow then)."""
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + 60
+            await self._journal.forget_settled_feedback(time.time() - self._retention)
 
     async def _round(self) -> None:
         now = time.time()
