@@ -285,3 +285,15 @@ def test_a_stream_still_open_when_the_shutdown_grace_ends_is_cut_and_labelled_so
             list(call)
     trace = mlflow_client.get_trace_info(trace_id)
     assert trace.tags["chat.outcome"] == "cut"
+
+
+def test_metrics_are_served_for_prometheus(start_service):
+    import httpx
+
+    replica = start_service(metrics_address="127.0.0.1:0")
+    chat(replica, message="count me")
+    text = httpx.get(f"http://127.0.0.1:{replica.app.metrics_port}/metrics", timeout=10).text
+    assert 'genaifeedback_rpcs_total{code="OK",method="Chat"} 1.0' in text
+    assert "genaifeedback_chats_started_total 1.0" in text
+    for gauge in ("journal_traces", "journal_oldest_age_seconds", "feedback_pending", "exporter_backlog", "open_chat_streams"):
+        assert f"genaifeedback_{gauge} " in text

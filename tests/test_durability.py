@@ -233,3 +233,44 @@ def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_serv
         assert stored == set(answered)
     finally:
         restarted.stop()
+
+
+def test_under_tight_deadlines_the_status_and_what_mlflow_holds_agree(service, mlflow_client):
+    """Feedback and ratings with deadlines from 1 to 30 ms: every OK is (or becomes) stored, every
+    DEADLINE_EXCEEDED leaves nothing, and nothing else happens."""
+    trace_id = service.chat.CompleteChat(chat_pb2.CompleteChatRequest(message="rate me quickly"), timeout=30).trace_id
+    outcomes: dict[str, grpc.StatusCode] = {}
+    for n in range(200):
+        deadline = 0.001 + (n % 30) / 1000
+        if n % 2:
+            call, request = service.feedback.SubmitFeedback, feedback_pb2.SubmitFeedbackRequest(
+                trace_id=trace_id, name="quick", number_value=n, request_id=f"dl-{n}"
+            )
+        else:
+            call, request = service.feedback.SubmitRatings, feedback_pb2.SubmitRatingsRequest(
+                trace_id=trace_id,
+                ratings=[feedback_pb2.DimensionRating(name="speed", score=1 + n % 5), feedback_pb2.DimensionRating(name="care", score=3)],
+                request_id=f"dl-{n}",
+            )
+        try:
+            call(request, timeout=deadline)
+            outcomes[request.request_id] = grpc.StatusCode.OK
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED, error
+            outcomes[request.request_id] = error.code()
+    ok = {rid for rid, code in outcomes.items() if code == grpc.StatusCode.OK}
+    assert ok and len(ok) < len(outcomes)  # both outcomes happened
+    # Wait for every acknowledged one: the same request again, waiting, is the same action.
+    for n in range(200):
+        if f"dl-{n}" in ok:
+            same = (feedback_pb2.SubmitFeedbackRequest if n % 2 else feedback_pb2.SubmitRatingsRequest)
+            request = same(trace_id=trace_id, request_id=f"dl-{n}", wait_until_stored=True)
+            if n % 2:
+                request.name, request.number_value = "quick", n
+            else:
+                request.ratings.extend([feedback_pb2.DimensionRating(name="speed", score=1 + n % 5), feedback_pb2.DimensionRating(name="care", score=3)])
+            call = service.feedback.SubmitFeedback if n % 2 else service.feedback.SubmitRatings
+            assert call(request, timeout=60).state == STORED
+    stored = assessments(mlflow_client, trace_id)
+    expected = sum(1 if int(rid[3:]) % 2 else 2 for rid in ok)
+    assert len(stored) == expected  # nothing from a DEADLINE_EXCEEDED call, everything from an OK one

@@ -83,6 +83,10 @@ class ShuttingDown(ServiceError):
     reason = "SHUTTING_DOWN"
 
 
+class DeadlineTooShort(ServiceError):
+    reason = "DEADLINE_TOO_SHORT"
+
+
 class TraceWaitTimeout(ServiceError):
     reason = "TRACE_WAIT_TIMEOUT"
 

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from genaifeedback.service.errors import (
+    DeadlineTooShort,
     FeedbackNotFound,
     FieldViolation,
     InvalidRequest,
@@ -42,6 +43,7 @@ from genaifeedback.service.retry import Backoff
 logger = logging.getLogger(__name__)
 
 DEFAULT_FEEDBACK_NAME = "user_feedback"
+MIN_ACK_SECONDS = 0.01  # below this much time left, a journaled answer could arrive after the deadline
 ROUND_SECONDS = 0.25  # how often pending feedback looks for its traces, at most
 MAX_CONCURRENT_WRITES = 16
 
@@ -133,6 +135,9 @@ class FeedbackRecorder:
 
     async def submit(self, target: Target, feedbacks: list[FeedbackInput], wait: bool, deadline: float | None) -> Recorded:
         """Journal one call's feedback (one assessment each, all or none); optionally wait for MLflow."""
+        if deadline is not None and deadline - time.monotonic() < MIN_ACK_SECONDS:
+            # An error status must mean "not recorded": refuse before journaling, not after.
+            raise DeadlineTooShort("the call's deadline leaves too little time to record the feedback durably")
         writes = [_write(target, feedback, index) for index, feedback in enumerate(feedbacks)]
         trace_id = target.trace_id or self._exporter.trace_id_for(target.client_request_id) or ""
         if target.trace_id:

@@ -26,6 +26,7 @@ _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.MlflowRejected, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.TraceBacklogFull, grpc.StatusCode.UNAVAILABLE),
     (errors.TraceWaitTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
+    (errors.DeadlineTooShort, grpc.StatusCode.DEADLINE_EXCEEDED),
     (errors.ShuttingDown, grpc.StatusCode.UNAVAILABLE),
     (errors.ModelUnavailable, grpc.StatusCode.UNAVAILABLE),
     (errors.ModelRateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),

@@ -99,6 +99,10 @@ const (
 	// NOT_FOUND: GetFeedbackStatus knows no such feedback (not journaled by
 	// this replica, not in MLflow). ErrorInfo metadata `assessment_id` names it.
 	ErrorReason_FEEDBACK_NOT_FOUND ErrorReason = 17
+	// DEADLINE_EXCEEDED: the call's deadline left too little time (under 10 ms)
+	// to journal the feedback and answer before it passed; nothing was
+	// recorded, so the status and the store agree. Retry with a longer deadline.
+	ErrorReason_DEADLINE_TOO_SHORT ErrorReason = 18
 )
 
 // Enum value maps for ErrorReason.
@@ -122,6 +126,7 @@ var (
 		15: "INTERNAL_ERROR",
 		16: "SHUTTING_DOWN",
 		17: "FEEDBACK_NOT_FOUND",
+		18: "DEADLINE_TOO_SHORT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -142,6 +147,7 @@ var (
 		"INTERNAL_ERROR":           15,
 		"SHUTTING_DOWN":            16,
 		"FEEDBACK_NOT_FOUND":       17,
+		"DEADLINE_TOO_SHORT":       18,
 	}
 )
 
@@ -258,7 +264,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xa9\x03\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xc1\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -278,7 +284,8 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x11GENERATION_FAILED\x10\x0e\x12\x12\n" +
 	"\x0eINTERNAL_ERROR\x10\x0f\x12\x11\n" +
 	"\rSHUTTING_DOWN\x10\x10\x12\x16\n" +
-	"\x12FEEDBACK_NOT_FOUND\x10\x11*\xc6\x01\n" +
+	"\x12FEEDBACK_NOT_FOUND\x10\x11\x12\x16\n" +
+	"\x12DEADLINE_TOO_SHORT\x10\x12*\xc6\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xa9\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n\rINVALID_FIELD\x10\x01\x12\x15\n\x11MALFORMED_REQUEST\x10\x02\x12\x13\n\x0fTRACE_NOT_FOUND\x10\x03\x12\x15\n\x11REQUEST_ID_REUSED\x10\x04\x12\x16\n\x12MLFLOW_UNAVAILABLE\x10\x05\x12\x18\n\x14TRACE_NOT_STORED_YET\x10\x06\x12\x13\n\x0fMLFLOW_REJECTED\x10\x07\x12\x16\n\x12TRACE_BACKLOG_FULL\x10\x08\x12\x16\n\x12TRACE_WAIT_TIMEOUT\x10\t\x12\x15\n\x11MODEL_UNAVAILABLE\x10\n\x12\x16\n\x12MODEL_RATE_LIMITED\x10\x0b\x12\x12\n\x0eMODEL_REJECTED\x10\x0c\x12\x16\n\x12GENERATION_TIMEOUT\x10\r\x12\x15\n\x11GENERATION_FAILED\x10\x0e\x12\x12\n\x0eINTERNAL_ERROR\x10\x0f\x12\x11\n\rSHUTTING_DOWN\x10\x10\x12\x16\n\x12\x46\x45\x45\x44\x42\x41\x43K_NOT_FOUND\x10\x11*\xc6\x01\n\x14\x46ieldViolationReason\x12&\n\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\x0c\n\x08REQUIRED\x10\x01\x12\x0c\n\x08TOO_LONG\x10\x02\x12\x10\n\x0cOUT_OF_RANGE\x10\x03\x12\x12\n\x0eINVALID_FORMAT\x10\x04\x12\x10\n\x0cRESERVED_KEY\x10\x05\x12\r\n\tDUPLICATE\x10\x06\x12\x0c\n\x08TOO_DEEP\x10\x07\x12\x15\n\x11REFUSED_BY_MLFLOW\x10\x08\x42\x91\x01\n\x1aio.github.genaifeedback.v1B\x0b\x45rrorsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xc1\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n\rINVALID_FIELD\x10\x01\x12\x15\n\x11MALFORMED_REQUEST\x10\x02\x12\x13\n\x0fTRACE_NOT_FOUND\x10\x03\x12\x15\n\x11REQUEST_ID_REUSED\x10\x04\x12\x16\n\x12MLFLOW_UNAVAILABLE\x10\x05\x12\x18\n\x14TRACE_NOT_STORED_YET\x10\x06\x12\x13\n\x0fMLFLOW_REJECTED\x10\x07\x12\x16\n\x12TRACE_BACKLOG_FULL\x10\x08\x12\x16\n\x12TRACE_WAIT_TIMEOUT\x10\t\x12\x15\n\x11MODEL_UNAVAILABLE\x10\n\x12\x16\n\x12MODEL_RATE_LIMITED\x10\x0b\x12\x12\n\x0eMODEL_REJECTED\x10\x0c\x12\x16\n\x12GENERATION_TIMEOUT\x10\r\x12\x15\n\x11GENERATION_FAILED\x10\x0e\x12\x12\n\x0eINTERNAL_ERROR\x10\x0f\x12\x11\n\rSHUTTING_DOWN\x10\x10\x12\x16\n\x12\x46\x45\x45\x44\x42\x41\x43K_NOT_FOUND\x10\x11\x12\x16\n\x12\x44\x45\x41\x44LINE_TOO_SHORT\x10\x12*\xc6\x01\n\x14\x46ieldViolationReason\x12&\n\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\x0c\n\x08REQUIRED\x10\x01\x12\x0c\n\x08TOO_LONG\x10\x02\x12\x10\n\x0cOUT_OF_RANGE\x10\x03\x12\x12\n\x0eINVALID_FORMAT\x10\x04\x12\x10\n\x0cRESERVED_KEY\x10\x05\x12\r\n\tDUPLICATE\x10\x06\x12\x0c\n\x08TOO_DEEP\x10\x07\x12\x15\n\x11REFUSED_BY_MLFLOW\x10\x08\x42\x91\x01\n\x1aio.github.genaifeedback.v1B\x0b\x45rrorsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\032io.github.genaifeedback.v1B\013ErrorsProtoP\001ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\252\002\020GenAIFeedback.V1'
   _globals['_ERRORREASON']._serialized_start=52
-  _globals['_ERRORREASON']._serialized_end=477
-  _globals['_FIELDVIOLATIONREASON']._serialized_start=480
-  _globals['_FIELDVIOLATIONREASON']._serialized_end=678
+  _globals['_ERRORREASON']._serialized_end=501
+  _globals['_FIELDVIOLATIONREASON']._serialized_start=504
+  _globals['_FIELDVIOLATIONREASON']._serialized_end=702
 # @@protoc_insertion_point(module_scope)

@@ -24,6 +24,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INTERNAL_ERROR: _ClassVar[ErrorReason]
     SHUTTING_DOWN: _ClassVar[ErrorReason]
     FEEDBACK_NOT_FOUND: _ClassVar[ErrorReason]
+    DEADLINE_TOO_SHORT: _ClassVar[ErrorReason]
 
 class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -54,6 +55,7 @@ GENERATION_FAILED: ErrorReason
 INTERNAL_ERROR: ErrorReason
 SHUTTING_DOWN: ErrorReason
 FEEDBACK_NOT_FOUND: ErrorReason
+DEADLINE_TOO_SHORT: ErrorReason
 FIELD_VIOLATION_REASON_UNSPECIFIED: FieldViolationReason
 REQUIRED: FieldViolationReason
 TOO_LONG: FieldViolationReason

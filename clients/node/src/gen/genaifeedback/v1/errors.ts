@@ -122,6 +122,12 @@ export enum ErrorReason {
    * this replica, not in MLflow). ErrorInfo metadata `assessment_id` names it.
    */
   FEEDBACK_NOT_FOUND = "FEEDBACK_NOT_FOUND",
+  /**
+   * DEADLINE_TOO_SHORT - DEADLINE_EXCEEDED: the call's deadline left too little time (under 10 ms)
+   * to journal the feedback and answer before it passed; nothing was
+   * recorded, so the status and the store agree. Retry with a longer deadline.
+   */
+  DEADLINE_TOO_SHORT = "DEADLINE_TOO_SHORT",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -181,6 +187,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 17:
     case "FEEDBACK_NOT_FOUND":
       return ErrorReason.FEEDBACK_NOT_FOUND;
+    case 18:
+    case "DEADLINE_TOO_SHORT":
+      return ErrorReason.DEADLINE_TOO_SHORT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -226,6 +235,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "SHUTTING_DOWN";
     case ErrorReason.FEEDBACK_NOT_FOUND:
       return "FEEDBACK_NOT_FOUND";
+    case ErrorReason.DEADLINE_TOO_SHORT:
+      return "DEADLINE_TOO_SHORT";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -270,6 +281,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 16;
     case ErrorReason.FEEDBACK_NOT_FOUND:
       return 17;
+    case ErrorReason.DEADLINE_TOO_SHORT:
+      return 18;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

@@ -195,6 +195,16 @@ public enum ErrorReason
    * <code>FEEDBACK_NOT_FOUND = 17;</code>
    */
   FEEDBACK_NOT_FOUND(17),
+  /**
+   * <pre>
+   * DEADLINE_EXCEEDED: the call's deadline left too little time (under 10 ms)
+   * to journal the feedback and answer before it passed; nothing was
+   * recorded, so the status and the store agree. Retry with a longer deadline.
+   * </pre>
+   *
+   * <code>DEADLINE_TOO_SHORT = 18;</code>
+   */
+  DEADLINE_TOO_SHORT(18),
   UNRECOGNIZED(-1),
   ;
 
@@ -368,6 +378,16 @@ public enum ErrorReason
    * <code>FEEDBACK_NOT_FOUND = 17;</code>
    */
   public static final int FEEDBACK_NOT_FOUND_VALUE = 17;
+  /**
+   * <pre>
+   * DEADLINE_EXCEEDED: the call's deadline left too little time (under 10 ms)
+   * to journal the feedback and answer before it passed; nothing was
+   * recorded, so the status and the store agree. Retry with a longer deadline.
+   * </pre>
+   *
+   * <code>DEADLINE_TOO_SHORT = 18;</code>
+   */
+  public static final int DEADLINE_TOO_SHORT_VALUE = 18;
 
 
   public final int getNumber() {
@@ -412,6 +432,7 @@ public enum ErrorReason
       case 15: return INTERNAL_ERROR;
       case 16: return SHUTTING_DOWN;
       case 17: return FEEDBACK_NOT_FOUND;
+      case 18: return DEADLINE_TOO_SHORT;
       default: return null;
     }
   }
