@@ -10,7 +10,9 @@ ARGS ?=
 # Go tools the tests run (grpcurl, exactly as a user would), installed at pinned versions.
 TOOLS := $(abspath .tools/bin)
 GRPCURL_VERSION := v1.9.3
+GHZ_VERSION := v0.120.0
 export GRPCURL := $(TOOLS)/grpcurl
+export GHZ := $(TOOLS)/ghz
 # The last released contract (a buf image, committed): `buf breaking` holds every later change to it.
 RELEASED_CONTRACT := contract-released.json
 
@@ -37,7 +39,7 @@ $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
 run: setup ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC service; Ctrl-C stops both
 	$(BIN)/feedback-service --embedded-mlflow $(ARGS)
 
-test: setup check $(GRPCURL) ## set up, then run the contract checks, the service's tests and every client's tests
+test: setup check $(GRPCURL) $(GHZ) ## set up, then run the contract checks, the service's tests and every client's tests
 	$(BIN)/pytest $(ARGS)
 	$(MAKE) test-clients
 
@@ -48,6 +50,9 @@ test-clients: setup ## the Go, Java and Node clients' tests, each against a real
 
 $(GRPCURL):
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+
+$(GHZ):
+	GOBIN=$(TOOLS) go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 
 check: proto-check lint-proto breaking ## contract checks: stubs match protos/, buf lint, format and breaking
 

@@ -109,3 +109,17 @@ def test_every_service_method_and_message_can_be_described(service):
         assert described.returncode == 0, (symbol, described.stderr)
         if symbol.startswith("genaifeedback."):
             assert "//" in described.stdout, f"{symbol} is described without its comments"
+
+
+def test_ghz_load_tests_over_reflection(service):
+    """ghz needs no .proto files either: it reads the descriptors over reflection."""
+    ghz = os.environ.get("GHZ") or str(ROOT / ".tools/bin/ghz")
+    if not Path(ghz).exists():
+        pytest.fail(f"no ghz at {ghz}: run the tests with `make test`, which installs it")
+    report = subprocess.run(
+        [ghz, "--insecure", "--call", "genaifeedback.v1.ChatService/Chat", "-d", '{"message": "hi"}',
+         "-n", "20", "-c", "4", "--format", "json", service.target],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["statusCodeDistribution"] == {"OK": 20}
