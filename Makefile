@@ -15,7 +15,7 @@ export GRPCURL := $(TOOLS)/grpcurl
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-clients check proto proto-check lint-proto breaking release-contract bench bench-durability clean
+.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-durability clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,7 +49,12 @@ test-clients: setup ## the Go, Java and Node clients' tests, each against a real
 $(GRPCURL):
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 
-check: proto-check lint-proto breaking ## contract checks: stubs match protos/, buf lint, format and breaking
+check: lint proto-check lint-proto breaking ## lint and types, then contract checks: stubs match protos/, buf lint, format and breaking
+
+lint: $(VENV)/.installed ## ruff check, ruff format --check and mypy (strict) on the Python code (bench/ and stubs excluded)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 proto: $(VENV)/.installed ## regenerate every language's stubs in clients/ from protos/ (pinned generators)
 	$(BIN)/python scripts/gen_protos.py
