@@ -305,5 +305,11 @@ def test_metrics_are_served_for_prometheus(start_service):
     text = httpx.get(f"http://127.0.0.1:{replica.app.metrics_port}/metrics", timeout=10).text
     assert 'genaifeedback_rpcs_total{code="OK",method="Chat"} 1.0' in text
     assert "genaifeedback_chats_started_total 1.0" in text
-    for gauge in ("journal_traces", "journal_oldest_age_seconds", "feedback_pending", "exporter_backlog", "open_chat_streams"):
+    for gauge in (
+        "journal_traces",
+        "journal_oldest_age_seconds",
+        "feedback_pending",
+        "exporter_backlog",
+        "open_chat_streams",
+    ):
         assert f"genaifeedback_{gauge} " in text

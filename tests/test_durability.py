@@ -254,14 +254,23 @@ def test_under_tight_deadlines_the_status_and_what_mlflow_holds_agree(service, m
     for n in range(200):
         deadline = 0.001 + (n % 30) / 1000
         if n % 2:
-            call, request = service.feedback.SubmitFeedback, feedback_pb2.SubmitFeedbackRequest(
-                trace_id=trace_id, name="quick", number_value=n, request_id=f"dl-{n}"
+            call, request = (
+                service.feedback.SubmitFeedback,
+                feedback_pb2.SubmitFeedbackRequest(
+                    trace_id=trace_id, name="quick", number_value=n, request_id=f"dl-{n}"
+                ),
             )
         else:
-            call, request = service.feedback.SubmitRatings, feedback_pb2.SubmitRatingsRequest(
-                trace_id=trace_id,
-                ratings=[feedback_pb2.DimensionRating(name="speed", score=1 + n % 5), feedback_pb2.DimensionRating(name="care", score=3)],
-                request_id=f"dl-{n}",
+            call, request = (
+                service.feedback.SubmitRatings,
+                feedback_pb2.SubmitRatingsRequest(
+                    trace_id=trace_id,
+                    ratings=[
+                        feedback_pb2.DimensionRating(name="speed", score=1 + n % 5),
+                        feedback_pb2.DimensionRating(name="care", score=3),
+                    ],
+                    request_id=f"dl-{n}",
+                ),
             )
         try:
             call(request, timeout=deadline)
@@ -274,12 +283,17 @@ def test_under_tight_deadlines_the_status_and_what_mlflow_holds_agree(service, m
     # Wait for every acknowledged one: the same request again, waiting, is the same action.
     for n in range(200):
         if f"dl-{n}" in ok:
-            same = (feedback_pb2.SubmitFeedbackRequest if n % 2 else feedback_pb2.SubmitRatingsRequest)
+            same = feedback_pb2.SubmitFeedbackRequest if n % 2 else feedback_pb2.SubmitRatingsRequest
             request = same(trace_id=trace_id, request_id=f"dl-{n}", wait_until_stored=True)
             if n % 2:
                 request.name, request.number_value = "quick", n
             else:
-                request.ratings.extend([feedback_pb2.DimensionRating(name="speed", score=1 + n % 5), feedback_pb2.DimensionRating(name="care", score=3)])
+                request.ratings.extend(
+                    [
+                        feedback_pb2.DimensionRating(name="speed", score=1 + n % 5),
+                        feedback_pb2.DimensionRating(name="care", score=3),
+                    ]
+                )
             call = service.feedback.SubmitFeedback if n % 2 else service.feedback.SubmitRatings
             assert call(request, timeout=60).state == STORED
     stored = assessments(mlflow_client, trace_id)
