@@ -17,7 +17,7 @@ export GHZ := $(TOOLS)/ghz
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-clients check proto proto-check lint-proto breaking release-contract bench bench-durability clean
+.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-durability clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,7 +54,12 @@ $(GRPCURL):
 $(GHZ):
 	GOBIN=$(TOOLS) go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 
-check: proto-check lint-proto breaking ## contract checks: stubs match protos/, buf lint, format and breaking
+check: lint proto-check lint-proto breaking ## lint and types, then contract checks: stubs match protos/, buf lint, format and breaking
+
+lint: $(VENV)/.installed ## ruff check, ruff format --check and mypy (strict) on the Python code (bench/ and stubs excluded)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 proto: $(VENV)/.installed ## regenerate every language's stubs in clients/ from protos/ (pinned generators)
 	$(BIN)/python scripts/gen_protos.py

@@ -81,8 +81,10 @@ def main() -> None:
             if not SERVICE_CONFIG_COPY.is_file() or not filecmp.cmp(SERVICE_CONFIG, SERVICE_CONFIG_COPY, shallow=False):
                 stale.append(str(SERVICE_CONFIG_COPY.relative_to(ROOT)))
             if stale:
-                sys.exit("generated files drift from protos/ or clients/service_config.json (run `make proto`): "
-                         + ", ".join(stale))
+                sys.exit(
+                    "generated files drift from protos/ or clients/service_config.json (run `make proto`): "
+                    + ", ".join(stale)
+                )
             print("generated stubs match protos/, the service config copy matches")
             return
         shutil.rmtree(committed, ignore_errors=True)

@@ -46,7 +46,10 @@ def wait_serving(address: str, service: subprocess.Popen, log: Path, timeout_sec
             if service.poll() is not None:
                 sys.exit(f"feedback-service exited with {service.returncode}:\n{log.read_text()}")
             try:
-                if health.Check(health_pb2.HealthCheckRequest(), timeout=2).status == health_pb2.HealthCheckResponse.SERVING:
+                if (
+                    health.Check(health_pb2.HealthCheckRequest(), timeout=2).status
+                    == health_pb2.HealthCheckResponse.SERVING
+                ):
                     return
             except grpc.RpcError:
                 time.sleep(0.2)  # polling a child process's readiness

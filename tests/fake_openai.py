@@ -44,7 +44,15 @@ class FakeOpenAI:
                     for index, text in enumerate(fake.chunks):
                         last = index == len(fake.chunks) - 1
                         self._event(
-                            {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": fake.finish_reason if last else None}]}
+                            {
+                                "choices": [
+                                    {
+                                        "index": 0,
+                                        "delta": {"content": text},
+                                        "finish_reason": fake.finish_reason if last else None,
+                                    }
+                                ]
+                            }
                         )
                         if fake.chunk_delay:
                             time.sleep(fake.chunk_delay)  # ok: a slow model
@@ -56,7 +64,13 @@ class FakeOpenAI:
                 self.close_connection = True
 
             def _event(self, data: dict) -> None:
-                chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "fake-model", **data}
+                chunk = {
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "fake-model",
+                    **data,
+                }
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
 

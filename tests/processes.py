@@ -50,14 +50,19 @@ class ServiceProcess:
     def start(self, timeout: float = 120) -> "ServiceProcess":
         env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_SERVICE_")}
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         self.channel = grpc.insecure_channel(self.target)
         health = health_pb2_grpc.HealthStub(self.channel)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"feedback-service exited:\n{self.log_path.read_text()[-3000:]}"
             try:
-                if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                if (
+                    health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                    == health_pb2.HealthCheckResponse.SERVING
+                ):
                     self.chat = chat_pb2_grpc.ChatServiceStub(self.channel)
                     self.feedback = feedback_pb2_grpc.FeedbackServiceStub(self.channel)
                     return self
@@ -109,7 +114,9 @@ class FaultyProxy:
                     proxy.faults_served += 1
                     time.sleep(proxy.slow_seconds)  # the fault itself: MLflow slow on a big batch (it still stores it)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                reply = httpx.request(self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60)
+                reply = httpx.request(
+                    self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60
+                )
                 self._answer(reply.status_code, reply.content, reply.headers.get("content-type", "application/json"))
 
             def _answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:

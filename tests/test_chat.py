@@ -9,7 +9,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 import scripted_generators
 from fake_openai import FakeOpenAI
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc
-from support import TRACE_ID_KEY, chat, metric, details, error_reason, finished_trace_id, trailing, violations
+from support import TRACE_ID_KEY, chat, details, error_reason, metric, trailing, violations
 
 
 def test_stream_order_and_the_trace_mlflow_stores(service, mlflow_client):
@@ -174,7 +174,11 @@ def test_openai_compatible_backend_streams_what_the_endpoint_sends(start_service
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [(429, grpc.StatusCode.RESOURCE_EXHAUSTED), (500, grpc.StatusCode.UNAVAILABLE), (404, grpc.StatusCode.FAILED_PRECONDITION)],
+    [
+        (429, grpc.StatusCode.RESOURCE_EXHAUSTED),
+        (500, grpc.StatusCode.UNAVAILABLE),
+        (404, grpc.StatusCode.FAILED_PRECONDITION),
+    ],
 )
 def test_openai_endpoint_errors_map_to_statuses(start_service, fake_openai, status, code):
     fake_openai.status = status
@@ -244,7 +248,9 @@ def test_health_and_reflection(service):
         status = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status
         assert status == health_pb2.HealthCheckResponse.SERVING
     services = ProtoReflectionDescriptorDatabase(service.channel).get_services()
-    assert {"genaifeedback.v1.ChatService", "genaifeedback.v1.FeedbackService", "grpc.health.v1.Health"} <= set(services)
+    assert {"genaifeedback.v1.ChatService", "genaifeedback.v1.FeedbackService", "grpc.health.v1.Health"} <= set(
+        services
+    )
 
 
 def test_shutdown_drains_streams_and_stores_their_traces(start_service, mlflow_client):
@@ -259,7 +265,9 @@ def test_shutdown_drains_streams_and_stores_their_traces(start_service, mlflow_c
     assert mlflow_client.get_trace_info(trace_id).state.value == "OK"
 
 
-def test_the_chat_time_limit_stops_the_generator_and_says_deadline_exceeded_with_the_trace(start_service, mlflow_client):
+def test_the_chat_time_limit_stops_the_generator_and_says_deadline_exceeded_with_the_trace(
+    start_service, mlflow_client
+):
     replica = start_service(generator="callable", callable="scripted_generators:slow_forever", max_chat_seconds=0.3)
     call = replica.chat.Chat(chat_pb2.ChatRequest(message="never ends"), timeout=30)
     trace_id = next(call).started.trace_id
@@ -275,7 +283,9 @@ def test_the_chat_time_limit_stops_the_generator_and_says_deadline_exceeded_with
 
 
 def test_a_stream_still_open_when_the_shutdown_grace_ends_is_cut_and_labelled_so(start_service, mlflow_client):
-    replica = start_service(generator="callable", callable="scripted_generators:slow_forever", shutdown_grace_seconds=0.5)
+    replica = start_service(
+        generator="callable", callable="scripted_generators:slow_forever", shutdown_grace_seconds=0.5
+    )
     with grpc.insecure_channel(replica.target) as channel:  # outlives the replica's own
         call = chat_pb2_grpc.ChatServiceStub(channel).Chat(chat_pb2.ChatRequest(message="never ends"), timeout=60)
         trace_id = next(call).started.trace_id
@@ -295,5 +305,11 @@ def test_metrics_are_served_for_prometheus(start_service):
     text = httpx.get(f"http://127.0.0.1:{replica.app.metrics_port}/metrics", timeout=10).text
     assert 'genaifeedback_rpcs_total{code="OK",method="Chat"} 1.0' in text
     assert "genaifeedback_chats_started_total 1.0" in text
-    for gauge in ("journal_traces", "journal_oldest_age_seconds", "feedback_pending", "exporter_backlog", "open_chat_streams"):
+    for gauge in (
+        "journal_traces",
+        "journal_oldest_age_seconds",
+        "feedback_pending",
+        "exporter_backlog",
+        "open_chat_streams",
+    ):
         assert f"genaifeedback_{gauge} " in text

@@ -35,9 +35,9 @@ from genaifeedback.client import (
     FieldViolation,
     FieldViolationReason,
     channel_options,
+    cli,
     create_channel,
 )
-from genaifeedback.client import cli
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from support import assessments
 
@@ -115,8 +115,14 @@ def unavailable(message: str) -> grpc.Status:
 
 
 def test_chat_streams_the_tokens_mlflow_stores_in_order(client, service, mlflow_client):
-    with client.chat("What is MLflow?", history=[("system", "Be brief.")], user_id="alice", session_id="s-7",
-                     tags={"team": "docs"}, max_tokens=12) as stream:
+    with client.chat(
+        "What is MLflow?",
+        history=[("system", "Be brief.")],
+        user_id="alice",
+        session_id="s-7",
+        tags={"team": "docs"},
+        max_tokens=12,
+    ) as stream:
         tokens = list(stream)
 
     assert len(tokens) == 12 and stream.done
@@ -155,10 +161,15 @@ def test_trace_id_comes_before_any_token_and_leaving_the_with_cancels(slow_repli
 
 
 def test_complete_returns_the_answer_mlflow_stores(client, service, mlflow_client):
-    result = client.complete("Hi", history=[("user", "Hello"), ("assistant", "Hi!")], client_request_id="py-complete-1",
-                             max_tokens=5)
+    result = client.complete(
+        "Hi", history=[("user", "Hello"), ("assistant", "Hi!")], client_request_id="py-complete-1", max_tokens=5
+    )
 
-    assert (result.client_request_id, result.finish_reason, result.usage.output_tokens) == ("py-complete-1", "length", 5)
+    assert (result.client_request_id, result.finish_reason, result.usage.output_tokens) == (
+        "py-complete-1",
+        "length",
+        5,
+    )
     service.wait_stored(result.trace_id)
     trace = mlflow_client.get_trace(result.trace_id)
     assert trace.data.spans[0].outputs == result.text
@@ -190,9 +201,17 @@ def test_feedback_value_kind_follows_the_python_type(client, shared_chat, mlflow
 def test_feedback_options_are_stored_and_a_resent_request_id_is_recorded_once(client, shared_chat, mlflow_client):
     root_span = mlflow_client.get_trace(shared_chat.trace_id).data.spans[0].span_id
     name, request_id = unique("stars"), f"req-{uuid.uuid4()}"
-    options = dict(client_request_id=shared_chat.client_request_id, name=name, rationale="good but long",
-                   source="LLM_JUDGE", source_id="judge-v1", metadata={"ui": "web"}, span_id=root_span,
-                   request_id=request_id, wait_until_stored=True)
+    options = dict(
+        client_request_id=shared_chat.client_request_id,
+        name=name,
+        rationale="good but long",
+        source="LLM_JUDGE",
+        source_id="judge-v1",
+        metadata={"ui": "web"},
+        span_id=root_span,
+        request_id=request_id,
+        wait_until_stored=True,
+    )
     first = client.rate(4, **options)
     again = client.rate(4, **options)
 
@@ -205,7 +224,9 @@ def test_feedback_options_are_stored_and_a_resent_request_id_is_recorded_once(cl
 
 def test_thumbs_up_and_down(client, fresh_chat, mlflow_client):
     up = client.thumbs_up(trace_id=fresh_chat.trace_id, rationale="spot on", wait_until_stored=True)
-    down = client.thumbs_down(client_request_id=fresh_chat.client_request_id, name="second_look", wait_until_stored=True)
+    down = client.thumbs_down(
+        client_request_id=fresh_chat.client_request_id, name="second_look", wait_until_stored=True
+    )
 
     assert up.state == down.state == FeedbackState.STORED
     stored = {a.name: (a.value, a.rationale) for a in assessments(mlflow_client, fresh_chat.trace_id)}
@@ -213,9 +234,13 @@ def test_thumbs_up_and_down(client, fresh_chat, mlflow_client):
 
 
 def test_rate_dimensions_stores_one_assessment_per_dimension(client, fresh_chat, mlflow_client):
-    result = client.rate_dimensions(client_request_id=fresh_chat.client_request_id,
-                                    ratings={"accuracy": 4, "helpfulness": 5}, rationale="clear",
-                                    metadata={"ui": "web"}, wait_until_stored=True)
+    result = client.rate_dimensions(
+        client_request_id=fresh_chat.client_request_id,
+        ratings={"accuracy": 4, "helpfulness": 5},
+        rationale="clear",
+        metadata={"ui": "web"},
+        wait_until_stored=True,
+    )
 
     assert result.state == FeedbackState.STORED
     stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
@@ -238,7 +263,8 @@ def poll_until_settled(client, **which) -> FeedbackStatus:
 
 
 def test_without_waiting_the_answer_is_journaled_and_feedback_status_follows_it_to_mlflow(
-        client, fresh_chat, mlflow_client):
+    client, fresh_chat, mlflow_client
+):
     name = unique("unwaited")
     feedback = client.thumbs_up(client_request_id=fresh_chat.client_request_id, name=name)
     ratings = client.rate_dimensions(trace_id=fresh_chat.trace_id, ratings={"tone": 2, "accuracy": 5})
@@ -249,7 +275,11 @@ def test_without_waiting_the_answer_is_journaled_and_feedback_status_follows_it_
     assert status == FeedbackStatus("STORED", fresh_chat.trace_id, {name: feedback.assessment_id}, "")
     assert client.feedback_status(trace_id=fresh_chat.trace_id, assessment_id=feedback.assessment_id) == status
     rated = poll_until_settled(client, trace_id=fresh_chat.trace_id, assessment_id=ratings.assessment_id)
-    assert (rated.state, rated.trace_id, rated.assessment_ids) == ("STORED", fresh_chat.trace_id, ratings.assessment_ids)
+    assert (rated.state, rated.trace_id, rated.assessment_ids) == (
+        "STORED",
+        fresh_chat.trace_id,
+        ratings.assessment_ids,
+    )
 
     stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
     assert {n: (a.assessment_id, a.value) for n, a in stored.items()} == {
@@ -275,7 +305,8 @@ def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(sho
 
     with FeedbackClient(short_window_replica.target) as client:
         assert client.feedback_status(**target) == FeedbackStatus(
-            "PENDING", "", {"user_feedback": waited.assessment_id}, "")
+            "PENDING", "", {"user_feedback": waited.assessment_id}, ""
+        )
         with pytest.raises(FeedbackServiceError) as caught:  # the same action, waiting for its outcome
             client.thumbs_up(**target, wait_until_stored=True)
         status = client.feedback_status(client_request_id=client_request_id, assessment_id=waited.assessment_id)
@@ -285,9 +316,12 @@ def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(sho
     assert error.metadata == {"client_request_id": client_request_id}
     assert (status.state, status.trace_id, status.reason) == (FeedbackState.EXPIRED, "", ErrorReason.TRACE_NOT_FOUND)
 
-    assert ctl(short_window_replica, "status", "--client-request-id", client_request_id, "--request-id", request_id) == 0
-    assert capsys.readouterr().out == (f"state: EXPIRED trace_id: - reason: TRACE_NOT_FOUND\n"
-                                       f"user_feedback: {waited.assessment_id}\n")
+    assert (
+        ctl(short_window_replica, "status", "--client-request-id", client_request_id, "--request-id", request_id) == 0
+    )
+    assert capsys.readouterr().out == (
+        f"state: EXPIRED trace_id: - reason: TRACE_NOT_FOUND\nuser_feedback: {waited.assessment_id}\n"
+    )
 
 
 class Recorder(feedback_pb2_grpc.FeedbackServiceServicer):
@@ -347,7 +381,11 @@ def test_invalid_field_lists_every_violation_with_its_reason(client, fresh_chat,
         client.feedback(trace_id=fresh_chat.trace_id, value=True, name="abc\n", source_id="alice\n")
 
     error = caught.value
-    assert (error.code, error.reason, error.domain) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FIELD", "genaifeedback")
+    assert (error.code, error.reason, error.domain) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_FIELD",
+        "genaifeedback",
+    )
     assert error.reason == ErrorReason.INVALID_FIELD
     assert sorted((v.field, v.reason) for v in error.field_violations) == [
         ("name", FieldViolationReason.INVALID_FORMAT),
@@ -503,8 +541,22 @@ def ctl(service, *argv: str) -> int:
 
 
 def test_ctl_chat_streams_to_stdout_and_reports_on_stderr(service, mlflow_client, capsys):
-    assert ctl(service, "chat", "What is MLflow?", "--max-tokens", "6", "--tag", "team=docs",
-               "--client-request-id", "py-ctl-chat-1", "--user-id", "bob") == 0
+    assert (
+        ctl(
+            service,
+            "chat",
+            "What is MLflow?",
+            "--max-tokens",
+            "6",
+            "--tag",
+            "team=docs",
+            "--client-request-id",
+            "py-ctl-chat-1",
+            "--user-id",
+            "bob",
+        )
+        == 0
+    )
 
     out, err = capsys.readouterr()
     trace_id = err.split()[1]
@@ -558,19 +610,37 @@ def test_ctl_chat_failure_exits_1_with_reason_and_trace_id(failing_replica, caps
     ids=["up", "down", "rating", "value", "json", "comment"],
 )
 def test_ctl_feedback_stores_each_kind(service, fresh_chat, mlflow_client, capsys, flags, name, value, rationale):
-    assert ctl(service, "feedback", "--client-request-id", fresh_chat.client_request_id, *flags,
-               "--meta", "ui=cli", "--source", "CODE", "--source-id", "nightly", "--wait") == 0
+    assert (
+        ctl(
+            service,
+            "feedback",
+            "--client-request-id",
+            fresh_chat.client_request_id,
+            *flags,
+            "--meta",
+            "ui=cli",
+            "--source",
+            "CODE",
+            "--source-id",
+            "nightly",
+            "--wait",
+        )
+        == 0
+    )
 
     stored = only(mlflow_client, fresh_chat.trace_id, name)
     assert capsys.readouterr().out == (
-        f"assessment_id: {stored.assessment_id} trace_id: {fresh_chat.trace_id} state: STORED\n")
+        f"assessment_id: {stored.assessment_id} trace_id: {fresh_chat.trace_id} state: STORED\n"
+    )
     assert (stored.value, stored.rationale, stored.metadata["ui"]) == (value, rationale, "cli")
     assert (stored.source.source_type, stored.source.source_id) == ("CODE", "nightly")
 
 
 def test_ctl_rate_stores_and_prints_each_dimension(service, fresh_chat, mlflow_client, capsys):
-    assert ctl(service, "rate", "--trace-id", fresh_chat.trace_id, "tone=2", "accuracy=4", "--comment", "terse",
-               "--wait") == 0
+    assert (
+        ctl(service, "rate", "--trace-id", fresh_chat.trace_id, "tone=2", "accuracy=4", "--comment", "terse", "--wait")
+        == 0
+    )
 
     stored = {a.name: a for a in assessments(mlflow_client, fresh_chat.trace_id)}
     assert {n: (a.value, a.rationale) for n, a in stored.items()} == {"accuracy": (4, "terse"), "tone": (2, "terse")}
@@ -583,15 +653,17 @@ def test_ctl_rate_stores_and_prints_each_dimension(service, fresh_chat, mlflow_c
 
 def test_ctl_status_of_a_feedback_sent_with_its_own_request_id(service, fresh_chat, mlflow_client, capsys):
     request_id = f"ctl-{uuid.uuid4()}"
-    assert ctl(service, "feedback", "--trace-id", fresh_chat.trace_id, "--down", "--request-id", request_id,
-               "--wait") == 0
+    assert (
+        ctl(service, "feedback", "--trace-id", fresh_chat.trace_id, "--down", "--request-id", request_id, "--wait") == 0
+    )
     sent = capsys.readouterr().out
 
     assert ctl(service, "status", "--trace-id", fresh_chat.trace_id, "--request-id", request_id) == 0
     stored = only(mlflow_client, fresh_chat.trace_id, "user_feedback")
     assert sent == f"assessment_id: {stored.assessment_id} trace_id: {fresh_chat.trace_id} state: STORED\n"
-    assert capsys.readouterr().out == (f"state: STORED trace_id: {fresh_chat.trace_id}\n"
-                                       f"user_feedback: {stored.assessment_id}\n")
+    assert capsys.readouterr().out == (
+        f"state: STORED trace_id: {fresh_chat.trace_id}\nuser_feedback: {stored.assessment_id}\n"
+    )
 
     assert ctl(service, "status", "--trace-id", UNKNOWN_TRACE, "--request-id", request_id) == 1
     assert capsys.readouterr().err.startswith("error: NOT_FOUND (FEEDBACK_NOT_FOUND): ")
@@ -609,8 +681,13 @@ def test_ctl_refused_feedback_exits_1_with_the_violations_and_their_reasons(serv
 def test_feedbackctl_command_finds_the_service_from_the_environment(service):
     feedbackctl = Path(sys.executable).parent / "feedbackctl"
     env = {**os.environ, "FEEDBACK_SERVICE_TARGET": service.target}
-    done = subprocess.run([feedbackctl, "feedback", "--trace-id", UNKNOWN_TRACE, "--up"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [feedbackctl, "feedback", "--trace-id", UNKNOWN_TRACE, "--up"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith("error: NOT_FOUND (TRACE_NOT_FOUND): ")
 

@@ -12,8 +12,8 @@ import time
 import grpc
 import pytest
 
-from genaifeedback.v1 import chat_pb2, feedback_pb2
 from conftest import start_mlflow
+from genaifeedback.v1 import chat_pb2, feedback_pb2
 from processes import FaultyProxy, ServiceProcess
 from support import assessments
 
@@ -84,7 +84,11 @@ def test_feedback_sent_to_another_replica_at_each_final_event_lands(service, oth
     half by trace id and half by client request id: all acknowledged, all stored once."""
 
     def chat_then_feedback(n: int) -> feedback_pb2.SubmitFeedbackRequest:
-        events = list(service.chat.Chat(chat_pb2.ChatRequest(message=f"q{n}", client_request_id=f"x-{n}-{time.time_ns()}"), timeout=30))
+        events = list(
+            service.chat.Chat(
+                chat_pb2.ChatRequest(message=f"q{n}", client_request_id=f"x-{n}-{time.time_ns()}"), timeout=30
+            )
+        )
         finished = events[-1].finished
         target = {"trace_id": finished.trace_id} if n % 2 else {"client_request_id": finished.client_request_id}
         request = feedback_pb2.SubmitFeedbackRequest(number_value=n, name="score", request_id=f"cross-{n}", **target)
@@ -116,7 +120,12 @@ def test_the_exporter_recovers_from_401_and_from_batches_slower_than_its_timeout
     replica = start_service(mlflow_tracking_uri=proxy.url, experiment_name="faults", mlflow_request_timeout_seconds=1)
     # An auth proxy answering 401 (an expired token): nothing is dropped, everything waits.
     proxy.fault = "401"
-    during_401 = [c.trace_id for c in (replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message=f"m{n}"), timeout=30) for n in range(40))]
+    during_401 = [
+        c.trace_id
+        for c in (
+            replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message=f"m{n}"), timeout=30) for n in range(40)
+        )
+    ]
     assert proxy.faults_served > 0
     # Then MLflow takes longer than the request timeout for big batches (but stores them): the
     # exporter must split them, not resend the same batch forever.
@@ -161,7 +170,9 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
         while not stop.is_set():
             events = list(chat_replica.chat.Chat(chat_pb2.ChatRequest(message=f"w{worker} q{n}"), timeout=30))
             trace_id = events[-1].finished.trace_id
-            request = feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, request_id=f"o-{worker}-{n}")
+            request = feedback_pb2.SubmitFeedbackRequest(
+                trace_id=trace_id, bool_value=True, request_id=f"o-{worker}-{n}"
+            )
             try:
                 feedback_replicas[n % replicas].feedback.SubmitFeedback(request, timeout=5)
                 acknowledged.append((trace_id, request))
@@ -243,14 +254,23 @@ def test_under_tight_deadlines_the_status_and_what_mlflow_holds_agree(service, m
     for n in range(200):
         deadline = 0.001 + (n % 30) / 1000
         if n % 2:
-            call, request = service.feedback.SubmitFeedback, feedback_pb2.SubmitFeedbackRequest(
-                trace_id=trace_id, name="quick", number_value=n, request_id=f"dl-{n}"
+            call, request = (
+                service.feedback.SubmitFeedback,
+                feedback_pb2.SubmitFeedbackRequest(
+                    trace_id=trace_id, name="quick", number_value=n, request_id=f"dl-{n}"
+                ),
             )
         else:
-            call, request = service.feedback.SubmitRatings, feedback_pb2.SubmitRatingsRequest(
-                trace_id=trace_id,
-                ratings=[feedback_pb2.DimensionRating(name="speed", score=1 + n % 5), feedback_pb2.DimensionRating(name="care", score=3)],
-                request_id=f"dl-{n}",
+            call, request = (
+                service.feedback.SubmitRatings,
+                feedback_pb2.SubmitRatingsRequest(
+                    trace_id=trace_id,
+                    ratings=[
+                        feedback_pb2.DimensionRating(name="speed", score=1 + n % 5),
+                        feedback_pb2.DimensionRating(name="care", score=3),
+                    ],
+                    request_id=f"dl-{n}",
+                ),
             )
         try:
             call(request, timeout=deadline)
@@ -263,12 +283,17 @@ def test_under_tight_deadlines_the_status_and_what_mlflow_holds_agree(service, m
     # Wait for every acknowledged one: the same request again, waiting, is the same action.
     for n in range(200):
         if f"dl-{n}" in ok:
-            same = (feedback_pb2.SubmitFeedbackRequest if n % 2 else feedback_pb2.SubmitRatingsRequest)
+            same = feedback_pb2.SubmitFeedbackRequest if n % 2 else feedback_pb2.SubmitRatingsRequest
             request = same(trace_id=trace_id, request_id=f"dl-{n}", wait_until_stored=True)
             if n % 2:
                 request.name, request.number_value = "quick", n
             else:
-                request.ratings.extend([feedback_pb2.DimensionRating(name="speed", score=1 + n % 5), feedback_pb2.DimensionRating(name="care", score=3)])
+                request.ratings.extend(
+                    [
+                        feedback_pb2.DimensionRating(name="speed", score=1 + n % 5),
+                        feedback_pb2.DimensionRating(name="care", score=3),
+                    ]
+                )
             call = service.feedback.SubmitFeedback if n % 2 else service.feedback.SubmitRatings
             assert call(request, timeout=60).state == STORED
     stored = assessments(mlflow_client, trace_id)

@@ -64,13 +64,17 @@ def test_bytes_that_do_not_parse_are_invalid_argument_with_one_log_line(service,
         ({"metadata": {"line\nbreak": "v"}}, 'metadata["line\\nbreak"]', "INVALID_FORMAT"),
     ],
 )
-def test_ids_and_names_with_control_characters_or_huge_keys_are_refused(service, mlflow_client, fields, bad_field, reason):
+def test_ids_and_names_with_control_characters_or_huge_keys_are_refused(
+    service, mlflow_client, fields, bad_field, reason
+):
     trace_id = new_trace(service)
     fields = {"trace_id": trace_id, "bool_value": True, **fields}
     if "client_request_id" in fields:
         del fields["trace_id"]
     with pytest.raises(grpc.RpcError) as failure:
-        service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30)
+        service.feedback.SubmitFeedback(
+            feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30
+        )
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_reason(failure.value) == "INVALID_FIELD"
     assert violation_reasons(failure.value) == {bad_field: reason}
@@ -136,7 +140,9 @@ def test_json_nested_deeper_than_protobuf_parses_is_still_invalid_argument(servi
 
 def test_json_at_the_depth_limit_is_stored(service, mlflow_client):
     trace_id = new_trace(service)
-    service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, trace_id=trace_id, json_value=nested(16)), timeout=30)
+    service.feedback.SubmitFeedback(
+        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, trace_id=trace_id, json_value=nested(16)), timeout=30
+    )
     [stored] = assessments(mlflow_client, trace_id)
     depth, value = 0, stored.value
     while isinstance(value, dict):
@@ -145,8 +151,11 @@ def test_json_at_the_depth_limit_is_stored(service, mlflow_client):
 
 
 def test_many_violations_are_capped_and_the_status_stays_small(service):
-    request = feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, 
-        trace_id="tr-" + "a" * 32, bool_value=True, metadata={f"mlflow.{i}-" + "k" * 90: "v" for i in range(500)}
+    request = feedback_pb2.SubmitFeedbackRequest(
+        wait_until_stored=True,
+        trace_id="tr-" + "a" * 32,
+        bool_value=True,
+        metadata={f"mlflow.{i}-" + "k" * 90: "v" for i in range(500)},
     )
     with pytest.raises(grpc.RpcError) as failure:
         service.feedback.SubmitFeedback(request, timeout=30)
@@ -162,7 +171,10 @@ def test_every_reason_the_service_can_send_is_in_the_contract():
     field_reasons = set(errors_pb2.FieldViolationReason.keys())
     from genaifeedback.service import convert
 
-    used = {getattr(convert, name) for name in ("REQUIRED", "TOO_LONG", "OUT_OF_RANGE", "INVALID_FORMAT", "RESERVED_KEY", "DUPLICATE", "TOO_DEEP")}
+    used = {
+        getattr(convert, name)
+        for name in ("REQUIRED", "TOO_LONG", "OUT_OF_RANGE", "INVALID_FORMAT", "RESERVED_KEY", "DUPLICATE", "TOO_DEEP")
+    }
     assert used <= field_reasons
 
 
@@ -175,10 +187,18 @@ def _subclasses(kind):
 def test_a_reused_request_id_names_the_trace(service):
     trace_id = new_trace(service)
     request_id = str(uuid.uuid4())
-    service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, trace_id=trace_id, bool_value=True, request_id=request_id), timeout=30)
+    service.feedback.SubmitFeedback(
+        feedback_pb2.SubmitFeedbackRequest(
+            wait_until_stored=True, trace_id=trace_id, bool_value=True, request_id=request_id
+        ),
+        timeout=30,
+    )
     with pytest.raises(grpc.RpcError) as failure:
         service.feedback.SubmitFeedback(
-            feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, trace_id=trace_id, bool_value=False, request_id=request_id), timeout=30
+            feedback_pb2.SubmitFeedbackRequest(
+                wait_until_stored=True, trace_id=trace_id, bool_value=False, request_id=request_id
+            ),
+            timeout=30,
         )
     info = details(failure.value, error_details_pb2.ErrorInfo)
     assert info.reason == "REQUEST_ID_REUSED" and info.metadata["trace_id"] == trace_id

@@ -10,18 +10,19 @@ import uuid
 import grpc
 import pytest
 from google.protobuf import struct_pb2
+from google.rpc import error_details_pb2
 
 from conftest import start_mlflow
 from genaifeedback.v1 import chat_pb2, feedback_pb2
-from google.rpc import error_details_pb2
-
 from support import assessments, chat, details, error_reason, finished_trace_id, metric, new_trace, violations
 
 HUMAN, JUDGE, CODE = feedback_pb2.SOURCE_TYPE_HUMAN, feedback_pb2.SOURCE_TYPE_LLM_JUDGE, feedback_pb2.SOURCE_TYPE_CODE
 
 
 def submit(service, **fields) -> feedback_pb2.SubmitFeedbackResponse:
-    return service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30)
+    return service.feedback.SubmitFeedback(
+        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30
+    )
 
 
 def json_value(python) -> struct_pb2.Value:
@@ -41,7 +42,11 @@ def json_value(python) -> struct_pb2.Value:
         ("number_value", 4.0, 4.0),
         ("number_value", 0.75, 0.75),
         ("string_value", "off_topic", "off_topic"),
-        ("string_value", "Clear answer, but it missed the second question.", "Clear answer, but it missed the second question."),
+        (
+            "string_value",
+            "Clear answer, but it missed the second question.",
+            "Clear answer, but it missed the second question.",
+        ),
         ("json_value", json_value({"tone": "friendly", "score": 3}), {"tone": "friendly", "score": 3.0}),
         ("json_value", json_value(["too_long", "no_sources"]), ["too_long", "no_sources"]),
     ],
@@ -90,7 +95,9 @@ def test_feedback_by_client_request_id(service, other_replica, mlflow_client):
     assert {"from_same_replica", "from_other_replica"} <= names
 
 
-def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_id(service, mlflow_server, mlflow_client):
+def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_id(
+    service, mlflow_server, mlflow_client
+):
     """Traces other applications log with mlflow-tracing take feedback through the service too."""
     import mlflow
 
@@ -194,18 +201,30 @@ def test_a_request_id_names_one_action_on_a_trace_whatever_else_changes(service,
 def test_a_ratings_request_id_reused_for_other_ratings_or_a_feedback_is_already_exists(service, mlflow_client):
     trace_id = new_trace(service)
     request_id = str(uuid.uuid4())
-    ratings = [feedback_pb2.DimensionRating(name="accuracy", score=4), feedback_pb2.DimensionRating(name="tone", score=2)]
+    ratings = [
+        feedback_pb2.DimensionRating(name="accuracy", score=4),
+        feedback_pb2.DimensionRating(name="tone", score=2),
+    ]
     first = service.feedback.SubmitRatings(
-        feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, trace_id=trace_id, ratings=ratings, request_id=request_id), timeout=30
+        feedback_pb2.SubmitRatingsRequest(
+            wait_until_stored=True, trace_id=trace_id, ratings=ratings, request_id=request_id
+        ),
+        timeout=30,
     )
     retry_in_another_order = service.feedback.SubmitRatings(
-        feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, trace_id=trace_id, ratings=ratings[::-1], request_id=request_id), timeout=30
+        feedback_pb2.SubmitRatingsRequest(
+            wait_until_stored=True, trace_id=trace_id, ratings=ratings[::-1], request_id=request_id
+        ),
+        timeout=30,
     )
     assert retry_in_another_order.assessment_ids == first.assessment_ids
     changed = [feedback_pb2.DimensionRating(name="accuracy", score=5), ratings[1]]
     for call in (
         lambda: service.feedback.SubmitRatings(
-            feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, trace_id=trace_id, ratings=changed, request_id=request_id), timeout=30
+            feedback_pb2.SubmitRatingsRequest(
+                wait_until_stored=True, trace_id=trace_id, ratings=changed, request_id=request_id
+            ),
+            timeout=30,
         ),
         lambda: submit(service, trace_id=trace_id, name="accuracy", number_value=3, request_id=request_id),
     ):
@@ -224,7 +243,8 @@ def test_without_request_id_every_call_is_a_new_assessment(service, mlflow_clien
 
 def test_multi_dimensional_ratings_one_assessment_per_dimension(service, mlflow_client):
     trace_id = new_trace(service, client_request_id=f"rate-{uuid.uuid4()}")
-    request = feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, 
+    request = feedback_pb2.SubmitRatingsRequest(
+        wait_until_stored=True,
         trace_id=trace_id,
         ratings=[
             feedback_pb2.DimensionRating(name="accuracy", score=4),
@@ -315,8 +335,10 @@ def test_all_violations_are_reported_at_once(service):
     ],
 )
 def test_bad_ratings_reject_every_dimension(service, mlflow_client, target_trace, ratings, bad_field):
-    request = feedback_pb2.SubmitRatingsRequest(wait_until_stored=True, 
-        trace_id=target_trace, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings]
+    request = feedback_pb2.SubmitRatingsRequest(
+        wait_until_stored=True,
+        trace_id=target_trace,
+        ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings],
     )
     with pytest.raises(grpc.RpcError) as failure:
         service.feedback.SubmitRatings(request, timeout=30)

@@ -126,7 +126,9 @@ def test_random_bytes(fuzzed, method, payload):
 
 def _valid_requests(trace_id: str) -> dict[str, bytes]:
     return {
-        "/genaifeedback.v1.ChatService/Chat": chat_pb2.ChatRequest(message="hi", client_request_id="c-1", tags={"k": "v"}),
+        "/genaifeedback.v1.ChatService/Chat": chat_pb2.ChatRequest(
+            message="hi", client_request_id="c-1", tags={"k": "v"}
+        ),
         "/genaifeedback.v1.ChatService/CompleteChat": chat_pb2.CompleteChatRequest(message="hi", user_id="u"),
         "/genaifeedback.v1.FeedbackService/SubmitFeedback": feedback_pb2.SubmitFeedbackRequest(
             trace_id=trace_id, bool_value=True, rationale="ok", metadata={"a": "b"}, request_id="r"
@@ -182,7 +184,11 @@ def _json_values(depth: int = 0) -> st.SearchStrategy[struct_pb2.Value]:
     if depth >= 20:
         return leaves
     nested = st.deferred(lambda: _json_values(depth + 1))
-    return st.one_of(leaves, st.lists(nested, max_size=3).map(_list_value), st.dictionaries(HOSTILE_TEXT, nested, max_size=3).map(_struct_value))
+    return st.one_of(
+        leaves,
+        st.lists(nested, max_size=3).map(_list_value),
+        st.dictionaries(HOSTILE_TEXT, nested, max_size=3).map(_struct_value),
+    )
 
 
 def _list_value(items):
@@ -281,4 +287,3 @@ def test_hostile_chats(fuzzed, message, roles, ids, tags, max_tokens, temperatur
     )
     method = "/genaifeedback.v1.ChatService/" + ("Chat" if streamed else "CompleteChat")
     fuzzed.call(method, request.SerializeToString())
-

@@ -8,11 +8,10 @@ sent, so feedback that follows the final event finds the trace on its way to MLf
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
-
 
 from genaifeedback.service.errors import GenerationTimeout
 from genaifeedback.service.generators import GenerationRequest, Generator
@@ -77,6 +76,7 @@ class Finished:
 
 
 ChatEvent = Started | Token | Finished
+Outcome = Literal["ok", "cancelled", "cut", "error"]
 
 
 @dataclass
@@ -91,9 +91,9 @@ class ChatRecord:
     end_ns: int = 0
     first_token_ns: int | None = None
     answer: str = ""
-    outcome: Literal["ok", "cancelled", "cut", "error"] = "ok"
+    outcome: Outcome = "ok"
     error: str = ""
-    finish_reason: str = ""
+    finish_reason: Literal["stop", "length", ""] = ""
     usage: Usage | None = None
 
 
@@ -108,23 +108,32 @@ class TraceSink(Protocol):
 
 class ChatRunner:
     def __init__(
-        self, generator: Generator, exporter: TraceSink, metrics: Metrics, max_tokens_limit: int, max_chat_seconds: float
+        self,
+        generator: Generator,
+        exporter: TraceSink,
+        metrics: Metrics,
+        max_tokens_limit: int,
+        max_chat_seconds: float,
     ):
         self._generator = generator
         self._metrics = metrics
         self._exporter = exporter
         self._max_tokens_limit = max_tokens_limit
         self._max_chat_seconds = max_chat_seconds
-        self._handovers: set[asyncio.Task] = set()
+        self._handovers: set[asyncio.Task[None]] = set()
         self._open = 0
         self._none_open = asyncio.Event()
         self._none_open.set()
         self.shutting_down = False  # set by the server when its grace period is over
 
-    async def stream(self, chat: ChatInput) -> AsyncIterator[ChatEvent]:
+    async def stream(self, chat: ChatInput) -> AsyncGenerator[ChatEvent, None]:
         self._exporter.ensure_capacity()
         record = ChatRecord(
-            trace_id=new_trace_id(), span_id=new_span_id(), chat=chat, model=self._generator.name, start_ns=time.time_ns()
+            trace_id=new_trace_id(),
+            span_id=new_span_id(),
+            chat=chat,
+            model=self._generator.name,
+            start_ns=time.time_ns(),
         )
         self._exporter.expect(record.trace_id, chat.client_request_id)
         self._metrics.chats_started.inc()
@@ -183,7 +192,9 @@ class ChatRunner:
             if self._open == 0:
                 self._none_open.set()
 
-    def _journaled(self, record: ChatRecord, parts: list[str], outcome="ok", error="") -> JournaledTrace:
+    def _journaled(
+        self, record: ChatRecord, parts: list[str], outcome: Outcome = "ok", error: str = ""
+    ) -> JournaledTrace:
         record.end_ns = time.time_ns()
         record.answer = "".join(parts)
         record.outcome = outcome
@@ -195,7 +206,7 @@ class ChatRunner:
             self._exporter.abandon(record.trace_id)
             raise
 
-    def _hand_over(self, record: ChatRecord, parts: list[str], outcome: str, error: str) -> None:
+    def _hand_over(self, record: ChatRecord, parts: list[str], outcome: Outcome, error: str) -> None:
         """A chat that ends without its final event: journal its trace in the background."""
         try:
             trace = self._journaled(record, parts, outcome, error)

@@ -4,19 +4,21 @@ request field it is about, so a caller gets all violations at once as google.rpc
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any, Literal
 
 from google.protobuf import json_format, struct_pb2
 from mlflow.exceptions import MlflowException
 from mlflow.tracing.constant import MAX_CHARS_IN_TRACE_INFO_METADATA
 from mlflow.utils.validation import _validate_tag_name
 
-from genaifeedback.v1 import chat_pb2, feedback_pb2
 from genaifeedback.service.chat import ChatInput, Finished, Started, Token, Turn
 from genaifeedback.service.errors import FieldViolation, InvalidRequest
 from genaifeedback.service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
 from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
 from genaifeedback.service.otlp import RESERVED_TAGS
+from genaifeedback.v1 import chat_pb2, feedback_pb2
 
 KIB = 1024
 MAX_MESSAGE_BYTES = 32 * KIB
@@ -41,8 +43,12 @@ MAX_SOURCE_ID_CHARS = 250  # MLflow's column size
 MAX_REQUEST_ID_CHARS = 128
 RATING_RANGE = (1, 5)
 
-_ROLES = {chat_pb2.ROLE_SYSTEM: "system", chat_pb2.ROLE_USER: "user", chat_pb2.ROLE_ASSISTANT: "assistant"}
-_SOURCE_TYPES = {
+_ROLES: dict[int, Literal["system", "user", "assistant"]] = {
+    chat_pb2.ROLE_SYSTEM: "system",
+    chat_pb2.ROLE_USER: "user",
+    chat_pb2.ROLE_ASSISTANT: "assistant",
+}
+_SOURCE_TYPES: dict[int, Literal["HUMAN", "LLM_JUDGE", "CODE"]] = {
     feedback_pb2.SOURCE_TYPE_UNSPECIFIED: "HUMAN",
     feedback_pb2.SOURCE_TYPE_HUMAN: "HUMAN",
     feedback_pb2.SOURCE_TYPE_LLM_JUDGE: "LLM_JUDGE",
@@ -56,7 +62,7 @@ REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID_FORMAT = "REQUIRED", "TOO_LONG", "OUT_
 RESERVED_KEY, DUPLICATE, TOO_DEEP = "RESERVED_KEY", "DUPLICATE", "TOO_DEEP"
 
 
-class _Violations(list):
+class _Violations(list[FieldViolation]):
     def add(self, field: str, description: str, reason: str) -> None:
         self.append(FieldViolation(field, description, reason))
 
@@ -83,7 +89,9 @@ class _Violations(list):
         if not CLIENT_REQUEST_ID_PATTERN.fullmatch(value):
             self.add(field, "must not contain quotes (' \" `) or control characters", INVALID_FORMAT)
 
-    def check_map(self, field: str, entries, reserved=frozenset(), trace_tags=False) -> None:
+    def check_map(
+        self, field: str, entries: Mapping[str, str], reserved: frozenset[str] = frozenset(), trace_tags: bool = False
+    ) -> None:
         if len(entries) > MAX_ENTRIES:
             self.add(field, f"must have at most {MAX_ENTRIES} entries", TOO_LONG)
         for key, value in entries.items():
@@ -107,7 +115,7 @@ def _quoted(key: str, limit: int = 40) -> str:
 def _tag_key_problem(key: str) -> str | None:
     """MLflow's own rule for trace tag keys (it would silently drop a tag that breaks it)."""
     try:
-        _validate_tag_name(key)
+        _validate_tag_name(key)  # type: ignore[no-untyped-call]  # mlflow is untyped
     except MlflowException as error:
         return error.message
     return None
@@ -133,7 +141,9 @@ def chat_input(request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest) -> 
     violations.check_map("tags", request.tags, RESERVED_TAGS, trace_tags=True)
     options = request.options
     if options.HasField("max_tokens") and not MAX_TOKENS_RANGE[0] <= options.max_tokens <= MAX_TOKENS_RANGE[1]:
-        violations.add("options.max_tokens", f"must be from {MAX_TOKENS_RANGE[0]} to {MAX_TOKENS_RANGE[1]}", OUT_OF_RANGE)
+        violations.add(
+            "options.max_tokens", f"must be from {MAX_TOKENS_RANGE[0]} to {MAX_TOKENS_RANGE[1]}", OUT_OF_RANGE
+        )
     if options.HasField("temperature") and not TEMPERATURE_RANGE[0] <= options.temperature <= TEMPERATURE_RANGE[1]:
         violations.add(
             "options.temperature", f"must be from {TEMPERATURE_RANGE[0]:g} to {TEMPERATURE_RANGE[1]:g}", OUT_OF_RANGE
@@ -189,7 +199,12 @@ def complete_chat_response(finished: Finished, text: str) -> chat_pb2.CompleteCh
 # --- feedback
 
 
-def _target(request, violations: _Violations) -> Target:
+def _target(
+    request: feedback_pb2.SubmitFeedbackRequest
+    | feedback_pb2.SubmitRatingsRequest
+    | feedback_pb2.GetFeedbackStatusRequest,
+    violations: _Violations,
+) -> Target:
     kind = request.WhichOneof("target")
     if kind is None:
         violations.add("target", "set exactly one of trace_id or client_request_id", REQUIRED)
@@ -204,7 +219,9 @@ def _target(request, violations: _Violations) -> Target:
     return Target(client_request_id=request.client_request_id)
 
 
-def _common(request, violations: _Violations) -> FeedbackInput:
+def _common(
+    request: feedback_pb2.SubmitFeedbackRequest | feedback_pb2.SubmitRatingsRequest, violations: _Violations
+) -> FeedbackInput:
     """The fields SubmitFeedback and SubmitRatings share."""
     if request.span_id and not SPAN_ID_PATTERN.fullmatch(request.span_id):
         violations.add("span_id", "must be 16 lowercase hex digits", INVALID_FORMAT)
@@ -235,7 +252,7 @@ def _check_name(field: str, name: str, violations: _Violations) -> None:
         )
 
 
-def _value(request: feedback_pb2.SubmitFeedbackRequest, violations: _Violations):
+def _value(request: feedback_pb2.SubmitFeedbackRequest, violations: _Violations) -> Any:
     kind = request.WhichOneof("value")
     if kind is None:
         violations.add("value", "set exactly one of bool_value, number_value, string_value or json_value", REQUIRED)
@@ -268,7 +285,13 @@ def _json_problem(root: struct_pb2.Value) -> tuple[str, str] | None:
         kind = value.WhichOneof("kind")
         if kind == "number_value" and not math.isfinite(value.number_value):
             return "numbers must be finite (no NaN or infinity)", OUT_OF_RANGE
-        children = value.struct_value.fields.values() if kind == "struct_value" else value.list_value.values if kind == "list_value" else ()
+        children = (
+            value.struct_value.fields.values()
+            if kind == "struct_value"
+            else value.list_value.values
+            if kind == "list_value"
+            else ()
+        )
         if children and depth >= MAX_JSON_DEPTH:
             return f"must nest objects and lists at most {MAX_JSON_DEPTH} deep", TOO_DEEP
         pending.extend((child, depth + 1) for child in children)
@@ -291,14 +314,18 @@ def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, l
     violations = _Violations()
     target = _target(request, violations)
     if not 1 <= len(request.ratings) <= MAX_ENTRIES:
-        violations.add("ratings", f"must have 1 to {MAX_ENTRIES} entries", REQUIRED if not request.ratings else TOO_LONG)
+        violations.add(
+            "ratings", f"must have 1 to {MAX_ENTRIES} entries", REQUIRED if not request.ratings else TOO_LONG
+        )
     ratings: dict[str, int] = {}
     for index, rating in enumerate(request.ratings):
         _check_name(f"ratings[{index}].name", rating.name, violations)
         if rating.name in ratings:
             violations.add(f"ratings[{index}].name", "this dimension is rated twice", DUPLICATE)
         if not RATING_RANGE[0] <= rating.score <= RATING_RANGE[1]:
-            violations.add(f"ratings[{index}].score", f"must be from {RATING_RANGE[0]} to {RATING_RANGE[1]}", OUT_OF_RANGE)
+            violations.add(
+                f"ratings[{index}].score", f"must be from {RATING_RANGE[0]} to {RATING_RANGE[1]}", OUT_OF_RANGE
+            )
         ratings[rating.name] = rating.score
     common = _common(request, violations)
     violations.raise_any()

@@ -25,7 +25,7 @@ class EmbeddedMlflowServer:
         self.port = port
         self.data_dir = data_dir.resolve()
         self.log_path = log_path or self.data_dir / "mlflow-server.log"
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
     def at(cls, tracking_uri: str, command: str, data_dir: Path) -> "EmbeddedMlflowServer":
@@ -52,15 +52,19 @@ class EmbeddedMlflowServer:
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
         with open(self.log_path, "ab") as log:
             # Its own session: Ctrl-C reaches the service, which stops this server after flushing traces.
-            self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self._process = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         self._wait_ready(timeout_seconds)
 
     def _wait_ready(self, timeout_seconds: float) -> None:
         deadline = time.monotonic() + timeout_seconds
+        process = self._process
+        assert process is not None, "started before waiting"
         with httpx.Client() as probe:
             while not _healthy(probe, self.url):
-                if self._process.poll() is not None:
-                    raise RuntimeError(f"mlflow server exited with {self._process.returncode}; see {self.log_path}")
+                if process.poll() is not None:
+                    raise RuntimeError(f"mlflow server exited with {process.returncode}; see {self.log_path}")
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"mlflow server not ready after {timeout_seconds:g}s; see {self.log_path}")

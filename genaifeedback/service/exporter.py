@@ -14,11 +14,13 @@ It cannot wedge or die silently:
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from genaifeedback.service.errors import MlflowUnavailable, TraceBacklogFull
 from genaifeedback.service.journal import Journal, JournaledTrace
@@ -29,6 +31,7 @@ from genaifeedback.service.retry import Backoff
 
 logger = logging.getLogger(__name__)
 
+_V = TypeVar("_V")
 _REMEMBERED = 100_000  # client request ids, and recently stored trace ids
 
 
@@ -54,7 +57,7 @@ class TraceExporter:
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.healthy = True
         self.on_health_change: Callable[[bool], None] = lambda healthy: None
@@ -90,7 +93,7 @@ class TraceExporter:
         durable.add_done_callback(lambda done: self._journaled(trace, done))
         await asyncio.shield(durable)
 
-    def _journaled(self, trace: JournaledTrace, durable: asyncio.Future) -> None:
+    def _journaled(self, trace: JournaledTrace, durable: asyncio.Future[None]) -> None:
         self._streaming.discard(trace.trace_id)
         if durable.cancelled() or durable.exception() is not None:
             logger.error("trace %s could not be journaled and is not stored: %r", trace.trace_id, durable.exception())
@@ -135,7 +138,7 @@ class TraceExporter:
                 await self._run()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a bug must not stop delivery for good
+            except Exception:
                 logger.exception("the trace exporter crashed; restarting it")
                 self._metrics.exporter_restarts.inc()
                 self._set_health(False)
@@ -162,7 +165,8 @@ class TraceExporter:
                 raise
 
     def _take_batch(self) -> list[JournaledTrace]:
-        batch, size = [], 0
+        batch: list[JournaledTrace] = []
+        size = 0
         while self._queue and len(batch) < self._settings.batch_max_traces:
             span_size = len(self._queue[0].span)
             if batch and size + span_size > self._settings.batch_max_bytes:
@@ -203,7 +207,10 @@ class TraceExporter:
             if time.monotonic() - last_warning > 10:
                 last_warning = time.monotonic()
                 logger.warning(
-                    "cannot store %d traces in MLflow yet (%s); %d waiting; retrying", len(batch), problem, len(self._unstored)
+                    "cannot store %d traces in MLflow yet (%s); %d waiting; retrying",
+                    len(batch),
+                    problem,
+                    len(self._unstored),
                 )
             await asyncio.sleep(backoff.next())
 
@@ -236,16 +243,12 @@ class TraceExporter:
 
     async def close(self, timeout_seconds: float) -> None:
         """Store what is queued, for up to timeout_seconds; what is left stays journaled."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout_seconds)
-        except TimeoutError:
-            pass
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         if self._unstored:
             logger.warning(
                 "%d traces are not stored in MLflow yet; they stay journaled and are sent at the next start",
@@ -253,10 +256,8 @@ class TraceExporter:
             )
 
 
-def _remember(memory: OrderedDict, key: str, value) -> None:
+def _remember(memory: OrderedDict[str, _V], key: str, value: _V) -> None:
     memory[key] = value
     memory.move_to_end(key)
     if len(memory) > _REMEMBERED:
         memory.popitem(last=False)
-
-

@@ -14,12 +14,13 @@ reused for anything else it meets the first action's assessment (ALREADY_EXISTS)
 """
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Iterable
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -84,7 +85,7 @@ class _Pending:
     unit: FeedbackUnit
     next_try: float = 0.0
     backoff: Backoff = field(default_factory=lambda: Backoff(initial=ROUND_SECONDS, maximum=5.0))
-    settled: asyncio.Future | None = None
+    settled: asyncio.Future[FeedbackState] | None = None
 
 
 class FeedbackRecorder:
@@ -109,7 +110,7 @@ class FeedbackRecorder:
         self._pending: dict[str, _Pending] = {}
         self._wakeup = asyncio.Event()
         self._writes = asyncio.Semaphore(MAX_CONCURRENT_WRITES)
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._known_traces: OrderedDict[str, None] = OrderedDict()  # seen in MLflow lately
         exporter.when_settled(self._traces_settled)
 
@@ -133,7 +134,9 @@ class FeedbackRecorder:
 
     # --- the calls
 
-    async def submit(self, target: Target, feedbacks: list[FeedbackInput], wait: bool, deadline: float | None) -> Recorded:
+    async def submit(
+        self, target: Target, feedbacks: list[FeedbackInput], wait: bool, deadline: float | None
+    ) -> Recorded:
         """Journal one call's feedback (one assessment each, all or none); optionally wait for MLflow."""
         if deadline is not None and deadline - time.monotonic() < MIN_ACK_SECONDS:
             # An error status must mean "not recorded": refuse before journaling, not after.
@@ -154,7 +157,11 @@ class FeedbackRecorder:
             if not journaled.same_action(unit):
                 raise RequestIdReused(
                     f"request_id was already used for a different action on {_describe(target)}",
-                    **({"trace_id": target.trace_id} if target.trace_id else {"client_request_id": target.client_request_id}),
+                    **(
+                        {"trace_id": target.trace_id}
+                        if target.trace_id
+                        else {"client_request_id": target.client_request_id}
+                    ),
                 )
             # A retry: the first delivery's unit answers (the live one, if it is still on its way).
             unit = self._pending[journaled.unit_id].unit if journaled.unit_id in self._pending else journaled
@@ -225,10 +232,8 @@ class FeedbackRecorder:
             pending.settled = asyncio.get_running_loop().create_future()
         # Answer a little before the caller's deadline, so that it hears PENDING rather than nothing.
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic() - 0.2)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(pending.settled), timeout)
-        except TimeoutError:
-            pass
 
     # --- the attacher
 
@@ -243,17 +248,15 @@ class FeedbackRecorder:
 
     async def _attach_forever(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), ROUND_SECONDS)
-            except TimeoutError:
-                pass
             self._wakeup.clear()
             try:
                 await self._prune()
                 await self._round()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a bug must not stop attaching for good
+            except Exception:
                 logger.exception("feedback attach round failed; retrying")
                 await asyncio.sleep(1.0)
 
@@ -407,4 +410,3 @@ def _describe(target: Target) -> str:
 def _describe_unit(unit: FeedbackUnit) -> str:
     names = ", ".join(w["name"] for w in unit.writes)
     return f"{names} on {_describe(Target(unit.trace_id, '' if unit.trace_id else unit.client_request_id))}"
-

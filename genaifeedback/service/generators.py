@@ -10,11 +10,12 @@ import hashlib
 import importlib
 import inspect
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from genaifeedback.service.config import Settings
 from genaifeedback.service.errors import (
@@ -46,14 +47,44 @@ class GenerationRequest:
 class Generator(Protocol):
     name: str  # recorded on the trace as the model
 
-    def stream(self, request: GenerationRequest) -> AsyncIterator[str]: ...
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]: ...
 
 
-_DEMO_VOCABULARY = (
-    "MLflow records every chat as a trace so that feedback from real users can be attached to it "
-    "searched aggregated and turned into evaluation datasets that show where the application "
-    "should improve next"
-).split()
+_DEMO_VOCABULARY = [
+    "MLflow",
+    "records",
+    "every",
+    "chat",
+    "as",
+    "a",
+    "trace",
+    "so",
+    "that",
+    "feedback",
+    "from",
+    "real",
+    "users",
+    "can",
+    "be",
+    "attached",
+    "to",
+    "it",
+    "searched",
+    "aggregated",
+    "and",
+    "turned",
+    "into",
+    "evaluation",
+    "datasets",
+    "that",
+    "show",
+    "where",
+    "the",
+    "application",
+    "should",
+    "improve",
+    "next",
+]
 
 
 class DemoGenerator:
@@ -65,7 +96,7 @@ class DemoGenerator:
         self._response_tokens = response_tokens
         self._token_delay_seconds = token_delay_seconds
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[str]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         prompt = request.messages[-1]["content"]
         seed = hashlib.sha256(prompt.encode()).digest()[0] % len(_DEMO_VOCABULARY)
         words = itertools.chain(
@@ -87,21 +118,17 @@ class OpenAICompatibleGenerator:
         self.name = model
         self._model = model
         # Retries belong to the caller (and the mesh): a retried half-streamed answer would repeat tokens.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key, timeout=timeout_seconds, max_retries=0
-        )
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout_seconds, max_retries=0)
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[str]:
-        options = {"max_tokens": request.max_tokens}
-        if request.temperature is not None:
-            options["temperature"] = request.temperature
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         try:
             response = await self._client.chat.completions.create(
                 model=self._model,
-                messages=request.messages,
+                messages=[_openai_message(m) for m in request.messages],
                 stream=True,
                 stream_options={"include_usage": True},
-                **options,
+                max_tokens=request.max_tokens,
+                temperature=openai.omit if request.temperature is None else request.temperature,
             )
             # Closing the response on exit (including cancellation) stops the upstream generation.
             async with response as chunks:
@@ -139,9 +166,11 @@ class CallableGenerator:
     def __init__(self, target: str):
         module_name, _, function_name = target.partition(":")
         self.name = target
-        self._function: Callable = getattr(importlib.import_module(module_name), function_name)
+        self._function: Callable[[GenerationRequest], Any] = getattr(
+            importlib.import_module(module_name), function_name
+        )
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[str]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         try:
             chunks = self._function(request)
             if inspect.isawaitable(chunks):
@@ -171,3 +200,12 @@ def build_generator(settings: Settings) -> Generator:
     if settings.generator == "callable":
         return CallableGenerator(settings.callable)
     return DemoGenerator(settings.demo_response_tokens, settings.demo_token_delay_ms / 1000.0)
+
+
+def _openai_message(message: dict[str, str]) -> ChatCompletionMessageParam:
+    role, content = message["role"], message["content"]
+    if role == "system":
+        return {"role": "system", "content": content}
+    if role == "assistant":
+        return {"role": "assistant", "content": content}
+    return {"role": "user", "content": content}

@@ -22,7 +22,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+_T = TypeVar("_T")
+# An operation for the writer thread, and how to hand its result (or its error) back.
+_Request = tuple[Callable[[sqlite3.Connection], Any], Callable[[Any, BaseException | None], object]]
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +88,7 @@ class Journal:
     def __init__(self, path: Path, synchronous: Literal["NORMAL", "FULL"] = "NORMAL"):
         self.path = path
         self._synchronous = synchronous
-        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._opened = threading.Event()
         self._open_error: BaseException | None = None
@@ -167,9 +171,9 @@ class Journal:
     async def forget_settled_feedback(self, older_than: float) -> int:
         """Drop the status of units settled before `older_than` (epoch seconds)."""
         return await self._submit(
-            lambda db: db.execute(
-                "DELETE FROM feedback WHERE state != 'PENDING' AND updated < ?", (older_than,)
-            ).rowcount
+            lambda db: (
+                db.execute("DELETE FROM feedback WHERE state != 'PENDING' AND updated < ?", (older_than,)).rowcount
+            )
         )
 
     def oldest_age_seconds(self, now: float | None = None) -> float:
@@ -184,17 +188,22 @@ class Journal:
 
     # --- the writer thread
 
-    async def _submit(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
+    async def _submit(self, operation: Callable[[sqlite3.Connection], _T]) -> _T:
         loop = asyncio.get_running_loop()
-        done = loop.create_future()
+        done: asyncio.Future[_T] = loop.create_future()
         self._requests.put((operation, lambda result, error: loop.call_soon_threadsafe(_settle, done, result, error)))
         return await done
 
     def _call_now(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run an operation from a non-async context and wait for it."""
         finished = threading.Event()
-        outcome: list = []
-        self._requests.put((operation, lambda result, error: (outcome.extend((result, error)), finished.set())))
+        outcome: list[Any] = []
+
+        def reply(result: Any, error: BaseException | None) -> None:
+            outcome.extend((result, error))
+            finished.set()
+
+        self._requests.put((operation, reply))
         finished.wait()
         if outcome[1] is not None:
             raise outcome[1]
@@ -218,14 +227,14 @@ class Journal:
             closing = None in batch
             work = [request for request in batch if request is not None]
             outcomes = self._commit(db, work)
-            for (_, reply), (result, error) in zip(work, outcomes, strict=True):
-                reply(result, error)
+            for (_, reply), (result, failure) in zip(work, outcomes, strict=True):
+                reply(result, failure)
             if closing:
                 db.close()
                 return
 
     @staticmethod
-    def _commit(db: sqlite3.Connection, work: list) -> list[tuple[Any, BaseException | None]]:
+    def _commit(db: sqlite3.Connection, work: list[_Request]) -> list[tuple[Any, BaseException | None]]:
         """Run every operation in one transaction; one that fails is rolled back alone."""
         outcomes: list[tuple[Any, BaseException | None]] = []
         db.execute("BEGIN")
@@ -240,20 +249,21 @@ class Journal:
                 outcomes.append((None, error))
         try:
             db.execute("COMMIT")
-        except sqlite3.Error as error:  # disk full, I/O error: nothing of this batch is durable
-            logger.error("journal commit failed: %s", error)
+        except sqlite3.Error as failure:  # disk full, I/O error: nothing of this batch is durable
+            logger.error("journal commit failed: %s", failure)
             db.execute("ROLLBACK")
-            return [(None, error)] * len(work)
+            return [(None, failure)] * len(work)
         return outcomes
 
     @staticmethod
     def _load(db: sqlite3.Connection) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
         traces = [JournaledTrace(*row) for row in db.execute("SELECT * FROM traces ORDER BY added")]
-        units = [_unit(row) for row in db.execute("SELECT * FROM feedback WHERE state = 'PENDING' ORDER BY added")]
+        rows = db.execute("SELECT * FROM feedback WHERE state = 'PENDING' ORDER BY added")
+        units = [unit for row in rows if (unit := _unit(row)) is not None]
         return traces, units
 
 
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
     if future.cancelled():
         return
     if error is not None:
@@ -262,7 +272,7 @@ def _settle(future: asyncio.Future, result: Any, error: BaseException | None) ->
         future.set_result(result)
 
 
-def _row(unit: FeedbackUnit) -> tuple:
+def _row(unit: FeedbackUnit) -> tuple[Any, ...]:
     return (
         unit.unit_id,
         unit.trace_id,
@@ -276,8 +286,10 @@ def _row(unit: FeedbackUnit) -> tuple:
     )
 
 
-def _unit(row: tuple | None) -> FeedbackUnit | None:
+def _unit(row: tuple[Any, ...] | None) -> FeedbackUnit | None:
     if row is None:
         return None
     unit_id, trace_id, client_request_id, writes, state, reason, added, updated, expires = row
-    return FeedbackUnit(unit_id, trace_id, client_request_id, json.loads(writes), state, reason, added, updated, expires)
+    return FeedbackUnit(
+        unit_id, trace_id, client_request_id, json.loads(writes), state, reason, added, updated, expires
+    )

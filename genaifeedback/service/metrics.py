@@ -15,30 +15,51 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.journal_traces = Gauge(f"{PREFIX}_journal_traces", "Traces journaled and not yet confirmed by MLflow", registry=r)
-        self.journal_oldest_age = Gauge(
-            f"{PREFIX}_journal_oldest_age_seconds", "Age of the oldest journaled entry MLflow has not confirmed", registry=r
+        self.journal_traces = Gauge(
+            f"{PREFIX}_journal_traces", "Traces journaled and not yet confirmed by MLflow", registry=r
         )
-        self.feedback_pending = Gauge(f"{PREFIX}_feedback_pending", "Feedback journaled and not yet in MLflow", registry=r)
+        self.journal_oldest_age = Gauge(
+            f"{PREFIX}_journal_oldest_age_seconds",
+            "Age of the oldest journaled entry MLflow has not confirmed",
+            registry=r,
+        )
+        self.feedback_pending = Gauge(
+            f"{PREFIX}_feedback_pending", "Feedback journaled and not yet in MLflow", registry=r
+        )
         self.feedback_settled = Counter(
             f"{PREFIX}_feedback_settled", "Feedback units that left PENDING, by final state", ["state"], registry=r
         )
-        self.exporter_backlog = Gauge(f"{PREFIX}_exporter_backlog", "Finished chats whose traces MLflow has not confirmed", registry=r)
-        self.exporter_restarts = Counter(f"{PREFIX}_exporter_restarts", "Times the trace exporter crashed and was restarted", registry=r)
-        self.traces_stored = Counter(f"{PREFIX}_traces_stored", "Traces MLflow confirmed", registry=r)
-        self.traces_rejected = Counter(f"{PREFIX}_traces_rejected", "Traces MLflow refused (HTTP 400/413), not stored", registry=r)
-        self.export_batch_traces = Histogram(
-            f"{PREFIX}_export_batch_traces", "Traces per OTLP batch", buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500), registry=r
+        self.exporter_backlog = Gauge(
+            f"{PREFIX}_exporter_backlog", "Finished chats whose traces MLflow has not confirmed", registry=r
         )
-        self.export_batch_seconds = Histogram(f"{PREFIX}_export_batch_seconds", "Time MLflow took to store a batch", registry=r)
+        self.exporter_restarts = Counter(
+            f"{PREFIX}_exporter_restarts", "Times the trace exporter crashed and was restarted", registry=r
+        )
+        self.traces_stored = Counter(f"{PREFIX}_traces_stored", "Traces MLflow confirmed", registry=r)
+        self.traces_rejected = Counter(
+            f"{PREFIX}_traces_rejected", "Traces MLflow refused (HTTP 400/413), not stored", registry=r
+        )
+        self.export_batch_traces = Histogram(
+            f"{PREFIX}_export_batch_traces",
+            "Traces per OTLP batch",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+            registry=r,
+        )
+        self.export_batch_seconds = Histogram(
+            f"{PREFIX}_export_batch_seconds", "Time MLflow took to store a batch", registry=r
+        )
         self.mlflow_call_seconds = Histogram(
             f"{PREFIX}_mlflow_call_seconds", "MLflow call latency", ["call"], registry=r
         )
         self.mlflow_errors = Counter(
             f"{PREFIX}_mlflow_errors", "Failed MLflow calls, by call and kind", ["call", "kind"], registry=r
         )
-        self.rpcs = Counter(f"{PREFIX}_rpcs", "Finished RPCs, by method and status code", ["method", "code"], registry=r)
-        self.chats_started = Counter(f"{PREFIX}_chats_started", "Chats that started generating (each is a trace)", registry=r)
+        self.rpcs = Counter(
+            f"{PREFIX}_rpcs", "Finished RPCs, by method and status code", ["method", "code"], registry=r
+        )
+        self.chats_started = Counter(
+            f"{PREFIX}_chats_started", "Chats that started generating (each is a trace)", registry=r
+        )
         self.open_streams = Gauge(f"{PREFIX}_open_chat_streams", "Chat calls in progress", registry=r)
 
     def watch(self, gauge: Gauge, read: Callable[[], float]) -> None:

@@ -16,26 +16,29 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 import mlflow
 import requests
 from google.protobuf.message import DecodeError
-from mlflow.entities import AssessmentSource, Feedback
+from mlflow.entities import Assessment, AssessmentSource, Feedback
 from mlflow.exceptions import MlflowException
 from mlflow.protos.service_pb2 import CreateAssessment
 from mlflow.tracing.client import TracingClient
 from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.proto_json_utils import message_to_json
-from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX
+from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX, MlflowHostCreds
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from genaifeedback.service.errors import FieldViolation, InvalidRequest, MlflowUnavailable, TraceNotFound
 from genaifeedback.service.otlp import CLIENT_REQUEST_ID_TAG
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +75,11 @@ class FeedbackWrite:
     metadata: dict[str, str]
     span_id: str | None
 
-    def matches(self, stored: Feedback) -> bool:
+    def matches(self, stored: Assessment) -> bool:
         """Whether an assessment already stored under this id records this same feedback."""
         return (
-            stored.name == self.name
+            isinstance(stored, Feedback)
+            and stored.name == self.name
             and _same_value(stored.value, self.value)
             and stored.source.source_type == self.source_type
             and (self.source_id is None or stored.source.source_id == self.source_id)
@@ -106,16 +110,16 @@ class _RequestsAuth(httpx.Auth):
     def __init__(self, auth: Callable[[requests.PreparedRequest], requests.PreparedRequest]):
         self._auth = auth
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         prepared = requests.Request(
             request.method, str(request.url), headers=dict(request.headers), data=request.content
         ).prepare()
         prepared = self._auth(prepared)
-        request.headers.update(prepared.headers)
+        request.headers.update({k: v if isinstance(v, str) else v.decode() for k, v in prepared.headers.items()})
         yield request
 
 
-def _auth(creds) -> httpx.Auth | None:
+def _auth(creds: MlflowHostCreds) -> httpx.Auth | None:
     """The same authentication MLflow's own client would use (mlflow.utils.rest_utils.http_request)."""
     if creds.aws_sigv4:
         from requests_auth_aws_sigv4 import AWSSigV4
@@ -124,7 +128,7 @@ def _auth(creds) -> httpx.Auth | None:
     if creds.auth and creds.auth not in ("kubernetes", "kubernetes-namespaced"):
         from mlflow.tracking.request_auth.registry import fetch_auth
 
-        return _RequestsAuth(fetch_auth(creds.auth))
+        return _RequestsAuth(fetch_auth(creds.auth))  # type: ignore[no-untyped-call]  # mlflow is untyped
     if creds.username and creds.password:
         return httpx.BasicAuth(creds.username, creds.password)
     return None
@@ -132,7 +136,7 @@ def _auth(creds) -> httpx.Auth | None:
 
 def _http_client(tracking_uri: str, timeout_seconds: float, max_connections: int) -> httpx.AsyncClient:
     """An async HTTP client for the tracking server, with the credentials MLflow's client would use."""
-    creds = get_default_host_creds(tracking_uri)
+    creds = get_default_host_creds(tracking_uri)  # type: ignore[no-untyped-call]  # mlflow is untyped
     verify: ssl.SSLContext | bool = not creds.ignore_tls_verification
     if verify and creds.server_cert_path:
         verify = ssl.create_default_context(cafile=creds.server_cert_path)
@@ -141,7 +145,9 @@ def _http_client(tracking_uri: str, timeout_seconds: float, max_connections: int
         timeout=timeout_seconds,
         # Idle connections are dropped before the server's own keep-alive timeout (uvicorn: 5 s)
         # would close them under a request in flight.
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=2.0),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=2.0
+        ),
         auth=_auth(creds),
         headers={"authorization": f"Bearer {creds.token}"} if creds.token and not creds.username else None,
         verify=verify,
@@ -162,7 +168,7 @@ class MlflowGateway:
         self._client = TracingClient(tracking_uri)
         self._pool = ThreadPoolExecutor(max_concurrent_calls, thread_name_prefix="mlflow")
 
-    async def _call(self, function, *args, **kwargs):
+    async def _call(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, lambda: function(*args, **kwargs))
 
     async def connect(self, timeout_seconds: float) -> str:
@@ -174,7 +180,7 @@ class MlflowGateway:
                 self.experiment_id = experiment.experiment_id
                 self._otlp_headers["x-mlflow-experiment-id"] = self.experiment_id
                 return self.experiment_id
-            except Exception as error:  # noqa: BLE001 - any failure here means "not up yet"
+            except Exception as error:
                 if time.monotonic() > deadline:
                     raise MlflowUnavailable(f"MLflow at {self.tracking_uri} is unreachable: {error}") from error
                 logger.info("waiting for MLflow at %s (%s)", self.tracking_uri, type(error).__name__)
@@ -191,7 +197,7 @@ class MlflowGateway:
         )
         feedback.assessment_id = write.assessment_id
         feedback.trace_id = write.trace_id
-        body = message_to_json(CreateAssessment(assessment=feedback.to_proto()))
+        body = message_to_json(CreateAssessment(assessment=feedback.to_proto()))  # type: ignore[no-untyped-call]
         try:
             response = await self.http.post(
                 f"{_V3_TRACE_REST_API_PATH_PREFIX}/{write.trace_id}/assessments",
@@ -203,18 +209,20 @@ class MlflowGateway:
         if response.status_code == 200:
             return
         try:
-            error = response.json()
-            error_code, message = error.get("error_code"), error.get("message", "")
+            answer = response.json()
+            error_code, message = answer.get("error_code"), answer.get("message", "")
         except (ValueError, AttributeError):  # not MLflow's JSON error body (a proxy's page, say)
             error_code, message = None, response.text
         if error_code == "RESOURCE_DOES_NOT_EXIST":
             raise TraceNotFound(f"trace {write.trace_id} not found", trace_id=write.trace_id)
         if error_code == "INVALID_PARAMETER_VALUE":
             # Validation should have caught it: still the caller's input, so INVALID_ARGUMENT.
-            raise InvalidRequest([FieldViolation("", f"MLflow refused the feedback: {_short(message)}", "REFUSED_BY_MLFLOW")])
+            raise InvalidRequest(
+                [FieldViolation("", f"MLflow refused the feedback: {_short(message)}", "REFUSED_BY_MLFLOW")]
+            )
         raise MlflowUnavailable(f"MLflow answered HTTP {response.status_code}: {_short(message)}")
 
-    async def get_feedback(self, trace_id: str, assessment_id: str) -> Feedback | None:
+    async def get_feedback(self, trace_id: str, assessment_id: str) -> Assessment | None:
         try:
             return await self._guarded(self._client.get_assessment, trace_id, assessment_id)
         except TraceNotFound:
@@ -243,7 +251,7 @@ class MlflowGateway:
                 return traces[0].info.trace_id
         return None
 
-    async def _guarded(self, function, *args, **kwargs):
+    async def _guarded(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         try:
             return await self._call(function, *args, **kwargs)
         except MlflowException as error:
@@ -299,6 +307,3 @@ class MlflowGateway:
 
 def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-

@@ -13,6 +13,7 @@ from importlib import resources
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, text_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor, FileDescriptor
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import _async as reflection_aio
 from grpc_reflection.v1alpha import reflection_pb2
@@ -31,10 +32,10 @@ class _ServedFile:
         self.name = proto.name
 
     @property
-    def dependencies(self) -> list["_ServedFile"]:
+    def dependencies(self) -> list["_ServedFile | FileDescriptor"]:
         return [self._source.FindFileByName(name) for name in self._proto.dependency]
 
-    def CopyToProto(self, proto: descriptor_pb2.FileDescriptorProto) -> None:  # noqa: N802 - protobuf's name
+    def CopyToProto(self, proto: descriptor_pb2.FileDescriptorProto) -> None:
         proto.CopyFrom(self._proto)
 
 
@@ -56,19 +57,19 @@ class DescriptorSource:
         descriptors.file.append(_reflection_v1_file())
         return cls(descriptors)
 
-    def FindFileByName(self, name: str):  # noqa: N802 - the DescriptorPool interface
+    def FindFileByName(self, name: str) -> "_ServedFile | FileDescriptor":
         return self._files.get(name) or self._fallback.FindFileByName(name)
 
-    def FindFileContainingSymbol(self, symbol: str):  # noqa: N802
+    def FindFileContainingSymbol(self, symbol: str) -> "_ServedFile | FileDescriptor":
         return self._file_of_symbol.get(symbol) or self._fallback.FindFileContainingSymbol(symbol)
 
-    def FindMessageTypeByName(self, name: str):  # noqa: N802
+    def FindMessageTypeByName(self, name: str) -> Descriptor:
         return self._fallback.FindMessageTypeByName(name)
 
-    def FindExtensionByNumber(self, message, number: int):  # noqa: N802
+    def FindExtensionByNumber(self, message: Descriptor, number: int) -> FieldDescriptor:
         return self._fallback.FindExtensionByNumber(message, number)
 
-    def FindAllExtensions(self, message):  # noqa: N802
+    def FindAllExtensions(self, message: Descriptor) -> list[FieldDescriptor]:
         return self._fallback.FindAllExtensions(message)
 
 
@@ -93,7 +94,9 @@ def _symbols(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[str]:
     yield from _type_symbols(prefix, proto.message_type, proto.enum_type)
 
 
-def _type_symbols(prefix: str, messages: Iterable, enums: Iterable) -> Iterator[str]:
+def _type_symbols(
+    prefix: str, messages: Iterable[descriptor_pb2.DescriptorProto], enums: Iterable[descriptor_pb2.EnumDescriptorProto]
+) -> Iterator[str]:
     for enum in enums:
         yield prefix + enum.name
         for value in enum.value:  # enum values live in the enclosing scope, as in C++
@@ -116,4 +119,6 @@ def enable_reflection(service_names: Iterable[str], server: grpc.aio.Server) -> 
         response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
     )
     for service in (REFLECTION_V1_SERVICE, REFLECTION_V1ALPHA_SERVICE):
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, {"ServerReflectionInfo": handler}),))
+        server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(service, {"ServerReflectionInfo": handler}),)
+        )

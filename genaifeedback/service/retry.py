@@ -3,7 +3,6 @@ the same MLflow do not retry in step)."""
 
 import random
 
-
 _jitter = random.Random()  # our own: the global one may be seeded by whoever imports us
 
 

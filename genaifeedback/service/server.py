@@ -10,18 +10,18 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from genaifeedback.service.chat import ChatRunner
 from genaifeedback.service.config import Settings
 from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.generators import build_generator
-from genaifeedback.service.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.journal import Journal
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.mlflow_gateway import MlflowGateway
 from genaifeedback.service.reflection import enable_reflection
 from genaifeedback.service.servicers import Admission, ChatServicer, FeedbackServicer, TolerantParsing
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,9 @@ class FeedbackApp:
             self.gateway,
             self.journal,
             ExportSettings(
-                settings.trace_export_batch_size, settings.trace_export_batch_max_bytes, settings.trace_export_max_pending
+                settings.trace_export_batch_size,
+                settings.trace_export_batch_max_bytes,
+                settings.trace_export_max_pending,
             ),
             self.metrics,
         )
@@ -90,7 +92,9 @@ class FeedbackApp:
 
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=_SERVER_OPTIONS)
         self.admission = Admission()
-        chat_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(self.runner, self.metrics, self.admission), self.server)
+        chat_pb2_grpc.add_ChatServiceServicer_to_server(
+            ChatServicer(self.runner, self.metrics, self.admission), self.server
+        )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(self.recorder, self.metrics, self.admission), self.server
         )
@@ -105,9 +109,14 @@ class FeedbackApp:
         await self._set_health(SERVING)
         if settings.metrics_address:
             self.metrics_port = self.metrics.serve(settings.metrics_address)
-        logger.info("serving on %s (MLflow %s, experiment %s)", settings.listen_address, settings.mlflow_tracking_uri, experiment_id)
+        logger.info(
+            "serving on %s (MLflow %s, experiment %s)",
+            settings.listen_address,
+            settings.mlflow_tracking_uri,
+            experiment_id,
+        )
 
-    async def _set_health(self, status) -> None:
+    async def _set_health(self, status: int) -> None:
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, status)
 
@@ -141,7 +150,7 @@ class FeedbackApp:
         self.runner.shutting_down = True
 
 
-def lock_data_dir(data_dir: Path) -> IO:
+def lock_data_dir(data_dir: Path) -> IO[str]:
     """One live replica per data folder: two journals in one file would deliver each other's work."""
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = open(data_dir / "lock", "w")  # noqa: SIM115 - held open for the process's life
@@ -149,7 +158,9 @@ def lock_data_dir(data_dir: Path) -> IO:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         lock.close()
-        raise SystemExit(f"{data_dir} is in use by another running replica; give each replica its own --data-dir") from None
+        raise SystemExit(
+            f"{data_dir} is in use by another running replica; give each replica its own --data-dir"
+        ) from None
     return lock
 
 
@@ -159,9 +170,14 @@ async def serve(settings: Settings) -> None:
     host = settings.listen_address.rsplit(":", 1)[0]
     print(f"gRPC service    {host}:{app.port}   (try: grpcurl -plaintext {host}:{app.port} list)", flush=True)
     print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
-    print(f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True)
+    print(
+        f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True
+    )
     if app.metrics_port:
-        print(f"metrics         http://{settings.metrics_address.rpartition(':')[0]}:{app.metrics_port}/metrics", flush=True)
+        print(
+            f"metrics         http://{settings.metrics_address.rpartition(':')[0]}:{app.metrics_port}/metrics",
+            flush=True,
+        )
     print("Ctrl-C stops", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -6,30 +6,36 @@ Requests that do not even parse reach the methods as `UnparsedRequest` (see `Tol
 and are answered INVALID_ARGUMENT / MALFORMED_REQUEST, with one log line.
 """
 
+from __future__ import annotations
+
 import asyncio
 import functools
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import grpc
 from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from genaifeedback.service import convert, status
-from genaifeedback.service.chat import ChatRunner, Finished, Started, Token
+from genaifeedback.service.chat import ChatEvent, ChatRunner, Finished, Started, Token
 from genaifeedback.service.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.metrics import Metrics
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
+
+if TYPE_CHECKING:  # grpcio's classes are generic in its stubs only
+    _Context = grpc.aio.ServicerContext[Any, Any]
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 SERVICE_PACKAGE = chat_pb2.DESCRIPTOR.package  # genaifeedback.v1
@@ -56,13 +62,21 @@ class TolerantParsing(grpc.aio.ServerInterceptor):
     """Hands requests that fail to parse to our methods (as UnparsedRequest), which answer
     INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each."""
 
-    async def intercept_service(self, continuation, handler_call_details):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         service, _, method = handler_call_details.method.strip("/").partition("/")
         if handler is None or not service.startswith(SERVICE_PACKAGE + ".") or handler.request_deserializer is None:
             return handler
         message_name = _REQUEST_TYPES.get((service, method), "request message")
-        return handler._replace(request_deserializer=_tolerant(handler.request_deserializer, message_name))
+        # grpcio's handlers are namedtuples (its stubs type them as an abstract class).
+        replaced: grpc.RpcMethodHandler[Any, Any] = handler._replace(  # type: ignore[attr-defined]
+            request_deserializer=_tolerant(handler.request_deserializer, message_name)
+        )
+        return replaced
 
 
 _REQUEST_TYPES = {
@@ -79,10 +93,11 @@ def _rich_status(error: Exception, trace_id: str) -> grpc.Status:
         error = ServiceError(f"internal error: {type(error).__name__}")
     if trace_id:
         error.metadata.setdefault("trace_id", trace_id)
-    return rpc_status.to_status(status.to_status(error))
+    rich: grpc.Status = rpc_status.to_status(status.to_status(error))
+    return rich
 
 
-async def _abort(context: grpc.aio.ServicerContext, rich: grpc.Status) -> None:
+async def _abort(context: _Context, rich: grpc.Status) -> None:
     trailing = tuple(context.trailing_metadata() or ()) + tuple(rich.trailing_metadata)
     if rich.code in status.RETRYABLE:
         # gRPC's own retries (the shipped service config) wait this long rather than their backoff.
@@ -96,8 +111,9 @@ def _parsed(request: Any) -> None:
         raise MalformedRequest(request.problem)
 
 
-def _trace_id_of(context: grpc.aio.ServicerContext) -> str:
-    return dict(context.trailing_metadata() or ()).get(TRACE_ID_METADATA_KEY, "")
+def _trace_id_of(context: _Context) -> str:
+    trace_id = dict(context.trailing_metadata() or ()).get(TRACE_ID_METADATA_KEY, "")
+    return trace_id if isinstance(trace_id, str) else trace_id.decode()
 
 
 class Admission:
@@ -132,12 +148,12 @@ class Admission:
             logger.warning("%d calls still unanswered at the end of the grace period", self._unary_in_flight)
 
 
-def _mapping_errors(method):
+def _mapping_errors(method: _Method) -> _Method:
     """Wrap a unary or server-streaming method so every failure leaves as a proper status."""
     if inspect.isasyncgenfunction(method):
 
         @functools.wraps(method)
-        async def streaming(self, request, context):
+        async def streaming(self: Any, request: Any, context: _Context) -> AsyncIterator[Any]:
             code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
             try:
                 self._admission.admit()
@@ -154,10 +170,10 @@ def _mapping_errors(method):
             finally:
                 self._metrics.rpcs.labels(method=method.__name__, code=code.name).inc()
 
-        return streaming
+        return cast(_Method, streaming)
 
     @functools.wraps(method)
-    async def unary(self, request, context):
+    async def unary(self: Any, request: Any, context: _Context) -> Any:
         code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
         self._admission.unary_started()
         try:
@@ -176,10 +192,10 @@ def _mapping_errors(method):
             self._admission.unary_ended()
             self._metrics.rpcs.labels(method=method.__name__, code=code.name).inc()
 
-    return unary
+    return cast(_Method, unary)
 
 
-def _deadline(context: grpc.aio.ServicerContext) -> float | None:
+def _deadline(context: _Context) -> float | None:
     remaining = context.time_remaining()
     return None if remaining is None else time.monotonic() + remaining
 
@@ -190,7 +206,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self._metrics = metrics
         self._admission = admission
 
-    async def _events(self, request, context: grpc.aio.ServicerContext):
+    async def _events(
+        self, request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest, context: _Context
+    ) -> AsyncGenerator[ChatEvent, None]:
         """The chat's events; the trace id goes in the trailing metadata however the call ends."""
         async with aclosing(self._runner.stream(convert.chat_input(request))) as events:
             async for event in events:
@@ -199,7 +217,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 yield event
 
     @_mapping_errors
-    async def Chat(self, request: chat_pb2.ChatRequest, context: grpc.aio.ServicerContext):
+    async def Chat(
+        self, request: chat_pb2.ChatRequest, context: _Context
+    ) -> AsyncGenerator[chat_pb2.ChatResponse, None]:
         self._metrics.open_streams.inc()
         try:
             async with aclosing(self._events(request, context)) as events:
@@ -209,8 +229,10 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             self._metrics.open_streams.dec()
 
     @_mapping_errors
-    async def CompleteChat(self, request: chat_pb2.CompleteChatRequest, context: grpc.aio.ServicerContext):
-        texts = []
+    async def CompleteChat(
+        self, request: chat_pb2.CompleteChatRequest, context: _Context
+    ) -> chat_pb2.CompleteChatResponse:
+        texts: list[str] = []
         async with aclosing(self._events(request, context)) as events:
             async for event in events:
                 if isinstance(event, Token):
@@ -227,19 +249,25 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         self._admission = admission
 
     @_mapping_errors
-    async def SubmitFeedback(self, request: feedback_pb2.SubmitFeedbackRequest, context: grpc.aio.ServicerContext):
+    async def SubmitFeedback(
+        self, request: feedback_pb2.SubmitFeedbackRequest, context: _Context
+    ) -> feedback_pb2.SubmitFeedbackResponse:
         target, feedbacks = convert.feedback_input(request)
         recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
         return convert.feedback_response(recorded)
 
     @_mapping_errors
-    async def SubmitRatings(self, request: feedback_pb2.SubmitRatingsRequest, context: grpc.aio.ServicerContext):
+    async def SubmitRatings(
+        self, request: feedback_pb2.SubmitRatingsRequest, context: _Context
+    ) -> feedback_pb2.SubmitRatingsResponse:
         target, feedbacks = convert.ratings_input(request)
         recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
         return convert.ratings_response(recorded)
 
     @_mapping_errors
-    async def GetFeedbackStatus(self, request: feedback_pb2.GetFeedbackStatusRequest, context: grpc.aio.ServicerContext):
+    async def GetFeedbackStatus(
+        self, request: feedback_pb2.GetFeedbackStatusRequest, context: _Context
+    ) -> feedback_pb2.GetFeedbackStatusResponse:
         target, assessment_id, request_id = convert.status_input(request)
         assessment_id = assessment_id or self._recorder.assessment_id_for(target, request_id)
         return convert.status_response(await self._recorder.status(target, assessment_id))

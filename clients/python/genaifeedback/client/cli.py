@@ -67,10 +67,12 @@ def _parser() -> argparse.ArgumentParser:
 
     # What feedback and rate share besides: who is speaking, how the write goes.
     common = argparse.ArgumentParser(add_help=False, parents=[targeted])
-    common.add_argument("--wait", action="store_true",
-                        help="answer once it is in MLflow (STORED), or PENDING just before the deadline")
-    common.add_argument("--request-id", help="idempotency key: the same one again records nothing new "
-                                             "(default: a new UUID)")
+    common.add_argument(
+        "--wait", action="store_true", help="answer once it is in MLflow (STORED), or PENDING just before the deadline"
+    )
+    common.add_argument(
+        "--request-id", help="idempotency key: the same one again records nothing new (default: a new UUID)"
+    )
     common.add_argument("--source", choices=["HUMAN", "LLM_JUDGE", "CODE"], default="HUMAN")
     common.add_argument("--source-id", default="")
     common.add_argument("--meta", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
@@ -90,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     rate.add_argument("ratings", nargs="+", type=_rating, metavar="DIMENSION=SCORE")
     rate.add_argument("--comment", default="", help="why; stored with every dimension")
 
-    status = commands.add_parser("status", parents=[targeted],
-                                 help="where a feedback is: PENDING, STORED, EXPIRED or REJECTED")
+    status = commands.add_parser(
+        "status", parents=[targeted], help="where a feedback is: PENDING, STORED, EXPIRED or REJECTED"
+    )
     which = status.add_mutually_exclusive_group(required=True)
     which.add_argument("--request-id", help="the request id it was sent with (and the same target)")
     which.add_argument("--assessment-id", help="the assessment id feedback or rate printed")
@@ -150,8 +153,10 @@ def _chat(client: FeedbackClient, args: argparse.Namespace) -> int:
             sys.stdout.write("\n")  # end the partial answer's line before the error
         raise
     except KeyboardInterrupt:
-        print(f"\ncancelled; trace_id: {stream.trace_id or '-'} client_request_id: {stream.client_request_id}",
-              file=sys.stderr)
+        print(
+            f"\ncancelled; trace_id: {stream.trace_id or '-'} client_request_id: {stream.client_request_id}",
+            file=sys.stderr,
+        )
         return 130
     sys.stdout.write("\n")
     print(

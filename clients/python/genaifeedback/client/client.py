@@ -45,12 +45,13 @@ _FINISH_REASONS = {chat_pb2.FINISH_REASON_STOP: "stop", chat_pb2.FINISH_REASON_L
 def _str_enum(name: str, proto_enum: Any, prefix: str = "") -> type[enum.StrEnum]:
     """The contract's enum as a StrEnum of its value names without `prefix` (UNSPECIFIED left out):
     members equal their names."""
-    names = [n.removeprefix(prefix) for n in proto_enum.keys() if not n.endswith("_UNSPECIFIED")]
+    names = [n.removeprefix(prefix) for n in proto_enum.keys() if not n.endswith("_UNSPECIFIED")]  # noqa: SIM118 - not a dict
     return enum.StrEnum(name, [(n, n) for n in names])
 
 
 ErrorReason = _str_enum("ErrorReason", errors_pb2.ErrorReason)
-"""FeedbackServiceError.reason values (genaifeedback.v1.ErrorReason): `ErrorReason.TRACE_NOT_FOUND == "TRACE_NOT_FOUND"`."""
+"""FeedbackServiceError.reason values (genaifeedback.v1.ErrorReason):
+`ErrorReason.TRACE_NOT_FOUND == "TRACE_NOT_FOUND"`."""
 FieldViolationReason = _str_enum("FieldViolationReason", errors_pb2.FieldViolationReason)
 """FieldViolation.reason values (genaifeedback.v1.FieldViolationReason), e.g. "INVALID_FORMAT"."""
 FeedbackState = _str_enum("FeedbackState", feedback_pb2.FeedbackState, prefix="FEEDBACK_STATE_")
@@ -472,7 +473,9 @@ class FeedbackClient:
             response = self._feedback.SubmitRatings(request, timeout=self.timeout)
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
-        return RatingsResult(response.trace_id, dict(response.assessment_ids), request.request_id, _state(response.state))
+        return RatingsResult(
+            response.trace_id, dict(response.assessment_ids), request.request_id, _state(response.state)
+        )
 
     def feedback_status(
         self,
