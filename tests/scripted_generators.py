@@ -8,6 +8,8 @@ from genaifeedback.service.errors import ModelRateLimited
 # Set by slow_forever when the service closes it (the caller cancelled); counts what it yielded.
 closed = threading.Event()
 yielded = 0
+# gated yields one chunk, then waits for the test to open this gate before it finishes.
+gate = threading.Event()
 
 
 async def three_then_boom(request):
@@ -47,3 +49,10 @@ async def overloaded(request):
 def split_emoji(request):
     """An OpenAI-compatible stream can split a surrogate pair across chunks, and send a stray half."""
     yield from ["smile ", "\ud83d", "\ude00", " and a stray ", "\udc00", "!"]
+
+
+async def gated(request):
+    yield "first chunk"
+    while not gate.is_set():  # noqa: ASYNC110 - a threading.Event: the test sets it from its own thread
+        await asyncio.sleep(0.005)  # ok: the chat stays open until the test opens the gate
+    yield ", then the rest"

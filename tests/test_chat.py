@@ -90,9 +90,15 @@ def test_cancelling_stops_generation_and_still_records_the_trace(start_service, 
     assert trace.info.state.value == "ERROR"
     assert trace.info.tags["chat.outcome"] == "cancelled"
     recorded = trace.data.spans[0].outputs
+    # The trace holds what was generated, in order, up to the hang-up (the last chunk may have
+    # been in flight when the call was cancelled)...
+    assert recorded in (
+        "".join(f" t{n}" for n in range(1, produced + 1)),
+        "".join(f" t{n}" for n in range(1, produced)),
+    )
     assert recorded.startswith("".join(received))
-    # Everything the trace holds was produced before the generator was closed.
-    assert len(recorded.split()) <= produced
+    # ...and generation stopped soon after: a generator that ran on would have made hundreds more.
+    assert produced <= len(received) + 20, f"{produced} chunks generated for {len(received)} received"
 
 
 def test_generator_failure_ends_the_stream_with_a_status_and_the_trace_id(start_service, mlflow_client):

@@ -136,13 +136,26 @@ def test_feedback_right_after_the_final_event_always_lands(service, other_replic
 
 
 def test_feedback_while_the_chat_is_still_streaming_waits_for_the_trace(start_service, mlflow_client):
-    replica = start_service(demo_token_delay_ms=10, demo_response_tokens=30)
-    call = replica.chat.Chat(chat_pb2.ChatRequest(message="slow one"), timeout=30)
+    import scripted_generators
+
+    scripted_generators.gate.clear()
+    replica = start_service(generator="callable", callable="scripted_generators:gated")
+    call = replica.chat.Chat(chat_pb2.ChatRequest(message="held open"), timeout=30)
     trace_id = next(call).started.trace_id
+    assert next(call).token.text == "first chunk"  # the stream is open, and stays so until the gate opens
+    request = feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, request_id="while-open")
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(submit, replica, trace_id=trace_id, bool_value=True)
+        # Acknowledged while the chat is still generating, and held: its trace does not exist yet.
+        assert replica.feedback.SubmitFeedback(request, timeout=10).state == feedback_pb2.FEEDBACK_STATE_PENDING
+        request.wait_until_stored = True
+        waiting = pool.submit(replica.feedback.SubmitFeedback, request, timeout=30)
+        status = feedback_pb2.GetFeedbackStatusRequest(trace_id=trace_id, request_id="while-open")
+        assert replica.feedback.GetFeedbackStatus(status, timeout=10).state == feedback_pb2.FEEDBACK_STATE_PENDING
+        assert not waiting.done()
+        scripted_generators.gate.set()
         assert list(call)[-1].finished.trace_id == trace_id
-        response = pending.result(30)
+        response = waiting.result(30)
+    assert response.state == feedback_pb2.FEEDBACK_STATE_STORED
     [stored] = assessments(mlflow_client, trace_id)
     assert stored.assessment_id == response.assessment_id
 
