@@ -40,7 +40,7 @@ run: setup ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC ser
 	$(BIN)/feedback-service --embedded-mlflow $(ARGS)
 
 test: setup check $(GRPCURL) $(GHZ) ## set up, then run the contract checks, the service's tests and every client's tests
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest --cov --cov-report=term $(ARGS)
 	$(MAKE) test-clients
 
 test-clients: setup ## the Go, Java and Node clients' tests, each against a real service and MLflow
