@@ -92,7 +92,8 @@ class FaultyProxy:
 
     def __init__(self, upstream: str):
         self.upstream = upstream
-        self.fault: str | None = None  # None, "401", or "slow-otlp-big"
+        self.fault: str | None = None  # None, "401", "slow-otlp-big" or "reject-marked"
+        self.reject_marker = b"REJECT-ME"  # "reject-marked": a batch holding this answers 400, as MLflow does
         self.slow_seconds = 0.0
         self.big_batch_bytes = 8 * 1024
         self.faults_served = 0
@@ -109,6 +110,10 @@ class FaultyProxy:
                 if proxy.fault == "401":
                     proxy.faults_served += 1
                     self._answer(401, b'{"error": "token expired"}')
+                    return
+                if proxy.fault == "reject-marked" and self.path == "/v1/traces" and proxy.reject_marker in body:
+                    proxy.faults_served += 1
+                    self._answer(400, b'{"error_code": "INVALID_PARAMETER_VALUE", "message": "bad span"}')
                     return
                 if proxy.fault == "slow-otlp-big" and self.path == "/v1/traces" and len(body) > proxy.big_batch_bytes:
                     proxy.faults_served += 1

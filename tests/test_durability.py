@@ -299,3 +299,32 @@ def test_under_tight_deadlines_the_status_and_what_mlflow_holds_agree(service, m
     stored = assessments(mlflow_client, trace_id)
     expected = sum(1 if int(rid[3:]) % 2 else 2 for rid in ok)
     assert len(stored) == expected  # nothing from a DEADLINE_EXCEEDED call, everything from an OK one
+
+
+def test_one_trace_mlflow_refuses_is_rejected_alone_and_its_batch_mates_are_stored(start_service, proxy, mlflow_client):
+    """MLflow answers 400 for a whole batch when one span is bad: the exporter splits the batch
+    until the bad trace is alone, drops that one (logged, counted), and stores all the others."""
+    from support import error_reason, metric
+
+    replica = start_service(mlflow_tracking_uri=proxy.url, experiment_name="reject")
+    proxy.fault = "401"  # hold the exporter back, so that the chats below share one batch
+    good = [
+        replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message=f"fine {n}"), timeout=30).trace_id
+        for n in range(7)
+    ]
+    bad = replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message="REJECT-ME please"), timeout=30).trace_id
+    feedback = feedback_pb2.SubmitFeedbackRequest(trace_id=bad, bool_value=True, request_id="on-a-rejected-trace")
+    assert replica.feedback.SubmitFeedback(feedback, timeout=10).state == feedback_pb2.FEEDBACK_STATE_PENDING
+    proxy.fault = "reject-marked"
+    for trace_id in good:
+        replica.wait_stored(trace_id, timeout=60)
+    with pytest.raises(AssertionError, match="MLflow rejected"):
+        replica.wait_stored(bad, timeout=60)
+    assert metric(replica, "genaifeedback_traces_rejected_total") == 1
+    # The feedback on it is REJECTED, and a caller waiting for it hears why.
+    feedback.wait_until_stored = True
+    with pytest.raises(grpc.RpcError) as failure:
+        replica.feedback.SubmitFeedback(feedback, timeout=30)
+    assert error_reason(failure.value) == "MLFLOW_REJECTED"
+    for trace_id in good:
+        assert mlflow_client.get_trace_info(trace_id).state.value == "OK"

@@ -101,3 +101,14 @@ def test_a_stored_number_matches_but_a_bool_never_matches_a_number():
     assert not write(5).matches(stored_four)
     stored_one = Feedback(name="n", value=1.0, source=AssessmentSource(source_type="HUMAN"))
     assert not write(True).matches(stored_one)
+
+
+def test_settings_come_from_flags_over_environment_over_defaults(monkeypatch):
+    from genaifeedback.service.config import Settings
+
+    assert Settings.from_command_line([]).experiment_name == "genai-chat-feedback"
+    monkeypatch.setenv("FEEDBACK_SERVICE_EXPERIMENT_NAME", "from-env")
+    monkeypatch.setenv("FEEDBACK_SERVICE_MAX_CHAT_SECONDS", "42")
+    assert Settings.from_command_line([]).experiment_name == "from-env"
+    flagged = Settings.from_command_line(["--experiment-name", "from-flag"])
+    assert (flagged.experiment_name, flagged.max_chat_seconds) == ("from-flag", 42.0)

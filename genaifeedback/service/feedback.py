@@ -272,6 +272,8 @@ class FeedbackRecorder:
         for pending in due:
             if pending.unit.expires <= now:
                 await self._settle(pending, "EXPIRED", "TRACE_NOT_FOUND", "no trace appeared within the attach window")
+            elif pending.unit.reason == "MLFLOW_REJECTED":  # its trace was refused: it can never attach
+                await self._settle(pending, "REJECTED", "MLFLOW_REJECTED", "MLflow refused the trace it is for")
         due = [p for p in due if p.unit.unit_id in self._pending]
         await self._resolve_client_request_ids([p for p in due if not p.unit.trace_id])
         ready = [p for p in due if p.unit.trace_id and not self._exporter.is_local_and_unstored(p.unit.trace_id)]
