@@ -17,7 +17,7 @@ export GHZ := $(TOOLS)/ghz
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-durability clean
+.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-durability mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -85,6 +85,14 @@ release-contract: $(VENV)/.installed ## record protos/ as the released contract 
 
 bench: setup ## run the benchmark (prints figures and ratios; takes a few minutes)
 	$(BIN)/python bench/benchmark.py $(ARGS)
+
+mutation: setup ## mutation testing (cosmic-ray) of convert.py and ids.py against their fast tests; not part of make test
+	for module in ids convert; do \
+		rm -f .mutation-$$module.sqlite; \
+		$(BIN)/cosmic-ray init mutation/$$module.toml .mutation-$$module.sqlite && \
+		$(BIN)/cosmic-ray exec mutation/$$module.toml .mutation-$$module.sqlite && \
+		$(BIN)/cr-report .mutation-$$module.sqlite | tail -3; \
+	done
 
 bench-durability: setup ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)
