@@ -231,3 +231,10 @@ def test_trace_ids_round_trip_their_time_and_bytes():
     trace_id = new_trace_id(now_ns=1_700_000_000_123_000_000)
     assert trace_start_seconds(trace_id) == 1_700_000_000.123
     assert otel_bytes(trace_id).hex() == trace_id[3:] and len(otel_bytes(trace_id)) == 16
+
+
+def test_trace_ids_keep_48_bits_of_time_at_the_top_of_their_range_and_wrap_after_it():
+    top = (2**48 - 1) * 1_000_000  # the year 10889
+    assert trace_start_seconds(new_trace_id(now_ns=top)) == (2**48 - 1) / 1000
+    wrapped = new_trace_id(now_ns=(2**48 + 5) * 1_000_000)
+    assert len(wrapped) == 35 and trace_start_seconds(wrapped) == 0.005
