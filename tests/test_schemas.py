@@ -153,6 +153,22 @@ def test_ratings_follow_the_dimension_schemas_all_or_none(service, mlflow_client
     assert {a.metadata["genaifeedback.schema"] for a in stored.values()} == {"accuracy", "helpfulness", "relevance"}
 
 
+def test_schema_violations_come_with_every_other_violation_at_once(service):
+    error = refused(submit, service, trace_id="tr-123", name="user_rating", number_value=9, metadata={"": "x"})
+    assert violation_reasons(error) == {"trace_id": "INVALID_FORMAT", "number_value": "OUT_OF_RANGE", 'metadata[""]': "REQUIRED"}
+    ratings = [("accuracy", 9), ("accuracy", 3), ("bad.name", 1), ("relevance", 0)]
+    request = feedback_pb2.SubmitRatingsRequest(
+        trace_id="tr-" + "0" * 32, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings]
+    )
+    error = refused(service.feedback.SubmitRatings, request, timeout=30)
+    assert violation_reasons(error) == {
+        "ratings[0].score": "OUT_OF_RANGE",
+        "ratings[1].name": "DUPLICATE",
+        "ratings[2].name": "INVALID_FORMAT",
+        "ratings[3].score": "OUT_OF_RANGE",
+    }
+
+
 def test_an_unknown_name_is_accepted_and_typed_by_its_first_value(service, mlflow_client):
     trace_id = new_trace(service)
     name = f"quality-{uuid.uuid4().hex[:8]}"

@@ -322,10 +322,12 @@ def feedback_input(request: feedback_pb2.SubmitFeedbackRequest, schemas: Schemas
     violations = _Violations()
     target = _target(request, violations)
     name = request.name or DEFAULT_FEEDBACK_NAME
+    before = len(violations)
     _check_name("name", name, violations)
     value = _value(request, violations)
+    well_formed = len(violations) == before and value is not None  # only then does its schema say more
     common = _common(request, violations)
-    if not violations:  # a schema is checked against a well-formed request only
+    if well_formed:
         _check_schema(schemas, common, name, value, {"value": request.WhichOneof("value") or "value"}, violations)
     violations.raise_any()
     return target, [_checked(schemas, common, name, value)]
@@ -340,10 +342,14 @@ def ratings_input(request: feedback_pb2.SubmitRatingsRequest, schemas: Schemas) 
             "ratings", f"must have 1 to {MAX_ENTRIES} entries", REQUIRED if not request.ratings else TOO_LONG
         )
     ratings: dict[str, int] = {}
+    well_formed: list[int] = []  # the ratings whose schema is checked: well named, once
     for index, rating in enumerate(request.ratings):
+        before = len(violations)
         _check_name(f"ratings[{index}].name", rating.name, violations)
         if rating.name in ratings:
             violations.add(f"ratings[{index}].name", "this dimension is rated twice", DUPLICATE)
+        if len(violations) == before:
+            well_formed.append(index)
         # A dimension without a schema keeps the contract's 1 to 5; one with a schema follows it.
         if rating.name not in schemas.declared and not RATING_RANGE[0] <= rating.score <= RATING_RANGE[1]:
             violations.add(
@@ -351,10 +357,10 @@ def ratings_input(request: feedback_pb2.SubmitRatingsRequest, schemas: Schemas) 
             )
         ratings[rating.name] = rating.score
     common = _common(request, violations)
-    if not violations:
-        for index, rating in enumerate(request.ratings):
-            fields = {"value": f"ratings[{index}].score", "name": f"ratings[{index}].name"}
-            _check_schema(schemas, common, rating.name, rating.score, fields, violations)
+    for index in well_formed:
+        rating = request.ratings[index]
+        fields = {"value": f"ratings[{index}].score", "name": f"ratings[{index}].name"}
+        _check_schema(schemas, common, rating.name, rating.score, fields, violations)
     violations.raise_any()
     return target, [_checked(schemas, common, name, score) for name, score in sorted(ratings.items())]
 
