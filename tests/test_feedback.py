@@ -168,7 +168,9 @@ def test_feedback_while_the_chat_is_still_streaming_waits_for_the_trace(start_se
 
 def test_retries_with_the_same_request_id_record_one_assessment(service, mlflow_client):
     trace_id = new_trace(service)
-    request = dict(trace_id=trace_id, name="user_rating", number_value=5, request_id=str(uuid.uuid4()), rationale="great")
+    request = dict(
+        trace_id=trace_id, name="user_rating", number_value=5, request_id=str(uuid.uuid4()), rationale="great"
+    )
     first = submit(service, **request)
     again = submit(service, **request)
     assert again.assessment_id == first.assessment_id

@@ -14,8 +14,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from genaifeedback.client import FeedbackClient, FeedbackServiceError
-from genaifeedback.client import cli
+from genaifeedback.client import FeedbackClient, FeedbackServiceError, cli
 from genaifeedback.v1 import feedback_pb2
 from support import assessments, error_reason, new_trace, violation_reasons, violations
 
@@ -69,12 +68,16 @@ def strict(start_service, schema_file):
 
 
 def submit(service, **fields) -> feedback_pb2.SubmitFeedbackResponse:
-    return service.feedback.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30)
+    return service.feedback.SubmitFeedback(
+        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30
+    )
 
 
 def rate(service, ratings: dict[str, int], **fields) -> feedback_pb2.SubmitRatingsResponse:
     request = feedback_pb2.SubmitRatingsRequest(
-        ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings.items()], wait_until_stored=True, **fields
+        ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings.items()],
+        wait_until_stored=True,
+        **fields,
     )
     return service.feedback.SubmitRatings(request, timeout=30)
 
@@ -155,7 +158,11 @@ def test_ratings_follow_the_dimension_schemas_all_or_none(service, mlflow_client
 
 def test_schema_violations_come_with_every_other_violation_at_once(service):
     error = refused(submit, service, trace_id="tr-123", name="user_rating", number_value=9, metadata={"": "x"})
-    assert violation_reasons(error) == {"trace_id": "INVALID_FORMAT", "number_value": "OUT_OF_RANGE", 'metadata[""]': "REQUIRED"}
+    assert violation_reasons(error) == {
+        "trace_id": "INVALID_FORMAT",
+        "number_value": "OUT_OF_RANGE",
+        'metadata[""]': "REQUIRED",
+    }
     ratings = [("accuracy", 9), ("accuracy", 3), ("bad.name", 1), ("relevance", 0)]
     request = feedback_pb2.SubmitRatingsRequest(
         trace_id="tr-" + "0" * 32, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings]
@@ -195,9 +202,7 @@ def test_an_unknown_dimension_keeps_the_contracts_1_to_5(service, mlflow_client)
 
 def test_callers_may_not_write_the_reserved_metadata_keys(service, mlflow_client):
     trace_id = new_trace(service)
-    error = refused(
-        submit, service, trace_id=trace_id, bool_value=True, metadata={"genaifeedback.schema_version": "9"}
-    )
+    error = refused(submit, service, trace_id=trace_id, bool_value=True, metadata={"genaifeedback.schema_version": "9"})
     assert violation_reasons(error) == {'metadata["genaifeedback.schema_version"]': "RESERVED_KEY"}
     assert assessments(mlflow_client, trace_id) == []
 
@@ -224,10 +229,22 @@ def test_the_schema_file_is_listed(strict):
     assert not response.unknown_names_accepted
     listed = {s.name: s for s in response.schemas}
     assert list(listed) == sorted(listed)
-    assert set(listed) == {"accuracy", "comment", "helpfulness", "relevance", "score", "topic", "user_feedback",
-                           "user_rating", "verdict"}
+    assert set(listed) == {
+        "accuracy",
+        "comment",
+        "helpfulness",
+        "relevance",
+        "score",
+        "topic",
+        "user_feedback",
+        "user_rating",
+        "verdict",
+    }
     assert (listed["user_rating"].version, listed["user_rating"].built_in) == (2, False)
-    assert listed["score"].number.HasField("min") and (listed["score"].number.min, listed["score"].number.max) == (0, 10)
+    assert listed["score"].number.HasField("min") and (listed["score"].number.min, listed["score"].number.max) == (
+        0,
+        10,
+    )
     assert not listed["score"].number.integer_only and listed["score"].description == "a judge's score"
     assert list(listed["topic"].category.labels) == ["billing", "bug", "other"]
     assert listed["comment"].text.max_length == 20
@@ -255,7 +272,9 @@ def test_a_number_range_at_its_edges(strict, mlflow_client, value, reason):
         assert "from 0 to 10" in violations(error)["number_value"]
         assert assessments(mlflow_client, trace_id) == []
     else:
-        submit(strict, trace_id=trace_id, name="score", number_value=value, source=feedback_pb2.FeedbackSource(type=JUDGE))
+        submit(
+            strict, trace_id=trace_id, name="score", number_value=value, source=feedback_pb2.FeedbackSource(type=JUDGE)
+        )
         stored = only(mlflow_client, trace_id, "score")
         assert stored.value == value
         assert stored.metadata["genaifeedback.normalized"] == repr(round(value / 10, 6))
@@ -308,10 +327,14 @@ def test_a_required_rationale_and_the_allowed_source_types(strict, mlflow_client
     error = refused(submit, strict, trace_id=trace_id, name="verdict", bool_value=True, source=judge)
     assert violation_reasons(error) == {"rationale": "REQUIRED"}
     for human in (feedback_pb2.FeedbackSource(), feedback_pb2.FeedbackSource(type=HUMAN)):  # unset means HUMAN
-        error = refused(submit, strict, trace_id=trace_id, name="verdict", bool_value=True, rationale="ok", source=human)
+        error = refused(
+            submit, strict, trace_id=trace_id, name="verdict", bool_value=True, rationale="ok", source=human
+        )
         assert violation_reasons(error) == {"source.type": "SCHEMA_MISMATCH"}
         assert "LLM_JUDGE, CODE" in violations(error)["source.type"]
-    error = refused(submit, strict, trace_id=trace_id, name="verdict", bool_value=True, source=feedback_pb2.FeedbackSource())
+    error = refused(
+        submit, strict, trace_id=trace_id, name="verdict", bool_value=True, source=feedback_pb2.FeedbackSource()
+    )
     assert violation_reasons(error) == {"rationale": "REQUIRED", "source.type": "SCHEMA_MISMATCH"}  # all at once
     assert assessments(mlflow_client, trace_id) == []
 
@@ -353,20 +376,34 @@ def test_a_retry_checked_against_a_newer_schema_version_is_the_same_action(servi
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("unknown_names = 'sometimes'", "unknown_names: must be \"accept\" or \"refuse\""),
+        ("unknown_names = 'sometimes'", 'unknown_names: must be "accept" or "refuse"'),
         ("[feedback.x]\ntype = 'stars'", "[feedback.x] type: must be one of boolean, number, category, text"),
         ("[feedback.x]\ntype = 'number'\nmin = 5\nmax = 1", "[feedback.x]: min (5) must be below max (1)"),
         ("[feedback.x]\ntype = 'category'\nlables = ['a']", "[feedback.x] lables: not a setting of a category schema"),
         ("[feedback.x]\ntype = 'category'\nlabels = []", "[feedback.x] labels: must be a non-empty list"),
         ("[feedback.x]\ntype = 'text'\nmax_length = 0", "[feedback.x] max_length: must be a whole number from 1"),
         ("[feedback.x]\ntype = 'boolean'\nrationale = 'maybe'", "[feedback.x] rationale: must be one of allowed"),
-        ("[feedback.x]\ntype = 'boolean'\nsources = ['USER']", "[feedback.x] sources: must be a non-empty list of HUMAN"),
+        (
+            "[feedback.x]\ntype = 'boolean'\nsources = ['USER']",
+            "[feedback.x] sources: must be a non-empty list of HUMAN",
+        ),
         ("[feedback.x]\ntype = 'boolean'\nversion = 0", "[feedback.x] version: must be a whole number from 1"),
         ("[feedback.'a.b']\ntype = 'boolean'", "[feedback.a.b]: a feedback name starts with a letter"),
         ("[feedback.x\ntype = 'boolean'", "not valid TOML"),
     ],
-    ids=["unknown_names", "type", "range", "typo", "no-labels", "max_length", "rationale", "sources", "version",
-         "name", "toml"],
+    ids=[
+        "unknown_names",
+        "type",
+        "range",
+        "typo",
+        "no-labels",
+        "max_length",
+        "rationale",
+        "sources",
+        "version",
+        "name",
+        "toml",
+    ],
 )
 def test_a_bad_schema_file_is_refused_at_start_with_a_clear_message(tmp_path, content, message):
     path = tmp_path / "schemas.toml"
@@ -425,7 +462,9 @@ def test_ctl_rating_writes_user_rating_within_its_schema(service, mlflow_client,
     assert ctl(service, "feedback", "--trace-id", trace_id, "--rating", "9") == 1
     first, violation = capsys.readouterr().err.splitlines()
     assert first.startswith("error: INVALID_ARGUMENT (INVALID_FIELD): ")
-    assert violation.startswith("  number_value: `user_rating` must be from 1 to 5") and violation.endswith("[OUT_OF_RANGE]")
+    assert violation.startswith("  number_value: `user_rating` must be from 1 to 5") and violation.endswith(
+        "[OUT_OF_RANGE]"
+    )
     assert assessments(mlflow_client, trace_id) == []
 
     assert ctl(service, "feedback", "--trace-id", trace_id, "--rating", "4", "--comment", "good", "--wait") == 0
@@ -454,8 +493,12 @@ def test_ctl_every_command_prints_json(service, mlflow_client, capsys):
 
     assert ctl(service, "--json", "feedback", "--trace-id", trace_id, "--up", "--request-id", "r-1", "--wait") == 0
     fed = json.loads(capsys.readouterr().out)
-    assert fed == {"assessment_id": only(mlflow_client, trace_id, "user_feedback").assessment_id,
-                   "trace_id": trace_id, "request_id": "r-1", "state": "STORED"}
+    assert fed == {
+        "assessment_id": only(mlflow_client, trace_id, "user_feedback").assessment_id,
+        "trace_id": trace_id,
+        "request_id": "r-1",
+        "state": "STORED",
+    }
 
     assert ctl(service, "--json", "rate", "--trace-id", trace_id, "accuracy=4", "--wait") == 0
     rated = json.loads(capsys.readouterr().out)
@@ -463,7 +506,11 @@ def test_ctl_every_command_prints_json(service, mlflow_client, capsys):
 
     assert ctl(service, "--json", "status", "--trace-id", trace_id, "--request-id", "r-1") == 0
     assert json.loads(capsys.readouterr().out) == {
-        "state": "STORED", "trace_id": trace_id, "assessment_ids": {"user_feedback": fed["assessment_id"]}, "reason": ""}
+        "state": "STORED",
+        "trace_id": trace_id,
+        "assessment_ids": {"user_feedback": fed["assessment_id"]},
+        "reason": "",
+    }
 
     assert ctl(service, "--json", "schemas") == 0
     listed = json.loads(capsys.readouterr().out)
@@ -476,4 +523,5 @@ def test_ctl_every_command_prints_json(service, mlflow_client, capsys):
     error = json.loads(captured.err)["error"]
     assert (error["code"], error["reason"]) == ("INVALID_ARGUMENT", "INVALID_FIELD")
     assert error["field_violations"] == [
-        {"field": "number_value", "description": "`user_rating` must be from 1 to 5, not 0", "reason": "OUT_OF_RANGE"}]
+        {"field": "number_value", "description": "`user_rating` must be from 1 to 5, not 0", "reason": "OUT_OF_RANGE"}
+    ]

@@ -305,14 +305,14 @@ def _json_problem(root: struct_pb2.Value) -> tuple[str, str] | None:
 
 
 def _check_schema(
-    schemas: Schemas, common: FeedbackInput, name: str, value, fields: dict[str, str], violations: _Violations
+    schemas: Schemas, common: FeedbackInput, name: str, value: Any, fields: dict[str, str], violations: _Violations
 ) -> None:
     """The feedback against its name's schema; `fields` maps the schema's field names to the request's."""
     for problem in schemas.check(name, value, common.rationale, common.source_type):
         violations.add(fields.get(problem.field, problem.field), problem.description, problem.reason)
 
 
-def _checked(schemas: Schemas, common: FeedbackInput, name: str, value) -> FeedbackInput:
+def _checked(schemas: Schemas, common: FeedbackInput, name: str, value: Any) -> FeedbackInput:
     """A valid feedback as recorded: its name typed (if new), the schema's metadata added."""
     schemas.remember(name, value)
     return replace(common, name=name, value=value, metadata={**common.metadata, **schemas.metadata(name, value)})

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from genaifeedback.service.schemas import callers_metadata
+
 _T = TypeVar("_T")
 # An operation for the writer thread, and how to hand its result (or its error) back.
 _Request = tuple[Callable[[sqlite3.Connection], Any], Callable[[Any, BaseException | None], object]]
-
-from genaifeedback.service.schemas import callers_metadata
 
 logger = logging.getLogger(__name__)
 

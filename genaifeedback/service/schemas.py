@@ -25,6 +25,7 @@ have it checked the same everywhere.
 
 import logging
 import math
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -132,11 +133,21 @@ class Schemas:
 
     def _check_undeclared(self, name: str, value: Any) -> list[Violation]:
         if not self.accept_unknown:
-            return [Violation("name", f"`{name}` has no feedback schema, and this server accepts no others", SCHEMA_MISMATCH)]
+            return [
+                Violation(
+                    "name", f"`{name}` has no feedback schema, and this server accepts no others", SCHEMA_MISMATCH
+                )
+            ]
         first = self._first_kinds.get(name)
         if first is not None and first != _kind_of(value):
-            return [Violation("value", f"`{name}` has no schema and was first given {_KIND_WORDS[first]} here: "
-                              f"its values must stay of that kind, not {_KIND_WORDS[_kind_of(value)]}", SCHEMA_MISMATCH)]
+            return [
+                Violation(
+                    "value",
+                    f"`{name}` has no schema and was first given {_KIND_WORDS[first]} here: "
+                    f"its values must stay of that kind, not {_KIND_WORDS[_kind_of(value)]}",
+                    SCHEMA_MISMATCH,
+                )
+            ]
         return []
 
     def remember(self, name: str, value: Any) -> None:
@@ -182,8 +193,12 @@ def _kind_of(value: Any) -> str:
 
 
 def _check_value(schema: FeedbackSchema, value: Any) -> list[Violation]:
-    expected = {"boolean": "a boolean (bool_value)", "number": "a number", "category": "one of its labels (string_value)",
-                "text": "a text (string_value)"}[schema.kind]
+    expected = {
+        "boolean": "a boolean (bool_value)",
+        "number": "a number",
+        "category": "one of its labels (string_value)",
+        "text": "a text (string_value)",
+    }[schema.kind]
     kind = _kind_of(value)
     wanted = {"boolean": "boolean", "number": "number", "category": "text", "text": "text"}[schema.kind]
     if kind != wanted:
@@ -217,7 +232,7 @@ _KEYS_BY_KIND = {
 _COMMON_KEYS = {"type", "version", "description", "rationale", "sources"}
 
 
-def load(path: Path | None, name_pattern) -> Schemas:
+def load(path: Path | None, name_pattern: re.Pattern[str]) -> Schemas:
     """The built-ins, with the file's schemas over them. Raises SchemaFileError saying what is wrong."""
     if path is None:
         return Schemas()
@@ -235,7 +250,7 @@ def load(path: Path | None, name_pattern) -> Schemas:
     return schemas
 
 
-def _parse(document: dict, name_pattern, problems: list[str]) -> Schemas:
+def _parse(document: dict[str, Any], name_pattern: re.Pattern[str], problems: list[str]) -> Schemas:
     for key in sorted(set(document) - {"unknown_names", "feedback"}):
         problems.append(f"{key}: unknown setting (expected `unknown_names` and [feedback.NAME] tables)")
     unknown = document.get("unknown_names", "accept")
@@ -249,8 +264,10 @@ def _parse(document: dict, name_pattern, problems: list[str]) -> Schemas:
     for name, table in tables.items():
         where = f"[feedback.{name}]"
         if not name_pattern.fullmatch(name):
-            problems.append(f"{where}: a feedback name starts with a letter and holds only letters, digits, `_` and `-`"
-                            " (no dots), at most 64 characters")
+            problems.append(
+                f"{where}: a feedback name starts with a letter and holds only letters, digits, `_` and `-`"
+                " (no dots), at most 64 characters"
+            )
             continue
         if not isinstance(table, dict):
             problems.append(f"{where}: must be a table")
@@ -261,7 +278,7 @@ def _parse(document: dict, name_pattern, problems: list[str]) -> Schemas:
     return Schemas(declared=declared, accept_unknown=unknown != "refuse")
 
 
-def _schema(name: str, table: dict, where: str, problems: list[str]) -> FeedbackSchema | None:
+def _schema(name: str, table: dict[str, Any], where: str, problems: list[str]) -> FeedbackSchema | None:
     before = len(problems)
     kind = table.get("type")
     if kind not in KINDS:
@@ -287,7 +304,9 @@ def _schema(name: str, table: dict, where: str, problems: list[str]) -> Feedback
     if kind == "number":
         for bound in ("min", "max"):
             value = table.get(bound)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            ):
                 problems.append(f"{where} {bound}: must be a finite number, not {value!r}")
             else:
                 fields[bound] = None if value is None else float(value)
@@ -300,7 +319,11 @@ def _schema(name: str, table: dict, where: str, problems: list[str]) -> Feedback
             problems.append(f"{where}: min ({low:g}) must be below max ({high:g})")
     elif kind == "category":
         labels = table.get("labels")
-        if not isinstance(labels, list) or not labels or any(not isinstance(label, str) or not label.strip() for label in labels):
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or any(not isinstance(label, str) or not label.strip() for label in labels)
+        ):
             problems.append(f"{where} labels: must be a non-empty list of non-empty strings")
         elif len(labels) != len(set(labels)):
             problems.append(f"{where} labels: each label may appear once")
@@ -311,7 +334,9 @@ def _schema(name: str, table: dict, where: str, problems: list[str]) -> Feedback
     elif kind == "text":
         max_length = table.get("max_length", MAX_TEXT_CHARS)
         if isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= MAX_TEXT_CHARS:
-            problems.append(f"{where} max_length: must be a whole number from 1 to {MAX_TEXT_CHARS}, not {max_length!r}")
+            problems.append(
+                f"{where} max_length: must be a whole number from 1 to {MAX_TEXT_CHARS}, not {max_length!r}"
+            )
         else:
             fields["max_length"] = max_length
     if len(problems) > before:

@@ -10,8 +10,10 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from genaifeedback.service import schemas
 from genaifeedback.service.chat import ChatRunner
 from genaifeedback.service.config import Settings
+from genaifeedback.service.convert import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.feedback import FeedbackRecorder
@@ -20,8 +22,6 @@ from genaifeedback.service.journal import Journal
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.mlflow_gateway import MlflowGateway
 from genaifeedback.service.reflection import enable_reflection
-from genaifeedback.service import schemas
-from genaifeedback.service.convert import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.servicers import Admission, ChatServicer, FeedbackServicer, TolerantParsing
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
@@ -158,7 +158,9 @@ def load_schemas(settings: Settings) -> schemas.Schemas:
     loaded = schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)
     if settings.feedback_schemas_file:
         names = ", ".join(s.name for s in loaded.listed() if not s.built_in)
-        logger.info("feedback schemas from %s: %s", settings.feedback_schemas_file, names or "none besides the built-ins")
+        logger.info(
+            "feedback schemas from %s: %s", settings.feedback_schemas_file, names or "none besides the built-ins"
+        )
     return loaded
 
 

@@ -276,6 +276,6 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
 
     @_mapping_errors
     async def ListFeedbackSchemas(
-        self, request: feedback_pb2.ListFeedbackSchemasRequest, context: grpc.aio.ServicerContext
-    ):
+        self, request: feedback_pb2.ListFeedbackSchemasRequest, context: _Context
+    ) -> feedback_pb2.ListFeedbackSchemasResponse:
         return convert.schemas_response(self._schemas)

@@ -60,8 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("FEEDBACK_SERVICE_TARGET", DEFAULT_TARGET),
         help="service address (default: $FEEDBACK_SERVICE_TARGET or %(default)s)",
     )
-    parser.add_argument("--json", dest="as_json", action="store_true",
-                        help="print one JSON object instead of text (errors too, on stderr)")
+    parser.add_argument(
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help="print one JSON object instead of text (errors too, on stderr)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     chat = commands.add_parser("chat", help="stream an answer; its trace id goes to stderr")
@@ -95,13 +99,18 @@ def _parser() -> argparse.ArgumentParser:
     value = feedback.add_mutually_exclusive_group()
     value.add_argument("--up", dest="value", action="store_const", const=True, help="thumbs up")
     value.add_argument("--down", dest="value", action="store_const", const=False, help="thumbs down")
-    value.add_argument("--rating", type=float, metavar="N",
-                       help="the user's rating, recorded as user_rating (1 to 5 unless the schemas say otherwise)")
+    value.add_argument(
+        "--rating",
+        type=float,
+        metavar="N",
+        help="the user's rating, recorded as user_rating (1 to 5 unless the schemas say otherwise)",
+    )
     value.add_argument("--value", dest="value", metavar="TEXT", help="a category or free text")
     value.add_argument("--json", dest="json_value", metavar="JSON", help="a JSON object or array")
     feedback.add_argument("--comment", default="", help="why; given alone, it is the feedback (a free text)")
-    feedback.add_argument("--name", help="default: user_feedback (user_rating for --rating, user_comment for a bare "
-                                         "--comment)")
+    feedback.add_argument(
+        "--name", help="default: user_feedback (user_rating for --rating, user_comment for a bare --comment)"
+    )
 
     rate = commands.add_parser("rate", parents=[common], help="rate several dimensions of a trace at once")
     rate.add_argument("ratings", nargs="+", type=_rating, metavar="DIMENSION=SCORE")

@@ -553,13 +553,14 @@ class FeedbackClient:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return FeedbackStatus(_state(response.state), response.trace_id, dict(response.assessment_ids), response.reason)
 
-
     def list_schemas(self) -> FeedbackSchemas:
         """The feedback schemas in force (ListFeedbackSchemas): what each name may hold, so that a
         UI can offer a thumb, a scale, labels or a text box. Feedback that breaks its schema is
         refused with INVALID_ARGUMENT (field violations SCHEMA_MISMATCH, OUT_OF_RANGE, ...)."""
         try:
-            response = self._feedback.ListFeedbackSchemas(feedback_pb2.ListFeedbackSchemasRequest(), timeout=self.timeout)
+            response = self._feedback.ListFeedbackSchemas(
+                feedback_pb2.ListFeedbackSchemasRequest(), timeout=self.timeout
+            )
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         schemas = {s.name: FeedbackSchema._from_proto(s) for s in response.schemas}
