@@ -602,12 +602,13 @@ def test_ctl_chat_failure_exits_1_with_reason_and_trace_id(failing_replica, caps
     [
         (["--up", "--comment", "spot on"], "user_feedback", True, "spot on"),
         (["--down"], "user_feedback", False, None),
-        (["--rating", "4.5"], "user_feedback", 4.5, None),
+        (["--rating", "4"], "user_rating", 4, None),
+        (["--rating", "4.5", "--name", "score"], "score", 4.5, None),
         (["--value", "off_topic", "--name", "category"], "category", "off_topic", None),
-        (["--json", '{"labels": ["a", "b"]}'], "user_feedback", {"labels": ["a", "b"]}, None),
+        (["--json", '{"labels": ["a", "b"]}', "--name", "labels"], "labels", {"labels": ["a", "b"]}, None),
         (["--comment", "too long"], "user_comment", "too long", None),  # a bare comment is a text feedback
     ],
-    ids=["up", "down", "rating", "value", "json", "comment"],
+    ids=["up", "down", "rating", "named-rating", "value", "json", "comment"],
 )
 def test_ctl_feedback_stores_each_kind(service, fresh_chat, mlflow_client, capsys, flags, name, value, rationale):
     assert (

@@ -141,7 +141,10 @@ def test_json_nested_deeper_than_protobuf_parses_is_still_invalid_argument(servi
 def test_json_at_the_depth_limit_is_stored(service, mlflow_client):
     trace_id = new_trace(service)
     service.feedback.SubmitFeedback(
-        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, trace_id=trace_id, json_value=nested(16)), timeout=30
+        feedback_pb2.SubmitFeedbackRequest(
+            wait_until_stored=True, trace_id=trace_id, name="nested", json_value=nested(16)
+        ),
+        timeout=30,
     )
     [stored] = assessments(mlflow_client, trace_id)
     depth, value = 0, stored.value

@@ -53,9 +53,10 @@ def json_value(python) -> struct_pb2.Value:
 )
 def test_every_value_type_round_trips(service, mlflow_client, value_field, wire_value, stored_value):
     trace_id = new_trace(service)
-    response = submit(service, trace_id=trace_id, name="quality", **{value_field: wire_value})
+    name = f"quality-{value_field}"  # a name without a schema keeps the kind of its first value
+    response = submit(service, trace_id=trace_id, name=name, **{value_field: wire_value})
     assert response.trace_id == trace_id
-    [stored] = assessments(mlflow_client, trace_id, "quality")
+    [stored] = assessments(mlflow_client, trace_id, name)
     assert stored.assessment_id == response.assessment_id
     assert stored.value == stored_value and type(stored.value) is type(stored_value)
 
@@ -80,7 +81,12 @@ def test_sources_rationale_metadata_and_span_are_stored_exactly(service, mlflow_
     assert stored.source.source_type == stored_type
     assert stored.source.source_id == "judge-or-user-42"
     assert stored.rationale == "It invented a citation."
-    assert stored.metadata == {"app_version": "1.2.3", "screen": "chat"}
+    assert stored.metadata == {
+        "app_version": "1.2.3",
+        "screen": "chat",
+        "genaifeedback.schema": "user_feedback",
+        "genaifeedback.schema_version": "1",
+    }
     assert stored.span_id == root_span_id
     assert stored.value is False
 
@@ -108,7 +114,7 @@ def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_i
         mlflow.update_current_trace(client_request_id=client_request_id)
         span.set_inputs({"question": "from another app"})
     mlflow.flush_trace_async_logging()
-    reply = submit(service, client_request_id=client_request_id, number_value=3)
+    reply = submit(service, client_request_id=client_request_id, name="user_rating", number_value=3)
     assert reply.trace_id == span.trace_id
     [stored] = assessments(mlflow_client, span.trace_id)
     assert stored.value == 3
@@ -162,7 +168,9 @@ def test_feedback_while_the_chat_is_still_streaming_waits_for_the_trace(start_se
 
 def test_retries_with_the_same_request_id_record_one_assessment(service, mlflow_client):
     trace_id = new_trace(service)
-    request = dict(trace_id=trace_id, number_value=5, request_id=str(uuid.uuid4()), rationale="great")
+    request = dict(
+        trace_id=trace_id, name="user_rating", number_value=5, request_id=str(uuid.uuid4()), rationale="great"
+    )
     first = submit(service, **request)
     again = submit(service, **request)
     assert again.assessment_id == first.assessment_id
@@ -249,8 +257,8 @@ def test_a_ratings_request_id_reused_for_other_ratings_or_a_feedback_is_already_
 
 def test_without_request_id_every_call_is_a_new_assessment(service, mlflow_client):
     trace_id = new_trace(service)
-    submit(service, trace_id=trace_id, string_value="first comment")
-    submit(service, trace_id=trace_id, string_value="second comment")
+    submit(service, trace_id=trace_id, name="user_comment", string_value="first comment")
+    submit(service, trace_id=trace_id, name="user_comment", string_value="second comment")
     assert sorted(a.value for a in assessments(mlflow_client, trace_id)) == ["first comment", "second comment"]
 
 

@@ -42,7 +42,7 @@ def run(command: str, address: str) -> subprocess.CompletedProcess:
 
 
 def test_the_readme_grpcurl_session_works_as_documented(service, mlflow_client):
-    listed, described, chatted, thumbs_up, rated, mistake = (run(c, service.target) for c in readme_commands())
+    listed, described, chatted, thumbs_up, rated, schemas, mistake = (run(c, service.target) for c in readme_commands())
 
     assert listed.returncode == 0, listed.stderr
     assert set(listed.stdout.split()) >= {
@@ -74,6 +74,11 @@ def test_the_readme_grpcurl_session_works_as_documented(service, mlflow_client):
         "helpfulness": 5,
         "relevance": 3,
     }
+
+    assert schemas.returncode == 0, schemas.stderr
+    listed_schemas = {s["name"]: s for s in json.loads(schemas.stdout)["schemas"]}
+    assert listed_schemas["user_rating"]["number"] == {"min": 1, "max": 5, "integerOnly": True}
+    assert "boolean" in listed_schemas["user_feedback"]
 
     assert mistake.returncode != 0
     status = json.loads(mistake.stderr)  # grpcurl prints a failed call's status on stderr

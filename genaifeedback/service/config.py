@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     feedback_attach_window_seconds: float = Field(
         600.0, gt=0, description="how long journaled feedback waits for its trace to appear in MLflow before EXPIRED"
     )
+    feedback_schemas_file: Path | None = Field(
+        None, description="TOML file of feedback schemas (see the README); default: the built-in schemas only"
+    )
     feedback_status_retention_hours: float = Field(
         24.0, gt=0, description="how long GetFeedbackStatus remembers settled feedback"
     )

@@ -18,6 +18,7 @@ from genaifeedback.service.errors import FieldViolation, InvalidRequest
 from genaifeedback.service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
 from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
 from genaifeedback.service.otlp import RESERVED_TAGS
+from genaifeedback.service.schemas import RESERVED_METADATA_PREFIX, Schemas
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 
 KIB = 1024
@@ -90,7 +91,12 @@ class _Violations(list[FieldViolation]):
             self.add(field, "must not contain quotes (' \" `) or control characters", INVALID_FORMAT)
 
     def check_map(
-        self, field: str, entries: Mapping[str, str], reserved: frozenset[str] = frozenset(), trace_tags: bool = False
+        self,
+        field: str,
+        entries: Mapping[str, str],
+        reserved: frozenset[str] = frozenset(),
+        trace_tags: bool = False,
+        reserved_prefixes: tuple[str, ...] = ("mlflow.",),
     ) -> None:
         if len(entries) > MAX_ENTRIES:
             self.add(field, f"must have at most {MAX_ENTRIES} entries", TOO_LONG)
@@ -98,7 +104,7 @@ class _Violations(list[FieldViolation]):
             entry = f"{field}[{_quoted(key)}]"
             if not key or len(key) > MAX_KEY_CHARS:
                 self.add(entry, f"key must be 1 to {MAX_KEY_CHARS} characters", TOO_LONG if key else REQUIRED)
-            elif key.startswith("mlflow.") or key in reserved:
+            elif key.startswith(reserved_prefixes) or key in reserved:
                 self.add(entry, "key is reserved", RESERVED_KEY)
             elif CONTROL_CHARACTERS.search(key):
                 self.add(entry, "key must not contain control characters", INVALID_FORMAT)
@@ -229,7 +235,7 @@ def _common(
         violations.add("source.type", f"unknown source type {request.source.type}", INVALID_FORMAT)
     violations.check_id("source.id", request.source.id, MAX_SOURCE_ID_CHARS)
     violations.check_size("rationale", request.rationale, MAX_RATIONALE_BYTES)
-    violations.check_map("metadata", request.metadata)
+    violations.check_map("metadata", request.metadata, reserved_prefixes=("mlflow.", RESERVED_METADATA_PREFIX))
     violations.check_id("request_id", request.request_id, MAX_REQUEST_ID_CHARS)
     return FeedbackInput(
         name="",
@@ -298,18 +304,36 @@ def _json_problem(root: struct_pb2.Value) -> tuple[str, str] | None:
     return None
 
 
-def feedback_input(request: feedback_pb2.SubmitFeedbackRequest) -> tuple[Target, list[FeedbackInput]]:
+def _check_schema(
+    schemas: Schemas, common: FeedbackInput, name: str, value: Any, fields: dict[str, str], violations: _Violations
+) -> None:
+    """The feedback against its name's schema; `fields` maps the schema's field names to the request's."""
+    for problem in schemas.check(name, value, common.rationale, common.source_type):
+        violations.add(fields.get(problem.field, problem.field), problem.description, problem.reason)
+
+
+def _checked(schemas: Schemas, common: FeedbackInput, name: str, value: Any) -> FeedbackInput:
+    """A valid feedback as recorded: its name typed (if new), the schema's metadata added."""
+    schemas.remember(name, value)
+    return replace(common, name=name, value=value, metadata={**common.metadata, **schemas.metadata(name, value)})
+
+
+def feedback_input(request: feedback_pb2.SubmitFeedbackRequest, schemas: Schemas) -> tuple[Target, list[FeedbackInput]]:
     violations = _Violations()
     target = _target(request, violations)
     name = request.name or DEFAULT_FEEDBACK_NAME
+    before = len(violations)
     _check_name("name", name, violations)
     value = _value(request, violations)
+    well_formed = len(violations) == before and value is not None  # only then does its schema say more
     common = _common(request, violations)
+    if well_formed:
+        _check_schema(schemas, common, name, value, {"value": request.WhichOneof("value") or "value"}, violations)
     violations.raise_any()
-    return target, [replace(common, name=name, value=value)]
+    return target, [_checked(schemas, common, name, value)]
 
 
-def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, list[FeedbackInput]]:
+def ratings_input(request: feedback_pb2.SubmitRatingsRequest, schemas: Schemas) -> tuple[Target, list[FeedbackInput]]:
     """One feedback per dimension, in name order (so a retry listing them otherwise is the same action)."""
     violations = _Violations()
     target = _target(request, violations)
@@ -318,18 +342,27 @@ def ratings_input(request: feedback_pb2.SubmitRatingsRequest) -> tuple[Target, l
             "ratings", f"must have 1 to {MAX_ENTRIES} entries", REQUIRED if not request.ratings else TOO_LONG
         )
     ratings: dict[str, int] = {}
+    well_formed: list[int] = []  # the ratings whose schema is checked: well named, once
     for index, rating in enumerate(request.ratings):
+        before = len(violations)
         _check_name(f"ratings[{index}].name", rating.name, violations)
         if rating.name in ratings:
             violations.add(f"ratings[{index}].name", "this dimension is rated twice", DUPLICATE)
-        if not RATING_RANGE[0] <= rating.score <= RATING_RANGE[1]:
+        if len(violations) == before:
+            well_formed.append(index)
+        # A dimension without a schema keeps the contract's 1 to 5; one with a schema follows it.
+        if rating.name not in schemas.declared and not RATING_RANGE[0] <= rating.score <= RATING_RANGE[1]:
             violations.add(
                 f"ratings[{index}].score", f"must be from {RATING_RANGE[0]} to {RATING_RANGE[1]}", OUT_OF_RANGE
             )
         ratings[rating.name] = rating.score
     common = _common(request, violations)
+    for index in well_formed:
+        rating = request.ratings[index]
+        fields = {"value": f"ratings[{index}].score", "name": f"ratings[{index}].name"}
+        _check_schema(schemas, common, rating.name, rating.score, fields, violations)
     violations.raise_any()
-    return target, [replace(common, name=name, value=score) for name, score in sorted(ratings.items())]
+    return target, [_checked(schemas, common, name, score) for name, score in sorted(ratings.items())]
 
 
 def status_input(request: feedback_pb2.GetFeedbackStatusRequest) -> tuple[Target, str, str]:
@@ -368,6 +401,45 @@ def ratings_response(recorded: Recorded) -> feedback_pb2.SubmitRatingsResponse:
     return feedback_pb2.SubmitRatingsResponse(
         trace_id=recorded.trace_id, assessment_ids=recorded.assessment_ids, state=_STATES[recorded.state]
     )
+
+
+def schemas_response(schemas: Schemas) -> feedback_pb2.ListFeedbackSchemasResponse:
+    response = feedback_pb2.ListFeedbackSchemasResponse(unknown_names_accepted=schemas.accept_unknown)
+    for schema in schemas.listed():
+        listed = response.schemas.add(
+            name=schema.name,
+            version=schema.version,
+            description=schema.description,
+            rationale=_RATIONALE_RULES[schema.rationale],
+            source_types=[_SOURCE_TYPE_VALUES[source] for source in schema.sources],
+            built_in=schema.built_in,
+        )
+        if schema.kind == "boolean":
+            listed.boolean.SetInParent()
+        elif schema.kind == "number":
+            listed.number.integer_only = schema.integer
+            listed.number.SetInParent()
+            if schema.min is not None:
+                listed.number.min = schema.min
+            if schema.max is not None:
+                listed.number.max = schema.max
+        elif schema.kind == "category":
+            listed.category.labels.extend(schema.labels)
+        else:
+            listed.text.max_length = schema.max_length
+    return response
+
+
+_RATIONALE_RULES = {
+    "allowed": feedback_pb2.RATIONALE_RULE_ALLOWED,
+    "required": feedback_pb2.RATIONALE_RULE_REQUIRED,
+    "forbidden": feedback_pb2.RATIONALE_RULE_FORBIDDEN,
+}
+_SOURCE_TYPE_VALUES = {
+    "HUMAN": feedback_pb2.SOURCE_TYPE_HUMAN,
+    "LLM_JUDGE": feedback_pb2.SOURCE_TYPE_LLM_JUDGE,
+    "CODE": feedback_pb2.SOURCE_TYPE_CODE,
+}
 
 
 def status_response(recorded: Recorded) -> feedback_pb2.GetFeedbackStatusResponse:

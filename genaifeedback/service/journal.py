@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from genaifeedback.service.schemas import callers_metadata
+
 _T = TypeVar("_T")
 # An operation for the writer thread, and how to hand its result (or its error) back.
 _Request = tuple[Callable[[sqlite3.Connection], Any], Callable[[Any, BaseException | None], object]]
@@ -70,10 +72,16 @@ class FeedbackUnit:
     def same_action(self, other: "FeedbackUnit") -> bool:
         """The same feedback on the same target (a client request id may be resolved in one only)."""
         return (
-            self.writes == other.writes
+            _actions(self.writes) == _actions(other.writes)
             and self.client_request_id == other.client_request_id
             and (self.trace_id == other.trace_id or not self.trace_id or not other.trace_id)
         )
+
+
+def _actions(writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The writes as the caller asked for them: without the metadata the service adds (a schema's
+    version may have changed between a call and its retry)."""
+    return [{**write, "metadata": callers_metadata(write.get("metadata") or {})} for write in writes]
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from genaifeedback.service.errors import FieldViolation, InvalidRequest, MlflowUnavailable, TraceNotFound
 from genaifeedback.service.otlp import CLIENT_REQUEST_ID_TAG
+from genaifeedback.service.schemas import callers_metadata
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -76,7 +77,11 @@ class FeedbackWrite:
     span_id: str | None
 
     def matches(self, stored: Assessment) -> bool:
-        """Whether an assessment already stored under this id records this same feedback."""
+        """Whether an assessment already stored under this id records this same feedback.
+
+        The metadata the service adds (schema, version, normalized score) is left out: a retry
+        checked against a newer version of the schema is still the same action.
+        """
         return (
             isinstance(stored, Feedback)
             and stored.name == self.name
@@ -84,7 +89,7 @@ class FeedbackWrite:
             and stored.source.source_type == self.source_type
             and (self.source_id is None or stored.source.source_id == self.source_id)
             and (stored.rationale or None) == self.rationale
-            and (stored.metadata or {}) == self.metadata
+            and callers_metadata(stored.metadata or {}) == callers_metadata(self.metadata)
             and (stored.span_id or None) == self.span_id
         )
 

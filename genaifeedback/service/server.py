@@ -10,8 +10,10 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from genaifeedback.service import schemas
 from genaifeedback.service.chat import ChatRunner
 from genaifeedback.service.config import Settings
+from genaifeedback.service.convert import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.feedback import FeedbackRecorder
@@ -53,6 +55,7 @@ class FeedbackApp:
 
     async def start(self) -> None:
         settings = self.settings
+        self.schemas = load_schemas(settings)  # a bad file stops the start before anything else
         self.metrics = Metrics()
         self._data_lock = lock_data_dir(settings.data_dir)
         self.journal = Journal(settings.data_dir / "journal.db", settings.journal_synchronous)
@@ -96,7 +99,7 @@ class FeedbackApp:
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
-            FeedbackServicer(self.recorder, self.metrics, self.admission), self.server
+            FeedbackServicer(self.recorder, self.metrics, self.admission, self.schemas), self.server
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -150,6 +153,17 @@ class FeedbackApp:
         self.runner.shutting_down = True
 
 
+def load_schemas(settings: Settings) -> schemas.Schemas:
+    """The feedback schemas in force; raises SchemaFileError (its message says what is wrong)."""
+    loaded = schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)
+    if settings.feedback_schemas_file:
+        names = ", ".join(s.name for s in loaded.listed() if not s.built_in)
+        logger.info(
+            "feedback schemas from %s: %s", settings.feedback_schemas_file, names or "none besides the built-ins"
+        )
+    return loaded
+
+
 def lock_data_dir(data_dir: Path) -> IO[str]:
     """One live replica per data folder: two journals in one file would deliver each other's work."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -192,6 +206,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_command_line(argv)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
+    try:
+        schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
+    except schemas.SchemaFileError as error:
+        raise SystemExit(f"feedback-service: {error}") from None
     embedded = None
     if settings.embedded_mlflow:
         embedded = EmbeddedMlflowServer.at(

@@ -27,6 +27,7 @@ from genaifeedback.service.chat import ChatEvent, ChatRunner, Finished, Started,
 from genaifeedback.service.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.schemas import Schemas
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -243,8 +244,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
 
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
-    def __init__(self, recorder: FeedbackRecorder, metrics: Metrics, admission: Admission):
+    def __init__(self, recorder: FeedbackRecorder, metrics: Metrics, admission: Admission, schemas: Schemas):
         self._recorder = recorder
+        self._schemas = schemas
         self._metrics = metrics
         self._admission = admission
 
@@ -252,7 +254,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
     async def SubmitFeedback(
         self, request: feedback_pb2.SubmitFeedbackRequest, context: _Context
     ) -> feedback_pb2.SubmitFeedbackResponse:
-        target, feedbacks = convert.feedback_input(request)
+        target, feedbacks = convert.feedback_input(request, self._schemas)
         recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
         return convert.feedback_response(recorded)
 
@@ -260,7 +262,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
     async def SubmitRatings(
         self, request: feedback_pb2.SubmitRatingsRequest, context: _Context
     ) -> feedback_pb2.SubmitRatingsResponse:
-        target, feedbacks = convert.ratings_input(request)
+        target, feedbacks = convert.ratings_input(request, self._schemas)
         recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
         return convert.ratings_response(recorded)
 
@@ -271,3 +273,9 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         target, assessment_id, request_id = convert.status_input(request)
         assessment_id = assessment_id or self._recorder.assessment_id_for(target, request_id)
         return convert.status_response(await self._recorder.status(target, assessment_id))
+
+    @_mapping_errors
+    async def ListFeedbackSchemas(
+        self, request: feedback_pb2.ListFeedbackSchemasRequest, context: _Context
+    ) -> feedback_pb2.ListFeedbackSchemasResponse:
+        return convert.schemas_response(self._schemas)

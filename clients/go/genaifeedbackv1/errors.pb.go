@@ -205,6 +205,13 @@ const (
 	FieldViolationReason_TOO_DEEP FieldViolationReason = 7
 	// MLflow itself refused the value.
 	FieldViolationReason_REFUSED_BY_MLFLOW FieldViolationReason = 8
+	// The feedback breaks the schema in force for its name (see
+	// FeedbackService.ListFeedbackSchemas): the wrong kind of value, a number
+	// that must be an integer, a label the schema does not list, a rationale
+	// the schema forbids, a source type the schema does not accept, or a name
+	// the server does not accept. A value out of range is OUT_OF_RANGE, a text
+	// too long TOO_LONG and a missing required rationale REQUIRED.
+	FieldViolationReason_SCHEMA_MISMATCH FieldViolationReason = 9
 )
 
 // Enum value maps for FieldViolationReason.
@@ -219,6 +226,7 @@ var (
 		6: "DUPLICATE",
 		7: "TOO_DEEP",
 		8: "REFUSED_BY_MLFLOW",
+		9: "SCHEMA_MISMATCH",
 	}
 	FieldViolationReason_value = map[string]int32{
 		"FIELD_VIOLATION_REASON_UNSPECIFIED": 0,
@@ -230,6 +238,7 @@ var (
 		"DUPLICATE":                          6,
 		"TOO_DEEP":                           7,
 		"REFUSED_BY_MLFLOW":                  8,
+		"SCHEMA_MISMATCH":                    9,
 	}
 )
 
@@ -285,7 +294,7 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x0eINTERNAL_ERROR\x10\x0f\x12\x11\n" +
 	"\rSHUTTING_DOWN\x10\x10\x12\x16\n" +
 	"\x12FEEDBACK_NOT_FOUND\x10\x11\x12\x16\n" +
-	"\x12DEADLINE_TOO_SHORT\x10\x12*\xc6\x01\n" +
+	"\x12DEADLINE_TOO_SHORT\x10\x12*\xdb\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +
@@ -295,7 +304,8 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\fRESERVED_KEY\x10\x05\x12\r\n" +
 	"\tDUPLICATE\x10\x06\x12\f\n" +
 	"\bTOO_DEEP\x10\a\x12\x15\n" +
-	"\x11REFUSED_BY_MLFLOW\x10\bB\x91\x01\n" +
+	"\x11REFUSED_BY_MLFLOW\x10\b\x12\x13\n" +
+	"\x0fSCHEMA_MISMATCH\x10\tB\x91\x01\n" +
 	"\x1aio.github.genaifeedback.v1B\vErrorsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (

@@ -142,6 +142,63 @@ func (SourceType) EnumDescriptor() ([]byte, []int) {
 	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{1}
 }
 
+// RationaleRule says whether a feedback may carry a rationale.
+type RationaleRule int32
+
+const (
+	// Not used.
+	RationaleRule_RATIONALE_RULE_UNSPECIFIED RationaleRule = 0
+	// A rationale may be given, or not.
+	RationaleRule_RATIONALE_RULE_ALLOWED RationaleRule = 1
+	// A rationale must be given.
+	RationaleRule_RATIONALE_RULE_REQUIRED RationaleRule = 2
+	// No rationale may be given.
+	RationaleRule_RATIONALE_RULE_FORBIDDEN RationaleRule = 3
+)
+
+// Enum value maps for RationaleRule.
+var (
+	RationaleRule_name = map[int32]string{
+		0: "RATIONALE_RULE_UNSPECIFIED",
+		1: "RATIONALE_RULE_ALLOWED",
+		2: "RATIONALE_RULE_REQUIRED",
+		3: "RATIONALE_RULE_FORBIDDEN",
+	}
+	RationaleRule_value = map[string]int32{
+		"RATIONALE_RULE_UNSPECIFIED": 0,
+		"RATIONALE_RULE_ALLOWED":     1,
+		"RATIONALE_RULE_REQUIRED":    2,
+		"RATIONALE_RULE_FORBIDDEN":   3,
+	}
+)
+
+func (x RationaleRule) Enum() *RationaleRule {
+	p := new(RationaleRule)
+	*p = x
+	return p
+}
+
+func (x RationaleRule) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RationaleRule) Descriptor() protoreflect.EnumDescriptor {
+	return file_genaifeedback_v1_feedback_proto_enumTypes[2].Descriptor()
+}
+
+func (RationaleRule) Type() protoreflect.EnumType {
+	return &file_genaifeedback_v1_feedback_proto_enumTypes[2]
+}
+
+func (x RationaleRule) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RationaleRule.Descriptor instead.
+func (RationaleRule) EnumDescriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{2}
+}
+
 // SubmitFeedbackRequest is one piece of feedback on one trace.
 type SubmitFeedbackRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -157,7 +214,9 @@ type SubmitFeedbackRequest struct {
 	SpanId string `protobuf:"bytes,3,opt,name=span_id,json=spanId,proto3" json:"span_id,omitempty"`
 	// The feedback's name, shown in the MLflow UI and used to search and
 	// aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-	// characters; no dots. Default: `user_feedback`.
+	// characters; no dots. Default: `user_feedback`. The value must fit the
+	// name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+	// and version are stored in the assessment's metadata.
 	Name string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
 	// The feedback value. Required: exactly one.
 	//
@@ -174,6 +233,10 @@ type SubmitFeedbackRequest struct {
 	Rationale string `protobuf:"bytes,10,opt,name=rationale,proto3" json:"rationale,omitempty"`
 	// Extra context stored with the feedback (at most 20 entries; keys at most
 	// 1 to 100 characters without control characters, values at most 1 KiB).
+	// Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+	// adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+	// schema the value was checked against) and, for a number with a range,
+	// `genaifeedback.normalized` (the value scaled to 0-1).
 	Metadata map[string]string `protobuf:"bytes,11,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
 	// recommended. A request_id names one caller action on one trace. Sending
@@ -673,7 +736,10 @@ type DimensionRating struct {
 	// The dimension, recorded as the assessment name (for example `accuracy`).
 	// Same rules as SubmitFeedbackRequest.name.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// The score, an integer from 1 (worst) to 5 (best), recorded as is.
+	// The score, recorded as is: within the range of the dimension's schema if
+	// it has one (the built-in dimensions `accuracy`, `helpfulness` and
+	// `relevance` are integers from 1 to 5), otherwise an integer from 1 (worst)
+	// to 5 (best).
 	Score         int32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1003,6 +1069,471 @@ func (x *GetFeedbackStatusResponse) GetReason() string {
 	return ""
 }
 
+// ListFeedbackSchemasRequest asks for the feedback schemas in force.
+type ListFeedbackSchemasRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFeedbackSchemasRequest) Reset() {
+	*x = ListFeedbackSchemasRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFeedbackSchemasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFeedbackSchemasRequest) ProtoMessage() {}
+
+func (x *ListFeedbackSchemasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFeedbackSchemasRequest.ProtoReflect.Descriptor instead.
+func (*ListFeedbackSchemasRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{8}
+}
+
+// ListFeedbackSchemasResponse lists the feedback schemas in force.
+type ListFeedbackSchemasResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every schema in force, in name order.
+	Schemas []*FeedbackSchema `protobuf:"bytes,1,rep,name=schemas,proto3" json:"schemas,omitempty"`
+	// Whether feedback under a name without a schema is accepted. If so, such
+	// a name is typed by its first value on each replica: later values under it
+	// must be of the same kind (boolean, number, text or structured value).
+	UnknownNamesAccepted bool `protobuf:"varint,2,opt,name=unknown_names_accepted,json=unknownNamesAccepted,proto3" json:"unknown_names_accepted,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *ListFeedbackSchemasResponse) Reset() {
+	*x = ListFeedbackSchemasResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFeedbackSchemasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFeedbackSchemasResponse) ProtoMessage() {}
+
+func (x *ListFeedbackSchemasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFeedbackSchemasResponse.ProtoReflect.Descriptor instead.
+func (*ListFeedbackSchemasResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListFeedbackSchemasResponse) GetSchemas() []*FeedbackSchema {
+	if x != nil {
+		return x.Schemas
+	}
+	return nil
+}
+
+func (x *ListFeedbackSchemasResponse) GetUnknownNamesAccepted() bool {
+	if x != nil {
+		return x.UnknownNamesAccepted
+	}
+	return false
+}
+
+// FeedbackSchema defines what a feedback name may hold.
+type FeedbackSchema struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feedback name it applies to (SubmitFeedbackRequest.name,
+	// DimensionRating.name).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The schema's version, from 1; stored with each assessment in its metadata
+	// (`genaifeedback.schema_version`).
+	Version int32 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// What the feedback means, for people (may be empty).
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// The kind of value. Exactly one is set.
+	//
+	// Types that are valid to be assigned to Type:
+	//
+	//	*FeedbackSchema_Boolean
+	//	*FeedbackSchema_Number
+	//	*FeedbackSchema_Category
+	//	*FeedbackSchema_Text
+	Type isFeedbackSchema_Type `protobuf_oneof:"type"`
+	// Whether a rationale may, must or must not be given.
+	Rationale RationaleRule `protobuf:"varint,8,opt,name=rationale,proto3,enum=genaifeedback.v1.RationaleRule" json:"rationale,omitempty"`
+	// The source types that may give this feedback.
+	SourceTypes []SourceType `protobuf:"varint,9,rep,packed,name=source_types,json=sourceTypes,proto3,enum=genaifeedback.v1.SourceType" json:"source_types,omitempty"`
+	// Whether the schema is one of the service's built-ins (not from the
+	// operator's schema file).
+	BuiltIn       bool `protobuf:"varint,10,opt,name=built_in,json=builtIn,proto3" json:"built_in,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeedbackSchema) Reset() {
+	*x = FeedbackSchema{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeedbackSchema) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeedbackSchema) ProtoMessage() {}
+
+func (x *FeedbackSchema) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeedbackSchema.ProtoReflect.Descriptor instead.
+func (*FeedbackSchema) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *FeedbackSchema) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FeedbackSchema) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *FeedbackSchema) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *FeedbackSchema) GetType() isFeedbackSchema_Type {
+	if x != nil {
+		return x.Type
+	}
+	return nil
+}
+
+func (x *FeedbackSchema) GetBoolean() *BooleanType {
+	if x != nil {
+		if x, ok := x.Type.(*FeedbackSchema_Boolean); ok {
+			return x.Boolean
+		}
+	}
+	return nil
+}
+
+func (x *FeedbackSchema) GetNumber() *NumberType {
+	if x != nil {
+		if x, ok := x.Type.(*FeedbackSchema_Number); ok {
+			return x.Number
+		}
+	}
+	return nil
+}
+
+func (x *FeedbackSchema) GetCategory() *CategoryType {
+	if x != nil {
+		if x, ok := x.Type.(*FeedbackSchema_Category); ok {
+			return x.Category
+		}
+	}
+	return nil
+}
+
+func (x *FeedbackSchema) GetText() *TextType {
+	if x != nil {
+		if x, ok := x.Type.(*FeedbackSchema_Text); ok {
+			return x.Text
+		}
+	}
+	return nil
+}
+
+func (x *FeedbackSchema) GetRationale() RationaleRule {
+	if x != nil {
+		return x.Rationale
+	}
+	return RationaleRule_RATIONALE_RULE_UNSPECIFIED
+}
+
+func (x *FeedbackSchema) GetSourceTypes() []SourceType {
+	if x != nil {
+		return x.SourceTypes
+	}
+	return nil
+}
+
+func (x *FeedbackSchema) GetBuiltIn() bool {
+	if x != nil {
+		return x.BuiltIn
+	}
+	return false
+}
+
+type isFeedbackSchema_Type interface {
+	isFeedbackSchema_Type()
+}
+
+type FeedbackSchema_Boolean struct {
+	// A boolean (bool_value): thumbs up or down.
+	Boolean *BooleanType `protobuf:"bytes,4,opt,name=boolean,proto3,oneof"`
+}
+
+type FeedbackSchema_Number struct {
+	// A number (number_value, or a DimensionRating score).
+	Number *NumberType `protobuf:"bytes,5,opt,name=number,proto3,oneof"`
+}
+
+type FeedbackSchema_Category struct {
+	// One of a set of labels (string_value).
+	Category *CategoryType `protobuf:"bytes,6,opt,name=category,proto3,oneof"`
+}
+
+type FeedbackSchema_Text struct {
+	// Free text (string_value).
+	Text *TextType `protobuf:"bytes,7,opt,name=text,proto3,oneof"`
+}
+
+func (*FeedbackSchema_Boolean) isFeedbackSchema_Type() {}
+
+func (*FeedbackSchema_Number) isFeedbackSchema_Type() {}
+
+func (*FeedbackSchema_Category) isFeedbackSchema_Type() {}
+
+func (*FeedbackSchema_Text) isFeedbackSchema_Type() {}
+
+// BooleanType is a boolean feedback (bool_value).
+type BooleanType struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BooleanType) Reset() {
+	*x = BooleanType{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BooleanType) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BooleanType) ProtoMessage() {}
+
+func (x *BooleanType) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BooleanType.ProtoReflect.Descriptor instead.
+func (*BooleanType) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{11}
+}
+
+// NumberType is a numeric feedback (number_value).
+type NumberType struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The smallest value allowed; unset means no lower bound.
+	Min *float64 `protobuf:"fixed64,1,opt,name=min,proto3,oneof" json:"min,omitempty"`
+	// The largest value allowed; unset means no upper bound.
+	Max *float64 `protobuf:"fixed64,2,opt,name=max,proto3,oneof" json:"max,omitempty"`
+	// Whether only whole numbers are allowed.
+	IntegerOnly   bool `protobuf:"varint,3,opt,name=integer_only,json=integerOnly,proto3" json:"integer_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NumberType) Reset() {
+	*x = NumberType{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NumberType) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NumberType) ProtoMessage() {}
+
+func (x *NumberType) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NumberType.ProtoReflect.Descriptor instead.
+func (*NumberType) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *NumberType) GetMin() float64 {
+	if x != nil && x.Min != nil {
+		return *x.Min
+	}
+	return 0
+}
+
+func (x *NumberType) GetMax() float64 {
+	if x != nil && x.Max != nil {
+		return *x.Max
+	}
+	return 0
+}
+
+func (x *NumberType) GetIntegerOnly() bool {
+	if x != nil {
+		return x.IntegerOnly
+	}
+	return false
+}
+
+// CategoryType is one label out of a fixed set (string_value).
+type CategoryType struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The labels allowed, exactly as they must be sent.
+	Labels        []string `protobuf:"bytes,1,rep,name=labels,proto3" json:"labels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CategoryType) Reset() {
+	*x = CategoryType{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CategoryType) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CategoryType) ProtoMessage() {}
+
+func (x *CategoryType) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CategoryType.ProtoReflect.Descriptor instead.
+func (*CategoryType) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CategoryType) GetLabels() []string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+// TextType is free text (string_value).
+type TextType struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most characters (Unicode code points) allowed.
+	MaxLength     int32 `protobuf:"varint,1,opt,name=max_length,json=maxLength,proto3" json:"max_length,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TextType) Reset() {
+	*x = TextType{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TextType) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TextType) ProtoMessage() {}
+
+func (x *TextType) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TextType.ProtoReflect.Descriptor instead.
+func (*TextType) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *TextType) GetMaxLength() int32 {
+	if x != nil {
+		return x.MaxLength
+	}
+	return 0
+}
+
 var File_genaifeedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
@@ -1079,7 +1610,37 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x1a@\n" +
 	"\x12AssessmentIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x9f\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x1c\n" +
+	"\x1aListFeedbackSchemasRequest\"\x8f\x01\n" +
+	"\x1bListFeedbackSchemasResponse\x12:\n" +
+	"\aschemas\x18\x01 \x03(\v2 .genaifeedback.v1.FeedbackSchemaR\aschemas\x124\n" +
+	"\x16unknown_names_accepted\x18\x02 \x01(\bR\x14unknownNamesAccepted\"\xe6\x03\n" +
+	"\x0eFeedbackSchema\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x129\n" +
+	"\aboolean\x18\x04 \x01(\v2\x1d.genaifeedback.v1.BooleanTypeH\x00R\aboolean\x126\n" +
+	"\x06number\x18\x05 \x01(\v2\x1c.genaifeedback.v1.NumberTypeH\x00R\x06number\x12<\n" +
+	"\bcategory\x18\x06 \x01(\v2\x1e.genaifeedback.v1.CategoryTypeH\x00R\bcategory\x120\n" +
+	"\x04text\x18\a \x01(\v2\x1a.genaifeedback.v1.TextTypeH\x00R\x04text\x12=\n" +
+	"\trationale\x18\b \x01(\x0e2\x1f.genaifeedback.v1.RationaleRuleR\trationale\x12?\n" +
+	"\fsource_types\x18\t \x03(\x0e2\x1c.genaifeedback.v1.SourceTypeR\vsourceTypes\x12\x19\n" +
+	"\bbuilt_in\x18\n" +
+	" \x01(\bR\abuiltInB\x06\n" +
+	"\x04type\"\r\n" +
+	"\vBooleanType\"m\n" +
+	"\n" +
+	"NumberType\x12\x15\n" +
+	"\x03min\x18\x01 \x01(\x01H\x00R\x03min\x88\x01\x01\x12\x15\n" +
+	"\x03max\x18\x02 \x01(\x01H\x01R\x03max\x88\x01\x01\x12!\n" +
+	"\finteger_only\x18\x03 \x01(\bR\vintegerOnlyB\x06\n" +
+	"\x04_minB\x06\n" +
+	"\x04_max\"&\n" +
+	"\fCategoryType\x12\x16\n" +
+	"\x06labels\x18\x01 \x03(\tR\x06labels\")\n" +
+	"\bTextType\x12\x1d\n" +
+	"\n" +
+	"max_length\x18\x01 \x01(\x05R\tmaxLength*\x9f\x01\n" +
 	"\rFeedbackState\x12\x1e\n" +
 	"\x1aFEEDBACK_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16FEEDBACK_STATE_PENDING\x10\x01\x12\x19\n" +
@@ -1091,11 +1652,17 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x17SOURCE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11SOURCE_TYPE_HUMAN\x10\x01\x12\x19\n" +
 	"\x15SOURCE_TYPE_LLM_JUDGE\x10\x02\x12\x14\n" +
-	"\x10SOURCE_TYPE_CODE\x10\x032\xc6\x02\n" +
+	"\x10SOURCE_TYPE_CODE\x10\x03*\x86\x01\n" +
+	"\rRationaleRule\x12\x1e\n" +
+	"\x1aRATIONALE_RULE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16RATIONALE_RULE_ALLOWED\x10\x01\x12\x1b\n" +
+	"\x17RATIONALE_RULE_REQUIRED\x10\x02\x12\x1c\n" +
+	"\x18RATIONALE_RULE_FORBIDDEN\x10\x032\xba\x03\n" +
 	"\x0fFeedbackService\x12c\n" +
 	"\x0eSubmitFeedback\x12'.genaifeedback.v1.SubmitFeedbackRequest\x1a(.genaifeedback.v1.SubmitFeedbackResponse\x12`\n" +
 	"\rSubmitRatings\x12&.genaifeedback.v1.SubmitRatingsRequest\x1a'.genaifeedback.v1.SubmitRatingsResponse\x12l\n" +
-	"\x11GetFeedbackStatus\x12*.genaifeedback.v1.GetFeedbackStatusRequest\x1a+.genaifeedback.v1.GetFeedbackStatusResponseB\x93\x01\n" +
+	"\x11GetFeedbackStatus\x12*.genaifeedback.v1.GetFeedbackStatusRequest\x1a+.genaifeedback.v1.GetFeedbackStatusResponse\x12r\n" +
+	"\x13ListFeedbackSchemas\x12,.genaifeedback.v1.ListFeedbackSchemasRequest\x1a-.genaifeedback.v1.ListFeedbackSchemasResponseB\x93\x01\n" +
 	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
@@ -1110,49 +1677,66 @@ func file_genaifeedback_v1_feedback_proto_rawDescGZIP() []byte {
 	return file_genaifeedback_v1_feedback_proto_rawDescData
 }
 
-var file_genaifeedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_genaifeedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_genaifeedback_v1_feedback_proto_goTypes = []any{
-	(FeedbackState)(0),                // 0: genaifeedback.v1.FeedbackState
-	(SourceType)(0),                   // 1: genaifeedback.v1.SourceType
-	(*SubmitFeedbackRequest)(nil),     // 2: genaifeedback.v1.SubmitFeedbackRequest
-	(*SubmitFeedbackResponse)(nil),    // 3: genaifeedback.v1.SubmitFeedbackResponse
-	(*FeedbackSource)(nil),            // 4: genaifeedback.v1.FeedbackSource
-	(*SubmitRatingsRequest)(nil),      // 5: genaifeedback.v1.SubmitRatingsRequest
-	(*DimensionRating)(nil),           // 6: genaifeedback.v1.DimensionRating
-	(*SubmitRatingsResponse)(nil),     // 7: genaifeedback.v1.SubmitRatingsResponse
-	(*GetFeedbackStatusRequest)(nil),  // 8: genaifeedback.v1.GetFeedbackStatusRequest
-	(*GetFeedbackStatusResponse)(nil), // 9: genaifeedback.v1.GetFeedbackStatusResponse
-	nil,                               // 10: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
-	nil,                               // 11: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	nil,                               // 12: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
-	nil,                               // 13: genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
-	(*structpb.Value)(nil),            // 14: google.protobuf.Value
+	(FeedbackState)(0),                  // 0: genaifeedback.v1.FeedbackState
+	(SourceType)(0),                     // 1: genaifeedback.v1.SourceType
+	(RationaleRule)(0),                  // 2: genaifeedback.v1.RationaleRule
+	(*SubmitFeedbackRequest)(nil),       // 3: genaifeedback.v1.SubmitFeedbackRequest
+	(*SubmitFeedbackResponse)(nil),      // 4: genaifeedback.v1.SubmitFeedbackResponse
+	(*FeedbackSource)(nil),              // 5: genaifeedback.v1.FeedbackSource
+	(*SubmitRatingsRequest)(nil),        // 6: genaifeedback.v1.SubmitRatingsRequest
+	(*DimensionRating)(nil),             // 7: genaifeedback.v1.DimensionRating
+	(*SubmitRatingsResponse)(nil),       // 8: genaifeedback.v1.SubmitRatingsResponse
+	(*GetFeedbackStatusRequest)(nil),    // 9: genaifeedback.v1.GetFeedbackStatusRequest
+	(*GetFeedbackStatusResponse)(nil),   // 10: genaifeedback.v1.GetFeedbackStatusResponse
+	(*ListFeedbackSchemasRequest)(nil),  // 11: genaifeedback.v1.ListFeedbackSchemasRequest
+	(*ListFeedbackSchemasResponse)(nil), // 12: genaifeedback.v1.ListFeedbackSchemasResponse
+	(*FeedbackSchema)(nil),              // 13: genaifeedback.v1.FeedbackSchema
+	(*BooleanType)(nil),                 // 14: genaifeedback.v1.BooleanType
+	(*NumberType)(nil),                  // 15: genaifeedback.v1.NumberType
+	(*CategoryType)(nil),                // 16: genaifeedback.v1.CategoryType
+	(*TextType)(nil),                    // 17: genaifeedback.v1.TextType
+	nil,                                 // 18: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	nil,                                 // 19: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	nil,                                 // 20: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	nil,                                 // 21: genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	(*structpb.Value)(nil),              // 22: google.protobuf.Value
 }
 var file_genaifeedback_v1_feedback_proto_depIdxs = []int32{
-	14, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
-	4,  // 1: genaifeedback.v1.SubmitFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	10, // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	22, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
+	5,  // 1: genaifeedback.v1.SubmitFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
+	18, // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
 	0,  // 3: genaifeedback.v1.SubmitFeedbackResponse.state:type_name -> genaifeedback.v1.FeedbackState
 	1,  // 4: genaifeedback.v1.FeedbackSource.type:type_name -> genaifeedback.v1.SourceType
-	6,  // 5: genaifeedback.v1.SubmitRatingsRequest.ratings:type_name -> genaifeedback.v1.DimensionRating
-	4,  // 6: genaifeedback.v1.SubmitRatingsRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	11, // 7: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	12, // 8: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	7,  // 5: genaifeedback.v1.SubmitRatingsRequest.ratings:type_name -> genaifeedback.v1.DimensionRating
+	5,  // 6: genaifeedback.v1.SubmitRatingsRequest.source:type_name -> genaifeedback.v1.FeedbackSource
+	19, // 7: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	20, // 8: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
 	0,  // 9: genaifeedback.v1.SubmitRatingsResponse.state:type_name -> genaifeedback.v1.FeedbackState
 	0,  // 10: genaifeedback.v1.GetFeedbackStatusResponse.state:type_name -> genaifeedback.v1.FeedbackState
-	13, // 11: genaifeedback.v1.GetFeedbackStatusResponse.assessment_ids:type_name -> genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
-	2,  // 12: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
-	5,  // 13: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
-	8,  // 14: genaifeedback.v1.FeedbackService.GetFeedbackStatus:input_type -> genaifeedback.v1.GetFeedbackStatusRequest
-	3,  // 15: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
-	7,  // 16: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
-	9,  // 17: genaifeedback.v1.FeedbackService.GetFeedbackStatus:output_type -> genaifeedback.v1.GetFeedbackStatusResponse
-	15, // [15:18] is the sub-list for method output_type
-	12, // [12:15] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	21, // 11: genaifeedback.v1.GetFeedbackStatusResponse.assessment_ids:type_name -> genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	13, // 12: genaifeedback.v1.ListFeedbackSchemasResponse.schemas:type_name -> genaifeedback.v1.FeedbackSchema
+	14, // 13: genaifeedback.v1.FeedbackSchema.boolean:type_name -> genaifeedback.v1.BooleanType
+	15, // 14: genaifeedback.v1.FeedbackSchema.number:type_name -> genaifeedback.v1.NumberType
+	16, // 15: genaifeedback.v1.FeedbackSchema.category:type_name -> genaifeedback.v1.CategoryType
+	17, // 16: genaifeedback.v1.FeedbackSchema.text:type_name -> genaifeedback.v1.TextType
+	2,  // 17: genaifeedback.v1.FeedbackSchema.rationale:type_name -> genaifeedback.v1.RationaleRule
+	1,  // 18: genaifeedback.v1.FeedbackSchema.source_types:type_name -> genaifeedback.v1.SourceType
+	3,  // 19: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
+	6,  // 20: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
+	9,  // 21: genaifeedback.v1.FeedbackService.GetFeedbackStatus:input_type -> genaifeedback.v1.GetFeedbackStatusRequest
+	11, // 22: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:input_type -> genaifeedback.v1.ListFeedbackSchemasRequest
+	4,  // 23: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
+	8,  // 24: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
+	10, // 25: genaifeedback.v1.FeedbackService.GetFeedbackStatus:output_type -> genaifeedback.v1.GetFeedbackStatusResponse
+	12, // 26: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:output_type -> genaifeedback.v1.ListFeedbackSchemasResponse
+	23, // [23:27] is the sub-list for method output_type
+	19, // [19:23] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_genaifeedback_v1_feedback_proto_init() }
@@ -1178,13 +1762,20 @@ func file_genaifeedback_v1_feedback_proto_init() {
 		(*GetFeedbackStatusRequest_AssessmentId)(nil),
 		(*GetFeedbackStatusRequest_RequestId)(nil),
 	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[10].OneofWrappers = []any{
+		(*FeedbackSchema_Boolean)(nil),
+		(*FeedbackSchema_Number)(nil),
+		(*FeedbackSchema_Category)(nil),
+		(*FeedbackSchema_Text)(nil),
+	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[12].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_genaifeedback_v1_feedback_proto_rawDesc), len(file_genaifeedback_v1_feedback_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   12,
+			NumEnums:      3,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

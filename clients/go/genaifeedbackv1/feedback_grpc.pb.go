@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FeedbackService_SubmitFeedback_FullMethodName    = "/genaifeedback.v1.FeedbackService/SubmitFeedback"
-	FeedbackService_SubmitRatings_FullMethodName     = "/genaifeedback.v1.FeedbackService/SubmitRatings"
-	FeedbackService_GetFeedbackStatus_FullMethodName = "/genaifeedback.v1.FeedbackService/GetFeedbackStatus"
+	FeedbackService_SubmitFeedback_FullMethodName      = "/genaifeedback.v1.FeedbackService/SubmitFeedback"
+	FeedbackService_SubmitRatings_FullMethodName       = "/genaifeedback.v1.FeedbackService/SubmitRatings"
+	FeedbackService_GetFeedbackStatus_FullMethodName   = "/genaifeedback.v1.FeedbackService/GetFeedbackStatus"
+	FeedbackService_ListFeedbackSchemas_FullMethodName = "/genaifeedback.v1.FeedbackService/ListFeedbackSchemas"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -64,6 +65,13 @@ type FeedbackServiceClient interface {
 	// remembers its feedback for a day), or any replica once it is STORED.
 	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
 	GetFeedbackStatus(ctx context.Context, in *GetFeedbackStatusRequest, opts ...grpc.CallOption) (*GetFeedbackStatusResponse, error)
+	// ListFeedbackSchemas returns the feedback schemas in force on this replica:
+	// the built-in ones and those of the operator's schema file. A client can
+	// build its UI from them (a thumb, a scale, a list of labels, a text box).
+	// SubmitFeedback and SubmitRatings check every value against its name's
+	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+	ListFeedbackSchemas(ctx context.Context, in *ListFeedbackSchemasRequest, opts ...grpc.CallOption) (*ListFeedbackSchemasResponse, error)
 }
 
 type feedbackServiceClient struct {
@@ -98,6 +106,16 @@ func (c *feedbackServiceClient) GetFeedbackStatus(ctx context.Context, in *GetFe
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetFeedbackStatusResponse)
 	err := c.cc.Invoke(ctx, FeedbackService_GetFeedbackStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) ListFeedbackSchemas(ctx context.Context, in *ListFeedbackSchemasRequest, opts ...grpc.CallOption) (*ListFeedbackSchemasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFeedbackSchemasResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_ListFeedbackSchemas_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +162,13 @@ type FeedbackServiceServer interface {
 	// remembers its feedback for a day), or any replica once it is STORED.
 	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
 	GetFeedbackStatus(context.Context, *GetFeedbackStatusRequest) (*GetFeedbackStatusResponse, error)
+	// ListFeedbackSchemas returns the feedback schemas in force on this replica:
+	// the built-in ones and those of the operator's schema file. A client can
+	// build its UI from them (a thumb, a scale, a list of labels, a text box).
+	// SubmitFeedback and SubmitRatings check every value against its name's
+	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+	ListFeedbackSchemas(context.Context, *ListFeedbackSchemasRequest) (*ListFeedbackSchemasResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -162,6 +187,9 @@ func (UnimplementedFeedbackServiceServer) SubmitRatings(context.Context, *Submit
 }
 func (UnimplementedFeedbackServiceServer) GetFeedbackStatus(context.Context, *GetFeedbackStatusRequest) (*GetFeedbackStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetFeedbackStatus not implemented")
+}
+func (UnimplementedFeedbackServiceServer) ListFeedbackSchemas(context.Context, *ListFeedbackSchemasRequest) (*ListFeedbackSchemasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFeedbackSchemas not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -238,6 +266,24 @@ func _FeedbackService_GetFeedbackStatus_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_ListFeedbackSchemas_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFeedbackSchemasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).ListFeedbackSchemas(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_ListFeedbackSchemas_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).ListFeedbackSchemas(ctx, req.(*ListFeedbackSchemasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -256,6 +302,10 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetFeedbackStatus",
 			Handler:    _FeedbackService_GetFeedbackStatus_Handler,
+		},
+		{
+			MethodName: "ListFeedbackSchemas",
+			Handler:    _FeedbackService_ListFeedbackSchemas_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,13 +1,22 @@
 """feedbackctl: chat with the service and send feedback from a shell.
 
     feedbackctl chat "What is MLflow?"
+    feedbackctl chat "What is MLflow?"
     feedbackctl feedback --trace-id tr-... --up --comment "spot on" --wait
+    feedbackctl feedback --trace-id tr-... --rating 4
     feedbackctl rate --client-request-id my-id accuracy=4 helpfulness=5
     feedbackctl status --client-request-id my-id --assessment-id a-...
+    feedbackctl schemas
+    feedbackctl --json schemas
 
 feedback and rate print the state: PENDING (durably taken, on its way to MLflow) or STORED (in
 MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED or
-REJECTED (with the reason).
+REJECTED (with the reason). --rating writes `user_rating` (an integer from 1 to 5, unless the
+service's schemas say otherwise) unless --name says another name. schemas lists what each feedback
+name may hold.
+
+--json (before the command) prints one JSON object instead of text, errors included (on stderr).
+(`feedback --json VALUE`, after the command, is a structured feedback value.)
 
 Exit status: 0 on success, 1 when the service refuses or fails, 2 on bad usage, 130 on Ctrl-C.
 Errors go to stderr: code (reason): message, then each bad field [its reason], the trace id of a
@@ -17,12 +26,14 @@ failed chat, and how long to wait before retrying when the service says so.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from genaifeedback.client.client import FeedbackClient, FeedbackServiceError
+from genaifeedback.client.client import FeedbackClient, FeedbackSchema, FeedbackServiceError
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 
@@ -48,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         "--target",
         default=os.environ.get("FEEDBACK_SERVICE_TARGET", DEFAULT_TARGET),
         help="service address (default: $FEEDBACK_SERVICE_TARGET or %(default)s)",
+    )
+    parser.add_argument(
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help="print one JSON object instead of text (errors too, on stderr)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -82,11 +99,18 @@ def _parser() -> argparse.ArgumentParser:
     value = feedback.add_mutually_exclusive_group()
     value.add_argument("--up", dest="value", action="store_const", const=True, help="thumbs up")
     value.add_argument("--down", dest="value", action="store_const", const=False, help="thumbs down")
-    value.add_argument("--rating", dest="value", type=float, metavar="N", help="a numeric score")
+    value.add_argument(
+        "--rating",
+        type=float,
+        metavar="N",
+        help="the user's rating, recorded as user_rating (1 to 5 unless the schemas say otherwise)",
+    )
     value.add_argument("--value", dest="value", metavar="TEXT", help="a category or free text")
     value.add_argument("--json", dest="json_value", metavar="JSON", help="a JSON object or array")
     feedback.add_argument("--comment", default="", help="why; given alone, it is the feedback (a free text)")
-    feedback.add_argument("--name", help="default: user_feedback (user_comment for a bare --comment)")
+    feedback.add_argument(
+        "--name", help="default: user_feedback (user_rating for --rating, user_comment for a bare --comment)"
+    )
 
     rate = commands.add_parser("rate", parents=[common], help="rate several dimensions of a trace at once")
     rate.add_argument("ratings", nargs="+", type=_rating, metavar="DIMENSION=SCORE")
@@ -98,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     which = status.add_mutually_exclusive_group(required=True)
     which.add_argument("--request-id", help="the request id it was sent with (and the same target)")
     which.add_argument("--assessment-id", help="the assessment id feedback or rate printed")
+
+    commands.add_parser("schemas", help="the feedback schemas in force: what each feedback name may hold")
     return parser
 
 
@@ -114,8 +140,13 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
             return _feedback(client, args, parser)
         if args.command == "rate":
             return _rate(client, args, parser)
+        if args.command == "schemas":
+            return _schemas(client, args)
         return _status(client, args)
     except FeedbackServiceError as error:
+        if args.as_json:
+            _print_json(_error_json(error), file=sys.stderr)
+            return 1
         reason = f" ({error.reason})" if error.reason else ""
         print(f"error: {error.code.name}{reason}: {error.message}", file=sys.stderr)
         for violation in error.field_violations:
@@ -135,6 +166,17 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
 
 
 def _chat(client: FeedbackClient, args: argparse.Namespace) -> int:
+    if args.as_json:
+        result = client.complete(
+            args.message,
+            client_request_id=args.client_request_id,
+            user_id=args.user_id,
+            session_id=args.session_id,
+            tags=dict(args.tag),
+            max_tokens=args.max_tokens,
+        )
+        _print_json(dataclasses.asdict(result))
+        return 0
     stream = client.chat(
         args.message,
         client_request_id=args.client_request_id,
@@ -170,7 +212,9 @@ def _chat(client: FeedbackClient, args: argparse.Namespace) -> int:
 
 def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     value, name, rationale = args.value, args.name, args.comment
-    if args.json_value is not None:
+    if args.rating is not None:
+        value, name = args.rating, name or "user_rating"
+    elif args.json_value is not None:
         try:
             value = json.loads(args.json_value)
         except ValueError as error:
@@ -194,6 +238,9 @@ def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse
         request_id=args.request_id,
         wait_until_stored=args.wait,
     )
+    if args.as_json:
+        _print_json(dataclasses.asdict(result))
+        return 0
     print(f"assessment_id: {result.assessment_id} trace_id: {result.trace_id or '-'} state: {result.state or '-'}")
     return 0
 
@@ -214,6 +261,9 @@ def _rate(client: FeedbackClient, args: argparse.Namespace, parser: argparse.Arg
         request_id=args.request_id,
         wait_until_stored=args.wait,
     )
+    if args.as_json:
+        _print_json(dataclasses.asdict(result))
+        return 0
     print(f"trace_id: {result.trace_id or '-'} state: {result.state or '-'}")
     for dimension, assessment_id in sorted(result.assessment_ids.items()):
         print(f"{dimension}: {assessment_id}")
@@ -227,11 +277,61 @@ def _status(client: FeedbackClient, args: argparse.Namespace) -> int:
         request_id=args.request_id,
         assessment_id=args.assessment_id,
     )
+    if args.as_json:
+        _print_json(dataclasses.asdict(status))
+        return 0
     reason = f" reason: {status.reason}" if status.reason else ""
     print(f"state: {status.state or '-'} trace_id: {status.trace_id or '-'}{reason}")
     for name, assessment_id in sorted(status.assessment_ids.items()):
         print(f"{name}: {assessment_id}")
     return 0
+
+
+def _schemas(client: FeedbackClient, args: argparse.Namespace) -> int:
+    listed = client.list_schemas()
+    if args.as_json:
+        _print_json(dataclasses.asdict(listed))
+        return 0
+    for schema in listed.schemas.values():
+        origin = "built-in" if schema.built_in else "schema file"
+        print(f"{schema.name} (v{schema.version}, {origin}): {_describe_schema(schema)}")
+    print("other names: " + ("accepted, each typed by its first value" if listed.unknown_names_accepted else "refused"))
+    return 0
+
+
+def _describe_schema(schema: FeedbackSchema) -> str:
+    if schema.type == "number":
+        kind = "integer" if schema.integer_only else "number"
+        low = "" if schema.min is None else f"{schema.min:g}"
+        high = "" if schema.max is None else f"{schema.max:g}"
+        text = f"{kind} {low}..{high}" if low or high else kind
+    elif schema.type == "category":
+        text = "one of " + ", ".join(schema.labels)
+    elif schema.type == "text":
+        text = f"text of at most {schema.max_length} characters"
+    else:
+        text = schema.type or "a type newer than feedbackctl"
+    text += f"; rationale {(schema.rationale or '?').lower()}"
+    if schema.source_types != ("HUMAN", "LLM_JUDGE", "CODE"):
+        text += "; only from " + ", ".join(schema.source_types)
+    return text + (f" - {schema.description}" if schema.description else "")
+
+
+def _error_json(error: FeedbackServiceError) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": error.code.name,
+            "reason": error.reason,
+            "message": error.message,
+            "field_violations": [dataclasses.asdict(v) for v in error.field_violations],
+            "trace_id": error.trace_id,
+            "retry_after_seconds": error.retry_delay,
+        }
+    }
+
+
+def _print_json(value: Any, file: Any = None) -> None:
+    print(json.dumps(value, ensure_ascii=False, sort_keys=True), file=file or sys.stdout)
 
 
 if __name__ == "__main__":

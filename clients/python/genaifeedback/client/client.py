@@ -217,6 +217,55 @@ class FeedbackStatus:
     reason: str = ""  # for EXPIRED and REJECTED: an ErrorReason name, e.g. "TRACE_NOT_FOUND"
 
 
+@dataclass(frozen=True)
+class FeedbackSchema:
+    """What one feedback name may hold (ListFeedbackSchemas): build a UI from it."""
+
+    name: str
+    version: int
+    type: Literal["boolean", "number", "category", "text"] | None  # None: a type newer than this client
+    description: str = ""
+    min: float | None = None  # number: the smallest allowed (None: no lower bound)
+    max: float | None = None  # number: the largest allowed (None: no upper bound)
+    integer_only: bool = False  # number: whole numbers only
+    labels: tuple[str, ...] = ()  # category: the labels allowed
+    max_length: int | None = None  # text: the most characters allowed
+    rationale: Literal["ALLOWED", "REQUIRED", "FORBIDDEN"] | None = "ALLOWED"
+    source_types: tuple[Source, ...] = ()  # who may give it
+    built_in: bool = False  # a service built-in, not from the operator's schema file
+
+    @classmethod
+    def _from_proto(cls, schema: feedback_pb2.FeedbackSchema) -> FeedbackSchema:
+        kind = schema.WhichOneof("type")
+        number = schema.number
+        rationale = feedback_pb2.RationaleRule.Name(schema.rationale).removeprefix("RATIONALE_RULE_")
+        return cls(
+            name=schema.name,
+            version=schema.version,
+            type=kind,  # type: ignore[arg-type]
+            description=schema.description,
+            min=number.min if number.HasField("min") else None,
+            max=number.max if number.HasField("max") else None,
+            integer_only=number.integer_only,
+            labels=tuple(schema.category.labels),
+            max_length=schema.text.max_length if kind == "text" else None,
+            rationale=rationale if rationale in ("ALLOWED", "REQUIRED", "FORBIDDEN") else None,  # type: ignore[arg-type]
+            source_types=tuple(
+                feedback_pb2.SourceType.Name(t).removeprefix("SOURCE_TYPE_")  # type: ignore[misc]
+                for t in schema.source_types
+            ),
+            built_in=schema.built_in,
+        )
+
+
+@dataclass(frozen=True)
+class FeedbackSchemas:
+    """The schemas in force on the service, by name, and whether it takes names without one."""
+
+    schemas: dict[str, FeedbackSchema]
+    unknown_names_accepted: bool
+
+
 class ChatStream:
     """One Chat call: iterate it for the answer's text chunks; the rest is on its attributes.
 
@@ -436,9 +485,10 @@ class FeedbackClient:
         return self.feedback(value=False, **kwargs)
 
     def rate(self, score: float, **kwargs: Any) -> FeedbackResult:
-        """feedback(value=score, ...): a numeric score such as a 1-5 rating."""
+        """feedback(value=score, ...): a numeric score, by default the user's 1-5 rating (`user_rating`)."""
         if isinstance(score, bool) or not isinstance(score, numbers.Real):
             raise TypeError(f"score must be a number, not {type(score).__name__}")
+        kwargs.setdefault("name", "user_rating")
         return self.feedback(value=score, **kwargs)
 
     def rate_dimensions(
@@ -502,6 +552,19 @@ class FeedbackClient:
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return FeedbackStatus(_state(response.state), response.trace_id, dict(response.assessment_ids), response.reason)
+
+    def list_schemas(self) -> FeedbackSchemas:
+        """The feedback schemas in force (ListFeedbackSchemas): what each name may hold, so that a
+        UI can offer a thumb, a scale, labels or a text box. Feedback that breaks its schema is
+        refused with INVALID_ARGUMENT (field violations SCHEMA_MISMATCH, OUT_OF_RANGE, ...)."""
+        try:
+            response = self._feedback.ListFeedbackSchemas(
+                feedback_pb2.ListFeedbackSchemasRequest(), timeout=self.timeout
+            )
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        schemas = {s.name: FeedbackSchema._from_proto(s) for s in response.schemas}
+        return FeedbackSchemas(schemas, response.unknown_names_accepted)
 
 
 def _chat_fields(

@@ -37,6 +37,7 @@ class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DUPLICATE: _ClassVar[FieldViolationReason]
     TOO_DEEP: _ClassVar[FieldViolationReason]
     REFUSED_BY_MLFLOW: _ClassVar[FieldViolationReason]
+    SCHEMA_MISMATCH: _ClassVar[FieldViolationReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 INVALID_FIELD: ErrorReason
 MALFORMED_REQUEST: ErrorReason
@@ -65,3 +66,4 @@ RESERVED_KEY: FieldViolationReason
 DUPLICATE: FieldViolationReason
 TOO_DEEP: FieldViolationReason
 REFUSED_BY_MLFLOW: FieldViolationReason
+SCHEMA_MISMATCH: FieldViolationReason

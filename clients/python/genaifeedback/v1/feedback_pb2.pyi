@@ -22,6 +22,13 @@ class SourceType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SOURCE_TYPE_HUMAN: _ClassVar[SourceType]
     SOURCE_TYPE_LLM_JUDGE: _ClassVar[SourceType]
     SOURCE_TYPE_CODE: _ClassVar[SourceType]
+
+class RationaleRule(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RATIONALE_RULE_UNSPECIFIED: _ClassVar[RationaleRule]
+    RATIONALE_RULE_ALLOWED: _ClassVar[RationaleRule]
+    RATIONALE_RULE_REQUIRED: _ClassVar[RationaleRule]
+    RATIONALE_RULE_FORBIDDEN: _ClassVar[RationaleRule]
 FEEDBACK_STATE_UNSPECIFIED: FeedbackState
 FEEDBACK_STATE_PENDING: FeedbackState
 FEEDBACK_STATE_STORED: FeedbackState
@@ -31,6 +38,10 @@ SOURCE_TYPE_UNSPECIFIED: SourceType
 SOURCE_TYPE_HUMAN: SourceType
 SOURCE_TYPE_LLM_JUDGE: SourceType
 SOURCE_TYPE_CODE: SourceType
+RATIONALE_RULE_UNSPECIFIED: RationaleRule
+RATIONALE_RULE_ALLOWED: RationaleRule
+RATIONALE_RULE_REQUIRED: RationaleRule
+RATIONALE_RULE_FORBIDDEN: RationaleRule
 
 class SubmitFeedbackRequest(_message.Message):
     __slots__ = ("trace_id", "client_request_id", "span_id", "name", "bool_value", "number_value", "string_value", "json_value", "source", "rationale", "metadata", "request_id", "wait_until_stored")
@@ -171,3 +182,65 @@ class GetFeedbackStatusResponse(_message.Message):
     assessment_ids: _containers.ScalarMap[str, str]
     reason: str
     def __init__(self, state: _Optional[_Union[FeedbackState, str]] = ..., trace_id: _Optional[str] = ..., assessment_ids: _Optional[_Mapping[str, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListFeedbackSchemasRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListFeedbackSchemasResponse(_message.Message):
+    __slots__ = ("schemas", "unknown_names_accepted")
+    SCHEMAS_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_NAMES_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    schemas: _containers.RepeatedCompositeFieldContainer[FeedbackSchema]
+    unknown_names_accepted: bool
+    def __init__(self, schemas: _Optional[_Iterable[_Union[FeedbackSchema, _Mapping]]] = ..., unknown_names_accepted: _Optional[bool] = ...) -> None: ...
+
+class FeedbackSchema(_message.Message):
+    __slots__ = ("name", "version", "description", "boolean", "number", "category", "text", "rationale", "source_types", "built_in")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    BOOLEAN_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    RATIONALE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_TYPES_FIELD_NUMBER: _ClassVar[int]
+    BUILT_IN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: int
+    description: str
+    boolean: BooleanType
+    number: NumberType
+    category: CategoryType
+    text: TextType
+    rationale: RationaleRule
+    source_types: _containers.RepeatedScalarFieldContainer[SourceType]
+    built_in: bool
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., description: _Optional[str] = ..., boolean: _Optional[_Union[BooleanType, _Mapping]] = ..., number: _Optional[_Union[NumberType, _Mapping]] = ..., category: _Optional[_Union[CategoryType, _Mapping]] = ..., text: _Optional[_Union[TextType, _Mapping]] = ..., rationale: _Optional[_Union[RationaleRule, str]] = ..., source_types: _Optional[_Iterable[_Union[SourceType, str]]] = ..., built_in: _Optional[bool] = ...) -> None: ...
+
+class BooleanType(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NumberType(_message.Message):
+    __slots__ = ("min", "max", "integer_only")
+    MIN_FIELD_NUMBER: _ClassVar[int]
+    MAX_FIELD_NUMBER: _ClassVar[int]
+    INTEGER_ONLY_FIELD_NUMBER: _ClassVar[int]
+    min: float
+    max: float
+    integer_only: bool
+    def __init__(self, min: _Optional[float] = ..., max: _Optional[float] = ..., integer_only: _Optional[bool] = ...) -> None: ...
+
+class CategoryType(_message.Message):
+    __slots__ = ("labels",)
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, labels: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TextType(_message.Message):
+    __slots__ = ("max_length",)
+    MAX_LENGTH_FIELD_NUMBER: _ClassVar[int]
+    max_length: int
+    def __init__(self, max_length: _Optional[int] = ...) -> None: ...

@@ -70,6 +70,11 @@ class FeedbackServiceStub:
                 request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusRequest.SerializeToString,
                 response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusResponse.FromString,
                 _registered_method=True)
+        self.ListFeedbackSchemas = channel.unary_unary(
+                '/genaifeedback.v1.FeedbackService/ListFeedbackSchemas',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasResponse.FromString,
+                _registered_method=True)
 
 
 class FeedbackServiceServicer:
@@ -125,6 +130,18 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListFeedbackSchemas(self, request, context):
+        """ListFeedbackSchemas returns the feedback schemas in force on this replica:
+        the built-in ones and those of the operator's schema file. A client can
+        build its UI from them (a thumb, a scale, a list of labels, a text box).
+        SubmitFeedback and SubmitRatings check every value against its name's
+        schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+        with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -142,6 +159,11 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     servicer.GetFeedbackStatus,
                     request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusRequest.FromString,
                     response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusResponse.SerializeToString,
+            ),
+            'ListFeedbackSchemas': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFeedbackSchemas,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -246,6 +268,33 @@ class FeedbackService:
             '/genaifeedback.v1.FeedbackService/GetFeedbackStatus',
             genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusRequest.SerializeToString,
             genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFeedbackSchemas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/ListFeedbackSchemas',
+            genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -318,6 +318,15 @@ export enum FieldViolationReason {
   TOO_DEEP = "TOO_DEEP",
   /** REFUSED_BY_MLFLOW - MLflow itself refused the value. */
   REFUSED_BY_MLFLOW = "REFUSED_BY_MLFLOW",
+  /**
+   * SCHEMA_MISMATCH - The feedback breaks the schema in force for its name (see
+   * FeedbackService.ListFeedbackSchemas): the wrong kind of value, a number
+   * that must be an integer, a label the schema does not list, a rationale
+   * the schema forbids, a source type the schema does not accept, or a name
+   * the server does not accept. A value out of range is OUT_OF_RANGE, a text
+   * too long TOO_LONG and a missing required rationale REQUIRED.
+   */
+  SCHEMA_MISMATCH = "SCHEMA_MISMATCH",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -350,6 +359,9 @@ export function fieldViolationReasonFromJSON(object: any): FieldViolationReason 
     case 8:
     case "REFUSED_BY_MLFLOW":
       return FieldViolationReason.REFUSED_BY_MLFLOW;
+    case 9:
+    case "SCHEMA_MISMATCH":
+      return FieldViolationReason.SCHEMA_MISMATCH;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -377,6 +389,8 @@ export function fieldViolationReasonToJSON(object: FieldViolationReason): string
       return "TOO_DEEP";
     case FieldViolationReason.REFUSED_BY_MLFLOW:
       return "REFUSED_BY_MLFLOW";
+    case FieldViolationReason.SCHEMA_MISMATCH:
+      return "SCHEMA_MISMATCH";
     case FieldViolationReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -403,6 +417,8 @@ export function fieldViolationReasonToNumber(object: FieldViolationReason): numb
       return 7;
     case FieldViolationReason.REFUSED_BY_MLFLOW:
       return 8;
+    case FieldViolationReason.SCHEMA_MISMATCH:
+      return 9;
     case FieldViolationReason.UNRECOGNIZED:
     default:
       return -1;

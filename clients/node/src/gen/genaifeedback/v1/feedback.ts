@@ -171,6 +171,72 @@ export function sourceTypeToNumber(object: SourceType): number {
   }
 }
 
+/** RationaleRule says whether a feedback may carry a rationale. */
+export enum RationaleRule {
+  /** RATIONALE_RULE_UNSPECIFIED - Not used. */
+  RATIONALE_RULE_UNSPECIFIED = "RATIONALE_RULE_UNSPECIFIED",
+  /** RATIONALE_RULE_ALLOWED - A rationale may be given, or not. */
+  RATIONALE_RULE_ALLOWED = "RATIONALE_RULE_ALLOWED",
+  /** RATIONALE_RULE_REQUIRED - A rationale must be given. */
+  RATIONALE_RULE_REQUIRED = "RATIONALE_RULE_REQUIRED",
+  /** RATIONALE_RULE_FORBIDDEN - No rationale may be given. */
+  RATIONALE_RULE_FORBIDDEN = "RATIONALE_RULE_FORBIDDEN",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function rationaleRuleFromJSON(object: any): RationaleRule {
+  switch (object) {
+    case 0:
+    case "RATIONALE_RULE_UNSPECIFIED":
+      return RationaleRule.RATIONALE_RULE_UNSPECIFIED;
+    case 1:
+    case "RATIONALE_RULE_ALLOWED":
+      return RationaleRule.RATIONALE_RULE_ALLOWED;
+    case 2:
+    case "RATIONALE_RULE_REQUIRED":
+      return RationaleRule.RATIONALE_RULE_REQUIRED;
+    case 3:
+    case "RATIONALE_RULE_FORBIDDEN":
+      return RationaleRule.RATIONALE_RULE_FORBIDDEN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RationaleRule.UNRECOGNIZED;
+  }
+}
+
+export function rationaleRuleToJSON(object: RationaleRule): string {
+  switch (object) {
+    case RationaleRule.RATIONALE_RULE_UNSPECIFIED:
+      return "RATIONALE_RULE_UNSPECIFIED";
+    case RationaleRule.RATIONALE_RULE_ALLOWED:
+      return "RATIONALE_RULE_ALLOWED";
+    case RationaleRule.RATIONALE_RULE_REQUIRED:
+      return "RATIONALE_RULE_REQUIRED";
+    case RationaleRule.RATIONALE_RULE_FORBIDDEN:
+      return "RATIONALE_RULE_FORBIDDEN";
+    case RationaleRule.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function rationaleRuleToNumber(object: RationaleRule): number {
+  switch (object) {
+    case RationaleRule.RATIONALE_RULE_UNSPECIFIED:
+      return 0;
+    case RationaleRule.RATIONALE_RULE_ALLOWED:
+      return 1;
+    case RationaleRule.RATIONALE_RULE_REQUIRED:
+      return 2;
+    case RationaleRule.RATIONALE_RULE_FORBIDDEN:
+      return 3;
+    case RationaleRule.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** SubmitFeedbackRequest is one piece of feedback on one trace. */
 export interface SubmitFeedbackRequest {
   /** The MLflow trace id returned by Chat (`tr-` and 32 hex digits). */
@@ -192,7 +258,9 @@ export interface SubmitFeedbackRequest {
   /**
    * The feedback's name, shown in the MLflow UI and used to search and
    * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-   * characters; no dots. Default: `user_feedback`.
+   * characters; no dots. Default: `user_feedback`. The value must fit the
+   * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+   * and version are stored in the assessment's metadata.
    */
   name: string;
   /** Binary feedback: true for thumbs up / correct, false for thumbs down. */
@@ -223,6 +291,10 @@ export interface SubmitFeedbackRequest {
   /**
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    */
   metadata: { [key: string]: string };
   /**
@@ -324,7 +396,12 @@ export interface DimensionRating {
    * Same rules as SubmitFeedbackRequest.name.
    */
   name: string;
-  /** The score, an integer from 1 (worst) to 5 (best), recorded as is. */
+  /**
+   * The score, recorded as is: within the range of the dimension's schema if
+   * it has one (the built-in dimensions `accuracy`, `helpfulness` and
+   * `relevance` are integers from 1 to 5), otherwise an integer from 1 (worst)
+   * to 5 (best).
+   */
   score: number;
 }
 
@@ -392,6 +469,93 @@ export interface GetFeedbackStatusResponse {
 export interface GetFeedbackStatusResponse_AssessmentIdsEntry {
   key: string;
   value: string;
+}
+
+/** ListFeedbackSchemasRequest asks for the feedback schemas in force. */
+export interface ListFeedbackSchemasRequest {
+}
+
+/** ListFeedbackSchemasResponse lists the feedback schemas in force. */
+export interface ListFeedbackSchemasResponse {
+  /** Every schema in force, in name order. */
+  schemas: FeedbackSchema[];
+  /**
+   * Whether feedback under a name without a schema is accepted. If so, such
+   * a name is typed by its first value on each replica: later values under it
+   * must be of the same kind (boolean, number, text or structured value).
+   */
+  unknownNamesAccepted: boolean;
+}
+
+/** FeedbackSchema defines what a feedback name may hold. */
+export interface FeedbackSchema {
+  /**
+   * The feedback name it applies to (SubmitFeedbackRequest.name,
+   * DimensionRating.name).
+   */
+  name: string;
+  /**
+   * The schema's version, from 1; stored with each assessment in its metadata
+   * (`genaifeedback.schema_version`).
+   */
+  version: number;
+  /** What the feedback means, for people (may be empty). */
+  description: string;
+  /** A boolean (bool_value): thumbs up or down. */
+  boolean?:
+    | BooleanType
+    | undefined;
+  /** A number (number_value, or a DimensionRating score). */
+  number?:
+    | NumberType
+    | undefined;
+  /** One of a set of labels (string_value). */
+  category?:
+    | CategoryType
+    | undefined;
+  /** Free text (string_value). */
+  text?:
+    | TextType
+    | undefined;
+  /** Whether a rationale may, must or must not be given. */
+  rationale: RationaleRule;
+  /** The source types that may give this feedback. */
+  sourceTypes: SourceType[];
+  /**
+   * Whether the schema is one of the service's built-ins (not from the
+   * operator's schema file).
+   */
+  builtIn: boolean;
+}
+
+/** BooleanType is a boolean feedback (bool_value). */
+export interface BooleanType {
+}
+
+/** NumberType is a numeric feedback (number_value). */
+export interface NumberType {
+  /** The smallest value allowed; unset means no lower bound. */
+  min?:
+    | number
+    | undefined;
+  /** The largest value allowed; unset means no upper bound. */
+  max?:
+    | number
+    | undefined;
+  /** Whether only whole numbers are allowed. */
+  integerOnly: boolean;
+}
+
+/** CategoryType is one label out of a fixed set (string_value). */
+export interface CategoryType {
+  /** The labels allowed, exactly as they must be sent. */
+  labels: string[];
+}
+
+/** TextType is free text (string_value). */
+export interface TextType {
+  /** The most characters (Unicode code points) allowed. */
+  maxLength: number;
 }
 
 function createBaseSubmitFeedbackRequest(): SubmitFeedbackRequest {
@@ -2069,6 +2233,702 @@ export const GetFeedbackStatusResponse_AssessmentIdsEntry: MessageFns<GetFeedbac
   },
 };
 
+function createBaseListFeedbackSchemasRequest(): ListFeedbackSchemasRequest {
+  return {};
+}
+
+export const ListFeedbackSchemasRequest: MessageFns<ListFeedbackSchemasRequest> = {
+  encode(_: ListFeedbackSchemasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFeedbackSchemasRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFeedbackSchemasRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListFeedbackSchemasRequest {
+    return {};
+  },
+
+  toJSON(_: ListFeedbackSchemasRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFeedbackSchemasRequest>): ListFeedbackSchemasRequest {
+    return ListFeedbackSchemasRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListFeedbackSchemasRequest>): ListFeedbackSchemasRequest {
+    const message = createBaseListFeedbackSchemasRequest();
+    return message;
+  },
+};
+
+function createBaseListFeedbackSchemasResponse(): ListFeedbackSchemasResponse {
+  return { schemas: [], unknownNamesAccepted: false };
+}
+
+export const ListFeedbackSchemasResponse: MessageFns<ListFeedbackSchemasResponse> = {
+  encode(message: ListFeedbackSchemasResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.schemas) {
+      FeedbackSchema.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.unknownNamesAccepted !== false) {
+      writer.uint32(16).bool(message.unknownNamesAccepted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFeedbackSchemasResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFeedbackSchemasResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.schemas.push(FeedbackSchema.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.unknownNamesAccepted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFeedbackSchemasResponse {
+    return {
+      schemas: globalThis.Array.isArray(object?.schemas)
+        ? object.schemas.map((e: any) => FeedbackSchema.fromJSON(e))
+        : [],
+      unknownNamesAccepted: isSet(object.unknownNamesAccepted)
+        ? globalThis.Boolean(object.unknownNamesAccepted)
+        : isSet(object.unknown_names_accepted)
+        ? globalThis.Boolean(object.unknown_names_accepted)
+        : false,
+    };
+  },
+
+  toJSON(message: ListFeedbackSchemasResponse): unknown {
+    const obj: any = {};
+    if (message.schemas?.length) {
+      obj.schemas = message.schemas.map((e) => FeedbackSchema.toJSON(e));
+    }
+    if (message.unknownNamesAccepted !== false) {
+      obj.unknownNamesAccepted = message.unknownNamesAccepted;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFeedbackSchemasResponse>): ListFeedbackSchemasResponse {
+    return ListFeedbackSchemasResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListFeedbackSchemasResponse>): ListFeedbackSchemasResponse {
+    const message = createBaseListFeedbackSchemasResponse();
+    message.schemas = object.schemas?.map((e) => FeedbackSchema.fromPartial(e)) || [];
+    message.unknownNamesAccepted = object.unknownNamesAccepted ?? false;
+    return message;
+  },
+};
+
+function createBaseFeedbackSchema(): FeedbackSchema {
+  return {
+    name: "",
+    version: 0,
+    description: "",
+    boolean: undefined,
+    number: undefined,
+    category: undefined,
+    text: undefined,
+    rationale: RationaleRule.RATIONALE_RULE_UNSPECIFIED,
+    sourceTypes: [],
+    builtIn: false,
+  };
+}
+
+export const FeedbackSchema: MessageFns<FeedbackSchema> = {
+  encode(message: FeedbackSchema, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.boolean !== undefined) {
+      BooleanType.encode(message.boolean, writer.uint32(34).fork()).join();
+    }
+    if (message.number !== undefined) {
+      NumberType.encode(message.number, writer.uint32(42).fork()).join();
+    }
+    if (message.category !== undefined) {
+      CategoryType.encode(message.category, writer.uint32(50).fork()).join();
+    }
+    if (message.text !== undefined) {
+      TextType.encode(message.text, writer.uint32(58).fork()).join();
+    }
+    if (message.rationale !== RationaleRule.RATIONALE_RULE_UNSPECIFIED) {
+      writer.uint32(64).int32(rationaleRuleToNumber(message.rationale));
+    }
+    if (message.sourceTypes.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.sourceTypes) {
+        writer.int32(sourceTypeToNumber(v));
+      }
+      writer.join();
+    }
+    if (message.builtIn !== false) {
+      writer.uint32(80).bool(message.builtIn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedbackSchema {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedbackSchema();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.boolean = BooleanType.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.number = NumberType.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.category = CategoryType.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.text = TextType.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.rationale = rationaleRuleFromJSON(reader.int32());
+            continue;
+          }
+          case 9: {
+            if (tag === 72) {
+              message.sourceTypes.push(sourceTypeFromJSON(reader.int32()));
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sourceTypes.push(sourceTypeFromJSON(reader.int32()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.builtIn = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedbackSchema {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      boolean: isSet(object.boolean) ? BooleanType.fromJSON(object.boolean) : undefined,
+      number: isSet(object.number) ? NumberType.fromJSON(object.number) : undefined,
+      category: isSet(object.category) ? CategoryType.fromJSON(object.category) : undefined,
+      text: isSet(object.text) ? TextType.fromJSON(object.text) : undefined,
+      rationale: isSet(object.rationale)
+        ? rationaleRuleFromJSON(object.rationale)
+        : RationaleRule.RATIONALE_RULE_UNSPECIFIED,
+      sourceTypes: globalThis.Array.isArray(object?.sourceTypes)
+        ? object.sourceTypes.map((e: any) => sourceTypeFromJSON(e))
+        : globalThis.Array.isArray(object?.source_types)
+        ? object.source_types.map((e: any) => sourceTypeFromJSON(e))
+        : [],
+      builtIn: isSet(object.builtIn)
+        ? globalThis.Boolean(object.builtIn)
+        : isSet(object.built_in)
+        ? globalThis.Boolean(object.built_in)
+        : false,
+    };
+  },
+
+  toJSON(message: FeedbackSchema): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.boolean !== undefined) {
+      obj.boolean = BooleanType.toJSON(message.boolean);
+    }
+    if (message.number !== undefined) {
+      obj.number = NumberType.toJSON(message.number);
+    }
+    if (message.category !== undefined) {
+      obj.category = CategoryType.toJSON(message.category);
+    }
+    if (message.text !== undefined) {
+      obj.text = TextType.toJSON(message.text);
+    }
+    if (message.rationale !== RationaleRule.RATIONALE_RULE_UNSPECIFIED) {
+      obj.rationale = rationaleRuleToJSON(message.rationale);
+    }
+    if (message.sourceTypes?.length) {
+      obj.sourceTypes = message.sourceTypes.map((e) => sourceTypeToJSON(e));
+    }
+    if (message.builtIn !== false) {
+      obj.builtIn = message.builtIn;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FeedbackSchema>): FeedbackSchema {
+    return FeedbackSchema.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FeedbackSchema>): FeedbackSchema {
+    const message = createBaseFeedbackSchema();
+    message.name = object.name ?? "";
+    message.version = object.version ?? 0;
+    message.description = object.description ?? "";
+    message.boolean = (object.boolean !== undefined && object.boolean !== null)
+      ? BooleanType.fromPartial(object.boolean)
+      : undefined;
+    message.number = (object.number !== undefined && object.number !== null)
+      ? NumberType.fromPartial(object.number)
+      : undefined;
+    message.category = (object.category !== undefined && object.category !== null)
+      ? CategoryType.fromPartial(object.category)
+      : undefined;
+    message.text = (object.text !== undefined && object.text !== null) ? TextType.fromPartial(object.text) : undefined;
+    message.rationale = object.rationale ?? RationaleRule.RATIONALE_RULE_UNSPECIFIED;
+    message.sourceTypes = object.sourceTypes?.map((e) => e) || [];
+    message.builtIn = object.builtIn ?? false;
+    return message;
+  },
+};
+
+function createBaseBooleanType(): BooleanType {
+  return {};
+}
+
+export const BooleanType: MessageFns<BooleanType> = {
+  encode(_: BooleanType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BooleanType {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBooleanType();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): BooleanType {
+    return {};
+  },
+
+  toJSON(_: BooleanType): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<BooleanType>): BooleanType {
+    return BooleanType.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<BooleanType>): BooleanType {
+    const message = createBaseBooleanType();
+    return message;
+  },
+};
+
+function createBaseNumberType(): NumberType {
+  return { min: undefined, max: undefined, integerOnly: false };
+}
+
+export const NumberType: MessageFns<NumberType> = {
+  encode(message: NumberType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.min !== undefined) {
+      writer.uint32(9).double(message.min);
+    }
+    if (message.max !== undefined) {
+      writer.uint32(17).double(message.max);
+    }
+    if (message.integerOnly !== false) {
+      writer.uint32(24).bool(message.integerOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NumberType {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNumberType();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.min = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.max = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.integerOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NumberType {
+    return {
+      min: isSet(object.min) ? globalThis.Number(object.min) : undefined,
+      max: isSet(object.max) ? globalThis.Number(object.max) : undefined,
+      integerOnly: isSet(object.integerOnly)
+        ? globalThis.Boolean(object.integerOnly)
+        : isSet(object.integer_only)
+        ? globalThis.Boolean(object.integer_only)
+        : false,
+    };
+  },
+
+  toJSON(message: NumberType): unknown {
+    const obj: any = {};
+    if (message.min !== undefined) {
+      obj.min = floatToJson(message.min);
+    }
+    if (message.max !== undefined) {
+      obj.max = floatToJson(message.max);
+    }
+    if (message.integerOnly !== false) {
+      obj.integerOnly = message.integerOnly;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NumberType>): NumberType {
+    return NumberType.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NumberType>): NumberType {
+    const message = createBaseNumberType();
+    message.min = object.min ?? undefined;
+    message.max = object.max ?? undefined;
+    message.integerOnly = object.integerOnly ?? false;
+    return message;
+  },
+};
+
+function createBaseCategoryType(): CategoryType {
+  return { labels: [] };
+}
+
+export const CategoryType: MessageFns<CategoryType> = {
+  encode(message: CategoryType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.labels) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CategoryType {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCategoryType();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labels.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CategoryType {
+    return {
+      labels: globalThis.Array.isArray(object?.labels) ? object.labels.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: CategoryType): unknown {
+    const obj: any = {};
+    if (message.labels?.length) {
+      obj.labels = message.labels;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CategoryType>): CategoryType {
+    return CategoryType.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CategoryType>): CategoryType {
+    const message = createBaseCategoryType();
+    message.labels = object.labels?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseTextType(): TextType {
+  return { maxLength: 0 };
+}
+
+export const TextType: MessageFns<TextType> = {
+  encode(message: TextType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxLength !== 0) {
+      writer.uint32(8).int32(message.maxLength);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextType {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextType();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.maxLength = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextType {
+    return {
+      maxLength: isSet(object.maxLength)
+        ? globalThis.Number(object.maxLength)
+        : isSet(object.max_length)
+        ? globalThis.Number(object.max_length)
+        : 0,
+    };
+  },
+
+  toJSON(message: TextType): unknown {
+    const obj: any = {};
+    if (message.maxLength !== 0) {
+      obj.maxLength = Math.round(message.maxLength);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TextType>): TextType {
+    return TextType.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TextType>): TextType {
+    const message = createBaseTextType();
+    message.maxLength = object.maxLength ?? 0;
+    return message;
+  },
+};
+
 /**
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
  * attached to the chat's trace. Every write is idempotent by `request_id`.
@@ -2143,6 +3003,25 @@ export const FeedbackServiceService = {
       Buffer.from(GetFeedbackStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetFeedbackStatusResponse => GetFeedbackStatusResponse.decode(value),
   },
+  /**
+   * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+   * the built-in ones and those of the operator's schema file. A client can
+   * build its UI from them (a thumb, a scale, a list of labels, a text box).
+   * SubmitFeedback and SubmitRatings check every value against its name's
+   * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+   * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   */
+  listFeedbackSchemas: {
+    path: "/genaifeedback.v1.FeedbackService/ListFeedbackSchemas" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListFeedbackSchemasRequest): Buffer =>
+      Buffer.from(ListFeedbackSchemasRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFeedbackSchemasRequest => ListFeedbackSchemasRequest.decode(value),
+    responseSerialize: (value: ListFeedbackSchemasResponse): Buffer =>
+      Buffer.from(ListFeedbackSchemasResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFeedbackSchemasResponse => ListFeedbackSchemasResponse.decode(value),
+  },
 } as const;
 
 export interface FeedbackServiceServer extends UntypedServiceImplementation {
@@ -2166,6 +3045,15 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
    */
   getFeedbackStatus: handleUnaryCall<GetFeedbackStatusRequest, GetFeedbackStatusResponse>;
+  /**
+   * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+   * the built-in ones and those of the operator's schema file. A client can
+   * build its UI from them (a thumb, a scale, a list of labels, a text box).
+   * SubmitFeedback and SubmitRatings check every value against its name's
+   * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+   * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   */
+  listFeedbackSchemas: handleUnaryCall<ListFeedbackSchemasRequest, ListFeedbackSchemasResponse>;
 }
 
 export interface FeedbackServiceClient extends Client {
@@ -2230,6 +3118,29 @@ export interface FeedbackServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetFeedbackStatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+   * the built-in ones and those of the operator's schema file. A client can
+   * build its UI from them (a thumb, a scale, a list of labels, a text box).
+   * SubmitFeedback and SubmitRatings check every value against its name's
+   * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+   * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   */
+  listFeedbackSchemas(
+    request: ListFeedbackSchemasRequest,
+    callback: (error: ServiceError | null, response: ListFeedbackSchemasResponse) => void,
+  ): ClientUnaryCall;
+  listFeedbackSchemas(
+    request: ListFeedbackSchemasRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListFeedbackSchemasResponse) => void,
+  ): ClientUnaryCall;
+  listFeedbackSchemas(
+    request: ListFeedbackSchemasRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListFeedbackSchemasResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -97,7 +97,10 @@ private static final long serialVersionUID = 0L;
   private int score_ = 0;
   /**
    * <pre>
-   * The score, an integer from 1 (worst) to 5 (best), recorded as is.
+   * The score, recorded as is: within the range of the dimension's schema if
+   * it has one (the built-in dimensions `accuracy`, `helpfulness` and
+   * `relevance` are integers from 1 to 5), otherwise an integer from 1 (worst)
+   * to 5 (best).
    * </pre>
    *
    * <code>int32 score = 2 [json_name = "score"];</code>
@@ -561,7 +564,10 @@ private static final long serialVersionUID = 0L;
     private int score_ ;
     /**
      * <pre>
-     * The score, an integer from 1 (worst) to 5 (best), recorded as is.
+     * The score, recorded as is: within the range of the dimension's schema if
+     * it has one (the built-in dimensions `accuracy`, `helpfulness` and
+     * `relevance` are integers from 1 to 5), otherwise an integer from 1 (worst)
+     * to 5 (best).
      * </pre>
      *
      * <code>int32 score = 2 [json_name = "score"];</code>
@@ -573,7 +579,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The score, an integer from 1 (worst) to 5 (best), recorded as is.
+     * The score, recorded as is: within the range of the dimension's schema if
+     * it has one (the built-in dimensions `accuracy`, `helpfulness` and
+     * `relevance` are integers from 1 to 5), otherwise an integer from 1 (worst)
+     * to 5 (best).
      * </pre>
      *
      * <code>int32 score = 2 [json_name = "score"];</code>
@@ -589,7 +598,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The score, an integer from 1 (worst) to 5 (best), recorded as is.
+     * The score, recorded as is: within the range of the dimension's schema if
+     * it has one (the built-in dimensions `accuracy`, `helpfulness` and
+     * `relevance` are integers from 1 to 5), otherwise an integer from 1 (worst)
+     * to 5 (best).
      * </pre>
      *
      * <code>int32 score = 2 [json_name = "score"];</code>

@@ -32,7 +32,10 @@ public interface DimensionRatingOrBuilder extends
 
   /**
    * <pre>
-   * The score, an integer from 1 (worst) to 5 (best), recorded as is.
+   * The score, recorded as is: within the range of the dimension's schema if
+   * it has one (the built-in dimensions `accuracy`, `helpfulness` and
+   * `relevance` are integers from 1 to 5), otherwise an integer from 1 (worst)
+   * to 5 (best).
    * </pre>
    *
    * <code>int32 score = 2 [json_name = "score"];</code>

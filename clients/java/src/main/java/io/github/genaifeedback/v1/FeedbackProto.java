@@ -75,6 +75,41 @@ public final class FeedbackProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_genaifeedback_v1_GetFeedbackStatusResponse_AssessmentIdsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ListFeedbackSchemasRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ListFeedbackSchemasRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ListFeedbackSchemasResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ListFeedbackSchemasResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_FeedbackSchema_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_FeedbackSchema_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_BooleanType_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_BooleanType_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_NumberType_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_NumberType_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_CategoryType_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_CategoryType_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_TextType_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_TextType_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -141,26 +176,54 @@ public final class FeedbackProto {
       "se.AssessmentIdsEntryR\rassessmentIds\022\026\n\006" +
       "reason\030\004 \001(\tR\006reason\032@\n\022AssessmentIdsEnt" +
       "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val" +
-      "ue:\0028\001*\237\001\n\rFeedbackState\022\036\n\032FEEDBACK_STA" +
-      "TE_UNSPECIFIED\020\000\022\032\n\026FEEDBACK_STATE_PENDI" +
-      "NG\020\001\022\031\n\025FEEDBACK_STATE_STORED\020\002\022\032\n\026FEEDB" +
-      "ACK_STATE_EXPIRED\020\003\022\033\n\027FEEDBACK_STATE_RE" +
-      "JECTED\020\004*q\n\nSourceType\022\033\n\027SOURCE_TYPE_UN" +
-      "SPECIFIED\020\000\022\025\n\021SOURCE_TYPE_HUMAN\020\001\022\031\n\025SO" +
-      "URCE_TYPE_LLM_JUDGE\020\002\022\024\n\020SOURCE_TYPE_COD" +
-      "E\020\0032\306\002\n\017FeedbackService\022c\n\016SubmitFeedbac" +
-      "k\022\'.genaifeedback.v1.SubmitFeedbackReque" +
-      "st\032(.genaifeedback.v1.SubmitFeedbackResp" +
-      "onse\022`\n\rSubmitRatings\022&.genaifeedback.v1" +
-      ".SubmitRatingsRequest\032\'.genaifeedback.v1" +
-      ".SubmitRatingsResponse\022l\n\021GetFeedbackSta" +
-      "tus\022*.genaifeedback.v1.GetFeedbackStatus" +
-      "Request\032+.genaifeedback.v1.GetFeedbackSt" +
-      "atusResponseB\223\001\n\032io.github.genaifeedback" +
-      ".v1B\rFeedbackProtoP\001ZQgithub.com/genaife" +
-      "edback/genaifeedback/clients/go/genaifee" +
-      "dbackv1;genaifeedbackv1\252\002\020GenAIFeedback." +
-      "V1b\006proto3"
+      "ue:\0028\001\"\034\n\032ListFeedbackSchemasRequest\"\217\001\n" +
+      "\033ListFeedbackSchemasResponse\022:\n\007schemas\030" +
+      "\001 \003(\0132 .genaifeedback.v1.FeedbackSchemaR" +
+      "\007schemas\0224\n\026unknown_names_accepted\030\002 \001(\010" +
+      "R\024unknownNamesAccepted\"\346\003\n\016FeedbackSchem" +
+      "a\022\022\n\004name\030\001 \001(\tR\004name\022\030\n\007version\030\002 \001(\005R\007" +
+      "version\022 \n\013description\030\003 \001(\tR\013descriptio" +
+      "n\0229\n\007boolean\030\004 \001(\0132\035.genaifeedback.v1.Bo" +
+      "oleanTypeH\000R\007boolean\0226\n\006number\030\005 \001(\0132\034.g" +
+      "enaifeedback.v1.NumberTypeH\000R\006number\022<\n\010" +
+      "category\030\006 \001(\0132\036.genaifeedback.v1.Catego" +
+      "ryTypeH\000R\010category\0220\n\004text\030\007 \001(\0132\032.genai" +
+      "feedback.v1.TextTypeH\000R\004text\022=\n\trational" +
+      "e\030\010 \001(\0162\037.genaifeedback.v1.RationaleRule" +
+      "R\trationale\022?\n\014source_types\030\t \003(\0162\034.gena" +
+      "ifeedback.v1.SourceTypeR\013sourceTypes\022\031\n\010" +
+      "built_in\030\n \001(\010R\007builtInB\006\n\004type\"\r\n\013Boole" +
+      "anType\"m\n\nNumberType\022\025\n\003min\030\001 \001(\001H\000R\003min" +
+      "\210\001\001\022\025\n\003max\030\002 \001(\001H\001R\003max\210\001\001\022!\n\014integer_on" +
+      "ly\030\003 \001(\010R\013integerOnlyB\006\n\004_minB\006\n\004_max\"&\n" +
+      "\014CategoryType\022\026\n\006labels\030\001 \003(\tR\006labels\")\n" +
+      "\010TextType\022\035\n\nmax_length\030\001 \001(\005R\tmaxLength" +
+      "*\237\001\n\rFeedbackState\022\036\n\032FEEDBACK_STATE_UNS" +
+      "PECIFIED\020\000\022\032\n\026FEEDBACK_STATE_PENDING\020\001\022\031" +
+      "\n\025FEEDBACK_STATE_STORED\020\002\022\032\n\026FEEDBACK_ST" +
+      "ATE_EXPIRED\020\003\022\033\n\027FEEDBACK_STATE_REJECTED" +
+      "\020\004*q\n\nSourceType\022\033\n\027SOURCE_TYPE_UNSPECIF" +
+      "IED\020\000\022\025\n\021SOURCE_TYPE_HUMAN\020\001\022\031\n\025SOURCE_T" +
+      "YPE_LLM_JUDGE\020\002\022\024\n\020SOURCE_TYPE_CODE\020\003*\206\001" +
+      "\n\rRationaleRule\022\036\n\032RATIONALE_RULE_UNSPEC" +
+      "IFIED\020\000\022\032\n\026RATIONALE_RULE_ALLOWED\020\001\022\033\n\027R" +
+      "ATIONALE_RULE_REQUIRED\020\002\022\034\n\030RATIONALE_RU" +
+      "LE_FORBIDDEN\020\0032\272\003\n\017FeedbackService\022c\n\016Su" +
+      "bmitFeedback\022\'.genaifeedback.v1.SubmitFe" +
+      "edbackRequest\032(.genaifeedback.v1.SubmitF" +
+      "eedbackResponse\022`\n\rSubmitRatings\022&.genai" +
+      "feedback.v1.SubmitRatingsRequest\032\'.genai" +
+      "feedback.v1.SubmitRatingsResponse\022l\n\021Get" +
+      "FeedbackStatus\022*.genaifeedback.v1.GetFee" +
+      "dbackStatusRequest\032+.genaifeedback.v1.Ge" +
+      "tFeedbackStatusResponse\022r\n\023ListFeedbackS" +
+      "chemas\022,.genaifeedback.v1.ListFeedbackSc" +
+      "hemasRequest\032-.genaifeedback.v1.ListFeed" +
+      "backSchemasResponseB\223\001\n\032io.github.genaif" +
+      "eedback.v1B\rFeedbackProtoP\001ZQgithub.com/" +
+      "genaifeedback/genaifeedback/clients/go/g" +
+      "enaifeedbackv1;genaifeedbackv1\252\002\020GenAIFe" +
+      "edback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -239,6 +302,48 @@ public final class FeedbackProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_GetFeedbackStatusResponse_AssessmentIdsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
+    internal_static_genaifeedback_v1_ListFeedbackSchemasRequest_descriptor =
+      getDescriptor().getMessageTypes().get(8);
+    internal_static_genaifeedback_v1_ListFeedbackSchemasRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ListFeedbackSchemasRequest_descriptor,
+        new java.lang.String[] { });
+    internal_static_genaifeedback_v1_ListFeedbackSchemasResponse_descriptor =
+      getDescriptor().getMessageTypes().get(9);
+    internal_static_genaifeedback_v1_ListFeedbackSchemasResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ListFeedbackSchemasResponse_descriptor,
+        new java.lang.String[] { "Schemas", "UnknownNamesAccepted", });
+    internal_static_genaifeedback_v1_FeedbackSchema_descriptor =
+      getDescriptor().getMessageTypes().get(10);
+    internal_static_genaifeedback_v1_FeedbackSchema_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_FeedbackSchema_descriptor,
+        new java.lang.String[] { "Name", "Version", "Description", "Boolean", "Number", "Category", "Text", "Rationale", "SourceTypes", "BuiltIn", "Type", });
+    internal_static_genaifeedback_v1_BooleanType_descriptor =
+      getDescriptor().getMessageTypes().get(11);
+    internal_static_genaifeedback_v1_BooleanType_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_BooleanType_descriptor,
+        new java.lang.String[] { });
+    internal_static_genaifeedback_v1_NumberType_descriptor =
+      getDescriptor().getMessageTypes().get(12);
+    internal_static_genaifeedback_v1_NumberType_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_NumberType_descriptor,
+        new java.lang.String[] { "Min", "Max", "IntegerOnly", });
+    internal_static_genaifeedback_v1_CategoryType_descriptor =
+      getDescriptor().getMessageTypes().get(13);
+    internal_static_genaifeedback_v1_CategoryType_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_CategoryType_descriptor,
+        new java.lang.String[] { "Labels", });
+    internal_static_genaifeedback_v1_TextType_descriptor =
+      getDescriptor().getMessageTypes().get(14);
+    internal_static_genaifeedback_v1_TextType_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_TextType_descriptor,
+        new java.lang.String[] { "MaxLength", });
     com.google.protobuf.StructProto.getDescriptor();
   }
 

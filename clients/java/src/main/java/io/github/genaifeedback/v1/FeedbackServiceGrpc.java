@@ -126,6 +126,37 @@ public final class FeedbackServiceGrpc {
     return getGetFeedbackStatusMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ListFeedbackSchemasRequest,
+      io.github.genaifeedback.v1.ListFeedbackSchemasResponse> getListFeedbackSchemasMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListFeedbackSchemas",
+      requestType = io.github.genaifeedback.v1.ListFeedbackSchemasRequest.class,
+      responseType = io.github.genaifeedback.v1.ListFeedbackSchemasResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ListFeedbackSchemasRequest,
+      io.github.genaifeedback.v1.ListFeedbackSchemasResponse> getListFeedbackSchemasMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ListFeedbackSchemasRequest, io.github.genaifeedback.v1.ListFeedbackSchemasResponse> getListFeedbackSchemasMethod;
+    if ((getListFeedbackSchemasMethod = FeedbackServiceGrpc.getListFeedbackSchemasMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getListFeedbackSchemasMethod = FeedbackServiceGrpc.getListFeedbackSchemasMethod) == null) {
+          FeedbackServiceGrpc.getListFeedbackSchemasMethod = getListFeedbackSchemasMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.ListFeedbackSchemasRequest, io.github.genaifeedback.v1.ListFeedbackSchemasResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListFeedbackSchemas"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.ListFeedbackSchemasRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.ListFeedbackSchemasResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("ListFeedbackSchemas"))
+              .build();
+        }
+      }
+    }
+    return getListFeedbackSchemasMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -247,6 +278,21 @@ public final class FeedbackServiceGrpc {
         io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackStatusResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetFeedbackStatusMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+     * the built-in ones and those of the operator's schema file. A client can
+     * build its UI from them (a thumb, a scale, a list of labels, a text box).
+     * SubmitFeedback and SubmitRatings check every value against its name's
+     * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+     * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * </pre>
+     */
+    default void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackSchemasResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListFeedbackSchemasMethod(), responseObserver);
+    }
   }
 
   /**
@@ -358,6 +404,22 @@ public final class FeedbackServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetFeedbackStatusMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+     * the built-in ones and those of the operator's schema file. A client can
+     * build its UI from them (a thumb, a scale, a list of labels, a text box).
+     * SubmitFeedback and SubmitRatings check every value against its name's
+     * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+     * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * </pre>
+     */
+    public void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackSchemasResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListFeedbackSchemasMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -434,6 +496,21 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetFeedbackStatusMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+     * the built-in ones and those of the operator's schema file. A client can
+     * build its UI from them (a thumb, a scale, a list of labels, a text box).
+     * SubmitFeedback and SubmitRatings check every value against its name's
+     * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+     * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListFeedbackSchemasMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -509,6 +586,21 @@ public final class FeedbackServiceGrpc {
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetFeedbackStatusMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+     * the built-in ones and those of the operator's schema file. A client can
+     * build its UI from them (a thumb, a scale, a list of labels, a text box).
+     * SubmitFeedback and SubmitRatings check every value against its name's
+     * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+     * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListFeedbackSchemasMethod(), getCallOptions(), request);
     }
   }
 
@@ -589,11 +681,28 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetFeedbackStatusMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * ListFeedbackSchemas returns the feedback schemas in force on this replica:
+     * the built-in ones and those of the operator's schema file. A client can
+     * build its UI from them (a thumb, a scale, a list of labels, a text box).
+     * SubmitFeedback and SubmitRatings check every value against its name's
+     * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
+     * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackSchemasResponse> listFeedbackSchemas(
+        io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListFeedbackSchemasMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_SUBMIT_FEEDBACK = 0;
   private static final int METHODID_SUBMIT_RATINGS = 1;
   private static final int METHODID_GET_FEEDBACK_STATUS = 2;
+  private static final int METHODID_LIST_FEEDBACK_SCHEMAS = 3;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -623,6 +732,10 @@ public final class FeedbackServiceGrpc {
         case METHODID_GET_FEEDBACK_STATUS:
           serviceImpl.getFeedbackStatus((io.github.genaifeedback.v1.GetFeedbackStatusRequest) request,
               (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackStatusResponse>) responseObserver);
+          break;
+        case METHODID_LIST_FEEDBACK_SCHEMAS:
+          serviceImpl.listFeedbackSchemas((io.github.genaifeedback.v1.ListFeedbackSchemasRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackSchemasResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -663,6 +776,13 @@ public final class FeedbackServiceGrpc {
               io.github.genaifeedback.v1.GetFeedbackStatusRequest,
               io.github.genaifeedback.v1.GetFeedbackStatusResponse>(
                 service, METHODID_GET_FEEDBACK_STATUS)))
+        .addMethod(
+          getListFeedbackSchemasMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.ListFeedbackSchemasRequest,
+              io.github.genaifeedback.v1.ListFeedbackSchemasResponse>(
+                service, METHODID_LIST_FEEDBACK_SCHEMAS)))
         .build();
   }
 
@@ -714,6 +834,7 @@ public final class FeedbackServiceGrpc {
               .addMethod(getSubmitFeedbackMethod())
               .addMethod(getSubmitRatingsMethod())
               .addMethod(getGetFeedbackStatusMethod())
+              .addMethod(getListFeedbackSchemasMethod())
               .build();
         }
       }

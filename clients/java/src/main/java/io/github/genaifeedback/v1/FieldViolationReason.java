@@ -90,6 +90,19 @@ public enum FieldViolationReason
    * <code>REFUSED_BY_MLFLOW = 8;</code>
    */
   REFUSED_BY_MLFLOW(8),
+  /**
+   * <pre>
+   * The feedback breaks the schema in force for its name (see
+   * FeedbackService.ListFeedbackSchemas): the wrong kind of value, a number
+   * that must be an integer, a label the schema does not list, a rationale
+   * the schema forbids, a source type the schema does not accept, or a name
+   * the server does not accept. A value out of range is OUT_OF_RANGE, a text
+   * too long TOO_LONG and a missing required rationale REQUIRED.
+   * </pre>
+   *
+   * <code>SCHEMA_MISMATCH = 9;</code>
+   */
+  SCHEMA_MISMATCH(9),
   UNRECOGNIZED(-1),
   ;
 
@@ -166,6 +179,19 @@ public enum FieldViolationReason
    * <code>REFUSED_BY_MLFLOW = 8;</code>
    */
   public static final int REFUSED_BY_MLFLOW_VALUE = 8;
+  /**
+   * <pre>
+   * The feedback breaks the schema in force for its name (see
+   * FeedbackService.ListFeedbackSchemas): the wrong kind of value, a number
+   * that must be an integer, a label the schema does not list, a rationale
+   * the schema forbids, a source type the schema does not accept, or a name
+   * the server does not accept. A value out of range is OUT_OF_RANGE, a text
+   * too long TOO_LONG and a missing required rationale REQUIRED.
+   * </pre>
+   *
+   * <code>SCHEMA_MISMATCH = 9;</code>
+   */
+  public static final int SCHEMA_MISMATCH_VALUE = 9;
 
 
   public final int getNumber() {
@@ -201,6 +227,7 @@ public enum FieldViolationReason
       case 6: return DUPLICATE;
       case 7: return TOO_DEEP;
       case 8: return REFUSED_BY_MLFLOW;
+      case 9: return SCHEMA_MISMATCH;
       default: return null;
     }
   }

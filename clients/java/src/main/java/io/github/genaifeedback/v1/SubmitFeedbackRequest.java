@@ -335,7 +335,9 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * The feedback's name, shown in the MLflow UI and used to search and
    * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-   * characters; no dots. Default: `user_feedback`.
+   * characters; no dots. Default: `user_feedback`. The value must fit the
+   * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+   * and version are stored in the assessment's metadata.
    * </pre>
    *
    * <code>string name = 4 [json_name = "name"];</code>
@@ -358,7 +360,9 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * The feedback's name, shown in the MLflow UI and used to search and
    * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-   * characters; no dots. Default: `user_feedback`.
+   * characters; no dots. Default: `user_feedback`. The value must fit the
+   * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+   * and version are stored in the assessment's metadata.
    * </pre>
    *
    * <code>string name = 4 [json_name = "name"];</code>
@@ -662,6 +666,10 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -684,6 +692,10 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -696,6 +708,10 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -715,6 +731,10 @@ java.lang.String defaultValue) {
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -1921,7 +1941,9 @@ java.lang.String defaultValue) {
      * <pre>
      * The feedback's name, shown in the MLflow UI and used to search and
      * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-     * characters; no dots. Default: `user_feedback`.
+     * characters; no dots. Default: `user_feedback`. The value must fit the
+     * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+     * and version are stored in the assessment's metadata.
      * </pre>
      *
      * <code>string name = 4 [json_name = "name"];</code>
@@ -1943,7 +1965,9 @@ java.lang.String defaultValue) {
      * <pre>
      * The feedback's name, shown in the MLflow UI and used to search and
      * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-     * characters; no dots. Default: `user_feedback`.
+     * characters; no dots. Default: `user_feedback`. The value must fit the
+     * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+     * and version are stored in the assessment's metadata.
      * </pre>
      *
      * <code>string name = 4 [json_name = "name"];</code>
@@ -1966,7 +1990,9 @@ java.lang.String defaultValue) {
      * <pre>
      * The feedback's name, shown in the MLflow UI and used to search and
      * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-     * characters; no dots. Default: `user_feedback`.
+     * characters; no dots. Default: `user_feedback`. The value must fit the
+     * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+     * and version are stored in the assessment's metadata.
      * </pre>
      *
      * <code>string name = 4 [json_name = "name"];</code>
@@ -1985,7 +2011,9 @@ java.lang.String defaultValue) {
      * <pre>
      * The feedback's name, shown in the MLflow UI and used to search and
      * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-     * characters; no dots. Default: `user_feedback`.
+     * characters; no dots. Default: `user_feedback`. The value must fit the
+     * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+     * and version are stored in the assessment's metadata.
      * </pre>
      *
      * <code>string name = 4 [json_name = "name"];</code>
@@ -2001,7 +2029,9 @@ java.lang.String defaultValue) {
      * <pre>
      * The feedback's name, shown in the MLflow UI and used to search and
      * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-     * characters; no dots. Default: `user_feedback`.
+     * characters; no dots. Default: `user_feedback`. The value must fit the
+     * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+     * and version are stored in the assessment's metadata.
      * </pre>
      *
      * <code>string name = 4 [json_name = "name"];</code>
@@ -2717,6 +2747,10 @@ java.lang.String defaultValue) {
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
      * 1 to 100 characters without control characters, values at most 1 KiB).
+     * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+     * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+     * schema the value was checked against) and, for a number with a range,
+     * `genaifeedback.normalized` (the value scaled to 0-1).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2739,6 +2773,10 @@ java.lang.String defaultValue) {
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
      * 1 to 100 characters without control characters, values at most 1 KiB).
+     * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+     * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+     * schema the value was checked against) and, for a number with a range,
+     * `genaifeedback.normalized` (the value scaled to 0-1).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2751,6 +2789,10 @@ java.lang.String defaultValue) {
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
      * 1 to 100 characters without control characters, values at most 1 KiB).
+     * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+     * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+     * schema the value was checked against) and, for a number with a range,
+     * `genaifeedback.normalized` (the value scaled to 0-1).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2770,6 +2812,10 @@ java.lang.String defaultValue) {
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
      * 1 to 100 characters without control characters, values at most 1 KiB).
+     * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+     * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+     * schema the value was checked against) and, for a number with a range,
+     * `genaifeedback.normalized` (the value scaled to 0-1).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2795,6 +2841,10 @@ java.lang.String defaultValue) {
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
      * 1 to 100 characters without control characters, values at most 1 KiB).
+     * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+     * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+     * schema the value was checked against) and, for a number with a range,
+     * `genaifeedback.normalized` (the value scaled to 0-1).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2819,6 +2869,10 @@ java.lang.String defaultValue) {
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
      * 1 to 100 characters without control characters, values at most 1 KiB).
+     * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+     * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+     * schema the value was checked against) and, for a number with a range,
+     * `genaifeedback.normalized` (the value scaled to 0-1).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -2837,6 +2891,10 @@ java.lang.String defaultValue) {
      * <pre>
      * Extra context stored with the feedback (at most 20 entries; keys at most
      * 1 to 100 characters without control characters, values at most 1 KiB).
+     * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+     * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+     * schema the value was checked against) and, for a number with a range,
+     * `genaifeedback.normalized` (the value scaled to 0-1).
      * </pre>
      *
      * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>

@@ -95,7 +95,9 @@ public interface SubmitFeedbackRequestOrBuilder extends
    * <pre>
    * The feedback's name, shown in the MLflow UI and used to search and
    * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-   * characters; no dots. Default: `user_feedback`.
+   * characters; no dots. Default: `user_feedback`. The value must fit the
+   * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+   * and version are stored in the assessment's metadata.
    * </pre>
    *
    * <code>string name = 4 [json_name = "name"];</code>
@@ -106,7 +108,9 @@ public interface SubmitFeedbackRequestOrBuilder extends
    * <pre>
    * The feedback's name, shown in the MLflow UI and used to search and
    * aggregate. Letters, digits, `_` and `-`, starting with a letter, at most 64
-   * characters; no dots. Default: `user_feedback`.
+   * characters; no dots. Default: `user_feedback`. The value must fit the
+   * name's schema, if it has one (see ListFeedbackSchemas); the schema's name
+   * and version are stored in the assessment's metadata.
    * </pre>
    *
    * <code>string name = 4 [json_name = "name"];</code>
@@ -263,6 +267,10 @@ public interface SubmitFeedbackRequestOrBuilder extends
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -272,6 +280,10 @@ public interface SubmitFeedbackRequestOrBuilder extends
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -288,6 +300,10 @@ public interface SubmitFeedbackRequestOrBuilder extends
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -298,6 +314,10 @@ public interface SubmitFeedbackRequestOrBuilder extends
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
@@ -311,6 +331,10 @@ java.lang.String defaultValue);
    * <pre>
    * Extra context stored with the feedback (at most 20 entries; keys at most
    * 1 to 100 characters without control characters, values at most 1 KiB).
+   * Keys starting with `mlflow.` or `genaifeedback.` are reserved: the service
+   * adds `genaifeedback.schema` and `genaifeedback.schema_version` (the
+   * schema the value was checked against) and, for a number with a range,
+   * `genaifeedback.normalized` (the value scaled to 0-1).
    * </pre>
    *
    * <code>map&lt;string, string&gt; metadata = 11 [json_name = "metadata"];</code>
