@@ -190,7 +190,7 @@ describe("feedback", () => {
 
   it("takes feedback for an unknown client request id as PENDING: its chat may still be on its way", async () => {
     const unknown = `never-sent-${randomUUID()}`;
-    const result = await client.submitFeedback({ clientRequestId: unknown, value: 1 });
+    const result = await client.submitFeedback({ clientRequestId: unknown, value: true });
     assert.equal(result.state, "PENDING");
     assert.equal(result.traceId, "", "no trace is known for it yet");
     assert.match(result.assessmentId, ASSESSMENT_ID);
@@ -204,7 +204,7 @@ describe("feedback", () => {
     // EXPIRED only after the attach window, minutes later).
     const waited = await client.submitFeedback({
       clientRequestId: unknown,
-      value: 2,
+      value: false,
       waitUntilStored: true,
       callOptions: { deadline: Date.now() + 2_000 },
     });
