@@ -13,9 +13,19 @@ from genaifeedback.service import convert
 from genaifeedback.service.errors import InvalidRequest
 from genaifeedback.service.feedback import Recorded, Target
 from genaifeedback.service.ids import new_trace_id, otel_bytes, trace_start_seconds
+from genaifeedback.service.schemas import Schemas
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 
 TRACE = "tr-" + "a" * 32
+
+
+def unschemed(convert_function):
+    """The conversion with no feedback schema declared (schemas have tests of their own)."""
+    return lambda request: convert_function(request, Schemas(declared={}))
+
+
+feedback_input = unschemed(convert.feedback_input)
+ratings_input = unschemed(convert.ratings_input)
 
 
 def violations_of(call, request) -> dict[str, str]:
@@ -82,11 +92,11 @@ def test_feedback_limits_at_their_edges(fields, expected):
         request = feedback_pb2.SubmitFeedbackRequest(bool_value=True, **fields)
     else:
         request = feedback(**fields)
-    assert violations_of(convert.feedback_input, request) == expected
+    assert violations_of(feedback_input, request) == expected
 
 
 def test_a_valid_feedback_becomes_its_domain_form():
-    target, [one] = convert.feedback_input(
+    target, [one] = feedback_input(
         feedback(
             name="tone",
             string_value="warm",
@@ -100,12 +110,12 @@ def test_a_valid_feedback_becomes_its_domain_form():
     assert target == Target(trace_id=TRACE)
     assert (one.name, one.value, one.rationale, one.metadata) == ("tone", "warm", "why", {"a": "b"})
     assert (one.span_id, one.request_id, one.source_type, one.source_id) == ("b" * 16, "r", "LLM_JUDGE", "judge")
-    assert convert.feedback_input(feedback())[1][0].name == "user_feedback"  # the default
-    assert convert.feedback_input(feedback())[1][0].source_type == "HUMAN"  # unset means HUMAN
+    assert feedback_input(feedback())[1][0].name == "user_feedback"  # the default
+    assert feedback_input(feedback())[1][0].source_type == "HUMAN"  # unset means HUMAN
 
 
 def test_missing_target_and_value_are_both_reported():
-    assert violations_of(convert.feedback_input, feedback_pb2.SubmitFeedbackRequest()) == {
+    assert violations_of(feedback_input, feedback_pb2.SubmitFeedbackRequest()) == {
         "target": "REQUIRED",
         "value": "REQUIRED",
     }
@@ -132,7 +142,7 @@ def nested(depth: int, leaf: struct_pb2.Value) -> struct_pb2.Value:
 )
 def test_json_values_at_their_edges(value, expected):
     request = feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, json_value=value)
-    assert violations_of(convert.feedback_input, request) == expected
+    assert violations_of(feedback_input, request) == expected
 
 
 def test_ratings_are_sorted_bounded_and_distinct():
@@ -141,16 +151,16 @@ def test_ratings_are_sorted_bounded_and_distinct():
             trace_id=TRACE, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in pairs], **fields
         )
 
-    _, dimensions = convert.ratings_input(ratings(("tone", 1), ("accuracy", 5)))
+    _, dimensions = ratings_input(ratings(("tone", 1), ("accuracy", 5)))
     assert [(d.name, d.value) for d in dimensions] == [("accuracy", 5), ("tone", 1)]
-    assert violations_of(convert.ratings_input, ratings(("a", 0), ("b", 6))) == {
+    assert violations_of(ratings_input, ratings(("a", 0), ("b", 6))) == {
         "ratings[0].score": "OUT_OF_RANGE",
         "ratings[1].score": "OUT_OF_RANGE",
     }
-    assert violations_of(convert.ratings_input, ratings(("a", 1), ("a", 2))) == {"ratings[1].name": "DUPLICATE"}
-    assert violations_of(convert.ratings_input, ratings()) == {"ratings": "REQUIRED"}
-    assert violations_of(convert.ratings_input, ratings(*[(f"d{i}", 3) for i in range(20)])) == {}
-    assert violations_of(convert.ratings_input, ratings(*[(f"d{i}", 3) for i in range(21)])) == {"ratings": "TOO_LONG"}
+    assert violations_of(ratings_input, ratings(("a", 1), ("a", 2))) == {"ratings[1].name": "DUPLICATE"}
+    assert violations_of(ratings_input, ratings()) == {"ratings": "REQUIRED"}
+    assert violations_of(ratings_input, ratings(*[(f"d{i}", 3) for i in range(20)])) == {}
+    assert violations_of(ratings_input, ratings(*[(f"d{i}", 3) for i in range(21)])) == {"ratings": "TOO_LONG"}
 
 
 @pytest.mark.parametrize(
