@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import grpc
 from google.protobuf import json_format
@@ -46,7 +46,7 @@ def _str_enum(name: str, proto_enum: Any, prefix: str = "") -> type[enum.StrEnum
     """The contract's enum as a StrEnum of its value names without `prefix` (UNSPECIFIED left out):
     members equal their names."""
     names = [n.removeprefix(prefix) for n in proto_enum.keys() if not n.endswith("_UNSPECIFIED")]  # noqa: SIM118 - not a dict
-    return enum.StrEnum(name, [(n, n) for n in names])
+    return cast(type[enum.StrEnum], enum.StrEnum(name, [(n, n) for n in names]))
 
 
 ErrorReason = _str_enum("ErrorReason", errors_pb2.ErrorReason)
@@ -175,7 +175,7 @@ class ChatResult:
     usage: Usage
 
 
-def _state(value: int) -> FeedbackState | None:
+def _state(value: int) -> str | None:
     """The proto enum value as a FeedbackState; None for UNSPECIFIED (a service that predates states)
     or a value newer than this client."""
     try:
@@ -191,7 +191,7 @@ class FeedbackResult:
     request_id: str = ""  # the write's idempotency key: sending it again records nothing new
     # PENDING: durably journaled by the service, not in MLflow yet (it gets there on its own);
     # STORED: in MLflow. None only from a service that predates states.
-    state: FeedbackState | None = None
+    state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ class RatingsResult:
     trace_id: str
     assessment_ids: dict[str, str]  # dimension name -> assessment id
     request_id: str = ""
-    state: FeedbackState | None = None  # as FeedbackResult.state, for all the dimensions together
+    state: str | None = None  # as FeedbackResult.state, for all the dimensions together
 
     @property
     def assessment_id(self) -> str:
@@ -211,7 +211,7 @@ class RatingsResult:
 class FeedbackStatus:
     """What became of a feedback (GetFeedbackStatus)."""
 
-    state: FeedbackState | None
+    state: str | None
     trace_id: str  # "" while a client_request_id is not resolved to its trace yet
     assessment_ids: dict[str, str]  # feedback name -> assessment id (one per dimension for ratings)
     reason: str = ""  # for EXPIRED and REJECTED: an ErrorReason name, e.g. "TRACE_NOT_FOUND"
@@ -242,7 +242,7 @@ class FeedbackSchema:
         return cls(
             name=schema.name,
             version=schema.version,
-            type=kind,  # type: ignore[arg-type]
+            type=kind,
             description=schema.description,
             min=number.min if number.HasField("min") else None,
             max=number.max if number.HasField("max") else None,
@@ -439,7 +439,7 @@ class FeedbackClient:
         *,
         trace_id: str | None = None,
         client_request_id: str | None = None,
-        value: bool | float | str | dict | list,
+        value: bool | float | str | dict[str, Any] | list[Any],
         name: str = "user_feedback",
         rationale: str = "",
         source: Source = "HUMAN",
@@ -586,7 +586,7 @@ def _chat_fields(
         "user_id": user_id,
         "session_id": session_id,
         "tags": tags or {},
-        "options": chat_pb2.GenerationOptions(**{k: v for k, v in options.items() if v is not None}),
+        "options": chat_pb2.GenerationOptions(**{k: v for k, v in options.items() if v is not None}),  # type: ignore[arg-type]
     }
 
 
@@ -594,19 +594,19 @@ def _chat_message(item: HistoryItem) -> chat_pb2.ChatMessage:
     if isinstance(item, chat_pb2.ChatMessage):
         return item
     role, content = item
-    return chat_pb2.ChatMessage(role=chat_pb2.Role.Value("ROLE_" + role.upper()), content=content)
+    return chat_pb2.ChatMessage(role="ROLE_" + role.upper(), content=content)
 
 
-def _target(trace_id: str | None, client_request_id: str | None) -> dict[str, str]:
+def _target(trace_id: str | None, client_request_id: str | None) -> dict[str, Any]:
     if (trace_id is None) == (client_request_id is None):
         raise ValueError("give exactly one of trace_id and client_request_id")
-    return {"trace_id": trace_id} if trace_id is not None else {"client_request_id": client_request_id}
+    return {"trace_id": trace_id} if trace_id is not None else {"client_request_id": client_request_id or ""}
 
 
 def _source(source: str, source_id: str) -> feedback_pb2.FeedbackSource:
     if source not in ("HUMAN", "LLM_JUDGE", "CODE"):
         raise ValueError(f"source must be HUMAN, LLM_JUDGE or CODE, not {source!r}")
-    return feedback_pb2.FeedbackSource(type=feedback_pb2.SourceType.Value("SOURCE_TYPE_" + source), id=source_id)
+    return feedback_pb2.FeedbackSource(type="SOURCE_TYPE_" + source, id=source_id)
 
 
 def _set_value(request: feedback_pb2.SubmitFeedbackRequest, value: object) -> None:
@@ -618,6 +618,6 @@ def _set_value(request: feedback_pb2.SubmitFeedbackRequest, value: object) -> No
     elif isinstance(value, str):
         request.string_value = value
     elif isinstance(value, (dict, list)):
-        json_format.ParseDict(value, request.json_value)
+        json_format.ParseDict(cast(Any, value), request.json_value)
     else:
         raise TypeError(f"feedback value must be bool, int, float, str, dict or list, not {type(value).__name__}")
