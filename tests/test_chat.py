@@ -319,3 +319,27 @@ def test_metrics_are_served_for_prometheus(start_service):
         "open_chat_streams",
     ):
         assert f"genaifeedback_{gauge} " in text
+
+
+def test_an_answer_the_endpoint_filtered_ends_with_content_filter_not_stop(start_service, fake_openai, mlflow_client):
+    fake_openai.finish_reason = "content_filter"
+    replica = start_service(generator="openai", openai_base_url=fake_openai.base_url, openai_model="fake-model")
+    events = chat(replica, message="something filtered")
+    finished = events[-1].finished
+    assert finished.finish_reason == chat_pb2.FINISH_REASON_CONTENT_FILTER
+    replica.wait_stored(finished.trace_id)
+    assert mlflow_client.get_trace_info(finished.trace_id).tags["chat.finish_reason"] == "content_filter"
+
+
+def test_an_endpoint_slower_than_its_timeout_is_generation_timeout_with_the_trace(start_service, fake_openai):
+    fake_openai.chunk_delay = 3.0  # between chunks: longer than the read timeout below
+    replica = start_service(
+        generator="openai", openai_base_url=fake_openai.base_url, openai_model="fake-model", openai_timeout_seconds=0.5
+    )
+    call = replica.chat.Chat(chat_pb2.ChatRequest(message="slow model"), timeout=30)
+    trace_id = next(call).started.trace_id
+    with pytest.raises(grpc.RpcError) as failure:
+        list(call)
+    assert failure.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert error_reason(failure.value) == "GENERATION_TIMEOUT"
+    assert details(failure.value, error_details_pb2.ErrorInfo).metadata["trace_id"] == trace_id

@@ -71,7 +71,7 @@ class Token:
 class Finished:
     trace_id: str
     client_request_id: str
-    finish_reason: Literal["stop", "length", ""]
+    finish_reason: Literal["stop", "length", "content_filter", ""]
     usage: Usage
 
 
@@ -93,7 +93,7 @@ class ChatRecord:
     answer: str = ""
     outcome: Outcome = "ok"
     error: str = ""
-    finish_reason: Literal["stop", "length", ""] = ""
+    finish_reason: Literal["stop", "length", "content_filter", ""] = ""
     usage: Usage | None = None
 
 
@@ -166,7 +166,7 @@ class ChatRunner:
                         request.report.finish_reason = "length"
                         break
             report = request.report
-            record.finish_reason = "length" if report.finish_reason == "length" else "stop"
+            record.finish_reason = _FINISH_REASONS.get(report.finish_reason or "", "stop")
             record.usage = Usage(
                 input_tokens=report.input_tokens if report.input_tokens is not None else _word_count(request.messages),
                 output_tokens=report.output_tokens if report.output_tokens is not None else len(parts),
@@ -252,6 +252,14 @@ def _valid(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+# What backends report (OpenAI's names), as the service records it; anything else is a normal stop.
+_FINISH_REASONS: dict[str, Literal["stop", "length", "content_filter"]] = {
+    "stop": "stop",
+    "length": "length",
+    "content_filter": "content_filter",
+}
 
 
 def _word_count(messages: list[dict[str, str]]) -> int:

@@ -55,7 +55,11 @@ _SOURCE_TYPES: dict[int, Literal["HUMAN", "LLM_JUDGE", "CODE"]] = {
     feedback_pb2.SOURCE_TYPE_LLM_JUDGE: "LLM_JUDGE",
     feedback_pb2.SOURCE_TYPE_CODE: "CODE",
 }
-_FINISH_REASONS = {"stop": chat_pb2.FINISH_REASON_STOP, "length": chat_pb2.FINISH_REASON_LENGTH}
+_FINISH_REASONS = {
+    "stop": chat_pb2.FINISH_REASON_STOP,
+    "length": chat_pb2.FINISH_REASON_LENGTH,
+    "content_filter": chat_pb2.FINISH_REASON_CONTENT_FILTER,
+}
 
 
 # FieldViolation reasons: the contract's FieldViolationReason values (errors.proto).

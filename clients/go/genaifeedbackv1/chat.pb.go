@@ -88,6 +88,9 @@ const (
 	FinishReason_FINISH_REASON_STOP FinishReason = 1
 	// The answer reached max_tokens (or the server's cap) and was cut off.
 	FinishReason_FINISH_REASON_LENGTH FinishReason = 2
+	// The backend's content filter stopped the answer (what was sent is all
+	// there is).
+	FinishReason_FINISH_REASON_CONTENT_FILTER FinishReason = 3
 )
 
 // Enum value maps for FinishReason.
@@ -96,11 +99,13 @@ var (
 		0: "FINISH_REASON_UNSPECIFIED",
 		1: "FINISH_REASON_STOP",
 		2: "FINISH_REASON_LENGTH",
+		3: "FINISH_REASON_CONTENT_FILTER",
 	}
 	FinishReason_value = map[string]int32{
-		"FINISH_REASON_UNSPECIFIED": 0,
-		"FINISH_REASON_STOP":        1,
-		"FINISH_REASON_LENGTH":      2,
+		"FINISH_REASON_UNSPECIFIED":    0,
+		"FINISH_REASON_STOP":           1,
+		"FINISH_REASON_LENGTH":         2,
+		"FINISH_REASON_CONTENT_FILTER": 3,
 	}
 )
 
@@ -948,11 +953,12 @@ const file_genaifeedback_v1_chat_proto_rawDesc = "" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vROLE_SYSTEM\x10\x01\x12\r\n" +
 	"\tROLE_USER\x10\x02\x12\x12\n" +
-	"\x0eROLE_ASSISTANT\x10\x03*_\n" +
+	"\x0eROLE_ASSISTANT\x10\x03*\x81\x01\n" +
 	"\fFinishReason\x12\x1d\n" +
 	"\x19FINISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12FINISH_REASON_STOP\x10\x01\x12\x18\n" +
-	"\x14FINISH_REASON_LENGTH\x10\x022\xb5\x01\n" +
+	"\x14FINISH_REASON_LENGTH\x10\x02\x12 \n" +
+	"\x1cFINISH_REASON_CONTENT_FILTER\x10\x032\xb5\x01\n" +
 	"\vChatService\x12G\n" +
 	"\x04Chat\x12\x1d.genaifeedback.v1.ChatRequest\x1a\x1e.genaifeedback.v1.ChatResponse0\x01\x12]\n" +
 	"\fCompleteChat\x12%.genaifeedback.v1.CompleteChatRequest\x1a&.genaifeedback.v1.CompleteChatResponseB\x8f\x01\n" +

@@ -79,7 +79,7 @@ export interface ChatOptions {
   callOptions?: CallOptions;
 }
 
-export type FinishReasonName = "stop" | "length" | "";
+export type FinishReasonName = "stop" | "length" | "content_filter" | "";
 
 export interface Usage {
   inputTokens: number;
@@ -562,6 +562,8 @@ function finishReasonName(reason: FinishReason): FinishReasonName {
       return "stop";
     case FinishReason.FINISH_REASON_LENGTH:
       return "length";
+    case FinishReason.FINISH_REASON_CONTENT_FILTER:
+      return "content_filter";
     default:
       return "";
   }

@@ -39,7 +39,11 @@ Source = Literal["HUMAN", "LLM_JUDGE", "CODE"]
 HistoryItem = tuple[str, str] | chat_pb2.ChatMessage
 """An earlier turn: a ("system" | "user" | "assistant", text) pair, or a ChatMessage."""
 
-_FINISH_REASONS = {chat_pb2.FINISH_REASON_STOP: "stop", chat_pb2.FINISH_REASON_LENGTH: "length"}
+_FINISH_REASONS = {
+    chat_pb2.FINISH_REASON_STOP: "stop",
+    chat_pb2.FINISH_REASON_LENGTH: "length",
+    chat_pb2.FINISH_REASON_CONTENT_FILTER: "content_filter",
+}
 
 
 def _str_enum(name: str, proto_enum: Any, prefix: str = "") -> type[enum.StrEnum]:
@@ -171,7 +175,7 @@ class ChatResult:
     text: str
     trace_id: str
     client_request_id: str
-    finish_reason: str  # "stop", "length" or "" (not reported)
+    finish_reason: str  # "stop", "length", "content_filter" or "" (not reported)
     usage: Usage
 
 

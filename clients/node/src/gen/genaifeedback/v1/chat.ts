@@ -99,6 +99,11 @@ export enum FinishReason {
   FINISH_REASON_STOP = "FINISH_REASON_STOP",
   /** FINISH_REASON_LENGTH - The answer reached max_tokens (or the server's cap) and was cut off. */
   FINISH_REASON_LENGTH = "FINISH_REASON_LENGTH",
+  /**
+   * FINISH_REASON_CONTENT_FILTER - The backend's content filter stopped the answer (what was sent is all
+   * there is).
+   */
+  FINISH_REASON_CONTENT_FILTER = "FINISH_REASON_CONTENT_FILTER",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -113,6 +118,9 @@ export function finishReasonFromJSON(object: any): FinishReason {
     case 2:
     case "FINISH_REASON_LENGTH":
       return FinishReason.FINISH_REASON_LENGTH;
+    case 3:
+    case "FINISH_REASON_CONTENT_FILTER":
+      return FinishReason.FINISH_REASON_CONTENT_FILTER;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -128,6 +136,8 @@ export function finishReasonToJSON(object: FinishReason): string {
       return "FINISH_REASON_STOP";
     case FinishReason.FINISH_REASON_LENGTH:
       return "FINISH_REASON_LENGTH";
+    case FinishReason.FINISH_REASON_CONTENT_FILTER:
+      return "FINISH_REASON_CONTENT_FILTER";
     case FinishReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -142,6 +152,8 @@ export function finishReasonToNumber(object: FinishReason): number {
       return 1;
     case FinishReason.FINISH_REASON_LENGTH:
       return 2;
+    case FinishReason.FINISH_REASON_CONTENT_FILTER:
+      return 3;
     case FinishReason.UNRECOGNIZED:
     default:
       return -1;

@@ -134,17 +134,18 @@ public final class ChatProto {
       "Tokens\022!\n\014total_tokens\030\003 \001(\005R\013totalToken" +
       "s*P\n\004Role\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_" +
       "SYSTEM\020\001\022\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTAN" +
-      "T\020\003*_\n\014FinishReason\022\035\n\031FINISH_REASON_UNS" +
-      "PECIFIED\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n\024FI" +
-      "NISH_REASON_LENGTH\020\0022\265\001\n\013ChatService\022G\n\004" +
-      "Chat\022\035.genaifeedback.v1.ChatRequest\032\036.ge" +
-      "naifeedback.v1.ChatResponse0\001\022]\n\014Complet" +
-      "eChat\022%.genaifeedback.v1.CompleteChatReq" +
-      "uest\032&.genaifeedback.v1.CompleteChatResp" +
-      "onseB\217\001\n\032io.github.genaifeedback.v1B\tCha" +
-      "tProtoP\001ZQgithub.com/genaifeedback/genai" +
-      "feedback/clients/go/genaifeedbackv1;gena" +
-      "ifeedbackv1\252\002\020GenAIFeedback.V1b\006proto3"
+      "T\020\003*\201\001\n\014FinishReason\022\035\n\031FINISH_REASON_UN" +
+      "SPECIFIED\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n\024F" +
+      "INISH_REASON_LENGTH\020\002\022 \n\034FINISH_REASON_C" +
+      "ONTENT_FILTER\020\0032\265\001\n\013ChatService\022G\n\004Chat\022" +
+      "\035.genaifeedback.v1.ChatRequest\032\036.genaife" +
+      "edback.v1.ChatResponse0\001\022]\n\014CompleteChat" +
+      "\022%.genaifeedback.v1.CompleteChatRequest\032" +
+      "&.genaifeedback.v1.CompleteChatResponseB" +
+      "\217\001\n\032io.github.genaifeedback.v1B\tChatProt" +
+      "oP\001ZQgithub.com/genaifeedback/genaifeedb" +
+      "ack/clients/go/genaifeedbackv1;genaifeed" +
+      "backv1\252\002\020GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

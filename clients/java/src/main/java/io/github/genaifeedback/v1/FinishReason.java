@@ -37,6 +37,15 @@ public enum FinishReason
    * <code>FINISH_REASON_LENGTH = 2;</code>
    */
   FINISH_REASON_LENGTH(2),
+  /**
+   * <pre>
+   * The backend's content filter stopped the answer (what was sent is all
+   * there is).
+   * </pre>
+   *
+   * <code>FINISH_REASON_CONTENT_FILTER = 3;</code>
+   */
+  FINISH_REASON_CONTENT_FILTER(3),
   UNRECOGNIZED(-1),
   ;
 
@@ -64,6 +73,15 @@ public enum FinishReason
    * <code>FINISH_REASON_LENGTH = 2;</code>
    */
   public static final int FINISH_REASON_LENGTH_VALUE = 2;
+  /**
+   * <pre>
+   * The backend's content filter stopped the answer (what was sent is all
+   * there is).
+   * </pre>
+   *
+   * <code>FINISH_REASON_CONTENT_FILTER = 3;</code>
+   */
+  public static final int FINISH_REASON_CONTENT_FILTER_VALUE = 3;
 
 
   public final int getNumber() {
@@ -93,6 +111,7 @@ public enum FinishReason
       case 0: return FINISH_REASON_UNSPECIFIED;
       case 1: return FINISH_REASON_STOP;
       case 2: return FINISH_REASON_LENGTH;
+      case 3: return FINISH_REASON_CONTENT_FILTER;
       default: return null;
     }
   }
