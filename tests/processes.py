@@ -71,9 +71,9 @@ class ServiceProcess:
         raise AssertionError(f"feedback-service not serving:\n{self.log_path.read_text()[-3000:]}")
 
     def kill(self) -> None:
+        """SIGKILL. The channel stays open: callers see what a crash looks like (UNAVAILABLE)."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
-        self.channel.close()
 
     def terminate(self, timeout: float = 60) -> int:
         """SIGTERM; returns the exit code. The channel stays open: callers see what the server said."""

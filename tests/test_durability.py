@@ -65,6 +65,7 @@ def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_r
         replica.kill()
         for done in callers:
             done.result()
+        replica.stop()
 
     restarted = ServiceProcess(mlflow_server.url, tmp_path / "replica", "killed").start()
     try:
