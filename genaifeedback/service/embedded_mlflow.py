@@ -1,6 +1,6 @@
 """A local `mlflow server` on SQLite: the embedded default of `make run`, and the tests' real store.
 
-Settings are chosen from measurements (DESIGN.md): one worker (with several, each request on a
+Settings are chosen from measurements (README, Configuration): one worker (with several, each request on a
 reused connection stalls ~44 ms on delayed ACKs), and no job runner (the service does not use it,
 and it costs a few hundred MB).
 """

@@ -61,10 +61,6 @@ class MlflowUnavailable(ServiceError):
     reason = "MLFLOW_UNAVAILABLE"
 
 
-class TraceNotStoredYet(ServiceError):
-    reason = "TRACE_NOT_STORED_YET"
-
-
 class MlflowRejected(ServiceError):
     """MLflow refused a trace or a feedback for what it is; retrying will not help."""
 
@@ -85,10 +81,6 @@ class ShuttingDown(ServiceError):
 
 class DeadlineTooShort(ServiceError):
     reason = "DEADLINE_TOO_SHORT"
-
-
-class TraceWaitTimeout(ServiceError):
-    reason = "TRACE_WAIT_TIMEOUT"
 
 
 class GenerationFailed(ServiceError):
