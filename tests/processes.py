@@ -92,7 +92,7 @@ class FaultyProxy:
 
     def __init__(self, upstream: str):
         self.upstream = upstream
-        self.fault: str | None = None  # None, "401", "slow-otlp-big" or "reject-marked"
+        self.fault: str | None = None  # None, "401", "503-assessments", "slow-otlp-big" or "reject-marked"
         self.reject_marker = b"REJECT-ME"  # "reject-marked": a batch holding this answers 400, as MLflow does
         self.slow_seconds = 0.0
         self.big_batch_bytes = 8 * 1024
@@ -107,6 +107,10 @@ class FaultyProxy:
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if proxy.fault == "503-assessments" and self.path.endswith("/assessments"):
+                    proxy.faults_served += 1
+                    self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "down"}')
+                    return
                 if proxy.fault == "401":
                     proxy.faults_served += 1
                     self._answer(401, b'{"error": "token expired"}')

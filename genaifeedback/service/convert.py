@@ -4,6 +4,7 @@ request field it is about, so a caller gets all violations at once as google.rpc
 import json
 import math
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Literal
@@ -14,8 +15,9 @@ from mlflow.tracing.constant import MAX_CHARS_IN_TRACE_INFO_METADATA
 from mlflow.utils.validation import _validate_tag_name
 
 from genaifeedback.service.chat import ChatInput, Finished, Started, Token, Turn
+from genaifeedback.service.curation import ErasureProgress, ListQuery, StoredFeedback
 from genaifeedback.service.errors import FieldViolation, InvalidRequest
-from genaifeedback.service.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
+from genaifeedback.service.feedback import CORRECTS_KEY, DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
 from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
 from genaifeedback.service.otlp import RESERVED_TAGS
 from genaifeedback.service.schemas import RESERVED_METADATA_PREFIX, Schemas
@@ -43,6 +45,9 @@ MAX_RATIONALE_BYTES = 16 * KIB
 MAX_SOURCE_ID_CHARS = 250  # MLflow's column size
 MAX_REQUEST_ID_CHARS = 128
 RATING_RANGE = (1, 5)
+EARLIEST_CLIENT_TIME_MS = 946_684_800_000  # 2000-01-01: anything earlier is a clock or unit bug
+MAX_CLIENT_CLOCK_AHEAD_SECONDS = 300
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 
 _ROLES: dict[int, Literal["system", "user", "assistant"]] = {
     chat_pb2.ROLE_SYSTEM: "system",
@@ -209,12 +214,17 @@ def complete_chat_response(finished: Finished, text: str) -> chat_pb2.CompleteCh
 # --- feedback
 
 
-def _target(
-    request: feedback_pb2.SubmitFeedbackRequest
+_Targeted = (
+    feedback_pb2.SubmitFeedbackRequest
     | feedback_pb2.SubmitRatingsRequest
-    | feedback_pb2.GetFeedbackStatusRequest,
-    violations: _Violations,
-) -> Target:
+    | feedback_pb2.GetFeedbackStatusRequest
+    | feedback_pb2.GetFeedbackRequest
+    | feedback_pb2.CorrectFeedbackRequest
+    | feedback_pb2.DeleteFeedbackRequest
+)
+
+
+def _target(request: _Targeted, violations: _Violations) -> Target:
     kind = request.WhichOneof("target")
     if kind is None:
         violations.add("target", "set exactly one of trace_id or client_request_id", REQUIRED)
@@ -230,10 +240,14 @@ def _target(
 
 
 def _common(
-    request: feedback_pb2.SubmitFeedbackRequest | feedback_pb2.SubmitRatingsRequest, violations: _Violations
+    request: feedback_pb2.SubmitFeedbackRequest
+    | feedback_pb2.SubmitRatingsRequest
+    | feedback_pb2.CorrectFeedbackRequest,
+    violations: _Violations,
 ) -> FeedbackInput:
     """The fields SubmitFeedback and SubmitRatings share."""
-    if request.span_id and not SPAN_ID_PATTERN.fullmatch(request.span_id):
+    span_id = "" if isinstance(request, feedback_pb2.CorrectFeedbackRequest) else request.span_id
+    if span_id and not SPAN_ID_PATTERN.fullmatch(span_id):
         violations.add("span_id", "must be 16 lowercase hex digits", INVALID_FORMAT)
     if request.source.type not in _SOURCE_TYPES:
         violations.add("source.type", f"unknown source type {request.source.type}", INVALID_FORMAT)
@@ -241,6 +255,9 @@ def _common(
     violations.check_size("rationale", request.rationale, MAX_RATIONALE_BYTES)
     violations.check_map("metadata", request.metadata, reserved_prefixes=("mlflow.", RESERVED_METADATA_PREFIX))
     violations.check_id("request_id", request.request_id, MAX_REQUEST_ID_CHARS)
+    client_time_ms = None
+    if isinstance(request, feedback_pb2.SubmitFeedbackRequest | feedback_pb2.SubmitRatingsRequest):
+        client_time_ms = _client_time(request, violations)
     return FeedbackInput(
         name="",
         value=None,
@@ -248,9 +265,30 @@ def _common(
         source_id=request.source.id,
         rationale=request.rationale,
         metadata=dict(request.metadata),
-        span_id=request.span_id,
+        span_id=span_id,
         request_id=request.request_id,
+        client_time_ms=client_time_ms,
     )
+
+
+def _client_time(
+    request: feedback_pb2.SubmitFeedbackRequest | feedback_pb2.SubmitRatingsRequest, violations: _Violations
+) -> int | None:
+    if not request.HasField("client_time"):
+        return None
+    millis = request.client_time.seconds * 1000 + request.client_time.nanos // 1_000_000
+    if not EARLIEST_CLIENT_TIME_MS <= millis <= (time.time() + MAX_CLIENT_CLOCK_AHEAD_SECONDS) * 1000:
+        violations.add(
+            "client_time", "must be after 2000 and at most 5 minutes ahead of the server's clock", OUT_OF_RANGE
+        )
+    return millis
+
+
+def _time_ms(request: feedback_pb2.ListFeedbackRequest, field: str) -> int | None:
+    if not request.HasField(field):
+        return None
+    stamp = getattr(request, field)
+    return int(stamp.seconds * 1000 + stamp.nanos // 1_000_000)
 
 
 def _check_name(field: str, name: str, violations: _Violations) -> None:
@@ -262,7 +300,9 @@ def _check_name(field: str, name: str, violations: _Violations) -> None:
         )
 
 
-def _value(request: feedback_pb2.SubmitFeedbackRequest, violations: _Violations) -> Any:
+def _value(
+    request: feedback_pb2.SubmitFeedbackRequest | feedback_pb2.CorrectFeedbackRequest, violations: _Violations
+) -> Any:
     kind = request.WhichOneof("value")
     if kind is None:
         violations.add("value", "set exactly one of bool_value, number_value, string_value or json_value", REQUIRED)
@@ -386,7 +426,175 @@ def status_input(request: feedback_pb2.GetFeedbackStatusRequest) -> tuple[Target
     return target, request.assessment_id, request.request_id
 
 
+def _assessment_id(request: Any, violations: _Violations, required: bool = True) -> str:
+    if not request.assessment_id and required:
+        violations.add("assessment_id", "must not be empty", REQUIRED)
+    elif request.assessment_id and not ASSESSMENT_ID_PATTERN.fullmatch(request.assessment_id):
+        violations.add("assessment_id", "must be an assessment id: `a-` and 32 lowercase hex digits", INVALID_FORMAT)
+    return str(request.assessment_id)
+
+
+def get_input(request: feedback_pb2.GetFeedbackRequest) -> tuple[Target, str]:
+    violations = _Violations()
+    target = _target(request, violations)
+    assessment_id = _assessment_id(request, violations)
+    violations.raise_any()
+    return target, assessment_id
+
+
+def correction_target(request: feedback_pb2.CorrectFeedbackRequest) -> tuple[Target, str]:
+    """Which feedback a correction corrects; the rest of it is checked against that one's schema."""
+    violations = _Violations()
+    target = _target(request, violations)
+    assessment_id = _assessment_id(request, violations)
+    violations.raise_any()
+    return target, assessment_id
+
+
+def correction_input(
+    request: feedback_pb2.CorrectFeedbackRequest, schemas: Schemas, trace_id: str, name: str
+) -> tuple[Target, FeedbackInput]:
+    """The correction of feedback `name` on `trace_id`, checked against that name's schema."""
+    violations = _Violations()
+    value = _value(request, violations)
+    well_formed = not violations and value is not None
+    common = _common(request, violations)
+    if not request.source.id:
+        violations.add("source.id", "a correction names who makes it", REQUIRED)
+    if not request.rationale.strip():
+        violations.add("rationale", "a correction says why the value was wrong", REQUIRED)
+    if well_formed:
+        _check_schema(schemas, common, name, value, {"value": request.WhichOneof("value") or "value"}, violations)
+    violations.raise_any()
+    corrected = _checked(schemas, common, name, value)
+    return Target(trace_id=trace_id), replace(
+        corrected,
+        overrides=request.assessment_id,
+        metadata={**corrected.metadata, CORRECTS_KEY: request.assessment_id},
+    )
+
+
+def list_input(request: feedback_pb2.ListFeedbackRequest) -> ListQuery:
+    violations = _Violations()
+    scope = request.WhichOneof("scope")
+    target = None
+    if scope is None:
+        violations.add("scope", "set exactly one of trace_id, client_request_id or source_id", REQUIRED)
+    elif scope == "source_id":
+        if not request.source_id:
+            violations.add("source_id", "must not be empty", REQUIRED)
+        violations.check_id("source_id", request.source_id, MAX_SOURCE_ID_CHARS)
+    elif scope == "trace_id":
+        if not TRACE_ID_PATTERN.fullmatch(request.trace_id):
+            violations.add("trace_id", "must be an MLflow trace id: `tr-` and 32 lowercase hex digits", INVALID_FORMAT)
+        target = Target(trace_id=request.trace_id)
+    else:
+        if not request.client_request_id:
+            violations.add("client_request_id", "must not be empty", REQUIRED)
+        violations.check_client_request_id("client_request_id", request.client_request_id)
+        target = Target(client_request_id=request.client_request_id)
+    if request.name:
+        _check_name("name", request.name, violations)
+    if not 0 <= request.page_size <= MAX_PAGE_SIZE:
+        violations.add("page_size", f"must be from 1 to {MAX_PAGE_SIZE} (0: {DEFAULT_PAGE_SIZE})", OUT_OF_RANGE)
+    start_ms, end_ms = _time_ms(request, "start_time"), _time_ms(request, "end_time")
+    if start_ms is not None and end_ms is not None and end_ms <= start_ms:
+        violations.add("end_time", "must be after start_time", OUT_OF_RANGE)
+    violations.raise_any()
+    return ListQuery(
+        target=target,
+        source_id=request.source_id,
+        name=request.name,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        include_history=request.include_history,
+        page_size=request.page_size or DEFAULT_PAGE_SIZE,
+        page_token=request.page_token,
+    )
+
+
+def delete_input(request: feedback_pb2.DeleteFeedbackRequest) -> tuple[Target, str]:
+    """(target, assessment id); an empty id means every feedback on the trace."""
+    violations = _Violations()
+    target = _target(request, violations)
+    selection = request.WhichOneof("selection")
+    if selection is None:
+        violations.add("selection", "set exactly one of assessment_id or all_on_trace", REQUIRED)
+    elif selection == "all_on_trace" and not request.all_on_trace:
+        violations.add("all_on_trace", "must be true to delete every feedback on the trace", REQUIRED)
+    elif selection == "assessment_id":
+        _assessment_id(request, violations)
+    violations.raise_any()
+    return target, request.assessment_id
+
+
+def erase_input(request: feedback_pb2.EraseFeedbackBySourceRequest) -> tuple[str, str]:
+    """(source id, source type or "" for any)."""
+    violations = _Violations()
+    if not request.source_id:
+        violations.add("source_id", "must not be empty", REQUIRED)
+    violations.check_id("source_id", request.source_id, MAX_SOURCE_ID_CHARS)
+    if request.source_type not in _SOURCE_TYPES:
+        violations.add("source_type", f"unknown source type {request.source_type}", INVALID_FORMAT)
+    violations.raise_any()
+    return request.source_id, "" if not request.source_type else _SOURCE_TYPES[request.source_type]
+
+
+def feedback_record(stored: StoredFeedback) -> feedback_pb2.FeedbackRecord:
+    feedback = stored.feedback
+    record = feedback_pb2.FeedbackRecord(
+        assessment_id=stored.assessment_id,
+        trace_id=feedback.trace_id or "",
+        span_id=feedback.span_id or "",
+        name=feedback.name,
+        source=feedback_pb2.FeedbackSource(
+            type=_SOURCE_TYPE_VALUES.get(feedback.source.source_type, feedback_pb2.SOURCE_TYPE_UNSPECIFIED),
+            id=feedback.source.source_id or "",
+        ),
+        rationale=feedback.rationale or "",
+        metadata=feedback.metadata or {},
+        current=bool(feedback.valid),
+        overrides=feedback.overrides or "",
+        overridden_by=stored.overridden_by,
+    )
+    value = feedback.value
+    if isinstance(value, bool):
+        record.bool_value = value
+    elif isinstance(value, int | float):
+        record.number_value = value
+    elif isinstance(value, str):
+        record.string_value = value
+    elif value is not None:
+        json_format.Parse(json.dumps(value), record.json_value)
+    record.create_time.FromMilliseconds(feedback.create_time_ms or 0)
+    record.update_time.FromMilliseconds(feedback.last_update_time_ms or 0)
+    return record
+
+
+def list_response(page: list[StoredFeedback], next_page_token: str) -> feedback_pb2.ListFeedbackResponse:
+    return feedback_pb2.ListFeedbackResponse(
+        feedback=[feedback_record(stored) for stored in page], next_page_token=next_page_token
+    )
+
+
+def correction_response(recorded: Recorded) -> feedback_pb2.CorrectFeedbackResponse:
+    [assessment_id] = recorded.assessment_ids.values()
+    return feedback_pb2.CorrectFeedbackResponse(
+        assessment_id=assessment_id, trace_id=recorded.trace_id, state=_STATES[recorded.state]
+    )
+
+
+def erasure_response(progress: ErasureProgress) -> feedback_pb2.EraseFeedbackBySourceResponse:
+    return feedback_pb2.EraseFeedbackBySourceResponse(
+        traces_scanned=progress.traces_scanned,
+        feedback_deleted=progress.feedback_deleted,
+        traces_changed=progress.traces_changed,
+        done=progress.done,
+    )
+
+
 _STATES = {
+    "DELETED": feedback_pb2.FEEDBACK_STATE_DELETED,
     "PENDING": feedback_pb2.FEEDBACK_STATE_PENDING,
     "STORED": feedback_pb2.FEEDBACK_STATE_STORED,
     "EXPIRED": feedback_pb2.FEEDBACK_STATE_EXPIRED,

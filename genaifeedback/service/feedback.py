@@ -11,6 +11,13 @@ Exactly once: each assessment's id is derived from (target, request_id[, index])
 a request_id), and MLflow refuses a second assessment with the same id, so a unit written twice,
 by a retry or by two replicas, is stored once. A request_id names one action on one target:
 reused for anything else it meets the first action's assessment (ALREADY_EXISTS).
+
+One current vote per rater: a vote with a source id joins its key's override chain (votes.py).
+Each round reads the infos (assessments and tags) of every trace it writes to in one batched
+call, writes, and reads them back in one more: a unit is STORED only once the read-back shows it
+in a correct chain. Deleted feedback leaves a tombstone tag on its trace, set before the delete,
+and nothing tombstoned is ever written again: a late retry or a pending delivery of it settles as
+DELETED.
 """
 
 import asyncio
@@ -23,6 +30,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from mlflow.entities import Feedback, TraceInfo
 
 from genaifeedback.service.errors import (
     DeadlineTooShort,
@@ -40,6 +49,8 @@ from genaifeedback.service.journal import FeedbackState, FeedbackUnit, Journal
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.mlflow_gateway import FeedbackWrite, MlflowGateway
 from genaifeedback.service.retry import Backoff
+from genaifeedback.service.schemas import RESERVED_METADATA_PREFIX
+from genaifeedback.service.votes import Vote, plan_chain, vote_key
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +58,8 @@ DEFAULT_FEEDBACK_NAME = "user_feedback"
 MIN_ACK_SECONDS = 0.01  # below this much time left, a journaled answer could arrive after the deadline
 ROUND_SECONDS = 0.25  # how often pending feedback looks for its traces, at most
 MAX_CONCURRENT_WRITES = 16
+TOMBSTONE_TAG_PREFIX = RESERVED_METADATA_PREFIX + "deleted."  # + assessment id; the value is when
+CORRECTS_KEY = RESERVED_METADATA_PREFIX + "corrects"  # a correction's metadata: the id it corrects
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,8 @@ class FeedbackInput:
     metadata: dict[str, str] = field(default_factory=dict)
     span_id: str = ""
     request_id: str = ""
+    client_time_ms: int | None = None  # when the user gave it; None: when the service received it
+    overrides: str = ""  # a correction: the assessment it corrects
 
 
 @dataclass(frozen=True)
@@ -141,7 +156,8 @@ class FeedbackRecorder:
         if deadline is not None and deadline - time.monotonic() < MIN_ACK_SECONDS:
             # An error status must mean "not recorded": refuse before journaling, not after.
             raise DeadlineTooShort("the call's deadline leaves too little time to record the feedback durably")
-        writes = [_write(target, feedback, index) for index, feedback in enumerate(feedbacks)]
+        received_ms = int(time.time() * 1000)
+        writes = [_write(target, feedback, index, received_ms) for index, feedback in enumerate(feedbacks)]
         trace_id = target.trace_id or self._exporter.trace_id_for(target.client_request_id) or ""
         if target.trace_id:
             await self._check_exists(target.trace_id)
@@ -165,6 +181,8 @@ class FeedbackRecorder:
                 )
             # A retry: the first delivery's unit answers (the live one, if it is still on its way).
             unit = self._pending[journaled.unit_id].unit if journaled.unit_id in self._pending else journaled
+            if unit.state == "STORED":
+                await self._check_still_stored(unit)
         else:
             self._pending[unit.unit_id] = _Pending(unit)
             self._wakeup.set()
@@ -173,6 +191,14 @@ class FeedbackRecorder:
         if unit.state in ("EXPIRED", "REJECTED"):  # known now never to be stored: say so
             raise _settled_error(unit, target)
         return _recorded(unit)
+
+    async def _check_still_stored(self, unit: FeedbackUnit) -> None:
+        """A retry of stored feedback: if it was deleted since, say so (and remember it)."""
+        with contextlib.suppress(MlflowUnavailable):
+            info = (await self._gateway.trace_infos([unit.trace_id])).get(unit.trace_id)
+            if info is not None and all(w["assessment_id"] in tombstones(info) for w in unit.writes):
+                unit.state = "DELETED"
+                await self._journal.update_feedback(unit)
 
     async def status(self, target: Target, assessment_id: str) -> Recorded:
         """What became of a unit (by its first assessment id), here or, failing that, in MLflow."""
@@ -189,6 +215,26 @@ class FeedbackRecorder:
             f"no feedback {assessment_id} is known on {_describe(target)}: not journaled here, not in MLflow",
             assessment_id=assessment_id,
         )
+
+    async def resolve(self, target: Target) -> str:
+        """The trace id of a target, or TraceNotFound."""
+        trace_id = target.trace_id or self._exporter.trace_id_for(target.client_request_id)
+        if not trace_id:
+            trace_id = await self._gateway.find_trace_by_client_request_id(target.client_request_id)
+        if not trace_id:
+            raise TraceNotFound(f"no trace has client_request_id {target.client_request_id!r}", **vars(target))
+        return trace_id
+
+    def pending_ids(self, trace_id: str, source_id: str = "", source_type: str = "") -> set[str]:
+        """The ids of this replica's feedback on its way to this trace (only this source's, if given)."""
+        return {
+            write["assessment_id"]
+            for pending in self._pending.values()
+            if pending.unit.trace_id == trace_id
+            for write in pending.unit.writes
+            if not source_id
+            or (write["source_id"] == source_id and (not source_type or write["source_type"] == source_type))
+        }
 
     def assessment_id_for(self, target: Target, request_id: str) -> str:
         return _assessment_id(target, request_id, 0)
@@ -277,18 +323,142 @@ class FeedbackRecorder:
         due = [p for p in due if p.unit.unit_id in self._pending]
         await self._resolve_client_request_ids([p for p in due if not p.unit.trace_id])
         ready = [p for p in due if p.unit.trace_id and not self._exporter.is_local_and_unstored(p.unit.trace_id)]
-        unknown = sorted({p.unit.trace_id for p in ready if not self._in_mlflow(p.unit.trace_id)})
+        by_trace: dict[str, list[_Pending]] = {}
+        for pending in ready:
+            by_trace.setdefault(pending.unit.trace_id, []).append(pending)
+        before = await self._infos(list(by_trace), ready)
+        if before is None:
+            return
+        self._later(p for p in ready if p.unit.trace_id not in before)
+        written = await asyncio.gather(
+            *(self._write_trace(before[trace_id], by_trace[trace_id]) for trace_id in by_trace if trace_id in before)
+        )
+        checked = [p for pendings in written for p in pendings if p.unit.unit_id in self._pending]
+        after = await self._infos(sorted({p.unit.trace_id for p in checked}), checked)
+        if after is None:
+            return
+        for trace_id, pendings in _group(checked).items():
+            for pending in pendings:
+                await self._check_settled(pending, after[trace_id])
+
+    async def _infos(self, trace_ids: list[str], pendings: list[_Pending]) -> dict[str, TraceInfo] | None:
+        """The infos of the traces MLflow has, or None (and the units later) if it cannot tell."""
+        if not trace_ids:
+            return {}
         try:
-            found = await self._gateway.existing_traces(unknown) if unknown else set()
+            infos = await self._gateway.trace_infos(trace_ids)
         except MlflowUnavailable as error:
             self._metrics.mlflow_errors.labels(call="lookup", kind="unavailable").inc()
-            logger.warning("cannot look up %d traces for pending feedback: %s", len(unknown), error)
-            self._later(ready)
+            logger.warning("cannot read %d traces for pending feedback: %s", len(trace_ids), error)
+            self._later(pendings)
+            return None
+        self._remember(infos)
+        return infos
+
+    async def _write_trace(self, info: TraceInfo, pendings: list[_Pending]) -> list[_Pending]:
+        """Write what these units need on one trace; return the units to check by reading back."""
+        stored = _stored_feedback(info)
+        deleted = tombstones(info)
+        chains: dict[Any, list[tuple[Vote, _Pending | None, dict[str, Any]]]] = {}
+        to_check = []
+        async with self._writes:
+            for pending in pendings:
+                try:
+                    for write in pending.unit.writes:
+                        fields = _with_defaults(write, pending.unit)
+                        present = stored.get(fields["assessment_id"])
+                        if present is not None and not FeedbackWrite(trace_id=info.trace_id, **fields).matches(present):
+                            raise RequestIdReused(
+                                f"request_id was already used for a different action on trace {info.trace_id}",
+                                trace_id=info.trace_id,
+                            )
+                        vote = _vote(fields)
+                        if vote.key is not None:
+                            chains.setdefault(vote.key, []).append((vote, pending, fields))
+                        elif present is None and fields["assessment_id"] not in deleted:
+                            await self._write_once(FeedbackWrite(trace_id=info.trace_id, **fields))
+                        elif present is not None and fields["assessment_id"] in deleted:
+                            await self._gateway.delete_feedback(info.trace_id, fields["assessment_id"])
+                except (RequestIdReused, InvalidRequest) as error:
+                    await self._settle(pending, "REJECTED", error.reason, error.message)
+                    continue
+                except (TraceNotFound, MlflowUnavailable) as error:
+                    self._metrics.mlflow_errors.labels(call="create_assessment", kind=type(error).__name__).inc()
+                to_check.append(pending)
+            for key, wanted in chains.items():
+                key_votes = [_stored_vote(a) for a in stored.values()]
+                try:
+                    await self._apply_chain(info, [v for v in key_votes if v.key == key], wanted, stored, deleted)
+                except (TraceNotFound, MlflowUnavailable) as error:  # the read-back decides what is left
+                    self._metrics.mlflow_errors.labels(call="create_assessment", kind=type(error).__name__).inc()
+                except (RequestIdReused, InvalidRequest) as error:
+                    for _, owner, _ in wanted:
+                        if owner is not None and owner.unit.unit_id in self._pending:
+                            await self._settle(owner, "REJECTED", error.reason, error.message)
+        return to_check
+
+    async def _apply_chain(
+        self,
+        info: TraceInfo,
+        chain: list[Vote],
+        wanted: list[tuple[Vote, "_Pending | None", dict[str, Any]]],
+        stored: dict[str, Feedback],
+        deleted: frozenset[str],
+    ) -> None:
+        """Make one rater's chain on this trace hold its stored votes and these, in order."""
+        plan = plan_chain(chain, [vote for vote, _, _ in wanted], deleted)
+        if plan.empty:
             return
-        self._remember(found)
-        writable = [p for p in ready if self._in_mlflow(p.unit.trace_id)]
-        self._later(p for p in ready if p not in writable)
-        await asyncio.gather(*(self._deliver(p) for p in writable))
+        content = {fields["assessment_id"]: fields for _, _, fields in wanted}
+        others = [i for i in plan.deletes if i not in content and i not in deleted]
+        if others:
+            # Votes from other calls (maybe other replicas) are deleted to be recreated in order:
+            # journal them first, so that a crash between the two loses nothing.
+            restore = FeedbackUnit(
+                unit_id="r-" + hashlib.sha256("\x00".join([info.trace_id, *others]).encode()).hexdigest()[:32],
+                trace_id=info.trace_id,
+                client_request_id="",
+                writes=[_copy(stored[i]) for i in others],
+                expires=time.time() + self._window,
+            )
+            if (await self._journal.add_feedback(restore)) is restore:
+                self._pending[restore.unit_id] = _Pending(restore)
+            content.update({w["assessment_id"]: w for w in restore.writes})
+            logger.info("rebuilding a vote chain on trace %s: %s", info.trace_id, plan)
+        for assessment_id in plan.deletes:
+            await self._gateway.delete_feedback(info.trace_id, assessment_id)
+        for assessment_id, overrides in plan.creates:
+            fields = content.get(assessment_id) or _copy(stored[assessment_id])
+            await self._write_once(FeedbackWrite(trace_id=info.trace_id, **{**fields, "overrides": overrides}))
+
+    async def _check_settled(self, pending: _Pending, info: TraceInfo | None) -> None:
+        """Settle a unit whose writes the read-back shows in place (or tombstoned); else retry soon."""
+        if info is None:
+            self._later([pending])
+            return
+        stored = _stored_feedback(info)
+        deleted = tombstones(info)
+        ids = [w["assessment_id"] for w in pending.unit.writes]
+        if all(i in deleted for i in ids):
+            await self._settle(pending, "DELETED")
+            return
+        votes = [_stored_vote(a) for a in stored.values()]
+        for write in pending.unit.writes:
+            fields = _with_defaults(write, pending.unit)
+            if fields["assessment_id"] in deleted:
+                if fields["assessment_id"] in stored:
+                    break
+                continue
+            if fields["assessment_id"] not in stored:
+                break
+            key = _vote(fields).key
+            if key is not None and not plan_chain([v for v in votes if v.key == key], [], deleted).empty:
+                break
+        else:
+            await self._settle(pending, "STORED")
+            return
+        pending.next_try = time.monotonic() + pending.backoff.next() / 4  # a race with another writer
+        self._wakeup.set()
 
     async def _resolve_client_request_ids(self, unresolved: list[_Pending]) -> None:
         for pending in unresolved:
@@ -308,21 +478,6 @@ class FeedbackRecorder:
     def _later(self, pendings: Iterable[_Pending]) -> None:
         for pending in pendings:
             pending.next_try = time.monotonic() + pending.backoff.next()
-
-    async def _deliver(self, pending: _Pending) -> None:
-        unit = pending.unit
-        try:
-            async with self._writes:
-                for write in unit.writes:
-                    await self._write_once(FeedbackWrite(trace_id=unit.trace_id, **write))
-        except (TraceNotFound, MlflowUnavailable) as error:
-            self._metrics.mlflow_errors.labels(call="create_assessment", kind=type(error).__name__).inc()
-            self._later([pending])
-            return
-        except (RequestIdReused, InvalidRequest) as error:
-            await self._settle(pending, "REJECTED", error.reason, error.message)
-            return
-        await self._settle(pending, "STORED")
 
     async def _write_once(self, write: FeedbackWrite) -> None:
         started = time.monotonic()
@@ -357,7 +512,69 @@ class FeedbackRecorder:
             pending.settled.set_result(state)
 
 
-def _write(target: Target, feedback: FeedbackInput, index: int) -> dict[str, Any]:
+def tombstones(info: TraceInfo) -> frozenset[str]:
+    """The ids of the feedback deleted from this trace."""
+    return frozenset(key[len(TOMBSTONE_TAG_PREFIX) :] for key in info.tags if key.startswith(TOMBSTONE_TAG_PREFIX))
+
+
+def _stored_feedback(info: TraceInfo) -> dict[str, Feedback]:
+    return {a.assessment_id: a for a in info.assessments if isinstance(a, Feedback) and a.assessment_id}
+
+
+def _group(pendings: Iterable[_Pending]) -> dict[str, list[_Pending]]:
+    groups: dict[str, list[_Pending]] = {}
+    for pending in pendings:
+        groups.setdefault(pending.unit.trace_id, []).append(pending)
+    return groups
+
+
+def _with_defaults(write: dict[str, Any], unit: FeedbackUnit) -> dict[str, Any]:
+    """A journaled write with the fields older journals lack."""
+    return {"create_time_ms": int(unit.added * 1000), "overrides": None, **write}
+
+
+def _vote(fields: dict[str, Any]) -> Vote:
+    key = (
+        None
+        if CORRECTS_KEY in (fields["metadata"] or {})
+        else vote_key(fields["span_id"], fields["name"], fields["source_type"], fields["source_id"])
+    )
+    return Vote(fields["assessment_id"], key, fields["create_time_ms"])
+
+
+def _stored_vote(assessment: Feedback) -> Vote:
+    corrects = (assessment.metadata or {}).get(CORRECTS_KEY)
+    key = (
+        None
+        if corrects or assessment.error
+        else vote_key(assessment.span_id, assessment.name, assessment.source.source_type, assessment.source.source_id)
+    )
+    return Vote(
+        assessment.assessment_id or "",
+        key,
+        assessment.create_time_ms or 0,
+        assessment.overrides,
+        bool(assessment.valid),
+    )
+
+
+def _copy(assessment: Feedback) -> dict[str, Any]:
+    """A stored feedback as a write that creates it again, the same in every field but `overrides`."""
+    return {
+        "assessment_id": assessment.assessment_id,
+        "name": assessment.name,
+        "value": assessment.value,
+        "source_type": assessment.source.source_type,
+        "source_id": assessment.source.source_id,
+        "rationale": assessment.rationale,
+        "metadata": dict(assessment.metadata or {}),
+        "span_id": assessment.span_id,
+        "create_time_ms": assessment.create_time_ms,
+        "overrides": assessment.overrides,
+    }
+
+
+def _write(target: Target, feedback: FeedbackInput, index: int, received_ms: int) -> dict[str, Any]:
     """One assessment of a unit, as journaled (the trace id is the unit's)."""
     write = FeedbackWrite(
         trace_id="",
@@ -369,6 +586,8 @@ def _write(target: Target, feedback: FeedbackInput, index: int) -> dict[str, Any
         rationale=feedback.rationale or None,
         metadata=dict(feedback.metadata),
         span_id=feedback.span_id or None,
+        create_time_ms=feedback.client_time_ms or received_ms,
+        overrides=feedback.overrides or None,
     )
     fields = asdict(write)
     del fields["trace_id"]

@@ -32,7 +32,7 @@ _Request = tuple[Callable[[sqlite3.Connection], Any], Callable[[Any, BaseExcepti
 
 logger = logging.getLogger(__name__)
 
-FeedbackState = Literal["PENDING", "STORED", "EXPIRED", "REJECTED"]
+FeedbackState = Literal["PENDING", "STORED", "EXPIRED", "REJECTED", "DELETED"]
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS traces (
     trace_id TEXT PRIMARY KEY,
@@ -81,7 +81,14 @@ class FeedbackUnit:
 def _actions(writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The writes as the caller asked for them: without the metadata the service adds (a schema's
     version may have changed between a call and its retry)."""
-    return [{**write, "metadata": callers_metadata(write.get("metadata") or {})} for write in writes]
+    # Nor the create time: without a client_time it is when each delivery arrived.
+    return [
+        {
+            **{k: v for k, v in write.items() if k != "create_time_ms"},
+            "metadata": callers_metadata(write.get("metadata") or {}),
+        }
+        for write in writes
+    ]
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ import httpx
 import mlflow
 import requests
 from google.protobuf.message import DecodeError
-from mlflow.entities import Assessment, AssessmentSource, Feedback
+from mlflow.entities import Assessment, AssessmentSource, Feedback, TraceInfo
 from mlflow.exceptions import MlflowException
-from mlflow.protos.service_pb2 import CreateAssessment
+from mlflow.protos.service_pb2 import BatchGetTraceInfos, CreateAssessment
 from mlflow.tracing.client import TracingClient
 from mlflow.utils.credentials import get_default_host_creds
-from mlflow.utils.proto_json_utils import message_to_json
+from mlflow.utils.proto_json_utils import message_to_json, parse_dict
 from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX, MlflowHostCreds
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
@@ -75,6 +75,8 @@ class FeedbackWrite:
     rationale: str | None
     metadata: dict[str, str]
     span_id: str | None
+    create_time_ms: int | None = None  # when the user voted; None: now
+    overrides: str | None = None  # the assessment this one replaces (MLflow marks it not valid)
 
     def matches(self, stored: Assessment) -> bool:
         """Whether an assessment already stored under this id records this same feedback.
@@ -202,6 +204,9 @@ class MlflowGateway:
         )
         feedback.assessment_id = write.assessment_id
         feedback.trace_id = write.trace_id
+        feedback.overrides = write.overrides
+        if write.create_time_ms is not None:
+            feedback.create_time_ms = feedback.last_update_time_ms = write.create_time_ms
         body = message_to_json(CreateAssessment(assessment=feedback.to_proto()))  # type: ignore[no-untyped-call]
         try:
             response = await self.http.post(
@@ -291,7 +296,12 @@ class MlflowGateway:
 
     async def existing_traces(self, trace_ids: list[str]) -> set[str]:
         """Which of these traces MLflow has: one call for up to a hundred of them."""
-        found: set[str] = set()
+        return set(await self.trace_infos(trace_ids))
+
+    async def trace_infos(self, trace_ids: list[str]) -> dict[str, TraceInfo]:
+        """The infos (tags and assessments included) of those of these traces MLflow has, one call
+        for up to a hundred of them."""
+        found: dict[str, TraceInfo] = {}
         for start in range(0, len(trace_ids), 100):
             try:
                 response = await self.http.post(
@@ -302,8 +312,32 @@ class MlflowGateway:
                 raise MlflowUnavailable(f"MLflow is unreachable: {type(error).__name__}: {error}") from error
             if response.status_code != 200:
                 raise MlflowUnavailable(f"MLflow answered HTTP {response.status_code}: {_short(response.text)}")
-            found.update(info["trace_id"] for info in response.json().get("trace_infos", []))
+            answer = BatchGetTraceInfos.Response()
+            parse_dict(response.json(), answer)  # type: ignore[no-untyped-call]  # mlflow is untyped
+            found.update((info.trace_id, TraceInfo.from_proto(info)) for info in answer.trace_infos)
         return found
+
+    async def set_trace_tag(self, trace_id: str, key: str, value: str) -> None:
+        await self._guarded(self._client.set_trace_tag, trace_id, key, value)
+
+    async def search_trace_infos(
+        self, start_ms: int | None, end_ms: int | None, page_token: str | None, max_results: int
+    ) -> tuple[list[TraceInfo], str | None]:
+        """One page of the experiment's traces (infos with tags and assessments), oldest first."""
+        bounds = []
+        if start_ms is not None:
+            bounds.append(f"trace.timestamp_ms >= {start_ms}")
+        if end_ms is not None:
+            bounds.append(f"trace.timestamp_ms < {end_ms}")
+        infos, token = await self._guarded(
+            self._client.store.search_traces,
+            locations=[self.experiment_id],
+            filter_string=" AND ".join(bounds) or None,
+            max_results=max_results,
+            order_by=["timestamp_ms ASC"],
+            page_token=page_token,
+        )
+        return infos, token
 
     async def close(self) -> None:
         await self.http.aclose()

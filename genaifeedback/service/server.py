@@ -14,6 +14,7 @@ from genaifeedback.service import schemas
 from genaifeedback.service.chat import ChatRunner
 from genaifeedback.service.config import Settings
 from genaifeedback.service.convert import FEEDBACK_NAME_PATTERN
+from genaifeedback.service.curation import FeedbackCuration
 from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.feedback import FeedbackRecorder
@@ -99,7 +100,10 @@ class FeedbackApp:
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
-            FeedbackServicer(self.recorder, self.metrics, self.admission, self.schemas), self.server
+            FeedbackServicer(
+                self.recorder, FeedbackCuration(self.gateway, self.recorder), self.metrics, self.admission, self.schemas
+            ),
+            self.server,
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

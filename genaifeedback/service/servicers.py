@@ -24,6 +24,7 @@ from grpc_status import rpc_status
 
 from genaifeedback.service import convert, status
 from genaifeedback.service.chat import ChatEvent, ChatRunner, Finished, Started, Token
+from genaifeedback.service.curation import FeedbackCuration
 from genaifeedback.service.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.metrics import Metrics
@@ -244,8 +245,16 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
 
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
-    def __init__(self, recorder: FeedbackRecorder, metrics: Metrics, admission: Admission, schemas: Schemas):
+    def __init__(
+        self,
+        recorder: FeedbackRecorder,
+        curation: FeedbackCuration,
+        metrics: Metrics,
+        admission: Admission,
+        schemas: Schemas,
+    ):
         self._recorder = recorder
+        self._curation = curation
         self._schemas = schemas
         self._metrics = metrics
         self._admission = admission
@@ -279,3 +288,40 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         self, request: feedback_pb2.ListFeedbackSchemasRequest, context: _Context
     ) -> feedback_pb2.ListFeedbackSchemasResponse:
         return convert.schemas_response(self._schemas)
+
+    @_mapping_errors
+    async def GetFeedback(
+        self, request: feedback_pb2.GetFeedbackRequest, context: _Context
+    ) -> feedback_pb2.GetFeedbackResponse:
+        stored = await self._curation.get(*convert.get_input(request))
+        return feedback_pb2.GetFeedbackResponse(feedback=convert.feedback_record(stored))
+
+    @_mapping_errors
+    async def ListFeedback(
+        self, request: feedback_pb2.ListFeedbackRequest, context: _Context
+    ) -> feedback_pb2.ListFeedbackResponse:
+        return convert.list_response(*await self._curation.list_feedback(convert.list_input(request)))
+
+    @_mapping_errors
+    async def CorrectFeedback(
+        self, request: feedback_pb2.CorrectFeedbackRequest, context: _Context
+    ) -> feedback_pb2.CorrectFeedbackResponse:
+        original = await self._curation.get(*convert.correction_target(request))
+        feedback = original.feedback
+        target, correction = convert.correction_input(request, self._schemas, feedback.trace_id or "", feedback.name)
+        recorded = await self._recorder.submit(target, [correction], request.wait_until_stored, _deadline(context))
+        return convert.correction_response(recorded)
+
+    @_mapping_errors
+    async def DeleteFeedback(
+        self, request: feedback_pb2.DeleteFeedbackRequest, context: _Context
+    ) -> feedback_pb2.DeleteFeedbackResponse:
+        trace_id, deleted = await self._curation.delete(*convert.delete_input(request))
+        return feedback_pb2.DeleteFeedbackResponse(trace_id=trace_id, deleted_assessment_ids=deleted)
+
+    @_mapping_errors
+    async def EraseFeedbackBySource(
+        self, request: feedback_pb2.EraseFeedbackBySourceRequest, context: _Context
+    ) -> AsyncGenerator[feedback_pb2.EraseFeedbackBySourceResponse, None]:
+        async for progress in self._curation.erase_source(*convert.erase_input(request)):
+            yield convert.erasure_response(progress)

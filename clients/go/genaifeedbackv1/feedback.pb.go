@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -38,6 +39,9 @@ const (
 	// MLflow refused it, or its request_id had been used for a different
 	// action (the reason says which); not stored.
 	FeedbackState_FEEDBACK_STATE_REJECTED FeedbackState = 4
+	// Deleted (DeleteFeedback or EraseFeedbackBySource): it is not in MLflow
+	// and a retry of it records nothing.
+	FeedbackState_FEEDBACK_STATE_DELETED FeedbackState = 5
 )
 
 // Enum value maps for FeedbackState.
@@ -48,6 +52,7 @@ var (
 		2: "FEEDBACK_STATE_STORED",
 		3: "FEEDBACK_STATE_EXPIRED",
 		4: "FEEDBACK_STATE_REJECTED",
+		5: "FEEDBACK_STATE_DELETED",
 	}
 	FeedbackState_value = map[string]int32{
 		"FEEDBACK_STATE_UNSPECIFIED": 0,
@@ -55,6 +60,7 @@ var (
 		"FEEDBACK_STATE_STORED":      2,
 		"FEEDBACK_STATE_EXPIRED":     3,
 		"FEEDBACK_STATE_REJECTED":    4,
+		"FEEDBACK_STATE_DELETED":     5,
 	}
 )
 
@@ -252,8 +258,15 @@ type SubmitFeedbackRequest struct {
 	// deadline is about to pass (PENDING: it is journaled and on its way).
 	// Default: answer as soon as it is journaled.
 	WaitUntilStored bool `protobuf:"varint,13,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// When the user gave the feedback, as the caller's clock saw it. Stored as
+	// the assessment's create time, and orders one rater's votes: when a
+	// source id is given, the vote with the latest client_time is the current
+	// one, whatever order the calls arrive in (ties: the larger assessment_id).
+	// Default: the time the service received the call. At most 5 minutes in
+	// the future, and not before 2000.
+	ClientTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=client_time,json=clientTime,proto3" json:"client_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubmitFeedbackRequest) Reset() {
@@ -403,6 +416,13 @@ func (x *SubmitFeedbackRequest) GetWaitUntilStored() bool {
 	return false
 }
 
+func (x *SubmitFeedbackRequest) GetClientTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClientTime
+	}
+	return nil
+}
+
 type isSubmitFeedbackRequest_Target interface {
 	isSubmitFeedbackRequest_Target()
 }
@@ -526,7 +546,11 @@ type FeedbackSource struct {
 	// The kind of source. Unset means SOURCE_TYPE_HUMAN.
 	Type SourceType `protobuf:"varint,1,opt,name=type,proto3,enum=genaifeedback.v1.SourceType" json:"type,omitempty"`
 	// Which user, judge or program (for example a user id or a judge model
-	// name), at most 250 characters, no control characters. Optional.
+	// name), at most 250 characters, no control characters. Optional, but it
+	// decides how votes combine: each (trace, span, name, source type, source
+	// id) has one current vote, and a new vote by the same source replaces the
+	// previous one, which stays in MLflow as history (not valid). Without an id
+	// the source is anonymous: every call is a vote of its own.
 	Id            string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -603,8 +627,10 @@ type SubmitRatingsRequest struct {
 	RequestId string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// As in SubmitFeedbackRequest.wait_until_stored.
 	WaitUntilStored bool `protobuf:"varint,9,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// As in SubmitFeedbackRequest.client_time.
+	ClientTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=client_time,json=clientTime,proto3" json:"client_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubmitRatingsRequest) Reset() {
@@ -709,6 +735,13 @@ func (x *SubmitRatingsRequest) GetWaitUntilStored() bool {
 		return x.WaitUntilStored
 	}
 	return false
+}
+
+func (x *SubmitRatingsRequest) GetClientTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClientTime
+	}
+	return nil
 }
 
 type isSubmitRatingsRequest_Target interface {
@@ -1534,11 +1567,1215 @@ func (x *TextType) GetMaxLength() int32 {
 	return 0
 }
 
+// GetFeedbackRequest names one stored feedback.
+type GetFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trace it is on. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Target:
+	//
+	//	*GetFeedbackRequest_TraceId
+	//	*GetFeedbackRequest_ClientRequestId
+	Target isGetFeedbackRequest_Target `protobuf_oneof:"target"`
+	// Its MLflow assessment id (`a-` and 32 hex digits). Required.
+	AssessmentId  string `protobuf:"bytes,3,opt,name=assessment_id,json=assessmentId,proto3" json:"assessment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFeedbackRequest) Reset() {
+	*x = GetFeedbackRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFeedbackRequest) ProtoMessage() {}
+
+func (x *GetFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*GetFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetFeedbackRequest) GetTarget() isGetFeedbackRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+func (x *GetFeedbackRequest) GetTraceId() string {
+	if x != nil {
+		if x, ok := x.Target.(*GetFeedbackRequest_TraceId); ok {
+			return x.TraceId
+		}
+	}
+	return ""
+}
+
+func (x *GetFeedbackRequest) GetClientRequestId() string {
+	if x != nil {
+		if x, ok := x.Target.(*GetFeedbackRequest_ClientRequestId); ok {
+			return x.ClientRequestId
+		}
+	}
+	return ""
+}
+
+func (x *GetFeedbackRequest) GetAssessmentId() string {
+	if x != nil {
+		return x.AssessmentId
+	}
+	return ""
+}
+
+type isGetFeedbackRequest_Target interface {
+	isGetFeedbackRequest_Target()
+}
+
+type GetFeedbackRequest_TraceId struct {
+	// As in SubmitFeedbackRequest.trace_id.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3,oneof"`
+}
+
+type GetFeedbackRequest_ClientRequestId struct {
+	// As in SubmitFeedbackRequest.client_request_id.
+	ClientRequestId string `protobuf:"bytes,2,opt,name=client_request_id,json=clientRequestId,proto3,oneof"`
+}
+
+func (*GetFeedbackRequest_TraceId) isGetFeedbackRequest_Target() {}
+
+func (*GetFeedbackRequest_ClientRequestId) isGetFeedbackRequest_Target() {}
+
+// GetFeedbackResponse is the feedback asked for.
+type GetFeedbackResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feedback, as MLflow stores it.
+	Feedback      *FeedbackRecord `protobuf:"bytes,1,opt,name=feedback,proto3" json:"feedback,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFeedbackResponse) Reset() {
+	*x = GetFeedbackResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFeedbackResponse) ProtoMessage() {}
+
+func (x *GetFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*GetFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetFeedbackResponse) GetFeedback() *FeedbackRecord {
+	if x != nil {
+		return x.Feedback
+	}
+	return nil
+}
+
+// FeedbackRecord is one feedback as MLflow stores it.
+type FeedbackRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The MLflow assessment id.
+	AssessmentId string `protobuf:"bytes,1,opt,name=assessment_id,json=assessmentId,proto3" json:"assessment_id,omitempty"`
+	// The trace it is on.
+	TraceId string `protobuf:"bytes,2,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// The span it is on; empty for the whole trace.
+	SpanId string `protobuf:"bytes,3,opt,name=span_id,json=spanId,proto3" json:"span_id,omitempty"`
+	// The feedback's name.
+	Name string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	// The value, as it was given.
+	//
+	// Types that are valid to be assigned to Value:
+	//
+	//	*FeedbackRecord_BoolValue
+	//	*FeedbackRecord_NumberValue
+	//	*FeedbackRecord_StringValue
+	//	*FeedbackRecord_JsonValue
+	Value isFeedbackRecord_Value `protobuf_oneof:"value"`
+	// Who or what gave it.
+	Source *FeedbackSource `protobuf:"bytes,9,opt,name=source,proto3" json:"source,omitempty"`
+	// Why, if given.
+	Rationale string `protobuf:"bytes,10,opt,name=rationale,proto3" json:"rationale,omitempty"`
+	// Its metadata, the service's own keys (`genaifeedback.`) included.
+	Metadata map[string]string `protobuf:"bytes,11,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// When it was given (the request's client_time, or when the service
+	// received it).
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When MLflow last changed it.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Whether it is the current vote: false once a later vote by the same
+	// source, or a correction, replaced it.
+	Current bool `protobuf:"varint,14,opt,name=current,proto3" json:"current,omitempty"`
+	// The assessment id of the feedback this one replaced, if any.
+	Overrides string `protobuf:"bytes,15,opt,name=overrides,proto3" json:"overrides,omitempty"`
+	// The assessment id of the feedback that replaced this one, if any.
+	OverriddenBy  string `protobuf:"bytes,16,opt,name=overridden_by,json=overriddenBy,proto3" json:"overridden_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeedbackRecord) Reset() {
+	*x = FeedbackRecord{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeedbackRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeedbackRecord) ProtoMessage() {}
+
+func (x *FeedbackRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeedbackRecord.ProtoReflect.Descriptor instead.
+func (*FeedbackRecord) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *FeedbackRecord) GetAssessmentId() string {
+	if x != nil {
+		return x.AssessmentId
+	}
+	return ""
+}
+
+func (x *FeedbackRecord) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *FeedbackRecord) GetSpanId() string {
+	if x != nil {
+		return x.SpanId
+	}
+	return ""
+}
+
+func (x *FeedbackRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FeedbackRecord) GetValue() isFeedbackRecord_Value {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *FeedbackRecord) GetBoolValue() bool {
+	if x != nil {
+		if x, ok := x.Value.(*FeedbackRecord_BoolValue); ok {
+			return x.BoolValue
+		}
+	}
+	return false
+}
+
+func (x *FeedbackRecord) GetNumberValue() float64 {
+	if x != nil {
+		if x, ok := x.Value.(*FeedbackRecord_NumberValue); ok {
+			return x.NumberValue
+		}
+	}
+	return 0
+}
+
+func (x *FeedbackRecord) GetStringValue() string {
+	if x != nil {
+		if x, ok := x.Value.(*FeedbackRecord_StringValue); ok {
+			return x.StringValue
+		}
+	}
+	return ""
+}
+
+func (x *FeedbackRecord) GetJsonValue() *structpb.Value {
+	if x != nil {
+		if x, ok := x.Value.(*FeedbackRecord_JsonValue); ok {
+			return x.JsonValue
+		}
+	}
+	return nil
+}
+
+func (x *FeedbackRecord) GetSource() *FeedbackSource {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *FeedbackRecord) GetRationale() string {
+	if x != nil {
+		return x.Rationale
+	}
+	return ""
+}
+
+func (x *FeedbackRecord) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *FeedbackRecord) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *FeedbackRecord) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *FeedbackRecord) GetCurrent() bool {
+	if x != nil {
+		return x.Current
+	}
+	return false
+}
+
+func (x *FeedbackRecord) GetOverrides() string {
+	if x != nil {
+		return x.Overrides
+	}
+	return ""
+}
+
+func (x *FeedbackRecord) GetOverriddenBy() string {
+	if x != nil {
+		return x.OverriddenBy
+	}
+	return ""
+}
+
+type isFeedbackRecord_Value interface {
+	isFeedbackRecord_Value()
+}
+
+type FeedbackRecord_BoolValue struct {
+	// A boolean value.
+	BoolValue bool `protobuf:"varint,5,opt,name=bool_value,json=boolValue,proto3,oneof"`
+}
+
+type FeedbackRecord_NumberValue struct {
+	// A number.
+	NumberValue float64 `protobuf:"fixed64,6,opt,name=number_value,json=numberValue,proto3,oneof"`
+}
+
+type FeedbackRecord_StringValue struct {
+	// A category or free text.
+	StringValue string `protobuf:"bytes,7,opt,name=string_value,json=stringValue,proto3,oneof"`
+}
+
+type FeedbackRecord_JsonValue struct {
+	// A structured value.
+	JsonValue *structpb.Value `protobuf:"bytes,8,opt,name=json_value,json=jsonValue,proto3,oneof"`
+}
+
+func (*FeedbackRecord_BoolValue) isFeedbackRecord_Value() {}
+
+func (*FeedbackRecord_NumberValue) isFeedbackRecord_Value() {}
+
+func (*FeedbackRecord_StringValue) isFeedbackRecord_Value() {}
+
+func (*FeedbackRecord_JsonValue) isFeedbackRecord_Value() {}
+
+// ListFeedbackRequest says which stored feedback to list.
+type ListFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose or which feedback. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Scope:
+	//
+	//	*ListFeedbackRequest_TraceId
+	//	*ListFeedbackRequest_ClientRequestId
+	//	*ListFeedbackRequest_SourceId
+	Scope isListFeedbackRequest_Scope `protobuf_oneof:"scope"`
+	// Only feedback with this name. Optional.
+	Name string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	// Only feedback given at or after this time. Optional. For a source_id
+	// scope it also bounds the traces searched (default: the last 30 days).
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Only feedback given before this time. Optional.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Also list the votes that were replaced (history), not only current ones.
+	IncludeHistory bool `protobuf:"varint,7,opt,name=include_history,json=includeHistory,proto3" json:"include_history,omitempty"`
+	// At most this many records per page: 1 to 1000, default 100.
+	PageSize int32 `protobuf:"varint,8,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page; empty for the first page. Use it
+	// with the same request otherwise.
+	PageToken     string `protobuf:"bytes,9,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFeedbackRequest) Reset() {
+	*x = ListFeedbackRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFeedbackRequest) ProtoMessage() {}
+
+func (x *ListFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*ListFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListFeedbackRequest) GetScope() isListFeedbackRequest_Scope {
+	if x != nil {
+		return x.Scope
+	}
+	return nil
+}
+
+func (x *ListFeedbackRequest) GetTraceId() string {
+	if x != nil {
+		if x, ok := x.Scope.(*ListFeedbackRequest_TraceId); ok {
+			return x.TraceId
+		}
+	}
+	return ""
+}
+
+func (x *ListFeedbackRequest) GetClientRequestId() string {
+	if x != nil {
+		if x, ok := x.Scope.(*ListFeedbackRequest_ClientRequestId); ok {
+			return x.ClientRequestId
+		}
+	}
+	return ""
+}
+
+func (x *ListFeedbackRequest) GetSourceId() string {
+	if x != nil {
+		if x, ok := x.Scope.(*ListFeedbackRequest_SourceId); ok {
+			return x.SourceId
+		}
+	}
+	return ""
+}
+
+func (x *ListFeedbackRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ListFeedbackRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ListFeedbackRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *ListFeedbackRequest) GetIncludeHistory() bool {
+	if x != nil {
+		return x.IncludeHistory
+	}
+	return false
+}
+
+func (x *ListFeedbackRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListFeedbackRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type isListFeedbackRequest_Scope interface {
+	isListFeedbackRequest_Scope()
+}
+
+type ListFeedbackRequest_TraceId struct {
+	// The feedback on this trace.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3,oneof"`
+}
+
+type ListFeedbackRequest_ClientRequestId struct {
+	// The feedback on the trace with this client_request_id.
+	ClientRequestId string `protobuf:"bytes,2,opt,name=client_request_id,json=clientRequestId,proto3,oneof"`
+}
+
+type ListFeedbackRequest_SourceId struct {
+	// The feedback this source id gave, on any trace of the experiment
+	// (searched among traces started within the time range below).
+	SourceId string `protobuf:"bytes,3,opt,name=source_id,json=sourceId,proto3,oneof"`
+}
+
+func (*ListFeedbackRequest_TraceId) isListFeedbackRequest_Scope() {}
+
+func (*ListFeedbackRequest_ClientRequestId) isListFeedbackRequest_Scope() {}
+
+func (*ListFeedbackRequest_SourceId) isListFeedbackRequest_Scope() {}
+
+// ListFeedbackResponse is one page of feedback.
+type ListFeedbackResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feedback, by trace, then oldest first.
+	Feedback []*FeedbackRecord `protobuf:"bytes,1,rep,name=feedback,proto3" json:"feedback,omitempty"`
+	// The token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFeedbackResponse) Reset() {
+	*x = ListFeedbackResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFeedbackResponse) ProtoMessage() {}
+
+func (x *ListFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*ListFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListFeedbackResponse) GetFeedback() []*FeedbackRecord {
+	if x != nil {
+		return x.Feedback
+	}
+	return nil
+}
+
+func (x *ListFeedbackResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// CorrectFeedbackRequest overrides a stored feedback with a corrected value.
+type CorrectFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trace the corrected feedback is on. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Target:
+	//
+	//	*CorrectFeedbackRequest_TraceId
+	//	*CorrectFeedbackRequest_ClientRequestId
+	Target isCorrectFeedbackRequest_Target `protobuf_oneof:"target"`
+	// The assessment id of the feedback to correct. Required; it must be in
+	// MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+	AssessmentId string `protobuf:"bytes,3,opt,name=assessment_id,json=assessmentId,proto3" json:"assessment_id,omitempty"`
+	// The corrected value, of the same feedback name and schema. Required:
+	// exactly one.
+	//
+	// Types that are valid to be assigned to Value:
+	//
+	//	*CorrectFeedbackRequest_BoolValue
+	//	*CorrectFeedbackRequest_NumberValue
+	//	*CorrectFeedbackRequest_StringValue
+	//	*CorrectFeedbackRequest_JsonValue
+	Value isCorrectFeedbackRequest_Value `protobuf_oneof:"value"`
+	// Who corrects it (for example an expert's user id, or a judge model).
+	// Required: a source id, so the correction can be traced to someone.
+	Source *FeedbackSource `protobuf:"bytes,8,opt,name=source,proto3" json:"source,omitempty"`
+	// Why the value was wrong. Required, at most 16 KiB.
+	Rationale string `protobuf:"bytes,9,opt,name=rationale,proto3" json:"rationale,omitempty"`
+	// As in SubmitFeedbackRequest.metadata.
+	Metadata map[string]string `protobuf:"bytes,10,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// As in SubmitFeedbackRequest.request_id.
+	RequestId string `protobuf:"bytes,11,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// As in SubmitFeedbackRequest.wait_until_stored.
+	WaitUntilStored bool `protobuf:"varint,12,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CorrectFeedbackRequest) Reset() {
+	*x = CorrectFeedbackRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectFeedbackRequest) ProtoMessage() {}
+
+func (x *CorrectFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*CorrectFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CorrectFeedbackRequest) GetTarget() isCorrectFeedbackRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+func (x *CorrectFeedbackRequest) GetTraceId() string {
+	if x != nil {
+		if x, ok := x.Target.(*CorrectFeedbackRequest_TraceId); ok {
+			return x.TraceId
+		}
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackRequest) GetClientRequestId() string {
+	if x != nil {
+		if x, ok := x.Target.(*CorrectFeedbackRequest_ClientRequestId); ok {
+			return x.ClientRequestId
+		}
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackRequest) GetAssessmentId() string {
+	if x != nil {
+		return x.AssessmentId
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackRequest) GetValue() isCorrectFeedbackRequest_Value {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *CorrectFeedbackRequest) GetBoolValue() bool {
+	if x != nil {
+		if x, ok := x.Value.(*CorrectFeedbackRequest_BoolValue); ok {
+			return x.BoolValue
+		}
+	}
+	return false
+}
+
+func (x *CorrectFeedbackRequest) GetNumberValue() float64 {
+	if x != nil {
+		if x, ok := x.Value.(*CorrectFeedbackRequest_NumberValue); ok {
+			return x.NumberValue
+		}
+	}
+	return 0
+}
+
+func (x *CorrectFeedbackRequest) GetStringValue() string {
+	if x != nil {
+		if x, ok := x.Value.(*CorrectFeedbackRequest_StringValue); ok {
+			return x.StringValue
+		}
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackRequest) GetJsonValue() *structpb.Value {
+	if x != nil {
+		if x, ok := x.Value.(*CorrectFeedbackRequest_JsonValue); ok {
+			return x.JsonValue
+		}
+	}
+	return nil
+}
+
+func (x *CorrectFeedbackRequest) GetSource() *FeedbackSource {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *CorrectFeedbackRequest) GetRationale() string {
+	if x != nil {
+		return x.Rationale
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackRequest) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *CorrectFeedbackRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackRequest) GetWaitUntilStored() bool {
+	if x != nil {
+		return x.WaitUntilStored
+	}
+	return false
+}
+
+type isCorrectFeedbackRequest_Target interface {
+	isCorrectFeedbackRequest_Target()
+}
+
+type CorrectFeedbackRequest_TraceId struct {
+	// As in SubmitFeedbackRequest.trace_id.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3,oneof"`
+}
+
+type CorrectFeedbackRequest_ClientRequestId struct {
+	// As in SubmitFeedbackRequest.client_request_id.
+	ClientRequestId string `protobuf:"bytes,2,opt,name=client_request_id,json=clientRequestId,proto3,oneof"`
+}
+
+func (*CorrectFeedbackRequest_TraceId) isCorrectFeedbackRequest_Target() {}
+
+func (*CorrectFeedbackRequest_ClientRequestId) isCorrectFeedbackRequest_Target() {}
+
+type isCorrectFeedbackRequest_Value interface {
+	isCorrectFeedbackRequest_Value()
+}
+
+type CorrectFeedbackRequest_BoolValue struct {
+	// As in SubmitFeedbackRequest.bool_value.
+	BoolValue bool `protobuf:"varint,4,opt,name=bool_value,json=boolValue,proto3,oneof"`
+}
+
+type CorrectFeedbackRequest_NumberValue struct {
+	// As in SubmitFeedbackRequest.number_value.
+	NumberValue float64 `protobuf:"fixed64,5,opt,name=number_value,json=numberValue,proto3,oneof"`
+}
+
+type CorrectFeedbackRequest_StringValue struct {
+	// As in SubmitFeedbackRequest.string_value.
+	StringValue string `protobuf:"bytes,6,opt,name=string_value,json=stringValue,proto3,oneof"`
+}
+
+type CorrectFeedbackRequest_JsonValue struct {
+	// As in SubmitFeedbackRequest.json_value.
+	JsonValue *structpb.Value `protobuf:"bytes,7,opt,name=json_value,json=jsonValue,proto3,oneof"`
+}
+
+func (*CorrectFeedbackRequest_BoolValue) isCorrectFeedbackRequest_Value() {}
+
+func (*CorrectFeedbackRequest_NumberValue) isCorrectFeedbackRequest_Value() {}
+
+func (*CorrectFeedbackRequest_StringValue) isCorrectFeedbackRequest_Value() {}
+
+func (*CorrectFeedbackRequest_JsonValue) isCorrectFeedbackRequest_Value() {}
+
+// CorrectFeedbackResponse names the correction.
+type CorrectFeedbackResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The correction's MLflow assessment id.
+	AssessmentId string `protobuf:"bytes,1,opt,name=assessment_id,json=assessmentId,proto3" json:"assessment_id,omitempty"`
+	// The trace it is on.
+	TraceId string `protobuf:"bytes,2,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// PENDING or STORED.
+	State         FeedbackState `protobuf:"varint,3,opt,name=state,proto3,enum=genaifeedback.v1.FeedbackState" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectFeedbackResponse) Reset() {
+	*x = CorrectFeedbackResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectFeedbackResponse) ProtoMessage() {}
+
+func (x *CorrectFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*CorrectFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CorrectFeedbackResponse) GetAssessmentId() string {
+	if x != nil {
+		return x.AssessmentId
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackResponse) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *CorrectFeedbackResponse) GetState() FeedbackState {
+	if x != nil {
+		return x.State
+	}
+	return FeedbackState_FEEDBACK_STATE_UNSPECIFIED
+}
+
+// DeleteFeedbackRequest says what to delete.
+type DeleteFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trace. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Target:
+	//
+	//	*DeleteFeedbackRequest_TraceId
+	//	*DeleteFeedbackRequest_ClientRequestId
+	Target isDeleteFeedbackRequest_Target `protobuf_oneof:"target"`
+	// What on it. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Selection:
+	//
+	//	*DeleteFeedbackRequest_AssessmentId
+	//	*DeleteFeedbackRequest_AllOnTrace
+	Selection     isDeleteFeedbackRequest_Selection `protobuf_oneof:"selection"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteFeedbackRequest) Reset() {
+	*x = DeleteFeedbackRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFeedbackRequest) ProtoMessage() {}
+
+func (x *DeleteFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*DeleteFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DeleteFeedbackRequest) GetTarget() isDeleteFeedbackRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+func (x *DeleteFeedbackRequest) GetTraceId() string {
+	if x != nil {
+		if x, ok := x.Target.(*DeleteFeedbackRequest_TraceId); ok {
+			return x.TraceId
+		}
+	}
+	return ""
+}
+
+func (x *DeleteFeedbackRequest) GetClientRequestId() string {
+	if x != nil {
+		if x, ok := x.Target.(*DeleteFeedbackRequest_ClientRequestId); ok {
+			return x.ClientRequestId
+		}
+	}
+	return ""
+}
+
+func (x *DeleteFeedbackRequest) GetSelection() isDeleteFeedbackRequest_Selection {
+	if x != nil {
+		return x.Selection
+	}
+	return nil
+}
+
+func (x *DeleteFeedbackRequest) GetAssessmentId() string {
+	if x != nil {
+		if x, ok := x.Selection.(*DeleteFeedbackRequest_AssessmentId); ok {
+			return x.AssessmentId
+		}
+	}
+	return ""
+}
+
+func (x *DeleteFeedbackRequest) GetAllOnTrace() bool {
+	if x != nil {
+		if x, ok := x.Selection.(*DeleteFeedbackRequest_AllOnTrace); ok {
+			return x.AllOnTrace
+		}
+	}
+	return false
+}
+
+type isDeleteFeedbackRequest_Target interface {
+	isDeleteFeedbackRequest_Target()
+}
+
+type DeleteFeedbackRequest_TraceId struct {
+	// As in SubmitFeedbackRequest.trace_id.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3,oneof"`
+}
+
+type DeleteFeedbackRequest_ClientRequestId struct {
+	// As in SubmitFeedbackRequest.client_request_id.
+	ClientRequestId string `protobuf:"bytes,2,opt,name=client_request_id,json=clientRequestId,proto3,oneof"`
+}
+
+func (*DeleteFeedbackRequest_TraceId) isDeleteFeedbackRequest_Target() {}
+
+func (*DeleteFeedbackRequest_ClientRequestId) isDeleteFeedbackRequest_Target() {}
+
+type isDeleteFeedbackRequest_Selection interface {
+	isDeleteFeedbackRequest_Selection()
+}
+
+type DeleteFeedbackRequest_AssessmentId struct {
+	// Delete this feedback and its history (every version of the same vote,
+	// and corrections of it).
+	AssessmentId string `protobuf:"bytes,3,opt,name=assessment_id,json=assessmentId,proto3,oneof"`
+}
+
+type DeleteFeedbackRequest_AllOnTrace struct {
+	// Delete every feedback on the trace (must be true).
+	AllOnTrace bool `protobuf:"varint,4,opt,name=all_on_trace,json=allOnTrace,proto3,oneof"`
+}
+
+func (*DeleteFeedbackRequest_AssessmentId) isDeleteFeedbackRequest_Selection() {}
+
+func (*DeleteFeedbackRequest_AllOnTrace) isDeleteFeedbackRequest_Selection() {}
+
+// DeleteFeedbackResponse says what was deleted.
+type DeleteFeedbackResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trace the feedback was deleted from.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// The assessment ids deleted (empty if there was nothing left to delete:
+	// deleting is idempotent).
+	DeletedAssessmentIds []string `protobuf:"bytes,2,rep,name=deleted_assessment_ids,json=deletedAssessmentIds,proto3" json:"deleted_assessment_ids,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *DeleteFeedbackResponse) Reset() {
+	*x = DeleteFeedbackResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFeedbackResponse) ProtoMessage() {}
+
+func (x *DeleteFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*DeleteFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *DeleteFeedbackResponse) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *DeleteFeedbackResponse) GetDeletedAssessmentIds() []string {
+	if x != nil {
+		return x.DeletedAssessmentIds
+	}
+	return nil
+}
+
+// EraseFeedbackBySourceRequest names the source whose feedback to erase.
+type EraseFeedbackBySourceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The source id (FeedbackSource.id). Required.
+	SourceId string `protobuf:"bytes,1,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	// Only feedback of this source type. Optional: unset means any type.
+	SourceType    SourceType `protobuf:"varint,2,opt,name=source_type,json=sourceType,proto3,enum=genaifeedback.v1.SourceType" json:"source_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseFeedbackBySourceRequest) Reset() {
+	*x = EraseFeedbackBySourceRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseFeedbackBySourceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseFeedbackBySourceRequest) ProtoMessage() {}
+
+func (x *EraseFeedbackBySourceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseFeedbackBySourceRequest.ProtoReflect.Descriptor instead.
+func (*EraseFeedbackBySourceRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *EraseFeedbackBySourceRequest) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+func (x *EraseFeedbackBySourceRequest) GetSourceType() SourceType {
+	if x != nil {
+		return x.SourceType
+	}
+	return SourceType_SOURCE_TYPE_UNSPECIFIED
+}
+
+// EraseFeedbackBySourceResponse reports an erasure's progress (one message
+// per page of traces searched).
+type EraseFeedbackBySourceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Traces of the experiment looked at so far.
+	TracesScanned int64 `protobuf:"varint,1,opt,name=traces_scanned,json=tracesScanned,proto3" json:"traces_scanned,omitempty"`
+	// Feedback deleted so far.
+	FeedbackDeleted int64 `protobuf:"varint,2,opt,name=feedback_deleted,json=feedbackDeleted,proto3" json:"feedback_deleted,omitempty"`
+	// Traces on which something was deleted so far.
+	TracesChanged int64 `protobuf:"varint,3,opt,name=traces_changed,json=tracesChanged,proto3" json:"traces_changed,omitempty"`
+	// Set on the last message: the erasure is complete.
+	Done          bool `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseFeedbackBySourceResponse) Reset() {
+	*x = EraseFeedbackBySourceResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseFeedbackBySourceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseFeedbackBySourceResponse) ProtoMessage() {}
+
+func (x *EraseFeedbackBySourceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseFeedbackBySourceResponse.ProtoReflect.Descriptor instead.
+func (*EraseFeedbackBySourceResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *EraseFeedbackBySourceResponse) GetTracesScanned() int64 {
+	if x != nil {
+		return x.TracesScanned
+	}
+	return 0
+}
+
+func (x *EraseFeedbackBySourceResponse) GetFeedbackDeleted() int64 {
+	if x != nil {
+		return x.FeedbackDeleted
+	}
+	return 0
+}
+
+func (x *EraseFeedbackBySourceResponse) GetTracesChanged() int64 {
+	if x != nil {
+		return x.TracesChanged
+	}
+	return 0
+}
+
+func (x *EraseFeedbackBySourceResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
 var File_genaifeedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\n" +
-	"\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xf9\x04\n" +
+	"\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x05\n" +
 	"\x15SubmitFeedbackRequest\x12\x1b\n" +
 	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
 	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x17\n" +
@@ -1556,7 +2793,9 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\bmetadata\x18\v \x03(\v25.genaifeedback.v1.SubmitFeedbackRequest.MetadataEntryR\bmetadata\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\f \x01(\tR\trequestId\x12*\n" +
-	"\x11wait_until_stored\x18\r \x01(\bR\x0fwaitUntilStored\x1a;\n" +
+	"\x11wait_until_stored\x18\r \x01(\bR\x0fwaitUntilStored\x12;\n" +
+	"\vclient_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"clientTime\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
@@ -1568,7 +2807,7 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\x0e2\x1f.genaifeedback.v1.FeedbackStateR\x05state\"R\n" +
 	"\x0eFeedbackSource\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.genaifeedback.v1.SourceTypeR\x04type\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xf3\x03\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xb0\x04\n" +
 	"\x14SubmitRatingsRequest\x12\x1b\n" +
 	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
 	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x17\n" +
@@ -1579,7 +2818,10 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\bmetadata\x18\a \x03(\v24.genaifeedback.v1.SubmitRatingsRequest.MetadataEntryR\bmetadata\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\b \x01(\tR\trequestId\x12*\n" +
-	"\x11wait_until_stored\x18\t \x01(\bR\x0fwaitUntilStored\x1a;\n" +
+	"\x11wait_until_stored\x18\t \x01(\bR\x0fwaitUntilStored\x12;\n" +
+	"\vclient_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"clientTime\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
@@ -1640,13 +2882,109 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x06labels\x18\x01 \x03(\tR\x06labels\")\n" +
 	"\bTextType\x12\x1d\n" +
 	"\n" +
-	"max_length\x18\x01 \x01(\x05R\tmaxLength*\x9f\x01\n" +
+	"max_length\x18\x01 \x01(\x05R\tmaxLength\"\x8e\x01\n" +
+	"\x12GetFeedbackRequest\x12\x1b\n" +
+	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
+	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12#\n" +
+	"\rassessment_id\x18\x03 \x01(\tR\fassessmentIdB\b\n" +
+	"\x06target\"S\n" +
+	"\x13GetFeedbackResponse\x12<\n" +
+	"\bfeedback\x18\x01 \x01(\v2 .genaifeedback.v1.FeedbackRecordR\bfeedback\"\xe2\x05\n" +
+	"\x0eFeedbackRecord\x12#\n" +
+	"\rassessment_id\x18\x01 \x01(\tR\fassessmentId\x12\x19\n" +
+	"\btrace_id\x18\x02 \x01(\tR\atraceId\x12\x17\n" +
+	"\aspan_id\x18\x03 \x01(\tR\x06spanId\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x12\x1f\n" +
+	"\n" +
+	"bool_value\x18\x05 \x01(\bH\x00R\tboolValue\x12#\n" +
+	"\fnumber_value\x18\x06 \x01(\x01H\x00R\vnumberValue\x12#\n" +
+	"\fstring_value\x18\a \x01(\tH\x00R\vstringValue\x127\n" +
+	"\n" +
+	"json_value\x18\b \x01(\v2\x16.google.protobuf.ValueH\x00R\tjsonValue\x128\n" +
+	"\x06source\x18\t \x01(\v2 .genaifeedback.v1.FeedbackSourceR\x06source\x12\x1c\n" +
+	"\trationale\x18\n" +
+	" \x01(\tR\trationale\x12J\n" +
+	"\bmetadata\x18\v \x03(\v2..genaifeedback.v1.FeedbackRecord.MetadataEntryR\bmetadata\x12;\n" +
+	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12\x18\n" +
+	"\acurrent\x18\x0e \x01(\bR\acurrent\x12\x1c\n" +
+	"\toverrides\x18\x0f \x01(\tR\toverrides\x12#\n" +
+	"\roverridden_by\x18\x10 \x01(\tR\foverriddenBy\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
+	"\x05value\"\xf3\x02\n" +
+	"\x13ListFeedbackRequest\x12\x1b\n" +
+	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
+	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x1d\n" +
+	"\tsource_id\x18\x03 \x01(\tH\x00R\bsourceId\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x129\n" +
+	"\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12'\n" +
+	"\x0finclude_history\x18\a \x01(\bR\x0eincludeHistory\x12\x1b\n" +
+	"\tpage_size\x18\b \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\t \x01(\tR\tpageTokenB\a\n" +
+	"\x05scope\"|\n" +
+	"\x14ListFeedbackResponse\x12<\n" +
+	"\bfeedback\x18\x01 \x03(\v2 .genaifeedback.v1.FeedbackRecordR\bfeedback\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf3\x04\n" +
+	"\x16CorrectFeedbackRequest\x12\x1b\n" +
+	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
+	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12#\n" +
+	"\rassessment_id\x18\x03 \x01(\tR\fassessmentId\x12\x1f\n" +
+	"\n" +
+	"bool_value\x18\x04 \x01(\bH\x01R\tboolValue\x12#\n" +
+	"\fnumber_value\x18\x05 \x01(\x01H\x01R\vnumberValue\x12#\n" +
+	"\fstring_value\x18\x06 \x01(\tH\x01R\vstringValue\x127\n" +
+	"\n" +
+	"json_value\x18\a \x01(\v2\x16.google.protobuf.ValueH\x01R\tjsonValue\x128\n" +
+	"\x06source\x18\b \x01(\v2 .genaifeedback.v1.FeedbackSourceR\x06source\x12\x1c\n" +
+	"\trationale\x18\t \x01(\tR\trationale\x12R\n" +
+	"\bmetadata\x18\n" +
+	" \x03(\v26.genaifeedback.v1.CorrectFeedbackRequest.MetadataEntryR\bmetadata\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\v \x01(\tR\trequestId\x12*\n" +
+	"\x11wait_until_stored\x18\f \x01(\bR\x0fwaitUntilStored\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
+	"\x06targetB\a\n" +
+	"\x05value\"\x90\x01\n" +
+	"\x17CorrectFeedbackResponse\x12#\n" +
+	"\rassessment_id\x18\x01 \x01(\tR\fassessmentId\x12\x19\n" +
+	"\btrace_id\x18\x02 \x01(\tR\atraceId\x125\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1f.genaifeedback.v1.FeedbackStateR\x05state\"\xc4\x01\n" +
+	"\x15DeleteFeedbackRequest\x12\x1b\n" +
+	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
+	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12%\n" +
+	"\rassessment_id\x18\x03 \x01(\tH\x01R\fassessmentId\x12\"\n" +
+	"\fall_on_trace\x18\x04 \x01(\bH\x01R\n" +
+	"allOnTraceB\b\n" +
+	"\x06targetB\v\n" +
+	"\tselection\"i\n" +
+	"\x16DeleteFeedbackResponse\x12\x19\n" +
+	"\btrace_id\x18\x01 \x01(\tR\atraceId\x124\n" +
+	"\x16deleted_assessment_ids\x18\x02 \x03(\tR\x14deletedAssessmentIds\"z\n" +
+	"\x1cEraseFeedbackBySourceRequest\x12\x1b\n" +
+	"\tsource_id\x18\x01 \x01(\tR\bsourceId\x12=\n" +
+	"\vsource_type\x18\x02 \x01(\x0e2\x1c.genaifeedback.v1.SourceTypeR\n" +
+	"sourceType\"\xac\x01\n" +
+	"\x1dEraseFeedbackBySourceResponse\x12%\n" +
+	"\x0etraces_scanned\x18\x01 \x01(\x03R\rtracesScanned\x12)\n" +
+	"\x10feedback_deleted\x18\x02 \x01(\x03R\x0ffeedbackDeleted\x12%\n" +
+	"\x0etraces_changed\x18\x03 \x01(\x03R\rtracesChanged\x12\x12\n" +
+	"\x04done\x18\x04 \x01(\bR\x04done*\xbb\x01\n" +
 	"\rFeedbackState\x12\x1e\n" +
 	"\x1aFEEDBACK_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16FEEDBACK_STATE_PENDING\x10\x01\x12\x19\n" +
 	"\x15FEEDBACK_STATE_STORED\x10\x02\x12\x1a\n" +
 	"\x16FEEDBACK_STATE_EXPIRED\x10\x03\x12\x1b\n" +
-	"\x17FEEDBACK_STATE_REJECTED\x10\x04*q\n" +
+	"\x17FEEDBACK_STATE_REJECTED\x10\x04\x12\x1a\n" +
+	"\x16FEEDBACK_STATE_DELETED\x10\x05*q\n" +
 	"\n" +
 	"SourceType\x12\x1b\n" +
 	"\x17SOURCE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -1657,12 +2995,17 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x1aRATIONALE_RULE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RATIONALE_RULE_ALLOWED\x10\x01\x12\x1b\n" +
 	"\x17RATIONALE_RULE_REQUIRED\x10\x02\x12\x1c\n" +
-	"\x18RATIONALE_RULE_FORBIDDEN\x10\x032\xba\x03\n" +
+	"\x18RATIONALE_RULE_FORBIDDEN\x10\x032\xbe\a\n" +
 	"\x0fFeedbackService\x12c\n" +
 	"\x0eSubmitFeedback\x12'.genaifeedback.v1.SubmitFeedbackRequest\x1a(.genaifeedback.v1.SubmitFeedbackResponse\x12`\n" +
 	"\rSubmitRatings\x12&.genaifeedback.v1.SubmitRatingsRequest\x1a'.genaifeedback.v1.SubmitRatingsResponse\x12l\n" +
 	"\x11GetFeedbackStatus\x12*.genaifeedback.v1.GetFeedbackStatusRequest\x1a+.genaifeedback.v1.GetFeedbackStatusResponse\x12r\n" +
-	"\x13ListFeedbackSchemas\x12,.genaifeedback.v1.ListFeedbackSchemasRequest\x1a-.genaifeedback.v1.ListFeedbackSchemasResponseB\x93\x01\n" +
+	"\x13ListFeedbackSchemas\x12,.genaifeedback.v1.ListFeedbackSchemasRequest\x1a-.genaifeedback.v1.ListFeedbackSchemasResponse\x12Z\n" +
+	"\vGetFeedback\x12$.genaifeedback.v1.GetFeedbackRequest\x1a%.genaifeedback.v1.GetFeedbackResponse\x12]\n" +
+	"\fListFeedback\x12%.genaifeedback.v1.ListFeedbackRequest\x1a&.genaifeedback.v1.ListFeedbackResponse\x12f\n" +
+	"\x0fCorrectFeedback\x12(.genaifeedback.v1.CorrectFeedbackRequest\x1a).genaifeedback.v1.CorrectFeedbackResponse\x12c\n" +
+	"\x0eDeleteFeedback\x12'.genaifeedback.v1.DeleteFeedbackRequest\x1a(.genaifeedback.v1.DeleteFeedbackResponse\x12z\n" +
+	"\x15EraseFeedbackBySource\x12..genaifeedback.v1.EraseFeedbackBySourceRequest\x1a/.genaifeedback.v1.EraseFeedbackBySourceResponse0\x01B\x93\x01\n" +
 	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
@@ -1678,65 +3021,105 @@ func file_genaifeedback_v1_feedback_proto_rawDescGZIP() []byte {
 }
 
 var file_genaifeedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_genaifeedback_v1_feedback_proto_goTypes = []any{
-	(FeedbackState)(0),                  // 0: genaifeedback.v1.FeedbackState
-	(SourceType)(0),                     // 1: genaifeedback.v1.SourceType
-	(RationaleRule)(0),                  // 2: genaifeedback.v1.RationaleRule
-	(*SubmitFeedbackRequest)(nil),       // 3: genaifeedback.v1.SubmitFeedbackRequest
-	(*SubmitFeedbackResponse)(nil),      // 4: genaifeedback.v1.SubmitFeedbackResponse
-	(*FeedbackSource)(nil),              // 5: genaifeedback.v1.FeedbackSource
-	(*SubmitRatingsRequest)(nil),        // 6: genaifeedback.v1.SubmitRatingsRequest
-	(*DimensionRating)(nil),             // 7: genaifeedback.v1.DimensionRating
-	(*SubmitRatingsResponse)(nil),       // 8: genaifeedback.v1.SubmitRatingsResponse
-	(*GetFeedbackStatusRequest)(nil),    // 9: genaifeedback.v1.GetFeedbackStatusRequest
-	(*GetFeedbackStatusResponse)(nil),   // 10: genaifeedback.v1.GetFeedbackStatusResponse
-	(*ListFeedbackSchemasRequest)(nil),  // 11: genaifeedback.v1.ListFeedbackSchemasRequest
-	(*ListFeedbackSchemasResponse)(nil), // 12: genaifeedback.v1.ListFeedbackSchemasResponse
-	(*FeedbackSchema)(nil),              // 13: genaifeedback.v1.FeedbackSchema
-	(*BooleanType)(nil),                 // 14: genaifeedback.v1.BooleanType
-	(*NumberType)(nil),                  // 15: genaifeedback.v1.NumberType
-	(*CategoryType)(nil),                // 16: genaifeedback.v1.CategoryType
-	(*TextType)(nil),                    // 17: genaifeedback.v1.TextType
-	nil,                                 // 18: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
-	nil,                                 // 19: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	nil,                                 // 20: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
-	nil,                                 // 21: genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
-	(*structpb.Value)(nil),              // 22: google.protobuf.Value
+	(FeedbackState)(0),                    // 0: genaifeedback.v1.FeedbackState
+	(SourceType)(0),                       // 1: genaifeedback.v1.SourceType
+	(RationaleRule)(0),                    // 2: genaifeedback.v1.RationaleRule
+	(*SubmitFeedbackRequest)(nil),         // 3: genaifeedback.v1.SubmitFeedbackRequest
+	(*SubmitFeedbackResponse)(nil),        // 4: genaifeedback.v1.SubmitFeedbackResponse
+	(*FeedbackSource)(nil),                // 5: genaifeedback.v1.FeedbackSource
+	(*SubmitRatingsRequest)(nil),          // 6: genaifeedback.v1.SubmitRatingsRequest
+	(*DimensionRating)(nil),               // 7: genaifeedback.v1.DimensionRating
+	(*SubmitRatingsResponse)(nil),         // 8: genaifeedback.v1.SubmitRatingsResponse
+	(*GetFeedbackStatusRequest)(nil),      // 9: genaifeedback.v1.GetFeedbackStatusRequest
+	(*GetFeedbackStatusResponse)(nil),     // 10: genaifeedback.v1.GetFeedbackStatusResponse
+	(*ListFeedbackSchemasRequest)(nil),    // 11: genaifeedback.v1.ListFeedbackSchemasRequest
+	(*ListFeedbackSchemasResponse)(nil),   // 12: genaifeedback.v1.ListFeedbackSchemasResponse
+	(*FeedbackSchema)(nil),                // 13: genaifeedback.v1.FeedbackSchema
+	(*BooleanType)(nil),                   // 14: genaifeedback.v1.BooleanType
+	(*NumberType)(nil),                    // 15: genaifeedback.v1.NumberType
+	(*CategoryType)(nil),                  // 16: genaifeedback.v1.CategoryType
+	(*TextType)(nil),                      // 17: genaifeedback.v1.TextType
+	(*GetFeedbackRequest)(nil),            // 18: genaifeedback.v1.GetFeedbackRequest
+	(*GetFeedbackResponse)(nil),           // 19: genaifeedback.v1.GetFeedbackResponse
+	(*FeedbackRecord)(nil),                // 20: genaifeedback.v1.FeedbackRecord
+	(*ListFeedbackRequest)(nil),           // 21: genaifeedback.v1.ListFeedbackRequest
+	(*ListFeedbackResponse)(nil),          // 22: genaifeedback.v1.ListFeedbackResponse
+	(*CorrectFeedbackRequest)(nil),        // 23: genaifeedback.v1.CorrectFeedbackRequest
+	(*CorrectFeedbackResponse)(nil),       // 24: genaifeedback.v1.CorrectFeedbackResponse
+	(*DeleteFeedbackRequest)(nil),         // 25: genaifeedback.v1.DeleteFeedbackRequest
+	(*DeleteFeedbackResponse)(nil),        // 26: genaifeedback.v1.DeleteFeedbackResponse
+	(*EraseFeedbackBySourceRequest)(nil),  // 27: genaifeedback.v1.EraseFeedbackBySourceRequest
+	(*EraseFeedbackBySourceResponse)(nil), // 28: genaifeedback.v1.EraseFeedbackBySourceResponse
+	nil,                                   // 29: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	nil,                                   // 30: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	nil,                                   // 31: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	nil,                                   // 32: genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	nil,                                   // 33: genaifeedback.v1.FeedbackRecord.MetadataEntry
+	nil,                                   // 34: genaifeedback.v1.CorrectFeedbackRequest.MetadataEntry
+	(*structpb.Value)(nil),                // 35: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),         // 36: google.protobuf.Timestamp
 }
 var file_genaifeedback_v1_feedback_proto_depIdxs = []int32{
-	22, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
+	35, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
 	5,  // 1: genaifeedback.v1.SubmitFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	18, // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
-	0,  // 3: genaifeedback.v1.SubmitFeedbackResponse.state:type_name -> genaifeedback.v1.FeedbackState
-	1,  // 4: genaifeedback.v1.FeedbackSource.type:type_name -> genaifeedback.v1.SourceType
-	7,  // 5: genaifeedback.v1.SubmitRatingsRequest.ratings:type_name -> genaifeedback.v1.DimensionRating
-	5,  // 6: genaifeedback.v1.SubmitRatingsRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	19, // 7: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	20, // 8: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
-	0,  // 9: genaifeedback.v1.SubmitRatingsResponse.state:type_name -> genaifeedback.v1.FeedbackState
-	0,  // 10: genaifeedback.v1.GetFeedbackStatusResponse.state:type_name -> genaifeedback.v1.FeedbackState
-	21, // 11: genaifeedback.v1.GetFeedbackStatusResponse.assessment_ids:type_name -> genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
-	13, // 12: genaifeedback.v1.ListFeedbackSchemasResponse.schemas:type_name -> genaifeedback.v1.FeedbackSchema
-	14, // 13: genaifeedback.v1.FeedbackSchema.boolean:type_name -> genaifeedback.v1.BooleanType
-	15, // 14: genaifeedback.v1.FeedbackSchema.number:type_name -> genaifeedback.v1.NumberType
-	16, // 15: genaifeedback.v1.FeedbackSchema.category:type_name -> genaifeedback.v1.CategoryType
-	17, // 16: genaifeedback.v1.FeedbackSchema.text:type_name -> genaifeedback.v1.TextType
-	2,  // 17: genaifeedback.v1.FeedbackSchema.rationale:type_name -> genaifeedback.v1.RationaleRule
-	1,  // 18: genaifeedback.v1.FeedbackSchema.source_types:type_name -> genaifeedback.v1.SourceType
-	3,  // 19: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
-	6,  // 20: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
-	9,  // 21: genaifeedback.v1.FeedbackService.GetFeedbackStatus:input_type -> genaifeedback.v1.GetFeedbackStatusRequest
-	11, // 22: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:input_type -> genaifeedback.v1.ListFeedbackSchemasRequest
-	4,  // 23: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
-	8,  // 24: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
-	10, // 25: genaifeedback.v1.FeedbackService.GetFeedbackStatus:output_type -> genaifeedback.v1.GetFeedbackStatusResponse
-	12, // 26: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:output_type -> genaifeedback.v1.ListFeedbackSchemasResponse
-	23, // [23:27] is the sub-list for method output_type
-	19, // [19:23] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	29, // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	36, // 3: genaifeedback.v1.SubmitFeedbackRequest.client_time:type_name -> google.protobuf.Timestamp
+	0,  // 4: genaifeedback.v1.SubmitFeedbackResponse.state:type_name -> genaifeedback.v1.FeedbackState
+	1,  // 5: genaifeedback.v1.FeedbackSource.type:type_name -> genaifeedback.v1.SourceType
+	7,  // 6: genaifeedback.v1.SubmitRatingsRequest.ratings:type_name -> genaifeedback.v1.DimensionRating
+	5,  // 7: genaifeedback.v1.SubmitRatingsRequest.source:type_name -> genaifeedback.v1.FeedbackSource
+	30, // 8: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	36, // 9: genaifeedback.v1.SubmitRatingsRequest.client_time:type_name -> google.protobuf.Timestamp
+	31, // 10: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	0,  // 11: genaifeedback.v1.SubmitRatingsResponse.state:type_name -> genaifeedback.v1.FeedbackState
+	0,  // 12: genaifeedback.v1.GetFeedbackStatusResponse.state:type_name -> genaifeedback.v1.FeedbackState
+	32, // 13: genaifeedback.v1.GetFeedbackStatusResponse.assessment_ids:type_name -> genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	13, // 14: genaifeedback.v1.ListFeedbackSchemasResponse.schemas:type_name -> genaifeedback.v1.FeedbackSchema
+	14, // 15: genaifeedback.v1.FeedbackSchema.boolean:type_name -> genaifeedback.v1.BooleanType
+	15, // 16: genaifeedback.v1.FeedbackSchema.number:type_name -> genaifeedback.v1.NumberType
+	16, // 17: genaifeedback.v1.FeedbackSchema.category:type_name -> genaifeedback.v1.CategoryType
+	17, // 18: genaifeedback.v1.FeedbackSchema.text:type_name -> genaifeedback.v1.TextType
+	2,  // 19: genaifeedback.v1.FeedbackSchema.rationale:type_name -> genaifeedback.v1.RationaleRule
+	1,  // 20: genaifeedback.v1.FeedbackSchema.source_types:type_name -> genaifeedback.v1.SourceType
+	20, // 21: genaifeedback.v1.GetFeedbackResponse.feedback:type_name -> genaifeedback.v1.FeedbackRecord
+	35, // 22: genaifeedback.v1.FeedbackRecord.json_value:type_name -> google.protobuf.Value
+	5,  // 23: genaifeedback.v1.FeedbackRecord.source:type_name -> genaifeedback.v1.FeedbackSource
+	33, // 24: genaifeedback.v1.FeedbackRecord.metadata:type_name -> genaifeedback.v1.FeedbackRecord.MetadataEntry
+	36, // 25: genaifeedback.v1.FeedbackRecord.create_time:type_name -> google.protobuf.Timestamp
+	36, // 26: genaifeedback.v1.FeedbackRecord.update_time:type_name -> google.protobuf.Timestamp
+	36, // 27: genaifeedback.v1.ListFeedbackRequest.start_time:type_name -> google.protobuf.Timestamp
+	36, // 28: genaifeedback.v1.ListFeedbackRequest.end_time:type_name -> google.protobuf.Timestamp
+	20, // 29: genaifeedback.v1.ListFeedbackResponse.feedback:type_name -> genaifeedback.v1.FeedbackRecord
+	35, // 30: genaifeedback.v1.CorrectFeedbackRequest.json_value:type_name -> google.protobuf.Value
+	5,  // 31: genaifeedback.v1.CorrectFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
+	34, // 32: genaifeedback.v1.CorrectFeedbackRequest.metadata:type_name -> genaifeedback.v1.CorrectFeedbackRequest.MetadataEntry
+	0,  // 33: genaifeedback.v1.CorrectFeedbackResponse.state:type_name -> genaifeedback.v1.FeedbackState
+	1,  // 34: genaifeedback.v1.EraseFeedbackBySourceRequest.source_type:type_name -> genaifeedback.v1.SourceType
+	3,  // 35: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
+	6,  // 36: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
+	9,  // 37: genaifeedback.v1.FeedbackService.GetFeedbackStatus:input_type -> genaifeedback.v1.GetFeedbackStatusRequest
+	11, // 38: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:input_type -> genaifeedback.v1.ListFeedbackSchemasRequest
+	18, // 39: genaifeedback.v1.FeedbackService.GetFeedback:input_type -> genaifeedback.v1.GetFeedbackRequest
+	21, // 40: genaifeedback.v1.FeedbackService.ListFeedback:input_type -> genaifeedback.v1.ListFeedbackRequest
+	23, // 41: genaifeedback.v1.FeedbackService.CorrectFeedback:input_type -> genaifeedback.v1.CorrectFeedbackRequest
+	25, // 42: genaifeedback.v1.FeedbackService.DeleteFeedback:input_type -> genaifeedback.v1.DeleteFeedbackRequest
+	27, // 43: genaifeedback.v1.FeedbackService.EraseFeedbackBySource:input_type -> genaifeedback.v1.EraseFeedbackBySourceRequest
+	4,  // 44: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
+	8,  // 45: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
+	10, // 46: genaifeedback.v1.FeedbackService.GetFeedbackStatus:output_type -> genaifeedback.v1.GetFeedbackStatusResponse
+	12, // 47: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:output_type -> genaifeedback.v1.ListFeedbackSchemasResponse
+	19, // 48: genaifeedback.v1.FeedbackService.GetFeedback:output_type -> genaifeedback.v1.GetFeedbackResponse
+	22, // 49: genaifeedback.v1.FeedbackService.ListFeedback:output_type -> genaifeedback.v1.ListFeedbackResponse
+	24, // 50: genaifeedback.v1.FeedbackService.CorrectFeedback:output_type -> genaifeedback.v1.CorrectFeedbackResponse
+	26, // 51: genaifeedback.v1.FeedbackService.DeleteFeedback:output_type -> genaifeedback.v1.DeleteFeedbackResponse
+	28, // 52: genaifeedback.v1.FeedbackService.EraseFeedbackBySource:output_type -> genaifeedback.v1.EraseFeedbackBySourceResponse
+	44, // [44:53] is the sub-list for method output_type
+	35, // [35:44] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_genaifeedback_v1_feedback_proto_init() }
@@ -1769,13 +3152,42 @@ func file_genaifeedback_v1_feedback_proto_init() {
 		(*FeedbackSchema_Text)(nil),
 	}
 	file_genaifeedback_v1_feedback_proto_msgTypes[12].OneofWrappers = []any{}
+	file_genaifeedback_v1_feedback_proto_msgTypes[15].OneofWrappers = []any{
+		(*GetFeedbackRequest_TraceId)(nil),
+		(*GetFeedbackRequest_ClientRequestId)(nil),
+	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[17].OneofWrappers = []any{
+		(*FeedbackRecord_BoolValue)(nil),
+		(*FeedbackRecord_NumberValue)(nil),
+		(*FeedbackRecord_StringValue)(nil),
+		(*FeedbackRecord_JsonValue)(nil),
+	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[18].OneofWrappers = []any{
+		(*ListFeedbackRequest_TraceId)(nil),
+		(*ListFeedbackRequest_ClientRequestId)(nil),
+		(*ListFeedbackRequest_SourceId)(nil),
+	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[20].OneofWrappers = []any{
+		(*CorrectFeedbackRequest_TraceId)(nil),
+		(*CorrectFeedbackRequest_ClientRequestId)(nil),
+		(*CorrectFeedbackRequest_BoolValue)(nil),
+		(*CorrectFeedbackRequest_NumberValue)(nil),
+		(*CorrectFeedbackRequest_StringValue)(nil),
+		(*CorrectFeedbackRequest_JsonValue)(nil),
+	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[22].OneofWrappers = []any{
+		(*DeleteFeedbackRequest_TraceId)(nil),
+		(*DeleteFeedbackRequest_ClientRequestId)(nil),
+		(*DeleteFeedbackRequest_AssessmentId)(nil),
+		(*DeleteFeedbackRequest_AllOnTrace)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_genaifeedback_v1_feedback_proto_rawDesc), len(file_genaifeedback_v1_feedback_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   19,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FeedbackService_SubmitFeedback_FullMethodName      = "/genaifeedback.v1.FeedbackService/SubmitFeedback"
-	FeedbackService_SubmitRatings_FullMethodName       = "/genaifeedback.v1.FeedbackService/SubmitRatings"
-	FeedbackService_GetFeedbackStatus_FullMethodName   = "/genaifeedback.v1.FeedbackService/GetFeedbackStatus"
-	FeedbackService_ListFeedbackSchemas_FullMethodName = "/genaifeedback.v1.FeedbackService/ListFeedbackSchemas"
+	FeedbackService_SubmitFeedback_FullMethodName        = "/genaifeedback.v1.FeedbackService/SubmitFeedback"
+	FeedbackService_SubmitRatings_FullMethodName         = "/genaifeedback.v1.FeedbackService/SubmitRatings"
+	FeedbackService_GetFeedbackStatus_FullMethodName     = "/genaifeedback.v1.FeedbackService/GetFeedbackStatus"
+	FeedbackService_ListFeedbackSchemas_FullMethodName   = "/genaifeedback.v1.FeedbackService/ListFeedbackSchemas"
+	FeedbackService_GetFeedback_FullMethodName           = "/genaifeedback.v1.FeedbackService/GetFeedback"
+	FeedbackService_ListFeedback_FullMethodName          = "/genaifeedback.v1.FeedbackService/ListFeedback"
+	FeedbackService_CorrectFeedback_FullMethodName       = "/genaifeedback.v1.FeedbackService/CorrectFeedback"
+	FeedbackService_DeleteFeedback_FullMethodName        = "/genaifeedback.v1.FeedbackService/DeleteFeedback"
+	FeedbackService_EraseFeedbackBySource_FullMethodName = "/genaifeedback.v1.FeedbackService/EraseFeedbackBySource"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -72,6 +77,30 @@ type FeedbackServiceClient interface {
 	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
 	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
 	ListFeedbackSchemas(ctx context.Context, in *ListFeedbackSchemasRequest, opts ...grpc.CallOption) (*ListFeedbackSchemasResponse, error)
+	// GetFeedback reads one stored feedback back from MLflow, with its place in
+	// its vote's history (whether it is current, what it replaced, what
+	// replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+	GetFeedback(ctx context.Context, in *GetFeedbackRequest, opts ...grpc.CallOption) (*GetFeedbackResponse, error)
+	// ListFeedback lists stored feedback on one trace, or given by one source
+	// (across traces, within a time range), current votes only unless history is
+	// asked for, a page at a time (AIP-158).
+	ListFeedback(ctx context.Context, in *ListFeedbackRequest, opts ...grpc.CallOption) (*ListFeedbackResponse, error)
+	// CorrectFeedback replaces a stored feedback's value with a corrected one,
+	// given by an expert or a later judge with a reason: the correction
+	// overrides the original (which stays in MLflow, no longer current), so the
+	// chain of what was said, and why it changed, is kept.
+	CorrectFeedback(ctx context.Context, in *CorrectFeedbackRequest, opts ...grpc.CallOption) (*CorrectFeedbackResponse, error)
+	// DeleteFeedback deletes one feedback together with its whole history (the
+	// rater's earlier votes it replaced and any correction of it), or every
+	// feedback on a trace. Deletion is final: a late retry of a deleted
+	// feedback's request_id, or a delivery still on its way, does not bring it
+	// back (the service keeps a tombstone on the trace).
+	DeleteFeedback(ctx context.Context, in *DeleteFeedbackRequest, opts ...grpc.CallOption) (*DeleteFeedbackResponse, error)
+	// EraseFeedbackBySource deletes every feedback one source gave (for example
+	// to honour a user's erasure request), on every trace of the service's
+	// experiment, with tombstones as DeleteFeedback. It streams its progress as
+	// it goes; the last message has `done` set and the totals.
+	EraseFeedbackBySource(ctx context.Context, in *EraseFeedbackBySourceRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EraseFeedbackBySourceResponse], error)
 }
 
 type feedbackServiceClient struct {
@@ -122,6 +151,65 @@ func (c *feedbackServiceClient) ListFeedbackSchemas(ctx context.Context, in *Lis
 	return out, nil
 }
 
+func (c *feedbackServiceClient) GetFeedback(ctx context.Context, in *GetFeedbackRequest, opts ...grpc.CallOption) (*GetFeedbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFeedbackResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_GetFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) ListFeedback(ctx context.Context, in *ListFeedbackRequest, opts ...grpc.CallOption) (*ListFeedbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFeedbackResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_ListFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) CorrectFeedback(ctx context.Context, in *CorrectFeedbackRequest, opts ...grpc.CallOption) (*CorrectFeedbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CorrectFeedbackResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_CorrectFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) DeleteFeedback(ctx context.Context, in *DeleteFeedbackRequest, opts ...grpc.CallOption) (*DeleteFeedbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteFeedbackResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_DeleteFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) EraseFeedbackBySource(ctx context.Context, in *EraseFeedbackBySourceRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EraseFeedbackBySourceResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &FeedbackService_ServiceDesc.Streams[0], FeedbackService_EraseFeedbackBySource_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[EraseFeedbackBySourceRequest, EraseFeedbackBySourceResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FeedbackService_EraseFeedbackBySourceClient = grpc.ServerStreamingClient[EraseFeedbackBySourceResponse]
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
@@ -169,6 +257,30 @@ type FeedbackServiceServer interface {
 	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
 	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
 	ListFeedbackSchemas(context.Context, *ListFeedbackSchemasRequest) (*ListFeedbackSchemasResponse, error)
+	// GetFeedback reads one stored feedback back from MLflow, with its place in
+	// its vote's history (whether it is current, what it replaced, what
+	// replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+	GetFeedback(context.Context, *GetFeedbackRequest) (*GetFeedbackResponse, error)
+	// ListFeedback lists stored feedback on one trace, or given by one source
+	// (across traces, within a time range), current votes only unless history is
+	// asked for, a page at a time (AIP-158).
+	ListFeedback(context.Context, *ListFeedbackRequest) (*ListFeedbackResponse, error)
+	// CorrectFeedback replaces a stored feedback's value with a corrected one,
+	// given by an expert or a later judge with a reason: the correction
+	// overrides the original (which stays in MLflow, no longer current), so the
+	// chain of what was said, and why it changed, is kept.
+	CorrectFeedback(context.Context, *CorrectFeedbackRequest) (*CorrectFeedbackResponse, error)
+	// DeleteFeedback deletes one feedback together with its whole history (the
+	// rater's earlier votes it replaced and any correction of it), or every
+	// feedback on a trace. Deletion is final: a late retry of a deleted
+	// feedback's request_id, or a delivery still on its way, does not bring it
+	// back (the service keeps a tombstone on the trace).
+	DeleteFeedback(context.Context, *DeleteFeedbackRequest) (*DeleteFeedbackResponse, error)
+	// EraseFeedbackBySource deletes every feedback one source gave (for example
+	// to honour a user's erasure request), on every trace of the service's
+	// experiment, with tombstones as DeleteFeedback. It streams its progress as
+	// it goes; the last message has `done` set and the totals.
+	EraseFeedbackBySource(*EraseFeedbackBySourceRequest, grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]) error
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -190,6 +302,21 @@ func (UnimplementedFeedbackServiceServer) GetFeedbackStatus(context.Context, *Ge
 }
 func (UnimplementedFeedbackServiceServer) ListFeedbackSchemas(context.Context, *ListFeedbackSchemasRequest) (*ListFeedbackSchemasResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListFeedbackSchemas not implemented")
+}
+func (UnimplementedFeedbackServiceServer) GetFeedback(context.Context, *GetFeedbackRequest) (*GetFeedbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFeedback not implemented")
+}
+func (UnimplementedFeedbackServiceServer) ListFeedback(context.Context, *ListFeedbackRequest) (*ListFeedbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFeedback not implemented")
+}
+func (UnimplementedFeedbackServiceServer) CorrectFeedback(context.Context, *CorrectFeedbackRequest) (*CorrectFeedbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CorrectFeedback not implemented")
+}
+func (UnimplementedFeedbackServiceServer) DeleteFeedback(context.Context, *DeleteFeedbackRequest) (*DeleteFeedbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteFeedback not implemented")
+}
+func (UnimplementedFeedbackServiceServer) EraseFeedbackBySource(*EraseFeedbackBySourceRequest, grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]) error {
+	return status.Error(codes.Unimplemented, "method EraseFeedbackBySource not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -284,6 +411,89 @@ func _FeedbackService_ListFeedbackSchemas_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_GetFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).GetFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_GetFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).GetFeedback(ctx, req.(*GetFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_ListFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).ListFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_ListFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).ListFeedback(ctx, req.(*ListFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_CorrectFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CorrectFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).CorrectFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_CorrectFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).CorrectFeedback(ctx, req.(*CorrectFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_DeleteFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).DeleteFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_DeleteFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).DeleteFeedback(ctx, req.(*DeleteFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_EraseFeedbackBySource_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(EraseFeedbackBySourceRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(FeedbackServiceServer).EraseFeedbackBySource(m, &grpc.GenericServerStream[EraseFeedbackBySourceRequest, EraseFeedbackBySourceResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FeedbackService_EraseFeedbackBySourceServer = grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -307,7 +517,29 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ListFeedbackSchemas",
 			Handler:    _FeedbackService_ListFeedbackSchemas_Handler,
 		},
+		{
+			MethodName: "GetFeedback",
+			Handler:    _FeedbackService_GetFeedback_Handler,
+		},
+		{
+			MethodName: "ListFeedback",
+			Handler:    _FeedbackService_ListFeedback_Handler,
+		},
+		{
+			MethodName: "CorrectFeedback",
+			Handler:    _FeedbackService_CorrectFeedback_Handler,
+		},
+		{
+			MethodName: "DeleteFeedback",
+			Handler:    _FeedbackService_DeleteFeedback_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "EraseFeedbackBySource",
+			Handler:       _FeedbackService_EraseFeedbackBySource_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "genaifeedback/v1/feedback.proto",
 }

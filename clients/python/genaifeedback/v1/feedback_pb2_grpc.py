@@ -75,6 +75,31 @@ class FeedbackServiceStub:
                 request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasRequest.SerializeToString,
                 response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasResponse.FromString,
                 _registered_method=True)
+        self.GetFeedback = channel.unary_unary(
+                '/genaifeedback.v1.FeedbackService/GetFeedback',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackResponse.FromString,
+                _registered_method=True)
+        self.ListFeedback = channel.unary_unary(
+                '/genaifeedback.v1.FeedbackService/ListFeedback',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackResponse.FromString,
+                _registered_method=True)
+        self.CorrectFeedback = channel.unary_unary(
+                '/genaifeedback.v1.FeedbackService/CorrectFeedback',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.CorrectFeedbackRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.CorrectFeedbackResponse.FromString,
+                _registered_method=True)
+        self.DeleteFeedback = channel.unary_unary(
+                '/genaifeedback.v1.FeedbackService/DeleteFeedback',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.DeleteFeedbackRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.DeleteFeedbackResponse.FromString,
+                _registered_method=True)
+        self.EraseFeedbackBySource = channel.unary_stream(
+                '/genaifeedback.v1.FeedbackService/EraseFeedbackBySource',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceResponse.FromString,
+                _registered_method=True)
 
 
 class FeedbackServiceServicer:
@@ -142,6 +167,55 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFeedback(self, request, context):
+        """GetFeedback reads one stored feedback back from MLflow, with its place in
+        its vote's history (whether it is current, what it replaced, what
+        replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFeedback(self, request, context):
+        """ListFeedback lists stored feedback on one trace, or given by one source
+        (across traces, within a time range), current votes only unless history is
+        asked for, a page at a time (AIP-158).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CorrectFeedback(self, request, context):
+        """CorrectFeedback replaces a stored feedback's value with a corrected one,
+        given by an expert or a later judge with a reason: the correction
+        overrides the original (which stays in MLflow, no longer current), so the
+        chain of what was said, and why it changed, is kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFeedback(self, request, context):
+        """DeleteFeedback deletes one feedback together with its whole history (the
+        rater's earlier votes it replaced and any correction of it), or every
+        feedback on a trace. Deletion is final: a late retry of a deleted
+        feedback's request_id, or a delivery still on its way, does not bring it
+        back (the service keeps a tombstone on the trace).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseFeedbackBySource(self, request, context):
+        """EraseFeedbackBySource deletes every feedback one source gave (for example
+        to honour a user's erasure request), on every trace of the service's
+        experiment, with tombstones as DeleteFeedback. It streams its progress as
+        it goes; the last message has `done` set and the totals.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -164,6 +238,31 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     servicer.ListFeedbackSchemas,
                     request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasRequest.FromString,
                     response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasResponse.SerializeToString,
+            ),
+            'GetFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFeedback,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackResponse.SerializeToString,
+            ),
+            'ListFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFeedback,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackResponse.SerializeToString,
+            ),
+            'CorrectFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.CorrectFeedback,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.CorrectFeedbackRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.CorrectFeedbackResponse.SerializeToString,
+            ),
+            'DeleteFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFeedback,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.DeleteFeedbackRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.DeleteFeedbackResponse.SerializeToString,
+            ),
+            'EraseFeedbackBySource': grpc.unary_stream_rpc_method_handler(
+                    servicer.EraseFeedbackBySource,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -295,6 +394,141 @@ class FeedbackService:
             '/genaifeedback.v1.FeedbackService/ListFeedbackSchemas',
             genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasRequest.SerializeToString,
             genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackSchemasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/GetFeedback',
+            genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.GetFeedbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/ListFeedback',
+            genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.ListFeedbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CorrectFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/CorrectFeedback',
+            genaifeedback_dot_v1_dot_feedback__pb2.CorrectFeedbackRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.CorrectFeedbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/DeleteFeedback',
+            genaifeedback_dot_v1_dot_feedback__pb2.DeleteFeedbackRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.DeleteFeedbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseFeedbackBySource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/EraseFeedbackBySource',
+            genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceResponse.FromString,
             options,
             channel_credentials,
             insecure,

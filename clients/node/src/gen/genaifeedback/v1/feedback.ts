@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -19,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Value } from "../../google/protobuf/struct";
+import { Timestamp } from "../../google/protobuf/timestamp";
 
 export const protobufPackage = "genaifeedback.v1";
 
@@ -42,6 +45,11 @@ export enum FeedbackState {
    * action (the reason says which); not stored.
    */
   FEEDBACK_STATE_REJECTED = "FEEDBACK_STATE_REJECTED",
+  /**
+   * FEEDBACK_STATE_DELETED - Deleted (DeleteFeedback or EraseFeedbackBySource): it is not in MLflow
+   * and a retry of it records nothing.
+   */
+  FEEDBACK_STATE_DELETED = "FEEDBACK_STATE_DELETED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -62,6 +70,9 @@ export function feedbackStateFromJSON(object: any): FeedbackState {
     case 4:
     case "FEEDBACK_STATE_REJECTED":
       return FeedbackState.FEEDBACK_STATE_REJECTED;
+    case 5:
+    case "FEEDBACK_STATE_DELETED":
+      return FeedbackState.FEEDBACK_STATE_DELETED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -81,6 +92,8 @@ export function feedbackStateToJSON(object: FeedbackState): string {
       return "FEEDBACK_STATE_EXPIRED";
     case FeedbackState.FEEDBACK_STATE_REJECTED:
       return "FEEDBACK_STATE_REJECTED";
+    case FeedbackState.FEEDBACK_STATE_DELETED:
+      return "FEEDBACK_STATE_DELETED";
     case FeedbackState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -99,6 +112,8 @@ export function feedbackStateToNumber(object: FeedbackState): number {
       return 3;
     case FeedbackState.FEEDBACK_STATE_REJECTED:
       return 4;
+    case FeedbackState.FEEDBACK_STATE_DELETED:
+      return 5;
     case FeedbackState.UNRECOGNIZED:
     default:
       return -1;
@@ -315,6 +330,15 @@ export interface SubmitFeedbackRequest {
    * Default: answer as soon as it is journaled.
    */
   waitUntilStored: boolean;
+  /**
+   * When the user gave the feedback, as the caller's clock saw it. Stored as
+   * the assessment's create time, and orders one rater's votes: when a
+   * source id is given, the vote with the latest client_time is the current
+   * one, whatever order the calls arrive in (ties: the larger assessment_id).
+   * Default: the time the service received the call. At most 5 minutes in
+   * the future, and not before 2000.
+   */
+  clientTime: Date | undefined;
 }
 
 export interface SubmitFeedbackRequest_MetadataEntry {
@@ -341,7 +365,11 @@ export interface FeedbackSource {
   type: SourceType;
   /**
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters, no control characters. Optional.
+   * name), at most 250 characters, no control characters. Optional, but it
+   * decides how votes combine: each (trace, span, name, source type, source
+   * id) has one current vote, and a new vote by the same source replaces the
+   * previous one, which stays in MLflow as history (not valid). Without an id
+   * the source is anonymous: every call is a vote of its own.
    */
   id: string;
 }
@@ -382,6 +410,8 @@ export interface SubmitRatingsRequest {
   requestId: string;
   /** As in SubmitFeedbackRequest.wait_until_stored. */
   waitUntilStored: boolean;
+  /** As in SubmitFeedbackRequest.client_time. */
+  clientTime: Date | undefined;
 }
 
 export interface SubmitRatingsRequest_MetadataEntry {
@@ -558,6 +588,254 @@ export interface TextType {
   maxLength: number;
 }
 
+/** GetFeedbackRequest names one stored feedback. */
+export interface GetFeedbackRequest {
+  /** As in SubmitFeedbackRequest.trace_id. */
+  traceId?:
+    | string
+    | undefined;
+  /** As in SubmitFeedbackRequest.client_request_id. */
+  clientRequestId?:
+    | string
+    | undefined;
+  /** Its MLflow assessment id (`a-` and 32 hex digits). Required. */
+  assessmentId: string;
+}
+
+/** GetFeedbackResponse is the feedback asked for. */
+export interface GetFeedbackResponse {
+  /** The feedback, as MLflow stores it. */
+  feedback: FeedbackRecord | undefined;
+}
+
+/** FeedbackRecord is one feedback as MLflow stores it. */
+export interface FeedbackRecord {
+  /** The MLflow assessment id. */
+  assessmentId: string;
+  /** The trace it is on. */
+  traceId: string;
+  /** The span it is on; empty for the whole trace. */
+  spanId: string;
+  /** The feedback's name. */
+  name: string;
+  /** A boolean value. */
+  boolValue?:
+    | boolean
+    | undefined;
+  /** A number. */
+  numberValue?:
+    | number
+    | undefined;
+  /** A category or free text. */
+  stringValue?:
+    | string
+    | undefined;
+  /** A structured value. */
+  jsonValue?:
+    | any
+    | undefined;
+  /** Who or what gave it. */
+  source:
+    | FeedbackSource
+    | undefined;
+  /** Why, if given. */
+  rationale: string;
+  /** Its metadata, the service's own keys (`genaifeedback.`) included. */
+  metadata: { [key: string]: string };
+  /**
+   * When it was given (the request's client_time, or when the service
+   * received it).
+   */
+  createTime:
+    | Date
+    | undefined;
+  /** When MLflow last changed it. */
+  updateTime:
+    | Date
+    | undefined;
+  /**
+   * Whether it is the current vote: false once a later vote by the same
+   * source, or a correction, replaced it.
+   */
+  current: boolean;
+  /** The assessment id of the feedback this one replaced, if any. */
+  overrides: string;
+  /** The assessment id of the feedback that replaced this one, if any. */
+  overriddenBy: string;
+}
+
+export interface FeedbackRecord_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+/** ListFeedbackRequest says which stored feedback to list. */
+export interface ListFeedbackRequest {
+  /** The feedback on this trace. */
+  traceId?:
+    | string
+    | undefined;
+  /** The feedback on the trace with this client_request_id. */
+  clientRequestId?:
+    | string
+    | undefined;
+  /**
+   * The feedback this source id gave, on any trace of the experiment
+   * (searched among traces started within the time range below).
+   */
+  sourceId?:
+    | string
+    | undefined;
+  /** Only feedback with this name. Optional. */
+  name: string;
+  /**
+   * Only feedback given at or after this time. Optional. For a source_id
+   * scope it also bounds the traces searched (default: the last 30 days).
+   */
+  startTime:
+    | Date
+    | undefined;
+  /** Only feedback given before this time. Optional. */
+  endTime:
+    | Date
+    | undefined;
+  /** Also list the votes that were replaced (history), not only current ones. */
+  includeHistory: boolean;
+  /** At most this many records per page: 1 to 1000, default 100. */
+  pageSize: number;
+  /**
+   * The next_page_token of the previous page; empty for the first page. Use it
+   * with the same request otherwise.
+   */
+  pageToken: string;
+}
+
+/** ListFeedbackResponse is one page of feedback. */
+export interface ListFeedbackResponse {
+  /** The feedback, by trace, then oldest first. */
+  feedback: FeedbackRecord[];
+  /** The token for the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+/** CorrectFeedbackRequest overrides a stored feedback with a corrected value. */
+export interface CorrectFeedbackRequest {
+  /** As in SubmitFeedbackRequest.trace_id. */
+  traceId?:
+    | string
+    | undefined;
+  /** As in SubmitFeedbackRequest.client_request_id. */
+  clientRequestId?:
+    | string
+    | undefined;
+  /**
+   * The assessment id of the feedback to correct. Required; it must be in
+   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+   */
+  assessmentId: string;
+  /** As in SubmitFeedbackRequest.bool_value. */
+  boolValue?:
+    | boolean
+    | undefined;
+  /** As in SubmitFeedbackRequest.number_value. */
+  numberValue?:
+    | number
+    | undefined;
+  /** As in SubmitFeedbackRequest.string_value. */
+  stringValue?:
+    | string
+    | undefined;
+  /** As in SubmitFeedbackRequest.json_value. */
+  jsonValue?:
+    | any
+    | undefined;
+  /**
+   * Who corrects it (for example an expert's user id, or a judge model).
+   * Required: a source id, so the correction can be traced to someone.
+   */
+  source:
+    | FeedbackSource
+    | undefined;
+  /** Why the value was wrong. Required, at most 16 KiB. */
+  rationale: string;
+  /** As in SubmitFeedbackRequest.metadata. */
+  metadata: { [key: string]: string };
+  /** As in SubmitFeedbackRequest.request_id. */
+  requestId: string;
+  /** As in SubmitFeedbackRequest.wait_until_stored. */
+  waitUntilStored: boolean;
+}
+
+export interface CorrectFeedbackRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+/** CorrectFeedbackResponse names the correction. */
+export interface CorrectFeedbackResponse {
+  /** The correction's MLflow assessment id. */
+  assessmentId: string;
+  /** The trace it is on. */
+  traceId: string;
+  /** PENDING or STORED. */
+  state: FeedbackState;
+}
+
+/** DeleteFeedbackRequest says what to delete. */
+export interface DeleteFeedbackRequest {
+  /** As in SubmitFeedbackRequest.trace_id. */
+  traceId?:
+    | string
+    | undefined;
+  /** As in SubmitFeedbackRequest.client_request_id. */
+  clientRequestId?:
+    | string
+    | undefined;
+  /**
+   * Delete this feedback and its history (every version of the same vote,
+   * and corrections of it).
+   */
+  assessmentId?:
+    | string
+    | undefined;
+  /** Delete every feedback on the trace (must be true). */
+  allOnTrace?: boolean | undefined;
+}
+
+/** DeleteFeedbackResponse says what was deleted. */
+export interface DeleteFeedbackResponse {
+  /** The trace the feedback was deleted from. */
+  traceId: string;
+  /**
+   * The assessment ids deleted (empty if there was nothing left to delete:
+   * deleting is idempotent).
+   */
+  deletedAssessmentIds: string[];
+}
+
+/** EraseFeedbackBySourceRequest names the source whose feedback to erase. */
+export interface EraseFeedbackBySourceRequest {
+  /** The source id (FeedbackSource.id). Required. */
+  sourceId: string;
+  /** Only feedback of this source type. Optional: unset means any type. */
+  sourceType: SourceType;
+}
+
+/**
+ * EraseFeedbackBySourceResponse reports an erasure's progress (one message
+ * per page of traces searched).
+ */
+export interface EraseFeedbackBySourceResponse {
+  /** Traces of the experiment looked at so far. */
+  tracesScanned: number;
+  /** Feedback deleted so far. */
+  feedbackDeleted: number;
+  /** Traces on which something was deleted so far. */
+  tracesChanged: number;
+  /** Set on the last message: the erasure is complete. */
+  done: boolean;
+}
+
 function createBaseSubmitFeedbackRequest(): SubmitFeedbackRequest {
   return {
     traceId: undefined,
@@ -573,6 +851,7 @@ function createBaseSubmitFeedbackRequest(): SubmitFeedbackRequest {
     metadata: {},
     requestId: "",
     waitUntilStored: false,
+    clientTime: undefined,
   };
 }
 
@@ -616,6 +895,9 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     }
     if (message.waitUntilStored !== false) {
       writer.uint32(104).bool(message.waitUntilStored);
+    }
+    if (message.clientTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.clientTime), writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -740,6 +1022,14 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
             message.waitUntilStored = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.clientTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -816,6 +1106,11 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
         : isSet(object.wait_until_stored)
         ? globalThis.Boolean(object.wait_until_stored)
         : false,
+      clientTime: isSet(object.clientTime)
+        ? fromJsonTimestamp(object.clientTime)
+        : isSet(object.client_time)
+        ? fromJsonTimestamp(object.client_time)
+        : undefined,
     };
   },
 
@@ -866,6 +1161,9 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     if (message.waitUntilStored !== false) {
       obj.waitUntilStored = message.waitUntilStored;
     }
+    if (message.clientTime !== undefined) {
+      obj.clientTime = message.clientTime.toISOString();
+    }
     return obj;
   },
 
@@ -897,6 +1195,7 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     );
     message.requestId = object.requestId ?? "";
     message.waitUntilStored = object.waitUntilStored ?? false;
+    message.clientTime = object.clientTime ?? undefined;
     return message;
   },
 };
@@ -1191,6 +1490,7 @@ function createBaseSubmitRatingsRequest(): SubmitRatingsRequest {
     metadata: {},
     requestId: "",
     waitUntilStored: false,
+    clientTime: undefined,
   };
 }
 
@@ -1222,6 +1522,9 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     }
     if (message.waitUntilStored !== false) {
       writer.uint32(72).bool(message.waitUntilStored);
+    }
+    if (message.clientTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.clientTime), writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -1314,6 +1617,14 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
             message.waitUntilStored = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.clientTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1372,6 +1683,11 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
         : isSet(object.wait_until_stored)
         ? globalThis.Boolean(object.wait_until_stored)
         : false,
+      clientTime: isSet(object.clientTime)
+        ? fromJsonTimestamp(object.clientTime)
+        : isSet(object.client_time)
+        ? fromJsonTimestamp(object.client_time)
+        : undefined,
     };
   },
 
@@ -1410,6 +1726,9 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     if (message.waitUntilStored !== false) {
       obj.waitUntilStored = message.waitUntilStored;
     }
+    if (message.clientTime !== undefined) {
+      obj.clientTime = message.clientTime.toISOString();
+    }
     return obj;
   },
 
@@ -1437,6 +1756,7 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     );
     message.requestId = object.requestId ?? "";
     message.waitUntilStored = object.waitUntilStored ?? false;
+    message.clientTime = object.clientTime ?? undefined;
     return message;
   },
 };
@@ -2929,6 +3249,1969 @@ export const TextType: MessageFns<TextType> = {
   },
 };
 
+function createBaseGetFeedbackRequest(): GetFeedbackRequest {
+  return { traceId: undefined, clientRequestId: undefined, assessmentId: "" };
+}
+
+export const GetFeedbackRequest: MessageFns<GetFeedbackRequest> = {
+  encode(message: GetFeedbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== undefined) {
+      writer.uint32(10).string(message.traceId);
+    }
+    if (message.clientRequestId !== undefined) {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.assessmentId !== "") {
+      writer.uint32(26).string(message.assessmentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeedbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeedbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFeedbackRequest {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : undefined,
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : undefined,
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetFeedbackRequest): unknown {
+    const obj: any = {};
+    if (message.traceId !== undefined) {
+      obj.traceId = message.traceId;
+    }
+    if (message.clientRequestId !== undefined) {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    if (message.assessmentId !== "") {
+      obj.assessmentId = message.assessmentId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetFeedbackRequest>): GetFeedbackRequest {
+    return GetFeedbackRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetFeedbackRequest>): GetFeedbackRequest {
+    const message = createBaseGetFeedbackRequest();
+    message.traceId = object.traceId ?? undefined;
+    message.clientRequestId = object.clientRequestId ?? undefined;
+    message.assessmentId = object.assessmentId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetFeedbackResponse(): GetFeedbackResponse {
+  return { feedback: undefined };
+}
+
+export const GetFeedbackResponse: MessageFns<GetFeedbackResponse> = {
+  encode(message: GetFeedbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.feedback !== undefined) {
+      FeedbackRecord.encode(message.feedback, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeedbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeedbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feedback = FeedbackRecord.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFeedbackResponse {
+    return { feedback: isSet(object.feedback) ? FeedbackRecord.fromJSON(object.feedback) : undefined };
+  },
+
+  toJSON(message: GetFeedbackResponse): unknown {
+    const obj: any = {};
+    if (message.feedback !== undefined) {
+      obj.feedback = FeedbackRecord.toJSON(message.feedback);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetFeedbackResponse>): GetFeedbackResponse {
+    return GetFeedbackResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetFeedbackResponse>): GetFeedbackResponse {
+    const message = createBaseGetFeedbackResponse();
+    message.feedback = (object.feedback !== undefined && object.feedback !== null)
+      ? FeedbackRecord.fromPartial(object.feedback)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseFeedbackRecord(): FeedbackRecord {
+  return {
+    assessmentId: "",
+    traceId: "",
+    spanId: "",
+    name: "",
+    boolValue: undefined,
+    numberValue: undefined,
+    stringValue: undefined,
+    jsonValue: undefined,
+    source: undefined,
+    rationale: "",
+    metadata: {},
+    createTime: undefined,
+    updateTime: undefined,
+    current: false,
+    overrides: "",
+    overriddenBy: "",
+  };
+}
+
+export const FeedbackRecord: MessageFns<FeedbackRecord> = {
+  encode(message: FeedbackRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.assessmentId !== "") {
+      writer.uint32(10).string(message.assessmentId);
+    }
+    if (message.traceId !== "") {
+      writer.uint32(18).string(message.traceId);
+    }
+    if (message.spanId !== "") {
+      writer.uint32(26).string(message.spanId);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.boolValue !== undefined) {
+      writer.uint32(40).bool(message.boolValue);
+    }
+    if (message.numberValue !== undefined) {
+      writer.uint32(49).double(message.numberValue);
+    }
+    if (message.stringValue !== undefined) {
+      writer.uint32(58).string(message.stringValue);
+    }
+    if (message.jsonValue !== undefined) {
+      Value.encode(Value.wrap(message.jsonValue), writer.uint32(66).fork()).join();
+    }
+    if (message.source !== undefined) {
+      FeedbackSource.encode(message.source, writer.uint32(74).fork()).join();
+    }
+    if (message.rationale !== "") {
+      writer.uint32(82).string(message.rationale);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      FeedbackRecord_MetadataEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).join();
+    });
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(98).fork()).join();
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(106).fork()).join();
+    }
+    if (message.current !== false) {
+      writer.uint32(112).bool(message.current);
+    }
+    if (message.overrides !== "") {
+      writer.uint32(122).string(message.overrides);
+    }
+    if (message.overriddenBy !== "") {
+      writer.uint32(130).string(message.overriddenBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedbackRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedbackRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.spanId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.boolValue = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.numberValue = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.stringValue = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.jsonValue = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.source = FeedbackSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.rationale = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            const entry11 = FeedbackRecord_MetadataEntry.decode(reader, reader.uint32());
+            if (entry11.value !== undefined) {
+              message.metadata[entry11.key] = entry11.value;
+            }
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.current = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.overrides = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.overriddenBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedbackRecord {
+    return {
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : "",
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+      spanId: isSet(object.spanId)
+        ? globalThis.String(object.spanId)
+        : isSet(object.span_id)
+        ? globalThis.String(object.span_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      boolValue: isSet(object.boolValue)
+        ? globalThis.Boolean(object.boolValue)
+        : isSet(object.bool_value)
+        ? globalThis.Boolean(object.bool_value)
+        : undefined,
+      numberValue: isSet(object.numberValue)
+        ? globalThis.Number(object.numberValue)
+        : isSet(object.number_value)
+        ? globalThis.Number(object.number_value)
+        : undefined,
+      stringValue: isSet(object.stringValue)
+        ? globalThis.String(object.stringValue)
+        : isSet(object.string_value)
+        ? globalThis.String(object.string_value)
+        : undefined,
+      jsonValue: isSet(object?.jsonValue)
+        ? object.jsonValue
+        : isSet(object?.json_value)
+        ? object.json_value
+        : undefined,
+      source: isSet(object.source) ? FeedbackSource.fromJSON(object.source) : undefined,
+      rationale: isSet(object.rationale) ? globalThis.String(object.rationale) : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      updateTime: isSet(object.updateTime)
+        ? fromJsonTimestamp(object.updateTime)
+        : isSet(object.update_time)
+        ? fromJsonTimestamp(object.update_time)
+        : undefined,
+      current: isSet(object.current) ? globalThis.Boolean(object.current) : false,
+      overrides: isSet(object.overrides) ? globalThis.String(object.overrides) : "",
+      overriddenBy: isSet(object.overriddenBy)
+        ? globalThis.String(object.overriddenBy)
+        : isSet(object.overridden_by)
+        ? globalThis.String(object.overridden_by)
+        : "",
+    };
+  },
+
+  toJSON(message: FeedbackRecord): unknown {
+    const obj: any = {};
+    if (message.assessmentId !== "") {
+      obj.assessmentId = message.assessmentId;
+    }
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    if (message.spanId !== "") {
+      obj.spanId = message.spanId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.boolValue !== undefined) {
+      obj.boolValue = message.boolValue;
+    }
+    if (message.numberValue !== undefined) {
+      obj.numberValue = floatToJson(message.numberValue);
+    }
+    if (message.stringValue !== undefined) {
+      obj.stringValue = message.stringValue;
+    }
+    if (message.jsonValue !== undefined) {
+      obj.jsonValue = message.jsonValue;
+    }
+    if (message.source !== undefined) {
+      obj.source = FeedbackSource.toJSON(message.source);
+    }
+    if (message.rationale !== "") {
+      obj.rationale = message.rationale;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.updateTime !== undefined) {
+      obj.updateTime = message.updateTime.toISOString();
+    }
+    if (message.current !== false) {
+      obj.current = message.current;
+    }
+    if (message.overrides !== "") {
+      obj.overrides = message.overrides;
+    }
+    if (message.overriddenBy !== "") {
+      obj.overriddenBy = message.overriddenBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FeedbackRecord>): FeedbackRecord {
+    return FeedbackRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FeedbackRecord>): FeedbackRecord {
+    const message = createBaseFeedbackRecord();
+    message.assessmentId = object.assessmentId ?? "";
+    message.traceId = object.traceId ?? "";
+    message.spanId = object.spanId ?? "";
+    message.name = object.name ?? "";
+    message.boolValue = object.boolValue ?? undefined;
+    message.numberValue = object.numberValue ?? undefined;
+    message.stringValue = object.stringValue ?? undefined;
+    message.jsonValue = object.jsonValue === undefined ? undefined : object.jsonValue;
+    message.source = (object.source !== undefined && object.source !== null)
+      ? FeedbackSource.fromPartial(object.source)
+      : undefined;
+    message.rationale = object.rationale ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.createTime = object.createTime ?? undefined;
+    message.updateTime = object.updateTime ?? undefined;
+    message.current = object.current ?? false;
+    message.overrides = object.overrides ?? "";
+    message.overriddenBy = object.overriddenBy ?? "";
+    return message;
+  },
+};
+
+function createBaseFeedbackRecord_MetadataEntry(): FeedbackRecord_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const FeedbackRecord_MetadataEntry: MessageFns<FeedbackRecord_MetadataEntry> = {
+  encode(message: FeedbackRecord_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedbackRecord_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedbackRecord_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedbackRecord_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: FeedbackRecord_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FeedbackRecord_MetadataEntry>): FeedbackRecord_MetadataEntry {
+    return FeedbackRecord_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FeedbackRecord_MetadataEntry>): FeedbackRecord_MetadataEntry {
+    const message = createBaseFeedbackRecord_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseListFeedbackRequest(): ListFeedbackRequest {
+  return {
+    traceId: undefined,
+    clientRequestId: undefined,
+    sourceId: undefined,
+    name: "",
+    startTime: undefined,
+    endTime: undefined,
+    includeHistory: false,
+    pageSize: 0,
+    pageToken: "",
+  };
+}
+
+export const ListFeedbackRequest: MessageFns<ListFeedbackRequest> = {
+  encode(message: ListFeedbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== undefined) {
+      writer.uint32(10).string(message.traceId);
+    }
+    if (message.clientRequestId !== undefined) {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.sourceId !== undefined) {
+      writer.uint32(26).string(message.sourceId);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(42).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(50).fork()).join();
+    }
+    if (message.includeHistory !== false) {
+      writer.uint32(56).bool(message.includeHistory);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(64).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(74).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFeedbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFeedbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sourceId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.includeHistory = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFeedbackRequest {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : undefined,
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : undefined,
+      sourceId: isSet(object.sourceId)
+        ? globalThis.String(object.sourceId)
+        : isSet(object.source_id)
+        ? globalThis.String(object.source_id)
+        : undefined,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      includeHistory: isSet(object.includeHistory)
+        ? globalThis.Boolean(object.includeHistory)
+        : isSet(object.include_history)
+        ? globalThis.Boolean(object.include_history)
+        : false,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListFeedbackRequest): unknown {
+    const obj: any = {};
+    if (message.traceId !== undefined) {
+      obj.traceId = message.traceId;
+    }
+    if (message.clientRequestId !== undefined) {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    if (message.sourceId !== undefined) {
+      obj.sourceId = message.sourceId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.includeHistory !== false) {
+      obj.includeHistory = message.includeHistory;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFeedbackRequest>): ListFeedbackRequest {
+    return ListFeedbackRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListFeedbackRequest>): ListFeedbackRequest {
+    const message = createBaseListFeedbackRequest();
+    message.traceId = object.traceId ?? undefined;
+    message.clientRequestId = object.clientRequestId ?? undefined;
+    message.sourceId = object.sourceId ?? undefined;
+    message.name = object.name ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.includeHistory = object.includeHistory ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListFeedbackResponse(): ListFeedbackResponse {
+  return { feedback: [], nextPageToken: "" };
+}
+
+export const ListFeedbackResponse: MessageFns<ListFeedbackResponse> = {
+  encode(message: ListFeedbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.feedback) {
+      FeedbackRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFeedbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFeedbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feedback.push(FeedbackRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFeedbackResponse {
+    return {
+      feedback: globalThis.Array.isArray(object?.feedback)
+        ? object.feedback.map((e: any) => FeedbackRecord.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListFeedbackResponse): unknown {
+    const obj: any = {};
+    if (message.feedback?.length) {
+      obj.feedback = message.feedback.map((e) => FeedbackRecord.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFeedbackResponse>): ListFeedbackResponse {
+    return ListFeedbackResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListFeedbackResponse>): ListFeedbackResponse {
+    const message = createBaseListFeedbackResponse();
+    message.feedback = object.feedback?.map((e) => FeedbackRecord.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseCorrectFeedbackRequest(): CorrectFeedbackRequest {
+  return {
+    traceId: undefined,
+    clientRequestId: undefined,
+    assessmentId: "",
+    boolValue: undefined,
+    numberValue: undefined,
+    stringValue: undefined,
+    jsonValue: undefined,
+    source: undefined,
+    rationale: "",
+    metadata: {},
+    requestId: "",
+    waitUntilStored: false,
+  };
+}
+
+export const CorrectFeedbackRequest: MessageFns<CorrectFeedbackRequest> = {
+  encode(message: CorrectFeedbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== undefined) {
+      writer.uint32(10).string(message.traceId);
+    }
+    if (message.clientRequestId !== undefined) {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.assessmentId !== "") {
+      writer.uint32(26).string(message.assessmentId);
+    }
+    if (message.boolValue !== undefined) {
+      writer.uint32(32).bool(message.boolValue);
+    }
+    if (message.numberValue !== undefined) {
+      writer.uint32(41).double(message.numberValue);
+    }
+    if (message.stringValue !== undefined) {
+      writer.uint32(50).string(message.stringValue);
+    }
+    if (message.jsonValue !== undefined) {
+      Value.encode(Value.wrap(message.jsonValue), writer.uint32(58).fork()).join();
+    }
+    if (message.source !== undefined) {
+      FeedbackSource.encode(message.source, writer.uint32(66).fork()).join();
+    }
+    if (message.rationale !== "") {
+      writer.uint32(74).string(message.rationale);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      CorrectFeedbackRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
+    });
+    if (message.requestId !== "") {
+      writer.uint32(90).string(message.requestId);
+    }
+    if (message.waitUntilStored !== false) {
+      writer.uint32(96).bool(message.waitUntilStored);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CorrectFeedbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCorrectFeedbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.boolValue = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.numberValue = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.stringValue = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.jsonValue = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.source = FeedbackSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.rationale = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = CorrectFeedbackRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.metadata[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.waitUntilStored = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CorrectFeedbackRequest {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : undefined,
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : undefined,
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : "",
+      boolValue: isSet(object.boolValue)
+        ? globalThis.Boolean(object.boolValue)
+        : isSet(object.bool_value)
+        ? globalThis.Boolean(object.bool_value)
+        : undefined,
+      numberValue: isSet(object.numberValue)
+        ? globalThis.Number(object.numberValue)
+        : isSet(object.number_value)
+        ? globalThis.Number(object.number_value)
+        : undefined,
+      stringValue: isSet(object.stringValue)
+        ? globalThis.String(object.stringValue)
+        : isSet(object.string_value)
+        ? globalThis.String(object.string_value)
+        : undefined,
+      jsonValue: isSet(object?.jsonValue)
+        ? object.jsonValue
+        : isSet(object?.json_value)
+        ? object.json_value
+        : undefined,
+      source: isSet(object.source) ? FeedbackSource.fromJSON(object.source) : undefined,
+      rationale: isSet(object.rationale) ? globalThis.String(object.rationale) : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      waitUntilStored: isSet(object.waitUntilStored)
+        ? globalThis.Boolean(object.waitUntilStored)
+        : isSet(object.wait_until_stored)
+        ? globalThis.Boolean(object.wait_until_stored)
+        : false,
+    };
+  },
+
+  toJSON(message: CorrectFeedbackRequest): unknown {
+    const obj: any = {};
+    if (message.traceId !== undefined) {
+      obj.traceId = message.traceId;
+    }
+    if (message.clientRequestId !== undefined) {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    if (message.assessmentId !== "") {
+      obj.assessmentId = message.assessmentId;
+    }
+    if (message.boolValue !== undefined) {
+      obj.boolValue = message.boolValue;
+    }
+    if (message.numberValue !== undefined) {
+      obj.numberValue = floatToJson(message.numberValue);
+    }
+    if (message.stringValue !== undefined) {
+      obj.stringValue = message.stringValue;
+    }
+    if (message.jsonValue !== undefined) {
+      obj.jsonValue = message.jsonValue;
+    }
+    if (message.source !== undefined) {
+      obj.source = FeedbackSource.toJSON(message.source);
+    }
+    if (message.rationale !== "") {
+      obj.rationale = message.rationale;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.waitUntilStored !== false) {
+      obj.waitUntilStored = message.waitUntilStored;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CorrectFeedbackRequest>): CorrectFeedbackRequest {
+    return CorrectFeedbackRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CorrectFeedbackRequest>): CorrectFeedbackRequest {
+    const message = createBaseCorrectFeedbackRequest();
+    message.traceId = object.traceId ?? undefined;
+    message.clientRequestId = object.clientRequestId ?? undefined;
+    message.assessmentId = object.assessmentId ?? "";
+    message.boolValue = object.boolValue ?? undefined;
+    message.numberValue = object.numberValue ?? undefined;
+    message.stringValue = object.stringValue ?? undefined;
+    message.jsonValue = object.jsonValue === undefined ? undefined : object.jsonValue;
+    message.source = (object.source !== undefined && object.source !== null)
+      ? FeedbackSource.fromPartial(object.source)
+      : undefined;
+    message.rationale = object.rationale ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.requestId = object.requestId ?? "";
+    message.waitUntilStored = object.waitUntilStored ?? false;
+    return message;
+  },
+};
+
+function createBaseCorrectFeedbackRequest_MetadataEntry(): CorrectFeedbackRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const CorrectFeedbackRequest_MetadataEntry: MessageFns<CorrectFeedbackRequest_MetadataEntry> = {
+  encode(message: CorrectFeedbackRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CorrectFeedbackRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCorrectFeedbackRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CorrectFeedbackRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CorrectFeedbackRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CorrectFeedbackRequest_MetadataEntry>): CorrectFeedbackRequest_MetadataEntry {
+    return CorrectFeedbackRequest_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CorrectFeedbackRequest_MetadataEntry>): CorrectFeedbackRequest_MetadataEntry {
+    const message = createBaseCorrectFeedbackRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCorrectFeedbackResponse(): CorrectFeedbackResponse {
+  return { assessmentId: "", traceId: "", state: FeedbackState.FEEDBACK_STATE_UNSPECIFIED };
+}
+
+export const CorrectFeedbackResponse: MessageFns<CorrectFeedbackResponse> = {
+  encode(message: CorrectFeedbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.assessmentId !== "") {
+      writer.uint32(10).string(message.assessmentId);
+    }
+    if (message.traceId !== "") {
+      writer.uint32(18).string(message.traceId);
+    }
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      writer.uint32(24).int32(feedbackStateToNumber(message.state));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CorrectFeedbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCorrectFeedbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = feedbackStateFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CorrectFeedbackResponse {
+    return {
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : "",
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+      state: isSet(object.state) ? feedbackStateFromJSON(object.state) : FeedbackState.FEEDBACK_STATE_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: CorrectFeedbackResponse): unknown {
+    const obj: any = {};
+    if (message.assessmentId !== "") {
+      obj.assessmentId = message.assessmentId;
+    }
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    if (message.state !== FeedbackState.FEEDBACK_STATE_UNSPECIFIED) {
+      obj.state = feedbackStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CorrectFeedbackResponse>): CorrectFeedbackResponse {
+    return CorrectFeedbackResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CorrectFeedbackResponse>): CorrectFeedbackResponse {
+    const message = createBaseCorrectFeedbackResponse();
+    message.assessmentId = object.assessmentId ?? "";
+    message.traceId = object.traceId ?? "";
+    message.state = object.state ?? FeedbackState.FEEDBACK_STATE_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseDeleteFeedbackRequest(): DeleteFeedbackRequest {
+  return { traceId: undefined, clientRequestId: undefined, assessmentId: undefined, allOnTrace: undefined };
+}
+
+export const DeleteFeedbackRequest: MessageFns<DeleteFeedbackRequest> = {
+  encode(message: DeleteFeedbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== undefined) {
+      writer.uint32(10).string(message.traceId);
+    }
+    if (message.clientRequestId !== undefined) {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.assessmentId !== undefined) {
+      writer.uint32(26).string(message.assessmentId);
+    }
+    if (message.allOnTrace !== undefined) {
+      writer.uint32(32).bool(message.allOnTrace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteFeedbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteFeedbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.allOnTrace = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteFeedbackRequest {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : undefined,
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : undefined,
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : undefined,
+      allOnTrace: isSet(object.allOnTrace)
+        ? globalThis.Boolean(object.allOnTrace)
+        : isSet(object.all_on_trace)
+        ? globalThis.Boolean(object.all_on_trace)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeleteFeedbackRequest): unknown {
+    const obj: any = {};
+    if (message.traceId !== undefined) {
+      obj.traceId = message.traceId;
+    }
+    if (message.clientRequestId !== undefined) {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    if (message.assessmentId !== undefined) {
+      obj.assessmentId = message.assessmentId;
+    }
+    if (message.allOnTrace !== undefined) {
+      obj.allOnTrace = message.allOnTrace;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteFeedbackRequest>): DeleteFeedbackRequest {
+    return DeleteFeedbackRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteFeedbackRequest>): DeleteFeedbackRequest {
+    const message = createBaseDeleteFeedbackRequest();
+    message.traceId = object.traceId ?? undefined;
+    message.clientRequestId = object.clientRequestId ?? undefined;
+    message.assessmentId = object.assessmentId ?? undefined;
+    message.allOnTrace = object.allOnTrace ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteFeedbackResponse(): DeleteFeedbackResponse {
+  return { traceId: "", deletedAssessmentIds: [] };
+}
+
+export const DeleteFeedbackResponse: MessageFns<DeleteFeedbackResponse> = {
+  encode(message: DeleteFeedbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== "") {
+      writer.uint32(10).string(message.traceId);
+    }
+    for (const v of message.deletedAssessmentIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteFeedbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteFeedbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deletedAssessmentIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteFeedbackResponse {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+      deletedAssessmentIds: globalThis.Array.isArray(object?.deletedAssessmentIds)
+        ? object.deletedAssessmentIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.deleted_assessment_ids)
+        ? object.deleted_assessment_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteFeedbackResponse): unknown {
+    const obj: any = {};
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    if (message.deletedAssessmentIds?.length) {
+      obj.deletedAssessmentIds = message.deletedAssessmentIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteFeedbackResponse>): DeleteFeedbackResponse {
+    return DeleteFeedbackResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteFeedbackResponse>): DeleteFeedbackResponse {
+    const message = createBaseDeleteFeedbackResponse();
+    message.traceId = object.traceId ?? "";
+    message.deletedAssessmentIds = object.deletedAssessmentIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseEraseFeedbackBySourceRequest(): EraseFeedbackBySourceRequest {
+  return { sourceId: "", sourceType: SourceType.SOURCE_TYPE_UNSPECIFIED };
+}
+
+export const EraseFeedbackBySourceRequest: MessageFns<EraseFeedbackBySourceRequest> = {
+  encode(message: EraseFeedbackBySourceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sourceId !== "") {
+      writer.uint32(10).string(message.sourceId);
+    }
+    if (message.sourceType !== SourceType.SOURCE_TYPE_UNSPECIFIED) {
+      writer.uint32(16).int32(sourceTypeToNumber(message.sourceType));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseFeedbackBySourceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseFeedbackBySourceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sourceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sourceType = sourceTypeFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseFeedbackBySourceRequest {
+    return {
+      sourceId: isSet(object.sourceId)
+        ? globalThis.String(object.sourceId)
+        : isSet(object.source_id)
+        ? globalThis.String(object.source_id)
+        : "",
+      sourceType: isSet(object.sourceType)
+        ? sourceTypeFromJSON(object.sourceType)
+        : isSet(object.source_type)
+        ? sourceTypeFromJSON(object.source_type)
+        : SourceType.SOURCE_TYPE_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: EraseFeedbackBySourceRequest): unknown {
+    const obj: any = {};
+    if (message.sourceId !== "") {
+      obj.sourceId = message.sourceId;
+    }
+    if (message.sourceType !== SourceType.SOURCE_TYPE_UNSPECIFIED) {
+      obj.sourceType = sourceTypeToJSON(message.sourceType);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseFeedbackBySourceRequest>): EraseFeedbackBySourceRequest {
+    return EraseFeedbackBySourceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseFeedbackBySourceRequest>): EraseFeedbackBySourceRequest {
+    const message = createBaseEraseFeedbackBySourceRequest();
+    message.sourceId = object.sourceId ?? "";
+    message.sourceType = object.sourceType ?? SourceType.SOURCE_TYPE_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseEraseFeedbackBySourceResponse(): EraseFeedbackBySourceResponse {
+  return { tracesScanned: 0, feedbackDeleted: 0, tracesChanged: 0, done: false };
+}
+
+export const EraseFeedbackBySourceResponse: MessageFns<EraseFeedbackBySourceResponse> = {
+  encode(message: EraseFeedbackBySourceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tracesScanned !== 0) {
+      writer.uint32(8).int64(message.tracesScanned);
+    }
+    if (message.feedbackDeleted !== 0) {
+      writer.uint32(16).int64(message.feedbackDeleted);
+    }
+    if (message.tracesChanged !== 0) {
+      writer.uint32(24).int64(message.tracesChanged);
+    }
+    if (message.done !== false) {
+      writer.uint32(32).bool(message.done);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseFeedbackBySourceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseFeedbackBySourceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tracesScanned = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.feedbackDeleted = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tracesChanged = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.done = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseFeedbackBySourceResponse {
+    return {
+      tracesScanned: isSet(object.tracesScanned)
+        ? globalThis.Number(object.tracesScanned)
+        : isSet(object.traces_scanned)
+        ? globalThis.Number(object.traces_scanned)
+        : 0,
+      feedbackDeleted: isSet(object.feedbackDeleted)
+        ? globalThis.Number(object.feedbackDeleted)
+        : isSet(object.feedback_deleted)
+        ? globalThis.Number(object.feedback_deleted)
+        : 0,
+      tracesChanged: isSet(object.tracesChanged)
+        ? globalThis.Number(object.tracesChanged)
+        : isSet(object.traces_changed)
+        ? globalThis.Number(object.traces_changed)
+        : 0,
+      done: isSet(object.done) ? globalThis.Boolean(object.done) : false,
+    };
+  },
+
+  toJSON(message: EraseFeedbackBySourceResponse): unknown {
+    const obj: any = {};
+    if (message.tracesScanned !== 0) {
+      obj.tracesScanned = Math.round(message.tracesScanned);
+    }
+    if (message.feedbackDeleted !== 0) {
+      obj.feedbackDeleted = Math.round(message.feedbackDeleted);
+    }
+    if (message.tracesChanged !== 0) {
+      obj.tracesChanged = Math.round(message.tracesChanged);
+    }
+    if (message.done !== false) {
+      obj.done = message.done;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseFeedbackBySourceResponse>): EraseFeedbackBySourceResponse {
+    return EraseFeedbackBySourceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseFeedbackBySourceResponse>): EraseFeedbackBySourceResponse {
+    const message = createBaseEraseFeedbackBySourceResponse();
+    message.tracesScanned = object.tracesScanned ?? 0;
+    message.feedbackDeleted = object.feedbackDeleted ?? 0;
+    message.tracesChanged = object.tracesChanged ?? 0;
+    message.done = object.done ?? false;
+    return message;
+  },
+};
+
 /**
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
  * attached to the chat's trace. Every write is idempotent by `request_id`.
@@ -3022,6 +5305,87 @@ export const FeedbackServiceService = {
       Buffer.from(ListFeedbackSchemasResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListFeedbackSchemasResponse => ListFeedbackSchemasResponse.decode(value),
   },
+  /**
+   * GetFeedback reads one stored feedback back from MLflow, with its place in
+   * its vote's history (whether it is current, what it replaced, what
+   * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   */
+  getFeedback: {
+    path: "/genaifeedback.v1.FeedbackService/GetFeedback" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetFeedbackRequest): Buffer => Buffer.from(GetFeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFeedbackRequest => GetFeedbackRequest.decode(value),
+    responseSerialize: (value: GetFeedbackResponse): Buffer => Buffer.from(GetFeedbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetFeedbackResponse => GetFeedbackResponse.decode(value),
+  },
+  /**
+   * ListFeedback lists stored feedback on one trace, or given by one source
+   * (across traces, within a time range), current votes only unless history is
+   * asked for, a page at a time (AIP-158).
+   */
+  listFeedback: {
+    path: "/genaifeedback.v1.FeedbackService/ListFeedback" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListFeedbackRequest): Buffer => Buffer.from(ListFeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFeedbackRequest => ListFeedbackRequest.decode(value),
+    responseSerialize: (value: ListFeedbackResponse): Buffer =>
+      Buffer.from(ListFeedbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFeedbackResponse => ListFeedbackResponse.decode(value),
+  },
+  /**
+   * CorrectFeedback replaces a stored feedback's value with a corrected one,
+   * given by an expert or a later judge with a reason: the correction
+   * overrides the original (which stays in MLflow, no longer current), so the
+   * chain of what was said, and why it changed, is kept.
+   */
+  correctFeedback: {
+    path: "/genaifeedback.v1.FeedbackService/CorrectFeedback" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CorrectFeedbackRequest): Buffer =>
+      Buffer.from(CorrectFeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CorrectFeedbackRequest => CorrectFeedbackRequest.decode(value),
+    responseSerialize: (value: CorrectFeedbackResponse): Buffer =>
+      Buffer.from(CorrectFeedbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CorrectFeedbackResponse => CorrectFeedbackResponse.decode(value),
+  },
+  /**
+   * DeleteFeedback deletes one feedback together with its whole history (the
+   * rater's earlier votes it replaced and any correction of it), or every
+   * feedback on a trace. Deletion is final: a late retry of a deleted
+   * feedback's request_id, or a delivery still on its way, does not bring it
+   * back (the service keeps a tombstone on the trace).
+   */
+  deleteFeedback: {
+    path: "/genaifeedback.v1.FeedbackService/DeleteFeedback" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteFeedbackRequest): Buffer =>
+      Buffer.from(DeleteFeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteFeedbackRequest => DeleteFeedbackRequest.decode(value),
+    responseSerialize: (value: DeleteFeedbackResponse): Buffer =>
+      Buffer.from(DeleteFeedbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteFeedbackResponse => DeleteFeedbackResponse.decode(value),
+  },
+  /**
+   * EraseFeedbackBySource deletes every feedback one source gave (for example
+   * to honour a user's erasure request), on every trace of the service's
+   * experiment, with tombstones as DeleteFeedback. It streams its progress as
+   * it goes; the last message has `done` set and the totals.
+   */
+  eraseFeedbackBySource: {
+    path: "/genaifeedback.v1.FeedbackService/EraseFeedbackBySource" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: EraseFeedbackBySourceRequest): Buffer =>
+      Buffer.from(EraseFeedbackBySourceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseFeedbackBySourceRequest => EraseFeedbackBySourceRequest.decode(value),
+    responseSerialize: (value: EraseFeedbackBySourceResponse): Buffer =>
+      Buffer.from(EraseFeedbackBySourceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseFeedbackBySourceResponse => EraseFeedbackBySourceResponse.decode(value),
+  },
 } as const;
 
 export interface FeedbackServiceServer extends UntypedServiceImplementation {
@@ -3054,6 +5418,40 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
    */
   listFeedbackSchemas: handleUnaryCall<ListFeedbackSchemasRequest, ListFeedbackSchemasResponse>;
+  /**
+   * GetFeedback reads one stored feedback back from MLflow, with its place in
+   * its vote's history (whether it is current, what it replaced, what
+   * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   */
+  getFeedback: handleUnaryCall<GetFeedbackRequest, GetFeedbackResponse>;
+  /**
+   * ListFeedback lists stored feedback on one trace, or given by one source
+   * (across traces, within a time range), current votes only unless history is
+   * asked for, a page at a time (AIP-158).
+   */
+  listFeedback: handleUnaryCall<ListFeedbackRequest, ListFeedbackResponse>;
+  /**
+   * CorrectFeedback replaces a stored feedback's value with a corrected one,
+   * given by an expert or a later judge with a reason: the correction
+   * overrides the original (which stays in MLflow, no longer current), so the
+   * chain of what was said, and why it changed, is kept.
+   */
+  correctFeedback: handleUnaryCall<CorrectFeedbackRequest, CorrectFeedbackResponse>;
+  /**
+   * DeleteFeedback deletes one feedback together with its whole history (the
+   * rater's earlier votes it replaced and any correction of it), or every
+   * feedback on a trace. Deletion is final: a late retry of a deleted
+   * feedback's request_id, or a delivery still on its way, does not bring it
+   * back (the service keeps a tombstone on the trace).
+   */
+  deleteFeedback: handleUnaryCall<DeleteFeedbackRequest, DeleteFeedbackResponse>;
+  /**
+   * EraseFeedbackBySource deletes every feedback one source gave (for example
+   * to honour a user's erasure request), on every trace of the service's
+   * experiment, with tombstones as DeleteFeedback. It streams its progress as
+   * it goes; the last message has `done` set and the totals.
+   */
+  eraseFeedbackBySource: handleServerStreamingCall<EraseFeedbackBySourceRequest, EraseFeedbackBySourceResponse>;
 }
 
 export interface FeedbackServiceClient extends Client {
@@ -3142,6 +5540,104 @@ export interface FeedbackServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListFeedbackSchemasResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * GetFeedback reads one stored feedback back from MLflow, with its place in
+   * its vote's history (whether it is current, what it replaced, what
+   * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   */
+  getFeedback(
+    request: GetFeedbackRequest,
+    callback: (error: ServiceError | null, response: GetFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  getFeedback(
+    request: GetFeedbackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  getFeedback(
+    request: GetFeedbackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ListFeedback lists stored feedback on one trace, or given by one source
+   * (across traces, within a time range), current votes only unless history is
+   * asked for, a page at a time (AIP-158).
+   */
+  listFeedback(
+    request: ListFeedbackRequest,
+    callback: (error: ServiceError | null, response: ListFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  listFeedback(
+    request: ListFeedbackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  listFeedback(
+    request: ListFeedbackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * CorrectFeedback replaces a stored feedback's value with a corrected one,
+   * given by an expert or a later judge with a reason: the correction
+   * overrides the original (which stays in MLflow, no longer current), so the
+   * chain of what was said, and why it changed, is kept.
+   */
+  correctFeedback(
+    request: CorrectFeedbackRequest,
+    callback: (error: ServiceError | null, response: CorrectFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  correctFeedback(
+    request: CorrectFeedbackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CorrectFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  correctFeedback(
+    request: CorrectFeedbackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CorrectFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * DeleteFeedback deletes one feedback together with its whole history (the
+   * rater's earlier votes it replaced and any correction of it), or every
+   * feedback on a trace. Deletion is final: a late retry of a deleted
+   * feedback's request_id, or a delivery still on its way, does not bring it
+   * back (the service keeps a tombstone on the trace).
+   */
+  deleteFeedback(
+    request: DeleteFeedbackRequest,
+    callback: (error: ServiceError | null, response: DeleteFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  deleteFeedback(
+    request: DeleteFeedbackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  deleteFeedback(
+    request: DeleteFeedbackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteFeedbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * EraseFeedbackBySource deletes every feedback one source gave (for example
+   * to honour a user's erasure request), on every trace of the service's
+   * experiment, with tombstones as DeleteFeedback. It streams its progress as
+   * it goes; the last message has `done` set and the totals.
+   */
+  eraseFeedbackBySource(
+    request: EraseFeedbackBySourceRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<EraseFeedbackBySourceResponse>;
+  eraseFeedbackBySource(
+    request: EraseFeedbackBySourceRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<EraseFeedbackBySourceResponse>;
 }
 
 export const FeedbackServiceClient = makeGenericClientConstructor(
@@ -3164,6 +5660,39 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -157,6 +157,161 @@ public final class FeedbackServiceGrpc {
     return getListFeedbackSchemasMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.GetFeedbackRequest,
+      io.github.genaifeedback.v1.GetFeedbackResponse> getGetFeedbackMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetFeedback",
+      requestType = io.github.genaifeedback.v1.GetFeedbackRequest.class,
+      responseType = io.github.genaifeedback.v1.GetFeedbackResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.GetFeedbackRequest,
+      io.github.genaifeedback.v1.GetFeedbackResponse> getGetFeedbackMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.GetFeedbackRequest, io.github.genaifeedback.v1.GetFeedbackResponse> getGetFeedbackMethod;
+    if ((getGetFeedbackMethod = FeedbackServiceGrpc.getGetFeedbackMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getGetFeedbackMethod = FeedbackServiceGrpc.getGetFeedbackMethod) == null) {
+          FeedbackServiceGrpc.getGetFeedbackMethod = getGetFeedbackMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.GetFeedbackRequest, io.github.genaifeedback.v1.GetFeedbackResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetFeedback"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.GetFeedbackRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.GetFeedbackResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("GetFeedback"))
+              .build();
+        }
+      }
+    }
+    return getGetFeedbackMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ListFeedbackRequest,
+      io.github.genaifeedback.v1.ListFeedbackResponse> getListFeedbackMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListFeedback",
+      requestType = io.github.genaifeedback.v1.ListFeedbackRequest.class,
+      responseType = io.github.genaifeedback.v1.ListFeedbackResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ListFeedbackRequest,
+      io.github.genaifeedback.v1.ListFeedbackResponse> getListFeedbackMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ListFeedbackRequest, io.github.genaifeedback.v1.ListFeedbackResponse> getListFeedbackMethod;
+    if ((getListFeedbackMethod = FeedbackServiceGrpc.getListFeedbackMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getListFeedbackMethod = FeedbackServiceGrpc.getListFeedbackMethod) == null) {
+          FeedbackServiceGrpc.getListFeedbackMethod = getListFeedbackMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.ListFeedbackRequest, io.github.genaifeedback.v1.ListFeedbackResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListFeedback"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.ListFeedbackRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.ListFeedbackResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("ListFeedback"))
+              .build();
+        }
+      }
+    }
+    return getListFeedbackMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.CorrectFeedbackRequest,
+      io.github.genaifeedback.v1.CorrectFeedbackResponse> getCorrectFeedbackMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CorrectFeedback",
+      requestType = io.github.genaifeedback.v1.CorrectFeedbackRequest.class,
+      responseType = io.github.genaifeedback.v1.CorrectFeedbackResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.CorrectFeedbackRequest,
+      io.github.genaifeedback.v1.CorrectFeedbackResponse> getCorrectFeedbackMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.CorrectFeedbackRequest, io.github.genaifeedback.v1.CorrectFeedbackResponse> getCorrectFeedbackMethod;
+    if ((getCorrectFeedbackMethod = FeedbackServiceGrpc.getCorrectFeedbackMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getCorrectFeedbackMethod = FeedbackServiceGrpc.getCorrectFeedbackMethod) == null) {
+          FeedbackServiceGrpc.getCorrectFeedbackMethod = getCorrectFeedbackMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.CorrectFeedbackRequest, io.github.genaifeedback.v1.CorrectFeedbackResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CorrectFeedback"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.CorrectFeedbackRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.CorrectFeedbackResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("CorrectFeedback"))
+              .build();
+        }
+      }
+    }
+    return getCorrectFeedbackMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.DeleteFeedbackRequest,
+      io.github.genaifeedback.v1.DeleteFeedbackResponse> getDeleteFeedbackMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteFeedback",
+      requestType = io.github.genaifeedback.v1.DeleteFeedbackRequest.class,
+      responseType = io.github.genaifeedback.v1.DeleteFeedbackResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.DeleteFeedbackRequest,
+      io.github.genaifeedback.v1.DeleteFeedbackResponse> getDeleteFeedbackMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.DeleteFeedbackRequest, io.github.genaifeedback.v1.DeleteFeedbackResponse> getDeleteFeedbackMethod;
+    if ((getDeleteFeedbackMethod = FeedbackServiceGrpc.getDeleteFeedbackMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getDeleteFeedbackMethod = FeedbackServiceGrpc.getDeleteFeedbackMethod) == null) {
+          FeedbackServiceGrpc.getDeleteFeedbackMethod = getDeleteFeedbackMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.DeleteFeedbackRequest, io.github.genaifeedback.v1.DeleteFeedbackResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteFeedback"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.DeleteFeedbackRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.DeleteFeedbackResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("DeleteFeedback"))
+              .build();
+        }
+      }
+    }
+    return getDeleteFeedbackMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.EraseFeedbackBySourceRequest,
+      io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> getEraseFeedbackBySourceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "EraseFeedbackBySource",
+      requestType = io.github.genaifeedback.v1.EraseFeedbackBySourceRequest.class,
+      responseType = io.github.genaifeedback.v1.EraseFeedbackBySourceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.EraseFeedbackBySourceRequest,
+      io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> getEraseFeedbackBySourceMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.EraseFeedbackBySourceRequest, io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> getEraseFeedbackBySourceMethod;
+    if ((getEraseFeedbackBySourceMethod = FeedbackServiceGrpc.getEraseFeedbackBySourceMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getEraseFeedbackBySourceMethod = FeedbackServiceGrpc.getEraseFeedbackBySourceMethod) == null) {
+          FeedbackServiceGrpc.getEraseFeedbackBySourceMethod = getEraseFeedbackBySourceMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.EraseFeedbackBySourceRequest, io.github.genaifeedback.v1.EraseFeedbackBySourceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "EraseFeedbackBySource"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.EraseFeedbackBySourceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.EraseFeedbackBySourceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("EraseFeedbackBySource"))
+              .build();
+        }
+      }
+    }
+    return getEraseFeedbackBySourceMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -293,6 +448,70 @@ public final class FeedbackServiceGrpc {
         io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackSchemasResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListFeedbackSchemasMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * GetFeedback reads one stored feedback back from MLflow, with its place in
+     * its vote's history (whether it is current, what it replaced, what
+     * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * </pre>
+     */
+    default void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetFeedbackMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListFeedback lists stored feedback on one trace, or given by one source
+     * (across traces, within a time range), current votes only unless history is
+     * asked for, a page at a time (AIP-158).
+     * </pre>
+     */
+    default void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListFeedbackMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CorrectFeedback replaces a stored feedback's value with a corrected one,
+     * given by an expert or a later judge with a reason: the correction
+     * overrides the original (which stays in MLflow, no longer current), so the
+     * chain of what was said, and why it changed, is kept.
+     * </pre>
+     */
+    default void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.CorrectFeedbackResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCorrectFeedbackMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteFeedback deletes one feedback together with its whole history (the
+     * rater's earlier votes it replaced and any correction of it), or every
+     * feedback on a trace. Deletion is final: a late retry of a deleted
+     * feedback's request_id, or a delivery still on its way, does not bring it
+     * back (the service keeps a tombstone on the trace).
+     * </pre>
+     */
+    default void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.DeleteFeedbackResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteFeedbackMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * EraseFeedbackBySource deletes every feedback one source gave (for example
+     * to honour a user's erasure request), on every trace of the service's
+     * experiment, with tombstones as DeleteFeedback. It streams its progress as
+     * it goes; the last message has `done` set and the totals.
+     * </pre>
+     */
+    default void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getEraseFeedbackBySourceMethod(), responseObserver);
+    }
   }
 
   /**
@@ -420,6 +639,75 @@ public final class FeedbackServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListFeedbackSchemasMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * GetFeedback reads one stored feedback back from MLflow, with its place in
+     * its vote's history (whether it is current, what it replaced, what
+     * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * </pre>
+     */
+    public void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetFeedbackMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListFeedback lists stored feedback on one trace, or given by one source
+     * (across traces, within a time range), current votes only unless history is
+     * asked for, a page at a time (AIP-158).
+     * </pre>
+     */
+    public void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListFeedbackMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CorrectFeedback replaces a stored feedback's value with a corrected one,
+     * given by an expert or a later judge with a reason: the correction
+     * overrides the original (which stays in MLflow, no longer current), so the
+     * chain of what was said, and why it changed, is kept.
+     * </pre>
+     */
+    public void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.CorrectFeedbackResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCorrectFeedbackMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteFeedback deletes one feedback together with its whole history (the
+     * rater's earlier votes it replaced and any correction of it), or every
+     * feedback on a trace. Deletion is final: a late retry of a deleted
+     * feedback's request_id, or a delivery still on its way, does not bring it
+     * back (the service keeps a tombstone on the trace).
+     * </pre>
+     */
+    public void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.DeleteFeedbackResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteFeedbackMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * EraseFeedbackBySource deletes every feedback one source gave (for example
+     * to honour a user's erasure request), on every trace of the service's
+     * experiment, with tombstones as DeleteFeedback. It streams its progress as
+     * it goes; the last message has `done` set and the totals.
+     * </pre>
+     */
+    public void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getEraseFeedbackBySourceMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -511,6 +799,72 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getListFeedbackSchemasMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * GetFeedback reads one stored feedback back from MLflow, with its place in
+     * its vote's history (whether it is current, what it replaced, what
+     * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListFeedback lists stored feedback on one trace, or given by one source
+     * (across traces, within a time range), current votes only unless history is
+     * asked for, a page at a time (AIP-158).
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CorrectFeedback replaces a stored feedback's value with a corrected one,
+     * given by an expert or a later judge with a reason: the correction
+     * overrides the original (which stays in MLflow, no longer current), so the
+     * chain of what was said, and why it changed, is kept.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCorrectFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteFeedback deletes one feedback together with its whole history (the
+     * rater's earlier votes it replaced and any correction of it), or every
+     * feedback on a trace. Deletion is final: a late retry of a deleted
+     * feedback's request_id, or a delivery still on its way, does not bring it
+     * back (the service keeps a tombstone on the trace).
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * EraseFeedbackBySource deletes every feedback one source gave (for example
+     * to honour a user's erasure request), on every trace of the service's
+     * experiment, with tombstones as DeleteFeedback. It streams its progress as
+     * it goes; the last message has `done` set and the totals.
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, io.github.genaifeedback.v1.EraseFeedbackBySourceResponse>
+        eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getEraseFeedbackBySourceMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -601,6 +955,71 @@ public final class FeedbackServiceGrpc {
     public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListFeedbackSchemasMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * GetFeedback reads one stored feedback back from MLflow, with its place in
+     * its vote's history (whether it is current, what it replaced, what
+     * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListFeedback lists stored feedback on one trace, or given by one source
+     * (across traces, within a time range), current votes only unless history is
+     * asked for, a page at a time (AIP-158).
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CorrectFeedback replaces a stored feedback's value with a corrected one,
+     * given by an expert or a later judge with a reason: the correction
+     * overrides the original (which stays in MLflow, no longer current), so the
+     * chain of what was said, and why it changed, is kept.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCorrectFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteFeedback deletes one feedback together with its whole history (the
+     * rater's earlier votes it replaced and any correction of it), or every
+     * feedback on a trace. Deletion is final: a late retry of a deleted
+     * feedback's request_id, or a delivery still on its way, does not bring it
+     * back (the service keeps a tombstone on the trace).
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * EraseFeedbackBySource deletes every feedback one source gave (for example
+     * to honour a user's erasure request), on every trace of the service's
+     * experiment, with tombstones as DeleteFeedback. It streams its progress as
+     * it goes; the last message has `done` set and the totals.
+     * </pre>
+     */
+    public java.util.Iterator<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> eraseFeedbackBySource(
+        io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getEraseFeedbackBySourceMethod(), getCallOptions(), request);
     }
   }
 
@@ -697,12 +1116,72 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getListFeedbackSchemasMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * GetFeedback reads one stored feedback back from MLflow, with its place in
+     * its vote's history (whether it is current, what it replaced, what
+     * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackResponse> getFeedback(
+        io.github.genaifeedback.v1.GetFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetFeedbackMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListFeedback lists stored feedback on one trace, or given by one source
+     * (across traces, within a time range), current votes only unless history is
+     * asked for, a page at a time (AIP-158).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackResponse> listFeedback(
+        io.github.genaifeedback.v1.ListFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListFeedbackMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * CorrectFeedback replaces a stored feedback's value with a corrected one,
+     * given by an expert or a later judge with a reason: the correction
+     * overrides the original (which stays in MLflow, no longer current), so the
+     * chain of what was said, and why it changed, is kept.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CorrectFeedbackResponse> correctFeedback(
+        io.github.genaifeedback.v1.CorrectFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCorrectFeedbackMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteFeedback deletes one feedback together with its whole history (the
+     * rater's earlier votes it replaced and any correction of it), or every
+     * feedback on a trace. Deletion is final: a late retry of a deleted
+     * feedback's request_id, or a delivery still on its way, does not bring it
+     * back (the service keeps a tombstone on the trace).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.DeleteFeedbackResponse> deleteFeedback(
+        io.github.genaifeedback.v1.DeleteFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteFeedbackMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_SUBMIT_FEEDBACK = 0;
   private static final int METHODID_SUBMIT_RATINGS = 1;
   private static final int METHODID_GET_FEEDBACK_STATUS = 2;
   private static final int METHODID_LIST_FEEDBACK_SCHEMAS = 3;
+  private static final int METHODID_GET_FEEDBACK = 4;
+  private static final int METHODID_LIST_FEEDBACK = 5;
+  private static final int METHODID_CORRECT_FEEDBACK = 6;
+  private static final int METHODID_DELETE_FEEDBACK = 7;
+  private static final int METHODID_ERASE_FEEDBACK_BY_SOURCE = 8;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -736,6 +1215,26 @@ public final class FeedbackServiceGrpc {
         case METHODID_LIST_FEEDBACK_SCHEMAS:
           serviceImpl.listFeedbackSchemas((io.github.genaifeedback.v1.ListFeedbackSchemasRequest) request,
               (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackSchemasResponse>) responseObserver);
+          break;
+        case METHODID_GET_FEEDBACK:
+          serviceImpl.getFeedback((io.github.genaifeedback.v1.GetFeedbackRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackResponse>) responseObserver);
+          break;
+        case METHODID_LIST_FEEDBACK:
+          serviceImpl.listFeedback((io.github.genaifeedback.v1.ListFeedbackRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ListFeedbackResponse>) responseObserver);
+          break;
+        case METHODID_CORRECT_FEEDBACK:
+          serviceImpl.correctFeedback((io.github.genaifeedback.v1.CorrectFeedbackRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.CorrectFeedbackResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_FEEDBACK:
+          serviceImpl.deleteFeedback((io.github.genaifeedback.v1.DeleteFeedbackRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.DeleteFeedbackResponse>) responseObserver);
+          break;
+        case METHODID_ERASE_FEEDBACK_BY_SOURCE:
+          serviceImpl.eraseFeedbackBySource((io.github.genaifeedback.v1.EraseFeedbackBySourceRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -783,6 +1282,41 @@ public final class FeedbackServiceGrpc {
               io.github.genaifeedback.v1.ListFeedbackSchemasRequest,
               io.github.genaifeedback.v1.ListFeedbackSchemasResponse>(
                 service, METHODID_LIST_FEEDBACK_SCHEMAS)))
+        .addMethod(
+          getGetFeedbackMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.GetFeedbackRequest,
+              io.github.genaifeedback.v1.GetFeedbackResponse>(
+                service, METHODID_GET_FEEDBACK)))
+        .addMethod(
+          getListFeedbackMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.ListFeedbackRequest,
+              io.github.genaifeedback.v1.ListFeedbackResponse>(
+                service, METHODID_LIST_FEEDBACK)))
+        .addMethod(
+          getCorrectFeedbackMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.CorrectFeedbackRequest,
+              io.github.genaifeedback.v1.CorrectFeedbackResponse>(
+                service, METHODID_CORRECT_FEEDBACK)))
+        .addMethod(
+          getDeleteFeedbackMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.DeleteFeedbackRequest,
+              io.github.genaifeedback.v1.DeleteFeedbackResponse>(
+                service, METHODID_DELETE_FEEDBACK)))
+        .addMethod(
+          getEraseFeedbackBySourceMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.EraseFeedbackBySourceRequest,
+              io.github.genaifeedback.v1.EraseFeedbackBySourceResponse>(
+                service, METHODID_ERASE_FEEDBACK_BY_SOURCE)))
         .build();
   }
 
@@ -835,6 +1369,11 @@ public final class FeedbackServiceGrpc {
               .addMethod(getSubmitRatingsMethod())
               .addMethod(getGetFeedbackStatusMethod())
               .addMethod(getListFeedbackSchemasMethod())
+              .addMethod(getGetFeedbackMethod())
+              .addMethod(getListFeedbackMethod())
+              .addMethod(getCorrectFeedbackMethod())
+              .addMethod(getDeleteFeedbackMethod())
+              .addMethod(getEraseFeedbackBySourceMethod())
               .build();
         }
       }

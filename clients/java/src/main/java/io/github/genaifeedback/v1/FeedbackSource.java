@@ -77,7 +77,11 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters, no control characters. Optional.
+   * name), at most 250 characters, no control characters. Optional, but it
+   * decides how votes combine: each (trace, span, name, source type, source
+   * id) has one current vote, and a new vote by the same source replaces the
+   * previous one, which stays in MLflow as history (not valid). Without an id
+   * the source is anonymous: every call is a vote of its own.
    * </pre>
    *
    * <code>string id = 2 [json_name = "id"];</code>
@@ -99,7 +103,11 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Which user, judge or program (for example a user id or a judge model
-   * name), at most 250 characters, no control characters. Optional.
+   * name), at most 250 characters, no control characters. Optional, but it
+   * decides how votes combine: each (trace, span, name, source type, source
+   * id) has one current vote, and a new vote by the same source replaces the
+   * previous one, which stays in MLflow as history (not valid). Without an id
+   * the source is anonymous: every call is a vote of its own.
    * </pre>
    *
    * <code>string id = 2 [json_name = "id"];</code>
@@ -549,7 +557,11 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters, no control characters. Optional.
+     * name), at most 250 characters, no control characters. Optional, but it
+     * decides how votes combine: each (trace, span, name, source type, source
+     * id) has one current vote, and a new vote by the same source replaces the
+     * previous one, which stays in MLflow as history (not valid). Without an id
+     * the source is anonymous: every call is a vote of its own.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -570,7 +582,11 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters, no control characters. Optional.
+     * name), at most 250 characters, no control characters. Optional, but it
+     * decides how votes combine: each (trace, span, name, source type, source
+     * id) has one current vote, and a new vote by the same source replaces the
+     * previous one, which stays in MLflow as history (not valid). Without an id
+     * the source is anonymous: every call is a vote of its own.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -592,7 +608,11 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters, no control characters. Optional.
+     * name), at most 250 characters, no control characters. Optional, but it
+     * decides how votes combine: each (trace, span, name, source type, source
+     * id) has one current vote, and a new vote by the same source replaces the
+     * previous one, which stays in MLflow as history (not valid). Without an id
+     * the source is anonymous: every call is a vote of its own.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -610,7 +630,11 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters, no control characters. Optional.
+     * name), at most 250 characters, no control characters. Optional, but it
+     * decides how votes combine: each (trace, span, name, source type, source
+     * id) has one current vote, and a new vote by the same source replaces the
+     * previous one, which stays in MLflow as history (not valid). Without an id
+     * the source is anonymous: every call is a vote of its own.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>
@@ -625,7 +649,11 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Which user, judge or program (for example a user id or a judge model
-     * name), at most 250 characters, no control characters. Optional.
+     * name), at most 250 characters, no control characters. Optional, but it
+     * decides how votes combine: each (trace, span, name, source type, source
+     * id) has one current vote, and a new vote by the same source replaces the
+     * previous one, which stays in MLflow as history (not valid). Without an id
+     * the source is anonymous: every call is a vote of its own.
      * </pre>
      *
      * <code>string id = 2 [json_name = "id"];</code>

@@ -55,6 +55,15 @@ public enum FeedbackState
    * <code>FEEDBACK_STATE_REJECTED = 4;</code>
    */
   FEEDBACK_STATE_REJECTED(4),
+  /**
+   * <pre>
+   * Deleted (DeleteFeedback or EraseFeedbackBySource): it is not in MLflow
+   * and a retry of it records nothing.
+   * </pre>
+   *
+   * <code>FEEDBACK_STATE_DELETED = 5;</code>
+   */
+  FEEDBACK_STATE_DELETED(5),
   UNRECOGNIZED(-1),
   ;
 
@@ -100,6 +109,15 @@ public enum FeedbackState
    * <code>FEEDBACK_STATE_REJECTED = 4;</code>
    */
   public static final int FEEDBACK_STATE_REJECTED_VALUE = 4;
+  /**
+   * <pre>
+   * Deleted (DeleteFeedback or EraseFeedbackBySource): it is not in MLflow
+   * and a retry of it records nothing.
+   * </pre>
+   *
+   * <code>FEEDBACK_STATE_DELETED = 5;</code>
+   */
+  public static final int FEEDBACK_STATE_DELETED_VALUE = 5;
 
 
   public final int getNumber() {
@@ -131,6 +149,7 @@ public enum FeedbackState
       case 2: return FEEDBACK_STATE_STORED;
       case 3: return FEEDBACK_STATE_EXPIRED;
       case 4: return FEEDBACK_STATE_REJECTED;
+      case 5: return FEEDBACK_STATE_DELETED;
       default: return null;
     }
   }

@@ -831,6 +831,59 @@ java.lang.String defaultValue) {
     return waitUntilStored_;
   }
 
+  public static final int CLIENT_TIME_FIELD_NUMBER = 14;
+  private com.google.protobuf.Timestamp clientTime_;
+  /**
+   * <pre>
+   * When the user gave the feedback, as the caller's clock saw it. Stored as
+   * the assessment's create time, and orders one rater's votes: when a
+   * source id is given, the vote with the latest client_time is the current
+   * one, whatever order the calls arrive in (ties: the larger assessment_id).
+   * Default: the time the service received the call. At most 5 minutes in
+   * the future, and not before 2000.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+   * @return Whether the clientTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasClientTime() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * When the user gave the feedback, as the caller's clock saw it. Stored as
+   * the assessment's create time, and orders one rater's votes: when a
+   * source id is given, the vote with the latest client_time is the current
+   * one, whatever order the calls arrive in (ties: the larger assessment_id).
+   * Default: the time the service received the call. At most 5 minutes in
+   * the future, and not before 2000.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+   * @return The clientTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getClientTime() {
+    return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+  }
+  /**
+   * <pre>
+   * When the user gave the feedback, as the caller's clock saw it. Stored as
+   * the assessment's create time, and orders one rater's votes: when a
+   * source id is given, the vote with the latest client_time is the current
+   * one, whatever order the calls arrive in (ties: the larger assessment_id).
+   * Default: the time the service received the call. At most 5 minutes in
+   * the future, and not before 2000.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder() {
+    return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -888,6 +941,9 @@ java.lang.String defaultValue) {
     }
     if (waitUntilStored_ != false) {
       output.writeBool(13, waitUntilStored_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(14, getClientTime());
     }
     getUnknownFields().writeTo(output);
   }
@@ -951,6 +1007,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(13, waitUntilStored_);
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(14, getClientTime());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -983,6 +1043,11 @@ java.lang.String defaultValue) {
         .equals(other.getRequestId())) return false;
     if (getWaitUntilStored()
         != other.getWaitUntilStored()) return false;
+    if (hasClientTime() != other.hasClientTime()) return false;
+    if (hasClientTime()) {
+      if (!getClientTime()
+          .equals(other.getClientTime())) return false;
+    }
     if (!getTargetCase().equals(other.getTargetCase())) return false;
     switch (targetCase_) {
       case 1:
@@ -1048,6 +1113,10 @@ java.lang.String defaultValue) {
     hash = (37 * hash) + WAIT_UNTIL_STORED_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getWaitUntilStored());
+    if (hasClientTime()) {
+      hash = (37 * hash) + CLIENT_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getClientTime().hashCode();
+    }
     switch (targetCase_) {
       case 1:
         hash = (37 * hash) + TRACE_ID_FIELD_NUMBER;
@@ -1239,6 +1308,7 @@ java.lang.String defaultValue) {
       if (com.google.protobuf.GeneratedMessageV3
               .alwaysUseFieldBuilders) {
         getSourceFieldBuilder();
+        getClientTimeFieldBuilder();
       }
     }
     @java.lang.Override
@@ -1259,6 +1329,11 @@ java.lang.String defaultValue) {
       internalGetMutableMetadata().clear();
       requestId_ = "";
       waitUntilStored_ = false;
+      clientTime_ = null;
+      if (clientTimeBuilder_ != null) {
+        clientTimeBuilder_.dispose();
+        clientTimeBuilder_ = null;
+      }
       targetCase_ = 0;
       target_ = null;
       valueCase_ = 0;
@@ -1322,6 +1397,12 @@ java.lang.String defaultValue) {
       }
       if (((from_bitField0_ & 0x00001000) != 0)) {
         result.waitUntilStored_ = waitUntilStored_;
+      }
+      if (((from_bitField0_ & 0x00002000) != 0)) {
+        result.clientTime_ = clientTimeBuilder_ == null
+            ? clientTime_
+            : clientTimeBuilder_.build();
+        to_bitField0_ |= 0x00000002;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1409,6 +1490,9 @@ java.lang.String defaultValue) {
       }
       if (other.getWaitUntilStored() != false) {
         setWaitUntilStored(other.getWaitUntilStored());
+      }
+      if (other.hasClientTime()) {
+        mergeClientTime(other.getClientTime());
       }
       switch (other.getTargetCase()) {
         case TRACE_ID: {
@@ -1552,6 +1636,13 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00001000;
               break;
             } // case 104
+            case 114: {
+              input.readMessage(
+                  getClientTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00002000;
+              break;
+            } // case 114
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3087,6 +3178,208 @@ java.lang.String defaultValue) {
       waitUntilStored_ = false;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Timestamp clientTime_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> clientTimeBuilder_;
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     * @return Whether the clientTime field is set.
+     */
+    public boolean hasClientTime() {
+      return ((bitField0_ & 0x00002000) != 0);
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     * @return The clientTime.
+     */
+    public com.google.protobuf.Timestamp getClientTime() {
+      if (clientTimeBuilder_ == null) {
+        return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+      } else {
+        return clientTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     */
+    public Builder setClientTime(com.google.protobuf.Timestamp value) {
+      if (clientTimeBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        clientTime_ = value;
+      } else {
+        clientTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     */
+    public Builder setClientTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (clientTimeBuilder_ == null) {
+        clientTime_ = builderForValue.build();
+      } else {
+        clientTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     */
+    public Builder mergeClientTime(com.google.protobuf.Timestamp value) {
+      if (clientTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00002000) != 0) &&
+          clientTime_ != null &&
+          clientTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getClientTimeBuilder().mergeFrom(value);
+        } else {
+          clientTime_ = value;
+        }
+      } else {
+        clientTimeBuilder_.mergeFrom(value);
+      }
+      if (clientTime_ != null) {
+        bitField0_ |= 0x00002000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     */
+    public Builder clearClientTime() {
+      bitField0_ = (bitField0_ & ~0x00002000);
+      clientTime_ = null;
+      if (clientTimeBuilder_ != null) {
+        clientTimeBuilder_.dispose();
+        clientTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getClientTimeBuilder() {
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return getClientTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder() {
+      if (clientTimeBuilder_ != null) {
+        return clientTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return clientTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+      }
+    }
+    /**
+     * <pre>
+     * When the user gave the feedback, as the caller's clock saw it. Stored as
+     * the assessment's create time, and orders one rater's votes: when a
+     * source id is given, the vote with the latest client_time is the current
+     * one, whatever order the calls arrive in (ties: the larger assessment_id).
+     * Default: the time the service received the call. At most 5 minutes in
+     * the future, and not before 2000.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        getClientTimeFieldBuilder() {
+      if (clientTimeBuilder_ == null) {
+        clientTimeBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getClientTime(),
+                getParentForChildren(),
+                isClean());
+        clientTime_ = null;
+      }
+      return clientTimeBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -390,6 +390,48 @@ java.lang.String defaultValue);
    */
   boolean getWaitUntilStored();
 
+  /**
+   * <pre>
+   * When the user gave the feedback, as the caller's clock saw it. Stored as
+   * the assessment's create time, and orders one rater's votes: when a
+   * source id is given, the vote with the latest client_time is the current
+   * one, whatever order the calls arrive in (ties: the larger assessment_id).
+   * Default: the time the service received the call. At most 5 minutes in
+   * the future, and not before 2000.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+   * @return Whether the clientTime field is set.
+   */
+  boolean hasClientTime();
+  /**
+   * <pre>
+   * When the user gave the feedback, as the caller's clock saw it. Stored as
+   * the assessment's create time, and orders one rater's votes: when a
+   * source id is given, the vote with the latest client_time is the current
+   * one, whatever order the calls arrive in (ties: the larger assessment_id).
+   * Default: the time the service received the call. At most 5 minutes in
+   * the future, and not before 2000.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+   * @return The clientTime.
+   */
+  com.google.protobuf.Timestamp getClientTime();
+  /**
+   * <pre>
+   * When the user gave the feedback, as the caller's clock saw it. Stored as
+   * the assessment's create time, and orders one rater's votes: when a
+   * source id is given, the vote with the latest client_time is the current
+   * one, whatever order the calls arrive in (ties: the larger assessment_id).
+   * Default: the time the service received the call. At most 5 minutes in
+   * the future, and not before 2000.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 14 [json_name = "clientTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder();
+
   io.github.genaifeedback.v1.SubmitFeedbackRequest.TargetCase getTargetCase();
 
   io.github.genaifeedback.v1.SubmitFeedbackRequest.ValueCase getValueCase();

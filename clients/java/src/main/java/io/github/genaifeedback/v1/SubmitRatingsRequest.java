@@ -591,6 +591,44 @@ java.lang.String defaultValue) {
     return waitUntilStored_;
   }
 
+  public static final int CLIENT_TIME_FIELD_NUMBER = 10;
+  private com.google.protobuf.Timestamp clientTime_;
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.client_time.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+   * @return Whether the clientTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasClientTime() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.client_time.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+   * @return The clientTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getClientTime() {
+    return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+  }
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.client_time.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder() {
+    return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -634,6 +672,9 @@ java.lang.String defaultValue) {
     }
     if (waitUntilStored_ != false) {
       output.writeBool(9, waitUntilStored_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(10, getClientTime());
     }
     getUnknownFields().writeTo(output);
   }
@@ -681,6 +722,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(9, waitUntilStored_);
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(10, getClientTime());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -713,6 +758,11 @@ java.lang.String defaultValue) {
         .equals(other.getRequestId())) return false;
     if (getWaitUntilStored()
         != other.getWaitUntilStored()) return false;
+    if (hasClientTime() != other.hasClientTime()) return false;
+    if (hasClientTime()) {
+      if (!getClientTime()
+          .equals(other.getClientTime())) return false;
+    }
     if (!getTargetCase().equals(other.getTargetCase())) return false;
     switch (targetCase_) {
       case 1:
@@ -758,6 +808,10 @@ java.lang.String defaultValue) {
     hash = (37 * hash) + WAIT_UNTIL_STORED_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getWaitUntilStored());
+    if (hasClientTime()) {
+      hash = (37 * hash) + CLIENT_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getClientTime().hashCode();
+    }
     switch (targetCase_) {
       case 1:
         hash = (37 * hash) + TRACE_ID_FIELD_NUMBER;
@@ -928,6 +982,7 @@ java.lang.String defaultValue) {
               .alwaysUseFieldBuilders) {
         getRatingsFieldBuilder();
         getSourceFieldBuilder();
+        getClientTimeFieldBuilder();
       }
     }
     @java.lang.Override
@@ -951,6 +1006,11 @@ java.lang.String defaultValue) {
       internalGetMutableMetadata().clear();
       requestId_ = "";
       waitUntilStored_ = false;
+      clientTime_ = null;
+      if (clientTimeBuilder_ != null) {
+        clientTimeBuilder_.dispose();
+        clientTimeBuilder_ = null;
+      }
       targetCase_ = 0;
       target_ = null;
       return this;
@@ -1022,6 +1082,12 @@ java.lang.String defaultValue) {
       }
       if (((from_bitField0_ & 0x00000100) != 0)) {
         result.waitUntilStored_ = waitUntilStored_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.clientTime_ = clientTimeBuilder_ == null
+            ? clientTime_
+            : clientTimeBuilder_.build();
+        to_bitField0_ |= 0x00000002;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1124,6 +1190,9 @@ java.lang.String defaultValue) {
       }
       if (other.getWaitUntilStored() != false) {
         setWaitUntilStored(other.getWaitUntilStored());
+      }
+      if (other.hasClientTime()) {
+        mergeClientTime(other.getClientTime());
       }
       switch (other.getTargetCase()) {
         case TRACE_ID: {
@@ -1229,6 +1298,13 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000100;
               break;
             } // case 72
+            case 82: {
+              input.readMessage(
+                  getClientTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2460,6 +2536,163 @@ java.lang.String defaultValue) {
       waitUntilStored_ = false;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Timestamp clientTime_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> clientTimeBuilder_;
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     * @return Whether the clientTime field is set.
+     */
+    public boolean hasClientTime() {
+      return ((bitField0_ & 0x00000200) != 0);
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     * @return The clientTime.
+     */
+    public com.google.protobuf.Timestamp getClientTime() {
+      if (clientTimeBuilder_ == null) {
+        return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+      } else {
+        return clientTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     */
+    public Builder setClientTime(com.google.protobuf.Timestamp value) {
+      if (clientTimeBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        clientTime_ = value;
+      } else {
+        clientTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     */
+    public Builder setClientTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (clientTimeBuilder_ == null) {
+        clientTime_ = builderForValue.build();
+      } else {
+        clientTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     */
+    public Builder mergeClientTime(com.google.protobuf.Timestamp value) {
+      if (clientTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00000200) != 0) &&
+          clientTime_ != null &&
+          clientTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getClientTimeBuilder().mergeFrom(value);
+        } else {
+          clientTime_ = value;
+        }
+      } else {
+        clientTimeBuilder_.mergeFrom(value);
+      }
+      if (clientTime_ != null) {
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     */
+    public Builder clearClientTime() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      clientTime_ = null;
+      if (clientTimeBuilder_ != null) {
+        clientTimeBuilder_.dispose();
+        clientTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getClientTimeBuilder() {
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return getClientTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder() {
+      if (clientTimeBuilder_ != null) {
+        return clientTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return clientTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
+      }
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.client_time.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        getClientTimeFieldBuilder() {
+      if (clientTimeBuilder_ == null) {
+        clientTimeBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getClientTime(),
+                getParentForChildren(),
+                isClean());
+        clientTime_ = null;
+      }
+      return clientTimeBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -273,5 +273,32 @@ java.lang.String defaultValue);
    */
   boolean getWaitUntilStored();
 
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.client_time.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+   * @return Whether the clientTime field is set.
+   */
+  boolean hasClientTime();
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.client_time.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+   * @return The clientTime.
+   */
+  com.google.protobuf.Timestamp getClientTime();
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.client_time.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp client_time = 10 [json_name = "clientTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder();
+
   io.github.genaifeedback.v1.SubmitRatingsRequest.TargetCase getTargetCase();
 }

@@ -1,0 +1,207 @@
+"""Reading stored feedback back, and deleting it for good (one vote, a trace's, or a source's).
+
+Deletion is final. The id of every feedback deleted is first written as a tombstone tag on its
+trace, then the assessment is deleted: the attacher never writes a tombstoned id again (a late
+retry of the same request_id, or a delivery still journaled on any replica, settles as DELETED),
+and its read-back removes one that a racing delivery wrote after all. Tombstones are kept as long
+as the trace: a tag per deleted feedback is cheap, and no horizon is safe for a replica that
+was down.
+"""
+
+import base64
+import json
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from mlflow.entities import Feedback, TraceInfo
+
+from genaifeedback.service.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
+from genaifeedback.service.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, tombstones
+from genaifeedback.service.mlflow_gateway import MlflowGateway
+
+SOURCE_SEARCH_DAYS = 30  # ListFeedback by source searches this far back unless told otherwise
+SEARCH_PAGE = 200  # traces per MLflow search page
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    assessment_id: str
+    feedback: Feedback
+    overridden_by: str  # the assessment that replaced it, or ""
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    target: Target | None  # one trace, or else:
+    source_id: str
+    name: str
+    start_ms: int | None
+    end_ms: int | None
+    include_history: bool
+    page_size: int
+    page_token: str
+
+
+@dataclass(frozen=True)
+class ErasureProgress:
+    traces_scanned: int
+    feedback_deleted: int
+    traces_changed: int
+    done: bool
+
+
+class FeedbackCuration:
+    def __init__(self, gateway: MlflowGateway, recorder: FeedbackRecorder):
+        self._gateway = gateway
+        self._recorder = recorder
+
+    async def get(self, target: Target, assessment_id: str) -> StoredFeedback:
+        info = await self._info(target)
+        for stored in _records(info):
+            if stored.assessment_id == assessment_id:
+                return stored
+        raise FeedbackNotFound(f"no feedback {assessment_id} on trace {info.trace_id}", assessment_id=assessment_id)
+
+    async def list_feedback(self, query: ListQuery) -> tuple[list[StoredFeedback], str]:
+        """One page, and the token of the next ("" on the last)."""
+        if query.target is not None:
+            _, offset = _decode(query.page_token)
+            matching = [r for r in _records(await self._info(query.target)) if _wanted(r, query)]
+            page = matching[offset : offset + query.page_size]
+            more = offset + query.page_size < len(matching)
+            return page, _encode(None, offset + query.page_size) if more else ""
+        # By source: walk the experiment's traces in the time range, one MLflow page at a time.
+        mlflow_token, offset = _decode(query.page_token)
+        start_ms = query.start_ms if query.start_ms is not None else _days_ago_ms(SOURCE_SEARCH_DAYS)
+        found: list[StoredFeedback] = []
+        while True:
+            infos, next_token = await self._gateway.search_trace_infos(
+                start_ms, query.end_ms, mlflow_token, SEARCH_PAGE
+            )
+            matching = [r for info in infos for r in _records(info) if _wanted(r, query)]
+            room = query.page_size - len(found)
+            found += matching[offset : offset + room]
+            if offset + room < len(matching):
+                return found, _encode(mlflow_token, offset + room)
+            if not next_token:
+                return found, ""
+            mlflow_token, offset = next_token, 0
+            if len(found) == query.page_size:
+                return found, _encode(mlflow_token, 0)
+
+    async def delete(self, target: Target, assessment_id: str) -> tuple[str, list[str]]:
+        """Delete one feedback with its whole history, or (no id) every feedback on the trace."""
+        info = await self._info(target)
+        stored = {r.assessment_id: r.feedback for r in _records(info)}
+        if not assessment_id:
+            doomed = set(stored) | set(self._recorder.pending_ids(info.trace_id))
+        elif assessment_id in stored:
+            doomed = _chain_of(assessment_id, stored.values())
+        elif assessment_id in tombstones(info):
+            return info.trace_id, []  # deleted already
+        else:
+            doomed = {assessment_id}  # not stored yet: its tombstone stops its delivery, on any replica
+        deleted = await self._delete(info, doomed, stored)
+        return info.trace_id, deleted
+
+    async def erase_source(self, source_id: str, source_type: str) -> AsyncIterator[ErasureProgress]:
+        """Delete every feedback a source gave, on every trace of the experiment."""
+        scanned = deleted = changed = 0
+        token: str | None = None
+        while True:
+            infos, token = await self._gateway.search_trace_infos(None, None, token, SEARCH_PAGE)
+            for info in infos:
+                scanned += 1
+                stored = {r.assessment_id: r.feedback for r in _records(info)}
+                doomed = {
+                    i
+                    for i, feedback in stored.items()
+                    if feedback.source.source_id == source_id
+                    and (not source_type or feedback.source.source_type == source_type)
+                }
+                doomed |= self._recorder.pending_ids(info.trace_id, source_id, source_type)
+                if doomed:
+                    deleted += len(await self._delete(info, doomed, stored))
+                    changed += 1
+            yield ErasureProgress(scanned, deleted, changed, done=not token)
+            if not token:
+                return
+
+    async def _delete(self, info: TraceInfo, doomed: set[str], stored: dict[str, Feedback]) -> list[str]:
+        """Tombstone, then delete oldest first (deleting a vote revives the one it overrides, unless
+        that one is gone already)."""
+        already = tombstones(info)
+        now = str(int(time.time() * 1000))
+        for assessment_id in sorted(doomed - already):
+            await self._gateway.set_trace_tag(info.trace_id, TOMBSTONE_TAG_PREFIX + assessment_id, now)
+        in_mlflow = sorted(
+            (stored[i] for i in doomed if i in stored), key=lambda f: (f.create_time_ms or 0, f.assessment_id or "")
+        )
+        for feedback in in_mlflow:
+            await self._gateway.delete_feedback(info.trace_id, feedback.assessment_id or "")
+        return sorted(doomed - already | {f.assessment_id or "" for f in in_mlflow})
+
+    async def _info(self, target: Target) -> TraceInfo:
+        trace_id = await self._recorder.resolve(target)
+        infos = await self._gateway.trace_infos([trace_id])
+        if trace_id not in infos:
+            raise TraceNotFound(f"trace {trace_id} is not in MLflow", trace_id=trace_id)
+        return infos[trace_id]
+
+
+def _records(info: TraceInfo) -> list[StoredFeedback]:
+    """The trace's feedback, oldest first, each with what replaced it."""
+    feedback = [a for a in info.assessments if isinstance(a, Feedback) and a.assessment_id]
+    replaced_by = {f.overrides: f.assessment_id or "" for f in feedback if f.overrides}
+    feedback.sort(key=lambda f: (f.create_time_ms or 0, f.assessment_id or ""))
+    return [StoredFeedback(f.assessment_id or "", f, replaced_by.get(f.assessment_id or "", "")) for f in feedback]
+
+
+def _wanted(record: StoredFeedback, query: ListQuery) -> bool:
+    feedback = record.feedback
+    created = feedback.create_time_ms or 0
+    return (
+        (query.include_history or bool(feedback.valid))
+        and (not query.name or feedback.name == query.name)
+        and (not query.source_id or feedback.source.source_id == query.source_id)
+        and (query.start_ms is None or created >= query.start_ms)
+        and (query.end_ms is None or created < query.end_ms)
+    )
+
+
+def _chain_of(assessment_id: str, feedback: Iterable[Feedback]) -> set[str]:
+    """Every feedback linked to this one by `overrides`, either way: all versions of one vote."""
+    neighbours: dict[str, set[str]] = {}
+    for f in feedback:
+        if f.overrides and f.assessment_id:
+            neighbours.setdefault(f.assessment_id, set()).add(f.overrides)
+            neighbours.setdefault(f.overrides, set()).add(f.assessment_id)
+    chain, frontier = {assessment_id}, [assessment_id]
+    while frontier:
+        for other in neighbours.get(frontier.pop(), ()):
+            if other not in chain:
+                chain.add(other)
+                frontier.append(other)
+    return chain
+
+
+def _days_ago_ms(days: int) -> int:
+    return int((time.time() - days * 86_400) * 1000)
+
+
+def _encode(mlflow_token: str | None, offset: int) -> str:
+    """A page token: where in MLflow's pages (None: the first) and how far into that page's matches."""
+    return base64.urlsafe_b64encode(json.dumps([mlflow_token, offset]).encode()).decode()
+
+
+def _decode(token: str) -> tuple[str | None, int]:
+    if not token:
+        return None, 0
+    try:
+        mlflow_token, offset = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if isinstance(mlflow_token, str | None) and isinstance(offset, int) and offset >= 0:
+            return mlflow_token, offset
+    except (ValueError, TypeError):
+        pass
+    raise InvalidRequest([FieldViolation("page_token", "is not a token this service gave", "INVALID_FORMAT")])
