@@ -6,7 +6,10 @@ concurrency level:
 
   a. Chat: N streamed 64-token demo chats. Chats/s, time to first token, tokens/s, and when each
      chat's trace became visible in MLflow (polled in batches, measured from the final event).
-  b. SubmitFeedback through the service, M calls (bool values, a fresh request_id each).
+  b. SubmitFeedback through the service, M calls (bool values, a fresh request_id each), with a
+     schema declared for the name and one current vote per rater: RATERS raters vote again and
+     again on the same traces, so most calls replace a vote (an override, checked afterwards:
+     exactly one valid vote per trace and rater).
   c. The same M feedbacks sent with `mlflow.log_feedback` straight to the same MLflow server from
      a thread pool of the same size. (b) and (c) run in ABBA order (the order flips at each level),
      after a warm-up of both, so neither path gains from running first or last.
@@ -64,7 +67,14 @@ DIRECT_FEEDBACK_NAME = "dir_thumbs"
 WARMUP_FEEDBACK_NAME = "warm_thumbs"
 CHAT_TOKENS = 64
 CHANNEL_OPTIONS = [("grpc.enable_http_proxy", 0)]
-TARGETS = {"throughput_ratio_min": 0.95, "p50_delta_ms_max": 2.0, "ttft_p50_ms_c1_max": 2.0}
+TARGETS = {"throughput_ratio_min": 0.95, "p50_delta_ms_max": 2.0, "ttft_p50_ms_c1_max": 2.0, "votes_ratio_min_c32": 0.8}
+RATERS = 8  # each votes many times on each trace: one current vote each, the rest history
+SCHEMAS_TOML = f"""
+[[schema]]
+name = "{SERVICE_FEEDBACK_NAME}"
+version = 1
+type = "boolean"
+"""
 
 
 # ---------------------------------------------------------------- small helpers
@@ -161,11 +171,13 @@ class ServiceProcess:
             "--demo-response-tokens", str(CHAT_TOKENS),
             "--experiment-name", experiment_name,
             "--data-dir", str(log_path.parent / "service-data"),
+            "--feedback-schemas-file", str(log_path.parent / "schemas.toml"),
             "--log-level", "WARNING",
         ]  # fmt: skip
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        (self.log_path.parent / "schemas.toml").write_text(SCHEMAS_TOML)
         # Only our flags configure it: drop FEEDBACK_SERVICE_* (e.g. from the Makefile) from its env.
         env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_SERVICE_")}
         with open(self.log_path, "ab") as log:
@@ -352,6 +364,10 @@ class FeedbackJob:
     value: bool
 
 
+def rater(job: FeedbackJob) -> str:
+    return f"user-{job.index % RATERS}"
+
+
 @dataclass
 class RoundResult:
     path: str
@@ -372,7 +388,7 @@ async def service_round(stub, jobs: list[FeedbackJob], concurrency: int, name: s
                 trace_id=job.trace_id,
                 name=name,
                 bool_value=job.value,
-                source=feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_HUMAN, id=f"user-{job.index}"),
+                source=feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_HUMAN, id=rater(job)),
                 request_id=uuid.uuid4().hex,
                 wait_until_stored=True,  # like the direct path: answered once MLflow has it
             )
@@ -401,7 +417,7 @@ def direct_round(pool: ThreadPoolExecutor, jobs: list[FeedbackJob], name: str) -
             trace_id=job.trace_id,
             name=name,
             value=job.value,
-            source=AssessmentSource(source_type="HUMAN", source_id=f"user-{job.index}"),
+            source=AssessmentSource(source_type="HUMAN", source_id=rater(job)),
         )
         return time.perf_counter() - started, assessment.assessment_id
 
@@ -459,7 +475,15 @@ def verify_stored(client: TracingClient, expected: dict[str, dict[str, list[str]
             missing += sum((want - have).values())
             unexpected += sum((have - want).values())
             duplicates += sum(n - 1 for n in have.values() if n > 1) + sum(n - 1 for n in want.values() if n > 1)
+        current: Counter = Counter(
+            (trace_id, a.source.source_id)
+            for trace_id in trace_ids
+            for a in stored.get(trace_id, [])
+            if a.name == name and a.valid
+        )
         report[path] = {
+            "raters_with_one_valid_vote": sum(1 for n in current.values() if n == 1),
+            "raters_with_several_valid_votes": sum(1 for n in current.values() if n > 1),
             "acknowledged": want_total,
             "stored": stored_total,
             "missing": missing,
@@ -717,6 +741,18 @@ def verdicts_for(levels: list[dict]) -> list[dict]:
                 "pass": delta is not None and delta < TARGETS["p50_delta_ms_max"],
             }
         )
+    for level in levels:
+        fb = level.get("feedback")
+        if fb and level["concurrency"] == 32:
+            verdicts.append(
+                {
+                    "name": "c=32: votes (schema, one per rater) / direct throughput",
+                    "value": fb["throughput_ratio"],
+                    "target": f">= {TARGETS['votes_ratio_min_c32']}",
+                    "pass": fb["throughput_ratio"] is not None
+                    and fb["throughput_ratio"] >= TARGETS["votes_ratio_min_c32"],
+                }
+            )
     for level in levels:
         if level["concurrency"] == 1:
             ttft = level["chat"]["ttft_p50_ms"]
