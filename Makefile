@@ -86,8 +86,8 @@ release-contract: $(VENV)/.installed ## record protos/ as the released contract 
 bench: setup ## run the benchmark (prints figures and ratios; takes a few minutes)
 	$(BIN)/python bench/benchmark.py $(ARGS)
 
-mutation: setup ## mutation testing (cosmic-ray) of convert.py and ids.py against their fast tests; not part of make test
-	for module in ids convert; do \
+mutation: setup ## mutation testing (cosmic-ray) of convert.py, ids.py and votes.py against their fast tests; not part of make test
+	for module in ids convert votes; do \
 		rm -f .mutation-$$module.sqlite; \
 		$(BIN)/cosmic-ray init mutation/$$module.toml .mutation-$$module.sqlite && \
 		$(BIN)/cosmic-ray exec mutation/$$module.toml .mutation-$$module.sqlite && \

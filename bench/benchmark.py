@@ -70,9 +70,7 @@ CHANNEL_OPTIONS = [("grpc.enable_http_proxy", 0)]
 TARGETS = {"throughput_ratio_min": 0.95, "p50_delta_ms_max": 2.0, "ttft_p50_ms_c1_max": 2.0, "votes_ratio_min_c32": 0.8}
 RATERS = 8  # each votes many times on each trace: one current vote each, the rest history
 SCHEMAS_TOML = f"""
-[[schema]]
-name = "{SERVICE_FEEDBACK_NAME}"
-version = 1
+[feedback.{SERVICE_FEEDBACK_NAME}]
 type = "boolean"
 """
 

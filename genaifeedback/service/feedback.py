@@ -415,14 +415,14 @@ class FeedbackRecorder:
             # Votes from other calls (maybe other replicas) are deleted to be recreated in order:
             # journal them first, so that a crash between the two loses nothing.
             restore = FeedbackUnit(
-                unit_id="r-" + hashlib.sha256("\x00".join([info.trace_id, *others]).encode()).hexdigest()[:32],
+                unit_id="r-" + uuid.uuid4().hex,  # one per rebuild: an earlier, settled one must not stand in
                 trace_id=info.trace_id,
                 client_request_id="",
                 writes=[_copy(stored[i]) for i in others],
                 expires=time.time() + self._window,
             )
-            if (await self._journal.add_feedback(restore)) is restore:
-                self._pending[restore.unit_id] = _Pending(restore)
+            await self._journal.add_feedback(restore)
+            self._pending[restore.unit_id] = _Pending(restore)
             content.update({w["assessment_id"]: w for w in restore.writes})
             logger.info("rebuilding a vote chain on trace %s: %s", info.trace_id, plan)
         for assessment_id in plan.deletes:

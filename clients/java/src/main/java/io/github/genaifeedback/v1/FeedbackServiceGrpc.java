@@ -6,6 +6,12 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * <pre>
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
  * attached to the chat's trace. Every write is idempotent by `request_id`.
+ * One current vote per rater: feedback with a source id replaces that
+ * source's earlier vote of the same name on the same trace and span, which
+ * stays in MLflow as history (MLflow's override chain; see
+ * FeedbackSource.id). Feedback can be read back (GetFeedback, ListFeedback),
+ * corrected (CorrectFeedback) and deleted for good (DeleteFeedback,
+ * EraseFeedbackBySource).
  * Acknowledged means durable: a call that returns OK has journaled its
  * feedback on the replica's disk, and it reaches MLflow exactly once, even if
  * the trace is still being exported (by this or another replica), MLflow is
@@ -375,6 +381,12 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * One current vote per rater: feedback with a source id replaces that
+   * source's earlier vote of the same name on the same trace and span, which
+   * stays in MLflow as history (MLflow's override chain; see
+   * FeedbackSource.id). Feedback can be read back (GetFeedback, ListFeedback),
+   * corrected (CorrectFeedback) and deleted for good (DeleteFeedback,
+   * EraseFeedbackBySource).
    * Acknowledged means durable: a call that returns OK has journaled its
    * feedback on the replica's disk, and it reaches MLflow exactly once, even if
    * the trace is still being exported (by this or another replica), MLflow is
@@ -519,6 +531,12 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * One current vote per rater: feedback with a source id replaces that
+   * source's earlier vote of the same name on the same trace and span, which
+   * stays in MLflow as history (MLflow's override chain; see
+   * FeedbackSource.id). Feedback can be read back (GetFeedback, ListFeedback),
+   * corrected (CorrectFeedback) and deleted for good (DeleteFeedback,
+   * EraseFeedbackBySource).
    * Acknowledged means durable: a call that returns OK has journaled its
    * feedback on the replica's disk, and it reaches MLflow exactly once, even if
    * the trace is still being exported (by this or another replica), MLflow is
@@ -551,6 +569,12 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * One current vote per rater: feedback with a source id replaces that
+   * source's earlier vote of the same name on the same trace and span, which
+   * stays in MLflow as history (MLflow's override chain; see
+   * FeedbackSource.id). Feedback can be read back (GetFeedback, ListFeedback),
+   * corrected (CorrectFeedback) and deleted for good (DeleteFeedback,
+   * EraseFeedbackBySource).
    * Acknowledged means durable: a call that returns OK has journaled its
    * feedback on the replica's disk, and it reaches MLflow exactly once, even if
    * the trace is still being exported (by this or another replica), MLflow is
@@ -715,6 +739,12 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * One current vote per rater: feedback with a source id replaces that
+   * source's earlier vote of the same name on the same trace and span, which
+   * stays in MLflow as history (MLflow's override chain; see
+   * FeedbackSource.id). Feedback can be read back (GetFeedback, ListFeedback),
+   * corrected (CorrectFeedback) and deleted for good (DeleteFeedback,
+   * EraseFeedbackBySource).
    * Acknowledged means durable: a call that returns OK has journaled its
    * feedback on the replica's disk, and it reaches MLflow exactly once, even if
    * the trace is still being exported (by this or another replica), MLflow is
@@ -872,6 +902,12 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * One current vote per rater: feedback with a source id replaces that
+   * source's earlier vote of the same name on the same trace and span, which
+   * stays in MLflow as history (MLflow's override chain; see
+   * FeedbackSource.id). Feedback can be read back (GetFeedback, ListFeedback),
+   * corrected (CorrectFeedback) and deleted for good (DeleteFeedback,
+   * EraseFeedbackBySource).
    * Acknowledged means durable: a call that returns OK has journaled its
    * feedback on the replica's disk, and it reaches MLflow exactly once, even if
    * the trace is still being exported (by this or another replica), MLflow is
@@ -1028,6 +1064,12 @@ public final class FeedbackServiceGrpc {
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
    * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * One current vote per rater: feedback with a source id replaces that
+   * source's earlier vote of the same name on the same trace and span, which
+   * stays in MLflow as history (MLflow's override chain; see
+   * FeedbackSource.id). Feedback can be read back (GetFeedback, ListFeedback),
+   * corrected (CorrectFeedback) and deleted for good (DeleteFeedback,
+   * EraseFeedbackBySource).
    * Acknowledged means durable: a call that returns OK has journaled its
    * feedback on the replica's disk, and it reaches MLflow exactly once, even if
    * the trace is still being exported (by this or another replica), MLflow is
