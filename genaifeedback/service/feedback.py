@@ -58,6 +58,8 @@ DEFAULT_FEEDBACK_NAME = "user_feedback"
 MIN_ACK_SECONDS = 0.01  # below this much time left, a journaled answer could arrive after the deadline
 ROUND_SECONDS = 0.25  # how often pending feedback looks for its traces, at most
 MAX_CONCURRENT_WRITES = 16
+MAX_CACHED_TRACE_STATES = 10_000
+MAX_CONCURRENT_ROUNDS = 8
 TOMBSTONE_TAG_PREFIX = RESERVED_METADATA_PREFIX + "deleted."  # + assessment id; the value is when
 CORRECTS_KEY = RESERVED_METADATA_PREFIX + "corrects"  # a correction's metadata: the id it corrects
 
@@ -95,12 +97,26 @@ class Recorded:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class TraceState:
+    """A trace's feedback and tombstones, as last read from MLflow (or assumed: none yet)."""
+
+    trace_id: str
+    feedback: dict[str, Feedback] = field(default_factory=dict)
+    deleted: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, info: TraceInfo) -> "TraceState":
+        return cls(info.trace_id, _stored_feedback(info), tombstones(info))
+
+
 @dataclass
 class _Pending:
     unit: FeedbackUnit
     next_try: float = 0.0
     backoff: Backoff = field(default_factory=lambda: Backoff(initial=ROUND_SECONDS, maximum=5.0))
     settled: asyncio.Future[FeedbackState] | None = None
+    busy: bool = False  # in a round now
 
 
 class FeedbackRecorder:
@@ -127,6 +143,11 @@ class FeedbackRecorder:
         self._writes = asyncio.Semaphore(MAX_CONCURRENT_WRITES)
         self._task: asyncio.Task[None] | None = None
         self._known_traces: OrderedDict[str, None] = OrderedDict()  # seen in MLflow lately
+        # Each trace's feedback as the last read-back saw it: the next round writes from it without
+        # reading first (a stale view only costs a repair, which the read-back triggers).
+        self._states: OrderedDict[str, TraceState] = OrderedDict()
+        self._reads = _BatchedReads(gateway, metrics)
+        self._busy_traces: set[str] = set()  # traces a round is writing to: one round per trace at a time
         exporter.when_settled(self._traces_settled)
 
     def start(self, replayed: list[FeedbackUnit]) -> None:
@@ -293,18 +314,46 @@ class FeedbackRecorder:
         self._wakeup.set()
 
     async def _attach_forever(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), ROUND_SECONDS)
-            self._wakeup.clear()
-            try:
+        """Start a round on every wake-up (or every ROUND_SECONDS). Rounds overlap, so MLflow is
+        never idle while one waits for its read-back; a trace is in one round at a time."""
+        rounds: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), ROUND_SECONDS)
+                self._wakeup.clear()
+                if len(rounds) >= MAX_CONCURRENT_ROUNDS:
+                    await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
                 await self._prune()
-                await self._round()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("feedback attach round failed; retrying")
-                await asyncio.sleep(1.0)
+                due = [
+                    p
+                    for p in self._pending.values()
+                    if p.next_try <= time.monotonic() and p.unit.trace_id not in self._busy_traces and not p.busy
+                ]
+                if not due:
+                    continue
+                for pending in due:
+                    pending.busy = True
+                self._busy_traces.update(p.unit.trace_id for p in due if p.unit.trace_id)
+                task = asyncio.create_task(self._guarded_round(due))
+                rounds.add(task)
+                task.add_done_callback(rounds.discard)
+        finally:
+            for task in rounds:
+                task.cancel()
+
+    async def _guarded_round(self, due: list[_Pending]) -> None:
+        traces = {p.unit.trace_id for p in due}
+        try:
+            await self._round(due)
+        except Exception:
+            logger.exception("feedback attach round failed; retrying")
+            self._later(due)
+        finally:
+            for pending in due:
+                pending.busy = False
+            self._busy_traces.difference_update(traces)
+            self._wakeup.set()  # units that waited for these traces may go now
 
     async def _prune(self) -> None:
         """Forget settled units past the retention (GetFeedbackStatus answers from MLflow then)."""
@@ -312,9 +361,8 @@ class FeedbackRecorder:
             self._next_prune = time.monotonic() + 60
             await self._journal.forget_settled_feedback(time.time() - self._retention)
 
-    async def _round(self) -> None:
+    async def _round(self, due: list[_Pending]) -> None:
         now = time.time()
-        due = [p for p in self._pending.values() if p.next_try <= time.monotonic()]
         for pending in due:
             if pending.unit.expires <= now:
                 await self._settle(pending, "EXPIRED", "TRACE_NOT_FOUND", "no trace appeared within the attach window")
@@ -326,27 +374,33 @@ class FeedbackRecorder:
         by_trace: dict[str, list[_Pending]] = {}
         for pending in ready:
             by_trace.setdefault(pending.unit.trace_id, []).append(pending)
-        before = await self._infos(list(by_trace), ready)
-        if before is None:
-            return
-        self._later(p for p in ready if p.unit.trace_id not in before)
-        written = await asyncio.gather(
-            *(self._write_trace(before[trace_id], by_trace[trace_id]) for trace_id in by_trace if trace_id in before)
-        )
+        before = {t: self._states.get(t) or TraceState(t) for t in by_trace if t in self._states or self._in_mlflow(t)}
+        unread = [t for t in by_trace if t not in before]  # not known to be in MLflow: look (one call)
+        infos = await self._infos(unread, [p for t in unread for p in by_trace[t]])
+        before.update((t, TraceState.of(info)) for t, info in (infos or {}).items())
+        self._later(p for t in unread if infos is not None and t not in infos for p in by_trace[t])
+        self._metrics.feedback_round_units.observe(sum(len(by_trace[t]) for t in before))
+        written = await asyncio.gather(*(self._write_trace(before[t], by_trace[t]) for t in before))
         checked = [p for pendings in written for p in pendings if p.unit.unit_id in self._pending]
         after = await self._infos(sorted({p.unit.trace_id for p in checked}), checked)
         if after is None:
             return
         for trace_id, pendings in _group(checked).items():
+            state = TraceState.of(after[trace_id]) if trace_id in after else None
+            if state is not None:
+                self._states[trace_id] = state
+                self._states.move_to_end(trace_id)
             for pending in pendings:
-                await self._check_settled(pending, after[trace_id])
+                await self._check_settled(pending, state)
+        while len(self._states) > MAX_CACHED_TRACE_STATES:
+            self._states.popitem(last=False)
 
     async def _infos(self, trace_ids: list[str], pendings: list[_Pending]) -> dict[str, TraceInfo] | None:
         """The infos of the traces MLflow has, or None (and the units later) if it cannot tell."""
         if not trace_ids:
             return {}
         try:
-            infos = await self._gateway.trace_infos(trace_ids)
+            infos = await self._reads.read(trace_ids)
         except MlflowUnavailable as error:
             self._metrics.mlflow_errors.labels(call="lookup", kind="unavailable").inc()
             logger.warning("cannot read %d traces for pending feedback: %s", len(trace_ids), error)
@@ -355,10 +409,9 @@ class FeedbackRecorder:
         self._remember(infos)
         return infos
 
-    async def _write_trace(self, info: TraceInfo, pendings: list[_Pending]) -> list[_Pending]:
+    async def _write_trace(self, state: TraceState, pendings: list[_Pending]) -> list[_Pending]:
         """Write what these units need on one trace; return the units to check by reading back."""
-        stored = _stored_feedback(info)
-        deleted = tombstones(info)
+        stored, deleted, trace_id = state.feedback, state.deleted, state.trace_id
         chains: dict[Any, list[tuple[Vote, _Pending | None, dict[str, Any]]]] = {}
         to_check = []
         async with self._writes:
@@ -367,18 +420,18 @@ class FeedbackRecorder:
                     for write in pending.unit.writes:
                         fields = _with_defaults(write, pending.unit)
                         present = stored.get(fields["assessment_id"])
-                        if present is not None and not FeedbackWrite(trace_id=info.trace_id, **fields).matches(present):
+                        if present is not None and not FeedbackWrite(trace_id=trace_id, **fields).matches(present):
                             raise RequestIdReused(
-                                f"request_id was already used for a different action on trace {info.trace_id}",
-                                trace_id=info.trace_id,
+                                f"request_id was already used for a different action on trace {trace_id}",
+                                trace_id=trace_id,
                             )
                         vote = _vote(fields)
                         if vote.key is not None:
                             chains.setdefault(vote.key, []).append((vote, pending, fields))
                         elif present is None and fields["assessment_id"] not in deleted:
-                            await self._write_once(FeedbackWrite(trace_id=info.trace_id, **fields))
+                            await self._write_once(FeedbackWrite(trace_id=trace_id, **fields))
                         elif present is not None and fields["assessment_id"] in deleted:
-                            await self._gateway.delete_feedback(info.trace_id, fields["assessment_id"])
+                            await self._gateway.delete_feedback(trace_id, fields["assessment_id"])
                 except (RequestIdReused, InvalidRequest) as error:
                     await self._settle(pending, "REJECTED", error.reason, error.message)
                     continue
@@ -388,7 +441,7 @@ class FeedbackRecorder:
             for key, wanted in chains.items():
                 key_votes = [_stored_vote(a) for a in stored.values()]
                 try:
-                    await self._apply_chain(info, [v for v in key_votes if v.key == key], wanted, stored, deleted)
+                    await self._apply_chain(state, [v for v in key_votes if v.key == key], wanted, stored, deleted)
                 except (TraceNotFound, MlflowUnavailable) as error:  # the read-back decides what is left
                     self._metrics.mlflow_errors.labels(call="create_assessment", kind=type(error).__name__).inc()
                 except (RequestIdReused, InvalidRequest) as error:
@@ -399,13 +452,14 @@ class FeedbackRecorder:
 
     async def _apply_chain(
         self,
-        info: TraceInfo,
+        state: TraceState,
         chain: list[Vote],
         wanted: list[tuple[Vote, "_Pending | None", dict[str, Any]]],
         stored: dict[str, Feedback],
         deleted: frozenset[str],
     ) -> None:
         """Make one rater's chain on this trace hold its stored votes and these, in order."""
+        trace_id = state.trace_id
         plan = plan_chain(chain, [vote for vote, _, _ in wanted], deleted)
         if plan.empty:
             return
@@ -416,7 +470,7 @@ class FeedbackRecorder:
             # journal them first, so that a crash between the two loses nothing.
             restore = FeedbackUnit(
                 unit_id="r-" + uuid.uuid4().hex,  # one per rebuild: an earlier, settled one must not stand in
-                trace_id=info.trace_id,
+                trace_id=trace_id,
                 client_request_id="",
                 writes=[_copy(stored[i]) for i in others],
                 expires=time.time() + self._window,
@@ -424,20 +478,19 @@ class FeedbackRecorder:
             await self._journal.add_feedback(restore)
             self._pending[restore.unit_id] = _Pending(restore)
             content.update({w["assessment_id"]: w for w in restore.writes})
-            logger.info("rebuilding a vote chain on trace %s: %s", info.trace_id, plan)
+            logger.info("rebuilding a vote chain on trace %s: %s", trace_id, plan)
         for assessment_id in plan.deletes:
-            await self._gateway.delete_feedback(info.trace_id, assessment_id)
+            await self._gateway.delete_feedback(trace_id, assessment_id)
         for assessment_id, overrides in plan.creates:
             fields = content.get(assessment_id) or _copy(stored[assessment_id])
-            await self._write_once(FeedbackWrite(trace_id=info.trace_id, **{**fields, "overrides": overrides}))
+            await self._write_once(FeedbackWrite(trace_id=trace_id, **{**fields, "overrides": overrides}))
 
-    async def _check_settled(self, pending: _Pending, info: TraceInfo | None) -> None:
+    async def _check_settled(self, pending: _Pending, state: TraceState | None) -> None:
         """Settle a unit whose writes the read-back shows in place (or tombstoned); else retry soon."""
-        if info is None:
+        if state is None:
             self._later([pending])
             return
-        stored = _stored_feedback(info)
-        deleted = tombstones(info)
+        stored, deleted = state.feedback, state.deleted
         ids = [w["assessment_id"] for w in pending.unit.writes]
         if all(i in deleted for i in ids):
             await self._settle(pending, "DELETED")
@@ -510,6 +563,44 @@ class FeedbackRecorder:
             logger.error("feedback %s rejected: %s: %s (%s)", unit.unit_id, reason, message, _describe_unit(unit))
         if pending.settled is not None and not pending.settled.done():
             pending.settled.set_result(state)
+
+
+class _BatchedReads:
+    """Trace reads for all the rounds in flight, one MLflow call at a time: the reads asked for
+    while one call runs go together in the next (as a journal's group commit does for writes)."""
+
+    def __init__(self, gateway: MlflowGateway, metrics: Metrics):
+        self._gateway = gateway
+        self._metrics = metrics
+        self._waiting: list[tuple[list[str], asyncio.Future[dict[str, TraceInfo]]]] = []
+        self._reader: asyncio.Task[None] | None = None
+
+    async def read(self, trace_ids: list[str]) -> dict[str, TraceInfo]:
+        answer: asyncio.Future[dict[str, TraceInfo]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((trace_ids, answer))
+        if self._reader is None:
+            self._reader = asyncio.create_task(self._read_all())
+        return await answer
+
+    async def _read_all(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                started = time.monotonic()
+                try:
+                    infos = await self._gateway.trace_infos(sorted({t for ids, _ in batch for t in ids}))
+                except Exception as error:  # noqa: BLE001 - handed to every caller of this batch
+                    for _, answer in batch:
+                        if not answer.done():
+                            answer.set_exception(error)
+                    continue
+                finally:
+                    self._metrics.mlflow_call_seconds.labels(call="trace_infos").observe(time.monotonic() - started)
+                for ids, answer in batch:
+                    if not answer.done():
+                        answer.set_result({t: infos[t] for t in ids if t in infos})
+        finally:
+            self._reader = None
 
 
 def tombstones(info: TraceInfo) -> frozenset[str]:

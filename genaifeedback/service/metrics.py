@@ -51,6 +51,12 @@ class Metrics:
         self.mlflow_call_seconds = Histogram(
             f"{PREFIX}_mlflow_call_seconds", "MLflow call latency", ["call"], registry=r
         )
+        self.feedback_round_units = Histogram(
+            f"{PREFIX}_feedback_round_units",
+            "Feedback units one attach round wrote (each round reads its traces twice, in one call each)",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            registry=r,
+        )
         self.mlflow_errors = Counter(
             f"{PREFIX}_mlflow_errors", "Failed MLflow calls, by call and kind", ["call", "kind"], registry=r
         )
