@@ -626,7 +626,8 @@ async def run_level(
         f"  stored (of {v['traces']} traces): "
         + "; ".join(
             f"{p} {v[p]['stored']}/{v[p]['acknowledged']} (missing {v[p]['missing']}, "
-            f"unexpected {v[p]['unexpected']}, duplicate ids {v[p]['duplicate_ids']})"
+            f"unexpected {v[p]['unexpected']}, duplicate ids {v[p]['duplicate_ids']}; (trace, rater) pairs with "
+            f"one valid vote {v[p]['raters_with_one_valid_vote']}, with several {v[p]['raters_with_several_valid_votes']})"
             for p in ("service", "direct")
         ),
         flush=True,
