@@ -22,6 +22,9 @@ METHODS = {
     "/genaifeedback.v1.ChatService/CompleteChat": chat_pb2.CompleteChatRequest,
     "/genaifeedback.v1.FeedbackService/SubmitFeedback": feedback_pb2.SubmitFeedbackRequest,
     "/genaifeedback.v1.FeedbackService/SubmitRatings": feedback_pb2.SubmitRatingsRequest,
+    # Reads: fuzzed too, but they record nothing (deletes would break the stored == acknowledged check).
+    "/genaifeedback.v1.FeedbackService/GetFeedback": feedback_pb2.GetFeedbackRequest,
+    "/genaifeedback.v1.FeedbackService/ListFeedback": feedback_pb2.ListFeedbackRequest,
 }
 NEVER = {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL}
 PENDING = feedback_pb2.FEEDBACK_STATE_PENDING
@@ -50,7 +53,7 @@ class Fuzzed:
                 reply = self.replica.channel.unary_unary(method)(payload, timeout=30)
                 if method.endswith("/CompleteChat"):
                     self.accepted_chats.add(chat_pb2.CompleteChatResponse.FromString(reply).trace_id)
-                else:
+                elif "/Submit" in method:
                     self.accepted_feedback.append(_status_request(METHODS[method].FromString(payload), reply, method))
             code = grpc.StatusCode.OK
         except grpc.RpcError as error:
@@ -135,6 +138,12 @@ def _valid_requests(trace_id: str) -> dict[str, bytes]:
         ),
         "/genaifeedback.v1.FeedbackService/SubmitRatings": feedback_pb2.SubmitRatingsRequest(
             trace_id=trace_id, ratings=[feedback_pb2.DimensionRating(name="accuracy", score=4)]
+        ),
+        "/genaifeedback.v1.FeedbackService/GetFeedback": feedback_pb2.GetFeedbackRequest(
+            trace_id=trace_id, assessment_id="a-" + "1" * 32
+        ),
+        "/genaifeedback.v1.FeedbackService/ListFeedback": feedback_pb2.ListFeedbackRequest(
+            trace_id=trace_id, name="user_feedback", include_history=True, page_size=5
         ),
     }
 
