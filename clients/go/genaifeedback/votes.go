@@ -236,8 +236,8 @@ type EraseProgress struct {
 // if not nil, with each report the service streams (one per page of traces searched, the last
 // one Done).
 //
-// The erasure walks the whole experiment: give ctx a deadline to suit, since the service
-// config's default (30 s) may be short for a large one. An erasure cut short returns an error;
+// The erasure walks the whole experiment: the service config gives it 600 s, which a deadline on
+// ctx can shorten (a connection with a service config of your own allows longer). An erasure cut short returns an error;
 // what it deleted stays deleted, and running it again finishes the job. Feedback still on its way
 // from another replica can escape it: run it again once deliveries have drained to be certain.
 func (c *Client) EraseFeedbackBySource(ctx context.Context, source Source, progress func(EraseProgress), opts ...grpc.CallOption) (*EraseProgress, error) {

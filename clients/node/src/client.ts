@@ -305,7 +305,7 @@ export interface EraseInput {
   sourceType?: SourceTypeName;
   /** Called with each progress report the service streams (one per page of traces, the last `done`). */
   onProgress?: (progress: EraseProgress) => void;
-  /** grpc-js call options: a `deadline` suited to the experiment's size (the service config gives 30 s). */
+  /** grpc-js call options, e.g. a `deadline` (the service config gives an erasure 600 s). */
   callOptions?: CallOptions;
 }
 
@@ -569,9 +569,10 @@ export class GenAIFeedbackClient {
    * service's experiment, for good (as deleteFeedback). Resolves with the totals (`done`) once the
    * erasure is complete; `onProgress` gets each report the service streams on the way.
    *
-   * The erasure walks the whole experiment: give `callOptions.deadline` to suit a large one. An
-   * erasure cut short rejects; what it deleted stays deleted, and running it again finishes the
-   * job. Feedback still on its way from another replica can escape it: run it again once
+   * The erasure walks the whole experiment: the service config gives it 600 s
+   * (`callOptions.deadline` can shorten it; a channel with a service config of your own, through
+   * `channelOptions`, allows longer). An erasure cut short rejects; what it deleted stays
+   * deleted, and running it again finishes the job. Feedback still on its way from another replica can escape it: run it again once
    * deliveries have drained to be certain.
    */
   eraseFeedbackBySource(input: EraseInput): Promise<EraseProgress> {

@@ -186,7 +186,11 @@ def _parser() -> argparse.ArgumentParser:
     erase = commands.add_parser("erase", help="delete every feedback one source gave, on every trace")
     erase.add_argument("--source-id", required=True)
     erase.add_argument("--source", choices=["HUMAN", "LLM_JUDGE", "CODE"], help="only this source type (default: any)")
-    erase.add_argument("--timeout", type=float, help="seconds the whole erasure may take (default: the client's)")
+    erase.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds the whole erasure may take (at most, and by default, the service config's 600)",
+    )
     return parser
 
 

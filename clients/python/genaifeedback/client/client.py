@@ -421,7 +421,7 @@ class FeedbackClient:
     """Chat with the service and send feedback on the chats' traces.
 
     Given a `target`, the client opens its own channel with the shipped service config
-    (create_channel): per-method timeouts (30 s for feedback, 600 s for a chat) and retries of
+    (create_channel): per-method timeouts (30 s for feedback, 600 s for a chat or an erasure) and retries of
     feedback writes on UNAVAILABLE. A `channel` passed in keeps its own configuration (build it
     with create_channel or channel_options() to get the same) and stays the caller's: close()
     only closes a channel this client opened.
@@ -776,10 +776,12 @@ class FeedbackClient:
         erasure is complete; on_progress, if given, is called with each progress report the service
         streams (one per page of traces searched, the last one done).
 
-        The erasure walks the whole experiment: `timeout` (seconds) overrides the client's deadline
-        for this call. Feedback still on its way from another replica can escape it: run it again
-        once deliveries have drained to be certain. An erasure cut short (error, deadline) raises;
-        what it deleted stays deleted, and running it again finishes the job.
+        The erasure walks the whole experiment: the service config gives it 600 s; `timeout`
+        (seconds) replaces the client's deadline for this call (gRPC keeps the shorter of it and
+        the service config's; a channel with a config of your own allows longer). Feedback still on its
+        way from another replica can escape it: run it again once deliveries have drained to be
+        certain. An erasure cut short (error, deadline) raises; what it deleted stays deleted, and
+        running it again finishes the job.
         """
         request = feedback_pb2.EraseFeedbackBySourceRequest(
             source_id=source_id,

@@ -488,10 +488,11 @@ public final class GenAIFeedbackClient implements AutoCloseable {
    * {@code progress}, if not null, receives each report the service streams (one per page of
    * traces searched, the last one done).
    *
-   * <p>The erasure walks the whole experiment: {@code timeout}, if not null, replaces the service
-   * config's 30 s deadline, which may be short for a large one. An erasure cut short throws; what it deleted stays deleted, and running it again
-   * finishes the job. Feedback still on its way from another replica can escape it: run it again
-   * once deliveries have drained to be certain.
+   * <p>The erasure walks the whole experiment: the service config gives it 600 s; {@code timeout},
+   * if not null, sets a deadline too (gRPC keeps the shorter; a channel with a service config of
+   * your own, see {@link #forChannel}, allows longer). An erasure cut short throws; what it deleted
+   * stays deleted, and running it again finishes the job. Feedback still on its way from another
+   * replica can escape it: run it again once deliveries have drained to be certain.
    *
    * @throws GenAIFeedbackException if the erasure failed
    */
