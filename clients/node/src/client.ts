@@ -438,7 +438,8 @@ export class GenAIFeedbackClient {
   }
 
   /**
-   * What became of a feedback (GetFeedbackStatus): `PENDING`, `STORED`, `EXPIRED` or `REJECTED`.
+   * What became of a feedback (GetFeedbackStatus): `PENDING`, `STORED`, `EXPIRED`, `REJECTED` or
+   * `DELETED`.
    * Name it by the target it was sent to and its `requestId` or `assessmentId`. Ask the same
    * service address (the replica that took it remembers it for a day; any replica knows it once
    * STORED). Rejects with NOT_FOUND (TRACE_NOT_FOUND) if neither the replica nor MLflow knows it.

@@ -16,8 +16,8 @@
     feedbackctl erase --source-id alice
 
 feedback and rate print the state: PENDING (durably taken, on its way to MLflow) or STORED (in
-MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED or
-REJECTED (with the reason). --rating writes `user_rating` (an integer from 1 to 5, unless the
+MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED,
+REJECTED (with the reason) or DELETED. --rating writes `user_rating` (an integer from 1 to 5, unless the
 service's schemas say otherwise) unless --name says another name. schemas lists what each feedback
 name may hold. list prints the stored feedback, one per line (current votes only unless
 --history); get one, with its history links; correct overrides a stored feedback with an expert's
@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     rate.add_argument("--comment", default="", help="why; stored with every dimension")
 
     status = commands.add_parser(
-        "status", parents=[targeted], help="where a feedback is: PENDING, STORED, EXPIRED or REJECTED"
+        "status", parents=[targeted], help="where a feedback is: PENDING, STORED, EXPIRED, REJECTED or DELETED"
     )
     which = status.add_mutually_exclusive_group(required=True)
     which.add_argument("--request-id", help="the request id it was sent with (and the same target)")

@@ -613,7 +613,7 @@ class FeedbackClient:
         request_id: str | None = None,
         assessment_id: str | None = None,
     ) -> FeedbackStatus:
-        """Where a feedback or a set of ratings is: PENDING, STORED, EXPIRED or REJECTED (with a reason).
+        """Where a feedback or a set of ratings is: PENDING, STORED, EXPIRED, REJECTED (with a reason) or DELETED.
 
         Name the target it was sent to (trace_id or client_request_id) and either the request_id it
         was sent with (result.request_id) or its assessment_id (result.assessment_id). A request_id
