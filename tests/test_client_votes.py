@@ -372,6 +372,24 @@ def test_ctl_list_and_get_print_lines_or_json(service, client, chat, mlflow_clie
     assert capsys.readouterr().err.startswith("error: NOT_FOUND (FEEDBACK_NOT_FOUND): ")
 
 
+def test_ctl_client_time_orders_a_raters_votes(service, chat, mlflow_client, capsys):
+    user = rater()
+    now = datetime.now(UTC).replace(microsecond=0)
+    flags = ["--trace-id", chat.trace_id, "--source-id", user, "--wait"]
+    assert ctl(service, "feedback", *flags, "--up", "--client-time", now.isoformat()) == 0
+    earlier = (now - timedelta(minutes=5)).isoformat()
+    assert ctl(service, "rate", *flags, "accuracy=2", "--client-time", earlier) == 0
+    assert ctl(service, "feedback", *flags, "--down", "--client-time", earlier) == 0  # older: history
+
+    votes = chain(mlflow_client, chat.trace_id, "user_feedback")
+    assert [(v.value, v.valid, v.create_time_ms) for v in votes] == [
+        (False, False, millis(now - timedelta(minutes=5))),
+        (True, True, millis(now)),
+    ]
+    [accuracy] = assessments(mlflow_client, chat.trace_id, "accuracy")
+    assert accuracy.create_time_ms == millis(now - timedelta(minutes=5))
+
+
 def test_ctl_correct_and_delete(service, client, chat, mlflow_client, capsys):
     original = client.rate(5, trace_id=chat.trace_id, source_id=rater(), wait_until_stored=True)
     flags = ["--assessment-id", original.assessment_id, "--source-id", "expert-7", "--wait"]
@@ -438,6 +456,7 @@ def test_ctl_erase_shows_progress_then_the_totals(service, client, mlflow_client
         ["delete", "--trace-id", UNKNOWN_TRACE],  # neither --assessment-id nor --all
         ["delete", "--trace-id", UNKNOWN_TRACE, "--assessment-id", UNKNOWN_ASSESSMENT, "--all"],
         ["erase"],  # no --source-id
+        ["feedback", "--trace-id", UNKNOWN_TRACE, "--up", "--client-time", "yesterday"],
     ],
 )
 def test_ctl_usage_errors_exit_2_without_calling(recorder, argv, capsys):

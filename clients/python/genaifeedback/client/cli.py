@@ -19,7 +19,8 @@ feedback and rate print the state: PENDING (durably taken, on its way to MLflow)
 MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED,
 REJECTED (with the reason) or DELETED. --rating writes `user_rating` (an integer from 1 to 5, unless the
 service's schemas say otherwise) unless --name says another name. schemas lists what each feedback
-name may hold. list prints the stored feedback, one per line (current votes only unless
+name may hold. --client-time (ISO 8601) on feedback and rate says when the user voted: a rater's
+latest vote is the current one. list prints the stored feedback, one per line (current votes only unless
 --history); get one, with its history links; correct overrides a stored feedback with an expert's
 value and reason; delete removes a feedback with its history (or --all on the trace), for good;
 erase deletes everything one source gave, on every trace, showing its progress on stderr.
@@ -129,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--source-id", default="")
     common.add_argument("--meta", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
     common.add_argument("--span-id", default="")
+    common.add_argument(
+        "--client-time",
+        type=_moment,
+        metavar="TIME",
+        help="when the user gave it (ISO 8601): a rater's latest vote is current (default: when the service gets it)",
+    )
 
     feedback = commands.add_parser("feedback", parents=[common], help="record one feedback on a trace")
     _add_value_flags(feedback, "the user's rating, recorded as user_rating (1 to 5 unless the schemas say otherwise)")
@@ -322,6 +329,7 @@ def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse
         span_id=args.span_id,
         request_id=args.request_id,
         wait_until_stored=args.wait,
+        client_time=args.client_time,
     )
     if args.as_json:
         _print_json(dataclasses.asdict(result))
@@ -345,6 +353,7 @@ def _rate(client: FeedbackClient, args: argparse.Namespace, parser: argparse.Arg
         span_id=args.span_id,
         request_id=args.request_id,
         wait_until_stored=args.wait,
+        client_time=args.client_time,
     )
     if args.as_json:
         _print_json(dataclasses.asdict(result))
