@@ -20,6 +20,12 @@
 // set Feedback.WaitUntilStored or Ratings.WaitUntilStored to wait for MLflow within the call's
 // deadline, or ask Client.GetFeedbackStatus later.
 //
+// Feedback with a source id is that rater's vote: a new vote replaces the previous one, which
+// MLflow keeps as history. Client.GetFeedback and Client.ListFeedback (an iterator over every
+// page) read stored feedback back, Client.CorrectFeedback overrides one with an expert's value
+// and reason, Client.DeleteFeedback and Client.DeleteAllFeedback delete for good, and
+// Client.EraseFeedbackBySource deletes everything one source gave, streaming its progress.
+//
 // Timeouts and retries come from the service's shipped gRPC service config (ServiceConfig), which
 // New applies as the connection's default: feedback writes are retried on UNAVAILABLE with the
 // same request_id (the client generates one per call when none is given), so a retry never

@@ -3,11 +3,13 @@ package genaifeedback
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
 )
@@ -44,23 +46,17 @@ func (t Target) String() string {
 
 // Value is a feedback value: make one with Bool, Number, String or JSON.
 type Value struct {
-	set func(*v1.SubmitFeedbackRequest)
+	v any // bool, float64, string or *structpb.Value; nil when unset
 }
 
 // Bool is binary feedback: true for thumbs up / correct, false for thumbs down.
-func Bool(b bool) Value {
-	return Value{func(r *v1.SubmitFeedbackRequest) { r.Value = &v1.SubmitFeedbackRequest_BoolValue{BoolValue: b} }}
-}
+func Bool(b bool) Value { return Value{b} }
 
 // Number is a numeric score, such as a 1-5 rating. It must be finite.
-func Number(n float64) Value {
-	return Value{func(r *v1.SubmitFeedbackRequest) { r.Value = &v1.SubmitFeedbackRequest_NumberValue{NumberValue: n} }}
-}
+func Number(n float64) Value { return Value{n} }
 
 // String is a category (such as "off_topic") or free text, at most 8 KiB.
-func String(s string) Value {
-	return Value{func(r *v1.SubmitFeedbackRequest) { r.Value = &v1.SubmitFeedbackRequest_StringValue{StringValue: s} }}
-}
+func String(s string) Value { return Value{s} }
 
 // JSON is a structured value, at most 64 KiB as JSON. v is what structpb.NewValue takes:
 // map[string]any, []any, string, bool, numbers, nil (which the service refuses) and nestings of them.
@@ -69,7 +65,33 @@ func JSON(v any) (Value, error) {
 	if err != nil {
 		return Value{}, fmt.Errorf("genaifeedback: JSON value: %w", err)
 	}
-	return Value{func(r *v1.SubmitFeedbackRequest) { r.Value = &v1.SubmitFeedbackRequest_JsonValue{JsonValue: pv} }}, nil
+	return Value{pv}, nil
+}
+
+func (v Value) setSubmit(r *v1.SubmitFeedbackRequest) {
+	switch x := v.v.(type) {
+	case bool:
+		r.Value = &v1.SubmitFeedbackRequest_BoolValue{BoolValue: x}
+	case float64:
+		r.Value = &v1.SubmitFeedbackRequest_NumberValue{NumberValue: x}
+	case string:
+		r.Value = &v1.SubmitFeedbackRequest_StringValue{StringValue: x}
+	case *structpb.Value:
+		r.Value = &v1.SubmitFeedbackRequest_JsonValue{JsonValue: x}
+	}
+}
+
+func (v Value) setCorrect(r *v1.CorrectFeedbackRequest) {
+	switch x := v.v.(type) {
+	case bool:
+		r.Value = &v1.CorrectFeedbackRequest_BoolValue{BoolValue: x}
+	case float64:
+		r.Value = &v1.CorrectFeedbackRequest_NumberValue{NumberValue: x}
+	case string:
+		r.Value = &v1.CorrectFeedbackRequest_StringValue{StringValue: x}
+	case *structpb.Value:
+		r.Value = &v1.CorrectFeedbackRequest_JsonValue{JsonValue: x}
+	}
 }
 
 // Source says who or what gave a feedback. The zero Source is a person (SOURCE_TYPE_HUMAN) with
@@ -103,7 +125,9 @@ type Feedback struct {
 	Name string
 	// Rationale is why: the user's comment or a judge's reasoning. At most 16 KiB.
 	Rationale string
-	// Source is who gave it. Zero: a person, with no id.
+	// Source is who gave it. Zero: a person, with no id. With an ID the feedback is that rater's
+	// vote: it replaces their previous vote on the same trace, span and name, which stays in
+	// MLflow as history.
 	Source Source
 	// Metadata is extra context stored with it: at most 20 entries.
 	Metadata map[string]string
@@ -116,6 +140,10 @@ type Feedback struct {
 	// or just before the call's deadline (State PENDING). False: the call answers as soon as the
 	// service has journaled the feedback, usually before MLflow has it (State PENDING).
 	WaitUntilStored bool
+	// ClientTime is when the user gave the feedback, by the caller's clock: of one rater's votes
+	// the one with the latest ClientTime is current, whatever order they arrive in. Zero: when
+	// the service receives the call. At most 5 minutes ahead, and not before 2000.
+	ClientTime time.Time
 }
 
 // FeedbackResult names what was recorded.
@@ -151,6 +179,7 @@ func (c *Client) SubmitFeedback(ctx context.Context, target Target, fb Feedback,
 		Metadata:        fb.Metadata,
 		RequestId:       requestID(fb.RequestID),
 		WaitUntilStored: fb.WaitUntilStored,
+		ClientTime:      timestamp(fb.ClientTime),
 	}
 	switch target.kind {
 	case byTraceID:
@@ -158,9 +187,7 @@ func (c *Client) SubmitFeedback(ctx context.Context, target Target, fb Feedback,
 	case byClientRequestID:
 		req.Target = &v1.SubmitFeedbackRequest_ClientRequestId{ClientRequestId: target.id}
 	}
-	if fb.Value.set != nil {
-		fb.Value.set(req)
-	}
+	fb.Value.setSubmit(req)
 	var trailer metadata.MD
 	resp, err := c.feedback.SubmitFeedback(ctx, req, append(opts, grpc.Trailer(&trailer))...)
 	if err != nil {
@@ -196,8 +223,9 @@ type Ratings struct {
 	Metadata  map[string]string
 	SpanID    string
 	RequestID string
-	// WaitUntilStored is as in Feedback, for all the dimensions together.
+	// WaitUntilStored and ClientTime are as in Feedback, for all the dimensions together.
 	WaitUntilStored bool
+	ClientTime      time.Time
 }
 
 // RatingsResult names what was recorded.
@@ -218,6 +246,7 @@ func (c *Client) SubmitRatings(ctx context.Context, target Target, r Ratings, op
 		Metadata:        r.Metadata,
 		RequestId:       requestID(r.RequestID),
 		WaitUntilStored: r.WaitUntilStored,
+		ClientTime:      timestamp(r.ClientTime),
 	}
 	switch target.kind {
 	case byTraceID:
@@ -241,4 +270,12 @@ func requestID(given string) string {
 		return given
 	}
 	return uuid.NewString()
+}
+
+// timestamp is t as a Timestamp; nil (unset) for the zero time.
+func timestamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
 }

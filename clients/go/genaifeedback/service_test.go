@@ -89,8 +89,11 @@ type mlflowAssessment struct {
 	Feedback *struct {
 		Value any `json:"value"`
 	} `json:"feedback"`
-	Rationale string            `json:"rationale"`
-	Metadata  map[string]string `json:"metadata"`
+	Rationale  string            `json:"rationale"`
+	Metadata   map[string]string `json:"metadata"`
+	Valid      *bool             `json:"valid"`       // nil: MLflow's default, valid
+	Overrides  string            `json:"overrides"`   // the assessment id this one overrides
+	CreateTime time.Time         `json:"create_time"` // RFC 3339
 }
 
 type mlflowTraceInfo struct {

@@ -46,7 +46,8 @@ func (r FeedbackRef) String() string {
 type FeedbackStatus struct {
 	// State is FEEDBACK_STATE_PENDING (journaled by the service, not in MLflow yet),
 	// FEEDBACK_STATE_STORED (in MLflow), FEEDBACK_STATE_EXPIRED (its trace did not appear within
-	// the service's attach window; not stored) or FEEDBACK_STATE_REJECTED (refused; not stored).
+	// the service's attach window; not stored), FEEDBACK_STATE_REJECTED (refused; not stored) or
+	// FEEDBACK_STATE_DELETED (deleted since; a retry of it records nothing).
 	State v1.FeedbackState
 	// TraceID is the trace it is (to be) recorded on; empty while a client_request_id is not
 	// resolved yet.
@@ -58,10 +59,11 @@ type FeedbackStatus struct {
 	Reason string
 }
 
-// Settled reports whether the state is final: STORED, EXPIRED or REJECTED.
+// Settled reports whether the state is final: STORED, EXPIRED, REJECTED or DELETED.
 func (s *FeedbackStatus) Settled() bool {
 	switch s.State {
-	case v1.FeedbackState_FEEDBACK_STATE_STORED, v1.FeedbackState_FEEDBACK_STATE_EXPIRED, v1.FeedbackState_FEEDBACK_STATE_REJECTED:
+	case v1.FeedbackState_FEEDBACK_STATE_STORED, v1.FeedbackState_FEEDBACK_STATE_EXPIRED,
+		v1.FeedbackState_FEEDBACK_STATE_REJECTED, v1.FeedbackState_FEEDBACK_STATE_DELETED:
 		return true
 	}
 	return false

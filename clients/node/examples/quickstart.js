@@ -1,5 +1,5 @@
 // @ts-check
-// Chat, then a thumbs up, a rating, and two errors, in plain JavaScript:
+// Chat, then a thumbs up, a rating, two errors, and a changed vote listed and deleted, in plain JavaScript:
 //   GENAIFEEDBACK_ADDRESS=127.0.0.1:50051 node examples/quickstart.js   (or `make example`)
 const { GenAIFeedbackClient, GenAIFeedbackError, ErrorReason } = require("@genaifeedback/client");
 
@@ -46,6 +46,19 @@ async function main() {
       const known = error.reason === ErrorReason.TRACE_NOT_FOUND ? "no such trace" : "unexpected";
       console.log(`${error.codeName} ${error.reason} (${known}): ${JSON.stringify(error.metadata)}`);
     }
+
+    // 5. Votes: the user changes their mind; the new vote replaces the first, kept as history.
+    const down = await client.thumbsDown({
+      traceId,
+      source: { id: "user-42" },
+      clientTime: new Date(),
+      waitUntilStored: true,
+    });
+    for await (const r of client.listFeedback({ traceId, name: "user_feedback", includeHistory: true })) {
+      console.log(`  ${r.assessmentId} ${r.value} by ${r.source.id || "-"} current=${r.current}`);
+    }
+    const deleted = await client.deleteFeedback({ traceId, assessmentId: down.assessmentId });
+    console.log("deleted the vote and its history:", deleted.deletedAssessmentIds);
   } finally {
     client.close();
   }

@@ -26,9 +26,18 @@ import {
   FeedbackServiceClient,
   FeedbackState,
   SourceType,
+  type CorrectFeedbackRequest,
+  type CorrectFeedbackResponse,
+  type DeleteFeedbackRequest,
+  type DeleteFeedbackResponse,
+  type EraseFeedbackBySourceResponse,
+  type FeedbackRecord as FeedbackRecordMessage,
   type FeedbackSource,
+  type GetFeedbackResponse,
   type GetFeedbackStatusRequest,
   type GetFeedbackStatusResponse,
+  type ListFeedbackRequest,
+  type ListFeedbackResponse,
   type SubmitFeedbackRequest,
   type SubmitFeedbackResponse,
   type SubmitRatingsRequest,
@@ -124,6 +133,12 @@ interface FeedbackCommon {
    * never to be storable rejects the call (e.g. NOT_FOUND / TRACE_NOT_FOUND).
    */
   waitUntilStored?: boolean;
+  /**
+   * When the user gave the feedback, by the caller's clock: of one rater's votes (same source id)
+   * the one with the latest clientTime is current, whatever order they arrive in. Default: when
+   * the service receives the call. At most 5 minutes ahead, and not before 2000.
+   */
+  clientTime?: Date;
   callOptions?: CallOptions;
 }
 
@@ -148,10 +163,11 @@ export type RatingsInput = Target &
 /**
  * Where a feedback is on its way to MLflow: `PENDING` (durably journaled by the service, not in
  * MLflow yet), `STORED` (in MLflow), `EXPIRED` (its trace did not appear in MLflow within the
- * service's attach window), `REJECTED` (MLflow refused it, or its request id was reused); `UNKNOWN`
- * if the service sent no state or one newer than this client.
+ * service's attach window), `REJECTED` (MLflow refused it, or its request id was reused),
+ * `DELETED` (deleted since: a retry of it records nothing); `UNKNOWN` if the service sent no state
+ * or one newer than this client.
  */
-export type FeedbackStateName = "PENDING" | "STORED" | "EXPIRED" | "REJECTED" | "UNKNOWN";
+export type FeedbackStateName = "PENDING" | "STORED" | "EXPIRED" | "REJECTED" | "DELETED" | "UNKNOWN";
 
 export interface FeedbackResult {
   assessmentId: string;
@@ -194,6 +210,105 @@ export interface FeedbackStatus {
   reason: string;
 }
 
+/** One feedback as MLflow stores it (getFeedback, listFeedback), with its place in its vote's history. */
+export interface FeedbackRecord {
+  assessmentId: string;
+  traceId: string;
+  /** "" for the whole trace. */
+  spanId: string;
+  name: string;
+  /** As given: boolean, number, string or a JSON object/array; undefined for a kind newer than this client. */
+  value: boolean | number | string | JsonValue | undefined;
+  /** Who gave it; `type` "UNKNOWN" for a source type newer than this client; `id` "" if anonymous. */
+  source: { type: SourceTypeName | "UNKNOWN"; id: string };
+  rationale: string;
+  /** Its metadata, the service's own keys (`genaifeedback.`) included. */
+  metadata: Record<string, string>;
+  /** When it was given (its clientTime, or when the service received it). */
+  createTime: Date | undefined;
+  /** When MLflow last changed it. */
+  updateTime: Date | undefined;
+  /** False once a later vote by the same source, or a correction, replaced it. */
+  current: boolean;
+  /** The assessment id this one replaced; "" if none. */
+  overrides: string;
+  /** The assessment id that replaced this one; "" if none. */
+  overriddenBy: string;
+}
+
+/** Which stored feedback one getFeedback / deleteFeedback names: its trace and its assessment id. */
+export type FeedbackRef = Target & { assessmentId: string; callOptions?: CallOptions };
+
+/**
+ * Which stored feedback listFeedback lists: that on one trace (`traceId` or `clientRequestId`), or
+ * that one `sourceId` gave on any trace.
+ */
+export type ListFeedbackInput = (
+  | { traceId: string; clientRequestId?: undefined; sourceId?: undefined }
+  | { clientRequestId: string; traceId?: undefined; sourceId?: undefined }
+  | { sourceId: string; traceId?: undefined; clientRequestId?: undefined }
+) & {
+  /** Only feedback with this name. */
+  name?: string;
+  /**
+   * Only feedback given at or after `start` and before `end`. For a sourceId, `start` also bounds
+   * the traces searched (default: the last 30 days).
+   */
+  start?: Date;
+  end?: Date;
+  /** Also the votes that were replaced, not only the current ones. */
+  includeHistory?: boolean;
+  /** Records fetched per call, 1 to 1000; default: the service's, 100. */
+  pageSize?: number;
+  callOptions?: CallOptions;
+};
+
+/** An expert's or a judge's corrected value for a stored feedback. */
+export type CorrectionInput = FeedbackRef & {
+  /** The corrected value, of the same feedback name and schema. */
+  value: boolean | number | string | JsonValue;
+  /** Who corrects it: an id is required, so the correction can be traced to someone. */
+  source: { type?: SourceTypeName; id: string };
+  /** Why the value was wrong. Required. */
+  rationale: string;
+  metadata?: Record<string, string>;
+  requestId?: string;
+  waitUntilStored?: boolean;
+};
+
+/** What deleteFeedback deletes: one feedback with its history, or `allOnTrace`. */
+export type DeleteInput = Target &
+  ({ assessmentId: string; allOnTrace?: undefined } | { allOnTrace: true; assessmentId?: undefined }) & {
+    callOptions?: CallOptions;
+  };
+
+export interface DeleteResult {
+  traceId: string;
+  /** The assessment ids deleted: empty when nothing was left to delete (deleting is idempotent). */
+  deletedAssessmentIds: string[];
+}
+
+/** How far an erasure by source has got: counts so far, or the totals when `done`. */
+export interface EraseProgress {
+  tracesScanned: number;
+  feedbackDeleted: number;
+  /** Traces on which something was deleted. */
+  tracesChanged: number;
+  /** The erasure is complete. */
+  done: boolean;
+}
+
+export interface EraseInput {
+  /** The source id whose feedback to erase. */
+  sourceId: string;
+  /** Only feedback of this source type; default: any. */
+  sourceType?: SourceTypeName;
+  /** Called with each progress report the service streams (one per page of traces, the last `done`). */
+  onProgress?: (progress: EraseProgress) => void;
+  /** grpc-js call options, e.g. a `deadline` (the service config gives an erasure 600 s). */
+  callOptions?: CallOptions;
+}
+
 const PAUSE_AT = 256; // responses buffered before the call stops reading
 
 const ROLES: Record<RoleName, Role> = { system: Role.ROLE_SYSTEM, user: Role.ROLE_USER, assistant: Role.ROLE_ASSISTANT };
@@ -202,6 +317,7 @@ const STATES: Partial<Record<FeedbackState, FeedbackStateName>> = {
   [FeedbackState.FEEDBACK_STATE_STORED]: "STORED",
   [FeedbackState.FEEDBACK_STATE_EXPIRED]: "EXPIRED",
   [FeedbackState.FEEDBACK_STATE_REJECTED]: "REJECTED",
+  [FeedbackState.FEEDBACK_STATE_DELETED]: "DELETED",
 };
 const SOURCE_TYPES: Record<SourceTypeName, SourceType> = {
   HUMAN: SourceType.SOURCE_TYPE_HUMAN,
@@ -275,6 +391,7 @@ export class GenAIFeedbackClient {
       metadata: { ...input.metadata },
       requestId,
       waitUntilStored: input.waitUntilStored ?? false,
+      clientTime: input.clientTime,
     };
     const response = await unary<SubmitFeedbackResponse>((cb) =>
       this.feedbackStub.submitFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
@@ -307,6 +424,7 @@ export class GenAIFeedbackClient {
       metadata: { ...input.metadata },
       requestId,
       waitUntilStored: input.waitUntilStored ?? false,
+      clientTime: input.clientTime,
     };
     const response = await unary<SubmitRatingsResponse>((cb) =>
       this.feedbackStub.submitRatings(request, new Metadata(), input.callOptions ?? {}, cb),
@@ -320,7 +438,8 @@ export class GenAIFeedbackClient {
   }
 
   /**
-   * What became of a feedback (GetFeedbackStatus): `PENDING`, `STORED`, `EXPIRED` or `REJECTED`.
+   * What became of a feedback (GetFeedbackStatus): `PENDING`, `STORED`, `EXPIRED`, `REJECTED` or
+   * `DELETED`.
    * Name it by the target it was sent to and its `requestId` or `assessmentId`. Ask the same
    * service address (the replica that took it remembers it for a day; any replica knows it once
    * STORED). Rejects with NOT_FOUND (TRACE_NOT_FOUND) if neither the replica nor MLflow knows it.
@@ -343,6 +462,150 @@ export class GenAIFeedbackClient {
       assessmentIds: { ...response.assessmentIds },
       reason: response.reason,
     };
+  }
+
+  /**
+   * One stored feedback, read back from MLflow, with whether it is the current vote and what it
+   * replaced or was replaced by. Rejects with NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not
+   * have it.
+   */
+  async getFeedback(input: FeedbackRef): Promise<FeedbackRecord> {
+    const request = { ...target(input), assessmentId: input.assessmentId };
+    const response = await unary<GetFeedbackResponse>((cb) =>
+      this.feedbackStub.getFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
+    );
+    return feedbackRecord(response.feedback);
+  }
+
+  /**
+   * The stored feedback on one trace, or given by one source on any trace, by trace then oldest
+   * first: an async iterable over every page, each fetched as the loop reaches it. Current votes
+   * only unless `includeHistory`. The scope is checked at once (TypeError); a service error
+   * rejects the loop.
+   *
+   *     for await (const record of client.listFeedback({ sourceId: "alice" })) { ... }
+   */
+  listFeedback(input: ListFeedbackInput): AsyncIterable<FeedbackRecord> {
+    const scopes = [input.traceId, input.clientRequestId, input.sourceId].filter((s) => s !== undefined);
+    if (scopes.length !== 1) {
+      throw new TypeError("give exactly one of traceId, clientRequestId and sourceId");
+    }
+    const first: ListFeedbackRequest = {
+      traceId: input.traceId,
+      clientRequestId: input.clientRequestId,
+      sourceId: input.sourceId,
+      name: input.name ?? "",
+      startTime: input.start,
+      endTime: input.end,
+      includeHistory: input.includeHistory ?? false,
+      pageSize: input.pageSize ?? 0,
+      pageToken: "",
+    };
+    const stub = this.feedbackStub;
+    return {
+      async *[Symbol.asyncIterator]() {
+        let request = first;
+        for (;;) {
+          const page = await unary<ListFeedbackResponse>((cb) =>
+            stub.listFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
+          );
+          for (const record of page.feedback) {
+            yield feedbackRecord(record);
+          }
+          if (!page.nextPageToken) {
+            return;
+          }
+          request = { ...request, pageToken: page.nextPageToken };
+        }
+      },
+    };
+  }
+
+  /**
+   * Correct a stored feedback: an expert or a judge (`source.id`, required) gives the right value,
+   * of the same name and schema, and why it was wrong (`rationale`, required). The correction
+   * overrides the original, which stays in MLflow as history. Rejects with NOT_FOUND
+   * (FEEDBACK_NOT_FOUND) if the feedback is not in MLflow. `state` as in submitFeedback.
+   */
+  async correctFeedback(input: CorrectionInput): Promise<FeedbackResult> {
+    const requestId = input.requestId ?? randomUUID();
+    const request: CorrectFeedbackRequest = {
+      ...target(input),
+      assessmentId: input.assessmentId,
+      ...(feedbackValue(input.value) as Partial<CorrectFeedbackRequest>),
+      source: source(input.source),
+      rationale: input.rationale,
+      metadata: { ...input.metadata },
+      requestId,
+      waitUntilStored: input.waitUntilStored ?? false,
+    };
+    const response = await unary<CorrectFeedbackResponse>((cb) =>
+      this.feedbackStub.correctFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
+    );
+    return { assessmentId: response.assessmentId, traceId: response.traceId, requestId, state: stateName(response.state) };
+  }
+
+  /**
+   * Delete one feedback with its whole history (the rater's earlier votes, corrections of it), or
+   * with `allOnTrace: true` every feedback on the trace. Final: a late retry of a deleted feedback
+   * records nothing (state `DELETED`). Idempotent: deleting again deletes nothing.
+   */
+  async deleteFeedback(input: DeleteInput): Promise<DeleteResult> {
+    const byId = input.assessmentId !== undefined;
+    if (byId === (input.allOnTrace === true)) {
+      throw new TypeError("give exactly one of assessmentId and allOnTrace: true");
+    }
+    const request: DeleteFeedbackRequest = {
+      ...target(input),
+      ...(byId ? { assessmentId: input.assessmentId } : { allOnTrace: true }),
+    };
+    const response = await unary<DeleteFeedbackResponse>((cb) =>
+      this.feedbackStub.deleteFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
+    );
+    return { traceId: response.traceId, deletedAssessmentIds: [...response.deletedAssessmentIds] };
+  }
+
+  /**
+   * Delete every feedback one source id gave (of one source type, or any), on every trace of the
+   * service's experiment, for good (as deleteFeedback). Resolves with the totals (`done`) once the
+   * erasure is complete; `onProgress` gets each report the service streams on the way.
+   *
+   * The erasure walks the whole experiment: the service config gives it 600 s
+   * (`callOptions.deadline` can shorten it; a channel with a service config of your own, through
+   * `channelOptions`, allows longer). An erasure cut short rejects; what it deleted stays
+   * deleted, and running it again finishes the job. Feedback still on its way from another replica can escape it: run it again once
+   * deliveries have drained to be certain.
+   */
+  eraseFeedbackBySource(input: EraseInput): Promise<EraseProgress> {
+    const sourceType =
+      input.sourceType === undefined ? SourceType.SOURCE_TYPE_UNSPECIFIED : SOURCE_TYPES[input.sourceType];
+    if (sourceType === undefined) {
+      throw new TypeError(`source type must be HUMAN, LLM_JUDGE or CODE, not ${JSON.stringify(input.sourceType)}`);
+    }
+    const call = this.feedbackStub.eraseFeedbackBySource(
+      { sourceId: input.sourceId, sourceType },
+      new Metadata(),
+      input.callOptions ?? {},
+    );
+    return new Promise<EraseProgress>((resolve, reject) => {
+      let last: EraseProgress = { tracesScanned: 0, feedbackDeleted: 0, tracesChanged: 0, done: false };
+      call.on("data", (message: EraseFeedbackBySourceResponse) => {
+        last = {
+          tracesScanned: Number(message.tracesScanned),
+          feedbackDeleted: Number(message.feedbackDeleted),
+          tracesChanged: Number(message.tracesChanged),
+          done: message.done,
+        };
+        try {
+          input.onProgress?.(last);
+        } catch (error) {
+          call.cancel(); // a failing callback stops the erasure; what it deleted stays deleted
+          reject(error);
+        }
+      });
+      call.on("error", (error: unknown) => reject(GenAIFeedbackError.fromServiceError(error)));
+      call.on("end", () => resolve(last));
+    });
   }
 }
 
@@ -550,6 +813,39 @@ function source(given: FeedbackCommon["source"]): FeedbackSource | undefined {
     throw new TypeError(`source type must be HUMAN, LLM_JUDGE or CODE, not ${JSON.stringify(given.type)}`);
   }
   return { type, id: given.id ?? "" };
+}
+
+function feedbackRecord(record: FeedbackRecordMessage | undefined): FeedbackRecord {
+  const sourceType = (Object.keys(SOURCE_TYPES) as SourceTypeName[]).find(
+    (name) => SOURCE_TYPES[name] === record?.source?.type,
+  );
+  let value: FeedbackRecord["value"];
+  if (record?.boolValue !== undefined) value = record.boolValue;
+  else if (record?.numberValue !== undefined) value = record.numberValue;
+  else if (record?.stringValue !== undefined) value = record.stringValue;
+  else if (record?.jsonValue !== undefined) value = record.jsonValue as JsonValue;
+  return {
+    assessmentId: record?.assessmentId ?? "",
+    traceId: record?.traceId ?? "",
+    spanId: record?.spanId ?? "",
+    name: record?.name ?? "",
+    value,
+    source: {
+      // An unset type means HUMAN, as the contract says.
+      type:
+        record?.source?.type === undefined || record.source.type === SourceType.SOURCE_TYPE_UNSPECIFIED
+          ? "HUMAN"
+          : (sourceType ?? "UNKNOWN"),
+      id: record?.source?.id ?? "",
+    },
+    rationale: record?.rationale ?? "",
+    metadata: { ...record?.metadata },
+    createTime: record?.createTime,
+    updateTime: record?.updateTime,
+    current: record?.current ?? false,
+    overrides: record?.overrides ?? "",
+    overriddenBy: record?.overriddenBy ?? "",
+  };
 }
 
 function stateName(state: FeedbackState): FeedbackStateName {

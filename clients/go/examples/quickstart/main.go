@@ -1,5 +1,5 @@
-// Quickstart: chat with the service, then send a thumbs up and a rating for the chat's trace, and
-// show how a refused request reads.
+// Quickstart: chat with the service, then send a thumbs up and a rating for the chat's trace, show
+// how a refused request reads, then change the vote, list it with its history and delete it.
 //
 //	go run ./examples/quickstart -address 127.0.0.1:50051
 //
@@ -101,6 +101,29 @@ func run(address, message string) error {
 	} else {
 		fmt.Printf("unknown trace: %v\n", err)
 	}
+
+	// 6. The user changes their mind: their new vote replaces the thumbs up, which MLflow keeps as
+	// history. List the trace's feedback with that history, then delete the vote with it.
+	down, err := client.SubmitFeedback(ctx, trace, genaifeedback.Feedback{
+		Value:           genaifeedback.Bool(false),
+		Source:          genaifeedback.Human("user-7"),
+		ClientTime:      time.Now(),
+		WaitUntilStored: true,
+	})
+	if err != nil {
+		return fmt.Errorf("thumbs down: %w", err)
+	}
+	for record, err := range client.ListFeedback(ctx, genaifeedback.FeedbackQuery{Target: trace, Name: "user_feedback", IncludeHistory: true}) {
+		if err != nil {
+			return fmt.Errorf("list: %w", err)
+		}
+		fmt.Printf("  %s %v by %s current=%t\n", record.AssessmentID, record.Value, record.Source.ID, record.Current)
+	}
+	deleted, err := client.DeleteFeedback(ctx, trace, down.AssessmentID)
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	fmt.Printf("deleted the vote and its history: %v\n", deleted.DeletedAssessmentIDs)
 	return nil
 }
 

@@ -8,12 +8,22 @@
     feedbackctl status --client-request-id my-id --assessment-id a-...
     feedbackctl schemas
     feedbackctl --json schemas
+    feedbackctl list --trace-id tr-... --history
+    feedbackctl list --source-id alice --name user_feedback --start 2026-11-01
+    feedbackctl get --trace-id tr-... --assessment-id a-...
+    feedbackctl correct --trace-id tr-... --assessment-id a-... --rating 2 --source-id expert-7 --comment "why"
+    feedbackctl delete --trace-id tr-... --assessment-id a-...      (or --all)
+    feedbackctl erase --source-id alice
 
 feedback and rate print the state: PENDING (durably taken, on its way to MLflow) or STORED (in
-MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED or
-REJECTED (with the reason). --rating writes `user_rating` (an integer from 1 to 5, unless the
+MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED,
+REJECTED (with the reason) or DELETED. --rating writes `user_rating` (an integer from 1 to 5, unless the
 service's schemas say otherwise) unless --name says another name. schemas lists what each feedback
-name may hold.
+name may hold. --client-time (ISO 8601) on feedback and rate says when the user voted: a rater's
+latest vote is the current one. list prints the stored feedback, one per line (current votes only unless
+--history); get one, with its history links; correct overrides a stored feedback with an expert's
+value and reason; delete removes a feedback with its history (or --all on the trace), for good;
+erase deletes everything one source gave, on every trace, showing its progress on stderr.
 
 --json (before the command) prints one JSON object instead of text, errors included (on stderr).
 (`feedback --json VALUE`, after the command, is a structured feedback value.)
@@ -31,9 +41,16 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from genaifeedback.client.client import FeedbackClient, FeedbackSchema, FeedbackServiceError
+from genaifeedback.client.client import (
+    EraseProgress,
+    FeedbackClient,
+    FeedbackRecord,
+    FeedbackSchema,
+    FeedbackServiceError,
+)
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 
@@ -51,6 +68,25 @@ def _rating(text: str) -> tuple[str, int]:
         return name, int(score)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected DIMENSION=INTEGER, got {text!r}") from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 time such as 2026-11-28T09:30:00Z, got {text!r}"
+        ) from None
+
+
+def _add_value_flags(parser: argparse.ArgumentParser, rating_help: str) -> None:
+    """The value flags feedback and correct share (exactly one may be given)."""
+    value = parser.add_mutually_exclusive_group()
+    value.add_argument("--up", dest="value", action="store_const", const=True, help="thumbs up")
+    value.add_argument("--down", dest="value", action="store_const", const=False, help="thumbs down")
+    value.add_argument("--rating", type=float, metavar="N", help=rating_help)
+    value.add_argument("--value", dest="value", metavar="TEXT", help="a category or free text")
+    value.add_argument("--json", dest="json_value", metavar="JSON", help="a JSON object or array")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,19 +130,15 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--source-id", default="")
     common.add_argument("--meta", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
     common.add_argument("--span-id", default="")
+    common.add_argument(
+        "--client-time",
+        type=_moment,
+        metavar="TIME",
+        help="when the user gave it (ISO 8601): a rater's latest vote is current (default: when the service gets it)",
+    )
 
     feedback = commands.add_parser("feedback", parents=[common], help="record one feedback on a trace")
-    value = feedback.add_mutually_exclusive_group()
-    value.add_argument("--up", dest="value", action="store_const", const=True, help="thumbs up")
-    value.add_argument("--down", dest="value", action="store_const", const=False, help="thumbs down")
-    value.add_argument(
-        "--rating",
-        type=float,
-        metavar="N",
-        help="the user's rating, recorded as user_rating (1 to 5 unless the schemas say otherwise)",
-    )
-    value.add_argument("--value", dest="value", metavar="TEXT", help="a category or free text")
-    value.add_argument("--json", dest="json_value", metavar="JSON", help="a JSON object or array")
+    _add_value_flags(feedback, "the user's rating, recorded as user_rating (1 to 5 unless the schemas say otherwise)")
     feedback.add_argument("--comment", default="", help="why; given alone, it is the feedback (a free text)")
     feedback.add_argument(
         "--name", help="default: user_feedback (user_rating for --rating, user_comment for a bare --comment)"
@@ -117,13 +149,55 @@ def _parser() -> argparse.ArgumentParser:
     rate.add_argument("--comment", default="", help="why; stored with every dimension")
 
     status = commands.add_parser(
-        "status", parents=[targeted], help="where a feedback is: PENDING, STORED, EXPIRED or REJECTED"
+        "status", parents=[targeted], help="where a feedback is: PENDING, STORED, EXPIRED, REJECTED or DELETED"
     )
     which = status.add_mutually_exclusive_group(required=True)
     which.add_argument("--request-id", help="the request id it was sent with (and the same target)")
     which.add_argument("--assessment-id", help="the assessment id feedback or rate printed")
 
     commands.add_parser("schemas", help="the feedback schemas in force: what each feedback name may hold")
+
+    listing = commands.add_parser("list", help="stored feedback on a trace, or given by a source on any trace")
+    scope = listing.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--trace-id")
+    scope.add_argument("--client-request-id")
+    scope.add_argument("--source-id", help="the feedback this source id gave, on any trace")
+    listing.add_argument("--name", default="", help="only feedback with this name")
+    listing.add_argument("--history", action="store_true", help="also the votes that were replaced")
+    listing.add_argument("--start", type=_moment, help="only feedback given at or after this time (ISO 8601)")
+    listing.add_argument("--end", type=_moment, help="only feedback given before this time (ISO 8601)")
+    listing.add_argument("--page-size", type=int, help="records fetched per call (default: the service's, 100)")
+
+    get = commands.add_parser("get", parents=[targeted], help="one stored feedback, with its history links")
+    get.add_argument("--assessment-id", required=True)
+
+    correct = commands.add_parser(
+        "correct", parents=[targeted], help="override a stored feedback with a corrected value and the reason"
+    )
+    correct.add_argument("--assessment-id", required=True, help="the feedback to correct")
+    _add_value_flags(correct, "the corrected number")
+    correct.add_argument("--comment", required=True, help="why the value was wrong (required)")
+    correct.add_argument("--source-id", required=True, help="who corrects it, e.g. an expert's user id (required)")
+    correct.add_argument("--source", choices=["HUMAN", "LLM_JUDGE", "CODE"], default="HUMAN")
+    correct.add_argument("--meta", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
+    correct.add_argument("--request-id", help="idempotency key (default: a new UUID)")
+    correct.add_argument("--wait", action="store_true", help="answer once it is in MLflow (STORED)")
+
+    delete = commands.add_parser(
+        "delete", parents=[targeted], help="delete a feedback with its history, or every feedback on the trace"
+    )
+    what = delete.add_mutually_exclusive_group(required=True)
+    what.add_argument("--assessment-id", help="this feedback, with every earlier version and correction of it")
+    what.add_argument("--all", action="store_true", help="every feedback on the trace")
+
+    erase = commands.add_parser("erase", help="delete every feedback one source gave, on every trace")
+    erase.add_argument("--source-id", required=True)
+    erase.add_argument("--source", choices=["HUMAN", "LLM_JUDGE", "CODE"], help="only this source type (default: any)")
+    erase.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds the whole erasure may take (at most, and by default, the service config's 600)",
+    )
     return parser
 
 
@@ -142,6 +216,16 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
             return _rate(client, args, parser)
         if args.command == "schemas":
             return _schemas(client, args)
+        if args.command == "list":
+            return _list(client, args)
+        if args.command == "get":
+            return _get(client, args)
+        if args.command == "correct":
+            return _correct(client, args, parser)
+        if args.command == "delete":
+            return _delete(client, args)
+        if args.command == "erase":
+            return _erase(client, args)
         return _status(client, args)
     except FeedbackServiceError as error:
         if args.as_json:
@@ -210,17 +294,25 @@ def _chat(client: FeedbackClient, args: argparse.Namespace) -> int:
     return 0
 
 
-def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    value, name, rationale = args.value, args.name, args.comment
+def _value(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
+    """The value the flags give (--up/--down/--rating/--value/--json); None if none was given."""
     if args.rating is not None:
-        value, name = args.rating, name or "user_rating"
-    elif args.json_value is not None:
-        try:
-            value = json.loads(args.json_value)
-        except ValueError as error:
-            parser.error(f"--json: {error}")
-        if not isinstance(value, (dict, list)):
-            parser.error("--json needs an object or an array; use --up/--down/--rating/--value for the others")
+        return args.rating
+    if args.json_value is None:
+        return args.value
+    try:
+        value = json.loads(args.json_value)
+    except ValueError as error:
+        parser.error(f"--json: {error}")
+    if not isinstance(value, (dict, list)):
+        parser.error("--json needs an object or an array; use --up/--down/--rating/--value for the others")
+    return value
+
+
+def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    value, name, rationale = _value(args, parser), args.name, args.comment
+    if args.rating is not None:
+        name = name or "user_rating"
     elif value is None:
         if not rationale:
             parser.error("give a value (--up, --down, --rating, --value or --json) or a --comment")
@@ -237,6 +329,7 @@ def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse
         span_id=args.span_id,
         request_id=args.request_id,
         wait_until_stored=args.wait,
+        client_time=args.client_time,
     )
     if args.as_json:
         _print_json(dataclasses.asdict(result))
@@ -260,6 +353,7 @@ def _rate(client: FeedbackClient, args: argparse.Namespace, parser: argparse.Arg
         span_id=args.span_id,
         request_id=args.request_id,
         wait_until_stored=args.wait,
+        client_time=args.client_time,
     )
     if args.as_json:
         _print_json(dataclasses.asdict(result))
@@ -317,6 +411,107 @@ def _describe_schema(schema: FeedbackSchema) -> str:
     return text + (f" - {schema.description}" if schema.description else "")
 
 
+def _list(client: FeedbackClient, args: argparse.Namespace) -> int:
+    records = client.list_feedback(
+        trace_id=args.trace_id,
+        client_request_id=args.client_request_id,
+        source_id=args.source_id,
+        name=args.name,
+        start=args.start,
+        end=args.end,
+        include_history=args.history,
+        page_size=args.page_size,
+    )
+    if args.as_json:
+        _print_json({"feedback": [dataclasses.asdict(record) for record in records]})
+        return 0
+    for record in records:  # printed page by page, as they come
+        print(_describe_record(record))
+    return 0
+
+
+def _describe_record(record: FeedbackRecord) -> str:
+    """One line: id, trace, name=value, who, when, and where it stands in its vote's history."""
+    when = record.create_time.isoformat() if record.create_time else "-"
+    standing = "current" if record.current else f"replaced by {record.overridden_by or '-'}"
+    if record.overrides:
+        standing += f", replaces {record.overrides}"
+    line = (
+        f"{record.assessment_id} {record.trace_id} {record.name}={json.dumps(record.value, ensure_ascii=False)} "
+        f"by {record.source or '?'}:{record.source_id or '-'} at {when} {standing}"
+    )
+    return line + (f" - {record.rationale}" if record.rationale else "")
+
+
+def _get(client: FeedbackClient, args: argparse.Namespace) -> int:
+    record = client.get_feedback(args.assessment_id, trace_id=args.trace_id, client_request_id=args.client_request_id)
+    if args.as_json:
+        _print_json(dataclasses.asdict(record))
+        return 0
+    print(_describe_record(record))
+    for key, value in sorted(record.metadata.items()):
+        print(f"  {key}: {value}")
+    return 0
+
+
+def _correct(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    value = _value(args, parser)
+    if value is None:
+        parser.error("give the corrected value: --up, --down, --rating, --value or --json")
+    result = client.correct(
+        args.assessment_id,
+        value,
+        trace_id=args.trace_id,
+        client_request_id=args.client_request_id,
+        rationale=args.comment,
+        source=args.source,
+        source_id=args.source_id,
+        metadata=dict(args.meta),
+        request_id=args.request_id,
+        wait_until_stored=args.wait,
+    )
+    if args.as_json:
+        _print_json(dataclasses.asdict(result))
+        return 0
+    print(f"assessment_id: {result.assessment_id} trace_id: {result.trace_id or '-'} state: {result.state or '-'}")
+    return 0
+
+
+def _delete(client: FeedbackClient, args: argparse.Namespace) -> int:
+    result = client.delete_feedback(
+        args.assessment_id, trace_id=args.trace_id, client_request_id=args.client_request_id, all_on_trace=args.all
+    )
+    if args.as_json:
+        _print_json(dataclasses.asdict(result))
+        return 0
+    print(f"trace_id: {result.trace_id} deleted: {len(result.deleted_assessment_ids)}")
+    for assessment_id in result.deleted_assessment_ids:
+        print(assessment_id)
+    return 0
+
+
+def _erase(client: FeedbackClient, args: argparse.Namespace) -> int:
+    def show(progress: EraseProgress) -> None:
+        if not progress.done:
+            print(f"{_describe_erasure(progress)} so far", file=sys.stderr, flush=True)
+
+    totals = client.erase_source(
+        args.source_id, source=args.source, on_progress=None if args.as_json else show, timeout=args.timeout
+    )
+    if args.as_json:
+        _print_json(dataclasses.asdict(totals))
+        return 0
+    print(_describe_erasure(totals) + ("" if totals.done else " (not confirmed complete)"))
+    return 0
+
+
+def _describe_erasure(progress: EraseProgress) -> str:
+    return (
+        f"traces scanned: {progress.traces_scanned} feedback deleted: {progress.feedback_deleted} "
+        f"traces changed: {progress.traces_changed}"
+    )
+
+
 def _error_json(error: FeedbackServiceError) -> dict[str, Any]:
     return {
         "error": {
@@ -331,7 +526,13 @@ def _error_json(error: FeedbackServiceError) -> dict[str, Any]:
 
 
 def _print_json(value: Any, file: Any = None) -> None:
-    print(json.dumps(value, ensure_ascii=False, sort_keys=True), file=file or sys.stdout)
+    print(json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default), file=file or sys.stdout)
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 if __name__ == "__main__":

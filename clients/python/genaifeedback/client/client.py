@@ -13,14 +13,15 @@ import enum
 import numbers
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from types import TracebackType
 from typing import Any, Literal, cast
 
 import grpc
-from google.protobuf import json_format
+from google.protobuf import json_format, timestamp_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -60,7 +61,11 @@ FieldViolationReason = _str_enum("FieldViolationReason", errors_pb2.FieldViolati
 """FieldViolation.reason values (genaifeedback.v1.FieldViolationReason), e.g. "INVALID_FORMAT"."""
 FeedbackState = _str_enum("FeedbackState", feedback_pb2.FeedbackState, prefix="FEEDBACK_STATE_")
 """Where a feedback is (genaifeedback.v1.FeedbackState without its prefix): PENDING (journaled by the
-service, on its way to MLflow), STORED (in MLflow), EXPIRED (its trace never appeared), REJECTED."""
+service, on its way to MLflow), STORED (in MLflow), EXPIRED (its trace never appeared), REJECTED,
+DELETED (deleted since: a retry of it records nothing)."""
+
+FeedbackValue = bool | float | str | dict[str, Any] | list[Any]
+"""A feedback value: bool, number, str, or a JSON object or array."""
 
 
 def channel_options() -> list[tuple[str, Any]]:
@@ -270,6 +275,65 @@ class FeedbackSchemas:
     unknown_names_accepted: bool
 
 
+@dataclass(frozen=True)
+class FeedbackRecord:
+    """One feedback as MLflow stores it (GetFeedback, ListFeedback), with its place in its vote's history."""
+
+    assessment_id: str
+    trace_id: str
+    name: str
+    # As given: bool, float (a number; an int comes back as a float), str, or a JSON dict or list.
+    # None only for a value kind newer than this client.
+    value: FeedbackValue | None
+    source: Source | None  # None: a source type newer than this client
+    source_id: str  # "" for an anonymous vote
+    rationale: str
+    metadata: dict[str, str]  # the service's own keys (`genaifeedback.`) included
+    create_time: datetime | None  # when it was given (its client_time, or when the service got it); UTC
+    update_time: datetime | None  # when MLflow last changed it; UTC
+    current: bool  # False once a later vote by the same source, or a correction, replaced it
+    overrides: str = ""  # the assessment id this one replaced ("" if none)
+    overridden_by: str = ""  # the assessment id that replaced this one ("" if none)
+    span_id: str = ""  # "" for the whole trace
+
+    @classmethod
+    def _from_proto(cls, record: feedback_pb2.FeedbackRecord) -> FeedbackRecord:
+        return cls(
+            assessment_id=record.assessment_id,
+            trace_id=record.trace_id,
+            name=record.name,
+            value=_get_value(record),
+            source=_source_name(record.source.type),
+            source_id=record.source.id,
+            rationale=record.rationale,
+            metadata=dict(record.metadata),
+            create_time=_datetime(record, "create_time"),
+            update_time=_datetime(record, "update_time"),
+            current=record.current,
+            overrides=record.overrides,
+            overridden_by=record.overridden_by,
+            span_id=record.span_id,
+        )
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What delete_feedback() deleted."""
+
+    trace_id: str
+    deleted_assessment_ids: tuple[str, ...]  # empty when nothing was left to delete (deleting is idempotent)
+
+
+@dataclass(frozen=True)
+class EraseProgress:
+    """How far an erasure by source has got (EraseFeedbackBySource); counts so far, or the totals when done."""
+
+    traces_scanned: int = 0
+    feedback_deleted: int = 0
+    traces_changed: int = 0  # traces on which something was deleted
+    done: bool = False  # the erasure is complete
+
+
 class ChatStream:
     """One Chat call: iterate it for the answer's text chunks; the rest is on its attributes.
 
@@ -357,7 +421,7 @@ class FeedbackClient:
     """Chat with the service and send feedback on the chats' traces.
 
     Given a `target`, the client opens its own channel with the shipped service config
-    (create_channel): per-method timeouts (30 s for feedback, 600 s for a chat) and retries of
+    (create_channel): per-method timeouts (30 s for feedback, 600 s for a chat or an erasure) and retries of
     feedback writes on UNAVAILABLE. A `channel` passed in keeps its own configuration (build it
     with create_channel or channel_options() to get the same) and stays the caller's: close()
     only closes a channel this client opened.
@@ -452,10 +516,16 @@ class FeedbackClient:
         span_id: str = "",
         request_id: str | None = None,
         wait_until_stored: bool = False,
+        client_time: datetime | None = None,
     ) -> FeedbackResult:
         """Record one feedback on a trace, addressed by trace_id or by the chat's client_request_id.
 
         The value's Python type picks the kind: bool, number, str, or dict/list (JSON).
+
+        With a source_id the feedback is that rater's vote: it replaces their previous vote on the
+        same trace, span and name, which stays in MLflow as history. client_time (when the user
+        voted; a naive datetime is local time) decides which vote is current whatever order calls
+        arrive in; default: when the service receives the call.
 
         The call returns once the service has durably journaled the feedback: result.state is
         PENDING (MLflow gets it shortly after, exactly once) or STORED. With wait_until_stored it
@@ -471,6 +541,7 @@ class FeedbackClient:
             metadata=metadata or {},
             request_id=request_id or str(uuid.uuid4()),  # one per user action, reused by every retry
             wait_until_stored=wait_until_stored,
+            client_time=_timestamp(client_time),
             **_target(trace_id, client_request_id),
         )
         _set_value(request, value)
@@ -508,10 +579,12 @@ class FeedbackClient:
         span_id: str = "",
         request_id: str | None = None,
         wait_until_stored: bool = False,
+        client_time: datetime | None = None,
     ) -> RatingsResult:
         """Rate several dimensions of one trace (e.g. accuracy=4, helpfulness=5); all are recorded or none.
 
-        result.state and wait_until_stored work as in feedback(), for all the dimensions together.
+        result.state, wait_until_stored and client_time work as in feedback(), for all the
+        dimensions together.
         """
         request = feedback_pb2.SubmitRatingsRequest(
             span_id=span_id,
@@ -521,6 +594,7 @@ class FeedbackClient:
             metadata=metadata or {},
             request_id=request_id or str(uuid.uuid4()),
             wait_until_stored=wait_until_stored,
+            client_time=_timestamp(client_time),
             **_target(trace_id, client_request_id),
         )
         try:
@@ -539,7 +613,7 @@ class FeedbackClient:
         request_id: str | None = None,
         assessment_id: str | None = None,
     ) -> FeedbackStatus:
-        """Where a feedback or a set of ratings is: PENDING, STORED, EXPIRED or REJECTED (with a reason).
+        """Where a feedback or a set of ratings is: PENDING, STORED, EXPIRED, REJECTED (with a reason) or DELETED.
 
         Name the target it was sent to (trace_id or client_request_id) and either the request_id it
         was sent with (result.request_id) or its assessment_id (result.assessment_id). A request_id
@@ -569,6 +643,164 @@ class FeedbackClient:
             raise FeedbackServiceError.from_rpc_error(error) from None
         schemas = {s.name: FeedbackSchema._from_proto(s) for s in response.schemas}
         return FeedbackSchemas(schemas, response.unknown_names_accepted)
+
+    # Stored feedback: read, correct, delete, erase
+
+    def get_feedback(
+        self, assessment_id: str, *, trace_id: str | None = None, client_request_id: str | None = None
+    ) -> FeedbackRecord:
+        """One stored feedback, read back from MLflow, with whether it is the current vote and what it
+        replaced or was replaced by. Raises NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it."""
+        request = feedback_pb2.GetFeedbackRequest(assessment_id=assessment_id, **_target(trace_id, client_request_id))
+        try:
+            response = self._feedback.GetFeedback(request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        return FeedbackRecord._from_proto(response.feedback)
+
+    def list_feedback(
+        self,
+        *,
+        trace_id: str | None = None,
+        client_request_id: str | None = None,
+        source_id: str | None = None,
+        name: str = "",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        include_history: bool = False,
+        page_size: int | None = None,
+    ) -> Iterator[FeedbackRecord]:
+        """Stored feedback on one trace (trace_id or client_request_id), or given by one source_id on
+        any trace: an iterator over every page (fetched as you go, page_size records per call; the
+        service's default is 100). Current votes only unless include_history; by trace, then oldest
+        first.
+
+        name keeps one feedback name; start (inclusive) and end (exclusive) bound when it was given
+        (for source_id, start also bounds the traces searched: default the last 30 days). The
+        arguments are checked at once; a service error is raised while iterating.
+        """
+        scopes = {"trace_id": trace_id, "client_request_id": client_request_id, "source_id": source_id}
+        given = {key: value for key, value in scopes.items() if value is not None}
+        if len(given) != 1:
+            raise ValueError("give exactly one of trace_id, client_request_id and source_id")
+        request = feedback_pb2.ListFeedbackRequest(
+            name=name,
+            start_time=_timestamp(start),
+            end_time=_timestamp(end),
+            include_history=include_history,
+            page_size=page_size or 0,
+            **given,
+        )
+        return self._pages(request)
+
+    def _pages(self, request: feedback_pb2.ListFeedbackRequest) -> Iterator[FeedbackRecord]:
+        while True:
+            try:
+                page = self._feedback.ListFeedback(request, timeout=self.timeout)
+            except grpc.RpcError as error:
+                raise FeedbackServiceError.from_rpc_error(error) from None
+            yield from (FeedbackRecord._from_proto(record) for record in page.feedback)
+            if not page.next_page_token:
+                return
+            request.page_token = page.next_page_token
+
+    def correct(
+        self,
+        assessment_id: str,
+        value: FeedbackValue,
+        *,
+        trace_id: str | None = None,
+        client_request_id: str | None = None,
+        rationale: str,
+        source_id: str,
+        source: Source = "HUMAN",
+        metadata: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        wait_until_stored: bool = False,
+    ) -> FeedbackResult:
+        """Correct a stored feedback: an expert (source_id, required) or a judge gives the right value,
+        of the same name and schema, and why it was wrong (rationale, required). The correction
+        overrides the original, which stays in MLflow as history. Raises NOT_FOUND
+        (FEEDBACK_NOT_FOUND) if the feedback is not in MLflow. result.state as in feedback().
+        """
+        request = feedback_pb2.CorrectFeedbackRequest(
+            assessment_id=assessment_id,
+            source=_source(source, source_id),
+            rationale=rationale,
+            metadata=metadata or {},
+            request_id=request_id or str(uuid.uuid4()),
+            wait_until_stored=wait_until_stored,
+            **_target(trace_id, client_request_id),
+        )
+        _set_value(request, value)
+        try:
+            response = self._feedback.CorrectFeedback(request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        return FeedbackResult(response.assessment_id, response.trace_id, request.request_id, _state(response.state))
+
+    def delete_feedback(
+        self,
+        assessment_id: str | None = None,
+        *,
+        trace_id: str | None = None,
+        client_request_id: str | None = None,
+        all_on_trace: bool = False,
+    ) -> DeleteResult:
+        """Delete one feedback with its whole history (the rater's earlier votes, corrections of it),
+        or with all_on_trace=True every feedback on the trace. Final: a late retry of a deleted
+        feedback records nothing (its state is DELETED). Idempotent: deleting again deletes nothing.
+        """
+        if (assessment_id is None) == (not all_on_trace):
+            raise ValueError("give exactly one of assessment_id and all_on_trace=True")
+        which: dict[str, Any] = (
+            {"assessment_id": assessment_id} if assessment_id is not None else {"all_on_trace": True}
+        )
+        request = feedback_pb2.DeleteFeedbackRequest(**_target(trace_id, client_request_id), **which)
+        try:
+            response = self._feedback.DeleteFeedback(request, timeout=self.timeout)
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        return DeleteResult(response.trace_id, tuple(response.deleted_assessment_ids))
+
+    def erase_source(
+        self,
+        source_id: str,
+        *,
+        source: Source | None = None,
+        on_progress: Callable[[EraseProgress], None] | None = None,
+        timeout: float | None = None,
+    ) -> EraseProgress:
+        """Delete every feedback source_id gave (of one source type, or any), on every trace of the
+        service's experiment, for good (as delete_feedback). Returns the totals (done=True) once the
+        erasure is complete; on_progress, if given, is called with each progress report the service
+        streams (one per page of traces searched, the last one done).
+
+        The erasure walks the whole experiment: the service config gives it 600 s; `timeout`
+        (seconds) replaces the client's deadline for this call (gRPC keeps the shorter of it and
+        the service config's; a channel with a config of your own allows longer). Feedback still on its
+        way from another replica can escape it: run it again once deliveries have drained to be
+        certain. An erasure cut short (error, deadline) raises; what it deleted stays deleted, and
+        running it again finishes the job.
+        """
+        request = feedback_pb2.EraseFeedbackBySourceRequest(
+            source_id=source_id,
+            source_type=_source(source, source_id).type if source is not None else feedback_pb2.SOURCE_TYPE_UNSPECIFIED,
+        )
+        progress = EraseProgress()
+        call = self._feedback.EraseFeedbackBySource(request, timeout=timeout if timeout is not None else self.timeout)
+        try:
+            for message in call:
+                progress = EraseProgress(
+                    message.traces_scanned, message.feedback_deleted, message.traces_changed, message.done
+                )
+                if on_progress is not None:
+                    on_progress(progress)
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        finally:
+            call.cancel()  # a no-op once the stream has ended; stops the erasure if on_progress raised
+        return progress
 
 
 def _chat_fields(
@@ -613,7 +845,41 @@ def _source(source: str, source_id: str) -> feedback_pb2.FeedbackSource:
     return feedback_pb2.FeedbackSource(type="SOURCE_TYPE_" + source, id=source_id)
 
 
-def _set_value(request: feedback_pb2.SubmitFeedbackRequest, value: object) -> None:
+def _source_name(source_type: int) -> Source | None:
+    """The proto SourceType as a Source (unset is HUMAN); None for a type newer than this client."""
+    if source_type == feedback_pb2.SOURCE_TYPE_UNSPECIFIED:
+        return "HUMAN"
+    try:
+        return cast(Source, feedback_pb2.SourceType.Name(source_type).removeprefix("SOURCE_TYPE_"))
+    except ValueError:
+        return None
+
+
+def _timestamp(moment: datetime | None) -> timestamp_pb2.Timestamp | None:
+    """A datetime as a Timestamp; a naive datetime is local time (as datetime.timestamp() takes it)."""
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        raise TypeError(f"expected a datetime, not {type(moment).__name__}")
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(moment.astimezone(UTC))
+    return stamp
+
+
+def _datetime(record: feedback_pb2.FeedbackRecord, field: Literal["create_time", "update_time"]) -> datetime | None:
+    return getattr(record, field).ToDatetime(tzinfo=UTC) if record.HasField(field) else None
+
+
+def _get_value(record: feedback_pb2.FeedbackRecord) -> FeedbackValue | None:
+    kind = record.WhichOneof("value")
+    if kind == "json_value":
+        return cast(FeedbackValue, json_format.MessageToDict(record.json_value))
+    return cast(FeedbackValue | None, getattr(record, kind) if kind else None)
+
+
+def _set_value(
+    request: feedback_pb2.SubmitFeedbackRequest | feedback_pb2.CorrectFeedbackRequest, value: object
+) -> None:
     # bool first: it is also a number in Python.
     if isinstance(value, bool):
         request.bool_value = value

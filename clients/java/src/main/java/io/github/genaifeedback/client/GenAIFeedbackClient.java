@@ -5,11 +5,21 @@ import io.github.genaifeedback.v1.ChatResponse;
 import io.github.genaifeedback.v1.ChatServiceGrpc;
 import io.github.genaifeedback.v1.CompleteChatRequest;
 import io.github.genaifeedback.v1.CompleteChatResponse;
+import io.github.genaifeedback.v1.CorrectFeedbackRequest;
+import io.github.genaifeedback.v1.CorrectFeedbackResponse;
+import io.github.genaifeedback.v1.DeleteFeedbackRequest;
+import io.github.genaifeedback.v1.DeleteFeedbackResponse;
 import io.github.genaifeedback.v1.DimensionRating;
+import io.github.genaifeedback.v1.EraseFeedbackBySourceRequest;
+import io.github.genaifeedback.v1.EraseFeedbackBySourceResponse;
+import io.github.genaifeedback.v1.FeedbackRecord;
 import io.github.genaifeedback.v1.FeedbackServiceGrpc;
 import io.github.genaifeedback.v1.FeedbackState;
+import io.github.genaifeedback.v1.GetFeedbackRequest;
 import io.github.genaifeedback.v1.GetFeedbackStatusRequest;
 import io.github.genaifeedback.v1.GetFeedbackStatusResponse;
+import io.github.genaifeedback.v1.ListFeedbackRequest;
+import io.github.genaifeedback.v1.ListFeedbackResponse;
 import io.github.genaifeedback.v1.SubmitFeedbackRequest;
 import io.github.genaifeedback.v1.SubmitFeedbackResponse;
 import io.github.genaifeedback.v1.SubmitRatingsRequest;
@@ -20,12 +30,18 @@ import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import com.google.protobuf.Timestamp;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Chats with the GenAI feedback service and records feedback on the chats' MLflow traces.
@@ -43,6 +59,13 @@ import java.util.concurrent.TimeUnit;
  * exactly once, shortly after) or {@code FEEDBACK_STATE_STORED} (in MLflow already). {@link
  * #withWaitUntilStored()} (or {@code setWaitUntilStored(true)} on a request) waits for MLflow within
  * the call's deadline; {@link #getFeedbackStatus} tells later what became of a feedback.
+ *
+ * <p>Feedback with a source id is that rater's vote: a new vote replaces the previous one, which
+ * MLflow keeps as history ({@code client_time}, see {@link #timestamp}, orders them). {@link
+ * #getFeedback} and {@link #listFeedback} (every page) read stored feedback back, {@link
+ * #correctFeedback} overrides one with an expert's value and reason, {@link #deleteFeedback} and
+ * {@link #deleteAllFeedback} delete for good, and {@link #eraseFeedbackBySource} deletes all one
+ * source gave, streaming its progress.
  *
  * <p>Every failed call throws {@link GenAIFeedbackException}. Timeouts and retries come from the
  * bundled gRPC service config ({@link ServiceConfig}): feedback writes are retried on UNAVAILABLE,
@@ -246,8 +269,8 @@ public final class GenAIFeedbackClient implements AutoCloseable {
   // Feedback status
 
   /**
-   * What became of a feedback: {@code FEEDBACK_STATE_PENDING}, {@code _STORED}, {@code _EXPIRED} or
-   * {@code _REJECTED} (with the reason, an {@code ErrorReason} value name), its trace and assessment
+   * What became of a feedback: {@code FEEDBACK_STATE_PENDING}, {@code _STORED}, {@code _EXPIRED},
+   * {@code _DELETED} or {@code _REJECTED} (with the reason, an {@code ErrorReason} value name), its trace and assessment
    * ids. The request names the target the feedback was sent to ({@code trace_id} or {@code
    * client_request_id}) and the feedback by the {@code assessment_id} it was answered with (for
    * ratings: the id of the first dimension in name order) or the {@code request_id} it was sent
@@ -305,6 +328,214 @@ public final class GenAIFeedbackClient implements AutoCloseable {
       throw new IllegalArgumentException("the request has no target (trace_id or client_request_id)");
     }
     return status.build();
+  }
+
+  // Votes: stored feedback, read back, corrected, deleted, erased
+
+  /**
+   * An {@link Instant} as a protobuf {@link Timestamp}, for {@code setClientTime} on a feedback or
+   * ratings request (when the user voted: of one rater's votes the latest is current, whatever
+   * order they arrive in) and for {@code setStartTime}/{@code setEndTime} on a {@link
+   * ListFeedbackRequest}.
+   */
+  public static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder()
+        .setSeconds(instant.getEpochSecond())
+        .setNanos(instant.getNano())
+        .build();
+  }
+
+  /** A protobuf {@link Timestamp}, such as {@link FeedbackRecord#getCreateTime()}, as an Instant. */
+  public static Instant instant(Timestamp timestamp) {
+    return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
+  }
+
+  /**
+   * One stored feedback, read back from MLflow, with its place in its vote's history: {@code
+   * getCurrent()}, {@code getOverrides()}, {@code getOverriddenBy()}.
+   *
+   * @throws GenAIFeedbackException {@code NOT_FOUND}/{@code FEEDBACK_NOT_FOUND} if MLflow does not
+   *     have it
+   */
+  public FeedbackRecord getFeedback(GetFeedbackRequest request) {
+    try {
+      return feedback.getFeedback(request).getFeedback();
+    } catch (StatusRuntimeException e) {
+      throw GenAIFeedbackException.fromThrowable(e, null);
+    }
+  }
+
+  /** The stored feedback {@code assessmentId} on the trace {@code traceId}; see above. */
+  public FeedbackRecord getFeedback(String traceId, String assessmentId) {
+    return getFeedback(
+        GetFeedbackRequest.newBuilder().setTraceId(traceId).setAssessmentId(assessmentId).build());
+  }
+
+  /**
+   * One page of stored feedback: on one trace, or given by one source on any trace, current votes
+   * only unless {@code include_history}. Pass {@code getNextPageToken()} as the next request's
+   * {@code page_token}; {@link #listFeedback} does that for you.
+   *
+   * @throws GenAIFeedbackException {@code INVALID_ARGUMENT} for a malformed request or page token
+   */
+  public ListFeedbackResponse listFeedbackPage(ListFeedbackRequest request) {
+    try {
+      return feedback.listFeedback(request);
+    } catch (StatusRuntimeException e) {
+      throw GenAIFeedbackException.fromThrowable(e, null);
+    }
+  }
+
+  /**
+   * Every stored feedback the request names, over all its pages (by trace, then oldest first),
+   * each page fetched as the iteration reaches it; each {@code iterator()} starts from the first
+   * page again. A failed page throws {@link GenAIFeedbackException} from {@code hasNext()}.
+   *
+   * <pre>{@code
+   * for (FeedbackRecord record : client.listFeedback(
+   *     ListFeedbackRequest.newBuilder().setSourceId("alice").setIncludeHistory(true).build())) { ... }
+   * }</pre>
+   */
+  public Iterable<FeedbackRecord> listFeedback(ListFeedbackRequest request) {
+    return () -> new PageIterator(request);
+  }
+
+  /** Walks the pages of one ListFeedback request. */
+  private final class PageIterator implements Iterator<FeedbackRecord> {
+    private ListFeedbackRequest next;
+    private Iterator<FeedbackRecord> page = Collections.emptyIterator();
+
+    PageIterator(ListFeedbackRequest first) {
+      next = first.toBuilder().setPageToken("").build();
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!page.hasNext() && next != null) {
+        ListFeedbackResponse response = listFeedbackPage(next);
+        page = response.getFeedbackList().iterator();
+        next =
+            response.getNextPageToken().isEmpty()
+                ? null
+                : next.toBuilder().setPageToken(response.getNextPageToken()).build();
+      }
+      return page.hasNext();
+    }
+
+    @Override
+    public FeedbackRecord next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return page.next();
+    }
+  }
+
+  /**
+   * Corrects a stored feedback: an expert or a judge (the request's source, with an id) gives the
+   * right value, of the same name and schema, and why it was wrong (its rationale, required). The
+   * correction overrides the original, which stays in MLflow as history. Without a request_id, a
+   * UUID is set; waits for MLflow as {@link #submitFeedback} does. Retried on UNAVAILABLE.
+   *
+   * @throws GenAIFeedbackException {@code NOT_FOUND}/{@code FEEDBACK_NOT_FOUND} if the feedback is
+   *     not in MLflow, {@code INVALID_ARGUMENT} for a value off its schema or no reason
+   */
+  public CorrectFeedbackResponse correctFeedback(CorrectFeedbackRequest request) {
+    if (request.getRequestId().isEmpty() || (waitUntilStored && !request.getWaitUntilStored())) {
+      CorrectFeedbackRequest.Builder builder = request.toBuilder();
+      if (request.getRequestId().isEmpty()) {
+        builder.setRequestId(newId());
+      }
+      request = builder.setWaitUntilStored(request.getWaitUntilStored() || waitUntilStored).build();
+    }
+    try {
+      return feedback.correctFeedback(request);
+    } catch (StatusRuntimeException e) {
+      throw GenAIFeedbackException.fromThrowable(e, null);
+    }
+  }
+
+  /**
+   * Deletes one feedback with its whole history (the rater's earlier votes, corrections of it), or
+   * every feedback on the trace ({@code all_on_trace}). Final: a late retry of a deleted feedback
+   * records nothing ({@code FEEDBACK_STATE_DELETED}). Idempotent: deleting again deletes nothing.
+   *
+   * @return the trace and the assessment ids deleted
+   */
+  public DeleteFeedbackResponse deleteFeedback(DeleteFeedbackRequest request) {
+    try {
+      return feedback.deleteFeedback(request);
+    } catch (StatusRuntimeException e) {
+      throw GenAIFeedbackException.fromThrowable(e, null);
+    }
+  }
+
+  /** Deletes the feedback {@code assessmentId} on {@code traceId} with its history; see above. */
+  public DeleteFeedbackResponse deleteFeedback(String traceId, String assessmentId) {
+    return deleteFeedback(
+        DeleteFeedbackRequest.newBuilder().setTraceId(traceId).setAssessmentId(assessmentId).build());
+  }
+
+  /** Deletes every feedback on {@code traceId}, for good. */
+  public DeleteFeedbackResponse deleteAllFeedback(String traceId) {
+    return deleteFeedback(
+        DeleteFeedbackRequest.newBuilder().setTraceId(traceId).setAllOnTrace(true).build());
+  }
+
+  /**
+   * Deletes every feedback one source id gave (of one source type, or any), on every trace of the
+   * service's experiment, for good, and returns the totals ({@code getDone()}) once it is complete.
+   * {@code progress}, if not null, receives each report the service streams (one per page of
+   * traces searched, the last one done).
+   *
+   * <p>The erasure walks the whole experiment: the service config gives it 600 s; {@code timeout},
+   * if not null, sets a deadline too (gRPC keeps the shorter; a channel with a service config of
+   * your own, see {@link #forChannel}, allows longer). An erasure cut short throws; what it deleted
+   * stays deleted, and running it again finishes the job. Feedback still on its way from another
+   * replica can escape it: run it again once deliveries have drained to be certain.
+   *
+   * @throws GenAIFeedbackException if the erasure failed
+   */
+  public EraseFeedbackBySourceResponse eraseFeedbackBySource(
+      EraseFeedbackBySourceRequest request,
+      Duration timeout,
+      Consumer<EraseFeedbackBySourceResponse> progress) {
+    FeedbackServiceGrpc.FeedbackServiceBlockingStub stub =
+        timeout == null
+            ? feedback
+            : feedback.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    // A cancellable context, so the call ends if progress throws.
+    Context.CancellableContext context = Context.current().withCancellation();
+    try {
+      return context.call(
+          () -> {
+            EraseFeedbackBySourceResponse last =
+                EraseFeedbackBySourceResponse.getDefaultInstance();
+            Iterator<EraseFeedbackBySourceResponse> reports =
+                stub.eraseFeedbackBySource(request);
+            while (reports.hasNext()) {
+              last = reports.next();
+              if (progress != null) {
+                progress.accept(last);
+              }
+            }
+            return last;
+          });
+    } catch (StatusRuntimeException e) {
+      throw GenAIFeedbackException.fromThrowable(e, null);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("erasure failed", e);
+    } finally {
+      context.cancel(null);
+    }
+  }
+
+  /** Erases every feedback {@code sourceId} gave, of any source type; see above. */
+  public EraseFeedbackBySourceResponse eraseFeedbackBySource(String sourceId) {
+    return eraseFeedbackBySource(
+        EraseFeedbackBySourceRequest.newBuilder().setSourceId(sourceId).build(), null, null);
   }
 
   /**

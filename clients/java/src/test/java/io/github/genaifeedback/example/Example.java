@@ -5,14 +5,18 @@ import io.github.genaifeedback.client.FieldViolation;
 import io.github.genaifeedback.client.GenAIFeedbackClient;
 import io.github.genaifeedback.client.GenAIFeedbackException;
 import io.github.genaifeedback.v1.ChatFinished;
+import io.github.genaifeedback.v1.FeedbackRecord;
+import io.github.genaifeedback.v1.FeedbackSource;
+import io.github.genaifeedback.v1.ListFeedbackRequest;
 import io.github.genaifeedback.v1.SubmitFeedbackRequest;
 import io.github.genaifeedback.v1.SubmitFeedbackResponse;
 import io.github.genaifeedback.v1.SubmitRatingsResponse;
+import java.time.Instant;
 import java.util.Map;
 
 /**
- * Chats, sends a thumbs up and a rating on the chat's trace, then shows how a refused request
- * reads. The service address is the first argument, else GENAIFEEDBACK_ADDRESS, else
+ * Chats, sends a thumbs up and a rating on the chat's trace, shows how a refused request reads,
+ * then changes a vote, lists it with its history and deletes it. The service address is the first argument, else GENAIFEEDBACK_ADDRESS, else
  * 127.0.0.1:50051 (where {@code make run} serves).
  */
 public final class Example {
@@ -62,6 +66,41 @@ public final class Example {
           System.out.println("  " + v.field() + " [" + v.reason() + "]: " + v.description());
         }
       }
+
+      // A user's vote, then their change of mind: the new vote replaces the first, kept as history.
+      GenAIFeedbackClient waiting = client.withWaitUntilStored();
+      FeedbackSource user = FeedbackSource.newBuilder().setId("user-7").build();
+      waiting.submitFeedback(
+          SubmitFeedbackRequest.newBuilder()
+              .setTraceId(traceId)
+              .setBoolValue(true)
+              .setSource(user)
+              .build());
+      SubmitFeedbackResponse down =
+          waiting.submitFeedback(
+              SubmitFeedbackRequest.newBuilder()
+                  .setTraceId(traceId)
+                  .setBoolValue(false)
+                  .setSource(user)
+                  .setClientTime(GenAIFeedbackClient.timestamp(Instant.now()))
+                  .build());
+      for (FeedbackRecord record :
+          client.listFeedback(
+              ListFeedbackRequest.newBuilder()
+                  .setTraceId(traceId)
+                  .setName("user_feedback")
+                  .setIncludeHistory(true)
+                  .build())) {
+        System.out.printf(
+            "  %s %s by %s current=%s%n",
+            record.getAssessmentId(),
+            record.getBoolValue(),
+            record.getSource().getId(),
+            record.getCurrent());
+      }
+      System.out.println(
+          "deleted the vote and its history: "
+              + client.deleteFeedback(traceId, down.getAssessmentId()).getDeletedAssessmentIdsList());
     }
   }
 }
