@@ -2167,7 +2167,8 @@ type CorrectFeedbackRequest struct {
 	//	*CorrectFeedbackRequest_ClientRequestId
 	Target isCorrectFeedbackRequest_Target `protobuf_oneof:"target"`
 	// The assessment id of the feedback to correct. Required; it must be in
-	// MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+	// MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+	// correction once the feedback was deleted: nothing is written).
 	AssessmentId string `protobuf:"bytes,3,opt,name=assessment_id,json=assessmentId,proto3" json:"assessment_id,omitempty"`
 	// The corrected value, of the same feedback name and schema. Required:
 	// exactly one.

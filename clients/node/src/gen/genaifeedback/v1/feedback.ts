@@ -730,7 +730,8 @@ export interface CorrectFeedbackRequest {
     | undefined;
   /**
    * The assessment id of the feedback to correct. Required; it must be in
-   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+   * correction once the feedback was deleted: nothing is written).
    */
   assessmentId: string;
   /** As in SubmitFeedbackRequest.bool_value. */

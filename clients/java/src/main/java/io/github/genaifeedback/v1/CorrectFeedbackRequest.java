@@ -281,7 +281,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The assessment id of the feedback to correct. Required; it must be in
-   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+   * correction once the feedback was deleted: nothing is written).
    * </pre>
    *
    * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
@@ -303,7 +304,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The assessment id of the feedback to correct. Required; it must be in
-   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+   * correction once the feedback was deleted: nothing is written).
    * </pre>
    *
    * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
@@ -1716,7 +1718,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The assessment id of the feedback to correct. Required; it must be in
-     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+     * correction once the feedback was deleted: nothing is written).
      * </pre>
      *
      * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
@@ -1737,7 +1740,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The assessment id of the feedback to correct. Required; it must be in
-     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+     * correction once the feedback was deleted: nothing is written).
      * </pre>
      *
      * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
@@ -1759,7 +1763,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The assessment id of the feedback to correct. Required; it must be in
-     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+     * correction once the feedback was deleted: nothing is written).
      * </pre>
      *
      * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
@@ -1777,7 +1782,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The assessment id of the feedback to correct. Required; it must be in
-     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+     * correction once the feedback was deleted: nothing is written).
      * </pre>
      *
      * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
@@ -1792,7 +1798,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The assessment id of the feedback to correct. Required; it must be in
-     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+     * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+     * correction once the feedback was deleted: nothing is written).
      * </pre>
      *
      * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>

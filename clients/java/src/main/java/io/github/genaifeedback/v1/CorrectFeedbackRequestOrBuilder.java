@@ -69,7 +69,8 @@ public interface CorrectFeedbackRequestOrBuilder extends
   /**
    * <pre>
    * The assessment id of the feedback to correct. Required; it must be in
-   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+   * correction once the feedback was deleted: nothing is written).
    * </pre>
    *
    * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
@@ -79,7 +80,8 @@ public interface CorrectFeedbackRequestOrBuilder extends
   /**
    * <pre>
    * The assessment id of the feedback to correct. Required; it must be in
-   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise).
+   * MLflow (NOT_FOUND, FEEDBACK_NOT_FOUND otherwise; so also for a retry of a
+   * correction once the feedback was deleted: nothing is written).
    * </pre>
    *
    * <code>string assessment_id = 3 [json_name = "assessmentId"];</code>
