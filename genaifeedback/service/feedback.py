@@ -140,6 +140,8 @@ class FeedbackRecorder:
         self._max_chat_seconds = max_chat_seconds
         self._pending: dict[str, _Pending] = {}
         self._wakeup = asyncio.Event()
+        self._drained = asyncio.Event()  # set while nothing is pending
+        self._drained.set()
         self._writes = asyncio.Semaphore(MAX_CONCURRENT_WRITES)
         self._task: asyncio.Task[None] | None = None
         self._known_traces: OrderedDict[str, None] = OrderedDict()  # seen in MLflow lately
@@ -152,17 +154,16 @@ class FeedbackRecorder:
 
     def start(self, replayed: list[FeedbackUnit]) -> None:
         for unit in replayed:
-            self._pending[unit.unit_id] = _Pending(unit)
+            self._add(unit)
         if replayed:
             logger.info("replaying %d journaled feedback units not yet in MLflow", len(replayed))
         self._task = asyncio.create_task(self._attach_forever(), name="feedback-attacher")
 
     async def close(self, timeout_seconds: float) -> None:
         """Attach what can be attached within timeout_seconds; the rest stays journaled."""
-        deadline = time.monotonic() + timeout_seconds
-        while self._pending and time.monotonic() < deadline:
-            self._wakeup.set()
-            await asyncio.sleep(0.05)  # the attacher's rounds are what drains it
+        self._wakeup.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._drained.wait(), timeout_seconds)
         if self._task:
             self._task.cancel()
         if self._pending:
@@ -205,13 +206,17 @@ class FeedbackRecorder:
             if unit.state == "STORED":
                 await self._check_still_stored(unit)
         else:
-            self._pending[unit.unit_id] = _Pending(unit)
-            self._wakeup.set()
+            self._add(unit)
         if wait and unit.state == "PENDING":
             await self._wait_settled(unit.unit_id, deadline)
         if unit.state in ("EXPIRED", "REJECTED"):  # known now never to be stored: say so
             raise _settled_error(unit, target)
         return _recorded(unit)
+
+    def _add(self, unit: FeedbackUnit) -> None:
+        self._pending[unit.unit_id] = _Pending(unit)
+        self._drained.clear()
+        self._wakeup.set()
 
     async def _check_still_stored(self, unit: FeedbackUnit) -> None:
         """A retry of stored feedback: if it was deleted since, say so (and remember it)."""
@@ -476,7 +481,7 @@ class FeedbackRecorder:
                 expires=time.time() + self._window,
             )
             await self._journal.add_feedback(restore)
-            self._pending[restore.unit_id] = _Pending(restore)
+            self._add(restore)
             content.update({w["assessment_id"]: w for w in restore.writes})
             logger.info("rebuilding a vote chain on trace %s: %s", trace_id, plan)
         for assessment_id in plan.deletes:
@@ -556,6 +561,8 @@ class FeedbackRecorder:
         unit.reason = "" if state == "STORED" else reason or unit.reason
         await self._journal.update_feedback(unit)
         self._pending.pop(unit.unit_id, None)
+        if not self._pending:
+            self._drained.set()
         self._metrics.feedback_settled.labels(state=state).inc()
         if state == "EXPIRED":
             logger.warning("feedback %s expired: %s (%s)", unit.unit_id, message, _describe_unit(unit))
