@@ -392,9 +392,7 @@ async def token_gap(args, work_dir: Path, mlflow_url: str) -> dict:
 async def benchmark(args, embedded: EmbeddedMlflowServer, work_dir: Path) -> tuple[list[dict], dict | None]:
     tracing = TracingClient(embedded.url)
     stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    systems = ["guide", "echo", "service"]
-    if args.workers2 and service_has_workers():
-        systems.append("service2")
+    systems = [s for s in args.systems if s != "service2" or service_has_workers()]
     steps = []
     for concurrency in args.concurrency:
         count = args.streams.get(concurrency, args.streams_default)
@@ -485,7 +483,8 @@ def parse_args(argv=None):
     parser.add_argument("--linger", type=float, default=10.0, help="seconds to wait after a step for its traces (default 10)")
     parser.add_argument("--landing-poll-ms", type=float, default=100.0)
     parser.add_argument("--gap-streams", type=int, default=30, help="streams of the token gap probe (0: skip)")
-    parser.add_argument("--no-workers2", dest="workers2", action="store_false", help="skip the --workers 2 service")
+    parser.add_argument("--systems", type=lambda s: s.split(","), default=["guide", "echo", "service", "service2"],
+                        help="which systems, in order (default guide,echo,service,service2; service2 is --workers 2)")
     parser.add_argument("--mlflow-command", default=os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND", "mlflow"))
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep-data", action="store_true")
