@@ -63,9 +63,9 @@ from genaifeedback.v1 import chat_pb2, chat_pb2_grpc  # noqa: E402
 TOKENS = 64
 BENCH = Path(__file__).resolve().parent
 # Separate connections per channel (grpc shares one between channels with equal arguments), so
-# that with --workers the kernel spreads them over the processes.
+# that with --workers the kernel spreads them over the processes (it hashes each connection).
 CHANNEL_OPTIONS = [("grpc.enable_http_proxy", 0), ("grpc.use_local_subchannel_pool", 1)]
-CHANNELS = 4
+CHANNELS = 8
 
 
 # ---------------------------------------------------------------- processes
