@@ -2,6 +2,7 @@
 journal; both serve, everything lands in MLflow, and SIGTERM stops them all cleanly."""
 
 import os
+import signal
 import socket
 from pathlib import Path
 
@@ -85,3 +86,31 @@ def live_processes_in_group(pgid: int) -> list[str]:
         except OSError:
             continue
     return found
+
+
+def test_a_worker_that_dies_stops_the_others_and_the_service_exits_1(mlflow_server, tmp_path):
+    replica = ServiceProcess(mlflow_server.url, tmp_path / "replica", "workers-crash", workers=2).start()
+    workers = [  # the supervisor's spawned children (not multiprocessing's resource tracker)
+        int(entry.name)
+        for entry in os.scandir("/proc")
+        if entry.name.isdigit() and _stat(entry.name)[1:2] == [str(replica.process.pid)] and _spawned(entry.name)
+    ]
+    assert len(workers) == 2
+    os.kill(workers[1], signal.SIGKILL)  # a crash of one worker
+    assert replica.process.wait(60) == 1  # the supervisor stopped the other and says it failed
+    assert not live_processes_in_group(replica.process.pid)
+
+
+def _stat(pid: str) -> list[str]:
+    """State, parent pid, process group... of a process ([] if it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _spawned(pid: str) -> bool:
+    try:
+        return "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return False
