@@ -9,6 +9,8 @@ from pathlib import Path
 import grpc
 import httpx
 
+from genaifeedback.service.config import Settings
+from genaifeedback.service.server import reserve_port, worker_settings
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from processes import ServiceProcess
 from support import assessments
@@ -114,3 +116,20 @@ def _spawned(pid: str) -> bool:
         return "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
     except OSError:
         return False
+
+
+def test_each_worker_gets_the_shared_port_its_own_folder_and_metrics_port(tmp_path):
+    settings = Settings(
+        listen_address="127.0.0.1:0", data_dir=tmp_path / "data", metrics_address="127.0.0.1:9464", workers=3
+    )
+    holder, port = reserve_port(settings.listen_address)
+    assert holder is not None and port > 0  # held meanwhile, so no other process takes it
+    try:
+        first, third = worker_settings(settings, 0, port), worker_settings(settings, 2, port)
+        assert first.listen_address == third.listen_address == f"127.0.0.1:{port}"
+        assert (first.data_dir, third.data_dir) == (tmp_path / "data", tmp_path / "data" / "worker-2")
+        assert (first.metrics_address, third.metrics_address) == ("127.0.0.1:9464", "127.0.0.1:9466")
+        assert not first.embedded_mlflow and not third.embedded_mlflow  # the supervisor runs it
+    finally:
+        holder.close()
+    assert reserve_port("127.0.0.1:50051") == (None, 50051)  # a fixed port needs no holding

@@ -242,7 +242,7 @@ def _run_worker(settings: Settings, index: int) -> None:
         asyncio.run(serve(settings, banner=index == 0))
 
 
-def _reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:
+def reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:
     """The port the workers share; for port 0, a free one, held (bound, never listening) meanwhile."""
     host, _, port = listen_address.rpartition(":")
     if int(port):
@@ -258,7 +258,7 @@ def run_workers(settings: Settings) -> int:
     """Start `settings.workers` server processes on one port; SIGTERM/SIGINT stop them all (each
     drains and stores its traces). If one exits on its own, the others are stopped too, and the
     exit status says so: the orchestrator restarts the replica as a whole."""
-    holder, port = _reserve_port(settings.listen_address)
+    holder, port = reserve_port(settings.listen_address)
     # spawn, not fork: a worker must not inherit another process's gRPC or event-loop state.
     context = multiprocessing.get_context("spawn")
     workers = [
