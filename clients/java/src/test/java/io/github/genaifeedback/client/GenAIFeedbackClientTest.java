@@ -22,7 +22,9 @@ import io.github.genaifeedback.v1.SubmitFeedbackRequest;
 import io.github.genaifeedback.v1.SubmitFeedbackResponse;
 import io.github.genaifeedback.v1.SubmitRatingsRequest;
 import io.github.genaifeedback.v1.SubmitRatingsResponse;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +113,31 @@ class GenAIFeedbackClientTest {
       int outputTokens = chat.finished().orElseThrow().getUsage().getOutputTokens();
       assertEquals(outputTokens, chat.chunks());
       assertTrue(pieces.size() <= chat.chunks(), pieces.size() + " events, " + chat.chunks() + " chunks");
+    }
+    assertEquals(client.completeChat(message).getText(), String.join("", pieces));
+  }
+
+  @Test
+  void aSlowReaderOnASmallWindowGetsTheChunksCoalescedOnceInOrder() throws InterruptedException {
+    // A 256-byte receive window (no auto-tuning): while this reader sleeps, the service's sends
+    // wait, the demo model's chunks (1 ms apart) pile up, and go out together.
+    ManagedChannel channel =
+        NettyChannelBuilder.forTarget(TestService.ADDRESS)
+            .usePlaintext()
+            .initialFlowControlWindow(256)
+            .build();
+    String message = "Coalesce me, please";
+    List<String> pieces = new ArrayList<>();
+    try (ChatStream chat = GenAIFeedbackClient.forChannel(channel).chat(message)) {
+      for (String piece : chat) {
+        pieces.add(piece);
+        Thread.sleep(20); // ok: the slow reader is the scenario under test
+      }
+      int outputTokens = chat.finished().orElseThrow().getUsage().getOutputTokens();
+      assertEquals(outputTokens, chat.chunks());
+      assertTrue(pieces.size() < chat.chunks(), pieces.size() + " events for " + chat.chunks() + " chunks");
+    } finally {
+      channel.shutdownNow();
     }
     assertEquals(client.completeChat(message).getText(), String.join("", pieces));
   }
