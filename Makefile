@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 # itself depends only on the light `mlflow-tracing` SDK, as in production.
 export FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND ?= $(abspath $(MLFLOW_VENV))/bin/mlflow
 ARGS ?=
+STREAMING_ARGS ?=
 # Go tools the tests run (grpcurl, exactly as a user would), installed at pinned versions.
 TOOLS := $(abspath .tools/bin)
 GRPCURL_VERSION := v1.9.3
@@ -17,7 +18,7 @@ export GHZ := $(TOOLS)/ghz
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-durability mutation clean
+.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -83,8 +84,12 @@ breaking: $(VENV)/.installed ## buf breaking: the contract stays wire-compatible
 release-contract: $(VENV)/.installed ## record protos/ as the released contract that `make breaking` compares against
 	$(BIN)/buf build --exclude-source-info -o $(RELEASED_CONTRACT)
 
-bench: setup ## run the benchmark (prints figures and ratios; takes a few minutes)
+bench: setup ## run both benchmarks: streaming (vs the guide's FastAPI app and a bare grpc.aio echo), then chat and feedback
+	$(MAKE) bench-streaming
 	$(BIN)/python bench/benchmark.py $(ARGS)
+
+bench-streaming: setup ## streaming only: the service vs the guide's FastAPI app vs a bare grpc.aio echo, c=1/8/32, one MLflow
+	$(BIN)/python bench/streaming.py $(STREAMING_ARGS)
 
 mutation: setup ## mutation testing (cosmic-ray) of convert.py, ids.py and votes.py against their fast tests; not part of make test
 	for module in ids convert votes; do \

@@ -327,7 +327,7 @@ async def one_chat(stub, index: int, label: str, landing: LandingTracker | None)
             if kind == "token":
                 if outcome.ttft is None:
                     outcome.ttft = time.perf_counter() - started
-                outcome.tokens += 1
+                outcome.tokens += max(1, event.token.chunk_count)  # tokens, not messages (coalescing)
             elif kind == "started":
                 outcome.started = time.perf_counter() - started
                 outcome.trace_id = event.started.trace_id

@@ -56,3 +56,22 @@ async def gated(request):
     while not gate.is_set():  # noqa: ASYNC110 - a threading.Event: the test sets it from its own thread
         await asyncio.sleep(0.005)  # ok: the chat stays open until the test opens the gate
     yield ", then the rest"
+
+
+PACED_CHUNKS = 400
+
+
+async def paced(request):
+    """PACED_CHUNKS numbered chunks, 1 ms apart: faster than a slow reader, slower than a fast one."""
+    for index in range(PACED_CHUNKS):
+        if index:
+            await asyncio.sleep(0.001)  # ok: paces the model (the scenario, not synchronisation)
+        yield f" c{index}"
+
+
+async def paced_slowly(request):
+    """20 numbered chunks, 20 ms apart: a caller reading as they come keeps up."""
+    for index in range(20):
+        if index:
+            await asyncio.sleep(0.02)  # ok: paces the model (the scenario, not synchronisation)
+        yield f" c{index}"

@@ -1,3 +1,4 @@
 from genaifeedback.service.server import main
 
-main()
+if __name__ == "__main__":  # spawned workers import this module again: they must not start a server
+    main()

@@ -64,7 +64,10 @@ class Started:
 
 @dataclass(frozen=True)
 class Token:
+    """Generated text: one chunk, or several (`chunks`) that were waiting when the caller was ready."""
+
     text: str
+    chunks: int = 1
 
 
 @dataclass(frozen=True)
@@ -145,26 +148,17 @@ class ChatRunner:
             temperature=chat.temperature,
         )
         parts: list[str] = []
-        repair = TextRepair()
-        deadline = asyncio.get_running_loop().time() + self._max_chat_seconds
+        pump = _ChunkPump(self._generator, request, asyncio.get_running_loop().time() + self._max_chat_seconds)
         try:
+            pump.start()  # the generator runs while `started` is on its way
             yield Started(record.trace_id, chat.client_request_id)
-            async with aclosing(self._generator.stream(request)) as chunks:
-                while True:
-                    # The time limit covers the generator only: a slow caller is gRPC's flow control.
-                    async with asyncio.timeout_at(deadline):
-                        raw = await anext(chunks, None)
-                    text = repair.feed(raw) if raw is not None else repair.flush()
-                    if text:
-                        if record.first_token_ns is None:
-                            record.first_token_ns = time.time_ns()
-                        parts.append(text)
-                        yield Token(text)
-                    if raw is None:
-                        break
-                    if len(parts) >= request.max_tokens:
-                        request.report.finish_reason = "length"
-                        break
+            # Adaptive coalescing: each event carries the chunks waiting at that moment, one when the
+            # caller keeps up, several when it (or the transport) is behind; per-message costs dominate.
+            while chunks := await pump.take():
+                if record.first_token_ns is None:
+                    record.first_token_ns = pump.first_chunk_ns
+                parts.extend(chunks)
+                yield Token("".join(chunks), len(chunks))
             report = request.report
             record.finish_reason = _FINISH_REASONS.get(report.finish_reason or "", "stop")
             record.usage = Usage(
@@ -188,6 +182,7 @@ class ChatRunner:
                 self._hand_over(record, parts, "error", f"{type(error).__name__}: {error}")
             raise
         finally:
+            pump.stop()
             self._open -= 1
             if self._open == 0:
                 self._none_open.set()
@@ -224,6 +219,79 @@ class ChatRunner:
             logger.warning("%d chats still open after the server stopped", self._open)
         if self._handovers:
             await asyncio.gather(*self._handovers, return_exceptions=True)
+
+
+class _ChunkPump:
+    """Reads the generator ahead of the caller (at most READ_AHEAD chunks) in a task of its own, so
+    that what piled up while an event was being sent goes out as one event. The time limit covers
+    the generator only, as before: waiting for the caller to take chunks does not count."""
+
+    READ_AHEAD = 256
+
+    def __init__(self, generator: Generator, request: GenerationRequest, deadline: float):
+        self._generator = generator
+        self._request = request
+        self._deadline = deadline
+        self._chunks: list[str] = []
+        self._wakeup: asyncio.Future[None] | None = None  # the reader waiting for chunks, or for the end
+        self._room: asyncio.Future[None] | None = None  # the task waiting for the reader to take some
+        self._task: asyncio.Task[None] | None = None
+        self.first_chunk_ns: int | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task.add_done_callback(lambda _: self._wake())
+
+    async def take(self) -> list[str]:
+        """The chunks generated since the last call (waiting for one); [] at the end. Raises what
+        the generator raised, or TimeoutError at the time limit."""
+        assert self._task is not None
+        if not self._chunks and not self._task.done():
+            self._wakeup = asyncio.get_running_loop().create_future()
+            await self._wakeup
+        if self._chunks:
+            chunks, self._chunks = self._chunks, []
+            if self._room is not None and not self._room.done():
+                self._room.set_result(None)
+            return chunks
+        self._task.result()
+        return []
+
+    def stop(self) -> None:
+        if self._task is None:
+            return
+        if self._task.done():
+            if not self._task.cancelled():
+                self._task.exception()  # retrieved (it was raised by take, or the chat ended before)
+        else:
+            self._task.cancel()  # closes the generator (aclosing), which stops an upstream generation
+
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    async def _run(self) -> None:
+        request, repair, count = self._request, TextRepair(), 0
+        async with aclosing(self._generator.stream(request)) as chunks, asyncio.timeout_at(self._deadline) as limit:
+            while True:
+                raw = await anext(chunks, None)
+                text = repair.feed(raw) if raw is not None else repair.flush()
+                if text:
+                    if self.first_chunk_ns is None:
+                        self.first_chunk_ns = time.time_ns()
+                    self._chunks.append(text)
+                    count += 1
+                    self._wake()
+                if raw is None:
+                    return
+                if count >= request.max_tokens:
+                    request.report.finish_reason = "length"
+                    return
+                if len(self._chunks) >= self.READ_AHEAD:
+                    limit.reschedule(None)  # a slow caller is gRPC's flow control, not the model's time
+                    self._room = asyncio.get_running_loop().create_future()
+                    await self._room
+                    limit.reschedule(self._deadline)
 
 
 class TextRepair:

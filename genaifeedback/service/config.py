@@ -32,7 +32,16 @@ class Settings(BaseSettings):
     shutdown_pause_seconds: float = Field(
         1.0, ge=0, description="on SIGTERM, how long health says NOT_SERVING before the server stops taking calls"
     )
-    metrics_address: str = Field("", description="host:port to serve Prometheus /metrics on (empty: off)")
+    metrics_address: str = Field(
+        "", description="host:port to serve Prometheus /metrics on (empty: off); worker i serves on port + i"
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="server processes sharing the listen address (SO_REUSEPORT), each with its own exporter and "
+        "journal (worker 0 in --data-dir, worker i in --data-dir/worker-i); one per core is the most that pays",
+    )
 
     # --- the journal: what MLflow has not confirmed yet, on this replica's disk
     data_dir: Path = Field(

@@ -186,7 +186,9 @@ def _usage(finished: Finished) -> chat_pb2.TokenUsage:
 
 def chat_response(event: Started | Token | Finished) -> chat_pb2.ChatResponse:
     if isinstance(event, Token):
-        return chat_pb2.ChatResponse(token=chat_pb2.ChatToken(text=event.text))
+        # chunk_count unset for one chunk: those messages stay as they were before the field.
+        chunk_count = event.chunks if event.chunks > 1 else 0
+        return chat_pb2.ChatResponse(token=chat_pb2.ChatToken(text=event.text, chunk_count=chunk_count))
     if isinstance(event, Started):
         return chat_pb2.ChatResponse(
             started=chat_pb2.ChatStarted(trace_id=event.trace_id, client_request_id=event.client_request_id)

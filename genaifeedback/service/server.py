@@ -1,10 +1,16 @@
 """The process: wire the parts together, serve gRPC with health and reflection, shut down cleanly."""
 
 import asyncio
+import contextlib
 import fcntl
 import logging
+import multiprocessing
+import multiprocessing.connection
 import signal
+import socket
+import sys
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 import grpc
@@ -94,7 +100,9 @@ class FeedbackApp:
         self.metrics.watch(self.metrics.feedback_pending, lambda: self.journal.pending_feedback_count)
         self.metrics.watch(self.metrics.journal_oldest_age, self.journal.oldest_age_seconds)
 
-        self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=_SERVER_OPTIONS)
+        # Several workers listen on one port: the kernel spreads the connections over them.
+        options = [*_SERVER_OPTIONS, *([("grpc.so_reuseport", 1)] if settings.workers > 1 else [])]
+        self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=options)
         self.admission = Admission()
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server
@@ -182,9 +190,21 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
     return lock
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, banner: bool = True) -> None:
     app = FeedbackApp(settings)
     await app.start()
+    if banner:
+        print_banner(settings, app)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    logger.info("shutting down: draining streams, storing traces")
+    await app.stop()
+
+
+def print_banner(settings: Settings, app: FeedbackApp) -> None:
     host = settings.listen_address.rsplit(":", 1)[0]
     print(f"gRPC service    {host}:{app.port}   (try: grpcurl -plaintext {host}:{app.port} list)", flush=True)
     print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
@@ -197,13 +217,87 @@ async def serve(settings: Settings) -> None:
             flush=True,
         )
     print("Ctrl-C stops", flush=True)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
+
+
+def worker_settings(settings: Settings, index: int, port: int) -> Settings:
+    """Worker `index`'s settings: the shared port, its own data folder (worker 0 keeps --data-dir,
+    so a replica's journal stays where it was) and its own metrics port."""
+    host = settings.listen_address.rsplit(":", 1)[0]
+    metrics = settings.metrics_address
+    if metrics:
+        metrics_host, _, metrics_port = metrics.rpartition(":")
+        metrics = f"{metrics_host}:{int(metrics_port) + index if int(metrics_port) else 0}"
+    return settings.model_copy(
+        update={
+            "listen_address": f"{host}:{port}",
+            "data_dir": settings.data_dir if index == 0 else settings.data_dir / f"worker-{index}",
+            "metrics_address": metrics,
+            "embedded_mlflow": False,
+        }
+    )
+
+
+def _run_worker(settings: Settings, index: int) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format=f"%(asctime)s %(levelname)s worker-{index} %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the worker's own handlers were in place
+        asyncio.run(serve(settings, banner=index == 0))
+
+
+def reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:
+    """The port the workers share; for port 0, a free one, held (bound, never listening) meanwhile."""
+    host, _, port = listen_address.rpartition(":")
+    if int(port):
+        return None, int(port)
+    family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), 0, type=socket.SOCK_STREAM)[0]
+    holder = socket.socket(family, kind)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    holder.bind(address)
+    return holder, int(holder.getsockname()[1])
+
+
+def run_workers(settings: Settings) -> int:
+    """Start `settings.workers` server processes on one port; SIGTERM/SIGINT stop them all (each
+    drains and stores its traces). If one exits on its own, the others are stopped too, and the
+    exit status says so: the orchestrator restarts the replica as a whole."""
+    holder, port = reserve_port(settings.listen_address)
+    # spawn, not fork: a worker must not inherit another process's gRPC or event-loop state.
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(
+            target=_run_worker, args=(worker_settings(settings, index, port), index), name=f"worker-{index}"
+        )
+        for index in range(settings.workers)
+    ]
+    stopping = False
+
+    def stop_all(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
+        nonlocal stopping
+        stopping = True
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()  # SIGTERM: the worker's own graceful stop
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    await stopping.wait()
-    logger.info("shutting down: draining streams, storing traces")
-    await app.stop()
+        signal.signal(signum, stop_all)
+    try:
+        for worker in workers:
+            worker.start()
+        logger.info("%d workers on port %d: pids %s", len(workers), port, [w.pid for w in workers])
+        first = multiprocessing.connection.wait([w.sentinel for w in workers])
+        if not stopping:
+            ended = next(w for w in workers if w.sentinel in first)
+            logger.error("%s exited with %s: stopping the other workers", ended.name, ended.exitcode)
+            stop_all()
+        for worker in workers:
+            worker.join()
+    finally:
+        if holder is not None:
+            holder.close()
+    failed = [w for w in workers if w.exitcode not in (0, -signal.SIGTERM)]
+    return 0 if stopping and not failed else 1
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -221,12 +315,18 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"starting MLflow tracking server at {embedded.url} (data in {embedded.data_dir}) ...", flush=True)
         embedded.start()
+    status = 0
     try:
-        asyncio.run(serve(settings))
+        if settings.workers > 1:
+            status = run_workers(settings)
+        else:
+            asyncio.run(serve(settings))
     finally:
         if embedded:
             embedded.stop()
             print("MLflow tracking server stopped", flush=True)
+    if status:
+        sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ type ChatStream struct {
 	traceID         string
 	clientRequestID string
 	text            strings.Builder
+	chunks          int
 	finished        *v1.ChatFinished
 	err             error // io.EOF after finished, or the *Error that ended the stream
 }
@@ -56,7 +57,9 @@ func (s *ChatStream) TraceID() string { return s.traceID }
 // ClientRequestID is the request's client_request_id as the service echoed it (empty if none).
 func (s *ChatStream) ClientRequestID() string { return s.clientRequestID }
 
-// Recv returns the next chunk of generated text. At the end of a successful stream it returns
+// Recv returns the next piece of generated text: one chunk while the reader keeps up, or the
+// chunks that piled up meanwhile, joined in order, when it (or the connection) falls behind; every
+// chunk's text comes exactly once, in order. At the end of a successful stream it returns
 // io.EOF, and Finished holds the finish reason and token usage; a failed stream returns an *Error
 // whose TraceID names the chat's trace. Once it has returned an error it keeps returning it.
 func (s *ChatStream) Recv() (string, error) {
@@ -69,6 +72,7 @@ func (s *ChatStream) Recv() (string, error) {
 		switch e := event.GetEvent().(type) {
 		case *v1.ChatResponse_Token:
 			s.text.WriteString(e.Token.GetText())
+			s.chunks += max(1, int(e.Token.GetChunkCount())) // 0: one chunk (services before the field)
 			return e.Token.GetText(), nil
 		case *v1.ChatResponse_Finished:
 			s.finished = e.Finished
@@ -77,7 +81,7 @@ func (s *ChatStream) Recv() (string, error) {
 	return "", s.err
 }
 
-// Tokens yields each chunk of generated text as it arrives. It stops at the end of the stream;
+// Tokens yields the generated text as it arrives, as Recv returns it. It stops at the end of the stream;
 // if the stream fails it yields the *Error last (with an empty text). Breaking out of the loop
 // leaves the call open: cancel its context to hang up.
 //
@@ -101,6 +105,10 @@ func (s *ChatStream) Tokens() iter.Seq2[string, error] {
 
 // Text is all the text received so far; after the end, the whole answer.
 func (s *ChatStream) Text() string { return s.text.String() }
+
+// Chunks counts the generated chunks received so far (several may come in one event); after the
+// end it equals Finished().GetUsage().GetOutputTokens() for the built-in and OpenAI-compatible models.
+func (s *ChatStream) Chunks() int { return s.chunks }
 
 // Finished is the stream's last event once it ended successfully (finish reason and token usage),
 // nil before that or if the stream failed.

@@ -619,11 +619,19 @@ func (x *ChatStarted) GetClientRequestId() string {
 	return ""
 }
 
-// ChatToken carries generated text.
+// ChatToken carries generated text. Concatenated in order, the `text` of every
+// token event is the whole answer, each generated chunk exactly once.
 type ChatToken struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The text of one generated chunk (a token or a few).
-	Text          string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// The text of the generated chunks this event carries, concatenated in order:
+	// one chunk (a token or a few) while the caller keeps up, or every chunk
+	// waiting to be sent when the caller or the connection falls behind (adaptive
+	// coalescing), so that fewer, larger messages are sent under load.
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// How many generated chunks `text` holds; 0 (unset) means one. Servers
+	// before this field was added always sent one chunk per event. Usage counts
+	// tokens, not events.
+	ChunkCount    int32 `protobuf:"varint,2,opt,name=chunk_count,json=chunkCount,proto3" json:"chunk_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -663,6 +671,13 @@ func (x *ChatToken) GetText() string {
 		return x.Text
 	}
 	return ""
+}
+
+func (x *ChatToken) GetChunkCount() int32 {
+	if x != nil {
+		return x.ChunkCount
+	}
+	return 0
 }
 
 // ChatFinished closes a successful Chat stream.
@@ -930,9 +945,11 @@ const file_genaifeedback_v1_chat_proto_rawDesc = "" +
 	"\x05event\"T\n" +
 	"\vChatStarted\x12\x19\n" +
 	"\btrace_id\x18\x01 \x01(\tR\atraceId\x12*\n" +
-	"\x11client_request_id\x18\x02 \x01(\tR\x0fclientRequestId\"\x1f\n" +
+	"\x11client_request_id\x18\x02 \x01(\tR\x0fclientRequestId\"@\n" +
 	"\tChatToken\x12\x12\n" +
-	"\x04text\x18\x01 \x01(\tR\x04text\"\xce\x01\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1f\n" +
+	"\vchunk_count\x18\x02 \x01(\x05R\n" +
+	"chunkCount\"\xce\x01\n" +
 	"\fChatFinished\x12\x19\n" +
 	"\btrace_id\x18\x01 \x01(\tR\atraceId\x12*\n" +
 	"\x11client_request_id\x18\x02 \x01(\tR\x0fclientRequestId\x12C\n" +

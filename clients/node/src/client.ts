@@ -99,7 +99,8 @@ export interface Usage {
 /** One event of a chat stream. */
 export type ChatEvent =
   | { type: "started"; traceId: string; clientRequestId: string }
-  | { type: "token"; text: string }
+  /** Generated text: one chunk, or `chunks` of them joined in order when the reader fell behind. */
+  | { type: "token"; text: string; chunks: number }
   | { type: "finished"; traceId: string; clientRequestId: string; finishReason: FinishReasonName; usage: Usage };
 
 export interface ChatResult {
@@ -611,7 +612,9 @@ export class GenAIFeedbackClient {
 
 /**
  * One Chat call. Iterate it (once) for its events; `traceId` and `text` fill in as they arrive.
- * Leaving the loop early cancels the call, so the service stops generating.
+ * A token event carries one generated chunk while the reader keeps up, or the chunks that piled up
+ * meanwhile, joined in order, when it (or the connection) falls behind: every chunk's text comes
+ * exactly once, in order. Leaving the loop early cancels the call, so the service stops generating.
  */
 export class ChatStream implements AsyncIterable<ChatEvent> {
   /** The client_request_id sent with the chat (given or generated). */
@@ -620,6 +623,8 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
   traceId: string | undefined;
   /** All text received so far. */
   text = "";
+  /** Generated chunks received so far (one token event may carry several). */
+  chunksReceived = 0;
   /** The `finished` event, once it has arrived. */
   finished: Extract<ChatEvent, { type: "finished" }> | undefined;
   private iterated = false;
@@ -687,7 +692,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     }
   }
 
-  /** The answer's text chunks, in order. */
+  /** The answer's text, in order, as the token events carry it. */
   async *tokens(): AsyncGenerator<string, void, undefined> {
     for await (const event of this) {
       if (event.type === "token") {
@@ -732,7 +737,9 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     }
     if (response.token) {
       this.text += response.token.text;
-      return { type: "token", text: response.token.text };
+      const chunks = Math.max(1, response.token.chunkCount); // 0: one chunk (older services)
+      this.chunksReceived += chunks;
+      return { type: "token", text: response.token.text, chunks };
     }
     if (response.finished) {
       this.finished = finishedEvent(response.finished);

@@ -248,7 +248,7 @@ describe("service config and error decoding", () => {
   it("delivers a failed chat's tokens, then its error naming the trace", async () => {
     behaviour.chat = (call) => {
       call.write({ started: { traceId: TRACE_ID, clientRequestId: "" } });
-      call.write({ token: { text: "Half" } });
+      call.write({ token: { text: "Half", chunkCount: 0 } }); // every field: the stub encodes plain objects
       call.emit("error", {
         code: status.INTERNAL,
         details: "the model broke",

@@ -335,7 +335,11 @@ class EraseProgress:
 
 
 class ChatStream:
-    """One Chat call: iterate it for the answer's text chunks; the rest is on its attributes.
+    """One Chat call: iterate it for the answer's text as it arrives; the rest is on its attributes.
+
+    Each item is one token event's text: one generated chunk while you keep up, or the chunks that
+    piled up meanwhile, joined in order, when you (or the connection) fall behind. Every chunk's
+    text comes exactly once, in order; `chunks_received` counts chunks, `events_received` events.
 
     Exiting it as a context manager cancels the call if unfinished, so the service stops
     generating (and records the trace as cancelled).
@@ -348,6 +352,8 @@ class ChatStream:
         self.usage = Usage()
         self._trace_id: str | None = None
         self._texts: list[str] = []
+        self.chunks_received = 0
+        self.events_received = 0
         self._unread: deque[str] = deque()
         self._done = False
         self._error: FeedbackServiceError | None = None
@@ -410,6 +416,8 @@ class ChatStream:
         elif kind == "token":
             self._texts.append(event.token.text)
             self._unread.append(event.token.text)
+            self.chunks_received += max(1, event.token.chunk_count)  # 0: one chunk (older services)
+            self.events_received += 1
         elif kind == "finished":
             self._trace_id = self._trace_id or event.finished.trace_id
             self.finish_reason = _FINISH_REASONS.get(event.finished.finish_reason, "")

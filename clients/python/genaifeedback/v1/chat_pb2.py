@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgenaifeedback/v1/chat.proto\x12\x10genaifeedback.v1\"\xa8\x02\n\x0b\x43hatRequest\x12\x0f\n\x07message\x18\x01 \x01(\t\x12.\n\x07history\x18\x02 \x03(\x0b\x32\x1d.genaifeedback.v1.ChatMessage\x12\x19\n\x11\x63lient_request_id\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12\x35\n\x04tags\x18\x06 \x03(\x0b\x32\'.genaifeedback.v1.ChatRequest.TagsEntry\x12\x34\n\x07options\x18\x07 \x01(\x0b\x32#.genaifeedback.v1.GenerationOptions\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb8\x02\n\x13\x43ompleteChatRequest\x12\x0f\n\x07message\x18\x01 \x01(\t\x12.\n\x07history\x18\x02 \x03(\x0b\x32\x1d.genaifeedback.v1.ChatMessage\x12\x19\n\x11\x63lient_request_id\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12=\n\x04tags\x18\x06 \x03(\x0b\x32/.genaifeedback.v1.CompleteChatRequest.TagsEntry\x12\x34\n\x07options\x18\x07 \x01(\x0b\x32#.genaifeedback.v1.GenerationOptions\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"D\n\x0b\x43hatMessage\x12$\n\x04role\x18\x01 \x01(\x0e\x32\x16.genaifeedback.v1.Role\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"e\n\x11GenerationOptions\x12\x17\n\nmax_tokens\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x18\n\x0btemperature\x18\x02 \x01(\x01H\x01\x88\x01\x01\x42\r\n\x0b_max_tokensB\x0e\n\x0c_temperature\"\xab\x01\n\x0c\x43hatResponse\x12\x30\n\x07started\x18\x01 \x01(\x0b\x32\x1d.genaifeedback.v1.ChatStartedH\x00\x12,\n\x05token\x18\x02 \x01(\x0b\x32\x1b.genaifeedback.v1.ChatTokenH\x00\x12\x32\n\x08\x66inished\x18\x03 \x01(\x0b\x32\x1e.genaifeedback.v1.ChatFinishedH\x00\x42\x07\n\x05\x65vent\":\n\x0b\x43hatStarted\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12\x19\n\x11\x63lient_request_id\x18\x02 \x01(\t\"\x19\n\tChatToken\x12\x0c\n\x04text\x18\x01 \x01(\t\"\x9f\x01\n\x0c\x43hatFinished\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12\x19\n\x11\x63lient_request_id\x18\x02 \x01(\t\x12\x35\n\rfinish_reason\x18\x03 \x01(\x0e\x32\x1e.genaifeedback.v1.FinishReason\x12+\n\x05usage\x18\x04 \x01(\x0b\x32\x1c.genaifeedback.v1.TokenUsage\"\xb5\x01\n\x14\x43ompleteChatResponse\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12\x19\n\x11\x63lient_request_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x35\n\rfinish_reason\x18\x04 \x01(\x0e\x32\x1e.genaifeedback.v1.FinishReason\x12+\n\x05usage\x18\x05 \x01(\x0b\x32\x1c.genaifeedback.v1.TokenUsage\"O\n\nTokenUsage\x12\x14\n\x0cinput_tokens\x18\x01 \x01(\x05\x12\x15\n\routput_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05*P\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_SYSTEM\x10\x01\x12\r\n\tROLE_USER\x10\x02\x12\x12\n\x0eROLE_ASSISTANT\x10\x03*\x81\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12 \n\x1c\x46INISH_REASON_CONTENT_FILTER\x10\x03\x32\xb5\x01\n\x0b\x43hatService\x12G\n\x04\x43hat\x12\x1d.genaifeedback.v1.ChatRequest\x1a\x1e.genaifeedback.v1.ChatResponse0\x01\x12]\n\x0c\x43ompleteChat\x12%.genaifeedback.v1.CompleteChatRequest\x1a&.genaifeedback.v1.CompleteChatResponseB\x8f\x01\n\x1aio.github.genaifeedback.v1B\tChatProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgenaifeedback/v1/chat.proto\x12\x10genaifeedback.v1\"\xa8\x02\n\x0b\x43hatRequest\x12\x0f\n\x07message\x18\x01 \x01(\t\x12.\n\x07history\x18\x02 \x03(\x0b\x32\x1d.genaifeedback.v1.ChatMessage\x12\x19\n\x11\x63lient_request_id\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12\x35\n\x04tags\x18\x06 \x03(\x0b\x32\'.genaifeedback.v1.ChatRequest.TagsEntry\x12\x34\n\x07options\x18\x07 \x01(\x0b\x32#.genaifeedback.v1.GenerationOptions\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb8\x02\n\x13\x43ompleteChatRequest\x12\x0f\n\x07message\x18\x01 \x01(\t\x12.\n\x07history\x18\x02 \x03(\x0b\x32\x1d.genaifeedback.v1.ChatMessage\x12\x19\n\x11\x63lient_request_id\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12=\n\x04tags\x18\x06 \x03(\x0b\x32/.genaifeedback.v1.CompleteChatRequest.TagsEntry\x12\x34\n\x07options\x18\x07 \x01(\x0b\x32#.genaifeedback.v1.GenerationOptions\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"D\n\x0b\x43hatMessage\x12$\n\x04role\x18\x01 \x01(\x0e\x32\x16.genaifeedback.v1.Role\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"e\n\x11GenerationOptions\x12\x17\n\nmax_tokens\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x18\n\x0btemperature\x18\x02 \x01(\x01H\x01\x88\x01\x01\x42\r\n\x0b_max_tokensB\x0e\n\x0c_temperature\"\xab\x01\n\x0c\x43hatResponse\x12\x30\n\x07started\x18\x01 \x01(\x0b\x32\x1d.genaifeedback.v1.ChatStartedH\x00\x12,\n\x05token\x18\x02 \x01(\x0b\x32\x1b.genaifeedback.v1.ChatTokenH\x00\x12\x32\n\x08\x66inished\x18\x03 \x01(\x0b\x32\x1e.genaifeedback.v1.ChatFinishedH\x00\x42\x07\n\x05\x65vent\":\n\x0b\x43hatStarted\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12\x19\n\x11\x63lient_request_id\x18\x02 \x01(\t\".\n\tChatToken\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0b\x63hunk_count\x18\x02 \x01(\x05\"\x9f\x01\n\x0c\x43hatFinished\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12\x19\n\x11\x63lient_request_id\x18\x02 \x01(\t\x12\x35\n\rfinish_reason\x18\x03 \x01(\x0e\x32\x1e.genaifeedback.v1.FinishReason\x12+\n\x05usage\x18\x04 \x01(\x0b\x32\x1c.genaifeedback.v1.TokenUsage\"\xb5\x01\n\x14\x43ompleteChatResponse\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12\x19\n\x11\x63lient_request_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x35\n\rfinish_reason\x18\x04 \x01(\x0e\x32\x1e.genaifeedback.v1.FinishReason\x12+\n\x05usage\x18\x05 \x01(\x0b\x32\x1c.genaifeedback.v1.TokenUsage\"O\n\nTokenUsage\x12\x14\n\x0cinput_tokens\x18\x01 \x01(\x05\x12\x15\n\routput_tokens\x18\x02 \x01(\x05\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x05*P\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_SYSTEM\x10\x01\x12\r\n\tROLE_USER\x10\x02\x12\x12\n\x0eROLE_ASSISTANT\x10\x03*\x81\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12 \n\x1c\x46INISH_REASON_CONTENT_FILTER\x10\x03\x32\xb5\x01\n\x0b\x43hatService\x12G\n\x04\x43hat\x12\x1d.genaifeedback.v1.ChatRequest\x1a\x1e.genaifeedback.v1.ChatResponse0\x01\x12]\n\x0c\x43ompleteChat\x12%.genaifeedback.v1.CompleteChatRequest\x1a&.genaifeedback.v1.CompleteChatResponseB\x8f\x01\n\x1aio.github.genaifeedback.v1B\tChatProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,10 +36,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATREQUEST_TAGSENTRY']._serialized_options = b'8\001'
   _globals['_COMPLETECHATREQUEST_TAGSENTRY']._loaded_options = None
   _globals['_COMPLETECHATREQUEST_TAGSENTRY']._serialized_options = b'8\001'
-  _globals['_ROLE']._serialized_start=1524
-  _globals['_ROLE']._serialized_end=1604
-  _globals['_FINISHREASON']._serialized_start=1607
-  _globals['_FINISHREASON']._serialized_end=1736
+  _globals['_ROLE']._serialized_start=1545
+  _globals['_ROLE']._serialized_end=1625
+  _globals['_FINISHREASON']._serialized_start=1628
+  _globals['_FINISHREASON']._serialized_end=1757
   _globals['_CHATREQUEST']._serialized_start=50
   _globals['_CHATREQUEST']._serialized_end=346
   _globals['_CHATREQUEST_TAGSENTRY']._serialized_start=303
@@ -57,13 +57,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATSTARTED']._serialized_start=1010
   _globals['_CHATSTARTED']._serialized_end=1068
   _globals['_CHATTOKEN']._serialized_start=1070
-  _globals['_CHATTOKEN']._serialized_end=1095
-  _globals['_CHATFINISHED']._serialized_start=1098
-  _globals['_CHATFINISHED']._serialized_end=1257
-  _globals['_COMPLETECHATRESPONSE']._serialized_start=1260
-  _globals['_COMPLETECHATRESPONSE']._serialized_end=1441
-  _globals['_TOKENUSAGE']._serialized_start=1443
-  _globals['_TOKENUSAGE']._serialized_end=1522
-  _globals['_CHATSERVICE']._serialized_start=1739
-  _globals['_CHATSERVICE']._serialized_end=1920
+  _globals['_CHATTOKEN']._serialized_end=1116
+  _globals['_CHATFINISHED']._serialized_start=1119
+  _globals['_CHATFINISHED']._serialized_end=1278
+  _globals['_COMPLETECHATRESPONSE']._serialized_start=1281
+  _globals['_COMPLETECHATRESPONSE']._serialized_end=1462
+  _globals['_TOKENUSAGE']._serialized_start=1464
+  _globals['_TOKENUSAGE']._serialized_end=1543
+  _globals['_CHATSERVICE']._serialized_start=1760
+  _globals['_CHATSERVICE']._serialized_end=1941
 # @@protoc_insertion_point(module_scope)

@@ -114,10 +114,12 @@ class ChatStarted(_message.Message):
     def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ...) -> None: ...
 
 class ChatToken(_message.Message):
-    __slots__ = ("text",)
+    __slots__ = ("text", "chunk_count")
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_COUNT_FIELD_NUMBER: _ClassVar[int]
     text: str
-    def __init__(self, text: _Optional[str] = ...) -> None: ...
+    chunk_count: int
+    def __init__(self, text: _Optional[str] = ..., chunk_count: _Optional[int] = ...) -> None: ...
 
 class ChatFinished(_message.Message):
     __slots__ = ("trace_id", "client_request_id", "finish_reason", "usage")

@@ -56,8 +56,9 @@ class ChatServiceServicer:
     def Chat(self, request, context):
         """Chat streams the answer to one user message. The stream always starts with
         a `started` event carrying the MLflow trace id (so feedback can be given even
-        if the caller hangs up early), then one `token` event per generated chunk, in
-        order, then one `finished` event. If generation fails, the stream ends with a
+        if the caller hangs up early), then `token` events carrying the generated
+        chunks in order (one chunk per event while the caller keeps up, several when
+        it falls behind; see ChatToken), then one `finished` event. If generation fails, the stream ends with a
         non-OK status instead of `finished`; its google.rpc.ErrorInfo metadata
         `trace_id` (and, for plain clients, the trailing metadata key
         `mlflow-trace-id`) names the trace, which records the error. If the caller

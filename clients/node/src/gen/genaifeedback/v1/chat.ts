@@ -278,10 +278,24 @@ export interface ChatStarted {
   clientRequestId: string;
 }
 
-/** ChatToken carries generated text. */
+/**
+ * ChatToken carries generated text. Concatenated in order, the `text` of every
+ * token event is the whole answer, each generated chunk exactly once.
+ */
 export interface ChatToken {
-  /** The text of one generated chunk (a token or a few). */
+  /**
+   * The text of the generated chunks this event carries, concatenated in order:
+   * one chunk (a token or a few) while the caller keeps up, or every chunk
+   * waiting to be sent when the caller or the connection falls behind (adaptive
+   * coalescing), so that fewer, larger messages are sent under load.
+   */
   text: string;
+  /**
+   * How many generated chunks `text` holds; 0 (unset) means one. Servers
+   * before this field was added always sent one chunk per event. Usage counts
+   * tokens, not events.
+   */
+  chunkCount: number;
 }
 
 /** ChatFinished closes a successful Chat stream. */
@@ -1286,13 +1300,16 @@ export const ChatStarted: MessageFns<ChatStarted> = {
 };
 
 function createBaseChatToken(): ChatToken {
-  return { text: "" };
+  return { text: "", chunkCount: 0 };
 }
 
 export const ChatToken: MessageFns<ChatToken> = {
   encode(message: ChatToken, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.text !== "") {
       writer.uint32(10).string(message.text);
+    }
+    if (message.chunkCount !== 0) {
+      writer.uint32(16).int32(message.chunkCount);
     }
     return writer;
   },
@@ -1318,6 +1335,14 @@ export const ChatToken: MessageFns<ChatToken> = {
             message.text = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.chunkCount = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1331,13 +1356,23 @@ export const ChatToken: MessageFns<ChatToken> = {
   },
 
   fromJSON(object: any): ChatToken {
-    return { text: isSet(object.text) ? globalThis.String(object.text) : "" };
+    return {
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      chunkCount: isSet(object.chunkCount)
+        ? globalThis.Number(object.chunkCount)
+        : isSet(object.chunk_count)
+        ? globalThis.Number(object.chunk_count)
+        : 0,
+    };
   },
 
   toJSON(message: ChatToken): unknown {
     const obj: any = {};
     if (message.text !== "") {
       obj.text = message.text;
+    }
+    if (message.chunkCount !== 0) {
+      obj.chunkCount = Math.round(message.chunkCount);
     }
     return obj;
   },
@@ -1348,6 +1383,7 @@ export const ChatToken: MessageFns<ChatToken> = {
   fromPartial(object: DeepPartial<ChatToken>): ChatToken {
     const message = createBaseChatToken();
     message.text = object.text ?? "";
+    message.chunkCount = object.chunkCount ?? 0;
     return message;
   },
 };
@@ -1758,8 +1794,9 @@ export const ChatServiceService = {
   /**
    * Chat streams the answer to one user message. The stream always starts with
    * a `started` event carrying the MLflow trace id (so feedback can be given even
-   * if the caller hangs up early), then one `token` event per generated chunk, in
-   * order, then one `finished` event. If generation fails, the stream ends with a
+   * if the caller hangs up early), then `token` events carrying the generated
+   * chunks in order (one chunk per event while the caller keeps up, several when
+   * it falls behind; see ChatToken), then one `finished` event. If generation fails, the stream ends with a
    * non-OK status instead of `finished`; its google.rpc.ErrorInfo metadata
    * `trace_id` (and, for plain clients, the trailing metadata key
    * `mlflow-trace-id`) names the trace, which records the error. If the caller
@@ -1800,8 +1837,9 @@ export interface ChatServiceServer extends UntypedServiceImplementation {
   /**
    * Chat streams the answer to one user message. The stream always starts with
    * a `started` event carrying the MLflow trace id (so feedback can be given even
-   * if the caller hangs up early), then one `token` event per generated chunk, in
-   * order, then one `finished` event. If generation fails, the stream ends with a
+   * if the caller hangs up early), then `token` events carrying the generated
+   * chunks in order (one chunk per event while the caller keeps up, several when
+   * it falls behind; see ChatToken), then one `finished` event. If generation fails, the stream ends with a
    * non-OK status instead of `finished`; its google.rpc.ErrorInfo metadata
    * `trace_id` (and, for plain clients, the trailing metadata key
    * `mlflow-trace-id`) names the trace, which records the error. If the caller
@@ -1825,8 +1863,9 @@ export interface ChatServiceClient extends Client {
   /**
    * Chat streams the answer to one user message. The stream always starts with
    * a `started` event carrying the MLflow trace id (so feedback can be given even
-   * if the caller hangs up early), then one `token` event per generated chunk, in
-   * order, then one `finished` event. If generation fails, the stream ends with a
+   * if the caller hangs up early), then `token` events carrying the generated
+   * chunks in order (one chunk per event while the caller keeps up, several when
+   * it falls behind; see ChatToken), then one `finished` event. If generation fails, the stream ends with a
    * non-OK status instead of `finished`; its google.rpc.ErrorInfo metadata
    * `trace_id` (and, for plain clients, the trailing metadata key
    * `mlflow-trace-id`) names the trace, which records the error. If the caller

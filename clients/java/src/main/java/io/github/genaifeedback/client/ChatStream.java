@@ -11,8 +11,10 @@ import java.util.Optional;
 
 /**
  * One streamed chat. It is open once {@link GenAIFeedbackClient#chat} returns, with the trace id
- * of the stream's first ({@code started}) event; iterate it for the answer's text chunks as they
- * arrive. A failed stream throws {@link GenAIFeedbackException} (with the chat's trace id) from the
+ * of the stream's first ({@code started}) event; iterate it for the answer's text as it arrives:
+ * one generated chunk per item while the reader keeps up, or the chunks that piled up meanwhile,
+ * joined in order, when it (or the connection) falls behind. Every chunk's text comes exactly once,
+ * in order; {@link #chunks()} counts them. A failed stream throws {@link GenAIFeedbackException} (with the chat's trace id) from the
  * iteration, and again on every later read.
  *
  * <p>{@link #close()} hangs up if the answer is unfinished: the service stops generating and
@@ -26,6 +28,7 @@ public final class ChatStream implements Iterable<String>, AutoCloseable {
   private final StringBuilder text = new StringBuilder();
   private final Iterator<String> tokens = new Tokens();
   private String nextToken;
+  private int chunks;
   private ChatFinished finished;
   private GenAIFeedbackException error;
   private boolean done;
@@ -59,7 +62,7 @@ public final class ChatStream implements Iterable<String>, AutoCloseable {
     return started;
   }
 
-  /** The text chunks, in order, as they arrive (single use: every call returns the same one). */
+  /** The text, in order, as it arrives (single use: every call returns the same one). */
   @Override
   public Iterator<String> iterator() {
     return tokens;
@@ -89,6 +92,14 @@ public final class ChatStream implements Iterable<String>, AutoCloseable {
   /** All text received so far. */
   public String text() {
     return text.toString();
+  }
+
+  /**
+   * The generated chunks received so far (one event may carry several); after the end it equals
+   * the usage's output tokens for the built-in and OpenAI-compatible models.
+   */
+  public int chunks() {
+    return chunks;
   }
 
   /** Whether the stream has ended (finished, failed or closed). */
@@ -140,6 +151,7 @@ public final class ChatStream implements Iterable<String>, AutoCloseable {
           case TOKEN:
             nextToken = event.getToken().getText();
             text.append(nextToken);
+            chunks += Math.max(1, event.getToken().getChunkCount()); // 0: one (older services)
             break;
           case FINISHED:
             finished = event.getFinished();

@@ -117,35 +117,36 @@ public final class ChatProto {
       "1.ChatFinishedH\000R\010finishedB\007\n\005event\"T\n\013C" +
       "hatStarted\022\031\n\010trace_id\030\001 \001(\tR\007traceId\022*\n" +
       "\021client_request_id\030\002 \001(\tR\017clientRequestI" +
-      "d\"\037\n\tChatToken\022\022\n\004text\030\001 \001(\tR\004text\"\316\001\n\014C" +
-      "hatFinished\022\031\n\010trace_id\030\001 \001(\tR\007traceId\022*" +
-      "\n\021client_request_id\030\002 \001(\tR\017clientRequest" +
-      "Id\022C\n\rfinish_reason\030\003 \001(\0162\036.genaifeedbac" +
-      "k.v1.FinishReasonR\014finishReason\0222\n\005usage" +
-      "\030\004 \001(\0132\034.genaifeedback.v1.TokenUsageR\005us" +
-      "age\"\352\001\n\024CompleteChatResponse\022\031\n\010trace_id" +
-      "\030\001 \001(\tR\007traceId\022*\n\021client_request_id\030\002 \001" +
-      "(\tR\017clientRequestId\022\022\n\004text\030\003 \001(\tR\004text\022" +
-      "C\n\rfinish_reason\030\004 \001(\0162\036.genaifeedback.v" +
-      "1.FinishReasonR\014finishReason\0222\n\005usage\030\005 " +
-      "\001(\0132\034.genaifeedback.v1.TokenUsageR\005usage" +
-      "\"w\n\nTokenUsage\022!\n\014input_tokens\030\001 \001(\005R\013in" +
-      "putTokens\022#\n\routput_tokens\030\002 \001(\005R\014output" +
-      "Tokens\022!\n\014total_tokens\030\003 \001(\005R\013totalToken" +
-      "s*P\n\004Role\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_" +
-      "SYSTEM\020\001\022\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTAN" +
-      "T\020\003*\201\001\n\014FinishReason\022\035\n\031FINISH_REASON_UN" +
-      "SPECIFIED\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n\024F" +
-      "INISH_REASON_LENGTH\020\002\022 \n\034FINISH_REASON_C" +
-      "ONTENT_FILTER\020\0032\265\001\n\013ChatService\022G\n\004Chat\022" +
-      "\035.genaifeedback.v1.ChatRequest\032\036.genaife" +
-      "edback.v1.ChatResponse0\001\022]\n\014CompleteChat" +
-      "\022%.genaifeedback.v1.CompleteChatRequest\032" +
-      "&.genaifeedback.v1.CompleteChatResponseB" +
-      "\217\001\n\032io.github.genaifeedback.v1B\tChatProt" +
-      "oP\001ZQgithub.com/genaifeedback/genaifeedb" +
-      "ack/clients/go/genaifeedbackv1;genaifeed" +
-      "backv1\252\002\020GenAIFeedback.V1b\006proto3"
+      "d\"@\n\tChatToken\022\022\n\004text\030\001 \001(\tR\004text\022\037\n\013ch" +
+      "unk_count\030\002 \001(\005R\nchunkCount\"\316\001\n\014ChatFini" +
+      "shed\022\031\n\010trace_id\030\001 \001(\tR\007traceId\022*\n\021clien" +
+      "t_request_id\030\002 \001(\tR\017clientRequestId\022C\n\rf" +
+      "inish_reason\030\003 \001(\0162\036.genaifeedback.v1.Fi" +
+      "nishReasonR\014finishReason\0222\n\005usage\030\004 \001(\0132" +
+      "\034.genaifeedback.v1.TokenUsageR\005usage\"\352\001\n" +
+      "\024CompleteChatResponse\022\031\n\010trace_id\030\001 \001(\tR" +
+      "\007traceId\022*\n\021client_request_id\030\002 \001(\tR\017cli" +
+      "entRequestId\022\022\n\004text\030\003 \001(\tR\004text\022C\n\rfini" +
+      "sh_reason\030\004 \001(\0162\036.genaifeedback.v1.Finis" +
+      "hReasonR\014finishReason\0222\n\005usage\030\005 \001(\0132\034.g" +
+      "enaifeedback.v1.TokenUsageR\005usage\"w\n\nTok" +
+      "enUsage\022!\n\014input_tokens\030\001 \001(\005R\013inputToke" +
+      "ns\022#\n\routput_tokens\030\002 \001(\005R\014outputTokens\022" +
+      "!\n\014total_tokens\030\003 \001(\005R\013totalTokens*P\n\004Ro" +
+      "le\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_SYSTEM\020" +
+      "\001\022\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTANT\020\003*\201\001\n" +
+      "\014FinishReason\022\035\n\031FINISH_REASON_UNSPECIFI" +
+      "ED\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n\024FINISH_R" +
+      "EASON_LENGTH\020\002\022 \n\034FINISH_REASON_CONTENT_" +
+      "FILTER\020\0032\265\001\n\013ChatService\022G\n\004Chat\022\035.genai" +
+      "feedback.v1.ChatRequest\032\036.genaifeedback." +
+      "v1.ChatResponse0\001\022]\n\014CompleteChat\022%.gena" +
+      "ifeedback.v1.CompleteChatRequest\032&.genai" +
+      "feedback.v1.CompleteChatResponseB\217\001\n\032io." +
+      "github.genaifeedback.v1B\tChatProtoP\001ZQgi" +
+      "thub.com/genaifeedback/genaifeedback/cli" +
+      "ents/go/genaifeedbackv1;genaifeedbackv1\252" +
+      "\002\020GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -204,7 +205,7 @@ public final class ChatProto {
     internal_static_genaifeedback_v1_ChatToken_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_ChatToken_descriptor,
-        new java.lang.String[] { "Text", });
+        new java.lang.String[] { "Text", "ChunkCount", });
     internal_static_genaifeedback_v1_ChatFinished_descriptor =
       getDescriptor().getMessageTypes().get(7);
     internal_static_genaifeedback_v1_ChatFinished_fieldAccessorTable = new

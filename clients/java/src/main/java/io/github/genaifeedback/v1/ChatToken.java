@@ -6,7 +6,8 @@ package io.github.genaifeedback.v1;
 
 /**
  * <pre>
- * ChatToken carries generated text.
+ * ChatToken carries generated text. Concatenated in order, the `text` of every
+ * token event is the whole answer, each generated chunk exactly once.
  * </pre>
  *
  * Protobuf type {@code genaifeedback.v1.ChatToken}
@@ -49,7 +50,10 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object text_ = "";
   /**
    * <pre>
-   * The text of one generated chunk (a token or a few).
+   * The text of the generated chunks this event carries, concatenated in order:
+   * one chunk (a token or a few) while the caller keeps up, or every chunk
+   * waiting to be sent when the caller or the connection falls behind (adaptive
+   * coalescing), so that fewer, larger messages are sent under load.
    * </pre>
    *
    * <code>string text = 1 [json_name = "text"];</code>
@@ -70,7 +74,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The text of one generated chunk (a token or a few).
+   * The text of the generated chunks this event carries, concatenated in order:
+   * one chunk (a token or a few) while the caller keeps up, or every chunk
+   * waiting to be sent when the caller or the connection falls behind (adaptive
+   * coalescing), so that fewer, larger messages are sent under load.
    * </pre>
    *
    * <code>string text = 1 [json_name = "text"];</code>
@@ -91,6 +98,23 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int CHUNK_COUNT_FIELD_NUMBER = 2;
+  private int chunkCount_ = 0;
+  /**
+   * <pre>
+   * How many generated chunks `text` holds; 0 (unset) means one. Servers
+   * before this field was added always sent one chunk per event. Usage counts
+   * tokens, not events.
+   * </pre>
+   *
+   * <code>int32 chunk_count = 2 [json_name = "chunkCount"];</code>
+   * @return The chunkCount.
+   */
+  @java.lang.Override
+  public int getChunkCount() {
+    return chunkCount_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -108,6 +132,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(text_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 1, text_);
     }
+    if (chunkCount_ != 0) {
+      output.writeInt32(2, chunkCount_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -119,6 +146,10 @@ private static final long serialVersionUID = 0L;
     size = 0;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(text_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(1, text_);
+    }
+    if (chunkCount_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(2, chunkCount_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -137,6 +168,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getText()
         .equals(other.getText())) return false;
+    if (getChunkCount()
+        != other.getChunkCount()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -150,6 +183,8 @@ private static final long serialVersionUID = 0L;
     hash = (19 * hash) + getDescriptor().hashCode();
     hash = (37 * hash) + TEXT_FIELD_NUMBER;
     hash = (53 * hash) + getText().hashCode();
+    hash = (37 * hash) + CHUNK_COUNT_FIELD_NUMBER;
+    hash = (53 * hash) + getChunkCount();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -249,7 +284,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * ChatToken carries generated text.
+   * ChatToken carries generated text. Concatenated in order, the `text` of every
+   * token event is the whole answer, each generated chunk exactly once.
    * </pre>
    *
    * Protobuf type {@code genaifeedback.v1.ChatToken}
@@ -286,6 +322,7 @@ private static final long serialVersionUID = 0L;
       super.clear();
       bitField0_ = 0;
       text_ = "";
+      chunkCount_ = 0;
       return this;
     }
 
@@ -321,6 +358,9 @@ private static final long serialVersionUID = 0L;
       int from_bitField0_ = bitField0_;
       if (((from_bitField0_ & 0x00000001) != 0)) {
         result.text_ = text_;
+      }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.chunkCount_ = chunkCount_;
       }
     }
 
@@ -373,6 +413,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000001;
         onChanged();
       }
+      if (other.getChunkCount() != 0) {
+        setChunkCount(other.getChunkCount());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -404,6 +447,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000001;
               break;
             } // case 10
+            case 16: {
+              chunkCount_ = input.readInt32();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 16
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -424,7 +472,10 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object text_ = "";
     /**
      * <pre>
-     * The text of one generated chunk (a token or a few).
+     * The text of the generated chunks this event carries, concatenated in order:
+     * one chunk (a token or a few) while the caller keeps up, or every chunk
+     * waiting to be sent when the caller or the connection falls behind (adaptive
+     * coalescing), so that fewer, larger messages are sent under load.
      * </pre>
      *
      * <code>string text = 1 [json_name = "text"];</code>
@@ -444,7 +495,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The text of one generated chunk (a token or a few).
+     * The text of the generated chunks this event carries, concatenated in order:
+     * one chunk (a token or a few) while the caller keeps up, or every chunk
+     * waiting to be sent when the caller or the connection falls behind (adaptive
+     * coalescing), so that fewer, larger messages are sent under load.
      * </pre>
      *
      * <code>string text = 1 [json_name = "text"];</code>
@@ -465,7 +519,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The text of one generated chunk (a token or a few).
+     * The text of the generated chunks this event carries, concatenated in order:
+     * one chunk (a token or a few) while the caller keeps up, or every chunk
+     * waiting to be sent when the caller or the connection falls behind (adaptive
+     * coalescing), so that fewer, larger messages are sent under load.
      * </pre>
      *
      * <code>string text = 1 [json_name = "text"];</code>
@@ -482,7 +539,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The text of one generated chunk (a token or a few).
+     * The text of the generated chunks this event carries, concatenated in order:
+     * one chunk (a token or a few) while the caller keeps up, or every chunk
+     * waiting to be sent when the caller or the connection falls behind (adaptive
+     * coalescing), so that fewer, larger messages are sent under load.
      * </pre>
      *
      * <code>string text = 1 [json_name = "text"];</code>
@@ -496,7 +556,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The text of one generated chunk (a token or a few).
+     * The text of the generated chunks this event carries, concatenated in order:
+     * one chunk (a token or a few) while the caller keeps up, or every chunk
+     * waiting to be sent when the caller or the connection falls behind (adaptive
+     * coalescing), so that fewer, larger messages are sent under load.
      * </pre>
      *
      * <code>string text = 1 [json_name = "text"];</code>
@@ -509,6 +572,56 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       text_ = value;
       bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private int chunkCount_ ;
+    /**
+     * <pre>
+     * How many generated chunks `text` holds; 0 (unset) means one. Servers
+     * before this field was added always sent one chunk per event. Usage counts
+     * tokens, not events.
+     * </pre>
+     *
+     * <code>int32 chunk_count = 2 [json_name = "chunkCount"];</code>
+     * @return The chunkCount.
+     */
+    @java.lang.Override
+    public int getChunkCount() {
+      return chunkCount_;
+    }
+    /**
+     * <pre>
+     * How many generated chunks `text` holds; 0 (unset) means one. Servers
+     * before this field was added always sent one chunk per event. Usage counts
+     * tokens, not events.
+     * </pre>
+     *
+     * <code>int32 chunk_count = 2 [json_name = "chunkCount"];</code>
+     * @param value The chunkCount to set.
+     * @return This builder for chaining.
+     */
+    public Builder setChunkCount(int value) {
+
+      chunkCount_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How many generated chunks `text` holds; 0 (unset) means one. Servers
+     * before this field was added always sent one chunk per event. Usage counts
+     * tokens, not events.
+     * </pre>
+     *
+     * <code>int32 chunk_count = 2 [json_name = "chunkCount"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearChunkCount() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      chunkCount_ = 0;
       onChanged();
       return this;
     }

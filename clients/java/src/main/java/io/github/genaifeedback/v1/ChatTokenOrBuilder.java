@@ -10,7 +10,10 @@ public interface ChatTokenOrBuilder extends
 
   /**
    * <pre>
-   * The text of one generated chunk (a token or a few).
+   * The text of the generated chunks this event carries, concatenated in order:
+   * one chunk (a token or a few) while the caller keeps up, or every chunk
+   * waiting to be sent when the caller or the connection falls behind (adaptive
+   * coalescing), so that fewer, larger messages are sent under load.
    * </pre>
    *
    * <code>string text = 1 [json_name = "text"];</code>
@@ -19,7 +22,10 @@ public interface ChatTokenOrBuilder extends
   java.lang.String getText();
   /**
    * <pre>
-   * The text of one generated chunk (a token or a few).
+   * The text of the generated chunks this event carries, concatenated in order:
+   * one chunk (a token or a few) while the caller keeps up, or every chunk
+   * waiting to be sent when the caller or the connection falls behind (adaptive
+   * coalescing), so that fewer, larger messages are sent under load.
    * </pre>
    *
    * <code>string text = 1 [json_name = "text"];</code>
@@ -27,4 +33,16 @@ public interface ChatTokenOrBuilder extends
    */
   com.google.protobuf.ByteString
       getTextBytes();
+
+  /**
+   * <pre>
+   * How many generated chunks `text` holds; 0 (unset) means one. Servers
+   * before this field was added always sent one chunk per event. Usage counts
+   * tokens, not events.
+   * </pre>
+   *
+   * <code>int32 chunk_count = 2 [json_name = "chunkCount"];</code>
+   * @return The chunkCount.
+   */
+  int getChunkCount();
 }
