@@ -41,6 +41,11 @@ def assert_one_linear_chain(state: dict[str, Vote]) -> None:
 def test_first_vote_is_created_alone():
     plan = plan_chain([], [vote(1)])
     assert plan.deletes == () and plan.creates == ((vote(1).assessment_id, None),)
+    assert not plan.empty and plan_chain([vote(1)], []).empty
+
+
+def test_a_plan_with_only_deletes_is_not_empty():
+    assert not plan_chain([vote(1)], [], frozenset(ids(1))).empty
 
 
 def test_a_newer_vote_overrides_the_head_and_nothing_else():
@@ -67,13 +72,34 @@ def test_a_fork_from_two_writers_is_made_linear():
     assert_one_linear_chain(apply(stored, []))
 
 
+def ids(*numbers: int) -> tuple[str, ...]:
+    return tuple(vote(n).assessment_id for n in numbers)
+
+
 def test_a_fork_deep_in_the_chain_is_repaired_in_one_plan():
-    # 3 and 4 both override 1; deleting 4 would revive 1, so the rebuild starts right after 1.
+    # 3 and 4 both override 1; deleting 4 would revive 1, so the rebuild starts right after 1 (and
+    # no earlier: vote 1 is never touched).
     stored = {
         v.assessment_id: v
         for v in [vote(1, valid=False), vote(2, overrides=1, valid=False), vote(3, overrides=2), vote(4, overrides=1)]
     }
+    plan = plan_chain(stored.values(), [])
+    assert sorted(plan.deletes) == sorted(ids(2, 3, 4))
+    assert plan.creates == tuple(zip(ids(2, 3, 4), ids(1, 2, 3), strict=True))
     assert_one_linear_chain(apply(stored, []))
+
+
+def test_a_vote_made_valid_again_by_a_delete_is_fixed_by_recreating_its_successor_only():
+    # Links are right, but 2 is valid: a delete revived it. Only creating 3 again invalidates it.
+    stored = {v.assessment_id: v for v in [vote(1, valid=False), vote(2, overrides=1), vote(3, overrides=2)]}
+    plan = plan_chain(stored.values(), [])
+    assert plan.deletes == ids(3) and plan.creates == ((vote(3).assessment_id, vote(2).assessment_id),)
+    assert_one_linear_chain(apply(stored, []))
+
+
+def test_several_first_votes_at_once_form_one_chain():
+    plan = plan_chain([], [vote(2), vote(1), vote(3)])
+    assert plan.creates == tuple(zip(ids(1, 2, 3), (None, *ids(1, 2)), strict=True))
 
 
 def test_tombstoned_votes_are_deleted_and_never_created():
