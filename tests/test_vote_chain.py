@@ -97,6 +97,29 @@ def test_a_vote_made_valid_again_by_a_delete_is_fixed_by_recreating_its_successo
     assert_one_linear_chain(apply(stored, []))
 
 
+def test_a_revived_first_vote_is_fixed_by_recreating_the_second_only():
+    stored = {v.assessment_id: v for v in [vote(1), vote(2, overrides=1)]}
+    plan = plan_chain(stored.values(), [])
+    assert plan.deletes == ids(2) and plan.creates == ((vote(2).assessment_id, vote(1).assessment_id),)
+
+
+def test_a_fork_at_an_odd_position_rebuilds_from_just_after_it():
+    stored = {
+        v.assessment_id: v
+        for v in [
+            vote(1, valid=False),
+            vote(2, overrides=1, valid=False),
+            vote(3, overrides=2, valid=False),
+            vote(4, overrides=3),
+            vote(5, overrides=2),
+        ]
+    }
+    plan = plan_chain(stored.values(), [])
+    assert sorted(plan.deletes) == sorted(ids(3, 4, 5))
+    assert plan.creates == tuple(zip(ids(3, 4, 5), ids(2, 3, 4), strict=True))
+    assert_one_linear_chain(apply(stored, []))
+
+
 def test_several_first_votes_at_once_form_one_chain():
     plan = plan_chain([], [vote(2), vote(1), vote(3)])
     assert plan.creates == tuple(zip(ids(1, 2, 3), (None, *ids(1, 2)), strict=True))

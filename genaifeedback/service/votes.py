@@ -72,18 +72,16 @@ def plan_chain(stored: Iterable[Vote], wanted: Iterable[Vote], deleted: frozense
         expected = chain[index - 1].assessment_id if index else None
         if stored_vote is None or (stored_vote.overrides or None) != expected:
             start = min(start, index)
-        elif index < len(chain) - 1 and stored_vote.valid:
-            start = min(start, index + 1)  # only creating its successor again makes it invalid
-    # Deleting a vote makes the one it overrides valid again: if that one is before `start`, the
-    # rebuild must begin right after it.
-    changed = True
-    while changed:
-        changed = False
-        for vote in chain[start:]:
-            stored_vote = present.get(vote.assessment_id)
-            target = position.get(stored_vote.overrides or "") if stored_vote else None
-            if target is not None and target + 1 < start:
-                start, changed = target + 1, True
+        elif stored_vote.valid:  # only creating its successor again makes it invalid (the last: nothing to do)
+            start = min(start, index + 1)
+    # Deleting a vote makes the one it overrides valid again: the rebuild starts right after that one.
+    # (Votes before `start` have the right links, so one pass finds the earliest such.)
+    revived = [
+        position[v.overrides] + 1
+        for v in (present.get(c.assessment_id) for c in chain[start:])
+        if v and v.overrides in position
+    ]
+    start = min([start, *revived])
     rebuilt = chain[start:]
     deletes = [v.assessment_id for v in rebuilt if v.assessment_id in present]
     deletes += sorted(i for i in present if i in deleted)
