@@ -16,9 +16,11 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Generator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 import httpx
@@ -26,9 +28,18 @@ import mlflow
 import requests
 from google.protobuf.message import DecodeError
 from mlflow.entities import Assessment, AssessmentSource, Feedback
+from mlflow.entities.trace_metrics import AggregationType, MetricAggregation, MetricViewType
 from mlflow.exceptions import MlflowException
-from mlflow.protos.service_pb2 import CreateAssessment
+from mlflow.protos.service_pb2 import CreateAssessment, QueryTraceMetrics
 from mlflow.tracing.client import TracingClient
+from mlflow.tracing.constant import (
+    AssessmentMetricDimensionKey,
+    AssessmentMetricKey,
+    AssessmentMetricSearchKey,
+    TraceMetadataKey,
+    TraceMetricKey,
+    TraceMetricSearchKey,
+)
 from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.proto_json_utils import message_to_json
 from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX, MlflowHostCreds
@@ -60,6 +71,25 @@ class ExportPartlyRejected(Exception):
     def __init__(self, rejected_spans: int, message: str):
         super().__init__(f"{rejected_spans} spans rejected: {message}")
         self.rejected_spans = rejected_spans
+
+
+TRACE_METRICS_PATH = f"{_V3_TRACE_REST_API_PATH_PREFIX}/metrics"
+TRACE_METRICS_PAGE_SIZE = 1000  # MLflow's largest page of QueryTraceMetrics
+TRACE_SCAN_PAGE_SIZE = 500  # trace infos per search call (MLflow's largest page)
+_COUNT = MetricAggregation(AggregationType.COUNT)
+_FEEDBACK_TYPE = "feedback"  # SqlAssessments.assessment_type of a Feedback (the other is "expectation")
+
+
+@dataclass(frozen=True)
+class ScannedTrace:
+    """What the analytics need of one trace: when, whose, its tags, its current feedback votes."""
+
+    trace_id: str
+    timestamp_ms: int
+    user_id: str | None
+    session_id: str | None
+    tags: dict[str, str]
+    votes: list[tuple[str, Any, str]]  # (name, value, source type) of each valid Feedback
 
 
 @dataclass(frozen=True)
@@ -266,6 +296,139 @@ class MlflowGateway:
         except OSError as error:
             raise MlflowUnavailable(f"MLflow is unreachable: {error}") from error
 
+    # --- analytics: MLflow's server-side aggregation, and the paged read of trace infos
+
+    @staticmethod
+    def trace_filters(tags: dict[str, str], user_id: str, session_id: str) -> list[str]:
+        """QueryTraceMetrics filters (ANDed) selecting traces by tags, user and session.
+
+        Values never hold a quote (convert.py refuses them): MLflow's filter syntax has no escapes.
+        """
+        view, tag, metadata = TraceMetricSearchKey.VIEW_TYPE, TraceMetricSearchKey.TAG, TraceMetricSearchKey.METADATA
+        filters = [f"{view}.{tag}.`{key}` = '{value}'" for key, value in sorted(tags.items())]
+        if user_id:
+            filters.append(f"{view}.{metadata}.`{TraceMetadataKey.TRACE_USER}` = '{user_id}'")
+        if session_id:
+            filters.append(f"{view}.{metadata}.`{TraceMetadataKey.TRACE_SESSION}` = '{session_id}'")
+        return filters
+
+    async def count_traces(
+        self, filters: list[str], start_ms: int, end_ms: int, interval_seconds: int
+    ) -> Counter[int | None]:
+        """Traces started in [start_ms, end_ms), per bucket start (None: no buckets)."""
+        points = await self._trace_metrics(
+            MetricViewType.TRACES, TraceMetricKey.TRACE_COUNT, [], filters, start_ms, end_ms, interval_seconds
+        )
+        counts: Counter[int | None] = Counter()
+        for point in points:
+            counts[_bucket_of(point)] += int(point["values"][str(_COUNT)])
+        return counts
+
+    async def count_feedback_votes(
+        self, filters: list[str], start_ms: int, end_ms: int, interval_seconds: int
+    ) -> Counter[tuple[int | None, str, str]]:
+        """Current (valid) feedback votes on those traces, per (bucket start, name, value as JSON)."""
+        dimensions = [AssessmentMetricDimensionKey.ASSESSMENT_NAME, AssessmentMetricDimensionKey.ASSESSMENT_VALUE]
+        feedback_only = f"{AssessmentMetricSearchKey.VIEW_TYPE}.{AssessmentMetricSearchKey.TYPE} = '{_FEEDBACK_TYPE}'"
+        points = await self._trace_metrics(
+            MetricViewType.ASSESSMENTS,
+            AssessmentMetricKey.ASSESSMENT_COUNT,
+            dimensions,
+            [*filters, feedback_only],
+            start_ms,
+            end_ms,
+            interval_seconds,
+        )
+        counts: Counter[tuple[int | None, str, str]] = Counter()
+        for point in points:
+            dims = point["dimensions"]
+            key = (_bucket_of(point), dims[dimensions[0]], dims[dimensions[1]])
+            counts[key] += int(point["values"][str(_COUNT)])
+        return counts
+
+    async def _trace_metrics(
+        self,
+        view: MetricViewType,
+        metric: str,
+        dimensions: list[str],
+        filters: list[str],
+        start_ms: int,
+        end_ms: int,
+        interval_seconds: int,
+    ) -> list[dict[str, Any]]:
+        """Every data point of one QueryTraceMetrics query, following its pages."""
+        request = QueryTraceMetrics(
+            experiment_ids=[self.experiment_id],
+            view_type=view.to_proto(),  # type: ignore[arg-type]  # mlflow returns the enum as a plain int
+            metric_name=metric,
+            aggregations=[_COUNT.to_proto()],
+            dimensions=dimensions,
+            filters=filters,
+            start_time_ms=start_ms,
+            end_time_ms=end_ms - 1,  # MLflow's end is inclusive
+            max_results=TRACE_METRICS_PAGE_SIZE,
+        )
+        if interval_seconds:
+            request.time_interval_seconds = interval_seconds
+        points: list[dict[str, Any]] = []
+        while True:
+            body = message_to_json(request)
+            try:
+                response = await self.http.post(
+                    TRACE_METRICS_PATH, content=body, headers={"content-type": "application/json"}
+                )
+            except httpx.HTTPError as error:
+                raise MlflowUnavailable(f"MLflow is unreachable: {type(error).__name__}: {error}") from error
+            if response.status_code != 200:
+                raise MlflowUnavailable(f"MLflow answered HTTP {response.status_code}: {_short(response.text)}")
+            answer = response.json()
+            points.extend(answer.get("data_points", []))
+            if not answer.get("next_page_token"):
+                return points
+            request.page_token = answer["next_page_token"]
+
+    @staticmethod
+    def trace_search_filter(start_ms: int, end_ms: int, tags: dict[str, str], user_id: str, session_id: str) -> str:
+        """A search_traces filter for the same selection as trace_filters, with the time range."""
+        clauses = [f"trace.timestamp_ms >= {start_ms}", f"trace.timestamp_ms < {end_ms}"]
+        clauses += [f"tags.`{key}` = '{value}'" for key, value in sorted(tags.items())]
+        if user_id:
+            clauses.append(f"metadata.`{TraceMetadataKey.TRACE_USER}` = '{user_id}'")
+        if session_id:
+            clauses.append(f"metadata.`{TraceMetadataKey.TRACE_SESSION}` = '{session_id}'")
+        return " AND ".join(clauses)
+
+    async def scan_traces(self, filter_string: str) -> AsyncIterator[ScannedTrace]:
+        """The trace infos matching the filter (no spans), a page at a time."""
+        page_token: str | None = None
+        while True:
+            page = await self._guarded(
+                self._client.search_traces,
+                locations=[self.experiment_id],
+                filter_string=filter_string,
+                max_results=TRACE_SCAN_PAGE_SIZE,
+                order_by=["timestamp_ms ASC"],
+                page_token=page_token,
+                include_spans=False,
+            )
+            for trace in page:
+                info = trace.info
+                yield ScannedTrace(
+                    trace_id=info.trace_id,
+                    timestamp_ms=info.request_time,
+                    user_id=info.trace_metadata.get(TraceMetadataKey.TRACE_USER),
+                    session_id=info.trace_metadata.get(TraceMetadataKey.TRACE_SESSION),
+                    tags=dict(info.tags),
+                    votes=[
+                        (a.name, a.value, a.source.source_type)
+                        for a in info.assessments
+                        if isinstance(a, Feedback) and a.valid is not False and a.error is None
+                    ],
+                )
+            page_token = page.token
+            if not page_token:
+                return
+
     async def export_traces(self, body: bytes) -> None:
         """POST an OTLP batch to MLflow's trace endpoint.
 
@@ -308,6 +471,12 @@ class MlflowGateway:
     async def close(self) -> None:
         await self.http.aclose()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _bucket_of(point: dict[str, Any]) -> int | None:
+    """A data point's time bucket as epoch milliseconds (MLflow sends it as ISO 8601 text)."""
+    bucket = point.get("dimensions", {}).get("time_bucket")  # MLflow's label (not in mlflow-tracing)
+    return None if bucket is None else int(datetime.fromisoformat(bucket).timestamp() * 1000)
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -11,6 +11,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from genaifeedback.service import schemas
+from genaifeedback.service.analytics import FeedbackAnalytics
 from genaifeedback.service.chat import ChatRunner
 from genaifeedback.service.config import Settings
 from genaifeedback.service.convert import FEEDBACK_NAME_PATTERN
@@ -22,8 +23,14 @@ from genaifeedback.service.journal import Journal
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.mlflow_gateway import MlflowGateway
 from genaifeedback.service.reflection import enable_reflection
-from genaifeedback.service.servicers import Admission, ChatServicer, FeedbackServicer, TolerantParsing
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.service.servicers import (
+    Admission,
+    ChatServicer,
+    FeedbackAnalyticsServicer,
+    FeedbackServicer,
+    TolerantParsing,
+)
+from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +40,7 @@ SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.Health
 SERVICE_NAMES = (
     chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name,
     feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"].full_name,
+    analytics_pb2.DESCRIPTOR.services_by_name["FeedbackAnalyticsService"].full_name,
 )
 _SERVER_OPTIONS = [
     # Meshes and load balancers drop idle connections; pings keep long streams alive.
@@ -100,6 +108,10 @@ class FeedbackApp:
         )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(self.recorder, self.metrics, self.admission, self.schemas), self.server
+        )
+        self.analytics = FeedbackAnalytics(self.gateway, self.schemas)
+        analytics_pb2_grpc.add_FeedbackAnalyticsServiceServicer_to_server(
+            FeedbackAnalyticsServicer(self.analytics, self.metrics, self.admission), self.server
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

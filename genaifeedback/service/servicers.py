@@ -22,13 +22,14 @@ import grpc
 from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
-from genaifeedback.service import convert, status
+from genaifeedback.service import analytics_convert, convert, status
+from genaifeedback.service.analytics import FeedbackAnalytics
 from genaifeedback.service.chat import ChatEvent, ChatRunner, Finished, Started, Token
 from genaifeedback.service.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.schemas import Schemas
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class TolerantParsing(grpc.aio.ServerInterceptor):
 
 _REQUEST_TYPES = {
     (service.full_name, method.name): method.input_type.full_name
-    for module in (chat_pb2, feedback_pb2)
+    for module in (chat_pb2, feedback_pb2, analytics_pb2)
     for service in module.DESCRIPTOR.services_by_name.values()
     for method in service.methods
 }
@@ -279,3 +280,17 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         self, request: feedback_pb2.ListFeedbackSchemasRequest, context: _Context
     ) -> feedback_pb2.ListFeedbackSchemasResponse:
         return convert.schemas_response(self._schemas)
+
+
+class FeedbackAnalyticsServicer(analytics_pb2_grpc.FeedbackAnalyticsServiceServicer):
+    def __init__(self, analytics: FeedbackAnalytics, metrics: Metrics, admission: Admission):
+        self._analytics = analytics
+        self._metrics = metrics
+        self._admission = admission
+
+    @_mapping_errors
+    async def GetFeedbackSummary(
+        self, request: analytics_pb2.GetFeedbackSummaryRequest, context: _Context
+    ) -> analytics_pb2.GetFeedbackSummaryResponse:
+        result = await self._analytics.summary(analytics_convert.summary_query(request))
+        return analytics_convert.summary_response(result)
