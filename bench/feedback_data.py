@@ -15,6 +15,7 @@ boolean `grounded` on some.
 """
 
 import argparse
+import base64
 import json
 import random
 import sys
@@ -62,14 +63,26 @@ def generate(traces: int, end_ms: int, days: float, seed: int, feedback_share: f
 def load(db_uri: str, experiment_id: int, items: list[dict], seed: int) -> int:
     """Insert the traces and their feedback; returns the number of assessments written."""
     from mlflow.entities import AssessmentSource, Feedback
-    from mlflow.store.tracking.dbmodels.models import SqlAssessments, SqlTraceInfo, SqlTraceMetadata, SqlTraceTag
+    from mlflow.store.tracking.dbmodels.models import (
+        SqlAssessments,
+        SqlSpan,
+        SqlTraceInfo,
+        SqlTraceMetadata,
+        SqlTraceTag,
+    )
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-    from mlflow.tracing.constant import TRACE_SCHEMA_VERSION, TRACE_SCHEMA_VERSION_KEY, TraceMetadataKey
+    from mlflow.tracing.constant import (
+        TRACE_SCHEMA_VERSION,
+        TRACE_SCHEMA_VERSION_KEY,
+        SpansLocation,
+        TraceMetadataKey,
+        TraceTagKey,
+    )
 
     store = SqlAlchemyStore(db_uri, "/tmp/unused-artifacts")
     rng = random.Random(seed + 1)
     written = 0
-    with store.ManagedSessionMaker() as session:
+    with store.ManagedSessionMaker(read_only=False) as session:
         for start in range(0, len(items), 5000):
             rows: list = []
             for item in items[start : start + 5000]:
@@ -85,7 +98,10 @@ def load(db_uri: str, experiment_id: int, items: list[dict], seed: int) -> int:
                         session_id=item["session"],
                     )
                 )
-                rows += [SqlTraceTag(request_id=trace_id, key=k, value=v) for k, v in item["tags"].items()]
+                # The spans live in the database (as with OTLP), so get_trace works on these traces.
+                tags = {**item["tags"], TraceTagKey.SPANS_LOCATION: SpansLocation.TRACKING_STORE.value}
+                rows += [SqlTraceTag(request_id=trace_id, key=k, value=v) for k, v in tags.items()]
+                rows.append(_root_span(SqlSpan, experiment_id, trace_id, timestamp, rng))
                 metadata = {
                     TraceMetadataKey.TRACE_USER: item["user"],
                     TraceMetadataKey.TRACE_SESSION: item["session"],
@@ -106,6 +122,41 @@ def load(db_uri: str, experiment_id: int, items: list[dict], seed: int) -> int:
             session.add_all(rows)
             session.flush()
     return written
+
+
+def _root_span(span_model, experiment_id: int, trace_id: str, timestamp_ms: int, rng: random.Random):
+    """One `chat` span, stored the way MLflow stores an OTLP span (its JSON in `content`)."""
+    span_id = rng.getrandbits(64).to_bytes(8, "big")
+    start_ns, end_ns = timestamp_ms * 1_000_000, (timestamp_ms + 1200) * 1_000_000
+    content = {
+        "trace_id": base64.b64encode(bytes.fromhex(trace_id[3:])).decode(),
+        "span_id": base64.b64encode(span_id).decode(),
+        "parent_span_id": None,
+        "name": "chat",
+        "start_time_unix_nano": start_ns,
+        "end_time_unix_nano": end_ns,
+        "events": [],
+        "status": {"code": "STATUS_CODE_OK", "message": ""},
+        "attributes": {
+            "mlflow.traceRequestId": json.dumps(trace_id),
+            "mlflow.spanType": json.dumps("CHAT_MODEL"),
+            "mlflow.spanInputs": json.dumps({"messages": [{"role": "user", "content": "What is MLflow?"}]}),
+            "mlflow.spanOutputs": json.dumps("An open source platform for the ML lifecycle."),
+        },
+        "links": [],
+    }
+    return span_model(
+        trace_id=trace_id,
+        experiment_id=experiment_id,
+        span_id=span_id.hex(),
+        parent_span_id=None,
+        name="chat",
+        type="CHAT_MODEL",
+        status="OK",
+        start_time_unix_nano=start_ns,
+        end_time_unix_nano=end_ns,
+        content=json.dumps(content),
+    )
 
 
 def main() -> None:

@@ -1,0 +1,471 @@
+"""GetFeedbackSummary against a real MLflow: every figure equals an independent reference.
+
+The data set (bench/feedback_data.py, bulk-loaded into the MLflow server's database): 3,000 traces
+over five days, three models, twenty users with sessions, thumbs, 1-5 ratings on three dimensions,
+a category, an LLM judge's boolean, 30% of traces without feedback. Then, through MLflow's REST API
+(so MLflow's own override and delete logic runs): 300 votes changed (override chain), 150 deleted.
+
+The reference reads every trace info back from MLflow and counts in plain Python, with no code of
+the service; the guide's two analysis functions (search, then get_trace per trace) run on the same
+data, and the test shows where and why their figures differ.
+"""
+
+import json
+import math
+import random
+import subprocess
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+from google.protobuf import timestamp_pb2
+from mlflow.entities import AssessmentSource, Feedback
+
+from conftest import ROOT
+from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, feedback_pb2
+from support import error_reason, violation_reasons
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+TRACES = 3000
+RATED = ("accuracy", "helpfulness", "relevance", "user_rating")  # the built-in 1-5 schemas
+Z95 = 1.959963984540054
+
+
+# --- the data set, and what MLflow stored
+
+
+@dataclass
+class StoredTrace:
+    trace_id: str
+    timestamp_ms: int
+    tags: dict[str, str]
+    user: str
+    session: str
+    valid: list  # current Feedback
+    overridden: list = field(default_factory=list)  # Feedback with valid=False
+
+
+def read_back(mlflow_client, experiment_id: str) -> list[StoredTrace]:
+    traces, token = [], None
+    while True:
+        page = mlflow_client.search_traces(
+            locations=[experiment_id], max_results=500, page_token=token, include_spans=False
+        )
+        for trace in page:
+            info = trace.info
+            feedback = [a for a in info.assessments if isinstance(a, Feedback)]
+            traces.append(
+                StoredTrace(
+                    info.trace_id,
+                    info.request_time,
+                    dict(info.tags),
+                    info.trace_metadata["mlflow.trace.user"],
+                    info.trace_metadata["mlflow.trace.session"],
+                    [a for a in feedback if a.valid],
+                    [a for a in feedback if not a.valid],
+                )
+            )
+        token = page.token
+        if not token:
+            return traces
+
+
+@pytest.fixture(scope="module")
+def dataset(start_service, mlflow_server, mlflow_client):
+    service = start_service(experiment_name="analytics")
+    experiment_id = service.app.gateway.experiment_id
+    end_ms = int(time.time() * 1000)
+    loaded = subprocess.run(
+        [
+            str(ROOT / ".venv-mlflow/bin/python"),
+            str(ROOT / "bench/feedback_data.py"),
+            f"--db=sqlite:///{mlflow_server.data_dir / 'mlflow.db'}",
+            f"--experiment-id={experiment_id}",
+            f"--traces={TRACES}",
+            f"--end-ms={end_ms}",
+            "--days=5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout)["traces"] == TRACES
+    before = read_back(mlflow_client, experiment_id)
+    rng = random.Random(11)
+    votes = [(t, a) for t in before for a in t.valid]
+    recent = [(t, a) for t, a in votes if t.timestamp_ms >= end_ms - DAY_MS]
+    # Changes and deletions through MLflow's API; many in the last day, where the guide looks.
+    changed = rng.sample(recent, 150) + rng.sample(votes, 150)
+    changed = list({a.assessment_id: (t, a) for t, a in changed}.values())
+    changed_ids = {a.assessment_id for _, a in changed}
+    deleted = rng.sample([(t, a) for t, a in votes if a.assessment_id not in changed_ids], 150)
+
+    def change(item):
+        trace, old = item
+        value = (not old.value) if isinstance(old.value, bool) else old.value
+        if isinstance(old.value, float | int) and not isinstance(old.value, bool):
+            value = 6 - old.value  # a 1-5 score flipped around 3
+        if isinstance(old.value, str):
+            value = "other" if old.value != "other" else "bug"
+        new = Feedback(
+            name=old.name,
+            value=value,
+            source=AssessmentSource(old.source.source_type, old.source.source_id),
+            overrides=old.assessment_id,
+        )
+        mlflow_client.log_assessment(trace.trace_id, new)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(change, changed))
+        list(pool.map(lambda item: mlflow_client.delete_assessment(item[0].trace_id, item[1].assessment_id), deleted))
+    stored = read_back(mlflow_client, experiment_id)
+    return service, stored, end_ms, len(changed), len(deleted)
+
+
+def test_the_data_set_is_what_the_proof_needs(dataset):
+    _, stored, _, changed, deleted = dataset
+    assert len(stored) == TRACES
+    assert sum(len(t.overridden) for t in stored) == changed  # MLflow kept each changed vote as history
+    assert sum(1 for t in stored if not t.valid) > 500  # traces without feedback (or with all deleted)
+    assert deleted == 150
+    days = {t.timestamp_ms // DAY_MS for t in stored}
+    assert len(days) >= 5 and {t.tags["model"] for t in stored} == {"model-a", "model-b", "model-c"}
+
+
+# --- the reference computation: plain Python over what MLflow stored
+
+
+@dataclass
+class Reference:
+    trace_count: int = 0
+    traces_with_feedback: int = 0
+    booleans: dict = field(default_factory=dict)  # name -> Counter({True: n, False: n})
+    numbers: dict = field(default_factory=dict)  # name -> Counter(score -> n)
+    categories: dict = field(default_factory=dict)  # name -> Counter(label -> n)
+
+
+def reference(traces, source_type: str = "") -> Reference:
+    ref = Reference()
+    for trace in traces:
+        ref.trace_count += 1
+        votes = [a for a in trace.valid if not source_type or a.source.source_type == source_type]
+        ref.traces_with_feedback += bool(votes)
+        for vote in votes:
+            value = vote.value
+            if isinstance(value, bool):
+                ref.booleans.setdefault(vote.name, Counter())[value] += 1
+            elif isinstance(value, int | float):
+                ref.numbers.setdefault(vote.name, Counter())[float(value)] += 1
+            else:
+                ref.categories.setdefault(vote.name, Counter())[value] += 1
+    return ref
+
+
+def wilson(positive: int, n: int) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 0.0
+    p = positive / n
+    center = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    spread = Z95 / (1 + Z95**2 / n) * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n))
+    return center - spread, center + spread
+
+
+def assert_matches(summary: analytics_pb2.FeedbackSummary, ref: Reference, traces_counted: bool) -> None:
+    assert summary.trace_count == ref.trace_count
+    if traces_counted:
+        assert summary.traces_with_feedback == ref.traces_with_feedback
+        rate = ref.traces_with_feedback / ref.trace_count if ref.trace_count else 0.0
+        assert summary.feedback_rate == pytest.approx(rate, abs=1e-12)
+    else:
+        assert summary.traces_with_feedback == 0
+    assert {b.name: (b.positive, b.negative) for b in summary.booleans} == {
+        name: (c[True], c[False]) for name, c in ref.booleans.items()
+    }
+    for b in summary.booleans:
+        votes = b.positive + b.negative
+        assert b.positive_rate == pytest.approx(b.positive / votes, abs=1e-12)  # of votes, not traces
+        assert (b.positive_rate_low, b.positive_rate_high) == pytest.approx(wilson(b.positive, votes), abs=1e-12)
+    assert {n.name for n in summary.numbers} == set(ref.numbers)
+    for number in summary.numbers:
+        scores = ref.numbers[number.name]
+        count = sum(scores.values())
+        mean = sum(s * c for s, c in scores.items()) / count
+        assert number.count == count
+        assert number.mean == pytest.approx(mean, abs=1e-12)
+        assert number.normalized_mean == pytest.approx((mean - 1) / 4, abs=1e-12)  # every name here is 1-5
+        assert [(d.score, d.count) for d in number.distribution] == [(s, scores[s]) for s in (1.0, 2, 3, 4, 5)]
+    assert {c.name: {label.label: label.count for label in c.labels} for c in summary.categories} == {
+        name: dict(c) for name, c in ref.categories.items()
+    }
+
+
+def stamp(ms: int) -> timestamp_pb2.Timestamp:
+    value = timestamp_pb2.Timestamp()
+    value.FromMilliseconds(ms)
+    return value
+
+
+def summary_of(service, **fields) -> analytics_pb2.GetFeedbackSummaryResponse:
+    stub = analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel)
+    return stub.GetFeedbackSummary(analytics_pb2.GetFeedbackSummaryRequest(**fields), timeout=60)
+
+
+def in_range(traces, start_ms: int, end_ms: int, **where):
+    selected = [t for t in traces if start_ms <= t.timestamp_ms < end_ms]
+    for key, value in where.get("tags", {}).items():
+        selected = [t for t in selected if t.tags.get(key) == value]
+    if "user" in where:
+        selected = [t for t in selected if t.user == where["user"]]
+    if "session" in where:
+        selected = [t for t in selected if t.session == where["session"]]
+    return selected
+
+
+def buckets_of(traces, start_ms: int, end_ms: int, width: int) -> dict[int, list]:
+    buckets = {start: [] for start in range(start_ms // width * width, end_ms, width)}
+    for trace in traces:
+        buckets[trace.timestamp_ms // width * width].append(trace)
+    return buckets
+
+
+# --- the summary, figure by figure
+
+
+def test_whole_range_by_mlflow_aggregation_equals_the_reference(dataset):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    answer = summary_of(service, start_time=stamp(start_ms), end_time=stamp(end_ms))
+    assert answer.counting.aggregated_by_mlflow and answer.counting.current_votes_only
+    assert answer.counting.trace_infos_read == 0 and not answer.counting.traces_with_feedback_counted
+    assert_matches(answer.total, reference(in_range(stored, start_ms, end_ms)), traces_counted=False)
+
+
+def test_traces_with_feedback_and_source_filter_counted_from_trace_infos(dataset):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    answer = summary_of(service, start_time=stamp(start_ms), end_time=stamp(end_ms), count_traces_with_feedback=True)
+    assert not answer.counting.aggregated_by_mlflow and answer.counting.trace_infos_read == TRACES
+    assert_matches(answer.total, reference(in_range(stored, start_ms, end_ms)), traces_counted=True)
+
+    human = summary_of(
+        service,
+        start_time=stamp(start_ms),
+        end_time=stamp(end_ms),
+        source_type=feedback_pb2.SOURCE_TYPE_HUMAN,
+        count_traces_with_feedback=True,
+    )
+    assert "grounded" not in {b.name for b in human.total.booleans}  # the judge's
+    assert_matches(human.total, reference(in_range(stored, start_ms, end_ms), "HUMAN"), traces_counted=True)
+
+
+def test_default_range_is_the_last_24_hours(dataset):
+    service, stored, _, _, _ = dataset
+    answer = summary_of(service, count_traces_with_feedback=True)
+    start_ms, end_ms = answer.start_time.ToMilliseconds(), answer.end_time.ToMilliseconds()
+    assert end_ms - start_ms == DAY_MS and abs(end_ms - time.time() * 1000) < 60_000
+    assert_matches(answer.total, reference(in_range(stored, start_ms, end_ms)), traces_counted=True)
+
+
+@pytest.mark.parametrize("counted", [False, True], ids=["mlflow-aggregation", "trace-info-read"])
+def test_positive_rate_per_model_per_day(dataset, counted):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    answer = summary_of(
+        service,
+        start_time=stamp(start_ms),
+        end_time=stamp(end_ms),
+        interval=analytics_pb2.SUMMARY_INTERVAL_DAY,
+        group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
+        group_by_tag="model",
+        group_values=[] if counted else ["model-a", "model-b", "model-c"],
+        count_traces_with_feedback=counted,
+    )
+    assert answer.counting.aggregated_by_mlflow is not counted
+    selected = in_range(stored, start_ms, end_ms)
+    assert_matches(answer.total, reference(selected), counted)
+    expected_buckets = buckets_of(selected, start_ms, end_ms, DAY_MS)
+    assert [b.start_time.ToMilliseconds() for b in answer.buckets] == list(expected_buckets)
+    for bucket in answer.buckets:
+        assert_matches(bucket.summary, reference(expected_buckets[bucket.start_time.ToMilliseconds()]), counted)
+    assert [g.value for g in answer.groups] == ["model-a", "model-b", "model-c"]
+    for group in answer.groups:
+        members = [t for t in selected if t.tags["model"] == group.value]
+        assert_matches(group.summary, reference(members), counted)
+        per_day = buckets_of(members, start_ms, end_ms, DAY_MS)
+        for bucket in group.buckets:
+            assert_matches(bucket.summary, reference(per_day[bucket.start_time.ToMilliseconds()]), counted)
+    rates = {g.value: g.summary.booleans[-1].positive_rate for g in answer.groups}  # user_feedback
+    assert rates["model-a"] > rates["model-b"] > rates["model-c"]  # as generated
+
+
+def test_hourly_per_user_with_filters(dataset):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 2 * DAY_MS
+    answer = summary_of(
+        service,
+        start_time=stamp(start_ms),
+        end_time=stamp(end_ms),
+        trace_tags={"chat.outcome": "ok"},
+        interval=analytics_pb2.SUMMARY_INTERVAL_HOUR,
+        group_by=analytics_pb2.GROUP_DIMENSION_USER,
+    )
+    selected = in_range(stored, start_ms, end_ms, tags={"chat.outcome": "ok"})
+    assert_matches(answer.total, reference(selected), traces_counted=True)
+    assert [g.value for g in answer.groups] == sorted({t.user for t in selected})
+    for group in answer.groups:
+        members = [t for t in selected if t.user == group.value]
+        per_hour = buckets_of(members, start_ms, end_ms, HOUR_MS)
+        assert len(group.buckets) == len(per_hour)
+        for bucket in group.buckets:
+            assert_matches(bucket.summary, reference(per_hour[bucket.start_time.ToMilliseconds()]), True)
+
+
+def test_user_and_session_filters_by_mlflow_aggregation(dataset):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    user, session = stored[0].user, stored[0].session
+    by_user = summary_of(service, start_time=stamp(start_ms), end_time=stamp(end_ms), user_id=user)
+    assert by_user.counting.aggregated_by_mlflow
+    assert_matches(by_user.total, reference(in_range(stored, start_ms, end_ms, user=user)), False)
+    by_session = summary_of(
+        service, start_time=stamp(start_ms), end_time=stamp(end_ms), session_id=session, trace_tags={"model": "model-b"}
+    )
+    expected = in_range(stored, start_ms, end_ms, session=session, tags={"model": "model-b"})
+    assert_matches(by_session.total, reference(expected), False)
+
+
+def test_mistakes_are_invalid_argument_with_field_violations(dataset):
+    service = dataset[0]
+    with pytest.raises(grpc.RpcError) as caught:
+        summary_of(
+            service,
+            start_time=stamp(2_000),
+            end_time=stamp(1_000),
+            trace_tags={"model": "it's"},
+            group_values=["a"],
+            group_by_tag="model",
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_reason(caught.value) == "INVALID_FIELD"
+    assert violation_reasons(caught.value) == {
+        "start_time": "OUT_OF_RANGE",
+        "trace_tags['model']": "INVALID_FORMAT",
+        "group_by_tag": "INVALID_FORMAT",
+        "group_values": "INVALID_FORMAT",
+    }
+    with pytest.raises(grpc.RpcError) as caught:
+        summary_of(
+            service,
+            start_time=stamp(0),
+            end_time=stamp(300 * DAY_MS),
+            interval=analytics_pb2.SUMMARY_INTERVAL_HOUR,
+            group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
+        )
+    assert violation_reasons(caught.value) == {"interval": "OUT_OF_RANGE", "group_by_tag": "REQUIRED"}
+
+
+# --- the guide's analysis on the same data (search, then get_trace per trace)
+
+
+def guide_feedback_analysis(client, experiment_id: str, hours: int = 24) -> dict:
+    """The guide's feedback-rate function, as written there (search paged here, to see every trace)."""
+    cutoff_ms = int((time.time() - hours * 3600) * 1000)
+    traces = search_all(client, experiment_id, f"trace.timestamp_ms > {cutoff_ms}")
+    total_traces, traces_with_feedback, positive_count, negative_count = len(traces), 0, 0, 0
+    for trace in traces:
+        full_trace = client.get_trace(trace.info.trace_id)
+        feedback_found = False
+        for assessment in full_trace.info.assessments:
+            if assessment.name == "user_feedback" and hasattr(assessment, "value"):
+                if not feedback_found:
+                    feedback_found = True
+                    traces_with_feedback += 1
+                if assessment.value:
+                    positive_count += 1
+                else:
+                    negative_count += 1
+    return {
+        "cutoff_ms": cutoff_ms,
+        "total_traces": total_traces,
+        "traces_with_feedback": traces_with_feedback,
+        "positive_count": positive_count,
+        "negative_count": negative_count,
+        "feedback_rate": traces_with_feedback / total_traces * 100 if total_traces else 0,
+        "positive_rate": positive_count / traces_with_feedback * 100 if traces_with_feedback else 0,
+    }
+
+
+def guide_rating_analysis(client, experiment_id: str, hours: int = 24) -> dict:
+    """The guide's per-dimension average, as written there."""
+    cutoff_ms = int((time.time() - hours * 3600) * 1000)
+    traces = search_all(client, experiment_id, f"trace.timestamp_ms > {cutoff_ms}")
+    ratings: dict[str, list] = {"accuracy": [], "helpfulness": [], "relevance": []}
+    for trace in traces:
+        for assessment in client.get_trace(trace.info.trace_id).info.assessments:
+            if assessment.name in ratings:
+                ratings[assessment.name].append(assessment.value)
+    return {name: sum(values) / len(values) if values else 0 for name, values in ratings.items()}
+
+
+def search_all(client, experiment_id: str, filter_string: str) -> list:
+    found, token = [], None
+    while True:
+        page = client.search_traces(
+            locations=[experiment_id], filter_string=filter_string, max_results=500, page_token=token
+        )
+        found += list(page)
+        token = page.token
+        if not token:
+            return found
+
+
+def test_the_guides_functions_on_the_same_data_and_why_they_differ(dataset, mlflow_client):
+    service, stored, _, _, _ = dataset
+    experiment_id = service.app.gateway.experiment_id
+    guide = guide_feedback_analysis(mlflow_client, experiment_id)
+    guide_ratings = guide_rating_analysis(mlflow_client, experiment_id)
+    ours = summary_of(
+        service,
+        start_time=stamp(guide["cutoff_ms"] + 1),  # the guide's `>`; our start is inclusive
+        end_time=stamp(int(time.time() * 1000) + 1),
+        count_traces_with_feedback=True,
+    )
+    window = [t for t in stored if t.timestamp_ms > guide["cutoff_ms"]]
+    thumbs = next(b for b in ours.total.booleans if b.name == "user_feedback")
+    overridden_thumbs = Counter(bool(a.value) for t in window for a in t.overridden if a.name == "user_feedback")
+
+    print("\nfigure                        guide        service")
+    print(f"traces                     {guide['total_traces']:8d}     {ours.total.trace_count:8d}")
+    print(f"thumbs up counted          {guide['positive_count']:8d}     {thumbs.positive:8d}")
+    print(f"thumbs down counted        {guide['negative_count']:8d}     {thumbs.negative:8d}")
+    print(f"positive rate              {guide['positive_rate'] / 100:8.4f}     {thumbs.positive_rate:8.4f}")
+    for number in ours.total.numbers:
+        if number.name in guide_ratings:
+            print(f"mean {number.name:<21} {guide_ratings[number.name]:8.4f}     {number.mean:8.4f}")
+
+    # Same traces seen.
+    assert guide["total_traces"] == ours.total.trace_count == len(window)
+    # 1. The guide counts votes that were later changed: every overridden vote is still in its counts.
+    assert sum(overridden_thumbs.values()) > 0
+    assert guide["positive_count"] == thumbs.positive + overridden_thumbs[True]
+    assert guide["negative_count"] == thumbs.negative + overridden_thumbs[False]
+    # 2. Its positive rate divides votes by traces (so changed votes can push it past what any
+    #    share of votes could be); the service divides positive votes by votes.
+    traces_with_thumb = sum(1 for t in window if any(a.name == "user_feedback" for a in t.valid + t.overridden))
+    assert guide["traces_with_feedback"] == traces_with_thumb
+    assert guide["positive_rate"] == pytest.approx(100 * guide["positive_count"] / traces_with_thumb)
+    assert thumbs.positive_rate == pytest.approx(thumbs.positive / (thumbs.positive + thumbs.negative))
+    assert guide["positive_rate"] / 100 != pytest.approx(thumbs.positive_rate, abs=1e-6)
+    # 3. Its rating means average current and changed votes together.
+    for number in ours.total.numbers:
+        if number.name not in guide_ratings:
+            continue
+        every = [a.value for t in window for a in t.valid + t.overridden if a.name == number.name]
+        assert guide_ratings[number.name] == pytest.approx(sum(every) / len(every))
+        current = [a.value for t in window for a in t.valid if a.name == number.name]
+        assert number.mean == pytest.approx(sum(current) / len(current))
