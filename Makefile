@@ -27,7 +27,7 @@ setup: $(VENV)/.installed $(MLFLOW_VENV)/.installed ## create the Python environ
 $(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e clients/python -e '.[dev]'
+	$(BIN)/pip install --quiet -e 'clients/python[plot]' -e '.[dev]'
 	touch $@
 
 $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt

@@ -120,7 +120,7 @@ def load(db_uri: str, experiment_id: int, items: list[dict], seed: int) -> int:
                     rows.append(row)
                     written += 1
             session.add_all(rows)
-            session.flush()
+            session.commit()  # a chunk at a time: one huge transaction holds SQLite's lock for minutes
     return written
 
 

@@ -25,6 +25,7 @@ from google.protobuf import timestamp_pb2
 from mlflow.entities import AssessmentSource, Feedback
 
 from conftest import ROOT
+from genaifeedback.client import cli
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, feedback_pb2
 from support import error_reason, violation_reasons
 
@@ -469,3 +470,38 @@ def test_the_guides_functions_on_the_same_data_and_why_they_differ(dataset, mlfl
         assert guide_ratings[number.name] == pytest.approx(sum(every) / len(every))
         current = [a.value for t in window for a in t.valid if a.name == number.name]
         assert number.mean == pytest.approx(sum(current) / len(current))
+
+
+# --- feedbackctl summary
+
+
+def test_feedbackctl_summary_table_json_and_plot(dataset, tmp_path, capsys):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 3 * DAY_MS
+    when = ["--start", _iso(start_ms), "--end", _iso(end_ms)]
+    plot = tmp_path / "feedback.png"
+    argv = ["--target", service.target, "summary", *when, "--interval", "day", "--group-by", "tag:model"]
+    assert cli.main([*argv, "--traces-with-feedback", "--plot", str(plot)]) == 0
+    text = capsys.readouterr().out
+    ref = reference(in_range(stored, start_ms, end_ms))
+    thumbs = ref.booleans["user_feedback"]
+    rate = thumbs[True] / (thumbs[True] + thumbs[False])
+    assert f"traces: {ref.trace_count}   with feedback: {ref.traces_with_feedback}" in text
+    total_thumbs = next(line.split() for line in text.splitlines() if line.strip().startswith("user_feedback "))
+    assert total_thumbs[:4] == ["user_feedback", str(thumbs[True]), str(thumbs[False]), f"{rate * 100:.1f}%"]
+    assert "per day (4 buckets, oldest first):" in text or "per day (3 buckets, oldest first):" in text
+    assert "== model-a" in text and "█" in text and "accuracy mean" in text
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    assert cli.main(["--target", service.target, "--json", "summary", *when, "--user-id", stored[0].user]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    expected = reference(in_range(stored, start_ms, end_ms, user=stored[0].user))
+    assert int(answer["total"]["trace_count"]) == expected.trace_count
+    assert answer["counting"]["aggregated_by_mlflow"] is True
+
+    assert cli.main(["--target", service.target, "summary", "--tag", "model=it's"]) == 1
+    assert "INVALID_FIELD" in capsys.readouterr().err
+
+
+def _iso(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}+00:00"
