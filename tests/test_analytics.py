@@ -27,7 +27,7 @@ from mlflow.entities import AssessmentSource, Feedback
 from conftest import ROOT
 from genaifeedback.client import cli
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, feedback_pb2
-from support import error_reason, violation_reasons
+from support import error_reason, new_trace, violation_reasons
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -505,3 +505,127 @@ def test_feedbackctl_summary_table_json_and_plot(dataset, tmp_path, capsys):
 
 def _iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}+00:00"
+
+
+# --- ExportFeedback
+
+
+def export(service, **fields) -> list[analytics_pb2.ExportFeedbackResponse]:
+    stub = analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel)
+    return list(stub.ExportFeedback(analytics_pb2.ExportFeedbackRequest(**fields), timeout=120))
+
+
+def test_export_sends_every_trace_exactly_once_across_page_tokens(dataset):
+    service, stored, end_ms, _, _ = dataset
+    stub = analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel)
+    window = {"start_time": stamp(end_ms - 6 * DAY_MS), "end_time": stamp(end_ms)}
+    received: list[analytics_pb2.ExportFeedbackResponse] = []
+    token = ""
+    for stop_after in (700, 1100, None):  # two calls cut short (the caller goes away), then one to the end
+        call = stub.ExportFeedback(analytics_pb2.ExportFeedbackRequest(**window, page_token=token), timeout=120)
+        for count, message in enumerate(call, 1):
+            received.append(message)
+            if count == stop_after:
+                call.cancel()
+                break
+        token = received[-1].page_token
+    ids = [m.trace.trace_id for m in received]
+    assert len(ids) == len(set(ids)) == TRACES
+    assert set(ids) == {t.trace_id for t in stored}
+    times = [m.trace.start_time.ToMilliseconds() for m in received]
+    assert times == sorted(times)
+    by_id = {t.trace_id: t for t in stored}
+    for message in received:
+        trace = by_id[message.trace.trace_id]
+        assert {f.assessment_id for f in message.trace.feedback} == {a.assessment_id for a in trace.valid}
+        assert not message.trace.history  # not asked for
+        assert (message.trace.user_id, message.trace.tags["model"]) == (trace.user, trace.tags["model"])
+    a_vote = next(f for m in received for f in m.trace.feedback if f.name == "user_feedback")
+    stored_vote = next(a for a in by_id[a_vote.trace_id].valid if a.assessment_id == a_vote.assessment_id)
+    assert (a_vote.value.bool_value, a_vote.source.id, a_vote.valid) == (
+        stored_vote.value,
+        stored_vote.source.source_id,
+        True,
+    )
+
+
+def test_export_filters_and_history(dataset):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    received = export(
+        service,
+        start_time=stamp(start_ms),
+        end_time=stamp(end_ms),
+        trace_tags={"model": "model-c"},
+        source_type=feedback_pb2.SOURCE_TYPE_HUMAN,
+        names=["user_feedback", "accuracy"],
+        only_with_feedback=True,
+        include_history=True,
+    )
+    expected = {}
+    for trace in in_range(stored, start_ms, end_ms, tags={"model": "model-c"}):
+        wanted = [
+            a
+            for a in trace.valid + trace.overridden
+            if a.source.source_type == "HUMAN" and a.name in ("user_feedback", "accuracy")
+        ]
+        if any(a.valid for a in wanted):
+            expected[trace.trace_id] = wanted
+    assert [m.trace.trace_id for m in received] == sorted(
+        expected, key=lambda i: next(t.timestamp_ms for t in stored if t.trace_id == i)
+    )
+    for message in received:
+        wanted = expected[message.trace.trace_id]
+        assert {f.assessment_id for f in message.trace.feedback} == {a.assessment_id for a in wanted if a.valid}
+        assert {f.assessment_id for f in message.trace.history} == {a.assessment_id for a in wanted if not a.valid}
+        assert all(not f.valid for f in message.trace.history)
+        for old in message.trace.history:  # each overridden vote is named by the one that replaced it
+            assert any(f.overrides == old.assessment_id for f in [*message.trace.feedback, *message.trace.history])
+    assert sum(len(m.trace.history) for m in received) > 0
+
+    with pytest.raises(grpc.RpcError) as caught:
+        export(service, page_token="not-a-token")
+    assert violation_reasons(caught.value) == {"page_token": "INVALID_FORMAT"}
+
+
+# --- WatchFeedback
+
+
+def test_watch_delivers_every_feedback_recorded_after_the_cursor_once(start_service):
+    service = start_service(experiment_name="analytics-watch", watch_poll_seconds=0.2)
+    traces = [new_trace(service, user_id=f"watcher-{n}") for n in range(3)]
+    stub = analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel)
+
+    def record(trace_id: str, value) -> str:
+        answer = service.feedback.SubmitFeedback(
+            feedback_pb2.SubmitFeedbackRequest(
+                trace_id=trace_id, name="watched", bool_value=value, wait_until_stored=True
+            ),
+            timeout=30,
+        )
+        assert answer.state == feedback_pb2.FEEDBACK_STATE_STORED
+        return answer.assessment_id
+
+    record(traces[0], False)  # before the watch: not sent
+    call = stub.WatchFeedback(analytics_pb2.WatchFeedbackRequest(lookback_hours=1), timeout=120)
+    assert dict(call.initial_metadata())["watch-cursor"]  # the watch has its starting point
+    first = [record(trace_id, True) for trace_id in traces * 2]
+    received = [next(call) for _ in first]
+    assert [m.feedback.assessment_id for m in received] == first  # in the order recorded, each once
+    assert all(m.feedback.value.bool_value and m.feedback.name == "watched" for m in received)
+    call.cancel()
+
+    # While nobody watches, more feedback; resuming from the last cursor sends exactly those.
+    missed = [record(trace_id, False) for trace_id in traces]
+    resumed = stub.WatchFeedback(
+        analytics_pb2.WatchFeedbackRequest(lookback_hours=1, cursor=received[-1].cursor), timeout=120
+    )
+    again = [next(resumed) for _ in missed]
+    assert [m.feedback.assessment_id for m in again] == missed
+    sentinel = record(traces[0], True)
+    assert next(resumed).feedback.assessment_id == sentinel  # nothing sent twice in between
+    resumed.cancel()
+
+    with pytest.raises(grpc.RpcError) as caught:
+        next(stub.WatchFeedback(analytics_pb2.WatchFeedbackRequest(lookback_hours=500, cursor="x"), timeout=10))
+    assert violation_reasons(caught.value) == {"lookback_hours": "OUT_OF_RANGE", "cursor": "INVALID_FORMAT"}

@@ -16,18 +16,22 @@ Only current votes count: MLflow's aggregation skips assessments a later vote ov
 import asyncio
 import json
 import math
+import time
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from genaifeedback.service.mlflow_gateway import MlflowGateway, ScannedTrace
+from genaifeedback.service.mlflow_gateway import MlflowGateway, ScannedTrace, StoredFeedback
 from genaifeedback.service.schemas import FeedbackSchema, Schemas
 
 GroupBy = Literal["tag", "user", "session"]
 VoteKey = tuple[str, bool | float | str]  # (feedback name, value)
 
 WILSON_Z = 1.959963984540054  # the 97.5th percentile of the standard normal: a 95% interval
+# WatchFeedback sends an assessment only once it is this old: one stored a moment later with a
+# slightly older creation time (another replica's clock) is still sent, in order.
+WATCH_SETTLE_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -200,12 +204,111 @@ def vote_value(value: Any) -> bool | float | str | None:
     return None
 
 
-class FeedbackAnalytics:
-    """Summaries of the feedback on one experiment's traces."""
+@dataclass(frozen=True)
+class ExportCursor:
+    """Where an export stopped: the start time of the last trace sent, and the traces sent with it."""
 
-    def __init__(self, gateway: MlflowGateway, schemas: Schemas):
+    timestamp_ms: int
+    trace_ids: tuple[str, ...]
+
+    def after(self, trace: ScannedTrace) -> "ExportCursor":
+        if trace.timestamp_ms == self.timestamp_ms:
+            return ExportCursor(self.timestamp_ms, (*self.trace_ids, trace.trace_id))
+        return ExportCursor(trace.timestamp_ms, (trace.trace_id,))
+
+
+@dataclass(frozen=True)
+class ExportQuery:
+    start_ms: int
+    end_ms: int  # exclusive
+    trace_tags: dict[str, str] = field(default_factory=dict)
+    user_id: str = ""
+    session_id: str = ""
+    source_type: str = ""
+    names: frozenset[str] = frozenset()
+    only_with_feedback: bool = False
+    include_history: bool = False
+    resume_after: ExportCursor | None = None
+
+
+@dataclass(frozen=True)
+class WatchCursor:
+    """Where a watch stopped: the creation time of the last feedback sent, and those sent with it."""
+
+    create_time_ms: int
+    assessment_ids: tuple[str, ...]
+
+    def sent(self, feedback: StoredFeedback) -> bool:
+        return feedback.create_time_ms < self.create_time_ms or (
+            feedback.create_time_ms == self.create_time_ms and feedback.assessment_id in self.assessment_ids
+        )
+
+    def after(self, feedback: StoredFeedback) -> "WatchCursor":
+        if feedback.create_time_ms == self.create_time_ms:
+            return WatchCursor(self.create_time_ms, (*self.assessment_ids, feedback.assessment_id))
+        return WatchCursor(feedback.create_time_ms, (feedback.assessment_id,))
+
+
+@dataclass(frozen=True)
+class WatchQuery:
+    lookback_ms: int
+    source_type: str = ""
+    names: frozenset[str] = frozenset()
+    resume_after: WatchCursor | None = None
+
+
+def _wanted(feedback: StoredFeedback, source_type: str, names: frozenset[str]) -> bool:
+    return (not source_type or feedback.source_type == source_type) and (not names or feedback.name in names)
+
+
+class FeedbackAnalytics:
+    """Summaries, exports and a live feed of the feedback on one experiment's traces."""
+
+    def __init__(self, gateway: MlflowGateway, schemas: Schemas, watch_poll_seconds: float = 2.0):
         self._gateway = gateway
         self._schemas = schemas
+        self._watch_poll_seconds = watch_poll_seconds
+
+    async def export(self, query: ExportQuery) -> AsyncGenerator[tuple[ScannedTrace, ExportCursor], None]:
+        """The traces in range, oldest first, with the wanted feedback; each with its resume point."""
+        cursor = query.resume_after
+        start_ms = max(query.start_ms, cursor.timestamp_ms) if cursor else query.start_ms
+        filter_string = self._gateway.trace_search_filter(
+            start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id
+        )
+        async for trace in self._gateway.scan_traces(filter_string):
+            if cursor and trace.timestamp_ms == cursor.timestamp_ms and trace.trace_id in cursor.trace_ids:
+                continue  # sent before the resume point
+            cursor = cursor.after(trace) if cursor else ExportCursor(trace.timestamp_ms, (trace.trace_id,))
+            kept = [
+                f
+                for f in trace.feedback
+                if _wanted(f, query.source_type, query.names) and (f.valid or query.include_history)
+            ]
+            if query.only_with_feedback and not any(f.valid for f in kept):
+                continue  # still moves the resume point past it
+            yield replace(trace, feedback=kept), cursor
+
+    async def watch(self, query: WatchQuery) -> AsyncGenerator[tuple[StoredFeedback, WatchCursor], None]:
+        """Every feedback created after the cursor (default: now), oldest first, as it appears."""
+        cursor = query.resume_after or WatchCursor(_now_ms(), ())  # convert.py always sets one
+        while True:
+            now_ms = _now_ms()
+            settled_ms = now_ms - WATCH_SETTLE_MS
+            filter_string = self._gateway.trace_search_filter(now_ms - query.lookback_ms, now_ms + 1, {}, "", "")
+            fresh: list[StoredFeedback] = []
+            async for trace in self._gateway.scan_traces(filter_string):
+                fresh += [
+                    f
+                    for f in trace.feedback
+                    if f.create_time_ms <= settled_ms
+                    and not cursor.sent(f)
+                    and _wanted(f, query.source_type, query.names)
+                ]
+            for feedback in sorted(fresh, key=lambda f: (f.create_time_ms, f.assessment_id)):
+                cursor = cursor.after(feedback)
+                yield feedback, cursor
+            await asyncio.sleep(self._watch_poll_seconds)
 
     async def summary(self, query: SummaryQuery) -> SummaryResult:
         if query.needs_scan():
@@ -325,6 +428,10 @@ class FeedbackAnalytics:
 
     def _buckets_of(self, query: SummaryQuery, series: dict[int | None, Tally]) -> list[Bucket]:
         return [Bucket(start, summarise(series.get(start, Tally()), self._schemas)) for start in query.bucket_starts()]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _scan_reasons(query: SummaryQuery) -> str:

@@ -27,7 +27,7 @@ import httpx
 import mlflow
 import requests
 from google.protobuf.message import DecodeError
-from mlflow.entities import Assessment, AssessmentSource, Feedback
+from mlflow.entities import Assessment, AssessmentSource, Feedback, TraceInfo
 from mlflow.entities.trace_metrics import AggregationType, MetricAggregation, MetricViewType
 from mlflow.exceptions import MlflowException
 from mlflow.protos.service_pb2 import CreateAssessment, QueryTraceMetrics
@@ -81,15 +81,40 @@ _FEEDBACK_TYPE = "feedback"  # SqlAssessments.assessment_type of a Feedback (the
 
 
 @dataclass(frozen=True)
+class StoredFeedback:
+    """One Feedback assessment as MLflow stores it (current, or overridden history)."""
+
+    assessment_id: str
+    trace_id: str
+    name: str
+    value: Any
+    source_type: str
+    source_id: str | None
+    rationale: str | None
+    create_time_ms: int
+    metadata: dict[str, str]
+    valid: bool
+    overrides: str | None
+    span_id: str | None
+
+
+@dataclass(frozen=True)
 class ScannedTrace:
-    """What the analytics need of one trace: when, whose, its tags, its current feedback votes."""
+    """What the analytics need of one trace: when, whose, its tags, previews and feedback."""
 
     trace_id: str
     timestamp_ms: int
     user_id: str | None
     session_id: str | None
     tags: dict[str, str]
-    votes: list[tuple[str, Any, str]]  # (name, value, source type) of each valid Feedback
+    request_preview: str
+    response_preview: str
+    feedback: list[StoredFeedback]  # every Feedback without an error, oldest first
+
+    @property
+    def votes(self) -> list[tuple[str, Any, str]]:
+        """(name, value, source type) of each current vote."""
+        return [(f.name, f.value, f.source_type) for f in self.feedback if f.valid]
 
 
 @dataclass(frozen=True)
@@ -399,7 +424,7 @@ class MlflowGateway:
         return " AND ".join(clauses)
 
     async def scan_traces(self, filter_string: str) -> AsyncIterator[ScannedTrace]:
-        """The trace infos matching the filter (no spans), a page at a time."""
+        """The trace infos matching the filter (no spans), oldest first, a page at a time."""
         page_token: str | None = None
         while True:
             page = await self._guarded(
@@ -412,19 +437,7 @@ class MlflowGateway:
                 include_spans=False,
             )
             for trace in page:
-                info = trace.info
-                yield ScannedTrace(
-                    trace_id=info.trace_id,
-                    timestamp_ms=info.request_time,
-                    user_id=info.trace_metadata.get(TraceMetadataKey.TRACE_USER),
-                    session_id=info.trace_metadata.get(TraceMetadataKey.TRACE_SESSION),
-                    tags=dict(info.tags),
-                    votes=[
-                        (a.name, a.value, a.source.source_type)
-                        for a in info.assessments
-                        if isinstance(a, Feedback) and a.valid is not False and a.error is None
-                    ],
-                )
+                yield _scanned(trace.info)
             page_token = page.token
             if not page_token:
                 return
@@ -471,6 +484,38 @@ class MlflowGateway:
     async def close(self) -> None:
         await self.http.aclose()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _scanned(info: TraceInfo) -> ScannedTrace:
+    feedback = [
+        StoredFeedback(
+            assessment_id=a.assessment_id or "",
+            trace_id=info.trace_id,
+            name=a.name,
+            value=a.value,
+            source_type=a.source.source_type,
+            source_id=a.source.source_id,
+            rationale=a.rationale,
+            create_time_ms=a.create_time_ms or 0,
+            metadata=dict(a.metadata or {}),
+            valid=a.valid is not False,
+            overrides=a.overrides,
+            span_id=a.span_id,
+        )
+        for a in info.assessments
+        if isinstance(a, Feedback) and a.error is None
+    ]
+    feedback.sort(key=lambda f: (f.create_time_ms, f.assessment_id))
+    return ScannedTrace(
+        trace_id=info.trace_id,
+        timestamp_ms=info.request_time,
+        user_id=info.trace_metadata.get(TraceMetadataKey.TRACE_USER),
+        session_id=info.trace_metadata.get(TraceMetadataKey.TRACE_SESSION),
+        tags=dict(info.tags),
+        request_preview=info.request_preview or "",
+        response_preview=info.response_preview or "",
+        feedback=feedback,
+    )
 
 
 def _bucket_of(point: dict[str, Any]) -> int | None:

@@ -109,7 +109,7 @@ class FeedbackApp:
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(self.recorder, self.metrics, self.admission, self.schemas), self.server
         )
-        self.analytics = FeedbackAnalytics(self.gateway, self.schemas)
+        self.analytics = FeedbackAnalytics(self.gateway, self.schemas, settings.watch_poll_seconds)
         analytics_pb2_grpc.add_FeedbackAnalyticsServiceServicer_to_server(
             FeedbackAnalyticsServicer(self.analytics, self.metrics, self.admission), self.server
         )

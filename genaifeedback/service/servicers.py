@@ -34,6 +34,7 @@ from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_p
 logger = logging.getLogger(__name__)
 
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
+WATCH_CURSOR_METADATA_KEY = "watch-cursor"
 
 if TYPE_CHECKING:  # grpcio's classes are generic in its stubs only
     _Context = grpc.aio.ServicerContext[Any, Any]
@@ -294,3 +295,24 @@ class FeedbackAnalyticsServicer(analytics_pb2_grpc.FeedbackAnalyticsServiceServi
     ) -> analytics_pb2.GetFeedbackSummaryResponse:
         result = await self._analytics.summary(analytics_convert.summary_query(request))
         return analytics_convert.summary_response(result)
+
+    @_mapping_errors
+    async def ExportFeedback(
+        self, request: analytics_pb2.ExportFeedbackRequest, context: _Context
+    ) -> AsyncGenerator[analytics_pb2.ExportFeedbackResponse, None]:
+        async with aclosing(self._analytics.export(analytics_convert.export_query(request))) as traces:
+            async for trace, cursor in traces:
+                yield analytics_convert.export_response(trace, cursor)
+
+    @_mapping_errors
+    async def WatchFeedback(
+        self, request: analytics_pb2.WatchFeedbackRequest, context: _Context
+    ) -> AsyncGenerator[analytics_pb2.WatchFeedbackResponse, None]:
+        query = analytics_convert.watch_query(request)
+        if query.resume_after:  # the starting cursor, at once: the caller knows from where it is served
+            await context.send_initial_metadata(
+                ((WATCH_CURSOR_METADATA_KEY, analytics_convert.watch_token(query.resume_after)),)
+            )
+        async with aclosing(self._analytics.watch(query)) as feed:
+            async for feedback, cursor in feed:
+                yield analytics_convert.watch_response(feedback, cursor)

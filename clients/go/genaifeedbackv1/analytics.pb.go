@@ -9,6 +9,7 @@ package genaifeedbackv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -1011,11 +1012,582 @@ func (x *LabelCount) GetCount() int64 {
 	return 0
 }
 
+// ExportFeedbackRequest selects the traces to export.
+type ExportFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Traces that started at or after this time. Default: 24 hours before
+	// `end_time`.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Traces that started before this time. Default: now.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Only traces carrying every one of these tags with this value (as in
+	// GetFeedbackSummaryRequest).
+	TraceTags map[string]string `protobuf:"bytes,3,rep,name=trace_tags,json=traceTags,proto3" json:"trace_tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Only traces of this end user.
+	UserId string `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Only traces of this session.
+	SessionId string `protobuf:"bytes,5,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// Only feedback from this kind of source. Unset: every source.
+	SourceType SourceType `protobuf:"varint,6,opt,name=source_type,json=sourceType,proto3,enum=genaifeedback.v1.SourceType" json:"source_type,omitempty"`
+	// Only feedback of these names (at most 20). Empty: every name.
+	Names []string `protobuf:"bytes,7,rep,name=names,proto3" json:"names,omitempty"`
+	// Only traces with at least one current feedback (after the filters
+	// above).
+	OnlyWithFeedback bool `protobuf:"varint,8,opt,name=only_with_feedback,json=onlyWithFeedback,proto3" json:"only_with_feedback,omitempty"`
+	// Also send each trace's feedback history: the votes a later vote
+	// overrode.
+	IncludeHistory bool `protobuf:"varint,9,opt,name=include_history,json=includeHistory,proto3" json:"include_history,omitempty"`
+	// Resume after the trace that carried this token (from a previous call
+	// with the same filters). Empty: from the start of the range.
+	PageToken     string `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportFeedbackRequest) Reset() {
+	*x = ExportFeedbackRequest{}
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportFeedbackRequest) ProtoMessage() {}
+
+func (x *ExportFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*ExportFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_analytics_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ExportFeedbackRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ExportFeedbackRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *ExportFeedbackRequest) GetTraceTags() map[string]string {
+	if x != nil {
+		return x.TraceTags
+	}
+	return nil
+}
+
+func (x *ExportFeedbackRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *ExportFeedbackRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *ExportFeedbackRequest) GetSourceType() SourceType {
+	if x != nil {
+		return x.SourceType
+	}
+	return SourceType_SOURCE_TYPE_UNSPECIFIED
+}
+
+func (x *ExportFeedbackRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+func (x *ExportFeedbackRequest) GetOnlyWithFeedback() bool {
+	if x != nil {
+		return x.OnlyWithFeedback
+	}
+	return false
+}
+
+func (x *ExportFeedbackRequest) GetIncludeHistory() bool {
+	if x != nil {
+		return x.IncludeHistory
+	}
+	return false
+}
+
+func (x *ExportFeedbackRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ExportFeedbackResponse is one trace and where to resume after it.
+type ExportFeedbackResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trace with its feedback.
+	Trace *ExportedTrace `protobuf:"bytes,1,opt,name=trace,proto3" json:"trace,omitempty"`
+	// Pass as `page_token` to resume after this trace.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportFeedbackResponse) Reset() {
+	*x = ExportFeedbackResponse{}
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportFeedbackResponse) ProtoMessage() {}
+
+func (x *ExportFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*ExportFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_analytics_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ExportFeedbackResponse) GetTrace() *ExportedTrace {
+	if x != nil {
+		return x.Trace
+	}
+	return nil
+}
+
+func (x *ExportFeedbackResponse) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ExportedTrace is a trace's identity, context and feedback.
+type ExportedTrace struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The MLflow trace id.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// When the trace started.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// The end user (trace metadata `mlflow.trace.user`), if any.
+	UserId string `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The session (trace metadata `mlflow.trace.session`), if any.
+	SessionId string `protobuf:"bytes,4,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// The trace's tags (MLflow's own `mlflow.` tags left out).
+	Tags map[string]string `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The start of the request, as MLflow stores it (its request preview).
+	RequestPreview string `protobuf:"bytes,6,opt,name=request_preview,json=requestPreview,proto3" json:"request_preview,omitempty"`
+	// The start of the response, as MLflow stores it (its response preview).
+	ResponsePreview string `protobuf:"bytes,7,opt,name=response_preview,json=responsePreview,proto3" json:"response_preview,omitempty"`
+	// The current feedback, oldest first.
+	Feedback []*ExportedFeedback `protobuf:"bytes,8,rep,name=feedback,proto3" json:"feedback,omitempty"`
+	// With `include_history`: the overridden votes, oldest first.
+	History       []*ExportedFeedback `protobuf:"bytes,9,rep,name=history,proto3" json:"history,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportedTrace) Reset() {
+	*x = ExportedTrace{}
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportedTrace) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportedTrace) ProtoMessage() {}
+
+func (x *ExportedTrace) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportedTrace.ProtoReflect.Descriptor instead.
+func (*ExportedTrace) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_analytics_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ExportedTrace) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *ExportedTrace) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ExportedTrace) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *ExportedTrace) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *ExportedTrace) GetTags() map[string]string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *ExportedTrace) GetRequestPreview() string {
+	if x != nil {
+		return x.RequestPreview
+	}
+	return ""
+}
+
+func (x *ExportedTrace) GetResponsePreview() string {
+	if x != nil {
+		return x.ResponsePreview
+	}
+	return ""
+}
+
+func (x *ExportedTrace) GetFeedback() []*ExportedFeedback {
+	if x != nil {
+		return x.Feedback
+	}
+	return nil
+}
+
+func (x *ExportedTrace) GetHistory() []*ExportedFeedback {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+// ExportedFeedback is one feedback assessment as MLflow stores it.
+type ExportedFeedback struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The MLflow assessment id.
+	AssessmentId string `protobuf:"bytes,1,opt,name=assessment_id,json=assessmentId,proto3" json:"assessment_id,omitempty"`
+	// The trace it is on.
+	TraceId string `protobuf:"bytes,2,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// The feedback's name.
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Its value (a bool, number, string or structured value).
+	Value *structpb.Value `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
+	// Who or what gave it.
+	Source *FeedbackSource `protobuf:"bytes,5,opt,name=source,proto3" json:"source,omitempty"`
+	// Why, if given.
+	Rationale string `protobuf:"bytes,6,opt,name=rationale,proto3" json:"rationale,omitempty"`
+	// When it was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Its metadata (the caller's and the service's `genaifeedback.` keys).
+	Metadata map[string]string `protobuf:"bytes,8,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// False when a later vote overrode it (history).
+	Valid bool `protobuf:"varint,9,opt,name=valid,proto3" json:"valid,omitempty"`
+	// The assessment this one overrode, if any.
+	Overrides string `protobuf:"bytes,10,opt,name=overrides,proto3" json:"overrides,omitempty"`
+	// The span it is on, if any.
+	SpanId        string `protobuf:"bytes,11,opt,name=span_id,json=spanId,proto3" json:"span_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportedFeedback) Reset() {
+	*x = ExportedFeedback{}
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportedFeedback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportedFeedback) ProtoMessage() {}
+
+func (x *ExportedFeedback) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportedFeedback.ProtoReflect.Descriptor instead.
+func (*ExportedFeedback) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_analytics_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ExportedFeedback) GetAssessmentId() string {
+	if x != nil {
+		return x.AssessmentId
+	}
+	return ""
+}
+
+func (x *ExportedFeedback) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *ExportedFeedback) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportedFeedback) GetValue() *structpb.Value {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *ExportedFeedback) GetSource() *FeedbackSource {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *ExportedFeedback) GetRationale() string {
+	if x != nil {
+		return x.Rationale
+	}
+	return ""
+}
+
+func (x *ExportedFeedback) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ExportedFeedback) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *ExportedFeedback) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *ExportedFeedback) GetOverrides() string {
+	if x != nil {
+		return x.Overrides
+	}
+	return ""
+}
+
+func (x *ExportedFeedback) GetSpanId() string {
+	if x != nil {
+		return x.SpanId
+	}
+	return ""
+}
+
+// WatchFeedbackRequest says from where to follow the feedback.
+type WatchFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resume after the feedback that carried this cursor. Empty: only
+	// feedback recorded from now on.
+	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// Only feedback on traces that started within this many hours before now
+	// (1 to 168; default 24): each poll reads those traces' infos.
+	LookbackHours int32 `protobuf:"varint,2,opt,name=lookback_hours,json=lookbackHours,proto3" json:"lookback_hours,omitempty"`
+	// Only feedback from this kind of source. Unset: every source.
+	SourceType SourceType `protobuf:"varint,3,opt,name=source_type,json=sourceType,proto3,enum=genaifeedback.v1.SourceType" json:"source_type,omitempty"`
+	// Only feedback of these names (at most 20). Empty: every name.
+	Names         []string `protobuf:"bytes,4,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchFeedbackRequest) Reset() {
+	*x = WatchFeedbackRequest{}
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchFeedbackRequest) ProtoMessage() {}
+
+func (x *WatchFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*WatchFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_analytics_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *WatchFeedbackRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *WatchFeedbackRequest) GetLookbackHours() int32 {
+	if x != nil {
+		return x.LookbackHours
+	}
+	return 0
+}
+
+func (x *WatchFeedbackRequest) GetSourceType() SourceType {
+	if x != nil {
+		return x.SourceType
+	}
+	return SourceType_SOURCE_TYPE_UNSPECIFIED
+}
+
+func (x *WatchFeedbackRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+// WatchFeedbackResponse is one recorded feedback and where to resume after it.
+type WatchFeedbackResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feedback, as MLflow stores it.
+	Feedback *ExportedFeedback `protobuf:"bytes,1,opt,name=feedback,proto3" json:"feedback,omitempty"`
+	// Pass as `cursor` to resume after this feedback.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchFeedbackResponse) Reset() {
+	*x = WatchFeedbackResponse{}
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchFeedbackResponse) ProtoMessage() {}
+
+func (x *WatchFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_analytics_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*WatchFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_analytics_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *WatchFeedbackResponse) GetFeedback() *ExportedFeedback {
+	if x != nil {
+		return x.Feedback
+	}
+	return nil
+}
+
+func (x *WatchFeedbackResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 var File_genaifeedback_v1_analytics_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_analytics_proto_rawDesc = "" +
 	"\n" +
-	" genaifeedback/v1/analytics.proto\x12\x10genaifeedback.v1\x1a\x1fgenaifeedback/v1/feedback.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x05\n" +
+	" genaifeedback/v1/analytics.proto\x12\x10genaifeedback.v1\x1a\x1fgenaifeedback/v1/feedback.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x05\n" +
 	"\x19GetFeedbackSummaryRequest\x129\n" +
 	"\n" +
 	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
@@ -1093,7 +1665,72 @@ const file_genaifeedback_v1_analytics_proto_rawDesc = "" +
 	"\n" +
 	"LabelCount\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x03R\x05count*h\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xa1\x04\n" +
+	"\x15ExportFeedbackRequest\x129\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12U\n" +
+	"\n" +
+	"trace_tags\x18\x03 \x03(\v26.genaifeedback.v1.ExportFeedbackRequest.TraceTagsEntryR\ttraceTags\x12\x17\n" +
+	"\auser_id\x18\x04 \x01(\tR\x06userId\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x05 \x01(\tR\tsessionId\x12=\n" +
+	"\vsource_type\x18\x06 \x01(\x0e2\x1c.genaifeedback.v1.SourceTypeR\n" +
+	"sourceType\x12\x14\n" +
+	"\x05names\x18\a \x03(\tR\x05names\x12,\n" +
+	"\x12only_with_feedback\x18\b \x01(\bR\x10onlyWithFeedback\x12'\n" +
+	"\x0finclude_history\x18\t \x01(\bR\x0eincludeHistory\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\n" +
+	" \x01(\tR\tpageToken\x1a<\n" +
+	"\x0eTraceTagsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"n\n" +
+	"\x16ExportFeedbackResponse\x125\n" +
+	"\x05trace\x18\x01 \x01(\v2\x1f.genaifeedback.v1.ExportedTraceR\x05trace\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\xe7\x03\n" +
+	"\rExportedTrace\x12\x19\n" +
+	"\btrace_id\x18\x01 \x01(\tR\atraceId\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x04 \x01(\tR\tsessionId\x12=\n" +
+	"\x04tags\x18\x05 \x03(\v2).genaifeedback.v1.ExportedTrace.TagsEntryR\x04tags\x12'\n" +
+	"\x0frequest_preview\x18\x06 \x01(\tR\x0erequestPreview\x12)\n" +
+	"\x10response_preview\x18\a \x01(\tR\x0fresponsePreview\x12>\n" +
+	"\bfeedback\x18\b \x03(\v2\".genaifeedback.v1.ExportedFeedbackR\bfeedback\x12<\n" +
+	"\ahistory\x18\t \x03(\v2\".genaifeedback.v1.ExportedFeedbackR\ahistory\x1a7\n" +
+	"\tTagsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x81\x04\n" +
+	"\x10ExportedFeedback\x12#\n" +
+	"\rassessment_id\x18\x01 \x01(\tR\fassessmentId\x12\x19\n" +
+	"\btrace_id\x18\x02 \x01(\tR\atraceId\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12,\n" +
+	"\x05value\x18\x04 \x01(\v2\x16.google.protobuf.ValueR\x05value\x128\n" +
+	"\x06source\x18\x05 \x01(\v2 .genaifeedback.v1.FeedbackSourceR\x06source\x12\x1c\n" +
+	"\trationale\x18\x06 \x01(\tR\trationale\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12L\n" +
+	"\bmetadata\x18\b \x03(\v20.genaifeedback.v1.ExportedFeedback.MetadataEntryR\bmetadata\x12\x14\n" +
+	"\x05valid\x18\t \x01(\bR\x05valid\x12\x1c\n" +
+	"\toverrides\x18\n" +
+	" \x01(\tR\toverrides\x12\x17\n" +
+	"\aspan_id\x18\v \x01(\tR\x06spanId\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xaa\x01\n" +
+	"\x14WatchFeedbackRequest\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12%\n" +
+	"\x0elookback_hours\x18\x02 \x01(\x05R\rlookbackHours\x12=\n" +
+	"\vsource_type\x18\x03 \x01(\x0e2\x1c.genaifeedback.v1.SourceTypeR\n" +
+	"sourceType\x12\x14\n" +
+	"\x05names\x18\x04 \x03(\tR\x05names\"o\n" +
+	"\x15WatchFeedbackResponse\x12>\n" +
+	"\bfeedback\x18\x01 \x01(\v2\".genaifeedback.v1.ExportedFeedbackR\bfeedback\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor*h\n" +
 	"\x0fSummaryInterval\x12 \n" +
 	"\x1cSUMMARY_INTERVAL_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15SUMMARY_INTERVAL_HOUR\x10\x01\x12\x18\n" +
@@ -1102,9 +1739,11 @@ const file_genaifeedback_v1_analytics_proto_rawDesc = "" +
 	"\x1bGROUP_DIMENSION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19GROUP_DIMENSION_TRACE_TAG\x10\x01\x12\x18\n" +
 	"\x14GROUP_DIMENSION_USER\x10\x02\x12\x1b\n" +
-	"\x17GROUP_DIMENSION_SESSION\x10\x032\x8b\x01\n" +
+	"\x17GROUP_DIMENSION_SESSION\x10\x032\xd6\x02\n" +
 	"\x18FeedbackAnalyticsService\x12o\n" +
-	"\x12GetFeedbackSummary\x12+.genaifeedback.v1.GetFeedbackSummaryRequest\x1a,.genaifeedback.v1.GetFeedbackSummaryResponseB\x94\x01\n" +
+	"\x12GetFeedbackSummary\x12+.genaifeedback.v1.GetFeedbackSummaryRequest\x1a,.genaifeedback.v1.GetFeedbackSummaryResponse\x12e\n" +
+	"\x0eExportFeedback\x12'.genaifeedback.v1.ExportFeedbackRequest\x1a(.genaifeedback.v1.ExportFeedbackResponse0\x01\x12b\n" +
+	"\rWatchFeedback\x12&.genaifeedback.v1.WatchFeedbackRequest\x1a'.genaifeedback.v1.WatchFeedbackResponse0\x01B\x94\x01\n" +
 	"\x1aio.github.genaifeedback.v1B\x0eAnalyticsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
@@ -1120,7 +1759,7 @@ func file_genaifeedback_v1_analytics_proto_rawDescGZIP() []byte {
 }
 
 var file_genaifeedback_v1_analytics_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_genaifeedback_v1_analytics_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_genaifeedback_v1_analytics_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_genaifeedback_v1_analytics_proto_goTypes = []any{
 	(SummaryInterval)(0),               // 0: genaifeedback.v1.SummaryInterval
 	(GroupDimension)(0),                // 1: genaifeedback.v1.GroupDimension
@@ -1135,24 +1774,35 @@ var file_genaifeedback_v1_analytics_proto_goTypes = []any{
 	(*ScoreCount)(nil),                 // 10: genaifeedback.v1.ScoreCount
 	(*CategoryFeedbackSummary)(nil),    // 11: genaifeedback.v1.CategoryFeedbackSummary
 	(*LabelCount)(nil),                 // 12: genaifeedback.v1.LabelCount
-	nil,                                // 13: genaifeedback.v1.GetFeedbackSummaryRequest.TraceTagsEntry
-	(*timestamppb.Timestamp)(nil),      // 14: google.protobuf.Timestamp
-	(SourceType)(0),                    // 15: genaifeedback.v1.SourceType
+	(*ExportFeedbackRequest)(nil),      // 13: genaifeedback.v1.ExportFeedbackRequest
+	(*ExportFeedbackResponse)(nil),     // 14: genaifeedback.v1.ExportFeedbackResponse
+	(*ExportedTrace)(nil),              // 15: genaifeedback.v1.ExportedTrace
+	(*ExportedFeedback)(nil),           // 16: genaifeedback.v1.ExportedFeedback
+	(*WatchFeedbackRequest)(nil),       // 17: genaifeedback.v1.WatchFeedbackRequest
+	(*WatchFeedbackResponse)(nil),      // 18: genaifeedback.v1.WatchFeedbackResponse
+	nil,                                // 19: genaifeedback.v1.GetFeedbackSummaryRequest.TraceTagsEntry
+	nil,                                // 20: genaifeedback.v1.ExportFeedbackRequest.TraceTagsEntry
+	nil,                                // 21: genaifeedback.v1.ExportedTrace.TagsEntry
+	nil,                                // 22: genaifeedback.v1.ExportedFeedback.MetadataEntry
+	(*timestamppb.Timestamp)(nil),      // 23: google.protobuf.Timestamp
+	(SourceType)(0),                    // 24: genaifeedback.v1.SourceType
+	(*structpb.Value)(nil),             // 25: google.protobuf.Value
+	(*FeedbackSource)(nil),             // 26: genaifeedback.v1.FeedbackSource
 }
 var file_genaifeedback_v1_analytics_proto_depIdxs = []int32{
-	14, // 0: genaifeedback.v1.GetFeedbackSummaryRequest.start_time:type_name -> google.protobuf.Timestamp
-	14, // 1: genaifeedback.v1.GetFeedbackSummaryRequest.end_time:type_name -> google.protobuf.Timestamp
-	13, // 2: genaifeedback.v1.GetFeedbackSummaryRequest.trace_tags:type_name -> genaifeedback.v1.GetFeedbackSummaryRequest.TraceTagsEntry
-	15, // 3: genaifeedback.v1.GetFeedbackSummaryRequest.source_type:type_name -> genaifeedback.v1.SourceType
+	23, // 0: genaifeedback.v1.GetFeedbackSummaryRequest.start_time:type_name -> google.protobuf.Timestamp
+	23, // 1: genaifeedback.v1.GetFeedbackSummaryRequest.end_time:type_name -> google.protobuf.Timestamp
+	19, // 2: genaifeedback.v1.GetFeedbackSummaryRequest.trace_tags:type_name -> genaifeedback.v1.GetFeedbackSummaryRequest.TraceTagsEntry
+	24, // 3: genaifeedback.v1.GetFeedbackSummaryRequest.source_type:type_name -> genaifeedback.v1.SourceType
 	0,  // 4: genaifeedback.v1.GetFeedbackSummaryRequest.interval:type_name -> genaifeedback.v1.SummaryInterval
 	1,  // 5: genaifeedback.v1.GetFeedbackSummaryRequest.group_by:type_name -> genaifeedback.v1.GroupDimension
-	14, // 6: genaifeedback.v1.GetFeedbackSummaryResponse.start_time:type_name -> google.protobuf.Timestamp
-	14, // 7: genaifeedback.v1.GetFeedbackSummaryResponse.end_time:type_name -> google.protobuf.Timestamp
+	23, // 6: genaifeedback.v1.GetFeedbackSummaryResponse.start_time:type_name -> google.protobuf.Timestamp
+	23, // 7: genaifeedback.v1.GetFeedbackSummaryResponse.end_time:type_name -> google.protobuf.Timestamp
 	7,  // 8: genaifeedback.v1.GetFeedbackSummaryResponse.total:type_name -> genaifeedback.v1.FeedbackSummary
 	4,  // 9: genaifeedback.v1.GetFeedbackSummaryResponse.buckets:type_name -> genaifeedback.v1.SummaryBucket
 	5,  // 10: genaifeedback.v1.GetFeedbackSummaryResponse.groups:type_name -> genaifeedback.v1.SummaryGroup
 	6,  // 11: genaifeedback.v1.GetFeedbackSummaryResponse.counting:type_name -> genaifeedback.v1.SummaryCounting
-	14, // 12: genaifeedback.v1.SummaryBucket.start_time:type_name -> google.protobuf.Timestamp
+	23, // 12: genaifeedback.v1.SummaryBucket.start_time:type_name -> google.protobuf.Timestamp
 	7,  // 13: genaifeedback.v1.SummaryBucket.summary:type_name -> genaifeedback.v1.FeedbackSummary
 	7,  // 14: genaifeedback.v1.SummaryGroup.summary:type_name -> genaifeedback.v1.FeedbackSummary
 	4,  // 15: genaifeedback.v1.SummaryGroup.buckets:type_name -> genaifeedback.v1.SummaryBucket
@@ -1161,13 +1811,32 @@ var file_genaifeedback_v1_analytics_proto_depIdxs = []int32{
 	11, // 18: genaifeedback.v1.FeedbackSummary.categories:type_name -> genaifeedback.v1.CategoryFeedbackSummary
 	10, // 19: genaifeedback.v1.NumericFeedbackSummary.distribution:type_name -> genaifeedback.v1.ScoreCount
 	12, // 20: genaifeedback.v1.CategoryFeedbackSummary.labels:type_name -> genaifeedback.v1.LabelCount
-	2,  // 21: genaifeedback.v1.FeedbackAnalyticsService.GetFeedbackSummary:input_type -> genaifeedback.v1.GetFeedbackSummaryRequest
-	3,  // 22: genaifeedback.v1.FeedbackAnalyticsService.GetFeedbackSummary:output_type -> genaifeedback.v1.GetFeedbackSummaryResponse
-	22, // [22:23] is the sub-list for method output_type
-	21, // [21:22] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	23, // 21: genaifeedback.v1.ExportFeedbackRequest.start_time:type_name -> google.protobuf.Timestamp
+	23, // 22: genaifeedback.v1.ExportFeedbackRequest.end_time:type_name -> google.protobuf.Timestamp
+	20, // 23: genaifeedback.v1.ExportFeedbackRequest.trace_tags:type_name -> genaifeedback.v1.ExportFeedbackRequest.TraceTagsEntry
+	24, // 24: genaifeedback.v1.ExportFeedbackRequest.source_type:type_name -> genaifeedback.v1.SourceType
+	15, // 25: genaifeedback.v1.ExportFeedbackResponse.trace:type_name -> genaifeedback.v1.ExportedTrace
+	23, // 26: genaifeedback.v1.ExportedTrace.start_time:type_name -> google.protobuf.Timestamp
+	21, // 27: genaifeedback.v1.ExportedTrace.tags:type_name -> genaifeedback.v1.ExportedTrace.TagsEntry
+	16, // 28: genaifeedback.v1.ExportedTrace.feedback:type_name -> genaifeedback.v1.ExportedFeedback
+	16, // 29: genaifeedback.v1.ExportedTrace.history:type_name -> genaifeedback.v1.ExportedFeedback
+	25, // 30: genaifeedback.v1.ExportedFeedback.value:type_name -> google.protobuf.Value
+	26, // 31: genaifeedback.v1.ExportedFeedback.source:type_name -> genaifeedback.v1.FeedbackSource
+	23, // 32: genaifeedback.v1.ExportedFeedback.create_time:type_name -> google.protobuf.Timestamp
+	22, // 33: genaifeedback.v1.ExportedFeedback.metadata:type_name -> genaifeedback.v1.ExportedFeedback.MetadataEntry
+	24, // 34: genaifeedback.v1.WatchFeedbackRequest.source_type:type_name -> genaifeedback.v1.SourceType
+	16, // 35: genaifeedback.v1.WatchFeedbackResponse.feedback:type_name -> genaifeedback.v1.ExportedFeedback
+	2,  // 36: genaifeedback.v1.FeedbackAnalyticsService.GetFeedbackSummary:input_type -> genaifeedback.v1.GetFeedbackSummaryRequest
+	13, // 37: genaifeedback.v1.FeedbackAnalyticsService.ExportFeedback:input_type -> genaifeedback.v1.ExportFeedbackRequest
+	17, // 38: genaifeedback.v1.FeedbackAnalyticsService.WatchFeedback:input_type -> genaifeedback.v1.WatchFeedbackRequest
+	3,  // 39: genaifeedback.v1.FeedbackAnalyticsService.GetFeedbackSummary:output_type -> genaifeedback.v1.GetFeedbackSummaryResponse
+	14, // 40: genaifeedback.v1.FeedbackAnalyticsService.ExportFeedback:output_type -> genaifeedback.v1.ExportFeedbackResponse
+	18, // 41: genaifeedback.v1.FeedbackAnalyticsService.WatchFeedback:output_type -> genaifeedback.v1.WatchFeedbackResponse
+	39, // [39:42] is the sub-list for method output_type
+	36, // [36:39] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_genaifeedback_v1_analytics_proto_init() }
@@ -1183,7 +1852,7 @@ func file_genaifeedback_v1_analytics_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_genaifeedback_v1_analytics_proto_rawDesc), len(file_genaifeedback_v1_analytics_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,6 +20,8 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	FeedbackAnalyticsService_GetFeedbackSummary_FullMethodName = "/genaifeedback.v1.FeedbackAnalyticsService/GetFeedbackSummary"
+	FeedbackAnalyticsService_ExportFeedback_FullMethodName     = "/genaifeedback.v1.FeedbackAnalyticsService/ExportFeedback"
+	FeedbackAnalyticsService_WatchFeedback_FullMethodName      = "/genaifeedback.v1.FeedbackAnalyticsService/WatchFeedback"
 )
 
 // FeedbackAnalyticsServiceClient is the client API for FeedbackAnalyticsService service.
@@ -50,6 +52,19 @@ type FeedbackAnalyticsServiceClient interface {
 	// the user or the session), so that "positive rate per model per day" is
 	// one call.
 	GetFeedbackSummary(ctx context.Context, in *GetFeedbackSummaryRequest, opts ...grpc.CallOption) (*GetFeedbackSummaryResponse, error)
+	// ExportFeedback streams the traces of a time range (oldest first) with
+	// their current feedback, and on request their feedback history, filtered
+	// like the summary: to build evaluation data sets. Each message carries a
+	// page token; a new call with the last token received resumes after that
+	// trace, so that across calls every trace is sent exactly once (traces
+	// stored later with an older start time than the token's are not sent).
+	ExportFeedback(ctx context.Context, in *ExportFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportFeedbackResponse], error)
+	// WatchFeedback streams feedback as it is recorded, by any replica: it
+	// follows MLflow (polling it) and sends each assessment created after the
+	// cursor once, oldest first, with a cursor to resume from. The initial
+	// metadata `watch-cursor` holds the cursor it starts from, sent at once.
+	// It runs until the caller cancels it or the deadline passes.
+	WatchFeedback(ctx context.Context, in *WatchFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchFeedbackResponse], error)
 }
 
 type feedbackAnalyticsServiceClient struct {
@@ -69,6 +84,44 @@ func (c *feedbackAnalyticsServiceClient) GetFeedbackSummary(ctx context.Context,
 	}
 	return out, nil
 }
+
+func (c *feedbackAnalyticsServiceClient) ExportFeedback(ctx context.Context, in *ExportFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportFeedbackResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &FeedbackAnalyticsService_ServiceDesc.Streams[0], FeedbackAnalyticsService_ExportFeedback_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportFeedbackRequest, ExportFeedbackResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FeedbackAnalyticsService_ExportFeedbackClient = grpc.ServerStreamingClient[ExportFeedbackResponse]
+
+func (c *feedbackAnalyticsServiceClient) WatchFeedback(ctx context.Context, in *WatchFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchFeedbackResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &FeedbackAnalyticsService_ServiceDesc.Streams[1], FeedbackAnalyticsService_WatchFeedback_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchFeedbackRequest, WatchFeedbackResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FeedbackAnalyticsService_WatchFeedbackClient = grpc.ServerStreamingClient[WatchFeedbackResponse]
 
 // FeedbackAnalyticsServiceServer is the server API for FeedbackAnalyticsService service.
 // All implementations must embed UnimplementedFeedbackAnalyticsServiceServer
@@ -98,6 +151,19 @@ type FeedbackAnalyticsServiceServer interface {
 	// the user or the session), so that "positive rate per model per day" is
 	// one call.
 	GetFeedbackSummary(context.Context, *GetFeedbackSummaryRequest) (*GetFeedbackSummaryResponse, error)
+	// ExportFeedback streams the traces of a time range (oldest first) with
+	// their current feedback, and on request their feedback history, filtered
+	// like the summary: to build evaluation data sets. Each message carries a
+	// page token; a new call with the last token received resumes after that
+	// trace, so that across calls every trace is sent exactly once (traces
+	// stored later with an older start time than the token's are not sent).
+	ExportFeedback(*ExportFeedbackRequest, grpc.ServerStreamingServer[ExportFeedbackResponse]) error
+	// WatchFeedback streams feedback as it is recorded, by any replica: it
+	// follows MLflow (polling it) and sends each assessment created after the
+	// cursor once, oldest first, with a cursor to resume from. The initial
+	// metadata `watch-cursor` holds the cursor it starts from, sent at once.
+	// It runs until the caller cancels it or the deadline passes.
+	WatchFeedback(*WatchFeedbackRequest, grpc.ServerStreamingServer[WatchFeedbackResponse]) error
 	mustEmbedUnimplementedFeedbackAnalyticsServiceServer()
 }
 
@@ -110,6 +176,12 @@ type UnimplementedFeedbackAnalyticsServiceServer struct{}
 
 func (UnimplementedFeedbackAnalyticsServiceServer) GetFeedbackSummary(context.Context, *GetFeedbackSummaryRequest) (*GetFeedbackSummaryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetFeedbackSummary not implemented")
+}
+func (UnimplementedFeedbackAnalyticsServiceServer) ExportFeedback(*ExportFeedbackRequest, grpc.ServerStreamingServer[ExportFeedbackResponse]) error {
+	return status.Error(codes.Unimplemented, "method ExportFeedback not implemented")
+}
+func (UnimplementedFeedbackAnalyticsServiceServer) WatchFeedback(*WatchFeedbackRequest, grpc.ServerStreamingServer[WatchFeedbackResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchFeedback not implemented")
 }
 func (UnimplementedFeedbackAnalyticsServiceServer) mustEmbedUnimplementedFeedbackAnalyticsServiceServer() {
 }
@@ -151,6 +223,28 @@ func _FeedbackAnalyticsService_GetFeedbackSummary_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackAnalyticsService_ExportFeedback_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportFeedbackRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(FeedbackAnalyticsServiceServer).ExportFeedback(m, &grpc.GenericServerStream[ExportFeedbackRequest, ExportFeedbackResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FeedbackAnalyticsService_ExportFeedbackServer = grpc.ServerStreamingServer[ExportFeedbackResponse]
+
+func _FeedbackAnalyticsService_WatchFeedback_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchFeedbackRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(FeedbackAnalyticsServiceServer).WatchFeedback(m, &grpc.GenericServerStream[WatchFeedbackRequest, WatchFeedbackResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FeedbackAnalyticsService_WatchFeedbackServer = grpc.ServerStreamingServer[WatchFeedbackResponse]
+
 // FeedbackAnalyticsService_ServiceDesc is the grpc.ServiceDesc for FeedbackAnalyticsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -163,6 +257,17 @@ var FeedbackAnalyticsService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _FeedbackAnalyticsService_GetFeedbackSummary_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ExportFeedback",
+			Handler:       _FeedbackAnalyticsService_ExportFeedback_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchFeedback",
+			Handler:       _FeedbackAnalyticsService_WatchFeedback_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "genaifeedback/v1/analytics.proto",
 }

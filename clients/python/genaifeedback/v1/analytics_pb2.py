@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from genaifeedback.v1 import feedback_pb2 as genaifeedback_dot_v1_dot_feedback__pb2
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n genaifeedback/v1/analytics.proto\x12\x10genaifeedback.v1\x1a\x1fgenaifeedback/v1/feedback.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x04\n\x19GetFeedbackSummaryRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12N\n\ntrace_tags\x18\x03 \x03(\x0b\x32:.genaifeedback.v1.GetFeedbackSummaryRequest.TraceTagsEntry\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12\x31\n\x0bsource_type\x18\x06 \x01(\x0e\x32\x1c.genaifeedback.v1.SourceType\x12\x33\n\x08interval\x18\x07 \x01(\x0e\x32!.genaifeedback.v1.SummaryInterval\x12\x32\n\x08group_by\x18\x08 \x01(\x0e\x32 .genaifeedback.v1.GroupDimension\x12\x14\n\x0cgroup_by_tag\x18\t \x01(\t\x12\x14\n\x0cgroup_values\x18\n \x03(\t\x12\"\n\x1a\x63ount_traces_with_feedback\x18\x0b \x01(\x08\x1a\x30\n\x0eTraceTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc3\x02\n\x1aGetFeedbackSummaryResponse\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x05total\x18\x03 \x01(\x0b\x32!.genaifeedback.v1.FeedbackSummary\x12\x30\n\x07\x62uckets\x18\x04 \x03(\x0b\x32\x1f.genaifeedback.v1.SummaryBucket\x12.\n\x06groups\x18\x05 \x03(\x0b\x32\x1e.genaifeedback.v1.SummaryGroup\x12\x33\n\x08\x63ounting\x18\x06 \x01(\x0b\x32!.genaifeedback.v1.SummaryCounting\"s\n\rSummaryBucket\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x07summary\x18\x02 \x01(\x0b\x32!.genaifeedback.v1.FeedbackSummary\"\x83\x01\n\x0cSummaryGroup\x12\r\n\x05value\x18\x01 \x01(\t\x12\x32\n\x07summary\x18\x02 \x01(\x0b\x32!.genaifeedback.v1.FeedbackSummary\x12\x30\n\x07\x62uckets\x18\x03 \x03(\x0b\x32\x1f.genaifeedback.v1.SummaryBucket\"\xa0\x01\n\x0fSummaryCounting\x12\x1a\n\x12\x63urrent_votes_only\x18\x01 \x01(\x08\x12\x1c\n\x14\x61ggregated_by_mlflow\x18\x02 \x01(\x08\x12$\n\x1ctraces_with_feedback_counted\x18\x03 \x01(\x08\x12\x18\n\x10trace_infos_read\x18\x04 \x01(\x03\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"\x91\x02\n\x0f\x46\x65\x65\x64\x62\x61\x63kSummary\x12\x13\n\x0btrace_count\x18\x01 \x01(\x03\x12\x1c\n\x14traces_with_feedback\x18\x02 \x01(\x03\x12\x15\n\rfeedback_rate\x18\x03 \x01(\x01\x12:\n\x08\x62ooleans\x18\x04 \x03(\x0b\x32(.genaifeedback.v1.BooleanFeedbackSummary\x12\x39\n\x07numbers\x18\x05 \x03(\x0b\x32(.genaifeedback.v1.NumericFeedbackSummary\x12=\n\ncategories\x18\x06 \x03(\x0b\x32).genaifeedback.v1.CategoryFeedbackSummary\"\x98\x01\n\x16\x42ooleanFeedbackSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08positive\x18\x02 \x01(\x03\x12\x10\n\x08negative\x18\x03 \x01(\x03\x12\x15\n\rpositive_rate\x18\x04 \x01(\x01\x12\x19\n\x11positive_rate_low\x18\x05 \x01(\x01\x12\x1a\n\x12positive_rate_high\x18\x06 \x01(\x01\"\xa9\x01\n\x16NumericFeedbackSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\x12\x0c\n\x04mean\x18\x03 \x01(\x01\x12\x1c\n\x0fnormalized_mean\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x32\n\x0c\x64istribution\x18\x05 \x03(\x0b\x32\x1c.genaifeedback.v1.ScoreCountB\x12\n\x10_normalized_mean\"*\n\nScoreCount\x12\r\n\x05score\x18\x01 \x01(\x01\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"U\n\x17\x43\x61tegoryFeedbackSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x06labels\x18\x02 \x03(\x0b\x32\x1c.genaifeedback.v1.LabelCount\"*\n\nLabelCount\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03*h\n\x0fSummaryInterval\x12 \n\x1cSUMMARY_INTERVAL_UNSPECIFIED\x10\x00\x12\x19\n\x15SUMMARY_INTERVAL_HOUR\x10\x01\x12\x18\n\x14SUMMARY_INTERVAL_DAY\x10\x02*\x87\x01\n\x0eGroupDimension\x12\x1f\n\x1bGROUP_DIMENSION_UNSPECIFIED\x10\x00\x12\x1d\n\x19GROUP_DIMENSION_TRACE_TAG\x10\x01\x12\x18\n\x14GROUP_DIMENSION_USER\x10\x02\x12\x1b\n\x17GROUP_DIMENSION_SESSION\x10\x03\x32\x8b\x01\n\x18\x46\x65\x65\x64\x62\x61\x63kAnalyticsService\x12o\n\x12GetFeedbackSummary\x12+.genaifeedback.v1.GetFeedbackSummaryRequest\x1a,.genaifeedback.v1.GetFeedbackSummaryResponseB\x94\x01\n\x1aio.github.genaifeedback.v1B\x0e\x41nalyticsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n genaifeedback/v1/analytics.proto\x12\x10genaifeedback.v1\x1a\x1fgenaifeedback/v1/feedback.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x04\n\x19GetFeedbackSummaryRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12N\n\ntrace_tags\x18\x03 \x03(\x0b\x32:.genaifeedback.v1.GetFeedbackSummaryRequest.TraceTagsEntry\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12\x31\n\x0bsource_type\x18\x06 \x01(\x0e\x32\x1c.genaifeedback.v1.SourceType\x12\x33\n\x08interval\x18\x07 \x01(\x0e\x32!.genaifeedback.v1.SummaryInterval\x12\x32\n\x08group_by\x18\x08 \x01(\x0e\x32 .genaifeedback.v1.GroupDimension\x12\x14\n\x0cgroup_by_tag\x18\t \x01(\t\x12\x14\n\x0cgroup_values\x18\n \x03(\t\x12\"\n\x1a\x63ount_traces_with_feedback\x18\x0b \x01(\x08\x1a\x30\n\x0eTraceTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc3\x02\n\x1aGetFeedbackSummaryResponse\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x05total\x18\x03 \x01(\x0b\x32!.genaifeedback.v1.FeedbackSummary\x12\x30\n\x07\x62uckets\x18\x04 \x03(\x0b\x32\x1f.genaifeedback.v1.SummaryBucket\x12.\n\x06groups\x18\x05 \x03(\x0b\x32\x1e.genaifeedback.v1.SummaryGroup\x12\x33\n\x08\x63ounting\x18\x06 \x01(\x0b\x32!.genaifeedback.v1.SummaryCounting\"s\n\rSummaryBucket\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x07summary\x18\x02 \x01(\x0b\x32!.genaifeedback.v1.FeedbackSummary\"\x83\x01\n\x0cSummaryGroup\x12\r\n\x05value\x18\x01 \x01(\t\x12\x32\n\x07summary\x18\x02 \x01(\x0b\x32!.genaifeedback.v1.FeedbackSummary\x12\x30\n\x07\x62uckets\x18\x03 \x03(\x0b\x32\x1f.genaifeedback.v1.SummaryBucket\"\xa0\x01\n\x0fSummaryCounting\x12\x1a\n\x12\x63urrent_votes_only\x18\x01 \x01(\x08\x12\x1c\n\x14\x61ggregated_by_mlflow\x18\x02 \x01(\x08\x12$\n\x1ctraces_with_feedback_counted\x18\x03 \x01(\x08\x12\x18\n\x10trace_infos_read\x18\x04 \x01(\x03\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"\x91\x02\n\x0f\x46\x65\x65\x64\x62\x61\x63kSummary\x12\x13\n\x0btrace_count\x18\x01 \x01(\x03\x12\x1c\n\x14traces_with_feedback\x18\x02 \x01(\x03\x12\x15\n\rfeedback_rate\x18\x03 \x01(\x01\x12:\n\x08\x62ooleans\x18\x04 \x03(\x0b\x32(.genaifeedback.v1.BooleanFeedbackSummary\x12\x39\n\x07numbers\x18\x05 \x03(\x0b\x32(.genaifeedback.v1.NumericFeedbackSummary\x12=\n\ncategories\x18\x06 \x03(\x0b\x32).genaifeedback.v1.CategoryFeedbackSummary\"\x98\x01\n\x16\x42ooleanFeedbackSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08positive\x18\x02 \x01(\x03\x12\x10\n\x08negative\x18\x03 \x01(\x03\x12\x15\n\rpositive_rate\x18\x04 \x01(\x01\x12\x19\n\x11positive_rate_low\x18\x05 \x01(\x01\x12\x1a\n\x12positive_rate_high\x18\x06 \x01(\x01\"\xa9\x01\n\x16NumericFeedbackSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\x12\x0c\n\x04mean\x18\x03 \x01(\x01\x12\x1c\n\x0fnormalized_mean\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x32\n\x0c\x64istribution\x18\x05 \x03(\x0b\x32\x1c.genaifeedback.v1.ScoreCountB\x12\n\x10_normalized_mean\"*\n\nScoreCount\x12\r\n\x05score\x18\x01 \x01(\x01\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"U\n\x17\x43\x61tegoryFeedbackSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x06labels\x18\x02 \x03(\x0b\x32\x1c.genaifeedback.v1.LabelCount\"*\n\nLabelCount\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"\xa3\x03\n\x15\x45xportFeedbackRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12J\n\ntrace_tags\x18\x03 \x03(\x0b\x32\x36.genaifeedback.v1.ExportFeedbackRequest.TraceTagsEntry\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12\x31\n\x0bsource_type\x18\x06 \x01(\x0e\x32\x1c.genaifeedback.v1.SourceType\x12\r\n\x05names\x18\x07 \x03(\t\x12\x1a\n\x12only_with_feedback\x18\x08 \x01(\x08\x12\x17\n\x0finclude_history\x18\t \x01(\x08\x12\x12\n\npage_token\x18\n \x01(\t\x1a\x30\n\x0eTraceTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\\\n\x16\x45xportFeedbackResponse\x12.\n\x05trace\x18\x01 \x01(\x0b\x32\x1f.genaifeedback.v1.ExportedTrace\x12\x12\n\npage_token\x18\x02 \x01(\t\"\xfa\x02\n\rExportedTrace\x12\x10\n\x08trace_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12\x37\n\x04tags\x18\x05 \x03(\x0b\x32).genaifeedback.v1.ExportedTrace.TagsEntry\x12\x17\n\x0frequest_preview\x18\x06 \x01(\t\x12\x18\n\x10response_preview\x18\x07 \x01(\t\x12\x34\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x08 \x03(\x0b\x32\".genaifeedback.v1.ExportedFeedback\x12\x33\n\x07history\x18\t \x03(\x0b\x32\".genaifeedback.v1.ExportedFeedback\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8e\x03\n\x10\x45xportedFeedback\x12\x15\n\rassessment_id\x18\x01 \x01(\t\x12\x10\n\x08trace_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12%\n\x05value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x30\n\x06source\x18\x05 \x01(\x0b\x32 .genaifeedback.v1.FeedbackSource\x12\x11\n\trationale\x18\x06 \x01(\t\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x42\n\x08metadata\x18\x08 \x03(\x0b\x32\x30.genaifeedback.v1.ExportedFeedback.MetadataEntry\x12\r\n\x05valid\x18\t \x01(\x08\x12\x11\n\toverrides\x18\n \x01(\t\x12\x0f\n\x07span_id\x18\x0b \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x80\x01\n\x14WatchFeedbackRequest\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12\x16\n\x0elookback_hours\x18\x02 \x01(\x05\x12\x31\n\x0bsource_type\x18\x03 \x01(\x0e\x32\x1c.genaifeedback.v1.SourceType\x12\r\n\x05names\x18\x04 \x03(\t\"]\n\x15WatchFeedbackResponse\x12\x34\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x01 \x01(\x0b\x32\".genaifeedback.v1.ExportedFeedback\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t*h\n\x0fSummaryInterval\x12 \n\x1cSUMMARY_INTERVAL_UNSPECIFIED\x10\x00\x12\x19\n\x15SUMMARY_INTERVAL_HOUR\x10\x01\x12\x18\n\x14SUMMARY_INTERVAL_DAY\x10\x02*\x87\x01\n\x0eGroupDimension\x12\x1f\n\x1bGROUP_DIMENSION_UNSPECIFIED\x10\x00\x12\x1d\n\x19GROUP_DIMENSION_TRACE_TAG\x10\x01\x12\x18\n\x14GROUP_DIMENSION_USER\x10\x02\x12\x1b\n\x17GROUP_DIMENSION_SESSION\x10\x03\x32\xd6\x02\n\x18\x46\x65\x65\x64\x62\x61\x63kAnalyticsService\x12o\n\x12GetFeedbackSummary\x12+.genaifeedback.v1.GetFeedbackSummaryRequest\x1a,.genaifeedback.v1.GetFeedbackSummaryResponse\x12\x65\n\x0e\x45xportFeedback\x12\'.genaifeedback.v1.ExportFeedbackRequest\x1a(.genaifeedback.v1.ExportFeedbackResponse0\x01\x12\x62\n\rWatchFeedback\x12&.genaifeedback.v1.WatchFeedbackRequest\x1a\'.genaifeedback.v1.WatchFeedbackResponse0\x01\x42\x94\x01\n\x1aio.github.genaifeedback.v1B\x0e\x41nalyticsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,34 +37,58 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\032io.github.genaifeedback.v1B\016AnalyticsProtoP\001ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\252\002\020GenAIFeedback.V1'
   _globals['_GETFEEDBACKSUMMARYREQUEST_TRACETAGSENTRY']._loaded_options = None
   _globals['_GETFEEDBACKSUMMARYREQUEST_TRACETAGSENTRY']._serialized_options = b'8\001'
-  _globals['_SUMMARYINTERVAL']._serialized_start=2165
-  _globals['_SUMMARYINTERVAL']._serialized_end=2269
-  _globals['_GROUPDIMENSION']._serialized_start=2272
-  _globals['_GROUPDIMENSION']._serialized_end=2407
-  _globals['_GETFEEDBACKSUMMARYREQUEST']._serialized_start=121
-  _globals['_GETFEEDBACKSUMMARYREQUEST']._serialized_end=645
-  _globals['_GETFEEDBACKSUMMARYREQUEST_TRACETAGSENTRY']._serialized_start=597
-  _globals['_GETFEEDBACKSUMMARYREQUEST_TRACETAGSENTRY']._serialized_end=645
-  _globals['_GETFEEDBACKSUMMARYRESPONSE']._serialized_start=648
-  _globals['_GETFEEDBACKSUMMARYRESPONSE']._serialized_end=971
-  _globals['_SUMMARYBUCKET']._serialized_start=973
-  _globals['_SUMMARYBUCKET']._serialized_end=1088
-  _globals['_SUMMARYGROUP']._serialized_start=1091
-  _globals['_SUMMARYGROUP']._serialized_end=1222
-  _globals['_SUMMARYCOUNTING']._serialized_start=1225
-  _globals['_SUMMARYCOUNTING']._serialized_end=1385
-  _globals['_FEEDBACKSUMMARY']._serialized_start=1388
-  _globals['_FEEDBACKSUMMARY']._serialized_end=1661
-  _globals['_BOOLEANFEEDBACKSUMMARY']._serialized_start=1664
-  _globals['_BOOLEANFEEDBACKSUMMARY']._serialized_end=1816
-  _globals['_NUMERICFEEDBACKSUMMARY']._serialized_start=1819
-  _globals['_NUMERICFEEDBACKSUMMARY']._serialized_end=1988
-  _globals['_SCORECOUNT']._serialized_start=1990
-  _globals['_SCORECOUNT']._serialized_end=2032
-  _globals['_CATEGORYFEEDBACKSUMMARY']._serialized_start=2034
-  _globals['_CATEGORYFEEDBACKSUMMARY']._serialized_end=2119
-  _globals['_LABELCOUNT']._serialized_start=2121
-  _globals['_LABELCOUNT']._serialized_end=2163
-  _globals['_FEEDBACKANALYTICSSERVICE']._serialized_start=2410
-  _globals['_FEEDBACKANALYTICSSERVICE']._serialized_end=2549
+  _globals['_EXPORTFEEDBACKREQUEST_TRACETAGSENTRY']._loaded_options = None
+  _globals['_EXPORTFEEDBACKREQUEST_TRACETAGSENTRY']._serialized_options = b'8\001'
+  _globals['_EXPORTEDTRACE_TAGSENTRY']._loaded_options = None
+  _globals['_EXPORTEDTRACE_TAGSENTRY']._serialized_options = b'8\001'
+  _globals['_EXPORTEDFEEDBACK_METADATAENTRY']._loaded_options = None
+  _globals['_EXPORTEDFEEDBACK_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_SUMMARYINTERVAL']._serialized_start=3719
+  _globals['_SUMMARYINTERVAL']._serialized_end=3823
+  _globals['_GROUPDIMENSION']._serialized_start=3826
+  _globals['_GROUPDIMENSION']._serialized_end=3961
+  _globals['_GETFEEDBACKSUMMARYREQUEST']._serialized_start=151
+  _globals['_GETFEEDBACKSUMMARYREQUEST']._serialized_end=675
+  _globals['_GETFEEDBACKSUMMARYREQUEST_TRACETAGSENTRY']._serialized_start=627
+  _globals['_GETFEEDBACKSUMMARYREQUEST_TRACETAGSENTRY']._serialized_end=675
+  _globals['_GETFEEDBACKSUMMARYRESPONSE']._serialized_start=678
+  _globals['_GETFEEDBACKSUMMARYRESPONSE']._serialized_end=1001
+  _globals['_SUMMARYBUCKET']._serialized_start=1003
+  _globals['_SUMMARYBUCKET']._serialized_end=1118
+  _globals['_SUMMARYGROUP']._serialized_start=1121
+  _globals['_SUMMARYGROUP']._serialized_end=1252
+  _globals['_SUMMARYCOUNTING']._serialized_start=1255
+  _globals['_SUMMARYCOUNTING']._serialized_end=1415
+  _globals['_FEEDBACKSUMMARY']._serialized_start=1418
+  _globals['_FEEDBACKSUMMARY']._serialized_end=1691
+  _globals['_BOOLEANFEEDBACKSUMMARY']._serialized_start=1694
+  _globals['_BOOLEANFEEDBACKSUMMARY']._serialized_end=1846
+  _globals['_NUMERICFEEDBACKSUMMARY']._serialized_start=1849
+  _globals['_NUMERICFEEDBACKSUMMARY']._serialized_end=2018
+  _globals['_SCORECOUNT']._serialized_start=2020
+  _globals['_SCORECOUNT']._serialized_end=2062
+  _globals['_CATEGORYFEEDBACKSUMMARY']._serialized_start=2064
+  _globals['_CATEGORYFEEDBACKSUMMARY']._serialized_end=2149
+  _globals['_LABELCOUNT']._serialized_start=2151
+  _globals['_LABELCOUNT']._serialized_end=2193
+  _globals['_EXPORTFEEDBACKREQUEST']._serialized_start=2196
+  _globals['_EXPORTFEEDBACKREQUEST']._serialized_end=2615
+  _globals['_EXPORTFEEDBACKREQUEST_TRACETAGSENTRY']._serialized_start=627
+  _globals['_EXPORTFEEDBACKREQUEST_TRACETAGSENTRY']._serialized_end=675
+  _globals['_EXPORTFEEDBACKRESPONSE']._serialized_start=2617
+  _globals['_EXPORTFEEDBACKRESPONSE']._serialized_end=2709
+  _globals['_EXPORTEDTRACE']._serialized_start=2712
+  _globals['_EXPORTEDTRACE']._serialized_end=3090
+  _globals['_EXPORTEDTRACE_TAGSENTRY']._serialized_start=3047
+  _globals['_EXPORTEDTRACE_TAGSENTRY']._serialized_end=3090
+  _globals['_EXPORTEDFEEDBACK']._serialized_start=3093
+  _globals['_EXPORTEDFEEDBACK']._serialized_end=3491
+  _globals['_EXPORTEDFEEDBACK_METADATAENTRY']._serialized_start=3444
+  _globals['_EXPORTEDFEEDBACK_METADATAENTRY']._serialized_end=3491
+  _globals['_WATCHFEEDBACKREQUEST']._serialized_start=3494
+  _globals['_WATCHFEEDBACKREQUEST']._serialized_end=3622
+  _globals['_WATCHFEEDBACKRESPONSE']._serialized_start=3624
+  _globals['_WATCHFEEDBACKRESPONSE']._serialized_end=3717
+  _globals['_FEEDBACKANALYTICSSERVICE']._serialized_start=3964
+  _globals['_FEEDBACKANALYTICSSERVICE']._serialized_end=4306
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from genaifeedback.v1 import feedback_pb2 as _feedback_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -181,3 +182,124 @@ class LabelCount(_message.Message):
     label: str
     count: int
     def __init__(self, label: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class ExportFeedbackRequest(_message.Message):
+    __slots__ = ("start_time", "end_time", "trace_tags", "user_id", "session_id", "source_type", "names", "only_with_feedback", "include_history", "page_token")
+    class TraceTagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRACE_TAGS_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    ONLY_WITH_FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    trace_tags: _containers.ScalarMap[str, str]
+    user_id: str
+    session_id: str
+    source_type: _feedback_pb2.SourceType
+    names: _containers.RepeatedScalarFieldContainer[str]
+    only_with_feedback: bool
+    include_history: bool
+    page_token: str
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trace_tags: _Optional[_Mapping[str, str]] = ..., user_id: _Optional[str] = ..., session_id: _Optional[str] = ..., source_type: _Optional[_Union[_feedback_pb2.SourceType, str]] = ..., names: _Optional[_Iterable[str]] = ..., only_with_feedback: _Optional[bool] = ..., include_history: _Optional[bool] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ExportFeedbackResponse(_message.Message):
+    __slots__ = ("trace", "page_token")
+    TRACE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    trace: ExportedTrace
+    page_token: str
+    def __init__(self, trace: _Optional[_Union[ExportedTrace, _Mapping]] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ExportedTrace(_message.Message):
+    __slots__ = ("trace_id", "start_time", "user_id", "session_id", "tags", "request_preview", "response_preview", "feedback", "history")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    trace_id: str
+    start_time: _timestamp_pb2.Timestamp
+    user_id: str
+    session_id: str
+    tags: _containers.ScalarMap[str, str]
+    request_preview: str
+    response_preview: str
+    feedback: _containers.RepeatedCompositeFieldContainer[ExportedFeedback]
+    history: _containers.RepeatedCompositeFieldContainer[ExportedFeedback]
+    def __init__(self, trace_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_id: _Optional[str] = ..., session_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., request_preview: _Optional[str] = ..., response_preview: _Optional[str] = ..., feedback: _Optional[_Iterable[_Union[ExportedFeedback, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[ExportedFeedback, _Mapping]]] = ...) -> None: ...
+
+class ExportedFeedback(_message.Message):
+    __slots__ = ("assessment_id", "trace_id", "name", "value", "source", "rationale", "create_time", "metadata", "valid", "overrides", "span_id")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    RATIONALE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDES_FIELD_NUMBER: _ClassVar[int]
+    SPAN_ID_FIELD_NUMBER: _ClassVar[int]
+    assessment_id: str
+    trace_id: str
+    name: str
+    value: _struct_pb2.Value
+    source: _feedback_pb2.FeedbackSource
+    rationale: str
+    create_time: _timestamp_pb2.Timestamp
+    metadata: _containers.ScalarMap[str, str]
+    valid: bool
+    overrides: str
+    span_id: str
+    def __init__(self, assessment_id: _Optional[str] = ..., trace_id: _Optional[str] = ..., name: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., source: _Optional[_Union[_feedback_pb2.FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., valid: _Optional[bool] = ..., overrides: _Optional[str] = ..., span_id: _Optional[str] = ...) -> None: ...
+
+class WatchFeedbackRequest(_message.Message):
+    __slots__ = ("cursor", "lookback_hours", "source_type", "names")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LOOKBACK_HOURS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    lookback_hours: int
+    source_type: _feedback_pb2.SourceType
+    names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, cursor: _Optional[str] = ..., lookback_hours: _Optional[int] = ..., source_type: _Optional[_Union[_feedback_pb2.SourceType, str]] = ..., names: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class WatchFeedbackResponse(_message.Message):
+    __slots__ = ("feedback", "cursor")
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    feedback: ExportedFeedback
+    cursor: str
+    def __init__(self, feedback: _Optional[_Union[ExportedFeedback, _Mapping]] = ..., cursor: _Optional[str] = ...) -> None: ...

@@ -53,6 +53,16 @@ class FeedbackAnalyticsServiceStub:
                 request_serializer=genaifeedback_dot_v1_dot_analytics__pb2.GetFeedbackSummaryRequest.SerializeToString,
                 response_deserializer=genaifeedback_dot_v1_dot_analytics__pb2.GetFeedbackSummaryResponse.FromString,
                 _registered_method=True)
+        self.ExportFeedback = channel.unary_stream(
+                '/genaifeedback.v1.FeedbackAnalyticsService/ExportFeedback',
+                request_serializer=genaifeedback_dot_v1_dot_analytics__pb2.ExportFeedbackRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_analytics__pb2.ExportFeedbackResponse.FromString,
+                _registered_method=True)
+        self.WatchFeedback = channel.unary_stream(
+                '/genaifeedback.v1.FeedbackAnalyticsService/WatchFeedback',
+                request_serializer=genaifeedback_dot_v1_dot_analytics__pb2.WatchFeedbackRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_analytics__pb2.WatchFeedbackResponse.FromString,
+                _registered_method=True)
 
 
 class FeedbackAnalyticsServiceServicer:
@@ -86,6 +96,29 @@ class FeedbackAnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportFeedback(self, request, context):
+        """ExportFeedback streams the traces of a time range (oldest first) with
+        their current feedback, and on request their feedback history, filtered
+        like the summary: to build evaluation data sets. Each message carries a
+        page token; a new call with the last token received resumes after that
+        trace, so that across calls every trace is sent exactly once (traces
+        stored later with an older start time than the token's are not sent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchFeedback(self, request, context):
+        """WatchFeedback streams feedback as it is recorded, by any replica: it
+        follows MLflow (polling it) and sends each assessment created after the
+        cursor once, oldest first, with a cursor to resume from. The initial
+        metadata `watch-cursor` holds the cursor it starts from, sent at once.
+        It runs until the caller cancels it or the deadline passes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackAnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -93,6 +126,16 @@ def add_FeedbackAnalyticsServiceServicer_to_server(servicer, server):
                     servicer.GetFeedbackSummary,
                     request_deserializer=genaifeedback_dot_v1_dot_analytics__pb2.GetFeedbackSummaryRequest.FromString,
                     response_serializer=genaifeedback_dot_v1_dot_analytics__pb2.GetFeedbackSummaryResponse.SerializeToString,
+            ),
+            'ExportFeedback': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportFeedback,
+                    request_deserializer=genaifeedback_dot_v1_dot_analytics__pb2.ExportFeedbackRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_analytics__pb2.ExportFeedbackResponse.SerializeToString,
+            ),
+            'WatchFeedback': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchFeedback,
+                    request_deserializer=genaifeedback_dot_v1_dot_analytics__pb2.WatchFeedbackRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_analytics__pb2.WatchFeedbackResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -136,6 +179,60 @@ class FeedbackAnalyticsService:
             '/genaifeedback.v1.FeedbackAnalyticsService/GetFeedbackSummary',
             genaifeedback_dot_v1_dot_analytics__pb2.GetFeedbackSummaryRequest.SerializeToString,
             genaifeedback_dot_v1_dot_analytics__pb2.GetFeedbackSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackAnalyticsService/ExportFeedback',
+            genaifeedback_dot_v1_dot_analytics__pb2.ExportFeedbackRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_analytics__pb2.ExportFeedbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackAnalyticsService/WatchFeedback',
+            genaifeedback_dot_v1_dot_analytics__pb2.WatchFeedbackRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_analytics__pb2.WatchFeedbackResponse.FromString,
             options,
             channel_credentials,
             insecure,

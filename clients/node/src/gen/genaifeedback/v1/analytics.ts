@@ -11,15 +11,18 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Value } from "../../google/protobuf/struct";
 import { Timestamp } from "../../google/protobuf/timestamp";
-import { SourceType, sourceTypeFromJSON, sourceTypeToJSON, sourceTypeToNumber } from "./feedback";
+import { FeedbackSource, SourceType, sourceTypeFromJSON, sourceTypeToJSON, sourceTypeToNumber } from "./feedback";
 
 export const protobufPackage = "genaifeedback.v1";
 
@@ -361,6 +364,158 @@ export interface LabelCount {
   label: string;
   /** How many current votes gave it. */
   count: number;
+}
+
+/** ExportFeedbackRequest selects the traces to export. */
+export interface ExportFeedbackRequest {
+  /**
+   * Traces that started at or after this time. Default: 24 hours before
+   * `end_time`.
+   */
+  startTime:
+    | Date
+    | undefined;
+  /** Traces that started before this time. Default: now. */
+  endTime:
+    | Date
+    | undefined;
+  /**
+   * Only traces carrying every one of these tags with this value (as in
+   * GetFeedbackSummaryRequest).
+   */
+  traceTags: { [key: string]: string };
+  /** Only traces of this end user. */
+  userId: string;
+  /** Only traces of this session. */
+  sessionId: string;
+  /** Only feedback from this kind of source. Unset: every source. */
+  sourceType: SourceType;
+  /** Only feedback of these names (at most 20). Empty: every name. */
+  names: string[];
+  /**
+   * Only traces with at least one current feedback (after the filters
+   * above).
+   */
+  onlyWithFeedback: boolean;
+  /**
+   * Also send each trace's feedback history: the votes a later vote
+   * overrode.
+   */
+  includeHistory: boolean;
+  /**
+   * Resume after the trace that carried this token (from a previous call
+   * with the same filters). Empty: from the start of the range.
+   */
+  pageToken: string;
+}
+
+export interface ExportFeedbackRequest_TraceTagsEntry {
+  key: string;
+  value: string;
+}
+
+/** ExportFeedbackResponse is one trace and where to resume after it. */
+export interface ExportFeedbackResponse {
+  /** The trace with its feedback. */
+  trace:
+    | ExportedTrace
+    | undefined;
+  /** Pass as `page_token` to resume after this trace. */
+  pageToken: string;
+}
+
+/** ExportedTrace is a trace's identity, context and feedback. */
+export interface ExportedTrace {
+  /** The MLflow trace id. */
+  traceId: string;
+  /** When the trace started. */
+  startTime:
+    | Date
+    | undefined;
+  /** The end user (trace metadata `mlflow.trace.user`), if any. */
+  userId: string;
+  /** The session (trace metadata `mlflow.trace.session`), if any. */
+  sessionId: string;
+  /** The trace's tags (MLflow's own `mlflow.` tags left out). */
+  tags: { [key: string]: string };
+  /** The start of the request, as MLflow stores it (its request preview). */
+  requestPreview: string;
+  /** The start of the response, as MLflow stores it (its response preview). */
+  responsePreview: string;
+  /** The current feedback, oldest first. */
+  feedback: ExportedFeedback[];
+  /** With `include_history`: the overridden votes, oldest first. */
+  history: ExportedFeedback[];
+}
+
+export interface ExportedTrace_TagsEntry {
+  key: string;
+  value: string;
+}
+
+/** ExportedFeedback is one feedback assessment as MLflow stores it. */
+export interface ExportedFeedback {
+  /** The MLflow assessment id. */
+  assessmentId: string;
+  /** The trace it is on. */
+  traceId: string;
+  /** The feedback's name. */
+  name: string;
+  /** Its value (a bool, number, string or structured value). */
+  value:
+    | any
+    | undefined;
+  /** Who or what gave it. */
+  source:
+    | FeedbackSource
+    | undefined;
+  /** Why, if given. */
+  rationale: string;
+  /** When it was created. */
+  createTime:
+    | Date
+    | undefined;
+  /** Its metadata (the caller's and the service's `genaifeedback.` keys). */
+  metadata: { [key: string]: string };
+  /** False when a later vote overrode it (history). */
+  valid: boolean;
+  /** The assessment this one overrode, if any. */
+  overrides: string;
+  /** The span it is on, if any. */
+  spanId: string;
+}
+
+export interface ExportedFeedback_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+/** WatchFeedbackRequest says from where to follow the feedback. */
+export interface WatchFeedbackRequest {
+  /**
+   * Resume after the feedback that carried this cursor. Empty: only
+   * feedback recorded from now on.
+   */
+  cursor: string;
+  /**
+   * Only feedback on traces that started within this many hours before now
+   * (1 to 168; default 24): each poll reads those traces' infos.
+   */
+  lookbackHours: number;
+  /** Only feedback from this kind of source. Unset: every source. */
+  sourceType: SourceType;
+  /** Only feedback of these names (at most 20). Empty: every name. */
+  names: string[];
+}
+
+/** WatchFeedbackResponse is one recorded feedback and where to resume after it. */
+export interface WatchFeedbackResponse {
+  /** The feedback, as MLflow stores it. */
+  feedback:
+    | ExportedFeedback
+    | undefined;
+  /** Pass as `cursor` to resume after this feedback. */
+  cursor: string;
 }
 
 function createBaseGetFeedbackSummaryRequest(): GetFeedbackSummaryRequest {
@@ -2006,6 +2161,1419 @@ export const LabelCount: MessageFns<LabelCount> = {
   },
 };
 
+function createBaseExportFeedbackRequest(): ExportFeedbackRequest {
+  return {
+    startTime: undefined,
+    endTime: undefined,
+    traceTags: {},
+    userId: "",
+    sessionId: "",
+    sourceType: SourceType.SOURCE_TYPE_UNSPECIFIED,
+    names: [],
+    onlyWithFeedback: false,
+    includeHistory: false,
+    pageToken: "",
+  };
+}
+
+export const ExportFeedbackRequest: MessageFns<ExportFeedbackRequest> = {
+  encode(message: ExportFeedbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(10).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(18).fork()).join();
+    }
+    globalThis.Object.entries(message.traceTags).forEach(([key, value]: [string, string]) => {
+      ExportFeedbackRequest_TraceTagsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.userId !== "") {
+      writer.uint32(34).string(message.userId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(42).string(message.sessionId);
+    }
+    if (message.sourceType !== SourceType.SOURCE_TYPE_UNSPECIFIED) {
+      writer.uint32(48).int32(sourceTypeToNumber(message.sourceType));
+    }
+    for (const v of message.names) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.onlyWithFeedback !== false) {
+      writer.uint32(64).bool(message.onlyWithFeedback);
+    }
+    if (message.includeHistory !== false) {
+      writer.uint32(72).bool(message.includeHistory);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(82).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportFeedbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportFeedbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = ExportFeedbackRequest_TraceTagsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.traceTags[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.sourceType = sourceTypeFromJSON(reader.int32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.onlyWithFeedback = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.includeHistory = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportFeedbackRequest {
+    return {
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      traceTags: isObject(object.traceTags)
+        ? (globalThis.Object.entries(object.traceTags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.trace_tags)
+        ? (globalThis.Object.entries(object.trace_tags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      sourceType: isSet(object.sourceType)
+        ? sourceTypeFromJSON(object.sourceType)
+        : isSet(object.source_type)
+        ? sourceTypeFromJSON(object.source_type)
+        : SourceType.SOURCE_TYPE_UNSPECIFIED,
+      names: globalThis.Array.isArray(object?.names)
+        ? object.names.map((e: any) => globalThis.String(e))
+        : [],
+      onlyWithFeedback: isSet(object.onlyWithFeedback)
+        ? globalThis.Boolean(object.onlyWithFeedback)
+        : isSet(object.only_with_feedback)
+        ? globalThis.Boolean(object.only_with_feedback)
+        : false,
+      includeHistory: isSet(object.includeHistory)
+        ? globalThis.Boolean(object.includeHistory)
+        : isSet(object.include_history)
+        ? globalThis.Boolean(object.include_history)
+        : false,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportFeedbackRequest): unknown {
+    const obj: any = {};
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.traceTags) {
+      const entries = globalThis.Object.entries(message.traceTags) as [string, string][];
+      if (entries.length > 0) {
+        obj.traceTags = {};
+        entries.forEach(([k, v]) => {
+          obj.traceTags[k] = v;
+        });
+      }
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.sourceType !== SourceType.SOURCE_TYPE_UNSPECIFIED) {
+      obj.sourceType = sourceTypeToJSON(message.sourceType);
+    }
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    if (message.onlyWithFeedback !== false) {
+      obj.onlyWithFeedback = message.onlyWithFeedback;
+    }
+    if (message.includeHistory !== false) {
+      obj.includeHistory = message.includeHistory;
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportFeedbackRequest>): ExportFeedbackRequest {
+    return ExportFeedbackRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportFeedbackRequest>): ExportFeedbackRequest {
+    const message = createBaseExportFeedbackRequest();
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.traceTags = (globalThis.Object.entries(object.traceTags ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.userId = object.userId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.sourceType = object.sourceType ?? SourceType.SOURCE_TYPE_UNSPECIFIED;
+    message.names = object.names?.map((e) => e) || [];
+    message.onlyWithFeedback = object.onlyWithFeedback ?? false;
+    message.includeHistory = object.includeHistory ?? false;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseExportFeedbackRequest_TraceTagsEntry(): ExportFeedbackRequest_TraceTagsEntry {
+  return { key: "", value: "" };
+}
+
+export const ExportFeedbackRequest_TraceTagsEntry: MessageFns<ExportFeedbackRequest_TraceTagsEntry> = {
+  encode(message: ExportFeedbackRequest_TraceTagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportFeedbackRequest_TraceTagsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportFeedbackRequest_TraceTagsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportFeedbackRequest_TraceTagsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ExportFeedbackRequest_TraceTagsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportFeedbackRequest_TraceTagsEntry>): ExportFeedbackRequest_TraceTagsEntry {
+    return ExportFeedbackRequest_TraceTagsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportFeedbackRequest_TraceTagsEntry>): ExportFeedbackRequest_TraceTagsEntry {
+    const message = createBaseExportFeedbackRequest_TraceTagsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseExportFeedbackResponse(): ExportFeedbackResponse {
+  return { trace: undefined, pageToken: "" };
+}
+
+export const ExportFeedbackResponse: MessageFns<ExportFeedbackResponse> = {
+  encode(message: ExportFeedbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trace !== undefined) {
+      ExportedTrace.encode(message.trace, writer.uint32(10).fork()).join();
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportFeedbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportFeedbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trace = ExportedTrace.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportFeedbackResponse {
+    return {
+      trace: isSet(object.trace) ? ExportedTrace.fromJSON(object.trace) : undefined,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportFeedbackResponse): unknown {
+    const obj: any = {};
+    if (message.trace !== undefined) {
+      obj.trace = ExportedTrace.toJSON(message.trace);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportFeedbackResponse>): ExportFeedbackResponse {
+    return ExportFeedbackResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportFeedbackResponse>): ExportFeedbackResponse {
+    const message = createBaseExportFeedbackResponse();
+    message.trace = (object.trace !== undefined && object.trace !== null)
+      ? ExportedTrace.fromPartial(object.trace)
+      : undefined;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseExportedTrace(): ExportedTrace {
+  return {
+    traceId: "",
+    startTime: undefined,
+    userId: "",
+    sessionId: "",
+    tags: {},
+    requestPreview: "",
+    responsePreview: "",
+    feedback: [],
+    history: [],
+  };
+}
+
+export const ExportedTrace: MessageFns<ExportedTrace> = {
+  encode(message: ExportedTrace, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== "") {
+      writer.uint32(10).string(message.traceId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(18).fork()).join();
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(34).string(message.sessionId);
+    }
+    globalThis.Object.entries(message.tags).forEach(([key, value]: [string, string]) => {
+      ExportedTrace_TagsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.requestPreview !== "") {
+      writer.uint32(50).string(message.requestPreview);
+    }
+    if (message.responsePreview !== "") {
+      writer.uint32(58).string(message.responsePreview);
+    }
+    for (const v of message.feedback) {
+      ExportedFeedback.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.history) {
+      ExportedFeedback.encode(v!, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportedTrace {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportedTrace();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = ExportedTrace_TagsEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.tags[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.requestPreview = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.responsePreview = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.feedback.push(ExportedFeedback.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.history.push(ExportedFeedback.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportedTrace {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      tags: isObject(object.tags)
+        ? (globalThis.Object.entries(object.tags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      requestPreview: isSet(object.requestPreview)
+        ? globalThis.String(object.requestPreview)
+        : isSet(object.request_preview)
+        ? globalThis.String(object.request_preview)
+        : "",
+      responsePreview: isSet(object.responsePreview)
+        ? globalThis.String(object.responsePreview)
+        : isSet(object.response_preview)
+        ? globalThis.String(object.response_preview)
+        : "",
+      feedback: globalThis.Array.isArray(object?.feedback)
+        ? object.feedback.map((e: any) => ExportedFeedback.fromJSON(e))
+        : [],
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => ExportedFeedback.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ExportedTrace): unknown {
+    const obj: any = {};
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.tags) {
+      const entries = globalThis.Object.entries(message.tags) as [string, string][];
+      if (entries.length > 0) {
+        obj.tags = {};
+        entries.forEach(([k, v]) => {
+          obj.tags[k] = v;
+        });
+      }
+    }
+    if (message.requestPreview !== "") {
+      obj.requestPreview = message.requestPreview;
+    }
+    if (message.responsePreview !== "") {
+      obj.responsePreview = message.responsePreview;
+    }
+    if (message.feedback?.length) {
+      obj.feedback = message.feedback.map((e) => ExportedFeedback.toJSON(e));
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => ExportedFeedback.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportedTrace>): ExportedTrace {
+    return ExportedTrace.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportedTrace>): ExportedTrace {
+    const message = createBaseExportedTrace();
+    message.traceId = object.traceId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.userId = object.userId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.tags = (globalThis.Object.entries(object.tags ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.requestPreview = object.requestPreview ?? "";
+    message.responsePreview = object.responsePreview ?? "";
+    message.feedback = object.feedback?.map((e) => ExportedFeedback.fromPartial(e)) || [];
+    message.history = object.history?.map((e) => ExportedFeedback.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExportedTrace_TagsEntry(): ExportedTrace_TagsEntry {
+  return { key: "", value: "" };
+}
+
+export const ExportedTrace_TagsEntry: MessageFns<ExportedTrace_TagsEntry> = {
+  encode(message: ExportedTrace_TagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportedTrace_TagsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportedTrace_TagsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportedTrace_TagsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ExportedTrace_TagsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportedTrace_TagsEntry>): ExportedTrace_TagsEntry {
+    return ExportedTrace_TagsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportedTrace_TagsEntry>): ExportedTrace_TagsEntry {
+    const message = createBaseExportedTrace_TagsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseExportedFeedback(): ExportedFeedback {
+  return {
+    assessmentId: "",
+    traceId: "",
+    name: "",
+    value: undefined,
+    source: undefined,
+    rationale: "",
+    createTime: undefined,
+    metadata: {},
+    valid: false,
+    overrides: "",
+    spanId: "",
+  };
+}
+
+export const ExportedFeedback: MessageFns<ExportedFeedback> = {
+  encode(message: ExportedFeedback, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.assessmentId !== "") {
+      writer.uint32(10).string(message.assessmentId);
+    }
+    if (message.traceId !== "") {
+      writer.uint32(18).string(message.traceId);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.value !== undefined) {
+      Value.encode(Value.wrap(message.value), writer.uint32(34).fork()).join();
+    }
+    if (message.source !== undefined) {
+      FeedbackSource.encode(message.source, writer.uint32(42).fork()).join();
+    }
+    if (message.rationale !== "") {
+      writer.uint32(50).string(message.rationale);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(58).fork()).join();
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ExportedFeedback_MetadataEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    if (message.valid !== false) {
+      writer.uint32(72).bool(message.valid);
+    }
+    if (message.overrides !== "") {
+      writer.uint32(82).string(message.overrides);
+    }
+    if (message.spanId !== "") {
+      writer.uint32(90).string(message.spanId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportedFeedback {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportedFeedback();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.value = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.source = FeedbackSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rationale = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = ExportedFeedback_MetadataEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.metadata[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.valid = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.overrides = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.spanId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportedFeedback {
+    return {
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : "",
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object?.value) ? object.value : undefined,
+      source: isSet(object.source) ? FeedbackSource.fromJSON(object.source) : undefined,
+      rationale: isSet(object.rationale) ? globalThis.String(object.rationale) : "",
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      valid: isSet(object.valid) ? globalThis.Boolean(object.valid) : false,
+      overrides: isSet(object.overrides) ? globalThis.String(object.overrides) : "",
+      spanId: isSet(object.spanId)
+        ? globalThis.String(object.spanId)
+        : isSet(object.span_id)
+        ? globalThis.String(object.span_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportedFeedback): unknown {
+    const obj: any = {};
+    if (message.assessmentId !== "") {
+      obj.assessmentId = message.assessmentId;
+    }
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    if (message.source !== undefined) {
+      obj.source = FeedbackSource.toJSON(message.source);
+    }
+    if (message.rationale !== "") {
+      obj.rationale = message.rationale;
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.valid !== false) {
+      obj.valid = message.valid;
+    }
+    if (message.overrides !== "") {
+      obj.overrides = message.overrides;
+    }
+    if (message.spanId !== "") {
+      obj.spanId = message.spanId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportedFeedback>): ExportedFeedback {
+    return ExportedFeedback.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportedFeedback>): ExportedFeedback {
+    const message = createBaseExportedFeedback();
+    message.assessmentId = object.assessmentId ?? "";
+    message.traceId = object.traceId ?? "";
+    message.name = object.name ?? "";
+    message.value = object.value === undefined ? undefined : object.value;
+    message.source = (object.source !== undefined && object.source !== null)
+      ? FeedbackSource.fromPartial(object.source)
+      : undefined;
+    message.rationale = object.rationale ?? "";
+    message.createTime = object.createTime ?? undefined;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.valid = object.valid ?? false;
+    message.overrides = object.overrides ?? "";
+    message.spanId = object.spanId ?? "";
+    return message;
+  },
+};
+
+function createBaseExportedFeedback_MetadataEntry(): ExportedFeedback_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ExportedFeedback_MetadataEntry: MessageFns<ExportedFeedback_MetadataEntry> = {
+  encode(message: ExportedFeedback_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportedFeedback_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportedFeedback_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportedFeedback_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ExportedFeedback_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportedFeedback_MetadataEntry>): ExportedFeedback_MetadataEntry {
+    return ExportedFeedback_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportedFeedback_MetadataEntry>): ExportedFeedback_MetadataEntry {
+    const message = createBaseExportedFeedback_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchFeedbackRequest(): WatchFeedbackRequest {
+  return { cursor: "", lookbackHours: 0, sourceType: SourceType.SOURCE_TYPE_UNSPECIFIED, names: [] };
+}
+
+export const WatchFeedbackRequest: MessageFns<WatchFeedbackRequest> = {
+  encode(message: WatchFeedbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.lookbackHours !== 0) {
+      writer.uint32(16).int32(message.lookbackHours);
+    }
+    if (message.sourceType !== SourceType.SOURCE_TYPE_UNSPECIFIED) {
+      writer.uint32(24).int32(sourceTypeToNumber(message.sourceType));
+    }
+    for (const v of message.names) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchFeedbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchFeedbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lookbackHours = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sourceType = sourceTypeFromJSON(reader.int32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchFeedbackRequest {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      lookbackHours: isSet(object.lookbackHours)
+        ? globalThis.Number(object.lookbackHours)
+        : isSet(object.lookback_hours)
+        ? globalThis.Number(object.lookback_hours)
+        : 0,
+      sourceType: isSet(object.sourceType)
+        ? sourceTypeFromJSON(object.sourceType)
+        : isSet(object.source_type)
+        ? sourceTypeFromJSON(object.source_type)
+        : SourceType.SOURCE_TYPE_UNSPECIFIED,
+      names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: WatchFeedbackRequest): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.lookbackHours !== 0) {
+      obj.lookbackHours = Math.round(message.lookbackHours);
+    }
+    if (message.sourceType !== SourceType.SOURCE_TYPE_UNSPECIFIED) {
+      obj.sourceType = sourceTypeToJSON(message.sourceType);
+    }
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchFeedbackRequest>): WatchFeedbackRequest {
+    return WatchFeedbackRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchFeedbackRequest>): WatchFeedbackRequest {
+    const message = createBaseWatchFeedbackRequest();
+    message.cursor = object.cursor ?? "";
+    message.lookbackHours = object.lookbackHours ?? 0;
+    message.sourceType = object.sourceType ?? SourceType.SOURCE_TYPE_UNSPECIFIED;
+    message.names = object.names?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWatchFeedbackResponse(): WatchFeedbackResponse {
+  return { feedback: undefined, cursor: "" };
+}
+
+export const WatchFeedbackResponse: MessageFns<WatchFeedbackResponse> = {
+  encode(message: WatchFeedbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.feedback !== undefined) {
+      ExportedFeedback.encode(message.feedback, writer.uint32(10).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(18).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchFeedbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchFeedbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feedback = ExportedFeedback.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchFeedbackResponse {
+    return {
+      feedback: isSet(object.feedback) ? ExportedFeedback.fromJSON(object.feedback) : undefined,
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+    };
+  },
+
+  toJSON(message: WatchFeedbackResponse): unknown {
+    const obj: any = {};
+    if (message.feedback !== undefined) {
+      obj.feedback = ExportedFeedback.toJSON(message.feedback);
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchFeedbackResponse>): WatchFeedbackResponse {
+    return WatchFeedbackResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchFeedbackResponse>): WatchFeedbackResponse {
+    const message = createBaseWatchFeedbackResponse();
+    message.feedback = (object.feedback !== undefined && object.feedback !== null)
+      ? ExportedFeedback.fromPartial(object.feedback)
+      : undefined;
+    message.cursor = object.cursor ?? "";
+    return message;
+  },
+};
+
 /**
  * FeedbackAnalyticsService answers questions about the feedback recorded on
  * the experiment's traces: how many traces got feedback, how many thumbs were
@@ -2045,6 +3613,42 @@ export const FeedbackAnalyticsServiceService = {
       Buffer.from(GetFeedbackSummaryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetFeedbackSummaryResponse => GetFeedbackSummaryResponse.decode(value),
   },
+  /**
+   * ExportFeedback streams the traces of a time range (oldest first) with
+   * their current feedback, and on request their feedback history, filtered
+   * like the summary: to build evaluation data sets. Each message carries a
+   * page token; a new call with the last token received resumes after that
+   * trace, so that across calls every trace is sent exactly once (traces
+   * stored later with an older start time than the token's are not sent).
+   */
+  exportFeedback: {
+    path: "/genaifeedback.v1.FeedbackAnalyticsService/ExportFeedback" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExportFeedbackRequest): Buffer =>
+      Buffer.from(ExportFeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportFeedbackRequest => ExportFeedbackRequest.decode(value),
+    responseSerialize: (value: ExportFeedbackResponse): Buffer =>
+      Buffer.from(ExportFeedbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportFeedbackResponse => ExportFeedbackResponse.decode(value),
+  },
+  /**
+   * WatchFeedback streams feedback as it is recorded, by any replica: it
+   * follows MLflow (polling it) and sends each assessment created after the
+   * cursor once, oldest first, with a cursor to resume from. The initial
+   * metadata `watch-cursor` holds the cursor it starts from, sent at once.
+   * It runs until the caller cancels it or the deadline passes.
+   */
+  watchFeedback: {
+    path: "/genaifeedback.v1.FeedbackAnalyticsService/WatchFeedback" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchFeedbackRequest): Buffer => Buffer.from(WatchFeedbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchFeedbackRequest => WatchFeedbackRequest.decode(value),
+    responseSerialize: (value: WatchFeedbackResponse): Buffer =>
+      Buffer.from(WatchFeedbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchFeedbackResponse => WatchFeedbackResponse.decode(value),
+  },
 } as const;
 
 export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementation {
@@ -2059,6 +3663,23 @@ export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementa
    * one call.
    */
   getFeedbackSummary: handleUnaryCall<GetFeedbackSummaryRequest, GetFeedbackSummaryResponse>;
+  /**
+   * ExportFeedback streams the traces of a time range (oldest first) with
+   * their current feedback, and on request their feedback history, filtered
+   * like the summary: to build evaluation data sets. Each message carries a
+   * page token; a new call with the last token received resumes after that
+   * trace, so that across calls every trace is sent exactly once (traces
+   * stored later with an older start time than the token's are not sent).
+   */
+  exportFeedback: handleServerStreamingCall<ExportFeedbackRequest, ExportFeedbackResponse>;
+  /**
+   * WatchFeedback streams feedback as it is recorded, by any replica: it
+   * follows MLflow (polling it) and sends each assessment created after the
+   * cursor once, oldest first, with a cursor to resume from. The initial
+   * metadata `watch-cursor` holds the cursor it starts from, sent at once.
+   * It runs until the caller cancels it or the deadline passes.
+   */
+  watchFeedback: handleServerStreamingCall<WatchFeedbackRequest, WatchFeedbackResponse>;
 }
 
 export interface FeedbackAnalyticsServiceClient extends Client {
@@ -2087,6 +3708,39 @@ export interface FeedbackAnalyticsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetFeedbackSummaryResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * ExportFeedback streams the traces of a time range (oldest first) with
+   * their current feedback, and on request their feedback history, filtered
+   * like the summary: to build evaluation data sets. Each message carries a
+   * page token; a new call with the last token received resumes after that
+   * trace, so that across calls every trace is sent exactly once (traces
+   * stored later with an older start time than the token's are not sent).
+   */
+  exportFeedback(
+    request: ExportFeedbackRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportFeedbackResponse>;
+  exportFeedback(
+    request: ExportFeedbackRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportFeedbackResponse>;
+  /**
+   * WatchFeedback streams feedback as it is recorded, by any replica: it
+   * follows MLflow (polling it) and sends each assessment created after the
+   * cursor once, oldest first, with a cursor to resume from. The initial
+   * metadata `watch-cursor` holds the cursor it starts from, sent at once.
+   * It runs until the caller cancels it or the deadline passes.
+   */
+  watchFeedback(
+    request: WatchFeedbackRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchFeedbackResponse>;
+  watchFeedback(
+    request: WatchFeedbackRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchFeedbackResponse>;
 }
 
 export const FeedbackAnalyticsServiceClient = makeGenericClientConstructor(

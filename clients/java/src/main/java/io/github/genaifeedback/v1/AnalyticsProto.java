@@ -75,6 +75,51 @@ public final class AnalyticsProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_genaifeedback_v1_LabelCount_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ExportFeedbackRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ExportFeedbackRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ExportFeedbackRequest_TraceTagsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ExportFeedbackRequest_TraceTagsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ExportFeedbackResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ExportFeedbackResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ExportedTrace_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ExportedTrace_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ExportedTrace_TagsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ExportedTrace_TagsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ExportedFeedback_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ExportedFeedback_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_ExportedFeedback_MetadataEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_ExportedFeedback_MetadataEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_WatchFeedbackRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_WatchFeedbackRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_WatchFeedbackResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_WatchFeedbackResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -86,92 +131,147 @@ public final class AnalyticsProto {
     java.lang.String[] descriptorData = {
       "\n genaifeedback/v1/analytics.proto\022\020gena" +
       "ifeedback.v1\032\037genaifeedback/v1/feedback." +
-      "proto\032\037google/protobuf/timestamp.proto\"\233" +
-      "\005\n\031GetFeedbackSummaryRequest\0229\n\nstart_ti" +
-      "me\030\001 \001(\0132\032.google.protobuf.TimestampR\tst" +
-      "artTime\0225\n\010end_time\030\002 \001(\0132\032.google.proto" +
-      "buf.TimestampR\007endTime\022Y\n\ntrace_tags\030\003 \003" +
-      "(\0132:.genaifeedback.v1.GetFeedbackSummary" +
-      "Request.TraceTagsEntryR\ttraceTags\022\027\n\007use" +
-      "r_id\030\004 \001(\tR\006userId\022\035\n\nsession_id\030\005 \001(\tR\t" +
-      "sessionId\022=\n\013source_type\030\006 \001(\0162\034.genaife" +
-      "edback.v1.SourceTypeR\nsourceType\022=\n\010inte" +
-      "rval\030\007 \001(\0162!.genaifeedback.v1.SummaryInt" +
-      "ervalR\010interval\022;\n\010group_by\030\010 \001(\0162 .gena" +
-      "ifeedback.v1.GroupDimensionR\007groupBy\022 \n\014" +
-      "group_by_tag\030\t \001(\tR\ngroupByTag\022!\n\014group_" +
-      "values\030\n \003(\tR\013groupValues\022;\n\032count_trace" +
-      "s_with_feedback\030\013 \001(\010R\027countTracesWithFe" +
-      "edback\032<\n\016TraceTagsEntry\022\020\n\003key\030\001 \001(\tR\003k" +
-      "ey\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\371\002\n\032GetFeed" +
-      "backSummaryResponse\0229\n\nstart_time\030\001 \001(\0132" +
-      "\032.google.protobuf.TimestampR\tstartTime\0225" +
-      "\n\010end_time\030\002 \001(\0132\032.google.protobuf.Times" +
-      "tampR\007endTime\0227\n\005total\030\003 \001(\0132!.genaifeed" +
-      "back.v1.FeedbackSummaryR\005total\0229\n\007bucket" +
-      "s\030\004 \003(\0132\037.genaifeedback.v1.SummaryBucket" +
-      "R\007buckets\0226\n\006groups\030\005 \003(\0132\036.genaifeedbac" +
-      "k.v1.SummaryGroupR\006groups\022=\n\010counting\030\006 " +
-      "\001(\0132!.genaifeedback.v1.SummaryCountingR\010" +
-      "counting\"\207\001\n\rSummaryBucket\0229\n\nstart_time" +
-      "\030\001 \001(\0132\032.google.protobuf.TimestampR\tstar" +
-      "tTime\022;\n\007summary\030\002 \001(\0132!.genaifeedback.v" +
-      "1.FeedbackSummaryR\007summary\"\234\001\n\014SummaryGr" +
-      "oup\022\024\n\005value\030\001 \001(\tR\005value\022;\n\007summary\030\002 \001" +
-      "(\0132!.genaifeedback.v1.FeedbackSummaryR\007s" +
-      "ummary\0229\n\007buckets\030\003 \003(\0132\037.genaifeedback." +
-      "v1.SummaryBucketR\007buckets\"\376\001\n\017SummaryCou" +
-      "nting\022,\n\022current_votes_only\030\001 \001(\010R\020curre" +
-      "ntVotesOnly\0220\n\024aggregated_by_mlflow\030\002 \001(" +
-      "\010R\022aggregatedByMlflow\022?\n\034traces_with_fee" +
-      "dback_counted\030\003 \001(\010R\031tracesWithFeedbackC" +
-      "ounted\022(\n\020trace_infos_read\030\004 \001(\003R\016traceI" +
-      "nfosRead\022 \n\013description\030\005 \001(\tR\013descripti" +
-      "on\"\336\002\n\017FeedbackSummary\022\037\n\013trace_count\030\001 " +
-      "\001(\003R\ntraceCount\0220\n\024traces_with_feedback\030" +
-      "\002 \001(\003R\022tracesWithFeedback\022#\n\rfeedback_ra" +
-      "te\030\003 \001(\001R\014feedbackRate\022D\n\010booleans\030\004 \003(\013" +
-      "2(.genaifeedback.v1.BooleanFeedbackSumma" +
-      "ryR\010booleans\022B\n\007numbers\030\005 \003(\0132(.genaifee" +
-      "dback.v1.NumericFeedbackSummaryR\007numbers" +
-      "\022I\n\ncategories\030\006 \003(\0132).genaifeedback.v1." +
-      "CategoryFeedbackSummaryR\ncategories\"\343\001\n\026" +
-      "BooleanFeedbackSummary\022\022\n\004name\030\001 \001(\tR\004na" +
-      "me\022\032\n\010positive\030\002 \001(\003R\010positive\022\032\n\010negati" +
-      "ve\030\003 \001(\003R\010negative\022#\n\rpositive_rate\030\004 \001(" +
-      "\001R\014positiveRate\022*\n\021positive_rate_low\030\005 \001" +
-      "(\001R\017positiveRateLow\022,\n\022positive_rate_hig" +
-      "h\030\006 \001(\001R\020positiveRateHigh\"\332\001\n\026NumericFee" +
-      "dbackSummary\022\022\n\004name\030\001 \001(\tR\004name\022\024\n\005coun" +
-      "t\030\002 \001(\003R\005count\022\022\n\004mean\030\003 \001(\001R\004mean\022,\n\017no" +
-      "rmalized_mean\030\004 \001(\001H\000R\016normalizedMean\210\001\001" +
-      "\022@\n\014distribution\030\005 \003(\0132\034.genaifeedback.v" +
-      "1.ScoreCountR\014distributionB\022\n\020_normalize" +
-      "d_mean\"8\n\nScoreCount\022\024\n\005score\030\001 \001(\001R\005sco" +
-      "re\022\024\n\005count\030\002 \001(\003R\005count\"c\n\027CategoryFeed" +
-      "backSummary\022\022\n\004name\030\001 \001(\tR\004name\0224\n\006label" +
-      "s\030\002 \003(\0132\034.genaifeedback.v1.LabelCountR\006l" +
-      "abels\"8\n\nLabelCount\022\024\n\005label\030\001 \001(\tR\005labe" +
-      "l\022\024\n\005count\030\002 \001(\003R\005count*h\n\017SummaryInterv" +
-      "al\022 \n\034SUMMARY_INTERVAL_UNSPECIFIED\020\000\022\031\n\025" +
-      "SUMMARY_INTERVAL_HOUR\020\001\022\030\n\024SUMMARY_INTER" +
-      "VAL_DAY\020\002*\207\001\n\016GroupDimension\022\037\n\033GROUP_DI" +
-      "MENSION_UNSPECIFIED\020\000\022\035\n\031GROUP_DIMENSION" +
-      "_TRACE_TAG\020\001\022\030\n\024GROUP_DIMENSION_USER\020\002\022\033" +
-      "\n\027GROUP_DIMENSION_SESSION\020\0032\213\001\n\030Feedback" +
-      "AnalyticsService\022o\n\022GetFeedbackSummary\022+" +
-      ".genaifeedback.v1.GetFeedbackSummaryRequ" +
-      "est\032,.genaifeedback.v1.GetFeedbackSummar" +
-      "yResponseB\224\001\n\032io.github.genaifeedback.v1" +
-      "B\016AnalyticsProtoP\001ZQgithub.com/genaifeed" +
-      "back/genaifeedback/clients/go/genaifeedb" +
-      "ackv1;genaifeedbackv1\252\002\020GenAIFeedback.V1" +
-      "b\006proto3"
+      "proto\032\034google/protobuf/struct.proto\032\037goo" +
+      "gle/protobuf/timestamp.proto\"\233\005\n\031GetFeed" +
+      "backSummaryRequest\0229\n\nstart_time\030\001 \001(\0132\032" +
+      ".google.protobuf.TimestampR\tstartTime\0225\n" +
+      "\010end_time\030\002 \001(\0132\032.google.protobuf.Timest" +
+      "ampR\007endTime\022Y\n\ntrace_tags\030\003 \003(\0132:.genai" +
+      "feedback.v1.GetFeedbackSummaryRequest.Tr" +
+      "aceTagsEntryR\ttraceTags\022\027\n\007user_id\030\004 \001(\t" +
+      "R\006userId\022\035\n\nsession_id\030\005 \001(\tR\tsessionId\022" +
+      "=\n\013source_type\030\006 \001(\0162\034.genaifeedback.v1." +
+      "SourceTypeR\nsourceType\022=\n\010interval\030\007 \001(\016" +
+      "2!.genaifeedback.v1.SummaryIntervalR\010int" +
+      "erval\022;\n\010group_by\030\010 \001(\0162 .genaifeedback." +
+      "v1.GroupDimensionR\007groupBy\022 \n\014group_by_t" +
+      "ag\030\t \001(\tR\ngroupByTag\022!\n\014group_values\030\n \003" +
+      "(\tR\013groupValues\022;\n\032count_traces_with_fee" +
+      "dback\030\013 \001(\010R\027countTracesWithFeedback\032<\n\016" +
+      "TraceTagsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
+      "e\030\002 \001(\tR\005value:\0028\001\"\371\002\n\032GetFeedbackSummar" +
+      "yResponse\0229\n\nstart_time\030\001 \001(\0132\032.google.p" +
+      "rotobuf.TimestampR\tstartTime\0225\n\010end_time" +
+      "\030\002 \001(\0132\032.google.protobuf.TimestampR\007endT" +
+      "ime\0227\n\005total\030\003 \001(\0132!.genaifeedback.v1.Fe" +
+      "edbackSummaryR\005total\0229\n\007buckets\030\004 \003(\0132\037." +
+      "genaifeedback.v1.SummaryBucketR\007buckets\022" +
+      "6\n\006groups\030\005 \003(\0132\036.genaifeedback.v1.Summa" +
+      "ryGroupR\006groups\022=\n\010counting\030\006 \001(\0132!.gena" +
+      "ifeedback.v1.SummaryCountingR\010counting\"\207" +
+      "\001\n\rSummaryBucket\0229\n\nstart_time\030\001 \001(\0132\032.g" +
+      "oogle.protobuf.TimestampR\tstartTime\022;\n\007s" +
+      "ummary\030\002 \001(\0132!.genaifeedback.v1.Feedback" +
+      "SummaryR\007summary\"\234\001\n\014SummaryGroup\022\024\n\005val" +
+      "ue\030\001 \001(\tR\005value\022;\n\007summary\030\002 \001(\0132!.genai" +
+      "feedback.v1.FeedbackSummaryR\007summary\0229\n\007" +
+      "buckets\030\003 \003(\0132\037.genaifeedback.v1.Summary" +
+      "BucketR\007buckets\"\376\001\n\017SummaryCounting\022,\n\022c" +
+      "urrent_votes_only\030\001 \001(\010R\020currentVotesOnl" +
+      "y\0220\n\024aggregated_by_mlflow\030\002 \001(\010R\022aggrega" +
+      "tedByMlflow\022?\n\034traces_with_feedback_coun" +
+      "ted\030\003 \001(\010R\031tracesWithFeedbackCounted\022(\n\020" +
+      "trace_infos_read\030\004 \001(\003R\016traceInfosRead\022 " +
+      "\n\013description\030\005 \001(\tR\013description\"\336\002\n\017Fee" +
+      "dbackSummary\022\037\n\013trace_count\030\001 \001(\003R\ntrace" +
+      "Count\0220\n\024traces_with_feedback\030\002 \001(\003R\022tra" +
+      "cesWithFeedback\022#\n\rfeedback_rate\030\003 \001(\001R\014" +
+      "feedbackRate\022D\n\010booleans\030\004 \003(\0132(.genaife" +
+      "edback.v1.BooleanFeedbackSummaryR\010boolea" +
+      "ns\022B\n\007numbers\030\005 \003(\0132(.genaifeedback.v1.N" +
+      "umericFeedbackSummaryR\007numbers\022I\n\ncatego" +
+      "ries\030\006 \003(\0132).genaifeedback.v1.CategoryFe" +
+      "edbackSummaryR\ncategories\"\343\001\n\026BooleanFee" +
+      "dbackSummary\022\022\n\004name\030\001 \001(\tR\004name\022\032\n\010posi" +
+      "tive\030\002 \001(\003R\010positive\022\032\n\010negative\030\003 \001(\003R\010" +
+      "negative\022#\n\rpositive_rate\030\004 \001(\001R\014positiv" +
+      "eRate\022*\n\021positive_rate_low\030\005 \001(\001R\017positi" +
+      "veRateLow\022,\n\022positive_rate_high\030\006 \001(\001R\020p" +
+      "ositiveRateHigh\"\332\001\n\026NumericFeedbackSumma" +
+      "ry\022\022\n\004name\030\001 \001(\tR\004name\022\024\n\005count\030\002 \001(\003R\005c" +
+      "ount\022\022\n\004mean\030\003 \001(\001R\004mean\022,\n\017normalized_m" +
+      "ean\030\004 \001(\001H\000R\016normalizedMean\210\001\001\022@\n\014distri" +
+      "bution\030\005 \003(\0132\034.genaifeedback.v1.ScoreCou" +
+      "ntR\014distributionB\022\n\020_normalized_mean\"8\n\n" +
+      "ScoreCount\022\024\n\005score\030\001 \001(\001R\005score\022\024\n\005coun" +
+      "t\030\002 \001(\003R\005count\"c\n\027CategoryFeedbackSummar" +
+      "y\022\022\n\004name\030\001 \001(\tR\004name\0224\n\006labels\030\002 \003(\0132\034." +
+      "genaifeedback.v1.LabelCountR\006labels\"8\n\nL" +
+      "abelCount\022\024\n\005label\030\001 \001(\tR\005label\022\024\n\005count" +
+      "\030\002 \001(\003R\005count\"\241\004\n\025ExportFeedbackRequest\022" +
+      "9\n\nstart_time\030\001 \001(\0132\032.google.protobuf.Ti" +
+      "mestampR\tstartTime\0225\n\010end_time\030\002 \001(\0132\032.g" +
+      "oogle.protobuf.TimestampR\007endTime\022U\n\ntra" +
+      "ce_tags\030\003 \003(\01326.genaifeedback.v1.ExportF" +
+      "eedbackRequest.TraceTagsEntryR\ttraceTags" +
+      "\022\027\n\007user_id\030\004 \001(\tR\006userId\022\035\n\nsession_id\030" +
+      "\005 \001(\tR\tsessionId\022=\n\013source_type\030\006 \001(\0162\034." +
+      "genaifeedback.v1.SourceTypeR\nsourceType\022" +
+      "\024\n\005names\030\007 \003(\tR\005names\022,\n\022only_with_feedb" +
+      "ack\030\010 \001(\010R\020onlyWithFeedback\022\'\n\017include_h" +
+      "istory\030\t \001(\010R\016includeHistory\022\035\n\npage_tok" +
+      "en\030\n \001(\tR\tpageToken\032<\n\016TraceTagsEntry\022\020\n" +
+      "\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028" +
+      "\001\"n\n\026ExportFeedbackResponse\0225\n\005trace\030\001 \001" +
+      "(\0132\037.genaifeedback.v1.ExportedTraceR\005tra" +
+      "ce\022\035\n\npage_token\030\002 \001(\tR\tpageToken\"\347\003\n\rEx" +
+      "portedTrace\022\031\n\010trace_id\030\001 \001(\tR\007traceId\0229" +
+      "\n\nstart_time\030\002 \001(\0132\032.google.protobuf.Tim" +
+      "estampR\tstartTime\022\027\n\007user_id\030\003 \001(\tR\006user" +
+      "Id\022\035\n\nsession_id\030\004 \001(\tR\tsessionId\022=\n\004tag" +
+      "s\030\005 \003(\0132).genaifeedback.v1.ExportedTrace" +
+      ".TagsEntryR\004tags\022\'\n\017request_preview\030\006 \001(" +
+      "\tR\016requestPreview\022)\n\020response_preview\030\007 " +
+      "\001(\tR\017responsePreview\022>\n\010feedback\030\010 \003(\0132\"" +
+      ".genaifeedback.v1.ExportedFeedbackR\010feed" +
+      "back\022<\n\007history\030\t \003(\0132\".genaifeedback.v1" +
+      ".ExportedFeedbackR\007history\0327\n\tTagsEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:" +
+      "\0028\001\"\201\004\n\020ExportedFeedback\022#\n\rassessment_i" +
+      "d\030\001 \001(\tR\014assessmentId\022\031\n\010trace_id\030\002 \001(\tR" +
+      "\007traceId\022\022\n\004name\030\003 \001(\tR\004name\022,\n\005value\030\004 " +
+      "\001(\0132\026.google.protobuf.ValueR\005value\0228\n\006so" +
+      "urce\030\005 \001(\0132 .genaifeedback.v1.FeedbackSo" +
+      "urceR\006source\022\034\n\trationale\030\006 \001(\tR\trationa" +
+      "le\022;\n\013create_time\030\007 \001(\0132\032.google.protobu" +
+      "f.TimestampR\ncreateTime\022L\n\010metadata\030\010 \003(" +
+      "\01320.genaifeedback.v1.ExportedFeedback.Me" +
+      "tadataEntryR\010metadata\022\024\n\005valid\030\t \001(\010R\005va" +
+      "lid\022\034\n\toverrides\030\n \001(\tR\toverrides\022\027\n\007spa" +
+      "n_id\030\013 \001(\tR\006spanId\032;\n\rMetadataEntry\022\020\n\003k" +
+      "ey\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"" +
+      "\252\001\n\024WatchFeedbackRequest\022\026\n\006cursor\030\001 \001(\t" +
+      "R\006cursor\022%\n\016lookback_hours\030\002 \001(\005R\rlookba" +
+      "ckHours\022=\n\013source_type\030\003 \001(\0162\034.genaifeed" +
+      "back.v1.SourceTypeR\nsourceType\022\024\n\005names\030" +
+      "\004 \003(\tR\005names\"o\n\025WatchFeedbackResponse\022>\n" +
+      "\010feedback\030\001 \001(\0132\".genaifeedback.v1.Expor" +
+      "tedFeedbackR\010feedback\022\026\n\006cursor\030\002 \001(\tR\006c" +
+      "ursor*h\n\017SummaryInterval\022 \n\034SUMMARY_INTE" +
+      "RVAL_UNSPECIFIED\020\000\022\031\n\025SUMMARY_INTERVAL_H" +
+      "OUR\020\001\022\030\n\024SUMMARY_INTERVAL_DAY\020\002*\207\001\n\016Grou" +
+      "pDimension\022\037\n\033GROUP_DIMENSION_UNSPECIFIE" +
+      "D\020\000\022\035\n\031GROUP_DIMENSION_TRACE_TAG\020\001\022\030\n\024GR" +
+      "OUP_DIMENSION_USER\020\002\022\033\n\027GROUP_DIMENSION_" +
+      "SESSION\020\0032\326\002\n\030FeedbackAnalyticsService\022o" +
+      "\n\022GetFeedbackSummary\022+.genaifeedback.v1." +
+      "GetFeedbackSummaryRequest\032,.genaifeedbac" +
+      "k.v1.GetFeedbackSummaryResponse\022e\n\016Expor" +
+      "tFeedback\022\'.genaifeedback.v1.ExportFeedb" +
+      "ackRequest\032(.genaifeedback.v1.ExportFeed" +
+      "backResponse0\001\022b\n\rWatchFeedback\022&.genaif" +
+      "eedback.v1.WatchFeedbackRequest\032\'.genaif" +
+      "eedback.v1.WatchFeedbackResponse0\001B\224\001\n\032i" +
+      "o.github.genaifeedback.v1B\016AnalyticsProt" +
+      "oP\001ZQgithub.com/genaifeedback/genaifeedb" +
+      "ack/clients/go/genaifeedbackv1;genaifeed" +
+      "backv1\252\002\020GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           io.github.genaifeedback.v1.FeedbackProto.getDescriptor(),
+          com.google.protobuf.StructProto.getDescriptor(),
           com.google.protobuf.TimestampProto.getDescriptor(),
         });
     internal_static_genaifeedback_v1_GetFeedbackSummaryRequest_descriptor =
@@ -246,7 +346,62 @@ public final class AnalyticsProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_LabelCount_descriptor,
         new java.lang.String[] { "Label", "Count", });
+    internal_static_genaifeedback_v1_ExportFeedbackRequest_descriptor =
+      getDescriptor().getMessageTypes().get(11);
+    internal_static_genaifeedback_v1_ExportFeedbackRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ExportFeedbackRequest_descriptor,
+        new java.lang.String[] { "StartTime", "EndTime", "TraceTags", "UserId", "SessionId", "SourceType", "Names", "OnlyWithFeedback", "IncludeHistory", "PageToken", });
+    internal_static_genaifeedback_v1_ExportFeedbackRequest_TraceTagsEntry_descriptor =
+      internal_static_genaifeedback_v1_ExportFeedbackRequest_descriptor.getNestedTypes().get(0);
+    internal_static_genaifeedback_v1_ExportFeedbackRequest_TraceTagsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ExportFeedbackRequest_TraceTagsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_genaifeedback_v1_ExportFeedbackResponse_descriptor =
+      getDescriptor().getMessageTypes().get(12);
+    internal_static_genaifeedback_v1_ExportFeedbackResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ExportFeedbackResponse_descriptor,
+        new java.lang.String[] { "Trace", "PageToken", });
+    internal_static_genaifeedback_v1_ExportedTrace_descriptor =
+      getDescriptor().getMessageTypes().get(13);
+    internal_static_genaifeedback_v1_ExportedTrace_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ExportedTrace_descriptor,
+        new java.lang.String[] { "TraceId", "StartTime", "UserId", "SessionId", "Tags", "RequestPreview", "ResponsePreview", "Feedback", "History", });
+    internal_static_genaifeedback_v1_ExportedTrace_TagsEntry_descriptor =
+      internal_static_genaifeedback_v1_ExportedTrace_descriptor.getNestedTypes().get(0);
+    internal_static_genaifeedback_v1_ExportedTrace_TagsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ExportedTrace_TagsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_genaifeedback_v1_ExportedFeedback_descriptor =
+      getDescriptor().getMessageTypes().get(14);
+    internal_static_genaifeedback_v1_ExportedFeedback_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ExportedFeedback_descriptor,
+        new java.lang.String[] { "AssessmentId", "TraceId", "Name", "Value", "Source", "Rationale", "CreateTime", "Metadata", "Valid", "Overrides", "SpanId", });
+    internal_static_genaifeedback_v1_ExportedFeedback_MetadataEntry_descriptor =
+      internal_static_genaifeedback_v1_ExportedFeedback_descriptor.getNestedTypes().get(0);
+    internal_static_genaifeedback_v1_ExportedFeedback_MetadataEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_ExportedFeedback_MetadataEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_genaifeedback_v1_WatchFeedbackRequest_descriptor =
+      getDescriptor().getMessageTypes().get(15);
+    internal_static_genaifeedback_v1_WatchFeedbackRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_WatchFeedbackRequest_descriptor,
+        new java.lang.String[] { "Cursor", "LookbackHours", "SourceType", "Names", });
+    internal_static_genaifeedback_v1_WatchFeedbackResponse_descriptor =
+      getDescriptor().getMessageTypes().get(16);
+    internal_static_genaifeedback_v1_WatchFeedbackResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_WatchFeedbackResponse_descriptor,
+        new java.lang.String[] { "Feedback", "Cursor", });
     io.github.genaifeedback.v1.FeedbackProto.getDescriptor();
+    com.google.protobuf.StructProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
   }
 

@@ -57,6 +57,68 @@ public final class FeedbackAnalyticsServiceGrpc {
     return getGetFeedbackSummaryMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ExportFeedbackRequest,
+      io.github.genaifeedback.v1.ExportFeedbackResponse> getExportFeedbackMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ExportFeedback",
+      requestType = io.github.genaifeedback.v1.ExportFeedbackRequest.class,
+      responseType = io.github.genaifeedback.v1.ExportFeedbackResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ExportFeedbackRequest,
+      io.github.genaifeedback.v1.ExportFeedbackResponse> getExportFeedbackMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.ExportFeedbackRequest, io.github.genaifeedback.v1.ExportFeedbackResponse> getExportFeedbackMethod;
+    if ((getExportFeedbackMethod = FeedbackAnalyticsServiceGrpc.getExportFeedbackMethod) == null) {
+      synchronized (FeedbackAnalyticsServiceGrpc.class) {
+        if ((getExportFeedbackMethod = FeedbackAnalyticsServiceGrpc.getExportFeedbackMethod) == null) {
+          FeedbackAnalyticsServiceGrpc.getExportFeedbackMethod = getExportFeedbackMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.ExportFeedbackRequest, io.github.genaifeedback.v1.ExportFeedbackResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ExportFeedback"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.ExportFeedbackRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.ExportFeedbackResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackAnalyticsServiceMethodDescriptorSupplier("ExportFeedback"))
+              .build();
+        }
+      }
+    }
+    return getExportFeedbackMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.WatchFeedbackRequest,
+      io.github.genaifeedback.v1.WatchFeedbackResponse> getWatchFeedbackMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WatchFeedback",
+      requestType = io.github.genaifeedback.v1.WatchFeedbackRequest.class,
+      responseType = io.github.genaifeedback.v1.WatchFeedbackResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.WatchFeedbackRequest,
+      io.github.genaifeedback.v1.WatchFeedbackResponse> getWatchFeedbackMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.WatchFeedbackRequest, io.github.genaifeedback.v1.WatchFeedbackResponse> getWatchFeedbackMethod;
+    if ((getWatchFeedbackMethod = FeedbackAnalyticsServiceGrpc.getWatchFeedbackMethod) == null) {
+      synchronized (FeedbackAnalyticsServiceGrpc.class) {
+        if ((getWatchFeedbackMethod = FeedbackAnalyticsServiceGrpc.getWatchFeedbackMethod) == null) {
+          FeedbackAnalyticsServiceGrpc.getWatchFeedbackMethod = getWatchFeedbackMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.WatchFeedbackRequest, io.github.genaifeedback.v1.WatchFeedbackResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WatchFeedback"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.WatchFeedbackRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.WatchFeedbackResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackAnalyticsServiceMethodDescriptorSupplier("WatchFeedback"))
+              .build();
+        }
+      }
+    }
+    return getWatchFeedbackMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -150,6 +212,35 @@ public final class FeedbackAnalyticsServiceGrpc {
         io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackSummaryResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetFeedbackSummaryMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * ExportFeedback streams the traces of a time range (oldest first) with
+     * their current feedback, and on request their feedback history, filtered
+     * like the summary: to build evaluation data sets. Each message carries a
+     * page token; a new call with the last token received resumes after that
+     * trace, so that across calls every trace is sent exactly once (traces
+     * stored later with an older start time than the token's are not sent).
+     * </pre>
+     */
+    default void exportFeedback(io.github.genaifeedback.v1.ExportFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ExportFeedbackResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getExportFeedbackMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * WatchFeedback streams feedback as it is recorded, by any replica: it
+     * follows MLflow (polling it) and sends each assessment created after the
+     * cursor once, oldest first, with a cursor to resume from. The initial
+     * metadata `watch-cursor` holds the cursor it starts from, sent at once.
+     * It runs until the caller cancels it or the deadline passes.
+     * </pre>
+     */
+    default void watchFeedback(io.github.genaifeedback.v1.WatchFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.WatchFeedbackResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWatchFeedbackMethod(), responseObserver);
+    }
   }
 
   /**
@@ -224,6 +315,37 @@ public final class FeedbackAnalyticsServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetFeedbackSummaryMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * ExportFeedback streams the traces of a time range (oldest first) with
+     * their current feedback, and on request their feedback history, filtered
+     * like the summary: to build evaluation data sets. Each message carries a
+     * page token; a new call with the last token received resumes after that
+     * trace, so that across calls every trace is sent exactly once (traces
+     * stored later with an older start time than the token's are not sent).
+     * </pre>
+     */
+    public void exportFeedback(io.github.genaifeedback.v1.ExportFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ExportFeedbackResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getExportFeedbackMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * WatchFeedback streams feedback as it is recorded, by any replica: it
+     * follows MLflow (polling it) and sends each assessment created after the
+     * cursor once, oldest first, with a cursor to resume from. The initial
+     * metadata `watch-cursor` holds the cursor it starts from, sent at once.
+     * It runs until the caller cancels it or the deadline passes.
+     * </pre>
+     */
+    public void watchFeedback(io.github.genaifeedback.v1.WatchFeedbackRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.WatchFeedbackResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getWatchFeedbackMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -272,6 +394,39 @@ public final class FeedbackAnalyticsServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetFeedbackSummaryMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * ExportFeedback streams the traces of a time range (oldest first) with
+     * their current feedback, and on request their feedback history, filtered
+     * like the summary: to build evaluation data sets. Each message carries a
+     * page token; a new call with the last token received resumes after that
+     * trace, so that across calls every trace is sent exactly once (traces
+     * stored later with an older start time than the token's are not sent).
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, io.github.genaifeedback.v1.ExportFeedbackResponse>
+        exportFeedback(io.github.genaifeedback.v1.ExportFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getExportFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * WatchFeedback streams feedback as it is recorded, by any replica: it
+     * follows MLflow (polling it) and sends each assessment created after the
+     * cursor once, oldest first, with a cursor to resume from. The initial
+     * metadata `watch-cursor` holds the cursor it starts from, sent at once.
+     * It runs until the caller cancels it or the deadline passes.
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, io.github.genaifeedback.v1.WatchFeedbackResponse>
+        watchFeedback(io.github.genaifeedback.v1.WatchFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getWatchFeedbackMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -319,6 +474,37 @@ public final class FeedbackAnalyticsServiceGrpc {
     public io.github.genaifeedback.v1.GetFeedbackSummaryResponse getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetFeedbackSummaryMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ExportFeedback streams the traces of a time range (oldest first) with
+     * their current feedback, and on request their feedback history, filtered
+     * like the summary: to build evaluation data sets. Each message carries a
+     * page token; a new call with the last token received resumes after that
+     * trace, so that across calls every trace is sent exactly once (traces
+     * stored later with an older start time than the token's are not sent).
+     * </pre>
+     */
+    public java.util.Iterator<io.github.genaifeedback.v1.ExportFeedbackResponse> exportFeedback(
+        io.github.genaifeedback.v1.ExportFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getExportFeedbackMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * WatchFeedback streams feedback as it is recorded, by any replica: it
+     * follows MLflow (polling it) and sends each assessment created after the
+     * cursor once, oldest first, with a cursor to resume from. The initial
+     * metadata `watch-cursor` holds the cursor it starts from, sent at once.
+     * It runs until the caller cancels it or the deadline passes.
+     * </pre>
+     */
+    public java.util.Iterator<io.github.genaifeedback.v1.WatchFeedbackResponse> watchFeedback(
+        io.github.genaifeedback.v1.WatchFeedbackRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getWatchFeedbackMethod(), getCallOptions(), request);
     }
   }
 
@@ -372,6 +558,8 @@ public final class FeedbackAnalyticsServiceGrpc {
   }
 
   private static final int METHODID_GET_FEEDBACK_SUMMARY = 0;
+  private static final int METHODID_EXPORT_FEEDBACK = 1;
+  private static final int METHODID_WATCH_FEEDBACK = 2;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -393,6 +581,14 @@ public final class FeedbackAnalyticsServiceGrpc {
         case METHODID_GET_FEEDBACK_SUMMARY:
           serviceImpl.getFeedbackSummary((io.github.genaifeedback.v1.GetFeedbackSummaryRequest) request,
               (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.GetFeedbackSummaryResponse>) responseObserver);
+          break;
+        case METHODID_EXPORT_FEEDBACK:
+          serviceImpl.exportFeedback((io.github.genaifeedback.v1.ExportFeedbackRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.ExportFeedbackResponse>) responseObserver);
+          break;
+        case METHODID_WATCH_FEEDBACK:
+          serviceImpl.watchFeedback((io.github.genaifeedback.v1.WatchFeedbackRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.WatchFeedbackResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -419,6 +615,20 @@ public final class FeedbackAnalyticsServiceGrpc {
               io.github.genaifeedback.v1.GetFeedbackSummaryRequest,
               io.github.genaifeedback.v1.GetFeedbackSummaryResponse>(
                 service, METHODID_GET_FEEDBACK_SUMMARY)))
+        .addMethod(
+          getExportFeedbackMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.ExportFeedbackRequest,
+              io.github.genaifeedback.v1.ExportFeedbackResponse>(
+                service, METHODID_EXPORT_FEEDBACK)))
+        .addMethod(
+          getWatchFeedbackMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.WatchFeedbackRequest,
+              io.github.genaifeedback.v1.WatchFeedbackResponse>(
+                service, METHODID_WATCH_FEEDBACK)))
         .build();
   }
 
@@ -468,6 +678,8 @@ public final class FeedbackAnalyticsServiceGrpc {
           serviceDescriptor = result = io.grpc.ServiceDescriptor.newBuilder(SERVICE_NAME)
               .setSchemaDescriptor(new FeedbackAnalyticsServiceFileDescriptorSupplier())
               .addMethod(getGetFeedbackSummaryMethod())
+              .addMethod(getExportFeedbackMethod())
+              .addMethod(getWatchFeedbackMethod())
               .build();
         }
       }
