@@ -629,3 +629,32 @@ def test_watch_delivers_every_feedback_recorded_after_the_cursor_once(start_serv
     with pytest.raises(grpc.RpcError) as caught:
         next(stub.WatchFeedback(analytics_pb2.WatchFeedbackRequest(lookback_hours=500, cursor="x"), timeout=10))
     assert violation_reasons(caught.value) == {"lookback_hours": "OUT_OF_RANGE", "cursor": "INVALID_FORMAT"}
+
+
+def test_feedbackctl_export_jsonl_and_csv(dataset, tmp_path, capsys):
+    import csv
+
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    common = ["--target", service.target, "export", "--start", _iso(start_ms), "--end", _iso(end_ms)]
+    common += ["--tag", "model=model-a", "--only-with-feedback"]
+    expected = [t for t in in_range(stored, start_ms, end_ms, tags={"model": "model-a"}) if t.valid]
+
+    lines_path = tmp_path / "feedback.jsonl"
+    assert cli.main([*common, "-o", str(lines_path)]) == 0
+    assert f"exported {len(expected)} traces; resume with --page-token " in capsys.readouterr().err
+    lines = [json.loads(line) for line in lines_path.read_text().splitlines()]
+    assert sorted(line["trace_id"] for line in lines) == sorted(t.trace_id for t in expected)
+    assert {f["assessment_id"] for line in lines for f in line["feedback"]} == {
+        a.assessment_id for t in expected for a in t.valid
+    }
+
+    table_path = tmp_path / "feedback.csv"
+    assert cli.main([*common, "--history", "--format", "csv", "-o", str(table_path)]) == 0
+    with table_path.open(newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert {r["assessment_id"] for r in rows} == {a.assessment_id for t in expected for a in t.valid + t.overridden}
+    overridden = {a.assessment_id for t in expected for a in t.overridden}
+    assert {r["assessment_id"] for r in rows if r["valid"] == "false"} == overridden
+    thumbs = next(r for r in rows if r["name"] == "user_feedback")
+    assert json.loads(thumbs["value"]) in (True, False) and thumbs["source_type"] == "HUMAN"

@@ -9,6 +9,7 @@
     feedbackctl schemas
     feedbackctl --json schemas
     feedbackctl summary --since 7d --interval day --group-by tag:model --plot feedback.png
+    feedbackctl export --since 7d --only-with-feedback --format csv -o feedback.csv
 
 feedback and rate print the state: PENDING (durably taken, on its way to MLflow) or STORED (in
 MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED or
@@ -18,7 +19,9 @@ name may hold. summary prints the feedback summary of a time range (default: the
 thumbs with their positive rate and 95% interval, ratings with their mean and distribution,
 categories, and with --interval and --group-by a sparkline per figure and a section per group;
 --plot FILE.png draws the time series and the score distributions (needs matplotlib: the
-client's `plot` extra).
+client's `plot` extra). export writes traces with their current feedback (--history: and the
+votes later replaced) as JSON Lines (one trace a line) or CSV (one feedback a row), and says on
+stderr the page token to resume after the last trace written.
 
 --json (before the command) prints one JSON object instead of text, errors included (on stderr).
 (`feedback --json VALUE`, after the command, is a structured feedback value.)
@@ -131,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schemas", help="the feedback schemas in force: what each feedback name may hold")
     _add_summary_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -151,6 +155,8 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
             return _schemas(client, args)
         if args.command == "summary":
             return _summary(client, args, parser)
+        if args.command == "export":
+            return _export(client, args)
         return _status(client, args)
     except FeedbackServiceError as error:
         if args.as_json:
@@ -398,15 +404,15 @@ def _add_summary_parser(commands: Any) -> None:
 
 
 def _summary(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from google.protobuf import json_format, timestamp_pb2
+    from google.protobuf import json_format
 
     from genaifeedback.v1 import analytics_pb2, feedback_pb2
 
     end = args.end or datetime.now(UTC)
     start = args.start or end - (args.since or timedelta(hours=24))
     fields: dict[str, Any] = {
-        "start_time": timestamp_pb2.Timestamp(seconds=int(start.timestamp()), nanos=start.microsecond * 1000),
-        "end_time": timestamp_pb2.Timestamp(seconds=int(end.timestamp()), nanos=end.microsecond * 1000),
+        "start_time": _timestamp(start),
+        "end_time": _timestamp(end),
         "trace_tags": dict(args.tag),
         "user_id": args.user_id,
         "session_id": args.session_id,
@@ -580,6 +586,124 @@ def _plot(answer: Any, path: str, parser: argparse.ArgumentParser) -> None:
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+def _add_export_parser(commands: Any) -> None:
+    export = commands.add_parser(
+        "export", help="traces with their feedback as JSON Lines or CSV, resumable, for evaluation data sets"
+    )
+    when = export.add_mutually_exclusive_group()
+    when.add_argument("--since", type=_duration, metavar="DURATION", help="the last 30m, 24h, 7d... (default: 24h)")
+    when.add_argument("--start", type=_instant, metavar="TIME", help="from this ISO 8601 time (UTC unless it says)")
+    export.add_argument("--end", type=_instant, metavar="TIME", help="until this time (default: now)")
+    export.add_argument("--tag", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
+    export.add_argument("--user-id", default="")
+    export.add_argument("--session-id", default="")
+    export.add_argument("--source", choices=sorted(_SOURCES), help="only feedback from this kind of source")
+    export.add_argument("--name", action="append", default=[], help="only feedback of this name (repeatable)")
+    export.add_argument("--only-with-feedback", action="store_true", help="skip traces without current feedback")
+    export.add_argument("--history", action="store_true", help="also the votes a later vote replaced")
+    export.add_argument("--page-token", default="", help="resume after the trace that carried this token")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+
+
+_CSV_COLUMNS = (
+    "trace_id",
+    "trace_start_time",
+    "user_id",
+    "session_id",
+    "tags",
+    "request_preview",
+    "response_preview",
+    "assessment_id",
+    "name",
+    "value",
+    "source_type",
+    "source_id",
+    "rationale",
+    "create_time",
+    "valid",
+    "overrides",
+    "span_id",
+)
+
+
+def _export(client: FeedbackClient, args: argparse.Namespace) -> int:
+    import csv
+
+    from google.protobuf import json_format
+
+    from genaifeedback.v1 import feedback_pb2
+
+    end = args.end or datetime.now(UTC)
+    start = args.start or end - (args.since or timedelta(hours=24))
+    fields: dict[str, Any] = {
+        "start_time": _timestamp(start),
+        "end_time": _timestamp(end),
+        "trace_tags": dict(args.tag),
+        "user_id": args.user_id,
+        "session_id": args.session_id,
+        "names": args.name,
+        "only_with_feedback": args.only_with_feedback,
+        "include_history": args.history,
+        "page_token": args.page_token,
+    }
+    if args.source:
+        fields["source_type"] = feedback_pb2.SourceType.Value(_SOURCES[args.source])
+    output = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    writer = csv.writer(output) if args.format == "csv" else None
+    if writer:
+        writer.writerow(_CSV_COLUMNS)
+    last_token, count = "", 0
+    try:
+        for message in client.export(**fields):
+            trace = message.trace
+            if writer is None:
+                record = json_format.MessageToDict(trace, preserving_proto_field_name=True)
+                output.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            else:
+                for feedback in [*trace.feedback, *trace.history]:
+                    writer.writerow(_csv_row(trace, feedback))
+            last_token, count = message.page_token, count + 1
+    finally:
+        if output is not sys.stdout:
+            output.close()
+        # Where to resume (also after an error or Ctrl-C): the last trace written.
+        print(f"exported {count} traces; resume with --page-token {last_token or '(none)'}", file=sys.stderr)
+    return 0
+
+
+def _csv_row(trace: Any, feedback: Any) -> list[str]:
+    from google.protobuf import json_format
+
+    from genaifeedback.v1 import feedback_pb2
+
+    return [
+        trace.trace_id,
+        trace.start_time.ToJsonString(),
+        trace.user_id,
+        trace.session_id,
+        json.dumps(dict(trace.tags), sort_keys=True),
+        trace.request_preview,
+        trace.response_preview,
+        feedback.assessment_id,
+        feedback.name,
+        json.dumps(json_format.MessageToDict(feedback.value)),
+        feedback_pb2.SourceType.Name(feedback.source.type).removeprefix("SOURCE_TYPE_"),
+        feedback.source.id,
+        feedback.rationale,
+        feedback.create_time.ToJsonString(),
+        "true" if feedback.valid else "false",
+        feedback.overrides,
+        feedback.span_id,
+    ]
+
+
+def _timestamp(moment: datetime) -> Any:
+    from google.protobuf import timestamp_pb2
+
+    return timestamp_pb2.Timestamp(seconds=int(moment.timestamp()), nanos=moment.microsecond * 1000)
 
 
 if __name__ == "__main__":

@@ -594,6 +594,17 @@ class FeedbackClient:
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
 
+    def export(self, **fields: Any) -> Iterator[analytics_pb2.ExportFeedbackResponse]:
+        """Traces with their feedback (ExportFeedback), oldest first: `fields` are those of
+        ExportFeedbackRequest. Each message's `page_token` resumes after its trace."""
+        call = self._analytics.ExportFeedback(analytics_pb2.ExportFeedbackRequest(**fields), timeout=self.timeout)
+        try:
+            yield from call
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        finally:
+            call.cancel()
+
 
 def _chat_fields(
     message: str,
