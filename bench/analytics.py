@@ -134,10 +134,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--budget-seconds", type=float, default=180.0, help="longest the guide's method may run")
+    parser.add_argument("--data-dir", help="keep MLflow's data here, and reuse a data set loaded by an earlier run")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory(prefix="analytics-bench-") as tmp:
-        data_dir = Path(tmp)
+        data_dir = Path(args.data_dir or tmp).resolve()
         mlflow = EmbeddedMlflowServer(MLFLOW_COMMAND, "127.0.0.1", _free_port(), data_dir / "mlflow")
         mlflow.start()
         rows = []
@@ -170,19 +171,30 @@ def run_size(size: int, mlflow: EmbeddedMlflowServer, client: TracingClient, dat
     try:
         experiment_id = service.app.gateway.experiment_id
         started = time.perf_counter()
-        loaded = subprocess.run(
-            [
-                MLFLOW_PYTHON,
-                str(REPO / "bench/feedback_data.py"),
-                f"--db=sqlite:///{mlflow.data_dir / 'mlflow.db'}",
-                f"--experiment-id={experiment_id}",
-                f"--traces={size}",
-                f"--end-ms={int(time.time() * 1000)}",
-                "--days=0.9",
-                "--feedback-share=1",
-            ],
-            capture_output=True,
-            text=True,
+        stored = service.stub.GetFeedbackSummary(
+            analytics_pb2.GetFeedbackSummaryRequest(
+                start_time=_stamp(time.time() * 1000 - 30 * 86_400_000), end_time=_stamp(time.time() * 1000 + 1)
+            ),
+            timeout=600,
+        )
+        loaded = (
+            _Loaded()
+            if stored.total.trace_count == size
+            else subprocess.run(
+                [
+                    MLFLOW_PYTHON,
+                    str(REPO / "bench/feedback_data.py"),
+                    f"--db=sqlite:///{mlflow.data_dir / 'mlflow.db'}",
+                    f"--experiment-id={experiment_id}",
+                    f"--traces={size}",
+                    f"--end-ms={int(time.time() * 1000)}",
+                    "--days=0.5",
+                    "--feedback-share=1",
+                f"--seed={size}",  # other trace ids for each size: several sizes share one database
+                ],
+                capture_output=True,
+                text=True,
+            )
         )
         if loaded.returncode:
             raise SystemExit(f"loading {size} traces failed:\n{loaded.stderr[-3000:]}")
@@ -216,6 +228,18 @@ def run_size(size: int, mlflow: EmbeddedMlflowServer, client: TracingClient, dat
         return size, plain, grouped, counted, guide, how
     finally:
         service.stop()
+
+
+class _Loaded:
+    returncode = 0  # the data set is there from an earlier run (--data-dir)
+
+
+def _stamp(ms: float):
+    from google.protobuf import timestamp_pb2
+
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromMilliseconds(int(ms))
+    return stamp
 
 
 def _free_port() -> int:

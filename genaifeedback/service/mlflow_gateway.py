@@ -218,8 +218,16 @@ def _http_client(tracking_uri: str, timeout_seconds: float, max_connections: int
 class MlflowGateway:
     """Every call to MLflow: trace batches, feedback writes and trace lookups, for one experiment."""
 
-    def __init__(self, tracking_uri: str, experiment_name: str, timeout_seconds: int, max_concurrent_calls: int):
+    def __init__(
+        self,
+        tracking_uri: str,
+        experiment_name: str,
+        timeout_seconds: int,
+        max_concurrent_calls: int,
+        analytics_timeout_seconds: float = 120.0,
+    ):
         _configure_mlflow_client(tracking_uri, timeout_seconds, max_concurrent_calls)
+        self.analytics_timeout_seconds = analytics_timeout_seconds
         self.tracking_uri = tracking_uri
         self.experiment_name = experiment_name
         self.experiment_id = ""
@@ -400,7 +408,10 @@ class MlflowGateway:
             body = message_to_json(request)
             try:
                 response = await self.http.post(
-                    TRACE_METRICS_PATH, content=body, headers={"content-type": "application/json"}
+                    TRACE_METRICS_PATH,
+                    content=body,
+                    headers={"content-type": "application/json"},
+                    timeout=self.analytics_timeout_seconds,  # one SQL aggregation over the whole range
                 )
             except httpx.HTTPError as error:
                 raise MlflowUnavailable(f"MLflow is unreachable: {type(error).__name__}: {error}") from error

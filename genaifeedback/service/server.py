@@ -73,6 +73,7 @@ class FeedbackApp:
             settings.experiment_name,
             settings.mlflow_request_timeout_seconds,
             settings.mlflow_max_concurrent_calls,
+            settings.analytics_timeout_seconds,
         )
         experiment_id = await self.gateway.connect(settings.mlflow_startup_timeout_seconds)
         self.exporter = TraceExporter(
