@@ -37,6 +37,7 @@ def generate(traces: int, end_ms: int, days: float, seed: int, feedback_share: f
         user = rng.choice(USERS)
         trace = {
             "trace_id": f"tr-{rng.getrandbits(128):032x}",
+            "question": f"Question {index} about MLflow?",
             "timestamp_ms": end_ms - 1 - rng.randrange(span_ms),
             "tags": {"model": model, "chat.outcome": "ok" if rng.random() < 0.9 else "error"},
             "user": user,
@@ -96,6 +97,8 @@ def load(db_uri: str, experiment_id: int, items: list[dict], seed: int) -> int:
                         status="OK",
                         trace_name="chat",
                         session_id=item["session"],
+                        request_preview=item["question"],
+                        response_preview="An open source platform for the ML lifecycle.",
                     )
                 )
                 # The spans live in the database (as with OTLP), so get_trace works on these traces.

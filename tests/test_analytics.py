@@ -12,6 +12,7 @@ data, and the test shows where and why their figures differ.
 
 import json
 import math
+import os
 import random
 import subprocess
 import time
@@ -658,3 +659,53 @@ def test_feedbackctl_export_jsonl_and_csv(dataset, tmp_path, capsys):
     assert {r["assessment_id"] for r in rows if r["valid"] == "false"} == overridden
     thumbs = next(r for r in rows if r["name"] == "user_feedback")
     assert json.loads(thumbs["value"]) in (True, False) and thumbs["source_type"] == "HUMAN"
+
+
+def test_feedbackctl_export_low_rated_traces_into_an_mlflow_evaluation_dataset(dataset, mlflow_server, tmp_path):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    lines_path = tmp_path / "model-b.jsonl"
+    when = ["--start", _iso(start_ms), "--end", _iso(end_ms), "--tag", "model=model-b"]
+    assert cli.main(["--target", service.target, "export", *when, "-o", str(lines_path)]) == 0
+    with pytest.raises(SystemExit) as refused:  # this environment has mlflow-tracing only
+        cli.main(["--target", service.target, "export", *when, "--to-dataset", "x", "--dataset-experiment-id", "1"])
+    assert refused.value.code == 2
+
+    # Where the full mlflow package is installed (the server's environment), the same code merges them.
+    merge = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("datasets", sys.argv[1])
+datasets = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(datasets)
+records = []
+for line in open(sys.argv[2]):
+    trace = json.loads(line)
+    if reasons := datasets.low_rated_because(trace):
+        records.append(datasets.dataset_record(trace, reasons))
+held = datasets.merge_into_dataset(records, "low-rated-model-b", sys.argv[3])
+again = datasets.merge_into_dataset(records, "low-rated-model-b", sys.argv[3])  # extending: no duplicates
+frame = datasets.mlflow_datasets().search_datasets(filter_string="name = 'low-rated-model-b'")[0].to_df()
+print(json.dumps({"held": held, "again": again, "traces": sorted(t["source_trace_id"] for t in frame["tags"])}))
+"""
+    merged = subprocess.run(
+        [
+            str(ROOT / ".venv-mlflow/bin/python"),
+            "-c",
+            merge,
+            str(ROOT / "clients/python/genaifeedback/client/datasets.py"),
+            str(lines_path),
+            service.app.gateway.experiment_id,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MLFLOW_TRACKING_URI": mlflow_server.url},
+    )
+    assert merged.returncode == 0, merged.stderr
+    result = json.loads(merged.stdout.strip().splitlines()[-1])
+    low = sorted(
+        t.trace_id
+        for t in in_range(stored, start_ms, end_ms, tags={"model": "model-b"})
+        if any(a.value is False or (not isinstance(a.value, bool | str) and a.value <= 2) for a in t.valid)
+    )
+    assert result == {"held": len(low), "again": len(low), "traces": low}

@@ -273,10 +273,8 @@ class FeedbackAnalytics:
         """The traces in range, oldest first, with the wanted feedback; each with its resume point."""
         cursor = query.resume_after
         start_ms = max(query.start_ms, cursor.timestamp_ms) if cursor else query.start_ms
-        filter_string = self._gateway.trace_search_filter(
-            start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id
-        )
-        async for trace in self._gateway.scan_traces(filter_string):
+        traces = self._gateway.scan_traces(start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id)
+        async for trace in traces:
             if cursor and trace.timestamp_ms == cursor.timestamp_ms and trace.trace_id in cursor.trace_ids:
                 continue  # sent before the resume point
             cursor = cursor.after(trace) if cursor else ExportCursor(trace.timestamp_ms, (trace.trace_id,))
@@ -295,9 +293,8 @@ class FeedbackAnalytics:
         while True:
             now_ms = _now_ms()
             settled_ms = now_ms - WATCH_SETTLE_MS
-            filter_string = self._gateway.trace_search_filter(now_ms - query.lookback_ms, now_ms + 1, {}, "", "")
             fresh: list[StoredFeedback] = []
-            async for trace in self._gateway.scan_traces(filter_string):
+            async for trace in self._gateway.scan_traces(now_ms - query.lookback_ms, now_ms + 1, {}, "", ""):
                 fresh += [
                     f
                     for f in trace.feedback
@@ -359,15 +356,15 @@ class FeedbackAnalytics:
     # --- the trace-info read, for what the aggregation cannot count
 
     async def _scanned_summary(self, query: SummaryQuery) -> SummaryResult:
-        filters = self._gateway.trace_search_filter(
-            query.start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id
-        )
         width = query.interval_seconds * 1000
         total: dict[int | None, Tally] = {}
         grouped: dict[str, dict[int | None, Tally]] = {}
         wanted = set(query.group_values)
         read = 0
-        async for trace in self._gateway.scan_traces(filters):
+        scanned = self._gateway.scan_traces(
+            query.start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id
+        )
+        async for trace in scanned:
             read += 1
             tally = Tally(trace_count=1)
             for name, value, source_type in trace.votes:

@@ -43,6 +43,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from genaifeedback.client.client import FeedbackClient, FeedbackSchema, FeedbackServiceError
+from genaifeedback.client.datasets import (
+    DEFAULT_MAX_SCORE,
+    dataset_record,
+    low_rated_because,
+    merge_into_dataset,
+    mlflow_datasets,
+)
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 
@@ -156,7 +163,7 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
         if args.command == "summary":
             return _summary(client, args, parser)
         if args.command == "export":
-            return _export(client, args)
+            return _export(client, args, parser)
         return _status(client, args)
     except FeedbackServiceError as error:
         if args.as_json:
@@ -606,6 +613,19 @@ def _add_export_parser(commands: Any) -> None:
     export.add_argument("--page-token", default="", help="resume after the trace that carried this token")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    export.add_argument(
+        "--to-dataset",
+        metavar="NAME",
+        help="also create or extend this MLflow evaluation dataset with the low-rated traces (needs the full"
+        " mlflow package; MLFLOW_TRACKING_URI says where)",
+    )
+    export.add_argument("--dataset-experiment-id", metavar="ID", help="the experiment of --to-dataset")
+    export.add_argument(
+        "--max-score",
+        type=float,
+        default=DEFAULT_MAX_SCORE,
+        help="low-rated: a thumbs down, or a numeric score at most this (default: %(default)g)",
+    )
 
 
 _CSV_COLUMNS = (
@@ -629,7 +649,7 @@ _CSV_COLUMNS = (
 )
 
 
-def _export(client: FeedbackClient, args: argparse.Namespace) -> int:
+def _export(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     import csv
 
     from google.protobuf import json_format
@@ -651,6 +671,14 @@ def _export(client: FeedbackClient, args: argparse.Namespace) -> int:
     }
     if args.source:
         fields["source_type"] = feedback_pb2.SourceType.Value(_SOURCES[args.source])
+    if args.to_dataset:
+        if not args.dataset_experiment_id:
+            parser.error("--to-dataset needs --dataset-experiment-id")
+        try:
+            mlflow_datasets()  # checked before exporting anything
+        except ImportError:
+            parser.error("--to-dataset needs the full mlflow package: pip install mlflow")
+    low_rated: list[dict[str, Any]] = []
     output = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     writer = csv.writer(output) if args.format == "csv" else None
     if writer:
@@ -659,8 +687,10 @@ def _export(client: FeedbackClient, args: argparse.Namespace) -> int:
     try:
         for message in client.export(**fields):
             trace = message.trace
+            record = json_format.MessageToDict(trace, preserving_proto_field_name=True)
+            if args.to_dataset and (reasons := low_rated_because(record, args.max_score)):
+                low_rated.append(dataset_record(record, reasons))
             if writer is None:
-                record = json_format.MessageToDict(trace, preserving_proto_field_name=True)
                 output.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             else:
                 for feedback in [*trace.feedback, *trace.history]:
@@ -671,6 +701,9 @@ def _export(client: FeedbackClient, args: argparse.Namespace) -> int:
             output.close()
         # Where to resume (also after an error or Ctrl-C): the last trace written.
         print(f"exported {count} traces; resume with --page-token {last_token or '(none)'}", file=sys.stderr)
+    if args.to_dataset:
+        held = merge_into_dataset(low_rated, args.to_dataset, args.dataset_experiment_id)
+        print(f"dataset {args.to_dataset}: {len(low_rated)} low-rated traces merged, {held} records", file=sys.stderr)
     return 0
 
 
