@@ -27,10 +27,14 @@ DIMENSIONS = ("accuracy", "helpfulness", "relevance")
 THUMBS_UP_SHARE = {"model-a": 0.8, "model-b": 0.6, "model-c": 0.4}
 
 
-def generate(traces: int, end_ms: int, days: float, seed: int, feedback_share: float) -> list[dict]:
-    """The data set as plain dicts: each trace with its tags, metadata and feedback votes."""
+def generate(
+    traces: int, end_ms: int, days: float, seed: int, feedback_share: float, distinct_ms: int = 0
+) -> list[dict]:
+    """The data set as plain dicts: each trace with its tags, metadata and feedback votes.
+    `distinct_ms`: start the traces in only that many distinct milliseconds (ties, for paging tests)."""
     rng = random.Random(seed)
     span_ms = int(days * 86_400_000)
+    moments = [end_ms - 1 - n * 1000 for n in range(distinct_ms)]
     items = []
     for index in range(traces):
         model = MODELS[index % len(MODELS)]
@@ -38,7 +42,7 @@ def generate(traces: int, end_ms: int, days: float, seed: int, feedback_share: f
         trace = {
             "trace_id": f"tr-{rng.getrandbits(128):032x}",
             "question": f"Question {index} about MLflow?",
-            "timestamp_ms": end_ms - 1 - rng.randrange(span_ms),
+            "timestamp_ms": rng.choice(moments) if moments else end_ms - 1 - rng.randrange(span_ms),
             "tags": {"model": model, "chat.outcome": "ok" if rng.random() < 0.9 else "error"},
             "user": user,
             "session": f"{user}-session-{rng.randrange(5)}",
@@ -171,8 +175,9 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--feedback-share", type=float, default=0.7)
+    parser.add_argument("--distinct-ms", type=int, default=0, help="start all traces in this many milliseconds")
     args = parser.parse_args()
-    items = generate(args.traces, args.end_ms, args.days, args.seed, args.feedback_share)
+    items = generate(args.traces, args.end_ms, args.days, args.seed, args.feedback_share, args.distinct_ms)
     written = load(args.db, args.experiment_id, items, args.seed)
     json.dump({"traces": len(items), "assessments": written}, sys.stdout)
 

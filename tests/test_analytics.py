@@ -76,27 +76,32 @@ def read_back(mlflow_client, experiment_id: str) -> list[StoredTrace]:
             return traces
 
 
-@pytest.fixture(scope="module")
-def dataset(start_service, mlflow_server, mlflow_client):
-    service = start_service(experiment_name="analytics")
-    experiment_id = service.app.gateway.experiment_id
-    end_ms = int(time.time() * 1000)
+def load_data_set(mlflow_server, experiment_id: str, traces: int, end_ms: int, *options: str) -> None:
+    """Bulk-load a generated data set into the MLflow server's database (bench/feedback_data.py)."""
     loaded = subprocess.run(
         [
             str(ROOT / ".venv-mlflow/bin/python"),
             str(ROOT / "bench/feedback_data.py"),
             f"--db=sqlite:///{mlflow_server.data_dir / 'mlflow.db'}",
             f"--experiment-id={experiment_id}",
-            f"--traces={TRACES}",
+            f"--traces={traces}",
             f"--end-ms={end_ms}",
-            "--days=5",
+            *options,
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert loaded.returncode == 0, loaded.stderr
-    assert json.loads(loaded.stdout)["traces"] == TRACES
+    assert json.loads(loaded.stdout)["traces"] == traces
+
+
+@pytest.fixture(scope="module")
+def dataset(start_service, mlflow_server, mlflow_client):
+    service = start_service(experiment_name="analytics")
+    experiment_id = service.app.gateway.experiment_id
+    end_ms = int(time.time() * 1000)
+    load_data_set(mlflow_server, experiment_id, TRACES, end_ms, "--days=5")
     before = read_back(mlflow_client, experiment_id)
     rng = random.Random(11)
     votes = [(t, a) for t in before for a in t.valid]
@@ -548,6 +553,25 @@ def test_export_sends_every_trace_exactly_once_across_page_tokens(dataset):
         stored_vote.source.source_id,
         True,
     )
+
+
+def test_reads_page_through_traces_that_started_in_the_same_millisecond(start_service, mlflow_server):
+    """1,300 traces started in two milliseconds: pages of 500 end inside a millisecond, and one
+    millisecond holds more than a page."""
+    service = start_service(experiment_name="analytics-ties")
+    end_ms = int(time.time() * 1000)
+    load_data_set(mlflow_server, service.app.gateway.experiment_id, 1300, end_ms, "--distinct-ms=2", "--seed=5")
+    received = export(service, start_time=stamp(end_ms - HOUR_MS), end_time=stamp(end_ms))
+    ids = [m.trace.trace_id for m in received]
+    assert len(ids) == len(set(ids)) == 1300
+    counted = summary_of(
+        service, start_time=stamp(end_ms - HOUR_MS), end_time=stamp(end_ms), count_traces_with_feedback=True
+    )
+    assert counted.counting.trace_infos_read == counted.total.trace_count == 1300
+    aggregated = summary_of(service, start_time=stamp(end_ms - HOUR_MS), end_time=stamp(end_ms))
+    assert [(b.name, b.positive, b.negative) for b in counted.total.booleans] == [
+        (b.name, b.positive, b.negative) for b in aggregated.total.booleans
+    ]
 
 
 def test_export_filters_and_history(dataset):
