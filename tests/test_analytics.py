@@ -733,3 +733,36 @@ print(json.dumps({"held": held, "again": again, "traces": sorted(t["source_trace
         if any(a.value is False or (not isinstance(a.value, bool | str) and a.value <= 2) for a in t.valid)
     )
     assert result == {"held": len(low), "again": len(low), "traces": low}
+
+
+def test_mlflow_failures_become_mlflow_unavailable(mlflow_server):
+    import asyncio
+
+    import httpx
+
+    from conftest import free_port
+    from genaifeedback.service.errors import MlflowUnavailable
+    from genaifeedback.service.mlflow_gateway import MlflowGateway
+
+    async def failures() -> list[str]:
+        gateway = MlflowGateway(mlflow_server.url, "analytics", 10, 2)
+        gateway.experiment_id = "1"
+        seen = []
+        # MLflow refuses what it cannot parse: a filter it does not know.
+        for attempt in (
+            gateway.count_traces(["trace.nonsense = 'x'"], 0, 1000, 0),
+            anext(gateway.scan_traces(0, 1000, {"a`b": "c"}, "", "")),  # never let through by convert
+        ):
+            with pytest.raises(MlflowUnavailable) as caught:
+                await attempt
+            seen.append(caught.value.message.split(":")[0])
+        await gateway.http.aclose()
+        gateway.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{free_port()}")  # nobody listens
+        for attempt in (gateway.count_feedback_votes([], 0, 1000, 0), anext(gateway.scan_traces(0, 1000, {}, "", ""))):
+            with pytest.raises(MlflowUnavailable) as caught:
+                await attempt
+            seen.append(caught.value.message.split(":")[0])
+        await gateway.close()
+        return seen
+
+    assert asyncio.run(failures()) == ["MLflow answered HTTP 400"] * 2 + ["MLflow is unreachable"] * 2

@@ -1,4 +1,5 @@
-"""Feedback analytics: how many traces got feedback, thumbs up rates, rating distributions.
+"""Feedback analytics: summaries (how many traces got feedback, thumbs up rates, rating
+distributions), exports of traces with their feedback, and a live feed of new feedback.
 
 Counted inside MLflow's database wherever MLflow's aggregation (QueryTraceMetrics) can answer:
 trace counts and current-vote counts by feedback name and value, per time bucket, filtered by
@@ -7,7 +8,8 @@ rates and their Wilson intervals, means and distributions (from the counts per s
 normalised means (from the schemas). Three things that aggregation cannot do (count distinct
 traces, filter by the feedback's source type, list the values a group dimension takes) are
 counted from one paged read of the trace infos in range instead (no spans, never a per-trace
-call); the summary says which way it was counted.
+call); the summary says which way it was counted. Exports and the feed read trace infos the
+same way.
 
 Only current votes count: MLflow's aggregation skips assessments a later vote overrode
 (`valid` false), and the trace-info read skips them too; deleted ones are gone from MLflow.
@@ -36,7 +38,7 @@ WATCH_SETTLE_MS = 2000
 
 @dataclass(frozen=True)
 class SummaryQuery:
-    """What to summarise: validated by convert.py."""
+    """What to summarise: validated by analytics_convert.py."""
 
     start_ms: int
     end_ms: int  # exclusive
