@@ -18,7 +18,7 @@ export GHZ := $(TOOLS)/ghz
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability mutation clean
+.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability bench-analytics mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,7 +28,7 @@ setup: $(VENV)/.installed $(MLFLOW_VENV)/.installed ## create the Python environ
 $(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e clients/python -e '.[dev]'
+	$(BIN)/pip install --quiet -e 'clients/python[plot]' -e '.[dev]'
 	touch $@
 
 $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
@@ -98,6 +98,9 @@ mutation: setup ## mutation testing (cosmic-ray) of convert.py, ids.py and votes
 		$(BIN)/cosmic-ray exec mutation/$$module.toml .mutation-$$module.sqlite && \
 		$(BIN)/cr-report .mutation-$$module.sqlite | tail -3; \
 	done
+
+bench-analytics: setup ## benchmark GetFeedbackSummary on 10,000 and 100,000 traces against the guide's get_trace loop (~15 min)
+	$(BIN)/python bench/analytics.py $(ARGS)
 
 bench-durability: setup ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)

@@ -585,7 +585,9 @@ async def run_level(
             for path in pair:
                 with cpu:
                     if path == "service":
-                        rounds[path].append(await service_round(feedback_stub, part, concurrency, SERVICE_FEEDBACK_NAME))
+                        rounds[path].append(
+                            await service_round(feedback_stub, part, concurrency, SERVICE_FEEDBACK_NAME)
+                        )
                     else:
                         rounds[path].append(
                             await asyncio.to_thread(direct_round, direct_pool, part, DIRECT_FEEDBACK_NAME)
@@ -609,7 +611,9 @@ async def run_level(
         feedback[path]["mlflow_cpu_ms_per_call"] = 1000 * cpu_by_path[path]["mlflow"] / ok_calls
     s, d = feedback["service"], feedback["direct"]
     feedback["throughput_ratio"] = s["per_s"] / d["per_s"] if s["per_s"] and d["per_s"] else None
-    feedback["p50_delta_ms"] = s["p50_ms"] - d["p50_ms"] if s["p50_ms"] is not None and d["p50_ms"] is not None else None
+    feedback["p50_delta_ms"] = (
+        s["p50_ms"] - d["p50_ms"] if s["p50_ms"] is not None and d["p50_ms"] is not None else None
+    )
     for path in ("service", "direct"):
         if feedback[path]["errors"]:
             print(f"  {path} errors: {feedback[path]['first_errors']}", flush=True)
@@ -799,7 +803,9 @@ async def benchmark(
             await asyncio.to_thread(direct_round, pool, warm_jobs, WARMUP_FEEDBACK_NAME)
 
         for index, concurrency in enumerate(args.concurrency):
-            levels.append(await run_level(index, concurrency, args, chat_stub, feedback_stub, client, experiment_id, cpu))
+            levels.append(
+                await run_level(index, concurrency, args, chat_stub, feedback_stub, client, experiment_id, cpu)
+            )
         immediate = await immediate_feedback(chat_stub, feedback_stub, args.immediate)
     return levels, immediate
 
@@ -816,7 +822,8 @@ async def immediate_feedback(chat_stub, feedback_stub, count: int) -> dict:
         started = time.perf_counter()
         try:
             await feedback_stub.SubmitFeedback(
-                feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, wait_until_stored=True), timeout=30
+                feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, wait_until_stored=True),
+                timeout=30,
             )
             latencies.append(time.perf_counter() - started)
         except grpc.aio.AioRpcError as error:
@@ -832,25 +839,47 @@ async def immediate_feedback(chat_stub, feedback_stub, count: int) -> dict:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32],
-                        help="comma-separated concurrency levels (default 1,8,32)")
+    parser.add_argument(
+        "--concurrency",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[1, 8, 32],
+        help="comma-separated concurrency levels (default 1,8,32)",
+    )
     parser.add_argument("--chats", type=int, default=200, help="chats per level (default 200)")
     parser.add_argument("--feedbacks", type=int, default=800, help="feedback calls per path per level (default 800)")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per path per level (default 4)")
     parser.add_argument("--quick", action="store_true", help="a ~30 s run: 40 chats and 60 feedbacks per level")
-    parser.add_argument("--landing-poll-ms", type=float, default=50.0,
-                        help="pause between polls of MLflow for chats' traces (ms; each poll costs MLflow CPU)")
-    parser.add_argument("--landing-timeout", type=float, default=30.0,
-                        help="how long after the last chat to wait for traces to land (s)")
-    parser.add_argument("--verify-traces", type=int, default=0,
-                        help="check stored feedback on this many traces per level (default 0: all)")
+    parser.add_argument(
+        "--landing-poll-ms",
+        type=float,
+        default=50.0,
+        help="pause between polls of MLflow for chats' traces (ms; each poll costs MLflow CPU)",
+    )
+    parser.add_argument(
+        "--landing-timeout",
+        type=float,
+        default=30.0,
+        help="how long after the last chat to wait for traces to land (s)",
+    )
+    parser.add_argument(
+        "--verify-traces",
+        type=int,
+        default=0,
+        help="check stored feedback on this many traces per level (default 0: all)",
+    )
     parser.add_argument("--time-limit", type=float, default=900.0, help="abort the whole run after this many seconds")
-    parser.add_argument("--mlflow-command",
-                        default=os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND")
-                        or str(REPO / ".venv-mlflow" / "bin" / "mlflow"),
-                        help="the full `mlflow` executable (default: $FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND)")
-    parser.add_argument("--immediate", type=int, default=50,
-                        help="chats whose feedback is sent the instant the final event arrives (default 50)")
+    parser.add_argument(
+        "--mlflow-command",
+        default=os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND")
+        or str(REPO / ".venv-mlflow" / "bin" / "mlflow"),
+        help="the full `mlflow` executable (default: $FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND)",
+    )
+    parser.add_argument(
+        "--immediate",
+        type=int,
+        default=50,
+        help="chats whose feedback is sent the instant the final event arrives (default 50)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep-data", action="store_true", help="keep the temp dir (MLflow data and logs)")
     args = parser.parse_args(argv)
@@ -893,7 +922,17 @@ def main(argv=None) -> int:
         print_report(machine, config, levels, immediate, verdicts)
         if args.json:
             args.json.write_text(
-                json.dumps({"machine": machine, "config": config, "levels": levels, "immediate_feedback": immediate, "targets": verdicts}, indent=2, default=str)
+                json.dumps(
+                    {
+                        "machine": machine,
+                        "config": config,
+                        "levels": levels,
+                        "immediate_feedback": immediate,
+                        "targets": verdicts,
+                    },
+                    indent=2,
+                    default=str,
+                )
             )
             print(f"\nresults written to {args.json}")
         failed = False

@@ -66,7 +66,9 @@ class Service:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_SERVICE_")}
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         with grpc.insecure_channel(self.address) as channel:
             health = health_pb2_grpc.HealthStub(channel)
             for _ in range(600):
@@ -150,7 +152,9 @@ def wait_all_stored(service: Service, expected_stored: float, timeout: float = 9
 
 def direct(trace_ids: list[str], concurrency: int, name: str) -> float:
     def one(trace_id: str) -> None:
-        mlflow.log_feedback(trace_id=trace_id, name=name, value=True, source=AssessmentSource(source_type="HUMAN", source_id="u"))
+        mlflow.log_feedback(
+            trace_id=trace_id, name=name, value=True, source=AssessmentSource(source_type="HUMAN", source_id="u")
+        )
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -162,7 +166,11 @@ def make_traces(service: Service, count: int) -> list[str]:
     with grpc.insecure_channel(service.address) as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
         with ThreadPoolExecutor(8) as pool:
-            replies = list(pool.map(lambda n: stub.CompleteChat(chat_pb2.CompleteChatRequest(message=f"q{n}"), timeout=60), range(count)))
+            replies = list(
+                pool.map(
+                    lambda n: stub.CompleteChat(chat_pb2.CompleteChatRequest(message=f"q{n}"), timeout=60), range(count)
+                )
+            )
     trace_ids = [r.trace_id for r in replies]
     client = TracingClient(mlflow.get_tracking_uri())
     for trace_id in trace_ids:  # stored before feedback, so both paths find their traces
@@ -239,7 +247,9 @@ def main() -> int:
             down = time.monotonic()
             targets = [traces[n % len(traces)] for n in range(outage_feedbacks)]
             latencies = asyncio.run(acknowledge(service, targets, 8, "outage"))
-            print(f"acknowledged {len(latencies)}/{outage_feedbacks} during the outage: p50 {fmt(ms(percentile(latencies, 50)), 2)} ms, p99 {fmt(ms(percentile(latencies, 99)), 2)} ms")
+            print(
+                f"acknowledged {len(latencies)}/{outage_feedbacks} during the outage: p50 {fmt(ms(percentile(latencies, 50)), 2)} ms, p99 {fmt(ms(percentile(latencies, 99)), 2)} ms"
+            )
             time.sleep(max(0.0, outage_seconds - (time.monotonic() - down)))  # the outage's length
             mlflow_server.start()  # returns once MLflow answers its health check
             drained = wait_all_stored(service, stored + outage_feedbacks)

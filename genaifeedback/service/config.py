@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         24.0, gt=0, description="how long GetFeedbackStatus remembers settled feedback"
     )
     max_chat_seconds: float = Field(600.0, gt=0, description="a chat generating for longer is stopped")
+    analytics_timeout_seconds: float = Field(
+        120.0, gt=0, description="timeout of one MLflow aggregation query (QueryTraceMetrics) of the analytics"
+    )
+    watch_poll_seconds: float = Field(
+        2.0, gt=0, description="WatchFeedback: how often each open watch asks MLflow for new feedback"
+    )
 
     # --- the embedded MLflow server (`make run`)
     embedded_mlflow: bool = Field(

@@ -17,6 +17,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from genaifeedback.service import schemas
+from genaifeedback.service.analytics import FeedbackAnalytics
 from genaifeedback.service.chat import ChatRunner
 from genaifeedback.service.config import Settings
 from genaifeedback.service.convert import FEEDBACK_NAME_PATTERN
@@ -29,8 +30,14 @@ from genaifeedback.service.journal import Journal
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.mlflow_gateway import MlflowGateway
 from genaifeedback.service.reflection import enable_reflection
-from genaifeedback.service.servicers import Admission, ChatServicer, FeedbackServicer, TolerantParsing
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.service.servicers import (
+    Admission,
+    ChatServicer,
+    FeedbackAnalyticsServicer,
+    FeedbackServicer,
+    TolerantParsing,
+)
+from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +47,7 @@ SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.Health
 SERVICE_NAMES = (
     chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name,
     feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"].full_name,
+    analytics_pb2.DESCRIPTOR.services_by_name["FeedbackAnalyticsService"].full_name,
 )
 _SERVER_OPTIONS = [
     # Meshes and load balancers drop idle connections; pings keep long streams alive.
@@ -72,6 +80,7 @@ class FeedbackApp:
             settings.experiment_name,
             settings.mlflow_request_timeout_seconds,
             settings.mlflow_max_concurrent_calls,
+            settings.analytics_timeout_seconds,
         )
         experiment_id = await self.gateway.connect(settings.mlflow_startup_timeout_seconds)
         self.exporter = TraceExporter(
@@ -112,6 +121,10 @@ class FeedbackApp:
                 self.recorder, FeedbackCuration(self.gateway, self.recorder), self.metrics, self.admission, self.schemas
             ),
             self.server,
+        )
+        self.analytics = FeedbackAnalytics(self.gateway, self.schemas, settings.watch_poll_seconds)
+        analytics_pb2_grpc.add_FeedbackAnalyticsServiceServicer_to_server(
+            FeedbackAnalyticsServicer(self.analytics, self.metrics, self.admission), self.server
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -22,18 +22,20 @@ import grpc
 from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
-from genaifeedback.service import convert, status
+from genaifeedback.service import analytics_convert, convert, status
+from genaifeedback.service.analytics import FeedbackAnalytics
 from genaifeedback.service.chat import ChatEvent, ChatRunner, Finished, Started, Token
 from genaifeedback.service.curation import FeedbackCuration
 from genaifeedback.service.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.feedback import FeedbackRecorder
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.schemas import Schemas
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
+WATCH_CURSOR_METADATA_KEY = "watch-cursor"
 
 if TYPE_CHECKING:  # grpcio's classes are generic in its stubs only
     _Context = grpc.aio.ServicerContext[Any, Any]
@@ -83,7 +85,7 @@ class TolerantParsing(grpc.aio.ServerInterceptor):
 
 _REQUEST_TYPES = {
     (service.full_name, method.name): method.input_type.full_name
-    for module in (chat_pb2, feedback_pb2)
+    for module in (chat_pb2, feedback_pb2, analytics_pb2)
     for service in module.DESCRIPTOR.services_by_name.values()
     for method in service.methods
 }
@@ -325,3 +327,37 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
     ) -> AsyncGenerator[feedback_pb2.EraseFeedbackBySourceResponse, None]:
         async for progress in self._curation.erase_source(*convert.erase_input(request)):
             yield convert.erasure_response(progress)
+
+class FeedbackAnalyticsServicer(analytics_pb2_grpc.FeedbackAnalyticsServiceServicer):
+    def __init__(self, analytics: FeedbackAnalytics, metrics: Metrics, admission: Admission):
+        self._analytics = analytics
+        self._metrics = metrics
+        self._admission = admission
+
+    @_mapping_errors
+    async def GetFeedbackSummary(
+        self, request: analytics_pb2.GetFeedbackSummaryRequest, context: _Context
+    ) -> analytics_pb2.GetFeedbackSummaryResponse:
+        result = await self._analytics.summary(analytics_convert.summary_query(request))
+        return analytics_convert.summary_response(result)
+
+    @_mapping_errors
+    async def ExportFeedback(
+        self, request: analytics_pb2.ExportFeedbackRequest, context: _Context
+    ) -> AsyncGenerator[analytics_pb2.ExportFeedbackResponse, None]:
+        async with aclosing(self._analytics.export(analytics_convert.export_query(request))) as traces:
+            async for trace, cursor in traces:
+                yield analytics_convert.export_response(trace, cursor)
+
+    @_mapping_errors
+    async def WatchFeedback(
+        self, request: analytics_pb2.WatchFeedbackRequest, context: _Context
+    ) -> AsyncGenerator[analytics_pb2.WatchFeedbackResponse, None]:
+        query = analytics_convert.watch_query(request)
+        if query.resume_after:  # the starting cursor, at once: the caller knows from where it is served
+            await context.send_initial_metadata(
+                ((WATCH_CURSOR_METADATA_KEY, analytics_convert.watch_token(query.resume_after)),)
+            )
+        async with aclosing(self._analytics.watch(query)) as feed:
+            async for feedback, cursor in feed:
+                yield analytics_convert.watch_response(feedback, cursor)

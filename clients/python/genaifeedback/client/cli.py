@@ -14,6 +14,8 @@
     feedbackctl correct --trace-id tr-... --assessment-id a-... --rating 2 --source-id expert-7 --comment "why"
     feedbackctl delete --trace-id tr-... --assessment-id a-...      (or --all)
     feedbackctl erase --source-id alice
+    feedbackctl summary --since 7d --interval day --group-by tag:model --plot feedback.png
+    feedbackctl export --since 7d --only-with-feedback --format csv -o feedback.csv
 
 feedback and rate print the state: PENDING (durably taken, on its way to MLflow) or STORED (in
 MLflow; --wait waits for it within the call's deadline). status prints PENDING, STORED, EXPIRED,
@@ -24,6 +26,13 @@ latest vote is the current one. list prints the stored feedback, one per line (c
 --history); get one, with its history links; correct overrides a stored feedback with an expert's
 value and reason; delete removes a feedback with its history (or --all on the trace), for good;
 erase deletes everything one source gave, on every trace, showing its progress on stderr.
+name may hold. summary prints the feedback summary of a time range (default: the last 24 hours):
+thumbs with their positive rate and 95% interval, ratings with their mean and distribution,
+categories, and with --interval and --group-by a sparkline per figure and a section per group;
+--plot FILE.png draws the time series and the score distributions (needs matplotlib: the
+client's `plot` extra). export writes traces with their current feedback (--history: and the
+votes later replaced) as JSON Lines (one trace a line) or CSV (one feedback a row), and says on
+stderr the page token to resume after the last trace written.
 
 --json (before the command) prints one JSON object instead of text, errors included (on stderr).
 (`feedback --json VALUE`, after the command, is a structured feedback value.)
@@ -41,7 +50,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from genaifeedback.client.client import (
@@ -50,6 +59,13 @@ from genaifeedback.client.client import (
     FeedbackRecord,
     FeedbackSchema,
     FeedbackServiceError,
+)
+from genaifeedback.client.datasets import (
+    DEFAULT_MAX_SCORE,
+    dataset_record,
+    low_rated_because,
+    merge_into_dataset,
+    mlflow_datasets,
 )
 
 DEFAULT_TARGET = "127.0.0.1:50051"
@@ -198,6 +214,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds the whole erasure may take (at most, and by default, the service config's 600)",
     )
+    _add_summary_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -226,6 +244,10 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
             return _delete(client, args)
         if args.command == "erase":
             return _erase(client, args)
+        if args.command == "summary":
+            return _summary(client, args, parser)
+        if args.command == "export":
+            return _export(client, args, parser)
         return _status(client, args)
     except FeedbackServiceError as error:
         if args.as_json:
@@ -533,6 +555,389 @@ def _json_default(value: object) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+_INTERVALS = {"hour": "SUMMARY_INTERVAL_HOUR", "day": "SUMMARY_INTERVAL_DAY"}
+_SOURCES = {"HUMAN": "SOURCE_TYPE_HUMAN", "LLM_JUDGE": "SOURCE_TYPE_LLM_JUDGE", "CODE": "SOURCE_TYPE_CODE"}
+
+
+def _duration(text: str) -> timedelta:
+    units = {"m": 60, "h": 3600, "d": 86400}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit() or int(text[:-1]) == 0:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 30m, 24h or 7d, got {text!r}")
+    return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time such as 2026-11-28T09:00, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _group(text: str) -> tuple[str, str]:
+    if text in ("user", "session"):
+        return text, ""
+    kind, _, key = text.partition(":")
+    if kind != "tag" or not key:
+        raise argparse.ArgumentTypeError(f"expected user, session or tag:KEY, got {text!r}")
+    return kind, key
+
+
+def _add_summary_parser(commands: Any) -> None:
+    summary = commands.add_parser(
+        "summary", help="feedback rate, thumbs, ratings and categories over a time range, as a table"
+    )
+    when = summary.add_mutually_exclusive_group()
+    when.add_argument("--since", type=_duration, metavar="DURATION", help="the last 30m, 24h, 7d... (default: 24h)")
+    when.add_argument("--start", type=_instant, metavar="TIME", help="from this ISO 8601 time (UTC unless it says)")
+    summary.add_argument("--end", type=_instant, metavar="TIME", help="until this time (default: now)")
+    summary.add_argument("--tag", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
+    summary.add_argument("--user-id", default="")
+    summary.add_argument("--session-id", default="")
+    summary.add_argument("--source", choices=sorted(_SOURCES), help="only feedback from this kind of source")
+    summary.add_argument(
+        "--interval", choices=sorted(_INTERVALS), help="also a time series: one bucket per hour or day"
+    )
+    summary.add_argument("--group-by", type=_group, metavar="user|session|tag:KEY", help="also per group")
+    summary.add_argument("--group-value", action="append", default=[], metavar="VALUE", help="only these groups")
+    summary.add_argument(
+        "--traces-with-feedback",
+        action="store_true",
+        help="also count the traces with feedback (the feedback rate): reads every trace info in range, slower",
+    )
+    summary.add_argument("--plot", metavar="FILE.png", help="draw the time series and score distributions (matplotlib)")
+
+
+def _summary(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from google.protobuf import json_format
+
+    from genaifeedback.v1 import analytics_pb2, feedback_pb2
+
+    end = args.end or datetime.now(UTC)
+    start = args.start or end - (args.since or timedelta(hours=24))
+    fields: dict[str, Any] = {
+        "start_time": _timestamp(start),
+        "end_time": _timestamp(end),
+        "trace_tags": dict(args.tag),
+        "user_id": args.user_id,
+        "session_id": args.session_id,
+        "group_values": args.group_value,
+        "count_traces_with_feedback": args.traces_with_feedback,
+    }
+    if args.source:
+        fields["source_type"] = feedback_pb2.SourceType.Value(_SOURCES[args.source])
+    if args.interval:
+        fields["interval"] = analytics_pb2.SummaryInterval.Value(_INTERVALS[args.interval])
+    if args.group_by:
+        kind, key = args.group_by
+        fields["group_by"] = analytics_pb2.GroupDimension.Value(
+            {"tag": "GROUP_DIMENSION_TRACE_TAG", "user": "GROUP_DIMENSION_USER", "session": "GROUP_DIMENSION_SESSION"}[
+                kind
+            ]
+        )
+        fields["group_by_tag"] = key
+    elif args.group_value:
+        parser.error("--group-value needs --group-by")
+    answer = client.summary(**fields)
+    if args.plot:
+        _plot(answer, args.plot, parser)
+    if args.as_json:
+        _print_json(json_format.MessageToDict(answer, preserving_proto_field_name=True))
+        return 0
+    print(_summary_text(answer, args.interval or ""))
+    if args.plot:
+        print(f"\nplot: {args.plot}")
+    return 0
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:5.1f}%"
+
+
+def _bar(share: float, width: int = 20) -> str:
+    filled = round(max(0.0, min(1.0, share)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _sparkline(values: Sequence[float | None], low: float, high: float) -> str:
+    marks = []
+    for value in values:
+        if value is None:
+            marks.append(" ")
+        else:
+            share = 0.0 if high <= low else (value - low) / (high - low)
+            marks.append(SPARKS[min(len(SPARKS) - 1, max(0, round(share * (len(SPARKS) - 1))))])
+    return "".join(marks)
+
+
+def _summary_text(answer: Any, interval: str) -> str:
+    start = answer.start_time.ToDatetime(UTC).strftime("%Y-%m-%d %H:%M")
+    end = answer.end_time.ToDatetime(UTC).strftime("%Y-%m-%d %H:%M")
+    lines = [f"feedback from {start} to {end} UTC", f"counted: {answer.counting.description}", ""]
+    lines += _summary_lines(answer.total)
+    if answer.buckets:
+        lines += ["", f"per {interval} ({len(answer.buckets)} buckets, oldest first):"]
+        lines += _series_lines(answer.buckets)
+    for group in answer.groups:
+        lines += ["", f"== {group.value}"]
+        lines += _summary_lines(group.summary)
+        if group.buckets:
+            lines += _series_lines(group.buckets)
+    return "\n".join(lines)
+
+
+def _summary_lines(summary: Any) -> list[str]:
+    traces = f"traces: {summary.trace_count}"
+    if summary.traces_with_feedback or summary.feedback_rate:
+        traces += f"   with feedback: {summary.traces_with_feedback} ({_percent(summary.feedback_rate).strip()})"
+    lines = [traces]
+    if summary.booleans:
+        lines.append(f"  {'thumbs':<18} {'up':>7} {'down':>7} {'positive':>9}  {'95% interval':<17}")
+        for b in summary.booleans:
+            interval = f"{_percent(b.positive_rate_low).strip()}-{_percent(b.positive_rate_high).strip()}"
+            lines.append(
+                f"  {b.name:<18} {b.positive:7d} {b.negative:7d} {_percent(b.positive_rate):>9}  {interval:<17}"
+                f" {_bar(b.positive_rate)}"
+            )
+    if summary.numbers:
+        lines.append(f"  {'ratings':<18} {'count':>7} {'mean':>7} {'0-1':>9}  distribution")
+        for n in summary.numbers:
+            normalized = f"{n.normalized_mean:.3f}" if n.HasField("normalized_mean") else "-"
+            most = max((d.count for d in n.distribution), default=0)
+            shape = _sparkline([d.count for d in n.distribution], 0, most)
+            counts = " ".join(f"{d.score:g}:{d.count}" for d in n.distribution)
+            lines.append(f"  {n.name:<18} {n.count:7d} {n.mean:7.2f} {normalized:>9}  {shape}  {counts}")
+    for c in summary.categories:
+        total = sum(label.count for label in c.labels) or 1
+        lines.append(f"  {c.name}:")
+        for label in c.labels:
+            lines.append(f"    {label.label:<16} {label.count:7d} {_bar(label.count / total)}")
+    return lines
+
+
+def _series_lines(buckets: Sequence[Any]) -> list[str]:
+    lines = []
+    counts = [b.summary.trace_count for b in buckets]
+    lines.append(f"  {'traces':<18} {_sparkline(counts, 0, max(counts, default=0))}  max {max(counts, default=0)}")
+    names = sorted({b.name for bucket in buckets for b in bucket.summary.booleans})
+    for name in names:
+        rates = [next((b.positive_rate for b in x.summary.booleans if b.name == name), None) for x in buckets]
+        lines.append(f"  {name + ' positive':<18} {_sparkline(rates, 0, 1)}  (0-100%)")
+    numeric = sorted({n.name for bucket in buckets for n in bucket.summary.numbers})
+    for name in numeric:
+        means: list[float | None] = []
+        for bucket in buckets:
+            found = next((n for n in bucket.summary.numbers if n.name == name and n.count), None)
+            means.append(
+                None if found is None else (found.normalized_mean if found.HasField("normalized_mean") else found.mean)
+            )
+        known = [m for m in means if m is not None]
+        lines.append(f"  {name + ' mean':<18} {_sparkline(means, min(known, default=0), max(known, default=1))}")
+    return lines
+
+
+def _plot(answer: Any, path: str, parser: argparse.ArgumentParser) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        parser.error("--plot needs matplotlib: pip install 'genaifeedback-client[plot]'")
+    numbers = answer.total.numbers
+    rows = (1 if answer.buckets else 0) + (1 if numbers else 0) or 1
+    figure, axes = plt.subplots(rows, 1, figsize=(10, 4 * rows), squeeze=False)
+    row = 0
+    if answer.buckets:
+        axis = axes[row][0]
+        times = [b.start_time.ToDatetime(UTC) for b in answer.buckets]
+        for name in sorted({b.name for x in answer.buckets for b in x.summary.booleans}):
+            rates = [
+                next((b.positive_rate for b in x.summary.booleans if b.name == name), float("nan"))
+                for x in answer.buckets
+            ]
+            axis.plot(times, rates, marker="o", label=f"{name} positive rate")
+        for name in sorted({n.name for x in answer.buckets for n in x.summary.numbers}):
+            means = [
+                next(
+                    (
+                        n.normalized_mean
+                        for n in x.summary.numbers
+                        if n.name == name and n.count and n.HasField("normalized_mean")
+                    ),
+                    float("nan"),
+                )
+                for x in answer.buckets
+            ]
+            axis.plot(times, means, linestyle="--", label=f"{name} mean (0-1)")
+        axis.set_ylim(0, 1)
+        axis.set_title("feedback over time")
+        axis.legend(fontsize="small")
+        row += 1
+    if numbers:
+        axis = axes[row][0]
+        width = 0.8 / len(numbers)
+        for index, n in enumerate(numbers):
+            axis.bar(
+                [d.score + index * width for d in n.distribution],
+                [d.count for d in n.distribution],
+                width,
+                label=n.name,
+            )
+        axis.set_title("score distributions")
+        axis.set_xlabel("score")
+        axis.set_ylabel("votes")
+        axis.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _add_export_parser(commands: Any) -> None:
+    export = commands.add_parser(
+        "export", help="traces with their feedback as JSON Lines or CSV, resumable, for evaluation data sets"
+    )
+    when = export.add_mutually_exclusive_group()
+    when.add_argument("--since", type=_duration, metavar="DURATION", help="the last 30m, 24h, 7d... (default: 24h)")
+    when.add_argument("--start", type=_instant, metavar="TIME", help="from this ISO 8601 time (UTC unless it says)")
+    export.add_argument("--end", type=_instant, metavar="TIME", help="until this time (default: now)")
+    export.add_argument("--tag", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
+    export.add_argument("--user-id", default="")
+    export.add_argument("--session-id", default="")
+    export.add_argument("--source", choices=sorted(_SOURCES), help="only feedback from this kind of source")
+    export.add_argument("--name", action="append", default=[], help="only feedback of this name (repeatable)")
+    export.add_argument("--only-with-feedback", action="store_true", help="skip traces without current feedback")
+    export.add_argument("--history", action="store_true", help="also the votes a later vote replaced")
+    export.add_argument("--page-token", default="", help="resume after the trace that carried this token")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    export.add_argument(
+        "--to-dataset",
+        metavar="NAME",
+        help="also create or extend this MLflow evaluation dataset with the low-rated traces (needs the full"
+        " mlflow package; MLFLOW_TRACKING_URI says where)",
+    )
+    export.add_argument("--dataset-experiment-id", metavar="ID", help="the experiment of --to-dataset")
+    export.add_argument(
+        "--max-score",
+        type=float,
+        default=DEFAULT_MAX_SCORE,
+        help="low-rated: a thumbs down, or a numeric score at most this (default: %(default)g)",
+    )
+
+
+_CSV_COLUMNS = (
+    "trace_id",
+    "trace_start_time",
+    "user_id",
+    "session_id",
+    "tags",
+    "request_preview",
+    "response_preview",
+    "assessment_id",
+    "name",
+    "value",
+    "source_type",
+    "source_id",
+    "rationale",
+    "create_time",
+    "valid",
+    "overrides",
+    "span_id",
+)
+
+
+def _export(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import csv
+
+    from google.protobuf import json_format
+
+    from genaifeedback.v1 import feedback_pb2
+
+    end = args.end or datetime.now(UTC)
+    start = args.start or end - (args.since or timedelta(hours=24))
+    fields: dict[str, Any] = {
+        "start_time": _timestamp(start),
+        "end_time": _timestamp(end),
+        "trace_tags": dict(args.tag),
+        "user_id": args.user_id,
+        "session_id": args.session_id,
+        "names": args.name,
+        "only_with_feedback": args.only_with_feedback,
+        "include_history": args.history,
+        "page_token": args.page_token,
+    }
+    if args.source:
+        fields["source_type"] = feedback_pb2.SourceType.Value(_SOURCES[args.source])
+    if args.to_dataset:
+        if not args.dataset_experiment_id:
+            parser.error("--to-dataset needs --dataset-experiment-id")
+        try:
+            mlflow_datasets()  # checked before exporting anything
+        except ImportError:
+            parser.error("--to-dataset needs the full mlflow package: pip install mlflow")
+    low_rated: list[dict[str, Any]] = []
+    output = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    writer = csv.writer(output) if args.format == "csv" else None
+    if writer:
+        writer.writerow(_CSV_COLUMNS)
+    last_token, count = "", 0
+    try:
+        for message in client.export(**fields):
+            trace = message.trace
+            record = json_format.MessageToDict(trace, preserving_proto_field_name=True)
+            if args.to_dataset and (reasons := low_rated_because(record, args.max_score)):
+                low_rated.append(dataset_record(record, reasons))
+            if writer is None:
+                output.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            else:
+                for feedback in [*trace.feedback, *trace.history]:
+                    writer.writerow(_csv_row(trace, feedback))
+            last_token, count = message.page_token, count + 1
+    finally:
+        if output is not sys.stdout:
+            output.close()
+        # Where to resume (also after an error or Ctrl-C): the last trace written.
+        print(f"exported {count} traces; resume with --page-token {last_token or '(none)'}", file=sys.stderr)
+    if args.to_dataset:
+        held = merge_into_dataset(low_rated, args.to_dataset, args.dataset_experiment_id)
+        print(f"dataset {args.to_dataset}: {len(low_rated)} low-rated traces merged, {held} records", file=sys.stderr)
+    return 0
+
+
+def _csv_row(trace: Any, feedback: Any) -> list[str]:
+    from google.protobuf import json_format
+
+    from genaifeedback.v1 import feedback_pb2
+
+    return [
+        trace.trace_id,
+        trace.start_time.ToJsonString(),
+        trace.user_id,
+        trace.session_id,
+        json.dumps(dict(trace.tags), sort_keys=True),
+        trace.request_preview,
+        trace.response_preview,
+        feedback.assessment_id,
+        feedback.name,
+        json.dumps(json_format.MessageToDict(feedback.value)),
+        feedback_pb2.SourceType.Name(feedback.source.type).removeprefix("SOURCE_TYPE_"),
+        feedback.source.id,
+        feedback.rationale,
+        feedback.create_time.ToJsonString(),
+        "true" if feedback.valid else "false",
+        feedback.overrides,
+        feedback.span_id,
+    ]
+
+
+def _timestamp(moment: datetime) -> Any:
+    from google.protobuf import timestamp_pb2
+
+    return timestamp_pb2.Timestamp(seconds=int(moment.timestamp()), nanos=moment.microsecond * 1000)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,15 @@ from google.protobuf import json_format, timestamp_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, errors_pb2, feedback_pb2, feedback_pb2_grpc
+from genaifeedback.v1 import (
+    analytics_pb2,
+    analytics_pb2_grpc,
+    chat_pb2,
+    chat_pb2_grpc,
+    errors_pb2,
+    feedback_pb2,
+    feedback_pb2_grpc,
+)
 
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
 """Trailing metadata key under which the service names a chat's trace, however the call ended."""
@@ -449,6 +457,7 @@ class FeedbackClient:
         self._channel = channel if channel is not None else create_channel(target)
         self._chat = chat_pb2_grpc.ChatServiceStub(self._channel)
         self._feedback = feedback_pb2_grpc.FeedbackServiceStub(self._channel)
+        self._analytics = analytics_pb2_grpc.FeedbackAnalyticsServiceStub(self._channel)
         self.timeout = timeout
 
     def close(self) -> None:
@@ -809,6 +818,31 @@ class FeedbackClient:
         finally:
             call.cancel()  # a no-op once the stream has ended; stops the erasure if on_progress raised
         return progress
+    def summary(self, **fields: Any) -> analytics_pb2.GetFeedbackSummaryResponse:
+        """The feedback summary (GetFeedbackSummary): `fields` are those of
+        GetFeedbackSummaryRequest (start_time, end_time as datetimes or Timestamps, trace_tags,
+        user_id, session_id, source_type, interval, group_by, group_by_tag, group_values,
+        count_traces_with_feedback). Returns the response message itself."""
+        try:
+            return cast(
+                analytics_pb2.GetFeedbackSummaryResponse,
+                self._analytics.GetFeedbackSummary(
+                    analytics_pb2.GetFeedbackSummaryRequest(**fields), timeout=self.timeout
+                ),
+            )
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+
+    def export(self, **fields: Any) -> Iterator[analytics_pb2.ExportFeedbackResponse]:
+        """Traces with their feedback (ExportFeedback), oldest first: `fields` are those of
+        ExportFeedbackRequest. Each message's `page_token` resumes after its trace."""
+        call = self._analytics.ExportFeedback(analytics_pb2.ExportFeedbackRequest(**fields), timeout=self.timeout)
+        try:
+            yield from call
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        finally:
+            call.cancel()
 
 
 def _chat_fields(

@@ -1,0 +1,444 @@
+"""Feedback analytics: summaries (how many traces got feedback, thumbs up rates, rating
+distributions), exports of traces with their feedback, and a live feed of new feedback.
+
+Counted inside MLflow's database wherever MLflow's aggregation (QueryTraceMetrics) can answer:
+trace counts and current-vote counts by feedback name and value, per time bucket, filtered by
+trace tags, user and session. Everything else is derived from those counts here: positive
+rates and their Wilson intervals, means and distributions (from the counts per score),
+normalised means (from the schemas). Three things that aggregation cannot do (count distinct
+traces, filter by the feedback's source type, list the values a group dimension takes) are
+counted from one paged read of the trace infos in range instead (no spans, never a per-trace
+call); the summary says which way it was counted. Exports and the feed read trace infos the
+same way.
+
+Only current votes count: MLflow's aggregation skips assessments a later vote overrode
+(`valid` false), and the trace-info read skips them too; deleted ones are gone from MLflow.
+"""
+
+import asyncio
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import AsyncGenerator, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from genaifeedback.service.mlflow_gateway import MlflowGateway, ScannedTrace, StoredFeedback
+from genaifeedback.service.schemas import FeedbackSchema, Schemas
+
+GroupBy = Literal["tag", "user", "session"]
+VoteKey = tuple[str, bool | float | str]  # (feedback name, value)
+
+WILSON_Z = 1.959963984540054  # the 97.5th percentile of the standard normal: a 95% interval
+# WatchFeedback sends an assessment only once it is this old: one stored a moment later with a
+# slightly older creation time (another replica's clock) is still sent, in order.
+WATCH_SETTLE_MS = 2000
+
+
+@dataclass(frozen=True)
+class SummaryQuery:
+    """What to summarise: validated by analytics_convert.py."""
+
+    start_ms: int
+    end_ms: int  # exclusive
+    trace_tags: dict[str, str] = field(default_factory=dict)
+    user_id: str = ""
+    session_id: str = ""
+    source_type: str = ""  # HUMAN, LLM_JUDGE, CODE; empty: every source
+    interval_seconds: int = 0  # 0: no time series
+    group_by: GroupBy | None = None
+    group_by_tag: str = ""
+    group_values: tuple[str, ...] = ()
+    count_traces_with_feedback: bool = False
+
+    def needs_scan(self) -> bool:
+        """Whether some figure is beyond MLflow's aggregation (see the module's docstring)."""
+        return bool(self.count_traces_with_feedback or self.source_type or (self.group_by and not self.group_values))
+
+    def bucket_starts(self) -> list[int]:
+        """Every bucket that overlaps the range, as MLflow aligns them (epoch multiples)."""
+        if not self.interval_seconds:
+            return []
+        width = self.interval_seconds * 1000
+        first = self.start_ms // width * width
+        return list(range(first, self.end_ms, width))
+
+
+@dataclass
+class Tally:
+    """The raw counts of one cell (everything, one bucket, one group, one group's bucket)."""
+
+    trace_count: int = 0
+    traces_with_feedback: int = 0
+    votes: Counter[VoteKey] = field(default_factory=Counter)
+
+    def add(self, other: "Tally") -> None:
+        self.trace_count += other.trace_count
+        self.traces_with_feedback += other.traces_with_feedback
+        self.votes.update(other.votes)
+
+
+@dataclass(frozen=True)
+class BooleanSummary:
+    name: str
+    positive: int
+    negative: int
+    positive_rate: float
+    positive_rate_low: float
+    positive_rate_high: float
+
+
+@dataclass(frozen=True)
+class NumericSummary:
+    name: str
+    count: int
+    mean: float
+    normalized_mean: float | None
+    distribution: list[tuple[float, int]]
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    name: str
+    labels: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Summary:
+    trace_count: int
+    traces_with_feedback: int
+    feedback_rate: float
+    booleans: list[BooleanSummary]
+    numbers: list[NumericSummary]
+    categories: list[CategorySummary]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start_ms: int
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class Group:
+    value: str
+    summary: Summary
+    buckets: list[Bucket]
+
+
+@dataclass(frozen=True)
+class Counting:
+    aggregated_by_mlflow: bool
+    traces_with_feedback_counted: bool
+    trace_infos_read: int
+    description: str
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    query: SummaryQuery
+    total: Summary
+    buckets: list[Bucket]
+    groups: list[Group]
+    counting: Counting
+
+
+def wilson_interval(positive: int, total: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (0, 0 without votes)."""
+    if total == 0:
+        return 0.0, 0.0
+    p = positive / total
+    denominator = 1 + z * z / total
+    center = (p + z * z / (2 * total)) / denominator
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+def summarise(tally: Tally, schemas: Schemas) -> Summary:
+    """Turn a cell's counts into rates, means and distributions, typed by the schemas."""
+    by_name: dict[str, Counter[bool | float | str]] = {}
+    for (name, value), count in tally.votes.items():
+        by_name.setdefault(name, Counter())[value] += count
+    booleans, numbers, categories = [], [], []
+    for name in sorted(by_name):
+        values = by_name[name]
+        schema = schemas.declared.get(name)
+        kind = schema.kind if schema else _kind_of_values(values)
+        if kind == "boolean":
+            positive = sum(c for v, c in values.items() if v is True)
+            negative = sum(c for v, c in values.items() if v is False)
+            votes = positive + negative
+            low, high = wilson_interval(positive, votes)
+            booleans.append(BooleanSummary(name, positive, negative, positive / votes if votes else 0.0, low, high))
+        elif kind == "number":
+            numbers.append(_numeric(name, values, schema))
+        elif kind == "category":
+            labels = sorted((v, c) for v, c in values.items() if isinstance(v, str))
+            categories.append(CategorySummary(name, labels))
+        # free text and structured values have no summary
+    rate = tally.traces_with_feedback / tally.trace_count if tally.trace_count else 0.0
+    return Summary(tally.trace_count, tally.traces_with_feedback, rate, booleans, numbers, categories)
+
+
+def _kind_of_values(values: Iterable[bool | float | str]) -> str:
+    kinds = {"boolean" if isinstance(v, bool) else "number" if isinstance(v, float) else "category" for v in values}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _numeric(name: str, values: Counter[bool | float | str], schema: FeedbackSchema | None) -> NumericSummary:
+    scores = Counter({v: c for v, c in values.items() if isinstance(v, float)})
+    if schema and schema.integer and schema.min is not None and schema.max is not None:
+        for score in range(math.ceil(schema.min), math.floor(schema.max) + 1):
+            scores.setdefault(float(score), 0)
+    count = sum(scores.values())
+    mean = sum(v * c for v, c in scores.items()) / count if count else 0.0
+    normalized = schema.normalized(mean) if schema and count else None
+    return NumericSummary(name, count, mean, normalized, sorted(scores.items()))
+
+
+def vote_value(value: Any) -> bool | float | str | None:
+    """A feedback value as counted: booleans, numbers (as floats) and strings; None otherwise."""
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+@dataclass(frozen=True)
+class ExportCursor:
+    """Where an export stopped: the start time of the last trace sent, and the traces sent with it."""
+
+    timestamp_ms: int
+    trace_ids: tuple[str, ...]
+
+    def after(self, trace: ScannedTrace) -> "ExportCursor":
+        if trace.timestamp_ms == self.timestamp_ms:
+            return ExportCursor(self.timestamp_ms, (*self.trace_ids, trace.trace_id))
+        return ExportCursor(trace.timestamp_ms, (trace.trace_id,))
+
+
+@dataclass(frozen=True)
+class ExportQuery:
+    start_ms: int
+    end_ms: int  # exclusive
+    trace_tags: dict[str, str] = field(default_factory=dict)
+    user_id: str = ""
+    session_id: str = ""
+    source_type: str = ""
+    names: frozenset[str] = frozenset()
+    only_with_feedback: bool = False
+    include_history: bool = False
+    resume_after: ExportCursor | None = None
+
+
+@dataclass(frozen=True)
+class WatchCursor:
+    """Where a watch stopped: the creation time of the last feedback sent, and those sent with it."""
+
+    create_time_ms: int
+    assessment_ids: tuple[str, ...]
+
+    def sent(self, feedback: StoredFeedback) -> bool:
+        return feedback.create_time_ms < self.create_time_ms or (
+            feedback.create_time_ms == self.create_time_ms and feedback.assessment_id in self.assessment_ids
+        )
+
+    def after(self, feedback: StoredFeedback) -> "WatchCursor":
+        if feedback.create_time_ms == self.create_time_ms:
+            return WatchCursor(self.create_time_ms, (*self.assessment_ids, feedback.assessment_id))
+        return WatchCursor(feedback.create_time_ms, (feedback.assessment_id,))
+
+
+@dataclass(frozen=True)
+class WatchQuery:
+    lookback_ms: int
+    source_type: str = ""
+    names: frozenset[str] = frozenset()
+    resume_after: WatchCursor | None = None
+
+
+def _wanted(feedback: StoredFeedback, source_type: str, names: frozenset[str]) -> bool:
+    return (not source_type or feedback.source_type == source_type) and (not names or feedback.name in names)
+
+
+class FeedbackAnalytics:
+    """Summaries, exports and a live feed of the feedback on one experiment's traces."""
+
+    def __init__(self, gateway: MlflowGateway, schemas: Schemas, watch_poll_seconds: float = 2.0):
+        self._gateway = gateway
+        self._schemas = schemas
+        self._watch_poll_seconds = watch_poll_seconds
+
+    async def export(self, query: ExportQuery) -> AsyncGenerator[tuple[ScannedTrace, ExportCursor], None]:
+        """The traces in range, oldest first, with the wanted feedback; each with its resume point."""
+        cursor = query.resume_after
+        start_ms = max(query.start_ms, cursor.timestamp_ms) if cursor else query.start_ms
+        traces = self._gateway.scan_traces(start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id)
+        async for trace in traces:
+            if cursor and trace.timestamp_ms == cursor.timestamp_ms and trace.trace_id in cursor.trace_ids:
+                continue  # sent before the resume point
+            cursor = cursor.after(trace) if cursor else ExportCursor(trace.timestamp_ms, (trace.trace_id,))
+            kept = [
+                f
+                for f in trace.feedback
+                if _wanted(f, query.source_type, query.names) and (f.valid or query.include_history)
+            ]
+            if query.only_with_feedback and not any(f.valid for f in kept):
+                continue  # still moves the resume point past it
+            yield replace(trace, feedback=kept), cursor
+
+    async def watch(self, query: WatchQuery) -> AsyncGenerator[tuple[StoredFeedback, WatchCursor], None]:
+        """Every feedback created after the cursor (default: now), oldest first, as it appears."""
+        cursor = query.resume_after or WatchCursor(_now_ms(), ())  # convert.py always sets one
+        while True:
+            now_ms = _now_ms()
+            settled_ms = now_ms - WATCH_SETTLE_MS
+            fresh: list[StoredFeedback] = []
+            async for trace in self._gateway.scan_traces(now_ms - query.lookback_ms, now_ms + 1, {}, "", ""):
+                fresh += [
+                    f
+                    for f in trace.feedback
+                    if f.create_time_ms <= settled_ms
+                    and not cursor.sent(f)
+                    and _wanted(f, query.source_type, query.names)
+                ]
+            for feedback in sorted(fresh, key=lambda f: (f.create_time_ms, f.assessment_id)):
+                cursor = cursor.after(feedback)
+                yield feedback, cursor
+            await asyncio.sleep(self._watch_poll_seconds)
+
+    async def summary(self, query: SummaryQuery) -> SummaryResult:
+        if query.needs_scan():
+            return await self._scanned_summary(query)
+        return await self._aggregated_summary(query)
+
+    # --- MLflow's aggregation: two queries per cell set, run concurrently
+
+    async def _aggregated_summary(self, query: SummaryQuery) -> SummaryResult:
+        base_filters = self._gateway.trace_filters(query.trace_tags, query.user_id, query.session_id)
+        groups = list(query.group_values) if query.group_by else []
+        cells = [base_filters] + [[*base_filters, self._group_filter(query, value)] for value in groups]
+        tallies = await asyncio.gather(*(self._aggregated_series(query, filters) for filters in cells))
+        total_series, group_series = tallies[0], tallies[1:]
+        description = (
+            "every figure counted by MLflow in its database (QueryTraceMetrics: trace counts, and"
+            " current feedback votes by name and value), derived here into rates, means and distributions"
+        )
+        return self._result(
+            query,
+            total_series,
+            dict(zip(groups, group_series, strict=True)),
+            Counting(True, False, 0, description),
+        )
+
+    def _group_filter(self, query: SummaryQuery, value: str) -> str:
+        if query.group_by == "tag":
+            return self._gateway.trace_filters({query.group_by_tag: value}, "", "")[0]
+        if query.group_by == "user":
+            return self._gateway.trace_filters({}, value, "")[0]
+        return self._gateway.trace_filters({}, "", value)[0]
+
+    async def _aggregated_series(self, query: SummaryQuery, filters: list[str]) -> dict[int | None, Tally]:
+        """The tallies of one cell set: key None for the whole range, else each bucket's start."""
+        traces, votes = await asyncio.gather(
+            self._gateway.count_traces(filters, query.start_ms, query.end_ms, query.interval_seconds),
+            self._gateway.count_feedback_votes(filters, query.start_ms, query.end_ms, query.interval_seconds),
+        )
+        series: dict[int | None, Tally] = {}
+        for bucket, count in traces.items():
+            series.setdefault(bucket, Tally()).trace_count += count
+        for (bucket, name, raw_value), count in votes.items():
+            value = vote_value(json.loads(raw_value))
+            if value is not None:
+                series.setdefault(bucket, Tally()).votes[(name, value)] += count
+        return series
+
+    # --- the trace-info read, for what the aggregation cannot count
+
+    async def _scanned_summary(self, query: SummaryQuery) -> SummaryResult:
+        width = query.interval_seconds * 1000
+        total: dict[int | None, Tally] = {}
+        grouped: dict[str, dict[int | None, Tally]] = {}
+        wanted = set(query.group_values)
+        read = 0
+        scanned = self._gateway.scan_traces(
+            query.start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id
+        )
+        async for trace in scanned:
+            read += 1
+            tally = Tally(trace_count=1)
+            for name, value, source_type in trace.votes:
+                if query.source_type and source_type != query.source_type:
+                    continue
+                counted = vote_value(value)
+                if counted is not None:
+                    tally.votes[(name, counted)] += 1
+            tally.traces_with_feedback = 1 if tally.votes else 0
+            bucket = trace.timestamp_ms // width * width if width else None
+            total.setdefault(bucket, Tally()).add(tally)
+            group = self._group_of(query, trace)
+            if group is not None and (not wanted or group in wanted):
+                grouped.setdefault(group, {}).setdefault(bucket, Tally()).add(tally)
+        for value in wanted:
+            grouped.setdefault(value, {})
+        description = (
+            f"counted by the service from one paged read of the {read} trace infos in range (no spans),"
+            " because " + _scan_reasons(query) + "; current votes only"
+        )
+        return self._result(query, total, grouped, Counting(False, True, read, description))
+
+    @staticmethod
+    def _group_of(query: SummaryQuery, trace: ScannedTrace) -> str | None:
+        if query.group_by == "tag":
+            return trace.tags.get(query.group_by_tag)
+        if query.group_by == "user":
+            return trace.user_id
+        if query.group_by == "session":
+            return trace.session_id
+        return None
+
+    # --- assembling the answer
+
+    def _result(
+        self,
+        query: SummaryQuery,
+        total: dict[int | None, Tally],
+        groups: dict[str, dict[int | None, Tally]],
+        counting: Counting,
+    ) -> SummaryResult:
+        return SummaryResult(
+            query=query,
+            total=self._summary_of(total),
+            buckets=self._buckets_of(query, total),
+            groups=[
+                Group(value, self._summary_of(series), self._buckets_of(query, series))
+                for value, series in sorted(groups.items())
+            ],
+            counting=counting,
+        )
+
+    def _summary_of(self, series: dict[int | None, Tally]) -> Summary:
+        whole = Tally()
+        for tally in series.values():
+            whole.add(tally)
+        return summarise(whole, self._schemas)
+
+    def _buckets_of(self, query: SummaryQuery, series: dict[int | None, Tally]) -> list[Bucket]:
+        return [Bucket(start, summarise(series.get(start, Tally()), self._schemas)) for start in query.bucket_starts()]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _scan_reasons(query: SummaryQuery) -> str:
+    reasons = []
+    if query.count_traces_with_feedback:
+        reasons.append("MLflow's aggregation cannot count distinct traces with feedback")
+    if query.source_type:
+        reasons.append("it cannot filter by source type")
+    if query.group_by and not query.group_values:
+        reasons.append("it cannot list the values a group dimension takes")
+    return " and ".join(reasons)
