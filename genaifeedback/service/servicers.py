@@ -328,6 +328,7 @@ class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
         async for progress in self._curation.erase_source(*convert.erase_input(request)):
             yield convert.erasure_response(progress)
 
+
 class FeedbackAnalyticsServicer(analytics_pb2_grpc.FeedbackAnalyticsServiceServicer):
     def __init__(self, analytics: FeedbackAnalytics, metrics: Metrics, admission: Admission):
         self._analytics = analytics

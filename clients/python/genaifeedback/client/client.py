@@ -818,6 +818,7 @@ class FeedbackClient:
         finally:
             call.cancel()  # a no-op once the stream has ended; stops the erasure if on_progress raised
         return progress
+
     def summary(self, **fields: Any) -> analytics_pb2.GetFeedbackSummaryResponse:
         """The feedback summary (GetFeedbackSummary): `fields` are those of
         GetFeedbackSummaryRequest (start_time, end_time as datetimes or Timestamps, trace_tags,
