@@ -76,15 +76,10 @@ def _check_text(field: str, text: str, violations: _Violations) -> None:
         violations.add(field, problem, TOO_LONG if "at most" in problem else INVALID_FORMAT)
 
 
-def summary_query(request: analytics_pb2.GetFeedbackSummaryRequest, now_ms: int | None = None) -> SummaryQuery:
-    violations = _Violations()
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    end_ms = request.end_time.ToMilliseconds() if request.HasField("end_time") else now_ms
-    start_ms = request.start_time.ToMilliseconds() if request.HasField("start_time") else end_ms - DEFAULT_RANGE_MS
-    if start_ms >= end_ms:
-        violations.add("start_time", "must be before end_time", OUT_OF_RANGE)
-    elif end_ms - start_ms > MAX_RANGE_MS:
-        violations.add("start_time", "the range may span at most 366 days", OUT_OF_RANGE)
+def _check_trace_filters(
+    request: analytics_pb2.GetFeedbackSummaryRequest | analytics_pb2.ExportFeedbackRequest, violations: _Violations
+) -> None:
+    """The filters the summary and the export share: trace tags, user, session."""
     if len(request.trace_tags) > MAX_TAG_FILTERS:
         violations.add("trace_tags", f"at most {MAX_TAG_FILTERS} tags", TOO_LONG)
     for key, value in sorted(request.trace_tags.items())[:MAX_TAG_FILTERS]:
@@ -94,6 +89,18 @@ def summary_query(request: analytics_pb2.GetFeedbackSummaryRequest, now_ms: int 
         _check_text(f"trace_tags[{key[:40]!r}]", value, violations)
     _check_text("user_id", request.user_id, violations)
     _check_text("session_id", request.session_id, violations)
+
+
+def summary_query(request: analytics_pb2.GetFeedbackSummaryRequest, now_ms: int | None = None) -> SummaryQuery:
+    violations = _Violations()
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    end_ms = request.end_time.ToMilliseconds() if request.HasField("end_time") else now_ms
+    start_ms = request.start_time.ToMilliseconds() if request.HasField("start_time") else end_ms - DEFAULT_RANGE_MS
+    if start_ms >= end_ms:
+        violations.add("start_time", "must be before end_time", OUT_OF_RANGE)
+    elif end_ms - start_ms > MAX_RANGE_MS:
+        violations.add("start_time", "the range may span at most 366 days", OUT_OF_RANGE)
+    _check_trace_filters(request, violations)
     if request.source_type not in _SOURCE_TYPES:
         violations.add("source_type", "must be one of the SourceType values", OUT_OF_RANGE)
     if request.interval not in _INTERVALS:
@@ -254,15 +261,7 @@ def _untoken(
 def export_query(request: analytics_pb2.ExportFeedbackRequest, now_ms: int | None = None) -> ExportQuery:
     violations = _Violations()
     start_ms, end_ms = _range(request, int(time.time() * 1000) if now_ms is None else now_ms, violations)
-    if len(request.trace_tags) > MAX_TAG_FILTERS:
-        violations.add("trace_tags", f"at most {MAX_TAG_FILTERS} tags", TOO_LONG)
-    for key, value in sorted(request.trace_tags.items())[:MAX_TAG_FILTERS]:
-        if not key:
-            violations.add("trace_tags", "a key must not be empty", REQUIRED)
-        _check_text(f"trace_tags[{key[:40]!r}]", key, violations)
-        _check_text(f"trace_tags[{key[:40]!r}]", value, violations)
-    _check_text("user_id", request.user_id, violations)
-    _check_text("session_id", request.session_id, violations)
+    _check_trace_filters(request, violations)
     source_type = _source_type(request, violations)
     names = _names(request.names, violations)
     cursor = None

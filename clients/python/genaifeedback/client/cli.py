@@ -611,10 +611,10 @@ def _add_summary_parser(commands: Any) -> None:
     summary.add_argument("--plot", metavar="FILE.png", help="draw the time series and score distributions (matplotlib)")
 
 
-def _summary(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from google.protobuf import json_format
-
-    from genaifeedback.v1 import analytics_pb2, feedback_pb2
+def _filter_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The request fields summary and export share: the time range (default: the last 24 hours)
+    and the trace filters."""
+    from genaifeedback.v1 import feedback_pb2
 
     end = args.end or datetime.now(UTC)
     start = args.start or end - (args.since or timedelta(hours=24))
@@ -624,11 +624,22 @@ def _summary(client: FeedbackClient, args: argparse.Namespace, parser: argparse.
         "trace_tags": dict(args.tag),
         "user_id": args.user_id,
         "session_id": args.session_id,
-        "group_values": args.group_value,
-        "count_traces_with_feedback": args.traces_with_feedback,
     }
     if args.source:
         fields["source_type"] = feedback_pb2.SourceType.Value(_SOURCES[args.source])
+    return fields
+
+
+def _summary(client: FeedbackClient, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from google.protobuf import json_format
+
+    from genaifeedback.v1 import analytics_pb2
+
+    fields: dict[str, Any] = {
+        **_filter_fields(args),
+        "group_values": args.group_value,
+        "count_traces_with_feedback": args.traces_with_feedback,
+    }
     if args.interval:
         fields["interval"] = analytics_pb2.SummaryInterval.Value(_INTERVALS[args.interval])
     if args.group_by:
@@ -855,23 +866,13 @@ def _export(client: FeedbackClient, args: argparse.Namespace, parser: argparse.A
 
     from google.protobuf import json_format
 
-    from genaifeedback.v1 import feedback_pb2
-
-    end = args.end or datetime.now(UTC)
-    start = args.start or end - (args.since or timedelta(hours=24))
     fields: dict[str, Any] = {
-        "start_time": _timestamp(start),
-        "end_time": _timestamp(end),
-        "trace_tags": dict(args.tag),
-        "user_id": args.user_id,
-        "session_id": args.session_id,
+        **_filter_fields(args),
         "names": args.name,
         "only_with_feedback": args.only_with_feedback,
         "include_history": args.history,
         "page_token": args.page_token,
     }
-    if args.source:
-        fields["source_type"] = feedback_pb2.SourceType.Value(_SOURCES[args.source])
     if args.to_dataset:
         if not args.dataset_experiment_id:
             parser.error("--to-dataset needs --dataset-experiment-id")
