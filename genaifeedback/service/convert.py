@@ -15,7 +15,7 @@ from mlflow.tracing.constant import MAX_CHARS_IN_TRACE_INFO_METADATA
 from mlflow.utils.validation import _validate_tag_name
 
 from genaifeedback.service.chat import ChatInput, Finished, Started, Token, Turn
-from genaifeedback.service.curation import ErasureProgress, ListQuery, StoredFeedback
+from genaifeedback.service.curation import ErasureProgress, FeedbackRead, ListQuery
 from genaifeedback.service.errors import FieldViolation, InvalidRequest
 from genaifeedback.service.feedback import CORRECTS_KEY, DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
 from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
@@ -542,7 +542,7 @@ def erase_input(request: feedback_pb2.EraseFeedbackBySourceRequest) -> tuple[str
     return request.source_id, "" if not request.source_type else _SOURCE_TYPES[request.source_type]
 
 
-def feedback_record(stored: StoredFeedback) -> feedback_pb2.FeedbackRecord:
+def feedback_record(stored: FeedbackRead) -> feedback_pb2.FeedbackRecord:
     feedback = stored.feedback
     record = feedback_pb2.FeedbackRecord(
         assessment_id=stored.assessment_id,
@@ -573,7 +573,7 @@ def feedback_record(stored: StoredFeedback) -> feedback_pb2.FeedbackRecord:
     return record
 
 
-def list_response(page: list[StoredFeedback], next_page_token: str) -> feedback_pb2.ListFeedbackResponse:
+def list_response(page: list[FeedbackRead], next_page_token: str) -> feedback_pb2.ListFeedbackResponse:
     return feedback_pb2.ListFeedbackResponse(
         feedback=[feedback_record(stored) for stored in page], next_page_token=next_page_token
     )

@@ -25,7 +25,7 @@ SEARCH_PAGE = 200  # traces per MLflow search page
 
 
 @dataclass(frozen=True)
-class StoredFeedback:
+class FeedbackRead:
     assessment_id: str
     feedback: Feedback
     overridden_by: str  # the assessment that replaced it, or ""
@@ -56,14 +56,14 @@ class FeedbackCuration:
         self._gateway = gateway
         self._recorder = recorder
 
-    async def get(self, target: Target, assessment_id: str) -> StoredFeedback:
+    async def get(self, target: Target, assessment_id: str) -> FeedbackRead:
         info = await self._info(target)
         for stored in _records(info):
             if stored.assessment_id == assessment_id:
                 return stored
         raise FeedbackNotFound(f"no feedback {assessment_id} on trace {info.trace_id}", assessment_id=assessment_id)
 
-    async def list_feedback(self, query: ListQuery) -> tuple[list[StoredFeedback], str]:
+    async def list_feedback(self, query: ListQuery) -> tuple[list[FeedbackRead], str]:
         """One page, and the token of the next ("" on the last)."""
         if query.target is not None:
             _, offset = _decode(query.page_token)
@@ -74,7 +74,7 @@ class FeedbackCuration:
         # By source: walk the experiment's traces in the time range, one MLflow page at a time.
         mlflow_token, offset = _decode(query.page_token)
         start_ms = query.start_ms if query.start_ms is not None else _days_ago_ms(SOURCE_SEARCH_DAYS)
-        found: list[StoredFeedback] = []
+        found: list[FeedbackRead] = []
         while True:
             infos, next_token = await self._gateway.search_trace_infos(
                 start_ms, query.end_ms, mlflow_token, SEARCH_PAGE
@@ -150,15 +150,15 @@ class FeedbackCuration:
         return infos[trace_id]
 
 
-def _records(info: TraceInfo) -> list[StoredFeedback]:
+def _records(info: TraceInfo) -> list[FeedbackRead]:
     """The trace's feedback, oldest first, each with what replaced it."""
     feedback = [a for a in info.assessments if isinstance(a, Feedback) and a.assessment_id]
     replaced_by = {f.overrides: f.assessment_id or "" for f in feedback if f.overrides}
     feedback.sort(key=lambda f: (f.create_time_ms or 0, f.assessment_id or ""))
-    return [StoredFeedback(f.assessment_id or "", f, replaced_by.get(f.assessment_id or "", "")) for f in feedback]
+    return [FeedbackRead(f.assessment_id or "", f, replaced_by.get(f.assessment_id or "", "")) for f in feedback]
 
 
-def _wanted(record: StoredFeedback, query: ListQuery) -> bool:
+def _wanted(record: FeedbackRead, query: ListQuery) -> bool:
     feedback = record.feedback
     created = feedback.create_time_ms or 0
     return (
