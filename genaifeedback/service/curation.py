@@ -26,6 +26,8 @@ SEARCH_PAGE = 200  # traces per MLflow search page
 
 @dataclass(frozen=True)
 class FeedbackRead:
+    """One stored feedback as read back, with what replaced it."""
+
     assessment_id: str
     feedback: Feedback
     overridden_by: str  # the assessment that replaced it, or ""
