@@ -5,7 +5,7 @@ that makes it right. A plan applied to MLflow's rules (create overrides -> old n
 import itertools
 import random
 
-from genaifeedback.service.votes import Vote, plan_chain, vote_key
+from genaifeedback.service.votes import Vote, plan_chain, settlement, vote_key
 
 KEY = vote_key("", "user_feedback", "HUMAN", "u1")
 
@@ -157,3 +157,35 @@ def test_any_interleaving_of_twenty_votes_converges():
 def test_other_keys_and_anonymous_votes_are_not_chained():
     assert vote_key("", "user_feedback", "HUMAN", "") is None
     assert len({vote_key(*k) for k in itertools.product(["", "0123456789abcdef"], ["a", "b"], ["HUMAN"], ["u"])}) == 4
+
+
+# --- settlement: what a read-back says of one call's assessments
+
+ANONYMOUS = Vote("a-" + "e" * 32, None, 5)
+
+
+def test_a_unit_is_stored_when_each_vote_sits_in_a_right_chain():
+    stored = [vote(1, valid=False), vote(2, overrides=1), ANONYMOUS]
+    assert settlement([vote(2), ANONYMOUS], stored, frozenset()) == "STORED"
+
+
+def test_a_unit_waits_while_a_vote_is_missing_or_its_chain_needs_repair():
+    assert settlement([vote(3)], [vote(1, valid=False), vote(2, overrides=1)], frozenset()) == "RETRY"
+    forked = [vote(1, valid=False), vote(2, overrides=1), vote(3, overrides=1)]
+    assert settlement([vote(3)], forked, frozenset()) == "RETRY"
+    assert settlement([ANONYMOUS], [], frozenset()) == "RETRY"
+
+
+def test_a_fork_in_another_raters_chain_is_not_this_units_business():
+    other = Vote(vote(9).assessment_id, vote_key("", "user_feedback", "HUMAN", "u2"), 1009)
+    forked_other = [other, Vote("a-" + "f" * 32, other.key, 1010, None)]
+    assert settlement([vote(1)], [vote(1), *forked_other], frozenset()) == "STORED"
+
+
+def test_tombstoned_votes_count_as_deleted_once_gone():
+    deleted = frozenset(ids(1, 2))
+    assert settlement([vote(1), vote(2)], [], deleted) == "DELETED"
+    # 1 is tombstoned but present again (a racing write): not settled until the next round removes it.
+    assert settlement([vote(1), vote(2)], [vote(1)], deleted) == "RETRY"
+    assert settlement([vote(1), vote(3)], [vote(1), vote(3)], frozenset(ids(1))) == "RETRY"  # 1 written by a race
+    assert settlement([vote(1), vote(3)], [vote(3)], frozenset(ids(1))) == "STORED"  # 3 stored, 1 gone

@@ -50,7 +50,7 @@ from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.mlflow_gateway import FeedbackWrite, MlflowGateway
 from genaifeedback.service.retry import Backoff
 from genaifeedback.service.schemas import RESERVED_METADATA_PREFIX
-from genaifeedback.service.votes import Vote, plan_chain, vote_key
+from genaifeedback.service.votes import Vote, plan_chain, settlement, vote_key
 
 logger = logging.getLogger(__name__)
 
@@ -495,25 +495,13 @@ class FeedbackRecorder:
         if state is None:
             self._later([pending])
             return
-        stored, deleted = state.feedback, state.deleted
-        ids = [w["assessment_id"] for w in pending.unit.writes]
-        if all(i in deleted for i in ids):
-            await self._settle(pending, "DELETED")
-            return
-        votes = [_stored_vote(a) for a in stored.values()]
-        for write in pending.unit.writes:
-            fields = _with_defaults(write, pending.unit)
-            if fields["assessment_id"] in deleted:
-                if fields["assessment_id"] in stored:
-                    break
-                continue
-            if fields["assessment_id"] not in stored:
-                break
-            key = _vote(fields).key
-            if key is not None and not plan_chain([v for v in votes if v.key == key], [], deleted).empty:
-                break
-        else:
-            await self._settle(pending, "STORED")
+        outcome = settlement(
+            [_vote(_with_defaults(write, pending.unit)) for write in pending.unit.writes],
+            [_stored_vote(feedback) for feedback in state.feedback.values()],
+            state.deleted,
+        )
+        if outcome != "RETRY":
+            await self._settle(pending, outcome)
             return
         pending.next_try = time.monotonic() + pending.backoff.next() / 4  # a race with another writer
         self._wakeup.set()

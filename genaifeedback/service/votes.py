@@ -17,6 +17,7 @@ writer settles only once it has read back a correct chain: the last one to write
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 VoteKey = tuple[str, str, str, str]  # span id, name, source type, source id (on one trace)
 
@@ -90,3 +91,26 @@ def plan_chain(stored: Iterable[Vote], wanted: Iterable[Vote], deleted: frozense
         for offset, vote in enumerate(rebuilt)
     ]
     return Plan(tuple(deletes), tuple(creates))
+
+
+Settlement = Literal["STORED", "DELETED", "RETRY"]
+
+
+def settlement(unit: Iterable[Vote], stored: Iterable[Vote], deleted: frozenset[str]) -> Settlement:
+    """What a read-back says of one call's assessments (`unit`), given every feedback stored on the
+    trace and its tombstones: all deleted; all in place (each in a right chain, or tombstoned and
+    gone); or not yet (missing, in a chain still to repair, or written by a race after its delete)."""
+    wanted, stored = list(unit), list(stored)
+    present = {vote.assessment_id for vote in stored}
+    if all(vote.assessment_id in deleted and vote.assessment_id not in present for vote in wanted):
+        return "DELETED"
+    for vote in wanted:
+        if vote.assessment_id in deleted:
+            in_place = vote.assessment_id not in present  # present: a racing write the next round removes
+        else:
+            in_place = vote.assessment_id in present and (
+                vote.key is None or plan_chain([v for v in stored if v.key == vote.key], [], deleted).empty
+            )
+        if not in_place:
+            return "RETRY"
+    return "STORED"
