@@ -173,6 +173,9 @@ def test_a_unit_waits_while_a_vote_is_missing_or_its_chain_needs_repair():
     assert settlement([vote(3)], [vote(1, valid=False), vote(2, overrides=1)], frozenset()) == "RETRY"
     forked = [vote(1, valid=False), vote(2, overrides=1), vote(3, overrides=1)]
     assert settlement([vote(3)], forked, frozenset()) == "RETRY"
+    # Keys are compared by value: the journal's vote and MLflow's are built apart.
+    same_key_built_apart = Vote(vote(3).assessment_id, vote_key("", "user_feedback", "HUMAN", "u1"), 1003)
+    assert settlement([same_key_built_apart], forked, frozenset()) == "RETRY"
     assert settlement([ANONYMOUS], [], frozenset()) == "RETRY"
 
 
