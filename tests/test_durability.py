@@ -188,7 +188,7 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
         mlflow.kill()
         time.sleep(10)  # ok: the scenario: a 10-second outage under load
         mlflow.start()
-        time.sleep(2)
+        time.sleep(2)  # ok: the scenario: load goes on after MLflow is back
         stop.set()
         for done in callers:
             done.result()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from mlflow.entities import Feedback, TraceInfo
 
 from genaifeedback.service.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
-from genaifeedback.service.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, tombstones
+from genaifeedback.service.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, TraceState
 from genaifeedback.service.mlflow_gateway import MlflowGateway
 
 SOURCE_SEARCH_DAYS = 30  # ListFeedback by source searches this far back unless told otherwise
@@ -94,18 +94,16 @@ class FeedbackCuration:
 
     async def delete(self, target: Target, assessment_id: str) -> tuple[str, list[str]]:
         """Delete one feedback with its whole history, or (no id) every feedback on the trace."""
-        info = await self._info(target)
-        stored = {r.assessment_id: r.feedback for r in _records(info)}
+        state = TraceState.of(await self._info(target))
         if not assessment_id:
-            doomed = set(stored) | set(self._recorder.pending_ids(info.trace_id))
-        elif assessment_id in stored:
-            doomed = _chain_of(assessment_id, stored.values())
-        elif assessment_id in tombstones(info):
-            return info.trace_id, []  # deleted already
+            doomed = set(state.feedback) | self._recorder.pending_ids(state.trace_id)
+        elif assessment_id in state.feedback:
+            doomed = _chain_of(assessment_id, state.feedback.values())
+        elif assessment_id in state.deleted:
+            return state.trace_id, []  # deleted already
         else:
             doomed = {assessment_id}  # not stored yet: its tombstone stops its delivery, on any replica
-        deleted = await self._delete(info, doomed, stored)
-        return info.trace_id, deleted
+        return state.trace_id, await self._delete(state, doomed)
 
     async def erase_source(self, source_id: str, source_type: str) -> AsyncIterator[ErasureProgress]:
         """Delete every feedback a source gave, on every trace of the experiment."""
@@ -115,40 +113,41 @@ class FeedbackCuration:
             infos, token = await self._gateway.search_trace_infos(None, None, token, SEARCH_PAGE)
             for info in infos:
                 scanned += 1
-                stored = {r.assessment_id: r.feedback for r in _records(info)}
+                state = TraceState.of(info)
                 doomed = {
                     i
-                    for i, feedback in stored.items()
+                    for i, feedback in state.feedback.items()
                     if feedback.source.source_id == source_id
                     and (not source_type or feedback.source.source_type == source_type)
                 }
                 doomed |= self._recorder.pending_ids(info.trace_id, source_id, source_type)
                 if doomed:
-                    deleted += len(await self._delete(info, doomed, stored))
+                    deleted += len(await self._delete(state, doomed))
                     changed += 1
             yield ErasureProgress(scanned, deleted, changed, done=not token)
             if not token:
                 return
 
-    async def _delete(self, info: TraceInfo, doomed: set[str], stored: dict[str, Feedback]) -> list[str]:
+    async def _delete(self, state: TraceState, doomed: set[str]) -> list[str]:
         """Tombstone, then delete oldest first (deleting a vote revives the one it overrides, unless
         that one is gone already)."""
-        already = tombstones(info)
         now = str(int(time.time() * 1000))
-        for assessment_id in sorted(doomed - already):
-            await self._gateway.set_trace_tag(info.trace_id, TOMBSTONE_TAG_PREFIX + assessment_id, now)
+        for assessment_id in sorted(doomed - state.deleted):
+            await self._gateway.set_trace_tag(state.trace_id, TOMBSTONE_TAG_PREFIX + assessment_id, now)
         in_mlflow = sorted(
-            (stored[i] for i in doomed if i in stored), key=lambda f: (f.create_time_ms or 0, f.assessment_id or "")
+            (state.feedback[i] for i in doomed if i in state.feedback),
+            key=lambda f: (f.create_time_ms or 0, f.assessment_id or ""),
         )
         for feedback in in_mlflow:
-            await self._gateway.delete_feedback(info.trace_id, feedback.assessment_id or "")
-        return sorted(doomed - already | {f.assessment_id or "" for f in in_mlflow})
+            await self._gateway.delete_feedback(state.trace_id, feedback.assessment_id or "")
+        return sorted(doomed - state.deleted | {f.assessment_id or "" for f in in_mlflow})
 
     async def _info(self, target: Target) -> TraceInfo:
         trace_id = await self._recorder.resolve(target)
         infos = await self._gateway.trace_infos([trace_id])
         if trace_id not in infos:
             raise TraceNotFound(f"trace {trace_id} is not in MLflow", trace_id=trace_id)
+        self._recorder.remember_in_mlflow([trace_id])  # a correction written next need not look again
         return infos[trace_id]
 
 

@@ -277,12 +277,13 @@ class FeedbackRecorder:
             return  # cannot tell now: journal it, and let the window decide
         if trace_id not in found:
             raise TraceNotFound(f"trace {trace_id} not found", trace_id=trace_id)
-        self._remember(found)
+        self.remember_in_mlflow(found)
 
     def _in_mlflow(self, trace_id: str) -> bool:
         return trace_id in self._known_traces or self._exporter.was_stored(trace_id)
 
-    def _remember(self, trace_ids: Iterable[str]) -> None:
+    def remember_in_mlflow(self, trace_ids: Iterable[str]) -> None:
+        """Note traces seen in MLflow, so that feedback for them need not look them up."""
         for trace_id in trace_ids:
             self._known_traces[trace_id] = None
             self._known_traces.move_to_end(trace_id)
@@ -411,7 +412,7 @@ class FeedbackRecorder:
             logger.warning("cannot read %d traces for pending feedback: %s", len(trace_ids), error)
             self._later(pendings)
             return None
-        self._remember(infos)
+        self.remember_in_mlflow(infos)
         return infos
 
     async def _write_trace(self, state: TraceState, pendings: list[_Pending]) -> list[_Pending]:
