@@ -91,13 +91,14 @@ bench: setup ## run both benchmarks: streaming (vs the guide's FastAPI app and a
 bench-streaming: setup ## streaming only: the service vs the guide's FastAPI app vs a bare grpc.aio echo, c=1/8/32, one MLflow
 	$(BIN)/python bench/streaming.py $(STREAMING_ARGS)
 
-mutation: setup ## mutation testing (cosmic-ray) of convert.py, ids.py and votes.py against their fast tests; not part of make test
-	for module in ids convert votes; do \
+mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against their fast tests, then convert.py and feedback.py against the tests that execute each mutated line (about 2 h); not part of make test
+	for module in ids votes; do \
 		rm -f .mutation-$$module.sqlite; \
 		$(BIN)/cosmic-ray init mutation/$$module.toml .mutation-$$module.sqlite && \
 		$(BIN)/cosmic-ray exec mutation/$$module.toml .mutation-$$module.sqlite && \
 		$(BIN)/cr-report .mutation-$$module.sqlite | tail -3; \
 	done
+	$(BIN)/python mutation/covering_tests.py $(ARGS) mutation/convert.toml mutation/feedback.toml
 
 bench-analytics: setup ## benchmark GetFeedbackSummary on 10,000 and 100,000 traces against the guide's get_trace loop (~15 min)
 	$(BIN)/python bench/analytics.py $(ARGS)

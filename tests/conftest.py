@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import threading
+import uuid
 from pathlib import Path
 
 import grpc
@@ -42,8 +43,23 @@ def start_mlflow(data_dir: Path, port: int | None = None) -> EmbeddedMlflowServe
     return server
 
 
+# An MLflow server this session did not start: `make mutation` runs hundreds of short sessions against
+# one server rather than paying its start-up in each. Each session then gets experiments of its own
+# (tests that count an experiment's traces must see only theirs).
+SHARED_MLFLOW_URL = os.environ.get("FEEDBACK_TESTS_MLFLOW_URL", "").rstrip("/")
+EXPERIMENT_SUFFIX = f"-{uuid.uuid4().hex[:12]}" if SHARED_MLFLOW_URL else ""
+
+
+class SharedMlflowServer:
+    def __init__(self, url: str):
+        self.url = url
+
+
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory):
+    if SHARED_MLFLOW_URL:
+        yield SharedMlflowServer(SHARED_MLFLOW_URL)
+        return
     server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
     yield server
     server.stop()
@@ -114,6 +130,7 @@ def start_service(mlflow_server, tmp_path_factory):
             "shutdown_pause_seconds": 0,
             **overrides,
         }
+        values["experiment_name"] += EXPERIMENT_SUFFIX
         service = RunningService(Settings(**values))
         started.append(service)
         return service
