@@ -199,6 +199,23 @@ def test_a_reused_request_id_with_different_feedback_is_already_exists(service, 
     assert stored.value is True
 
 
+def test_a_request_id_reused_on_a_replica_with_a_stale_view_of_the_trace_is_already_exists(
+    service, other_replica, mlflow_client
+):
+    """The other replica writes from the trace's feedback as it last read it, which lacks the first
+    action: MLflow refuses the duplicate id, and reading that assessment back shows another action."""
+    trace_id = new_trace(service)
+    earlier = submit(other_replica, trace_id=trace_id, bool_value=True)  # the other replica reads the trace now
+    request_id = str(uuid.uuid4())
+    first = submit(service, trace_id=trace_id, bool_value=True, request_id=request_id)
+    with pytest.raises(grpc.RpcError) as failure:
+        submit(other_replica, trace_id=trace_id, bool_value=False, request_id=request_id)
+    assert failure.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert error_reason(failure.value) == "REQUEST_ID_REUSED"
+    stored = {a.assessment_id: a.value for a in assessments(mlflow_client, trace_id)}
+    assert stored == {earlier.assessment_id: True, first.assessment_id: True}
+
+
 @pytest.mark.parametrize(
     "other_action",
     [
@@ -253,6 +270,21 @@ def test_a_ratings_request_id_reused_for_other_ratings_or_a_feedback_is_already_
             call()
         assert error_reason(failure.value) == "REQUEST_ID_REUSED"
     assert sorted((a.name, a.value) for a in assessments(mlflow_client, trace_id)) == [("accuracy", 4), ("tone", 2)]
+
+
+def test_status_of_feedback_another_replica_stored_is_read_from_mlflow(service, other_replica, mlflow_client):
+    """Status is local to a replica's journal, but stored feedback is in MLflow for every replica to see."""
+    trace_id = new_trace(service)
+    reply = submit(service, trace_id=trace_id, bool_value=True, request_id="asked-elsewhere")
+    [stored] = assessments(mlflow_client, trace_id)
+    asked = feedback_pb2.GetFeedbackStatusRequest(trace_id=trace_id, request_id="asked-elsewhere")
+    status = other_replica.feedback.GetFeedbackStatus(asked, timeout=10)
+    assert status.state == feedback_pb2.FEEDBACK_STATE_STORED and status.trace_id == trace_id
+    assert dict(status.assessment_ids) == {stored.name: stored.assessment_id} == {"user_feedback": reply.assessment_id}
+    never_sent = feedback_pb2.GetFeedbackStatusRequest(trace_id=trace_id, request_id="never-sent")
+    with pytest.raises(grpc.RpcError) as unknown:
+        other_replica.feedback.GetFeedbackStatus(never_sent, timeout=10)
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_without_request_id_every_call_is_a_new_assessment(service, mlflow_client):

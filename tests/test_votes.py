@@ -70,12 +70,17 @@ def test_raters_are_separate_and_anonymous_votes_are_never_merged(service, mlflo
 def test_the_latest_client_time_wins_whatever_order_the_votes_arrive_in(service, mlflow_client):
     trace_id = new_trace(service)
     now = int(time.time() * 1000)
-    later = vote(service, trace_id, "user-1", name="user_rating", number_value=2, client_time=at(now))
+    later = vote(
+        service, trace_id, "user-1", name="user_rating", number_value=2, client_time=at(now),
+        rationale="slow answer", metadata={"screen": "chat"},
+    )  # fmt: skip
     earlier = vote(service, trace_id, "user-1", name="user_rating", number_value=5, client_time=at(now - 60_000))
     votes = chain(mlflow_client, trace_id, "user_rating")
     assert [v.assessment_id for v in votes] == [earlier.assessment_id, later.assessment_id]
     assert_linear(votes)
     assert votes[-1].value == 2 and votes[0].create_time_ms == now - 60_000
+    # The later vote was deleted and created again to override the earlier one: the same in every field.
+    assert (votes[-1].rationale, votes[-1].metadata["screen"], votes[-1].create_time_ms) == ("slow answer", "chat", now)
 
 
 def test_a_client_time_far_ahead_is_refused_and_records_nothing(service, mlflow_client):
