@@ -61,10 +61,11 @@ def test_a_flipped_thumb_leaves_one_valid_vote_and_the_first_as_history(service,
 
 def test_raters_are_separate_and_anonymous_votes_are_never_merged(service, mlflow_client):
     trace_id = new_trace(service)
-    for rater in ("user-1", "user-2", "", ""):
+    # Out of name order: a rater's chain must hold its own votes, not those of raters named before or after.
+    for rater in ("user-2", "user-1", "user-3", "", ""):
         vote(service, trace_id, rater, bool_value=True)
     stored = chain(mlflow_client, trace_id)
-    assert len(stored) == 4 and all(a.valid for a in stored) and not any(a.overrides for a in stored)
+    assert len(stored) == 5 and all(a.valid for a in stored) and not any(a.overrides for a in stored)
 
 
 def test_the_latest_client_time_wins_whatever_order_the_votes_arrive_in(service, mlflow_client):
