@@ -436,6 +436,35 @@ def test_feedback_for_a_trace_that_may_still_arrive_is_pending_then_expires_afte
     assert metric(replica, "genaifeedback_feedback_settled_total", state="EXPIRED") == 1
 
 
+def test_a_settled_status_is_kept_for_the_retention_then_forgotten(start_service, tmp_path):
+    """GetFeedbackStatus answers from the journal for feedback_status_retention_hours; older settled
+    units are forgotten (a replica prunes when it starts, then every minute)."""
+    from genaifeedback.service.ids import new_trace_id
+
+    journal = tmp_path / "journal"
+    replica = start_service(data_dir=journal, feedback_attach_window_seconds=0.5)
+    trace_id = new_trace_id()  # one of ours, recent: pending until the window is over, then EXPIRED
+    with pytest.raises(grpc.RpcError) as expired:
+        submit(replica, trace_id=trace_id, bool_value=True, request_id="old")
+    assert error_reason(expired.value) == "TRACE_NOT_FOUND"
+    status = feedback_pb2.GetFeedbackStatusRequest(trace_id=trace_id, request_id="old")
+    replica.stop()
+
+    def restarted(retention_hours: float):
+        again = start_service(data_dir=journal, feedback_status_retention_hours=retention_hours)
+        # A stored feedback needs an attach round, and each round is preceded by the pruning pass.
+        submit(again, trace_id=new_trace(again), bool_value=True)
+        return again
+
+    kept = restarted(retention_hours=24)
+    assert kept.feedback.GetFeedbackStatus(status, timeout=5).state == feedback_pb2.FEEDBACK_STATE_EXPIRED
+    kept.stop()
+    forgotten = restarted(retention_hours=1e-9)
+    with pytest.raises(grpc.RpcError) as unknown:
+        forgotten.feedback.GetFeedbackStatus(status, timeout=5)
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+
 def test_an_old_or_foreign_unknown_trace_id_is_not_found_at_once(service):
     with pytest.raises(grpc.RpcError) as failure:
         submit(service, trace_id="tr-" + "0" * 32, bool_value=True)
