@@ -88,11 +88,13 @@ class ServiceProcess:
 
 
 class FaultyProxy:
-    """An HTTP proxy to MLflow that can answer 401, or hold OTLP batches past a timeout, on demand."""
+    """An HTTP proxy to MLflow that can answer 401 or 503, lose MLflow's answers, or hold OTLP batches past
+    a timeout, on demand."""
 
     def __init__(self, upstream: str):
         self.upstream = upstream
-        self.fault: str | None = None  # None, "401", "503-assessments", "slow-otlp-big" or "reject-marked"
+        # None, "401", "503-assessments", "lose-assessment-answers", "slow-otlp-big" or "reject-marked"
+        self.fault: str | None = None
         self.reject_marker = b"REJECT-ME"  # "reject-marked": a batch holding this answers 400, as MLflow does
         self.slow_seconds = 0.0
         self.big_batch_bytes = 8 * 1024
@@ -110,6 +112,13 @@ class FaultyProxy:
                 if proxy.fault == "503-assessments" and self.path.endswith("/assessments"):
                     proxy.faults_served += 1
                     self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "down"}')
+                    return
+                creating = self.command == "POST" and self.path.endswith("/assessments")
+                if proxy.fault == "lose-assessment-answers" and creating:
+                    # MLflow stores the assessment, but its answer is lost (a timeout, a dropped connection).
+                    httpx.post(proxy.upstream + self.path, headers={"content-type": "application/json"}, content=body)
+                    proxy.faults_served += 1
+                    self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "answer lost"}')
                     return
                 if proxy.fault == "401":
                     proxy.faults_served += 1

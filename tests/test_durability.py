@@ -117,6 +117,27 @@ def proxy(mlflow_server):
     faulty.close()
 
 
+@pytest.mark.parametrize("rater", ["", "user-1"])
+def test_feedback_whose_write_answer_is_lost_is_stored_once_and_settles_stored(
+    start_service, proxy, mlflow_client, rater
+):
+    """MLflow stores the assessment but its answer never arrives: the service finds it there and
+    neither writes it twice (the guide's retries duplicate) nor mistakes it for a reused request id."""
+    from support import new_trace
+
+    replica = start_service(mlflow_tracking_uri=proxy.url)
+    trace_id = new_trace(replica)
+    proxy.fault = "lose-assessment-answers"
+    source = feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_HUMAN, id=rater)
+    request = feedback_pb2.SubmitFeedbackRequest(
+        trace_id=trace_id, bool_value=True, source=source, request_id="answer-lost", wait_until_stored=True
+    )
+    reply = replica.feedback.SubmitFeedback(request, timeout=30)
+    assert reply.state == STORED and proxy.faults_served >= 1
+    [stored] = assessments(mlflow_client, trace_id)
+    assert (stored.assessment_id, stored.value, stored.valid) == (reply.assessment_id, True, True)
+
+
 def test_the_exporter_recovers_from_401_and_from_batches_slower_than_its_timeout(start_service, proxy, mlflow_client):
     replica = start_service(mlflow_tracking_uri=proxy.url, experiment_name="faults", mlflow_request_timeout_seconds=1)
     # An auth proxy answering 401 (an expired token): nothing is dropped, everything waits.

@@ -199,17 +199,19 @@ def test_a_reused_request_id_with_different_feedback_is_already_exists(service, 
     assert stored.value is True
 
 
+@pytest.mark.parametrize("rater", ["", "user-1"])  # anonymous, or a vote in a rater's chain
 def test_a_request_id_reused_on_a_replica_with_a_stale_view_of_the_trace_is_already_exists(
-    service, other_replica, mlflow_client
+    service, other_replica, mlflow_client, rater
 ):
     """The other replica writes from the trace's feedback as it last read it, which lacks the first
     action: MLflow refuses the duplicate id, and reading that assessment back shows another action."""
     trace_id = new_trace(service)
     earlier = submit(other_replica, trace_id=trace_id, bool_value=True)  # the other replica reads the trace now
     request_id = str(uuid.uuid4())
-    first = submit(service, trace_id=trace_id, bool_value=True, request_id=request_id)
+    source = feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_HUMAN, id=rater)
+    first = submit(service, trace_id=trace_id, bool_value=True, request_id=request_id, source=source)
     with pytest.raises(grpc.RpcError) as failure:
-        submit(other_replica, trace_id=trace_id, bool_value=False, request_id=request_id)
+        submit(other_replica, trace_id=trace_id, bool_value=False, request_id=request_id, source=source)
     assert failure.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert error_reason(failure.value) == "REQUEST_ID_REUSED"
     stored = {a.assessment_id: a.value for a in assessments(mlflow_client, trace_id)}
