@@ -476,11 +476,20 @@ def test_an_old_or_foreign_unknown_trace_id_is_not_found_at_once(service):
 def test_during_an_mlflow_outage_feedback_and_chats_are_acknowledged_and_land_afterwards(start_service, tmp_path):
     """MLflow down: feedback is journaled and acknowledged (PENDING), chats finish (their traces
     journaled); once MLflow is back, everything lands, exactly once."""
+    import mlflow as mlflow_sdk
     from mlflow.tracing.client import TracingClient
 
     mlflow = start_mlflow(tmp_path / "outage")
     replica = start_service(mlflow_tracking_uri=mlflow.url, experiment_name="outage")
     stored_before = new_trace(replica)
+    # A trace another app logged with MLflow's SDK: its id tells nothing, so the replica must ask MLflow.
+    session_uri = mlflow_sdk.get_tracking_uri()
+    mlflow_sdk.set_tracking_uri(mlflow.url)
+    mlflow_sdk.set_experiment(replica.settings.experiment_name)
+    with mlflow_sdk.start_span(name="other_app") as span:
+        span.set_inputs({"question": "from another app"})
+    mlflow_sdk.flush_trace_async_logging()
+    mlflow_sdk.set_tracking_uri(session_uri)
     mlflow.stop()
 
     on_stored = feedback_pb2.SubmitFeedbackRequest(trace_id=stored_before, bool_value=True, request_id="outage-1")
@@ -488,15 +497,18 @@ def test_during_an_mlflow_outage_feedback_and_chats_are_acknowledged_and_land_af
     during = finished_trace_id(chat(replica, message="asked during the outage"))
     on_during = feedback_pb2.SubmitFeedbackRequest(trace_id=during, number_value=4, name="score", request_id="outage-2")
     assert replica.feedback.SubmitFeedback(on_during, timeout=5).state == feedback_pb2.FEEDBACK_STATE_PENDING
+    on_foreign = feedback_pb2.SubmitFeedbackRequest(trace_id=span.trace_id, bool_value=False, request_id="outage-3")
+    assert replica.feedback.SubmitFeedback(on_foreign, timeout=5).state == feedback_pb2.FEEDBACK_STATE_PENDING
 
     mlflow.start()  # same port, same data
     replica.wait_stored(during, timeout=60)
-    for request in (on_stored, on_during):  # the same actions again, waiting for MLflow this time
+    for request in (on_stored, on_during, on_foreign):  # the same actions again, waiting for MLflow this time
         request.wait_until_stored = True
         assert replica.feedback.SubmitFeedback(request, timeout=60).state == feedback_pb2.FEEDBACK_STATE_STORED
     client = TracingClient(mlflow.url)
     assert client.get_trace_info(during).state.value == "OK"
     assert [a.value for a in client.get_trace_info(stored_before).assessments] == [True]
     assert [a.value for a in client.get_trace_info(during).assessments] == [4]
+    assert [a.value for a in client.get_trace_info(span.trace_id).assessments] == [False]
     replica.stop()
     mlflow.stop()
