@@ -148,7 +148,7 @@ class FeedbackRecorder:
         # Each trace's feedback as the last read-back saw it: the next round writes from it without
         # reading first (a stale view only costs a repair, which the read-back triggers).
         self._states: OrderedDict[str, TraceState] = OrderedDict()
-        self._reads = _BatchedReads(gateway, metrics)
+        self._reads = BatchedReads(gateway, metrics)
         self._busy_traces: set[str] = set()  # traces a round is writing to: one round per trace at a time
         exporter.when_settled(self._traces_settled)
 
@@ -561,7 +561,7 @@ class FeedbackRecorder:
             pending.settled.set_result(state)
 
 
-class _BatchedReads:
+class BatchedReads:
     """Trace reads for all the rounds in flight, one MLflow call at a time: the reads asked for
     while one call runs go together in the next (as a journal's group commit does for writes)."""
 
