@@ -65,6 +65,14 @@ def mlflow_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture
+def private_mlflow(tmp_path):
+    """An MLflow server of the test's own, to stop and start again; stopped however the test ends."""
+    server = start_mlflow(tmp_path / "private-mlflow")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def mlflow_client(mlflow_server) -> TracingClient:
     """Reads what MLflow actually stored (the service under test is not asked)."""

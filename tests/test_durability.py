@@ -12,7 +12,6 @@ import time
 import grpc
 import pytest
 
-from conftest import start_mlflow
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 from processes import FaultyProxy, ServiceProcess
 from support import assessments
@@ -174,11 +173,11 @@ def test_split_surrogate_pairs_from_a_generator_are_repaired_and_the_trace_store
 
 @pytest.mark.parametrize("replicas", [1, 2])
 def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedback_call_fails(
-    start_service, tmp_path, replicas
+    start_service, private_mlflow, replicas
 ):
     from mlflow.tracing.client import TracingClient
 
-    mlflow = start_mlflow(tmp_path / "mlflow")
+    mlflow = private_mlflow
     chat_replica = start_service(mlflow_tracking_uri=mlflow.url, experiment_name=f"outage-{replicas}")
     feedback_replicas = [chat_replica] + [
         start_service(mlflow_tracking_uri=mlflow.url, experiment_name=f"outage-{replicas}") for _ in range(replicas - 1)

@@ -12,7 +12,6 @@ import pytest
 from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2
 
-from conftest import start_mlflow
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 from support import assessments, chat, details, error_reason, finished_trace_id, metric, new_trace, violations
 
@@ -473,13 +472,13 @@ def test_an_old_or_foreign_unknown_trace_id_is_not_found_at_once(service):
     assert failure.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_during_an_mlflow_outage_feedback_and_chats_are_acknowledged_and_land_afterwards(start_service, tmp_path):
+def test_during_an_mlflow_outage_feedback_and_chats_are_acknowledged_and_land_afterwards(start_service, private_mlflow):
     """MLflow down: feedback is journaled and acknowledged (PENDING), chats finish (their traces
     journaled); once MLflow is back, everything lands, exactly once."""
     import mlflow as mlflow_sdk
     from mlflow.tracing.client import TracingClient
 
-    mlflow = start_mlflow(tmp_path / "outage")
+    mlflow = private_mlflow
     replica = start_service(mlflow_tracking_uri=mlflow.url, experiment_name="outage")
     stored_before = new_trace(replica)
     # A trace another app logged with MLflow's SDK: its id tells nothing, so the replica must ask MLflow.
