@@ -17,7 +17,7 @@ from genaifeedback.v1 import feedback_pb2
 from processes import FaultyProxy, ServiceProcess
 from support import assessments, error_reason, new_trace, violations
 
-HUMAN, JUDGE = feedback_pb2.SOURCE_TYPE_HUMAN, feedback_pb2.SOURCE_TYPE_LLM_JUDGE
+HUMAN = feedback_pb2.SOURCE_TYPE_HUMAN
 STORED, DELETED = feedback_pb2.FEEDBACK_STATE_STORED, feedback_pb2.FEEDBACK_STATE_DELETED
 
 
@@ -259,32 +259,41 @@ def test_erasing_a_source_on_the_replica_holding_its_pending_feedback_stops_exac
     start_service, mlflow_server, mlflow_client
 ):
     """Feedback this replica has journaled but not written yet is erased too (tombstoned, so it never
-    lands), and only the erased source's, of the erased type."""
+    lands), and only the erased source's, of the erased type, each on its own trace. The others' ids
+    and types sort before the erased ones, and the earlier trace's id before the later one's."""
     proxy = FaultyProxy(mlflow_server.url)
     try:
         replica = start_service(mlflow_tracking_uri=proxy.url)
-        trace_id = new_trace(replica)
+        earlier, later = new_trace(replica), new_trace(replica)
         rater = f"erase-pending-{uuid.uuid4().hex[:8]}"
         proxy.fault = "503-assessments"  # every feedback below stays pending in the replica's journal
-        judge = feedback_pb2.FeedbackSource(type=JUDGE, id=rater)
-        judged = dict(trace_id=trace_id, name="user_feedback", source=judge, bool_value=False, request_id="judge")
+
+        def from_code(trace_id, wait):
+            code = feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_CODE, id=rater)
+            request = feedback_pb2.SubmitFeedbackRequest(
+                trace_id=trace_id, source=code, bool_value=False, request_id="code", wait_until_stored=wait
+            )
+            return replica.feedback.SubmitFeedback(request, timeout=60)
+
         calls = {
-            "erased": lambda wait: vote(replica, trace_id, rater, bool_value=True, wait=wait, request_id="erased"),
-            "same id, a judge": lambda wait: replica.feedback.SubmitFeedback(
-                feedback_pb2.SubmitFeedbackRequest(**judged, wait_until_stored=wait), timeout=60
-            ),
-            "another rater": lambda wait: vote(replica, trace_id, "stays", bool_value=True, wait=wait, request_id="s"),
+            "erased, earlier": lambda wait: vote(replica, earlier, rater, bool_value=True, wait=wait, request_id="e"),
+            "erased, later": lambda wait: vote(replica, later, rater, bool_value=True, wait=wait, request_id="e"),
+            "same id, from code": lambda wait: from_code(later, wait),
+            "another rater": lambda wait: vote(replica, later, "a-stays", bool_value=True, wait=wait, request_id="s"),
         }
         sent = {what: call(False) for what, call in calls.items()}
         assert {reply.state for reply in sent.values()} == {feedback_pb2.FEEDBACK_STATE_PENDING}
         erasure = feedback_pb2.EraseFeedbackBySourceRequest(source_id=rater, source_type=HUMAN)
         progress = list(replica.feedback.EraseFeedbackBySource(erasure, timeout=60))
-        assert progress[-1].done and progress[-1].feedback_deleted == 1
+        assert progress[-1].done and (progress[-1].feedback_deleted, progress[-1].traces_changed) == (2, 2)
         proxy.fault = None
         settled = {what: call(True).state for what, call in calls.items()}  # retries wait for MLflow
-        assert settled == {"erased": DELETED, "same id, a judge": STORED, "another rater": STORED}
-        stored = {a.assessment_id for a in assessments(mlflow_client, trace_id)}
-        assert stored == {sent["same id, a judge"].assessment_id, sent["another rater"].assessment_id}
+        assert settled == {
+            "erased, earlier": DELETED, "erased, later": DELETED, "same id, from code": STORED, "another rater": STORED
+        }  # fmt: skip
+        assert assessments(mlflow_client, earlier) == []
+        stored = {a.assessment_id for a in assessments(mlflow_client, later)}
+        assert stored == {sent["same id, from code"].assessment_id, sent["another rater"].assessment_id}
     finally:
         proxy.close()
 
