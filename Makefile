@@ -91,7 +91,7 @@ bench: setup ## run both benchmarks: streaming (vs the guide's FastAPI app and a
 bench-streaming: setup ## streaming only: the service vs the guide's FastAPI app vs a bare grpc.aio echo, c=1/8/32, one MLflow
 	$(BIN)/python bench/streaming.py $(STREAMING_ARGS)
 
-mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against their fast tests, then convert.py and feedback.py against the tests that execute each mutated line (about 2 h); not part of make test
+mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against their fast tests, then convert.py and feedback.py against the tests that execute each mutated line (hours on 2 cores; ARGS="--test-seconds 60" for a bigger budget per mutant); not part of make test
 	for module in ids votes; do \
 		rm -f .mutation-$$module.sqlite; \
 		$(BIN)/cosmic-ray init mutation/$$module.toml .mutation-$$module.sqlite && \
