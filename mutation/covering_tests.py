@@ -39,6 +39,7 @@ PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", 
 # session uses the README's fixed ids, which a second run on the same server meets again; the
 # workers test runs the service in subprocesses, whose lines coverage does not see here.
 UNMAPPED = {"tests/test_analytics.py", "tests/test_readme_grpcurl.py", "tests/test_workers.py"}
+DEFAULT_TEST_SECONDS = 15.0
 
 
 def build_map() -> None:
@@ -75,18 +76,23 @@ def run_covering(module: str) -> int:
     if not tests:
         print(f"no test executes lines {sorted(statements)}: the mutant survives")
         return 0
+
+    def duration(test: str) -> float:
+        return float(recorded["durations"].get(test, 60.0))
+
     # Distinct tests first: the fastest case of each test function, then the other parametrized
     # cases (thirty cases of one validation test would otherwise fill the budget below).
-    by_time = sorted(tests, key=lambda test: recorded["durations"].get(test, 60.0))
-    firsts = list({test.partition("[")[0]: test for test in reversed(by_time)}.values())
-    firsts.sort(key=lambda test: recorded["durations"].get(test, 60.0))
-    ordered = firsts + [test for test in by_time if test not in set(firsts)]
+    first_cases: dict[str, str] = {}
+    for test in sorted(tests, key=duration):
+        first_cases.setdefault(test.partition("[")[0], test)
+    firsts = set(first_cases.values())
+    ordered = sorted(tests, key=lambda test: (test not in firsts, duration(test)))
     # A mutant no test kills runs every test it selects: on a line most tests pass through, that is
     # the whole suite. A budget of measured test time bounds it (at least one test); a survivor may
     # still fall to a test past it, so the score is a lower bound.
-    budget, chosen = float(os.environ.get("MUTATION_TEST_SECONDS", "40")), []
+    budget, chosen = float(os.environ.get("MUTATION_TEST_SECONDS", DEFAULT_TEST_SECONDS)), []
     for test in ordered:
-        budget -= recorded["durations"].get(test, 60.0)
+        budget -= duration(test)
         if chosen and budget < 0:
             break
         chosen.append(test)
@@ -118,7 +124,8 @@ def mutate(config: Path, workers: int, resume: bool) -> None:
     """cosmic-ray init (unless resuming), then exec on `workers` http workers, each in a copy of the tree."""
     session = ROOT / f".mutation-{config.stem}.sqlite"
     cosmic_ray = str(Path(sys.executable).parent / "cosmic-ray")
-    module = tomllib.loads(config.read_text())["cosmic-ray"]["module-path"]
+    settings = tomllib.loads(config.read_text())["cosmic-ray"]
+    module = settings["module-path"]
     if not (resume and session.exists()):
         session.unlink(missing_ok=True)
         subprocess.run([cosmic_ray, "init", str(config), str(session)], cwd=ROOT, check=True)
@@ -127,9 +134,9 @@ def mutate(config: Path, workers: int, resume: bool) -> None:
         skip_import_time_mutants(session, module)
     with tempfile.TemporaryDirectory(prefix="mutation-workers-") as scratch:
         ports = [_free_port() for _ in range(workers)]
-        started = [_start_worker(Path(scratch) / f"worker-{port}", port) for port in ports]
+        files = _tree_files()
+        started = [_start_worker(files, Path(scratch) / f"worker-{port}", port) for port in ports]
         try:
-            settings = tomllib.loads(config.read_text())["cosmic-ray"]
             distributed = Path(scratch) / config.name
             distributed.write_text(_http_config(settings, ports))
             subprocess.run([cosmic_ray, "exec", str(distributed), str(session)], cwd=ROOT, check=True)
@@ -157,21 +164,22 @@ def summarize(session: Path, module: str) -> None:
     )
 
 
-def _start_worker(tree: Path, port: int) -> subprocess.Popen[bytes]:
-    """A worker mutates files in place: each gets its own copy (tracked and new files, the map)."""
+def _tree_files() -> list[str]:
+    """What a worker's copy of the tree holds: tracked and new files, and the map."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
         capture_output=True,
         check=True,
     )
-    for name in [*listed.stdout.decode().split("\0"), MAP.name]:
-        if name and (ROOT / name).is_file():
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, tree / name)
-    stale = [m for m, source in json.loads(MAP.read_text())["sources"].items() if (tree / m).read_text() != source]
-    if stale:
-        sys.exit(f"{', '.join(stale)} changed since the map was made: run again without --reuse-map")
+    return [name for name in [*listed.stdout.decode().split("\0"), MAP.name] if name and (ROOT / name).is_file()]
+
+
+def _start_worker(files: list[str], tree: Path, port: int) -> subprocess.Popen[bytes]:
+    """A worker mutates files in place: each gets its own copy."""
+    for name in files:
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, tree / name)
     for environment in (".venv", ".venv-mlflow"):
         (tree / environment).symlink_to(ROOT / environment)
     worker = subprocess.Popen(
@@ -258,7 +266,9 @@ def main() -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2, help="cosmic-ray workers (test runs at once)")
-    parser.add_argument("--test-seconds", type=float, default=40.0, help="each mutant's budget of (measured) test time")
+    parser.add_argument(
+        "--test-seconds", type=float, default=DEFAULT_TEST_SECONDS, help="each mutant's budget of (measured) test time"
+    )
     parser.add_argument("--reuse-map", action="store_true", help="keep the map of an earlier run")
     parser.add_argument("--resume", action="store_true", help="run only the mutants an earlier session left pending")
     parser.add_argument("configs", nargs="+", type=Path, help="cosmic-ray configs (mutation/*.toml)")
@@ -273,6 +283,9 @@ def main() -> int:
         try:
             if not (args.reuse_map and MAP.exists()):
                 build_map()
+            sources = json.loads(MAP.read_text())["sources"]
+            if stale := [module for module, source in sources.items() if (ROOT / module).read_text() != source]:
+                sys.exit(f"{', '.join(stale)} changed since the map was made: run again without --reuse-map")
             for config in args.configs:
                 mutate(config.resolve(), args.workers, args.resume)
         finally:

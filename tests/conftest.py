@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import threading
+import types
 import uuid
 from pathlib import Path
 
@@ -50,15 +51,10 @@ SHARED_MLFLOW_URL = os.environ.get("FEEDBACK_TESTS_MLFLOW_URL", "").rstrip("/")
 EXPERIMENT_SUFFIX = f"-{uuid.uuid4().hex[:12]}" if SHARED_MLFLOW_URL else ""
 
 
-class SharedMlflowServer:
-    def __init__(self, url: str):
-        self.url = url
-
-
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory):
     if SHARED_MLFLOW_URL:
-        yield SharedMlflowServer(SHARED_MLFLOW_URL)
+        yield types.SimpleNamespace(url=SHARED_MLFLOW_URL)  # tests use only its url
         return
     server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
     yield server

@@ -113,13 +113,6 @@ class FaultyProxy:
                     proxy.faults_served += 1
                     self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "down"}')
                     return
-                creating = self.command == "POST" and self.path.endswith("/assessments")
-                if proxy.fault == "lose-assessment-answers" and creating:
-                    # MLflow stores the assessment, but its answer is lost (a timeout, a dropped connection).
-                    httpx.post(proxy.upstream + self.path, headers={"content-type": "application/json"}, content=body)
-                    proxy.faults_served += 1
-                    self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "answer lost"}')
-                    return
                 if proxy.fault == "401":
                     proxy.faults_served += 1
                     self._answer(401, b'{"error": "token expired"}')
@@ -135,6 +128,12 @@ class FaultyProxy:
                 reply = httpx.request(
                     self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60
                 )
+                creating = self.command == "POST" and self.path.endswith("/assessments")
+                if proxy.fault == "lose-assessment-answers" and creating:
+                    # MLflow stored the assessment, but its answer is lost (a timeout, a dropped connection).
+                    proxy.faults_served += 1
+                    self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "answer lost"}')
+                    return
                 self._answer(reply.status_code, reply.content, reply.headers.get("content-type", "application/json"))
 
             def _answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
