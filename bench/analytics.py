@@ -39,9 +39,9 @@ os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127
 import grpc  # noqa: E402
 from mlflow.tracing.client import TracingClient  # noqa: E402
 
-from genaifeedback.service.config import Settings  # noqa: E402
-from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
-from genaifeedback.service.server import FeedbackApp  # noqa: E402
+from genaifeedback.service.process.config import Settings  # noqa: E402
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
+from genaifeedback.service.process.server import FeedbackApp  # noqa: E402
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc  # noqa: E402
 
 MLFLOW_COMMAND = os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND") or str(REPO / ".venv-mlflow/bin/mlflow")

@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "clients" / "python"))
 
 # The direct path's MLflow client is configured exactly as the service configures its own
-# (genaifeedback/service/mlflow_gateway.py): no HTTP retries, 10 s timeout, 64 pooled connections. Set before
+# (genaifeedback/service/egress/mlflow_gateway.py): no HTTP retries, 10 s timeout, 64 pooled connections. Set before
 # mlflow reads them.
 DIRECT_CLIENT_ENV = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
@@ -60,7 +60,7 @@ from mlflow.entities import AssessmentSource  # noqa: E402
 from mlflow.tracing.client import TracingClient  # noqa: E402
 
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc  # noqa: E402
-from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
 
 SERVICE_FEEDBACK_NAME = "svc_thumbs"
 DIRECT_FEEDBACK_NAME = "dir_thumbs"

@@ -36,8 +36,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from mlflow.entities import AssessmentSource
 from mlflow.tracing.client import TracingClient
 
-from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.journal import Journal, JournaledTrace
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.storage.journal import Journal, JournaledTrace
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 REPO = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from genaifeedback.service.generators import DemoGenerator, GenerationRequest  # noqa: E402
+from genaifeedback.service.domain.generators import DemoGenerator, GenerationRequest  # noqa: E402
 
 TOKENS = 64
 app = FastAPI()

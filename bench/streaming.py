@@ -57,7 +57,7 @@ import httpx  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from mlflow.tracing.client import TracingClient  # noqa: E402
 
-from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc  # noqa: E402
 
 TOKENS = 64

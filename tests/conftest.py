@@ -17,9 +17,9 @@ import grpc
 import pytest
 from mlflow.tracing.client import TracingClient
 
-from genaifeedback.service.config import Settings
-from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.server import FeedbackApp
+from genaifeedback.service.process.config import Settings
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.process.server import FeedbackApp
 from genaifeedback.v1 import chat_pb2_grpc, feedback_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
 import asyncio
 import threading
 
-from genaifeedback.service.errors import ModelRateLimited
+from genaifeedback.service.domain.errors import ModelRateLimited
 
 # Set by slow_forever when the service closes it (the caller cancelled); counts what it yielded.
 closed = threading.Event()

@@ -741,8 +741,8 @@ def test_mlflow_failures_become_mlflow_unavailable(mlflow_server):
     import httpx
 
     from conftest import free_port
-    from genaifeedback.service.errors import MlflowUnavailable
-    from genaifeedback.service.mlflow_gateway import MlflowGateway
+    from genaifeedback.service.domain.errors import MlflowUnavailable
+    from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 
     async def failures() -> list[str]:
         gateway = MlflowGateway(mlflow_server.url, "analytics", 10, 2)

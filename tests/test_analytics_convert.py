@@ -7,10 +7,10 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from genaifeedback.client.datasets import dataset_record, low_rated_because
-from genaifeedback.service import analytics_convert
-from genaifeedback.service.analytics import Tally, summarise, vote_value, wilson_interval
-from genaifeedback.service.errors import InvalidRequest
-from genaifeedback.service.schemas import FeedbackSchema, Schemas
+from genaifeedback.service.domain.analytics import Tally, summarise, vote_value, wilson_interval
+from genaifeedback.service.domain.errors import InvalidRequest
+from genaifeedback.service.domain.schemas import FeedbackSchema, Schemas
+from genaifeedback.service.transport.convert import analytics as analytics_convert
 from genaifeedback.v1 import analytics_pb2
 
 NOW = 1_800_000_000_000

@@ -10,10 +10,10 @@ import asyncio
 import httpx
 import pytest
 
-from genaifeedback.service.errors import MlflowUnavailable
-from genaifeedback.service.feedback import BatchedReads
-from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.mlflow_gateway import MlflowGateway
+from genaifeedback.service.domain.errors import MlflowUnavailable
+from genaifeedback.service.domain.feedback import BatchedReads
+from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.process.metrics import Metrics
 
 
 class DroppingServer:

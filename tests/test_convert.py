@@ -9,11 +9,11 @@ import math
 import pytest
 from google.protobuf import struct_pb2
 
-from genaifeedback.service import convert
-from genaifeedback.service.errors import InvalidRequest
-from genaifeedback.service.feedback import Recorded, Target
-from genaifeedback.service.ids import new_trace_id, otel_bytes, trace_start_seconds
-from genaifeedback.service.schemas import Schemas
+from genaifeedback.service.domain.errors import InvalidRequest
+from genaifeedback.service.domain.feedback import Recorded, Target
+from genaifeedback.service.domain.ids import new_trace_id, otel_bytes, trace_start_seconds
+from genaifeedback.service.domain.schemas import Schemas
+from genaifeedback.service.transport.convert import feedback as convert
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 
 TRACE = "tr-" + "a" * 32

@@ -10,7 +10,7 @@ import pytest
 from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2
 
-from genaifeedback.service import errors
+from genaifeedback.service.domain import errors
 from genaifeedback.v1 import errors_pb2, feedback_pb2
 from support import assessments, details, error_reason, new_trace, violation_reasons
 
@@ -172,7 +172,7 @@ def test_every_reason_the_service_can_send_is_in_the_contract():
     sent = {kind.reason for kind in _subclasses(errors.ServiceError)}
     assert sent <= contract, sent - contract
     field_reasons = set(errors_pb2.FieldViolationReason.keys())
-    from genaifeedback.service import convert
+    from genaifeedback.service.transport.convert import feedback as convert
 
     used = {
         getattr(convert, name)

@@ -7,9 +7,9 @@ response can make the exporter itself crash."""
 import asyncio
 import logging
 
-from genaifeedback.service.exporter import ExportSettings, TraceExporter
-from genaifeedback.service.journal import Journal, JournaledTrace
-from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
+from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.storage.journal import Journal, JournaledTrace
 
 
 class CrashingOnceGateway:

@@ -414,7 +414,7 @@ def test_unknown_trace_id_is_not_found(service):
 def test_feedback_for_a_trace_that_may_still_arrive_is_pending_then_expires_after_the_window(start_service, target):
     """A recent-looking trace id (or any client request id) that no one knows yet: acknowledged as
     PENDING (another replica may still be exporting it), EXPIRED once the attach window is over."""
-    from genaifeedback.service.ids import new_trace_id
+    from genaifeedback.service.domain.ids import new_trace_id
 
     window = 1.5
     replica = start_service(feedback_attach_window_seconds=window)
@@ -440,7 +440,7 @@ def test_feedback_for_a_trace_that_may_still_arrive_is_pending_then_expires_afte
 def test_a_settled_status_is_kept_for_the_retention_then_forgotten(start_service, tmp_path):
     """GetFeedbackStatus answers from the journal for feedback_status_retention_hours; older settled
     units are forgotten (a replica prunes when it starts, then every minute)."""
-    from genaifeedback.service.ids import new_trace_id
+    from genaifeedback.service.domain.ids import new_trace_id
 
     journal = tmp_path / "journal"
     replica = start_service(data_dir=journal, feedback_attach_window_seconds=0.5)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from genaifeedback.service.journal import FeedbackUnit, Journal, JournaledTrace
+from genaifeedback.service.storage.journal import FeedbackUnit, Journal, JournaledTrace
 
 
 def unit(unit_id="a-1", **fields) -> FeedbackUnit:
@@ -56,7 +56,7 @@ def test_what_add_returned_for_survives_sigkill(tmp_path):
         f"""
         import asyncio, sys
         from pathlib import Path
-        from genaifeedback.service.journal import Journal, JournaledTrace
+        from genaifeedback.service.storage.journal import Journal, JournaledTrace
         async def main():
             journal = Journal(Path({str(tmp_path / "j.db")!r}))
             journal.open()

@@ -4,11 +4,17 @@ import time
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from genaifeedback.service.chat import ChatInput, ChatRecord, Turn, Usage
-from genaifeedback.service.feedback import Target, _assessment_id
-from genaifeedback.service.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN, new_span_id, new_trace_id, trace_start_seconds
-from genaifeedback.service.mlflow_gateway import FeedbackWrite
-from genaifeedback.service.otlp import encode_span, export_request
+from genaifeedback.service.domain.chat import ChatInput, ChatRecord, Turn, Usage
+from genaifeedback.service.domain.feedback import Target, _assessment_id
+from genaifeedback.service.domain.ids import (
+    SPAN_ID_PATTERN,
+    TRACE_ID_PATTERN,
+    new_span_id,
+    new_trace_id,
+    trace_start_seconds,
+)
+from genaifeedback.service.domain.records import FeedbackWrite
+from genaifeedback.service.egress.otlp import encode_span, export_request
 
 
 def encode_traces(records: list[ChatRecord]) -> bytes:
@@ -104,7 +110,7 @@ def test_a_stored_number_matches_but_a_bool_never_matches_a_number():
 
 
 def test_settings_come_from_flags_over_environment_over_defaults(monkeypatch):
-    from genaifeedback.service.config import Settings
+    from genaifeedback.service.process.config import Settings
 
     assert Settings.from_command_line([]).experiment_name == "genai-chat-feedback"
     monkeypatch.setenv("FEEDBACK_SERVICE_EXPERIMENT_NAME", "from-env")

@@ -421,7 +421,7 @@ def test_a_bad_schema_file_is_refused_at_start_with_a_clear_message(tmp_path, co
 
 
 def test_a_missing_schema_file_is_refused_in_process_too(start_service, tmp_path):
-    from genaifeedback.service.schemas import SchemaFileError
+    from genaifeedback.service.domain.schemas import SchemaFileError
 
     with pytest.raises(SchemaFileError, match="cannot read it"):
         start_service(feedback_schemas_file=tmp_path / "absent.toml")

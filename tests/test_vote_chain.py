@@ -5,7 +5,7 @@ that makes it right. A plan applied to MLflow's rules (create overrides -> old n
 import itertools
 import random
 
-from genaifeedback.service.votes import Vote, plan_chain, settlement, vote_key
+from genaifeedback.service.domain.votes import Vote, plan_chain, settlement, vote_key
 
 KEY = vote_key("", "user_feedback", "HUMAN", "u1")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import grpc
 import httpx
 
-from genaifeedback.service.config import Settings
-from genaifeedback.service.server import reserve_port, worker_settings
+from genaifeedback.service.process.config import Settings
+from genaifeedback.service.process.server import reserve_port, worker_settings
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from processes import ServiceProcess
 from support import assessments

@@ -9,7 +9,7 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
-from genaifeedback.service.analytics import (
+from genaifeedback.service.domain.analytics import (
     Bucket,
     ExportCursor,
     ExportQuery,
@@ -20,7 +20,8 @@ from genaifeedback.service.analytics import (
     WatchCursor,
     WatchQuery,
 )
-from genaifeedback.service.convert import (
+from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback
+from genaifeedback.service.transport.convert.feedback import (
     _SOURCE_TYPES,
     CONTROL_CHARACTERS,
     DUPLICATE,
@@ -30,7 +31,6 @@ from genaifeedback.service.convert import (
     TOO_LONG,
     _Violations,
 )
-from genaifeedback.service.mlflow_gateway import ScannedTrace, StoredFeedback
 from genaifeedback.v1 import analytics_pb2, feedback_pb2
 
 DEFAULT_RANGE_MS = 24 * 3600 * 1000

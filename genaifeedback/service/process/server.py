@@ -16,21 +16,21 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from genaifeedback.service import schemas
-from genaifeedback.service.analytics import FeedbackAnalytics
-from genaifeedback.service.chat import ChatRunner
-from genaifeedback.service.config import Settings
-from genaifeedback.service.convert import FEEDBACK_NAME_PATTERN
-from genaifeedback.service.curation import FeedbackCuration
-from genaifeedback.service.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.exporter import ExportSettings, TraceExporter
-from genaifeedback.service.feedback import FeedbackRecorder
-from genaifeedback.service.generators import build_generator
-from genaifeedback.service.journal import Journal
-from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.mlflow_gateway import MlflowGateway
-from genaifeedback.service.reflection import enable_reflection
-from genaifeedback.service.servicers import (
+from genaifeedback.service.domain import schemas
+from genaifeedback.service.domain.analytics import FeedbackAnalytics
+from genaifeedback.service.domain.chat import ChatRunner
+from genaifeedback.service.domain.curation import FeedbackCuration
+from genaifeedback.service.domain.feedback import FeedbackRecorder
+from genaifeedback.service.domain.generators import build_generator
+from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
+from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.process.config import Settings
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.storage.journal import Journal
+from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
+from genaifeedback.service.transport.reflection import enable_reflection
+from genaifeedback.service.transport.servicers import (
     Admission,
     ChatServicer,
     FeedbackAnalyticsServicer,

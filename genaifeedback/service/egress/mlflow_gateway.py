@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -47,9 +46,9 @@ from mlflow.utils.proto_json_utils import message_to_json, parse_dict
 from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX, MlflowHostCreds
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from genaifeedback.service.errors import FieldViolation, InvalidRequest, MlflowUnavailable, TraceNotFound
-from genaifeedback.service.otlp import CLIENT_REQUEST_ID_TAG
-from genaifeedback.service.schemas import callers_metadata
+from genaifeedback.service.domain.errors import FieldViolation, InvalidRequest, MlflowUnavailable, TraceNotFound
+from genaifeedback.service.domain.records import FeedbackWrite, ScannedTrace, StoredFeedback
+from genaifeedback.service.egress.otlp import CLIENT_REQUEST_ID_TAG
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -81,82 +80,6 @@ TRACE_SEARCH_PATH = f"{_V3_TRACE_REST_API_PATH_PREFIX}/search"
 TRACE_SCAN_PAGE_SIZE = 500  # trace infos per search call (MLflow's largest page)
 _COUNT = MetricAggregation(AggregationType.COUNT)
 _FEEDBACK_TYPE = "feedback"  # SqlAssessments.assessment_type of a Feedback (the other is "expectation")
-
-
-@dataclass(frozen=True)
-class StoredFeedback:
-    """One Feedback assessment as MLflow stores it (current, or overridden history)."""
-
-    assessment_id: str
-    trace_id: str
-    name: str
-    value: Any
-    source_type: str
-    source_id: str | None
-    rationale: str | None
-    create_time_ms: int
-    metadata: dict[str, str]
-    valid: bool
-    overrides: str | None
-    span_id: str | None
-
-
-@dataclass(frozen=True)
-class ScannedTrace:
-    """What the analytics need of one trace: when, whose, its tags, previews and feedback."""
-
-    trace_id: str
-    timestamp_ms: int
-    user_id: str | None
-    session_id: str | None
-    tags: dict[str, str]
-    request_preview: str
-    response_preview: str
-    feedback: list[StoredFeedback]  # every Feedback without an error, oldest first
-
-    @property
-    def votes(self) -> list[tuple[str, Any, str]]:
-        """(name, value, source type) of each current vote."""
-        return [(f.name, f.value, f.source_type) for f in self.feedback if f.valid]
-
-
-@dataclass(frozen=True)
-class FeedbackWrite:
-    """One assessment to create, exactly as MLflow will store it."""
-
-    trace_id: str
-    assessment_id: str
-    name: str
-    value: Any
-    source_type: str  # HUMAN, LLM_JUDGE or CODE
-    source_id: str | None
-    rationale: str | None
-    metadata: dict[str, str]
-    span_id: str | None
-    create_time_ms: int | None = None  # when the user voted; None: now
-    overrides: str | None = None  # the assessment this one replaces (MLflow marks it not valid)
-
-    def matches(self, stored: Assessment) -> bool:
-        """Whether an assessment already stored under this id records this same feedback.
-
-        The metadata the service adds (schema, version, normalized score) is left out: a retry
-        checked against a newer version of the schema is still the same action.
-        """
-        return (
-            isinstance(stored, Feedback)
-            and stored.name == self.name
-            and _same_value(stored.value, self.value)
-            and stored.source.source_type == self.source_type
-            and (self.source_id is None or stored.source.source_id == self.source_id)
-            and (stored.rationale or None) == self.rationale
-            and callers_metadata(stored.metadata or {}) == callers_metadata(self.metadata)
-            and (stored.span_id or None) == self.span_id
-        )
-
-
-def _same_value(stored: Any, sent: Any) -> bool:
-    # MLflow keeps values as JSON numbers (4 comes back as 4.0), but True must not match 1.
-    return stored == sent and isinstance(stored, bool) == isinstance(sent, bool)
 
 
 def _configure_mlflow_client(tracking_uri: str, timeout_seconds: int, pool_size: int) -> None:

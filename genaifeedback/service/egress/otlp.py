@@ -12,10 +12,10 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, Instr
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from genaifeedback.service.ids import otel_bytes
+from genaifeedback.service.domain.ids import otel_bytes
 
 if TYPE_CHECKING:
-    from genaifeedback.service.chat import ChatRecord
+    from genaifeedback.service.domain.chat import ChatRecord
 
 SERVICE_NAME = "genaifeedback-service"
 # Trace tags the service writes itself; callers' tags may not use these keys.

@@ -9,7 +9,7 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from genaifeedback.service import errors
+from genaifeedback.service.domain import errors
 
 ERROR_DOMAIN = "genaifeedback"
 RETRY_DELAY_SECONDS = 1

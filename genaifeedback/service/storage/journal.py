@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from genaifeedback.service.schemas import callers_metadata
+from genaifeedback.service.domain.schemas import callers_metadata
 
 _T = TypeVar("_T")
 # An operation for the writer thread, and how to hand its result (or its error) back.

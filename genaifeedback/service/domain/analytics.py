@@ -24,8 +24,9 @@ from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from genaifeedback.service.mlflow_gateway import MlflowGateway, ScannedTrace, StoredFeedback
-from genaifeedback.service.schemas import FeedbackSchema, Schemas
+from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback
+from genaifeedback.service.domain.schemas import FeedbackSchema, Schemas
+from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 
 GroupBy = Literal["tag", "user", "session"]
 VoteKey = tuple[str, bool | float | str]  # (feedback name, value)

@@ -22,12 +22,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from genaifeedback.service.errors import MlflowUnavailable, TraceBacklogFull
-from genaifeedback.service.journal import Journal, JournaledTrace
-from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.mlflow_gateway import ExportPartlyRejected, ExportRejected, ExportTimedOut, MlflowGateway
-from genaifeedback.service.otlp import export_request
-from genaifeedback.service.retry import Backoff
+from genaifeedback.service.domain.errors import MlflowUnavailable, TraceBacklogFull
+from genaifeedback.service.domain.retry import Backoff
+from genaifeedback.service.egress.mlflow_gateway import (
+    ExportPartlyRejected,
+    ExportRejected,
+    ExportTimedOut,
+    MlflowGateway,
+)
+from genaifeedback.service.egress.otlp import export_request
+from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.storage.journal import Journal, JournaledTrace
 
 logger = logging.getLogger(__name__)
 

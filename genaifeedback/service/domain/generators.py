@@ -17,14 +17,14 @@ from typing import Any, Protocol
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from genaifeedback.service.config import Settings
-from genaifeedback.service.errors import (
+from genaifeedback.service.domain.errors import (
     GenerationFailed,
     GenerationTimeout,
     ModelRateLimited,
     ModelRejected,
     ModelUnavailable,
 )
+from genaifeedback.service.process.config import Settings
 
 
 @dataclass

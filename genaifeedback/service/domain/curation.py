@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from mlflow.entities import Feedback, TraceInfo
 
-from genaifeedback.service.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
-from genaifeedback.service.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, TraceState
-from genaifeedback.service.mlflow_gateway import MlflowGateway
+from genaifeedback.service.domain.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
+from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, TraceState
+from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 
 SOURCE_SEARCH_DAYS = 30  # ListFeedback by source searches this far back unless told otherwise
 SEARCH_PAGE = 200  # traces per MLflow search page

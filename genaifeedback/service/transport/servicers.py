@@ -22,14 +22,16 @@ import grpc
 from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
-from genaifeedback.service import analytics_convert, convert, status
-from genaifeedback.service.analytics import FeedbackAnalytics
-from genaifeedback.service.chat import ChatEvent, ChatRunner, Finished, Started, Token
-from genaifeedback.service.curation import FeedbackCuration
-from genaifeedback.service.errors import MalformedRequest, ServiceError, ShuttingDown
-from genaifeedback.service.feedback import FeedbackRecorder
-from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.schemas import Schemas
+from genaifeedback.service.domain.analytics import FeedbackAnalytics
+from genaifeedback.service.domain.chat import ChatEvent, ChatRunner, Finished, Started, Token
+from genaifeedback.service.domain.curation import FeedbackCuration
+from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
+from genaifeedback.service.domain.feedback import FeedbackRecorder
+from genaifeedback.service.domain.schemas import Schemas
+from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.transport import status
+from genaifeedback.service.transport.convert import analytics as analytics_convert
+from genaifeedback.service.transport.convert import feedback as convert
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)

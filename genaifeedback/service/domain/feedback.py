@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from mlflow.entities import Feedback, TraceInfo
 
-from genaifeedback.service.errors import (
+from genaifeedback.service.domain.errors import (
     DeadlineTooShort,
     FeedbackNotFound,
     FieldViolation,
@@ -43,14 +43,15 @@ from genaifeedback.service.errors import (
     RequestIdReused,
     TraceNotFound,
 )
-from genaifeedback.service.exporter import TraceExporter
-from genaifeedback.service.ids import TRACE_ID_PATTERN, trace_start_seconds
-from genaifeedback.service.journal import FeedbackState, FeedbackUnit, Journal
-from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.mlflow_gateway import FeedbackWrite, MlflowGateway
-from genaifeedback.service.retry import Backoff
-from genaifeedback.service.schemas import RESERVED_METADATA_PREFIX
-from genaifeedback.service.votes import Vote, plan_chain, settlement, vote_key
+from genaifeedback.service.domain.ids import TRACE_ID_PATTERN, trace_start_seconds
+from genaifeedback.service.domain.records import FeedbackWrite
+from genaifeedback.service.domain.retry import Backoff
+from genaifeedback.service.domain.schemas import RESERVED_METADATA_PREFIX
+from genaifeedback.service.domain.votes import Vote, plan_chain, settlement, vote_key
+from genaifeedback.service.egress.exporter import TraceExporter
+from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.storage.journal import FeedbackState, FeedbackUnit, Journal
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Domain: chat, feedback intake and delivery, votes, curation, analytics, schemas; no gRPC, no HTTP."""

@@ -1,0 +1,1 @@
+"""Process: configuration, start-up and shutdown, the embedded MLflow server, metrics."""

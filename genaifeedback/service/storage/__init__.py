@@ -1,0 +1,1 @@
+"""Storage: the journal, this service's durable memory of what MLflow has not confirmed yet."""
