@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from genaifeedback.service.domain.errors import MlflowUnavailable
-from genaifeedback.service.domain.feedback import BatchedReads
+from genaifeedback.service.egress.batched_reads import BatchedReads
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
-from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.metrics import Metrics
 
 
 class DroppingServer:

@@ -8,7 +8,7 @@ import asyncio
 import logging
 
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
-from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import Journal, JournaledTrace
 
 

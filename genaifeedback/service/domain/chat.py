@@ -17,7 +17,7 @@ from genaifeedback.service.domain.errors import GenerationTimeout
 from genaifeedback.service.domain.generators import GenerationRequest, Generator
 from genaifeedback.service.domain.ids import new_span_id, new_trace_id
 from genaifeedback.service.egress.otlp import encode_span
-from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import JournaledTrace
 
 logger = logging.getLogger(__name__)

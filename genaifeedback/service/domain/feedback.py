@@ -48,9 +48,10 @@ from genaifeedback.service.domain.records import FeedbackWrite
 from genaifeedback.service.domain.retry import Backoff
 from genaifeedback.service.domain.schemas import RESERVED_METADATA_PREFIX
 from genaifeedback.service.domain.votes import Vote, plan_chain, settlement, vote_key
+from genaifeedback.service.egress.batched_reads import BatchedReads
 from genaifeedback.service.egress.exporter import TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
-from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import FeedbackState, FeedbackUnit, Journal
 
 logger = logging.getLogger(__name__)
@@ -560,44 +561,6 @@ class FeedbackRecorder:
             logger.error("feedback %s rejected: %s: %s (%s)", unit.unit_id, reason, message, _describe_unit(unit))
         if pending.settled is not None and not pending.settled.done():
             pending.settled.set_result(state)
-
-
-class BatchedReads:
-    """Trace reads for all the rounds in flight, one MLflow call at a time: the reads asked for
-    while one call runs go together in the next (as a journal's group commit does for writes)."""
-
-    def __init__(self, gateway: MlflowGateway, metrics: Metrics):
-        self._gateway = gateway
-        self._metrics = metrics
-        self._waiting: list[tuple[list[str], asyncio.Future[dict[str, TraceInfo]]]] = []
-        self._reader: asyncio.Task[None] | None = None
-
-    async def read(self, trace_ids: list[str]) -> dict[str, TraceInfo]:
-        answer: asyncio.Future[dict[str, TraceInfo]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((trace_ids, answer))
-        if self._reader is None:
-            self._reader = asyncio.create_task(self._read_all())
-        return await answer
-
-    async def _read_all(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                started = time.monotonic()
-                try:
-                    infos = await self._gateway.trace_infos(sorted({t for ids, _ in batch for t in ids}))
-                except Exception as error:  # noqa: BLE001 - handed to every caller of this batch
-                    for _, answer in batch:
-                        if not answer.done():
-                            answer.set_exception(error)
-                    continue
-                finally:
-                    self._metrics.mlflow_call_seconds.labels(call="trace_infos").observe(time.monotonic() - started)
-                for ids, answer in batch:
-                    if not answer.done():
-                        answer.set_result({t: infos[t] for t in ids if t in infos})
-        finally:
-            self._reader = None
 
 
 def tombstones(info: TraceInfo) -> frozenset[str]:

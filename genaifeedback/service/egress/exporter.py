@@ -31,7 +31,7 @@ from genaifeedback.service.egress.mlflow_gateway import (
     MlflowGateway,
 )
 from genaifeedback.service.egress.otlp import export_request
-from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import Journal, JournaledTrace
 
 logger = logging.getLogger(__name__)

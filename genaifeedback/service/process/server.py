@@ -24,9 +24,9 @@ from genaifeedback.service.domain.feedback import FeedbackRecorder
 from genaifeedback.service.domain.generators import build_generator
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.process.metrics import Metrics
 from genaifeedback.service.storage.journal import Journal
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection

@@ -28,7 +28,7 @@ from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.domain.feedback import FeedbackRecorder
 from genaifeedback.service.domain.schemas import Schemas
-from genaifeedback.service.process.metrics import Metrics
+from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import status
 from genaifeedback.service.transport.convert import analytics as analytics_convert
 from genaifeedback.service.transport.convert import feedback as convert
