@@ -59,3 +59,11 @@ async def start_health_only(
     await server.start()
     logger.info("health-only (plaintext) on %s", settings.health_address)
     return server, port
+
+
+def grpcurl_hint(settings: Settings, host: str, port: int) -> str:
+    """How to try the service port with grpcurl, plaintext or TLS as it listens (for the banner)."""
+    if settings.tls_cert_file is None:
+        return f"grpcurl -plaintext {host}:{port} list"
+    client = " -cert CLIENT.crt -key CLIENT.key" if settings.tls_client_ca_file else ""
+    return f"grpcurl -cacert SERVER-CA.crt{client} {host}:{port} list"

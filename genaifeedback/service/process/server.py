@@ -27,7 +27,12 @@ from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.process.listeners import add_service_port, server_options, start_health_only
+from genaifeedback.service.process.listeners import (
+    add_service_port,
+    grpcurl_hint,
+    server_options,
+    start_health_only,
+)
 from genaifeedback.service.storage.journal import Journal
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
@@ -226,7 +231,11 @@ async def serve(settings: Settings, banner: bool = True) -> None:
 
 def print_banner(settings: Settings, app: FeedbackApp) -> None:
     host = settings.listen_address.rsplit(":", 1)[0]
-    print(f"gRPC service    {host}:{app.port}   (try: grpcurl -plaintext {host}:{app.port} list)", flush=True)
+    print(f"gRPC service    {host}:{app.port}   (try: {grpcurl_hint(settings, host, app.port)})", flush=True)
+    if app.health_port:
+        print(
+            f"health only     {settings.health_address.rpartition(':')[0]}:{app.health_port}   (plaintext)", flush=True
+        )
     print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
     print(
         f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True
