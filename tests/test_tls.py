@@ -440,3 +440,31 @@ def test_the_flags_in_a_real_process(mlflow_server, pki, tmp_path):
         exit_code = replica.terminate()
         replica.stop()
     assert exit_code == 0  # both servers stopped cleanly on SIGTERM
+
+
+def test_workers_share_the_health_address_as_they_share_the_service_port(mlflow_server, pki, tmp_path):
+    files = tls_files(tmp_path / "tls", pki)
+    health_port = free_port()
+    replica = ServiceProcess(
+        mlflow_server.url,
+        tmp_path / "replica",
+        "tls-workers",
+        **files,
+        workers=2,
+        health_address=f"127.0.0.1:{health_port}",
+    )
+    service_target = replica.target
+    replica.target = f"127.0.0.1:{health_port}"  # readiness polled in plaintext on the health-only address
+    replica.start()
+    try:
+        # 16 connections: the kernel hashes each to a worker, so both have started serving (odds 2 in 65536 not).
+        for _ in range(16):
+            with tls_channel(service_target, pki.server_ca, pki.client) as channel:
+                assert list_schemas(channel).schemas
+    finally:
+        exit_code = replica.terminate()
+        replica.stop()
+    # A worker that could not bind the health address would have exited and stopped the replica (exit 1).
+    assert exit_code == 0
+    log = replica.log_path.read_text()
+    assert "worker-0" in log and "worker-1" in log and log.count("health-only (plaintext) on") == 2
