@@ -468,3 +468,23 @@ def test_workers_share_the_health_address_as_they_share_the_service_port(mlflow_
     assert exit_code == 0
     log = replica.log_path.read_text()
     assert "worker-0" in log and "worker-1" in log and log.count("health-only (plaintext) on") == 2
+
+
+def test_fetcher_hands_grpc_each_good_change_once_and_nothing_while_files_are_broken(tmp_path, pki):
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    cert.write_bytes(pki.server.cert)
+    key.write_bytes(pki.server.key)
+    files = CertificateFiles(cert, key)
+    assert files.fetch() is None  # gRPC already has the configuration it was built with
+    key.unlink()  # a rotation between the unlink and the new file
+    assert files.fetch() is None and files.subject == "CN=feedback-service"
+    key.write_bytes(b"-----BEGIN PRIVATE KEY-----\ncut short")
+    assert files.fetch() is None and files.subject == "CN=feedback-service"
+    replace_file(cert, pki.next_server.cert)
+    replace_file(key, pki.next_server.key)
+    assert isinstance(files.fetch(), grpc.ServerCertificateConfiguration)
+    assert files.subject == "CN=feedback-service-rotated"
+    assert files.fetch() is None  # handed once; the next connection gets the same without a reload
+    assert files.seconds_to_expiry() == pytest.approx(
+        pki.next_server.certificate.not_valid_after_utc.timestamp() - time.time(), abs=60
+    )
