@@ -7,6 +7,8 @@ import ipaddress
 import os
 import socket
 import ssl
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -488,3 +490,20 @@ def test_fetcher_hands_grpc_each_good_change_once_and_nothing_while_files_are_br
     assert files.seconds_to_expiry() == pytest.approx(
         pki.next_server.certificate.not_valid_after_utc.timestamp() - time.time(), abs=60
     )
+
+
+def test_a_key_of_another_certificate_stops_the_process_with_its_reason(pki, tmp_path):
+    files = tls_files(tmp_path / "tls", pki)
+    files["tls_key_file"].write_bytes(pki.client.key)
+    flags = [arg for name, path in files.items() for arg in (f"--{name.replace('_', '-')}", str(path))]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_SERVICE_")}
+    ended = subprocess.run(
+        [str(Path(sys.executable).parent / "feedback-service"), "--listen-address", "127.0.0.1:0", *flags],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert ended.returncode == 1
+    assert f"{files['tls_key_file']} is not the key of the first certificate" in ended.stderr
+    assert "Traceback" not in ended.stderr

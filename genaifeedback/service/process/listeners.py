@@ -33,6 +33,12 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
     ]
 
 
+def check_tls_files(settings: Settings) -> None:
+    """Raise TlsFileError (its message says which file and why) unless the TLS files can serve."""
+    if settings.tls_cert_file is not None and settings.tls_key_file is not None:
+        CertificateFiles(settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file)
+
+
 def add_service_port(server: grpc.aio.Server, settings: Settings, metrics: Metrics) -> int:
     """Listen on --listen-address: TLS when a certificate is configured, plaintext otherwise; returns the port."""
     if settings.tls_cert_file is None or settings.tls_key_file is None:

@@ -29,10 +29,12 @@ from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.process.listeners import (
     add_service_port,
+    check_tls_files,
     grpcurl_hint,
     server_options,
     start_health_only,
 )
+from genaifeedback.service.process.tls import TlsFileError
 from genaifeedback.service.storage.journal import Journal
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
@@ -336,6 +338,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
     except schemas.SchemaFileError as error:
+        raise SystemExit(f"feedback-service: {error}") from None
+    try:
+        check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
+    except TlsFileError as error:
         raise SystemExit(f"feedback-service: {error}") from None
     embedded = None
     if settings.embedded_mlflow:
