@@ -35,6 +35,27 @@ class Settings(BaseSettings):
     metrics_address: str = Field(
         "", description="host:port to serve Prometheus /metrics on (empty: off); worker i serves on port + i"
     )
+    health_address: str = Field(
+        "",
+        description="host:port of a plaintext server answering grpc.health.v1 only, for probes that cannot "
+        "present a client certificate (the kubelet's gRPC probe); empty: off",
+    )
+    # --- transport security: TLS when a certificate is given, mutual TLS when a client CA is given too
+    tls_cert_file: Path | None = Field(
+        None, description="PEM certificate chain to serve TLS with (leaf first); re-read for new connections on change"
+    )
+    tls_key_file: Path | None = Field(None, description="PEM private key of --tls-cert-file (unencrypted)")
+    tls_client_ca_file: Path | None = Field(
+        None, description="PEM CA certificates: clients must present a certificate signed by one (mutual TLS)"
+    )
+    # --- transport limits (per connection; gRPC itself refuses what exceeds them)
+    max_receive_message_bytes: int = Field(
+        4 * 1024 * 1024, gt=0, description="largest request message accepted (RESOURCE_EXHAUSTED beyond)"
+    )
+    max_send_message_bytes: int = Field(16 * 1024 * 1024, gt=0, description="largest reply message sent")
+    max_concurrent_streams: int = Field(
+        1000, gt=0, description="calls open at once on one connection (a client queues further calls)"
+    )
     workers: int = Field(
         1,
         ge=1,
@@ -108,6 +129,10 @@ class Settings(BaseSettings):
     def _check_consistency(self) -> "Settings":
         if urlsplit(self.mlflow_tracking_uri).scheme not in ("http", "https"):
             raise ValueError("mlflow_tracking_uri must be an http(s) URL of an MLflow tracking server")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("--tls-cert-file and --tls-key-file go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("--tls-client-ca-file (mutual TLS) needs --tls-cert-file and --tls-key-file")
         if self.generator == "openai" and not self.openai_model:
             raise ValueError("--generator openai needs --openai-model")
         if self.generator == "callable" and ":" not in self.callable:

@@ -27,6 +27,14 @@ from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.process.listeners import (
+    add_service_port,
+    check_tls_files,
+    grpcurl_hint,
+    server_options,
+    start_health_only,
+)
+from genaifeedback.service.process.tls import TlsFileError
 from genaifeedback.service.storage.journal import Journal
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
@@ -56,7 +64,6 @@ _SERVER_OPTIONS = [
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.max_connection_age_ms", 30 * 60_000),  # lets a mesh rebalance long-lived clients
-    ("grpc.max_connection_age_grace_ms", 60_000),
 ]
 
 
@@ -67,6 +74,8 @@ class FeedbackApp:
         self.settings = settings
         self.port = 0
         self.metrics_port = 0
+        self.health_server: grpc.aio.Server | None = None
+        self.health_port = 0
 
     async def start(self) -> None:
         settings = self.settings
@@ -111,6 +120,7 @@ class FeedbackApp:
 
         # Several workers listen on one port: the kernel spreads the connections over them.
         options = [*_SERVER_OPTIONS, *([("grpc.so_reuseport", 1)] if settings.workers > 1 else [])]
+        options += server_options(settings)  # message sizes, streams per connection, connection-age grace
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=options)
         self.admission = Admission()
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
@@ -129,12 +139,14 @@ class FeedbackApp:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
-        self.port = self.server.add_insecure_port(settings.listen_address)
+        self.port = add_service_port(self.server, settings, self.metrics)
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)
         self.recorder.start(units)
         await self.server.start()
         await self._set_health(SERVING)
+        if settings.health_address:
+            self.health_server, self.health_port = await start_health_only(settings, self.health, options)
         if settings.metrics_address:
             self.metrics_port = self.metrics.serve(settings.metrics_address)
         logger.info(
@@ -165,6 +177,8 @@ class FeedbackApp:
         # stragglers get our UNAVAILABLE (retry elsewhere) for a moment longer first.
         await asyncio.sleep(STRAGGLER_SECONDS)
         await self.server.stop(settings.shutdown_grace_seconds)
+        if self.health_server:
+            await self.health_server.stop(0)
         cut.cancel()
         await self.runner.drain(timeout_seconds=5)
         flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
@@ -219,7 +233,11 @@ async def serve(settings: Settings, banner: bool = True) -> None:
 
 def print_banner(settings: Settings, app: FeedbackApp) -> None:
     host = settings.listen_address.rsplit(":", 1)[0]
-    print(f"gRPC service    {host}:{app.port}   (try: grpcurl -plaintext {host}:{app.port} list)", flush=True)
+    print(f"gRPC service    {host}:{app.port}   (try: {grpcurl_hint(settings, host, app.port)})", flush=True)
+    if app.health_port:
+        print(
+            f"health only     {settings.health_address.rpartition(':')[0]}:{app.health_port}   (plaintext)", flush=True
+        )
     print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
     print(
         f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True
@@ -320,6 +338,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
     except schemas.SchemaFileError as error:
+        raise SystemExit(f"feedback-service: {error}") from None
+    try:
+        check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
+    except TlsFileError as error:
         raise SystemExit(f"feedback-service: {error}") from None
     embedded = None
     if settings.embedded_mlflow:
