@@ -20,14 +20,18 @@ from genaifeedback.service.domain import schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
-from genaifeedback.service.domain.feedback import FeedbackRecorder
+from genaifeedback.service.domain.feedback.attacher import Attacher
+from genaifeedback.service.domain.feedback.delivery import Delivery
+from genaifeedback.service.domain.feedback.intake import FeedbackIntake
+from genaifeedback.service.domain.feedback.trace_state import TraceStates
 from genaifeedback.service.domain.generators import build_generator
+from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.storage.journal import Journal
+from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
 from genaifeedback.service.transport.servicers import (
@@ -73,7 +77,7 @@ class FeedbackApp:
         self.schemas = load_schemas(settings)  # a bad file stops the start before anything else
         self.metrics = Metrics()
         self._data_lock = lock_data_dir(settings.data_dir)
-        self.journal = Journal(settings.data_dir / "journal.db", settings.journal_synchronous)
+        self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
         traces, units = self.journal.open()
         self.gateway = MlflowGateway(
             settings.mlflow_tracking_uri,
@@ -83,9 +87,11 @@ class FeedbackApp:
             settings.analytics_timeout_seconds,
         )
         experiment_id = await self.gateway.connect(settings.mlflow_startup_timeout_seconds)
+        self.inflight = InflightTraces()
         self.exporter = TraceExporter(
             self.gateway,
             self.journal,
+            self.inflight,
             ExportSettings(
                 settings.trace_export_batch_size,
                 settings.trace_export_batch_max_bytes,
@@ -94,20 +100,25 @@ class FeedbackApp:
             self.metrics,
         )
         self.runner = ChatRunner(
-            build_generator(settings), self.exporter, self.metrics, settings.max_tokens_limit, settings.max_chat_seconds
-        )
-        self.recorder = FeedbackRecorder(
-            self.gateway,
+            build_generator(settings),
             self.exporter,
-            self.journal,
+            self.inflight,
             self.metrics,
-            settings.feedback_attach_window_seconds,
+            settings.max_tokens_limit,
             settings.max_chat_seconds,
-            settings.feedback_status_retention_hours * 3600,
+        )
+        window = settings.feedback_attach_window_seconds
+        self.attacher = Attacher(
+            self.journal, self.metrics, self.inflight, settings.feedback_status_retention_hours * 3600
+        )
+        states = TraceStates(self.inflight)
+        self.delivery = Delivery(self.gateway, self.journal, self.attacher, states, self.inflight, self.metrics, window)
+        self.intake = FeedbackIntake(
+            self.gateway, self.journal, self.attacher, states, self.inflight, window, settings.max_chat_seconds
         )
         self.metrics.watch(self.metrics.journal_traces, lambda: self.journal.trace_count)
         self.metrics.watch(self.metrics.feedback_pending, lambda: self.journal.pending_feedback_count)
-        self.metrics.watch(self.metrics.journal_oldest_age, self.journal.oldest_age_seconds)
+        self.metrics.watch(self.metrics.journal_oldest_age, self.oldest_unconfirmed_age_seconds)
 
         # Several workers listen on one port: the kernel spreads the connections over them.
         options = [*_SERVER_OPTIONS, *([("grpc.so_reuseport", 1)] if settings.workers > 1 else [])]
@@ -118,7 +129,11 @@ class FeedbackApp:
         )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(
-                self.recorder, FeedbackCuration(self.gateway, self.recorder), self.metrics, self.admission, self.schemas
+                self.intake,
+                FeedbackCuration(self.gateway, self.intake, self.attacher),
+                self.metrics,
+                self.admission,
+                self.schemas,
             ),
             self.server,
         )
@@ -132,7 +147,7 @@ class FeedbackApp:
         self.port = self.server.add_insecure_port(settings.listen_address)
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)
-        self.recorder.start(units)
+        self.attacher.start(units, self.delivery.round)
         await self.server.start()
         await self._set_health(SERVING)
         if settings.metrics_address:
@@ -143,6 +158,11 @@ class FeedbackApp:
             settings.mlflow_tracking_uri,
             experiment_id,
         )
+
+    def oldest_unconfirmed_age_seconds(self, now: float | None = None) -> float:
+        """The alert's figure: the oldest trace or feedback MLflow has not confirmed. Feedback whose
+        trace is not known (a mistyped client_request_id, say) is not stuck, only waiting: left out."""
+        return max(self.journal.oldest_trace_age_seconds(now), self.attacher.oldest_known_age_seconds(now))
 
     async def _set_health(self, status: int) -> None:
         for name in ("", *SERVICE_NAMES):
@@ -169,7 +189,7 @@ class FeedbackApp:
         await self.runner.drain(timeout_seconds=5)
         flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
         await self.exporter.close(timeout_seconds=flush)
-        await self.recorder.close(timeout_seconds=flush)
+        await self.attacher.close(timeout_seconds=flush)
         await self.gateway.close()
         self.journal.close()
         self._data_lock.close()
