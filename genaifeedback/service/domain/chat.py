@@ -8,7 +8,7 @@ sent, so feedback that follows the final event finds the trace on its way to MLf
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -17,7 +17,6 @@ from genaifeedback.service.domain.errors import GenerationTimeout
 from genaifeedback.service.domain.generators import GenerationRequest, Generator
 from genaifeedback.service.domain.ids import new_span_id, new_trace_id
 from genaifeedback.service.domain.inflight import InflightTraces
-from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import JournaledTrace
 
@@ -112,6 +111,7 @@ class ChatRunner:
     def __init__(
         self,
         generator: Generator,
+        encode: "Callable[[ChatRecord], bytes]",
         exporter: TraceSink,
         inflight: InflightTraces,
         metrics: Metrics,
@@ -119,6 +119,7 @@ class ChatRunner:
         max_chat_seconds: float,
     ):
         self._generator = generator
+        self._encode = encode  # a trace's OTLP span (otlp.encode_span): how MLflow stores it is egress's
         self._metrics = metrics
         self._exporter = exporter
         self._inflight = inflight  # feedback for a chat still streaming waits for its trace
@@ -197,7 +198,7 @@ class ChatRunner:
         record.outcome = outcome
         record.error = error
         try:
-            return JournaledTrace(record.trace_id, record.chat.client_request_id, encode_span(record), time.time())
+            return JournaledTrace(record.trace_id, record.chat.client_request_id, self._encode(record), time.time())
         except Exception:
             logger.exception("trace %s cannot be encoded and is not stored", record.trace_id)
             self._inflight.abandoned(record.trace_id)

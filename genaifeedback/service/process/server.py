@@ -20,14 +20,12 @@ from genaifeedback.service.domain import schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
-from genaifeedback.service.domain.feedback.attacher import Attacher
-from genaifeedback.service.domain.feedback.delivery import Delivery
-from genaifeedback.service.domain.feedback.intake import FeedbackIntake
-from genaifeedback.service.domain.feedback.trace_state import TraceStates
+from genaifeedback.service.domain.feedback.engine import FeedbackEngine
 from genaifeedback.service.domain.generators import build_generator
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
@@ -99,26 +97,25 @@ class FeedbackApp:
             ),
             self.metrics,
         )
-        self.runner = ChatRunner(
-            build_generator(settings),
-            self.exporter,
+        generator, limits = build_generator(settings), (settings.max_tokens_limit, settings.max_chat_seconds)
+        self.runner = ChatRunner(generator, encode_span, self.exporter, self.inflight, self.metrics, *limits)
+        self.feedback = FeedbackEngine(
+            self.gateway,
+            self.journal,
             self.inflight,
             self.metrics,
-            settings.max_tokens_limit,
+            settings.feedback_attach_window_seconds,
             settings.max_chat_seconds,
-        )
-        window = settings.feedback_attach_window_seconds
-        self.attacher = Attacher(
-            self.journal, self.metrics, self.inflight, settings.feedback_status_retention_hours * 3600
-        )
-        states = TraceStates(self.inflight)
-        self.delivery = Delivery(self.gateway, self.journal, self.attacher, states, self.inflight, self.metrics, window)
-        self.intake = FeedbackIntake(
-            self.gateway, self.journal, self.attacher, states, self.inflight, window, settings.max_chat_seconds
+            settings.feedback_status_retention_hours * 3600,
         )
         self.metrics.watch(self.metrics.journal_traces, lambda: self.journal.trace_count)
         self.metrics.watch(self.metrics.feedback_pending, lambda: self.journal.pending_feedback_count)
-        self.metrics.watch(self.metrics.journal_oldest_age, self.oldest_unconfirmed_age_seconds)
+        # The alert's figure: the oldest trace or feedback MLflow has not confirmed (feedback whose
+        # trace is not known, a mistyped client_request_id say, is waiting, not stuck: left out).
+        self.metrics.watch(
+            self.metrics.journal_oldest_age,
+            lambda: max(self.journal.oldest_trace_age_seconds(), self.feedback.attacher.oldest_known_age_seconds()),
+        )
 
         # Several workers listen on one port: the kernel spreads the connections over them.
         options = [*_SERVER_OPTIONS, *([("grpc.so_reuseport", 1)] if settings.workers > 1 else [])]
@@ -129,8 +126,8 @@ class FeedbackApp:
         )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(
-                self.intake,
-                FeedbackCuration(self.gateway, self.intake, self.attacher),
+                self.feedback.intake,
+                FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher),
                 self.metrics,
                 self.admission,
                 self.schemas,
@@ -147,7 +144,7 @@ class FeedbackApp:
         self.port = self.server.add_insecure_port(settings.listen_address)
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)
-        self.attacher.start(units, self.delivery.round)
+        self.feedback.start(units)
         await self.server.start()
         await self._set_health(SERVING)
         if settings.metrics_address:
@@ -158,11 +155,6 @@ class FeedbackApp:
             settings.mlflow_tracking_uri,
             experiment_id,
         )
-
-    def oldest_unconfirmed_age_seconds(self, now: float | None = None) -> float:
-        """The alert's figure: the oldest trace or feedback MLflow has not confirmed. Feedback whose
-        trace is not known (a mistyped client_request_id, say) is not stuck, only waiting: left out."""
-        return max(self.journal.oldest_trace_age_seconds(now), self.attacher.oldest_known_age_seconds(now))
 
     async def _set_health(self, status: int) -> None:
         for name in ("", *SERVICE_NAMES):
@@ -189,7 +181,7 @@ class FeedbackApp:
         await self.runner.drain(timeout_seconds=5)
         flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
         await self.exporter.close(timeout_seconds=flush)
-        await self.attacher.close(timeout_seconds=flush)
+        await self.feedback.close(timeout_seconds=flush)
         await self.gateway.close()
         self.journal.close()
         self._data_lock.close()
