@@ -56,8 +56,9 @@ class Attacher:
         self._entries = itertools.count()
         self._held: dict[str, list[PendingUnit]] = {}  # due while their trace was in a round
         self._busy_traces: set[str] = set()
-        # The units whose trace is known (oldest first, settled ones dropped lazily): only those can
-        # be stuck, so the age alert and shutdown count them, never a mistyped client_request_id.
+        # The units whose trace is known, oldest first (settled ones are dropped once they reach the
+        # top): only those can be stuck, so the age alert and shutdown count them, never a mistyped
+        # client_request_id.
         self._known: list[tuple[float, str]] = []
         self._known_count = 0
         self._wakeup = asyncio.Event()
@@ -128,6 +129,8 @@ class Attacher:
                 self._known_count -= 1
                 if not self._known_count:
                     self._drained.set()
+                while self._known and self._known[0][1] not in self._units:
+                    heapq.heappop(self._known)
         self._metrics.feedback_settled.labels(state=state).inc()
         if state == "EXPIRED":
             logger.warning("feedback %s expired: %s (%s)", unit.unit_id, message, _describe(unit))
@@ -148,10 +151,11 @@ class Attacher:
             await asyncio.wait_for(asyncio.shield(pending.settled), timeout)
 
     def oldest_known_age_seconds(self, now: float | None = None) -> float:
-        """Age of the oldest pending unit whose trace is known (0 when there is none)."""
-        while self._known and self._known[0][1] not in self._units:
-            heapq.heappop(self._known)
-        return max(0.0, (now or time.time()) - self._known[0][0]) if self._known else 0.0
+        """Age of the oldest pending unit whose trace is known (0 when there is none).
+
+        The metrics thread calls it: it only reads (settle keeps the heap's top a pending unit)."""
+        top = self._known[:1]
+        return max(0.0, (now or time.time()) - top[0][0]) if top else 0.0
 
     # --- when each is tried
 
