@@ -123,7 +123,8 @@ class Attacher:
         unit.state = state
         unit.reason = "" if state == "STORED" else reason or unit.reason
         await self._journal.update_feedback(unit)
-        if self._units.pop(unit.unit_id, None) is pending:
+        if self.is_pending(pending):
+            del self._units[unit.unit_id]
             self._unindex(pending)
             if unit.trace_id:
                 self._known_count -= 1
