@@ -83,12 +83,11 @@ class Delivery:
         after = await self._infos(sorted({p.unit.trace_id for p in checked}), checked)
         if after is None:
             return
+        read_back = {trace_id: TraceState.of(info) for trace_id, info in after.items()}
+        for state in read_back.values():
+            self._states.read(state)
         for pending in checked:
-            info = after.get(pending.unit.trace_id)
-            state = TraceState.of(info) if info is not None else None
-            if state is not None:
-                self._states.read(state)
-            await self._check_settled(pending, state)
+            await self._check_settled(pending, read_back.get(pending.unit.trace_id))
 
     async def _infos(self, trace_ids: list[str], pendings: list[PendingUnit]) -> dict[str, TraceInfo] | None:
         """The infos of the traces MLflow has, or None (and the units later) if it cannot tell."""
