@@ -3,7 +3,7 @@
 Starts its own MLflow server (the embedded settings, SQLite in a temp dir) and the service as a
 subprocess with its metrics endpoint, then measures, in one run:
 
-  1. The journal's commit latency as a chat's final event pays it: Journal.add_trace p50/p99 with
+  1. The journal's commit latency as a chat's final event pays it: SqliteJournal.add_trace p50/p99 with
      1, 8 and 32 writers at once (group commit), in this process, on the same disk.
   2. SubmitFeedback acknowledgement (answered once journaled) p50/p99 at concurrency 1, 8 and 32,
      and how fast the acknowledged feedback lands in MLflow (feedback/s from the first
@@ -37,7 +37,8 @@ from mlflow.entities import AssessmentSource
 from mlflow.tracing.client import TracingClient
 
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.storage.journal import Journal, JournaledTrace
+from genaifeedback.service.storage.journal import JournaledTrace
+from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,7 +101,7 @@ class Service:
 
 def journal_latency(work: Path, writers: int, count: int) -> tuple[float, float]:
     async def run() -> list[float]:
-        journal = Journal(work / f"journal-{writers}.db")
+        journal = SqliteJournal(work / f"journal-{writers}.db")
         journal.open()
         latencies: list[float] = []
         span = b"x" * 1500  # about one 64-token chat's root span

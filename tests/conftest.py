@@ -87,7 +87,7 @@ class RunningService:
         self._run(self.app.start(), timeout=120)
         self._settled: dict[str, bool] = {}  # trace id -> stored (True) or rejected by MLflow
         self._settling = threading.Condition()
-        self.app.exporter.when_settled(self._traces_settled)
+        self.app.inflight.listen(self._traces_settled)
         self.target = f"127.0.0.1:{self.app.port}"
         self.channel = grpc.insecure_channel(self.target)
         self.chat = chat_pb2_grpc.ChatServiceStub(self.channel)

@@ -7,9 +7,11 @@ response can make the exporter itself crash."""
 import asyncio
 import logging
 
+from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.storage.journal import Journal, JournaledTrace
+from genaifeedback.service.storage.journal import JournaledTrace
+from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 
 
 class CrashingOnceGateway:
@@ -24,14 +26,15 @@ class CrashingOnceGateway:
 
 def test_a_crashed_exporter_reports_not_serving_restarts_and_delivers(tmp_path, caplog):
     async def run() -> tuple[list[bool], list[str], float]:
-        journal = Journal(tmp_path / "journal.db")
+        journal = SqliteJournal(tmp_path / "journal.db")
         journal.open()
         metrics = Metrics()
-        exporter = TraceExporter(CrashingOnceGateway(), journal, ExportSettings(), metrics)  # type: ignore[arg-type]
+        inflight = InflightTraces()
+        exporter = TraceExporter(CrashingOnceGateway(), journal, inflight, ExportSettings(), metrics)  # type: ignore[arg-type]
         health: list[bool] = []
         exporter.on_health_change = health.append
         stored = asyncio.get_running_loop().create_future()
-        exporter.when_settled(lambda ids, ok: stored.done() or stored.set_result(ids))
+        inflight.listen(lambda ids, ok: stored.done() or stored.set_result(ids))
         exporter.start([])
         await exporter.submit(JournaledTrace("tr-" + "1" * 32, "", b"span", 0.0))
         delivered = await asyncio.wait_for(stored, 30)

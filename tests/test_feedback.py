@@ -466,6 +466,33 @@ def test_a_settled_status_is_kept_for_the_retention_then_forgotten(start_service
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_a_mistyped_client_request_id_neither_fires_the_age_alert_nor_holds_up_shutdown(
+    start_service, mlflow_client, tmp_path
+):
+    """Issue 19, item 8: feedback for a client_request_id no trace has stays PENDING for the attach
+    window, but nothing is stuck: the oldest-unconfirmed-age gauge leaves it out, and shutdown
+    does not wait for it (it stays journaled, PENDING, for the next start)."""
+    journal = tmp_path / "journal"
+    # A shutdown that waited for the unit would take the whole flush: grace + MLflow timeout (62 s).
+    replica = start_service(data_dir=journal, feedback_attach_window_seconds=600, mlflow_request_timeout_seconds=60)
+    typo = feedback_pb2.SubmitFeedbackRequest(client_request_id=f"typo-{uuid.uuid4()}", bool_value=True)
+    pending = replica.feedback.SubmitFeedback(typo, timeout=30)
+    assert pending.state == feedback_pb2.FEEDBACK_STATE_PENDING
+    trace_id = new_trace(replica)
+    stored = submit(replica, trace_id=trace_id, bool_value=False)
+    assert [a.assessment_id for a in assessments(mlflow_client, trace_id)] == [stored.assessment_id]
+    assert metric(replica, "genaifeedback_journal_oldest_age_seconds") == 0.0
+    assert metric(replica, "genaifeedback_feedback_pending") == 1
+    started = time.monotonic()
+    replica.stop()
+    assert time.monotonic() - started < 30
+    again = start_service(data_dir=journal)
+    status = feedback_pb2.GetFeedbackStatusRequest(
+        client_request_id=typo.client_request_id, assessment_id=pending.assessment_id
+    )
+    assert again.feedback.GetFeedbackStatus(status, timeout=10).state == feedback_pb2.FEEDBACK_STATE_PENDING
+
+
 def test_an_old_or_foreign_unknown_trace_id_is_not_found_at_once(service):
     with pytest.raises(grpc.RpcError) as failure:
         submit(service, trace_id="tr-" + "0" * 32, bool_value=True)

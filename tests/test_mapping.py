@@ -5,7 +5,8 @@ import time
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from genaifeedback.service.domain.chat import ChatInput, ChatRecord, Turn, Usage
-from genaifeedback.service.domain.feedback import Target, _assessment_id
+from genaifeedback.service.domain.feedback import Target
+from genaifeedback.service.domain.feedback.intake import derived_assessment_id
 from genaifeedback.service.domain.ids import (
     SPAN_ID_PATTERN,
     TRACE_ID_PATTERN,
@@ -85,15 +86,15 @@ def test_cancelled_and_failed_chats_are_error_spans_with_the_reason():
 
 def test_assessment_ids_are_stable_per_target_and_request_id_whatever_the_feedback():
     trace_a, trace_b = Target(trace_id="tr-" + "a" * 32), Target(trace_id="tr-" + "b" * 32)
-    first = _assessment_id(trace_a, "r-1", 0)
-    assert first == _assessment_id(trace_a, "r-1", 0)
-    assert first != _assessment_id(trace_b, "r-1", 0)
-    assert first != _assessment_id(trace_a, "r-2", 0)
-    assert first != _assessment_id(Target(client_request_id="tr-" + "a" * 32), "r-1", 0)
+    first = derived_assessment_id(trace_a, "r-1", 0)
+    assert first == derived_assessment_id(trace_a, "r-1", 0)
+    assert first != derived_assessment_id(trace_b, "r-1", 0)
+    assert first != derived_assessment_id(trace_a, "r-2", 0)
+    assert first != derived_assessment_id(Target(client_request_id="tr-" + "a" * 32), "r-1", 0)
     # The later assessments of one action (ratings) get ids of their own.
-    assert len({_assessment_id(trace_a, "r-1", index) for index in range(3)}) == 3
+    assert len({derived_assessment_id(trace_a, "r-1", index) for index in range(3)}) == 3
     # Without a request id, every call is new.
-    assert _assessment_id(trace_a, "", 0) != _assessment_id(trace_a, "", 0)
+    assert derived_assessment_id(trace_a, "", 0) != derived_assessment_id(trace_a, "", 0)
 
 
 def test_a_stored_number_matches_but_a_bool_never_matches_a_number():

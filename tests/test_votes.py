@@ -313,3 +313,21 @@ def test_erasing_a_source_removes_all_its_feedback_and_nothing_else(service, mlf
     assert not service.feedback.ListFeedback(
         feedback_pb2.ListFeedbackRequest(source_id=rater, include_history=True)
     ).feedback
+
+
+def test_the_status_of_a_deleted_vote_is_deleted_by_request_id_and_by_assessment_id(
+    service, other_replica, mlflow_client
+):
+    """Issue 19, item 5: status answers from the same tombstones as GetFeedback and the retry path,
+    on the replica that journaled the vote and on one that only sees MLflow."""
+    trace_id = new_trace(service)
+    stored = vote(service, trace_id, "user-1", bool_value=True, request_id="then-deleted")
+    service.feedback.DeleteFeedback(
+        feedback_pb2.DeleteFeedbackRequest(trace_id=trace_id, assessment_id=stored.assessment_id)
+    )
+    assert chain(mlflow_client, trace_id) == []
+    assert f"genaifeedback.deleted.{stored.assessment_id}" in mlflow_client.get_trace_info(trace_id).tags
+    for replica in (service, other_replica):
+        for asked in ({"request_id": "then-deleted"}, {"assessment_id": stored.assessment_id}):
+            request = feedback_pb2.GetFeedbackStatusRequest(trace_id=trace_id, **asked)
+            assert replica.feedback.GetFeedbackStatus(request, timeout=10).state == DELETED, asked

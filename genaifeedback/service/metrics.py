@@ -20,7 +20,7 @@ class Metrics:
         )
         self.journal_oldest_age = Gauge(
             f"{PREFIX}_journal_oldest_age_seconds",
-            "Age of the oldest journaled entry MLflow has not confirmed",
+            "Age of the oldest journaled trace, or feedback for a known trace, MLflow has not confirmed",
             registry=r,
         )
         self.feedback_pending = Gauge(

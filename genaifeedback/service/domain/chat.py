@@ -8,7 +8,7 @@ sent, so feedback that follows the final event finds the trace on its way to MLf
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from genaifeedback.service.domain.errors import GenerationTimeout
 from genaifeedback.service.domain.generators import GenerationRequest, Generator
 from genaifeedback.service.domain.ids import new_span_id, new_trace_id
-from genaifeedback.service.egress.otlp import encode_span
+from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import JournaledTrace
 
@@ -104,23 +104,25 @@ class TraceSink(Protocol):
     """What ChatRunner needs of the trace exporter (see exporter.TraceExporter)."""
 
     def ensure_capacity(self) -> None: ...
-    def expect(self, trace_id: str, client_request_id: str) -> None: ...
     async def submit(self, trace: JournaledTrace) -> None: ...
-    def abandon(self, trace_id: str) -> None: ...
 
 
 class ChatRunner:
     def __init__(
         self,
         generator: Generator,
+        encode: "Callable[[ChatRecord], bytes]",
         exporter: TraceSink,
+        inflight: InflightTraces,
         metrics: Metrics,
         max_tokens_limit: int,
         max_chat_seconds: float,
     ):
         self._generator = generator
+        self._encode = encode  # a trace's OTLP span (otlp.encode_span): how MLflow stores it is egress's
         self._metrics = metrics
         self._exporter = exporter
+        self._inflight = inflight  # feedback for a chat still streaming waits for its trace
         self._max_tokens_limit = max_tokens_limit
         self._max_chat_seconds = max_chat_seconds
         self._handovers: set[asyncio.Task[None]] = set()
@@ -138,7 +140,7 @@ class ChatRunner:
             model=self._generator.name,
             start_ns=time.time_ns(),
         )
-        self._exporter.expect(record.trace_id, chat.client_request_id)
+        self._inflight.streaming(record.trace_id, chat.client_request_id)
         self._metrics.chats_started.inc()
         self._open += 1
         self._none_open.clear()
@@ -166,7 +168,7 @@ class ChatRunner:
                 output_tokens=report.output_tokens if report.output_tokens is not None else len(parts),
             )
             # Journaled before the final event: once the caller has it, the trace cannot be lost.
-            await self._exporter.submit(self._journaled(record, parts))
+            await self._exporter.submit(self._finished_trace(record, parts))
             yield Finished(record.trace_id, chat.client_request_id, record.finish_reason, record.usage)
         except (asyncio.CancelledError, GeneratorExit):
             if not record.end_ns:
@@ -187,25 +189,26 @@ class ChatRunner:
             if self._open == 0:
                 self._none_open.set()
 
-    def _journaled(
+    def _finished_trace(
         self, record: ChatRecord, parts: list[str], outcome: Outcome = "ok", error: str = ""
     ) -> JournaledTrace:
+        """The chat's trace, ended and encoded, as the exporter journals it."""
         record.end_ns = time.time_ns()
         record.answer = "".join(parts)
         record.outcome = outcome
         record.error = error
         try:
-            return JournaledTrace(record.trace_id, record.chat.client_request_id, encode_span(record), time.time())
+            return JournaledTrace(record.trace_id, record.chat.client_request_id, self._encode(record), time.time())
         except Exception:
             logger.exception("trace %s cannot be encoded and is not stored", record.trace_id)
-            self._exporter.abandon(record.trace_id)
+            self._inflight.abandoned(record.trace_id)
             raise
 
     def _hand_over(self, record: ChatRecord, parts: list[str], outcome: Outcome, error: str) -> None:
         """A chat that ends without its final event: journal its trace in the background."""
         try:
-            trace = self._journaled(record, parts, outcome, error)
-        except Exception:  # noqa: BLE001 - logged in _journaled; the chat's own error goes on
+            trace = self._finished_trace(record, parts, outcome, error)
+        except Exception:  # noqa: BLE001 - logged in _finished_trace; the chat's own error goes on
             return
         task = asyncio.get_running_loop().create_task(self._exporter.submit(trace))
         self._handovers.add(task)

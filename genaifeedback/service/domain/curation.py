@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from mlflow.entities import Feedback, TraceInfo
 
 from genaifeedback.service.domain.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
-from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, TraceState
+from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, Target
+from genaifeedback.service.domain.feedback.attacher import Attacher
+from genaifeedback.service.domain.feedback.intake import FeedbackIntake
+from genaifeedback.service.domain.feedback.trace_state import TraceState
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 
 SOURCE_SEARCH_DAYS = 30  # ListFeedback by source searches this far back unless told otherwise
@@ -54,9 +57,10 @@ class ErasureProgress:
 
 
 class FeedbackCuration:
-    def __init__(self, gateway: MlflowGateway, recorder: FeedbackRecorder):
+    def __init__(self, gateway: MlflowGateway, intake: FeedbackIntake, attacher: Attacher):
         self._gateway = gateway
-        self._recorder = recorder
+        self._intake = intake
+        self._attacher = attacher  # feedback journaled here and not yet written is deleted too
 
     async def get(self, target: Target, assessment_id: str) -> FeedbackRead:
         info = await self._info(target)
@@ -69,7 +73,7 @@ class FeedbackCuration:
         """One page, and the token of the next ("" on the last)."""
         if query.target is not None:
             _, offset = _decode(query.page_token)
-            matching = [r for r in _records(await self._info(query.target)) if _wanted(r, query)]
+            matching = [r for r in _records(await self._info(query.target)) if _listed(r, query)]
             page = matching[offset : offset + query.page_size]
             more = offset + query.page_size < len(matching)
             return page, _encode(None, offset + query.page_size) if more else ""
@@ -81,7 +85,7 @@ class FeedbackCuration:
             infos, next_token = await self._gateway.search_trace_infos(
                 start_ms, query.end_ms, mlflow_token, SEARCH_PAGE
             )
-            matching = [r for info in infos for r in _records(info) if _wanted(r, query)]
+            matching = [r for info in infos for r in _records(info) if _listed(r, query)]
             room = query.page_size - len(found)
             found += matching[offset : offset + room]
             if offset + room < len(matching):
@@ -96,7 +100,7 @@ class FeedbackCuration:
         """Delete one feedback with its whole history, or (no id) every feedback on the trace."""
         state = TraceState.of(await self._info(target))
         if not assessment_id:
-            doomed = set(state.feedback) | self._recorder.pending_ids(state.trace_id)
+            doomed = set(state.feedback) | self._attacher.pending_ids(state.trace_id)
         elif assessment_id in state.feedback:
             doomed = _chain_of(assessment_id, state.feedback.values())
         elif assessment_id in state.deleted:
@@ -120,7 +124,7 @@ class FeedbackCuration:
                     if feedback.source.source_id == source_id
                     and (not source_type or feedback.source.source_type == source_type)
                 }
-                doomed |= self._recorder.pending_ids(info.trace_id, source_id, source_type)
+                doomed |= self._attacher.pending_ids(info.trace_id, source_id, source_type)
                 if doomed:
                     deleted += len(await self._delete(state, doomed))
                     changed += 1
@@ -143,11 +147,10 @@ class FeedbackCuration:
         return sorted(doomed - state.deleted | {f.assessment_id or "" for f in in_mlflow})
 
     async def _info(self, target: Target) -> TraceInfo:
-        trace_id = await self._recorder.resolve(target)
+        trace_id = await self._intake.resolve(target)
         infos = await self._gateway.trace_infos([trace_id])
         if trace_id not in infos:
             raise TraceNotFound(f"trace {trace_id} is not in MLflow", trace_id=trace_id)
-        self._recorder.remember_in_mlflow([trace_id])  # a correction written next need not look again
         return infos[trace_id]
 
 
@@ -159,7 +162,7 @@ def _records(info: TraceInfo) -> list[FeedbackRead]:
     return [FeedbackRead(f.assessment_id or "", f, replaced_by.get(f.assessment_id or "", "")) for f in feedback]
 
 
-def _wanted(record: FeedbackRead, query: ListQuery) -> bool:
+def _listed(record: FeedbackRead, query: ListQuery) -> bool:
     feedback = record.feedback
     created = feedback.create_time_ms or 0
     return (

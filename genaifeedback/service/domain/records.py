@@ -61,6 +61,23 @@ class FeedbackWrite:
     create_time_ms: int | None = None  # when the user voted; None: now
     overrides: str | None = None  # the assessment this one replaces (MLflow marks it not valid)
 
+    @classmethod
+    def recreating(cls, stored: Feedback, trace_id: str) -> "FeedbackWrite":
+        """A write that creates a stored feedback of this trace again, the same in every field."""
+        return cls(
+            trace_id=trace_id,
+            assessment_id=stored.assessment_id or "",
+            name=stored.name,
+            value=stored.value,
+            source_type=stored.source.source_type,
+            source_id=stored.source.source_id,
+            rationale=stored.rationale,
+            metadata=dict(stored.metadata or {}),
+            span_id=stored.span_id,
+            create_time_ms=stored.create_time_ms,
+            overrides=stored.overrides,
+        )
+
     def matches(self, stored: Assessment) -> bool:
         """Whether an assessment already stored under this id records this same feedback.
 

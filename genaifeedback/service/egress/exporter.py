@@ -11,18 +11,21 @@ It cannot wedge or die silently:
   403, 404, 422, 5xx, no connection) is retried with backoff and reported;
 - the delivery task is supervised: a crash is logged and the task restarted, and health reads
   NOT_SERVING until it runs again.
+
+Each trace's progress (journaled, stored, rejected) is published to the in-flight registry
+(domain/inflight.py), which feedback listens to.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from genaifeedback.service.domain.errors import MlflowUnavailable, TraceBacklogFull
+from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.retry import Backoff
 from genaifeedback.service.egress.mlflow_gateway import (
     ExportPartlyRejected,
@@ -36,9 +39,6 @@ from genaifeedback.service.storage.journal import Journal, JournaledTrace
 
 logger = logging.getLogger(__name__)
 
-_V = TypeVar("_V")
-_REMEMBERED = 100_000  # client request ids, and recently stored trace ids
-
 
 @dataclass
 class ExportSettings:
@@ -48,17 +48,20 @@ class ExportSettings:
 
 
 class TraceExporter:
-    def __init__(self, gateway: MlflowGateway, journal: Journal, settings: ExportSettings, metrics: Metrics):
+    def __init__(
+        self,
+        gateway: MlflowGateway,
+        journal: Journal,
+        inflight: InflightTraces,
+        settings: ExportSettings,
+        metrics: Metrics,
+    ):
         self._gateway = gateway
         self._journal = journal
+        self._inflight = inflight  # told each trace's progress; feedback listens there
         self._settings = settings
         self._metrics = metrics
         self._queue: deque[JournaledTrace] = deque()
-        self._streaming: set[str] = set()  # started here, not finished yet
-        self._unstored: set[str] = set()  # journaled here, not confirmed by MLflow yet
-        self._trace_by_client_request_id: OrderedDict[str, str] = OrderedDict()
-        self._recently_stored: OrderedDict[str, None] = OrderedDict()
-        self._stored_listeners: list[Callable[[list[str], bool], None]] = []
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -78,16 +81,10 @@ class TraceExporter:
     # --- the chat side
 
     def ensure_capacity(self) -> None:
-        if len(self._unstored) + len(self._streaming) >= self._settings.max_pending:
+        if self._inflight.open >= self._settings.max_pending:
             raise TraceBacklogFull(
-                f"{len(self._unstored)} traces are waiting to be stored in MLflow (slow or down); retry later"
+                f"{self._inflight.unstored} traces are waiting to be stored in MLflow (slow or down); retry later"
             )
-
-    def expect(self, trace_id: str, client_request_id: str) -> None:
-        """A chat started: feedback for it waits for its trace rather than look for it in MLflow."""
-        self._streaming.add(trace_id)
-        if client_request_id:
-            _remember(self._trace_by_client_request_id, client_request_id, trace_id)
 
     async def submit(self, trace: JournaledTrace) -> None:
         """Journal a finished chat's trace (returns once durable), then queue it for MLflow.
@@ -95,44 +92,22 @@ class TraceExporter:
         Cancelling the caller does not undo it: once journaled, the trace is queued regardless.
         """
         durable = asyncio.ensure_future(self._journal.add_trace(trace))
-        durable.add_done_callback(lambda done: self._journaled(trace, done))
+        durable.add_done_callback(lambda done: self._after_journal(trace, done))
         await asyncio.shield(durable)
 
-    def _journaled(self, trace: JournaledTrace, durable: asyncio.Future[None]) -> None:
-        self._streaming.discard(trace.trace_id)
+    def _after_journal(self, trace: JournaledTrace, durable: asyncio.Future[None]) -> None:
         if durable.cancelled() or durable.exception() is not None:
             logger.error("trace %s could not be journaled and is not stored: %r", trace.trace_id, durable.exception())
+            self._inflight.abandoned(trace.trace_id)
             return
         self._enqueue(trace)
 
-    def abandon(self, trace_id: str) -> None:
-        """A chat whose trace could not be journaled (it is logged where that happened)."""
-        self._streaming.discard(trace_id)
-
     def _enqueue(self, trace: JournaledTrace) -> None:
         self._queue.append(trace)
-        self._unstored.add(trace.trace_id)
-        if trace.client_request_id:
-            _remember(self._trace_by_client_request_id, trace.client_request_id, trace.trace_id)
+        self._inflight.journaled(trace.trace_id, trace.client_request_id)
         self._idle.clear()
         self._wakeup.set()
-        self._metrics.exporter_backlog.set(len(self._unstored))
-
-    # --- the feedback side
-
-    def trace_id_for(self, client_request_id: str) -> str | None:
-        return self._trace_by_client_request_id.get(client_request_id)
-
-    def is_local_and_unstored(self, trace_id: str) -> bool:
-        """Streaming here, or journaled here and not yet in MLflow: feedback must wait for it."""
-        return trace_id in self._streaming or trace_id in self._unstored
-
-    def was_stored(self, trace_id: str) -> bool:
-        return trace_id in self._recently_stored
-
-    def when_settled(self, listener: Callable[[list[str], bool], None]) -> None:
-        """Call listener(trace_ids, stored) when MLflow confirms (True) or rejects (False) traces."""
-        self._stored_listeners.append(listener)
+        self._metrics.exporter_backlog.set(self._inflight.unstored)
 
     # --- delivery
 
@@ -215,7 +190,7 @@ class TraceExporter:
                     "cannot store %d traces in MLflow yet (%s); %d waiting; retrying",
                     len(batch),
                     problem,
-                    len(self._unstored),
+                    self._inflight.unstored,
                 )
             await asyncio.sleep(backoff.next())
 
@@ -236,15 +211,10 @@ class TraceExporter:
         self._settle([trace.trace_id], stored=False)
 
     def _settle(self, trace_ids: list[str], stored: bool = True) -> None:
-        for trace_id in trace_ids:
-            self._unstored.discard(trace_id)
-            if stored:
-                _remember(self._recently_stored, trace_id, None)
-        self._metrics.exporter_backlog.set(len(self._unstored))
+        self._inflight.settled(trace_ids, stored)
+        self._metrics.exporter_backlog.set(self._inflight.unstored)
         if stored:
             self._metrics.traces_stored.inc(len(trace_ids))
-        for listener in self._stored_listeners:
-            listener(trace_ids, stored)
 
     async def close(self, timeout_seconds: float) -> None:
         """Store what is queued, for up to timeout_seconds; what is left stays journaled."""
@@ -254,15 +224,8 @@ class TraceExporter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._unstored:
+        if self._inflight.unstored:
             logger.warning(
                 "%d traces are not stored in MLflow yet; they stay journaled and are sent at the next start",
-                len(self._unstored),
+                self._inflight.unstored,
             )
-
-
-def _remember(memory: OrderedDict[str, _V], key: str, value: _V) -> None:
-    memory[key] = value
-    memory.move_to_end(key)
-    if len(memory) > _REMEMBERED:
-        memory.popitem(last=False)

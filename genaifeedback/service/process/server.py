@@ -20,10 +20,12 @@ from genaifeedback.service.domain import schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
-from genaifeedback.service.domain.feedback import FeedbackRecorder
+from genaifeedback.service.domain.feedback.engine import FeedbackEngine
 from genaifeedback.service.domain.generators import build_generator
+from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
@@ -35,7 +37,7 @@ from genaifeedback.service.process.listeners import (
     start_health_only,
 )
 from genaifeedback.service.process.tls import TlsFileError
-from genaifeedback.service.storage.journal import Journal
+from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
 from genaifeedback.service.transport.servicers import (
@@ -82,7 +84,7 @@ class FeedbackApp:
         self.schemas = load_schemas(settings)  # a bad file stops the start before anything else
         self.metrics = Metrics()
         self._data_lock = lock_data_dir(settings.data_dir)
-        self.journal = Journal(settings.data_dir / "journal.db", settings.journal_synchronous)
+        self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
         traces, units = self.journal.open()
         self.gateway = MlflowGateway(
             settings.mlflow_tracking_uri,
@@ -92,9 +94,11 @@ class FeedbackApp:
             settings.analytics_timeout_seconds,
         )
         experiment_id = await self.gateway.connect(settings.mlflow_startup_timeout_seconds)
+        self.inflight = InflightTraces()
         self.exporter = TraceExporter(
             self.gateway,
             self.journal,
+            self.inflight,
             ExportSettings(
                 settings.trace_export_batch_size,
                 settings.trace_export_batch_max_bytes,
@@ -102,13 +106,12 @@ class FeedbackApp:
             ),
             self.metrics,
         )
-        self.runner = ChatRunner(
-            build_generator(settings), self.exporter, self.metrics, settings.max_tokens_limit, settings.max_chat_seconds
-        )
-        self.recorder = FeedbackRecorder(
+        generator, limits = build_generator(settings), (settings.max_tokens_limit, settings.max_chat_seconds)
+        self.runner = ChatRunner(generator, encode_span, self.exporter, self.inflight, self.metrics, *limits)
+        self.feedback = FeedbackEngine(
             self.gateway,
-            self.exporter,
             self.journal,
+            self.inflight,
             self.metrics,
             settings.feedback_attach_window_seconds,
             settings.max_chat_seconds,
@@ -116,7 +119,12 @@ class FeedbackApp:
         )
         self.metrics.watch(self.metrics.journal_traces, lambda: self.journal.trace_count)
         self.metrics.watch(self.metrics.feedback_pending, lambda: self.journal.pending_feedback_count)
-        self.metrics.watch(self.metrics.journal_oldest_age, self.journal.oldest_age_seconds)
+        # The alert's figure: the oldest trace or feedback MLflow has not confirmed (feedback whose
+        # trace is not known, a mistyped client_request_id say, is waiting, not stuck: left out).
+        self.metrics.watch(
+            self.metrics.journal_oldest_age,
+            lambda: max(self.journal.oldest_trace_age_seconds(), self.feedback.attacher.oldest_known_age_seconds()),
+        )
 
         # Several workers listen on one port: the kernel spreads the connections over them.
         options = [*_SERVER_OPTIONS, *([("grpc.so_reuseport", 1)] if settings.workers > 1 else [])]
@@ -128,7 +136,11 @@ class FeedbackApp:
         )
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(
-                self.recorder, FeedbackCuration(self.gateway, self.recorder), self.metrics, self.admission, self.schemas
+                self.feedback.intake,
+                FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher),
+                self.metrics,
+                self.admission,
+                self.schemas,
             ),
             self.server,
         )
@@ -142,7 +154,7 @@ class FeedbackApp:
         self.port = add_service_port(self.server, settings, self.metrics)
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)
-        self.recorder.start(units)
+        self.feedback.start(units)
         await self.server.start()
         await self._set_health(SERVING)
         if settings.health_address:
@@ -183,7 +195,7 @@ class FeedbackApp:
         await self.runner.drain(timeout_seconds=5)
         flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
         await self.exporter.close(timeout_seconds=flush)
-        await self.recorder.close(timeout_seconds=flush)
+        await self.feedback.close(timeout_seconds=flush)
         await self.gateway.close()
         self.journal.close()
         self._data_lock.close()

@@ -1,58 +1,21 @@
-"""The journal: this replica's durable memory of every write MLflow has not confirmed yet.
+"""The journal's interface: what the exporter and the feedback engine need of durable storage.
 
-Acknowledged means journaled. A finished chat's trace is appended before its final event is
-sent, and accepted feedback before its call is answered; entries leave only when MLflow confirms
-them, and a restart on the same folder replays what is left. (The OpenTelemetry Collector's
-persistent queue, on SQLite, with exactly-once delivery by deterministic ids.)
-
-One thread owns the SQLite connection (WAL mode). Writes queue up while it commits, and it
-commits all of them in one transaction (group commit), so under load many chats share one commit
-and the final event waits for about one commit, not a queue of them. `synchronous=NORMAL` in
-WAL mode survives the process being killed (the OS has the data); `FULL` also survives a power
-loss, at the cost of an fsync per commit.
+Acknowledged means journaled: a finished chat's trace is journaled before its final event is sent,
+and accepted feedback before its call is answered; entries leave only when MLflow confirms them,
+and a restart replays what is left. sqlite_journal.SqliteJournal implements it on one replica's
+disk; a shared (PostgreSQL) journal implements the same.
 """
 
-import asyncio
-import json
-import logging
-import queue
-import sqlite3
-import threading
+import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, Protocol
 
+from genaifeedback.service.domain.records import FeedbackWrite
 from genaifeedback.service.domain.schemas import callers_metadata
 
-_T = TypeVar("_T")
-# An operation for the writer thread, and how to hand its result (or its error) back.
-_Request = tuple[Callable[[sqlite3.Connection], Any], Callable[[Any, BaseException | None], object]]
-
-logger = logging.getLogger(__name__)
-
 FeedbackState = Literal["PENDING", "STORED", "EXPIRED", "REJECTED", "DELETED"]
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS traces (
-    trace_id TEXT PRIMARY KEY,
-    client_request_id TEXT NOT NULL,
-    span BLOB NOT NULL,          -- the trace's root span, OTLP-encoded, ready to send
-    added REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    unit_id TEXT PRIMARY KEY,    -- the id of the unit's first assessment
-    trace_id TEXT NOT NULL,      -- empty while a client_request_id target is unresolved
-    client_request_id TEXT NOT NULL,
-    writes TEXT NOT NULL,        -- JSON: the assessments of this one call, all or none
-    state TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    added REAL NOT NULL,
-    updated REAL NOT NULL,
-    expires REAL NOT NULL        -- PENDING until then, then EXPIRED
-);
-CREATE INDEX IF NOT EXISTS feedback_by_state ON feedback (state, added);
-"""
 
 
 @dataclass
@@ -60,14 +23,19 @@ class FeedbackUnit:
     """One SubmitFeedback or SubmitRatings call: its assessments are stored all together."""
 
     unit_id: str
-    trace_id: str
+    trace_id: str  # empty while a client_request_id target is unresolved
     client_request_id: str
-    writes: list[dict[str, Any]]
+    writes: list[FeedbackWrite]  # each on the unit's trace (set by resolve)
     state: FeedbackState = "PENDING"
     reason: str = ""
     added: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
     expires: float = 0.0
+
+    def resolve(self, trace_id: str) -> None:
+        """The client_request_id target's trace is found: the unit and its writes are for it."""
+        self.trace_id = trace_id
+        self.writes = [dataclasses.replace(write, trace_id=trace_id) for write in self.writes]
 
     def same_action(self, other: "FeedbackUnit") -> bool:
         """The same feedback on the same target (a client request id may be resolved in one only)."""
@@ -78,15 +46,12 @@ class FeedbackUnit:
         )
 
 
-def _actions(writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _actions(writes: list[FeedbackWrite]) -> list[FeedbackWrite]:
     """The writes as the caller asked for them: without the metadata the service adds (a schema's
-    version may have changed between a call and its retry)."""
+    version may have changed between a call and its retry), nor the trace (compared on the unit)."""
     # Nor the create time: without a client_time it is when each delivery arrived.
     return [
-        {
-            **{k: v for k, v in write.items() if k != "create_time_ms"},
-            "metadata": callers_metadata(write.get("metadata") or {}),
-        }
+        dataclasses.replace(write, trace_id="", create_time_ms=None, metadata=callers_metadata(write.metadata))
         for write in writes
     ]
 
@@ -99,212 +64,40 @@ class JournaledTrace:
     added: float
 
 
-class Journal:
-    def __init__(self, path: Path, synchronous: Literal["NORMAL", "FULL"] = "NORMAL"):
-        self.path = path
-        self._synchronous = synchronous
-        self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._opened = threading.Event()
-        self._open_error: BaseException | None = None
-        # Kept in memory for the metrics, so reading them never waits for the writer thread.
-        self.trace_count = 0
-        self.pending_feedback_count = 0
+class Journal(Protocol):
+    """Durable storage of the traces and feedback MLflow has not confirmed yet."""
 
-    # --- life cycle
+    trace_count: int  # kept in memory for the metrics, so reading them never waits for storage
+    pending_feedback_count: int
 
     def open(self) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
         """Open (creating it if new) and return what is left to deliver, oldest first."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._thread = threading.Thread(target=self._serve, name="journal", daemon=True)
-        self._thread.start()
-        self._opened.wait()
-        if self._open_error:
-            raise self._open_error
-        traces, units = self._call_now(self._load)
-        self.trace_count = len(traces)
-        self.pending_feedback_count = len(units)
-        return traces, units
+        ...
 
-    def close(self) -> None:
-        if self._thread and self._thread.is_alive():
-            self._requests.put(None)
-            self._thread.join(30)
-
-    # --- traces
+    def close(self) -> None: ...
 
     async def add_trace(self, trace: JournaledTrace) -> None:
         """Returns once the trace is durable."""
-        await self._submit(
-            lambda db: db.execute(
-                "INSERT OR REPLACE INTO traces VALUES (?, ?, ?, ?)",
-                (trace.trace_id, trace.client_request_id, trace.span, trace.added),
-            )
-        )
-        self.trace_count += 1
+        ...
 
     async def remove_traces(self, trace_ids: Iterable[str]) -> None:
         """MLflow confirmed them."""
-        rows = [(trace_id,) for trace_id in trace_ids]
-        await self._submit(lambda db: db.executemany("DELETE FROM traces WHERE trace_id = ?", rows))
-        self.trace_count -= len(rows)
-
-    # --- feedback
+        ...
 
     async def add_feedback(self, unit: FeedbackUnit) -> FeedbackUnit:
         """Journal a unit, durably; if one with the same id is there already, return that one."""
-
-        def add(db: sqlite3.Connection) -> FeedbackUnit | None:
-            existing = _unit(db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit.unit_id,)).fetchone())
-            if existing is None:
-                db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(unit))
-            return existing
-
-        existing = await self._submit(add)
-        if existing is None:
-            self.pending_feedback_count += unit.state == "PENDING"
-            return unit
-        return existing
+        ...
 
     async def update_feedback(self, unit: FeedbackUnit) -> None:
         """Record a unit's new state (and its resolved trace id)."""
-        unit.updated = time.time()
-        await self._submit(
-            lambda db: db.execute(
-                "UPDATE feedback SET trace_id = ?, state = ?, reason = ?, updated = ? WHERE unit_id = ?",
-                (unit.trace_id, unit.state, unit.reason, unit.updated, unit.unit_id),
-            )
-        )
-        if unit.state != "PENDING":
-            self.pending_feedback_count -= 1
+        ...
 
-    async def feedback(self, unit_id: str) -> FeedbackUnit | None:
-        return await self._submit(
-            lambda db: _unit(db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit_id,)).fetchone())
-        )
+    async def feedback(self, unit_id: str) -> FeedbackUnit | None: ...
 
     async def forget_settled_feedback(self, older_than: float) -> int:
         """Drop the status of units settled before `older_than` (epoch seconds)."""
-        return await self._submit(
-            lambda db: (
-                db.execute("DELETE FROM feedback WHERE state != 'PENDING' AND updated < ?", (older_than,)).rowcount
-            )
-        )
+        ...
 
-    def oldest_age_seconds(self, now: float | None = None) -> float:
-        """Age of the oldest unconfirmed entry (0 when there is none): a stuck delivery shows here."""
-        oldest = self._call_now(
-            lambda db: db.execute(
-                "SELECT MIN(added) FROM (SELECT MIN(added) AS added FROM traces"
-                " UNION ALL SELECT MIN(added) FROM feedback WHERE state = 'PENDING')"
-            ).fetchone()[0]
-        )
-        return 0.0 if oldest is None else max(0.0, (now or time.time()) - oldest)
-
-    # --- the writer thread
-
-    async def _submit(self, operation: Callable[[sqlite3.Connection], _T]) -> _T:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[_T] = loop.create_future()
-        self._requests.put((operation, lambda result, error: loop.call_soon_threadsafe(_settle, done, result, error)))
-        return await done
-
-    def _call_now(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
-        """Run an operation from a non-async context and wait for it."""
-        finished = threading.Event()
-        outcome: list[Any] = []
-
-        def reply(result: Any, error: BaseException | None) -> None:
-            outcome.extend((result, error))
-            finished.set()
-
-        self._requests.put((operation, reply))
-        finished.wait()
-        if outcome[1] is not None:
-            raise outcome[1]
-        return outcome[0]
-
-    def _serve(self) -> None:
-        try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={self._synchronous}")
-            db.executescript(SCHEMA)
-        except BaseException as error:  # noqa: BLE001 - handed to open()
-            self._open_error = error
-            self._opened.set()
-            return
-        self._opened.set()
-        while True:
-            batch = [self._requests.get()]
-            while not self._requests.empty():
-                batch.append(self._requests.get_nowait())
-            closing = None in batch
-            work = [request for request in batch if request is not None]
-            outcomes = self._commit(db, work)
-            for (_, reply), (result, failure) in zip(work, outcomes, strict=True):
-                reply(result, failure)
-            if closing:
-                db.close()
-                return
-
-    @staticmethod
-    def _commit(db: sqlite3.Connection, work: list[_Request]) -> list[tuple[Any, BaseException | None]]:
-        """Run every operation in one transaction; one that fails is rolled back alone."""
-        outcomes: list[tuple[Any, BaseException | None]] = []
-        db.execute("BEGIN")
-        for operation, _ in work:
-            db.execute("SAVEPOINT one")
-            try:
-                outcomes.append((operation(db), None))
-                db.execute("RELEASE one")
-            except Exception as error:  # noqa: BLE001 - reported to the one caller it concerns
-                db.execute("ROLLBACK TO one")
-                db.execute("RELEASE one")
-                outcomes.append((None, error))
-        try:
-            db.execute("COMMIT")
-        except sqlite3.Error as failure:  # disk full, I/O error: nothing of this batch is durable
-            logger.error("journal commit failed: %s", failure)
-            db.execute("ROLLBACK")
-            return [(None, failure)] * len(work)
-        return outcomes
-
-    @staticmethod
-    def _load(db: sqlite3.Connection) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
-        traces = [JournaledTrace(*row) for row in db.execute("SELECT * FROM traces ORDER BY added")]
-        rows = db.execute("SELECT * FROM feedback WHERE state = 'PENDING' ORDER BY added")
-        units = [unit for row in rows if (unit := _unit(row)) is not None]
-        return traces, units
-
-
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
-def _row(unit: FeedbackUnit) -> tuple[Any, ...]:
-    return (
-        unit.unit_id,
-        unit.trace_id,
-        unit.client_request_id,
-        json.dumps(unit.writes, sort_keys=True),
-        unit.state,
-        unit.reason,
-        unit.added,
-        unit.updated,
-        unit.expires,
-    )
-
-
-def _unit(row: tuple[Any, ...] | None) -> FeedbackUnit | None:
-    if row is None:
-        return None
-    unit_id, trace_id, client_request_id, writes, state, reason, added, updated, expires = row
-    return FeedbackUnit(
-        unit_id, trace_id, client_request_id, json.loads(writes), state, reason, added, updated, expires
-    )
+    def oldest_trace_age_seconds(self, now: float | None = None) -> float:
+        """Age of the oldest trace MLflow has not confirmed (0 when there is none)."""
+        ...

@@ -26,7 +26,7 @@ from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatEvent, ChatRunner, Finished, Started, Token
 from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
-from genaifeedback.service.domain.feedback import FeedbackRecorder
+from genaifeedback.service.domain.feedback.intake import FeedbackIntake
 from genaifeedback.service.domain.schemas import Schemas
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import status
@@ -251,7 +251,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
     def __init__(
         self,
-        recorder: FeedbackRecorder,
+        recorder: FeedbackIntake,
         curation: FeedbackCuration,
         metrics: Metrics,
         admission: Admission,

@@ -1,0 +1,86 @@
+"""What MLflow holds for the traces feedback goes to, as last read: each trace's feedback and
+tombstones, and which traces are known to be in MLflow at all. Both are caches: a stale view only
+costs a repair, which the next read-back triggers."""
+
+from dataclasses import dataclass, field
+
+from mlflow.entities import Feedback, TraceInfo
+
+from genaifeedback.service.domain.feedback import CORRECTS_KEY, TOMBSTONE_TAG_PREFIX
+from genaifeedback.service.domain.inflight import InflightTraces
+from genaifeedback.service.domain.lru import BoundedLru
+from genaifeedback.service.domain.records import FeedbackWrite
+from genaifeedback.service.domain.votes import Vote, vote_key
+
+MAX_CACHED_TRACE_STATES = 10_000
+MAX_REMEMBERED_TRACES = 100_000  # trace ids seen in MLflow lately
+
+
+@dataclass(frozen=True)
+class TraceState:
+    """A trace's feedback and tombstones, as last read from MLflow (or assumed: none yet)."""
+
+    trace_id: str
+    feedback: dict[str, Feedback] = field(default_factory=dict)
+    deleted: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, info: TraceInfo) -> "TraceState":
+        stored = {a.assessment_id: a for a in info.assessments if isinstance(a, Feedback) and a.assessment_id}
+        return cls(info.trace_id, stored, tombstones(info))
+
+
+def tombstones(info: TraceInfo) -> frozenset[str]:
+    """The ids of the feedback deleted from this trace."""
+    return frozenset(key[len(TOMBSTONE_TAG_PREFIX) :] for key in info.tags if key.startswith(TOMBSTONE_TAG_PREFIX))
+
+
+class TraceStates:
+    """Each trace's state as the last read-back saw it (the next round writes from it without
+    reading first), and the traces known to be in MLflow (feedback for them need not look)."""
+
+    def __init__(self, inflight: InflightTraces):
+        self._inflight = inflight
+        self._states: BoundedLru[str, TraceState] = BoundedLru(MAX_CACHED_TRACE_STATES)
+        self._in_mlflow: BoundedLru[str, None] = BoundedLru(MAX_REMEMBERED_TRACES)
+
+    def in_mlflow(self, trace_id: str) -> bool:
+        return trace_id in self._in_mlflow or trace_id in self._states or self._inflight.recently_stored(trace_id)
+
+    def seen(self, trace_ids: list[str]) -> None:
+        for trace_id in trace_ids:
+            self._in_mlflow.put(trace_id, None)
+
+    def get(self, trace_id: str) -> TraceState | None:
+        """The last state read, or (known to be in MLflow, not read) one with no feedback yet."""
+        return self._states.get(trace_id) or (TraceState(trace_id) if self.in_mlflow(trace_id) else None)
+
+    def read(self, state: TraceState) -> None:
+        self._states.put(state.trace_id, state)
+        self._in_mlflow.put(state.trace_id, None)
+
+
+def write_vote(write: FeedbackWrite) -> Vote:
+    """A write, as vote chaining sees it (a correction is never chained)."""
+    key = (
+        None
+        if CORRECTS_KEY in write.metadata
+        else vote_key(write.span_id, write.name, write.source_type, write.source_id)
+    )
+    return Vote(write.assessment_id, key, write.create_time_ms or 0)
+
+
+def stored_vote(assessment: Feedback) -> Vote:
+    corrects = (assessment.metadata or {}).get(CORRECTS_KEY)
+    key = (
+        None
+        if corrects or assessment.error
+        else vote_key(assessment.span_id, assessment.name, assessment.source.source_type, assessment.source.source_id)
+    )
+    return Vote(
+        assessment.assessment_id or "",
+        key,
+        assessment.create_time_ms or 0,
+        assessment.overrides,
+        bool(assessment.valid),
+    )
