@@ -37,6 +37,7 @@ from genaifeedback.client import (
     channel_options,
     cli,
     create_channel,
+    method_timeout,
 )
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from support import assessments
@@ -463,7 +464,20 @@ def test_without_error_info_the_trace_id_comes_from_the_trailer_else_the_started
 
 def test_the_packaged_service_config_is_the_projects():
     assert json.loads(SERVICE_CONFIG) == json.loads((ROOT / "clients" / "service_config.json").read_text())
-    assert dict(channel_options()) == {"grpc.service_config": SERVICE_CONFIG, "grpc.enable_retries": 1}
+    options = dict(channel_options())
+    assert options["grpc.enable_retries"] == 1
+    # The channel keeps the retry policies; the timeouts go with each call (gRPC Python would not send them).
+    shipped, applied = (
+        json.loads(SERVICE_CONFIG)["methodConfig"],
+        json.loads(options["grpc.service_config"])["methodConfig"],
+    )
+    assert applied == [{k: v for k, v in entry.items() if k != "timeout"} for entry in shipped]
+    assert (method_timeout("SubmitFeedback"), method_timeout("Chat"), method_timeout("EraseFeedbackBySource")) == (
+        30.0,
+        600.0,
+        600.0,
+    )
+    assert method_timeout("WatchFeedback") is None  # a live feed: as long as the caller watches
     assert RETRY_POLICY["retryableStatusCodes"] == ["UNAVAILABLE"]
 
 

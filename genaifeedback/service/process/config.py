@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     feedback_attach_window_seconds: float = Field(
         600.0, gt=0, description="how long journaled feedback waits for its trace to appear in MLflow before EXPIRED"
     )
+    max_wait_until_stored_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="wait_until_stored without a deadline waits at most this long for MLflow, then answers PENDING"
+        " (below the shipped service config's 30 s, which gRPC Python does not send to the server)",
+    )
     feedback_schemas_file: Path | None = Field(
         None, description="TOML file of feedback schemas (see the README); default: the built-in schemas only"
     )

@@ -116,6 +116,7 @@ class FeedbackApp:
             settings.feedback_attach_window_seconds,
             settings.max_chat_seconds,
             settings.feedback_status_retention_hours * 3600,
+            settings.max_wait_until_stored_seconds,
         )
         self.metrics.watch(self.metrics.journal_traces, lambda: self.journal.trace_count)
         self.metrics.watch(self.metrics.feedback_pending, lambda: self.journal.pending_feedback_count)

@@ -29,6 +29,7 @@ from genaifeedback.client.client import (
     Usage,
     channel_options,
     create_channel,
+    method_timeout,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "Usage",
     "channel_options",
     "create_channel",
+    "method_timeout",
 ]

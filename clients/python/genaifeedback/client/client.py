@@ -10,6 +10,7 @@ request_id, which the service deduplicates.
 from __future__ import annotations
 
 import enum
+import json
 import numbers
 import uuid
 from collections import deque
@@ -44,6 +45,35 @@ ERROR_DOMAIN = "genaifeedback"
 SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json").read_text(encoding="utf-8")
 """The gRPC service config (JSON) the client's channels use: per-method timeouts, retry policy."""
 
+
+def _config_timeouts() -> dict[str, float]:
+    """Each method's timeout in seconds under SERVICE_CONFIG (a method entry wins over its service's)."""
+    services = [
+        *chat_pb2.DESCRIPTOR.services_by_name.values(),
+        *feedback_pb2.DESCRIPTOR.services_by_name.values(),
+        *analytics_pb2.DESCRIPTOR.services_by_name.values(),
+    ]
+    by_service: dict[str, float] = {}
+    by_method: dict[str, float] = {}
+    for entry in json.loads(SERVICE_CONFIG)["methodConfig"]:
+        if "timeout" not in entry:
+            continue
+        seconds = float(entry["timeout"].removesuffix("s"))
+        for name in entry["name"]:
+            if "method" in name:
+                by_method[name["method"]] = seconds
+            else:
+                by_service[name["service"]] = seconds
+    return {
+        method.name: by_method[method.name] if method.name in by_method else by_service[service.full_name]
+        for service in services
+        for method in service.methods
+        if method.name in by_method or service.full_name in by_service
+    }
+
+
+_CONFIG_TIMEOUTS = _config_timeouts()
+
 Source = Literal["HUMAN", "LLM_JUDGE", "CODE"]
 HistoryItem = tuple[str, str] | chat_pb2.ChatMessage
 """An earlier turn: a ("system" | "user" | "assistant", text) pair, or a ChatMessage."""
@@ -76,9 +106,29 @@ FeedbackValue = bool | float | str | dict[str, Any] | list[Any]
 """A feedback value: bool, number, str, or a JSON object or array."""
 
 
+def _without_timeouts(service_config: str) -> str:
+    config = json.loads(service_config)
+    for entry in config["methodConfig"]:
+        entry.pop("timeout", None)
+    return json.dumps(config)
+
+
+# gRPC Python keeps a service config's timeout to itself (the service sees no deadline, so cannot
+# answer a waiting call in time) and fires it 1-2 s early (measured with grpcio 1.85). Channels get
+# the retry policy only; each call carries its method's timeout as its own deadline (method_timeout).
+_CHANNEL_SERVICE_CONFIG = _without_timeouts(SERVICE_CONFIG)
+
+
+def method_timeout(method: str) -> float | None:
+    """The shipped service config's timeout for a method ("SubmitFeedback"), in seconds: pass it as
+    the call's `timeout` on a channel built with channel_options()."""
+    return _CONFIG_TIMEOUTS.get(method)
+
+
 def channel_options() -> list[tuple[str, Any]]:
-    """Channel options that apply the shipped service config (timeouts, retries): for your own channels."""
-    return [("grpc.service_config", SERVICE_CONFIG), ("grpc.enable_retries", 1)]
+    """Channel options that apply the shipped service config's retry policy, for your own channels;
+    its timeouts are per call: `timeout=method_timeout("SubmitFeedback")`."""
+    return [("grpc.service_config", _CHANNEL_SERVICE_CONFIG), ("grpc.enable_retries", 1)]
 
 
 def create_channel(
@@ -442,8 +492,8 @@ class FeedbackClient:
     with create_channel or channel_options() to get the same) and stays the caller's: close()
     only closes a channel this client opened.
 
-    `timeout` is each call's deadline in seconds, streams included; None (the default) leaves it
-    to the service config.
+    `timeout` is each call's deadline in seconds, streams included; None (the default) takes each
+    method's timeout from the service config, sent to the service as the call's deadline.
     """
 
     def __init__(
@@ -459,6 +509,10 @@ class FeedbackClient:
         self._feedback = feedback_pb2_grpc.FeedbackServiceStub(self._channel)
         self._analytics = analytics_pb2_grpc.FeedbackAnalyticsServiceStub(self._channel)
         self.timeout = timeout
+
+    def _timeout(self, method: str) -> float | None:
+        """The call's deadline: `timeout`, else the service config's for the method (see channel_options)."""
+        return self.timeout if self.timeout is not None else method_timeout(method)
 
     def close(self) -> None:
         if self._owns_channel:
@@ -488,7 +542,7 @@ class FeedbackClient:
     ) -> ChatStream:
         """Start a streamed chat. Without a client_request_id one is generated, so feedback can always target it."""
         fields = _chat_fields(message, history, client_request_id, user_id, session_id, tags, max_tokens, temperature)
-        call = self._chat.Chat(chat_pb2.ChatRequest(**fields), timeout=self.timeout)
+        call = self._chat.Chat(chat_pb2.ChatRequest(**fields), timeout=self._timeout("Chat"))
         return ChatStream(call, fields["client_request_id"])
 
     def complete(
@@ -506,7 +560,9 @@ class FeedbackClient:
         """The whole answer at once (CompleteChat). Not retried: every call is a new chat and trace."""
         fields = _chat_fields(message, history, client_request_id, user_id, session_id, tags, max_tokens, temperature)
         try:
-            response = self._chat.CompleteChat(chat_pb2.CompleteChatRequest(**fields), timeout=self.timeout)
+            response = self._chat.CompleteChat(
+                chat_pb2.CompleteChatRequest(**fields), timeout=self._timeout("CompleteChat")
+            )
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return ChatResult(
@@ -563,7 +619,7 @@ class FeedbackClient:
         )
         _set_value(request, value)
         try:  # the channel retries UNAVAILABLE with this same request, so the same request_id
-            response = self._feedback.SubmitFeedback(request, timeout=self.timeout)
+            response = self._feedback.SubmitFeedback(request, timeout=self._timeout("SubmitFeedback"))
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return FeedbackResult(response.assessment_id, response.trace_id, request.request_id, _state(response.state))
@@ -615,7 +671,7 @@ class FeedbackClient:
             **_target(trace_id, client_request_id),
         )
         try:
-            response = self._feedback.SubmitRatings(request, timeout=self.timeout)
+            response = self._feedback.SubmitRatings(request, timeout=self._timeout("SubmitRatings"))
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return RatingsResult(
@@ -643,7 +699,7 @@ class FeedbackClient:
         which = {"request_id": request_id} if request_id is not None else {"assessment_id": assessment_id}
         request = feedback_pb2.GetFeedbackStatusRequest(**_target(trace_id, client_request_id), **which)
         try:
-            response = self._feedback.GetFeedbackStatus(request, timeout=self.timeout)
+            response = self._feedback.GetFeedbackStatus(request, timeout=self._timeout("GetFeedbackStatus"))
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return FeedbackStatus(_state(response.state), response.trace_id, dict(response.assessment_ids), response.reason)
@@ -654,7 +710,7 @@ class FeedbackClient:
         refused with INVALID_ARGUMENT (field violations SCHEMA_MISMATCH, OUT_OF_RANGE, ...)."""
         try:
             response = self._feedback.ListFeedbackSchemas(
-                feedback_pb2.ListFeedbackSchemasRequest(), timeout=self.timeout
+                feedback_pb2.ListFeedbackSchemasRequest(), timeout=self._timeout("ListFeedbackSchemas")
             )
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
@@ -670,7 +726,7 @@ class FeedbackClient:
         replaced or was replaced by. Raises NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it."""
         request = feedback_pb2.GetFeedbackRequest(assessment_id=assessment_id, **_target(trace_id, client_request_id))
         try:
-            response = self._feedback.GetFeedback(request, timeout=self.timeout)
+            response = self._feedback.GetFeedback(request, timeout=self._timeout("GetFeedback"))
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return FeedbackRecord._from_proto(response.feedback)
@@ -713,7 +769,7 @@ class FeedbackClient:
     def _pages(self, request: feedback_pb2.ListFeedbackRequest) -> Iterator[FeedbackRecord]:
         while True:
             try:
-                page = self._feedback.ListFeedback(request, timeout=self.timeout)
+                page = self._feedback.ListFeedback(request, timeout=self._timeout("ListFeedback"))
             except grpc.RpcError as error:
                 raise FeedbackServiceError.from_rpc_error(error) from None
             yield from (FeedbackRecord._from_proto(record) for record in page.feedback)
@@ -751,7 +807,7 @@ class FeedbackClient:
         )
         _set_value(request, value)
         try:
-            response = self._feedback.CorrectFeedback(request, timeout=self.timeout)
+            response = self._feedback.CorrectFeedback(request, timeout=self._timeout("CorrectFeedback"))
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return FeedbackResult(response.assessment_id, response.trace_id, request.request_id, _state(response.state))
@@ -775,7 +831,7 @@ class FeedbackClient:
         )
         request = feedback_pb2.DeleteFeedbackRequest(**_target(trace_id, client_request_id), **which)
         try:
-            response = self._feedback.DeleteFeedback(request, timeout=self.timeout)
+            response = self._feedback.DeleteFeedback(request, timeout=self._timeout("DeleteFeedback"))
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return DeleteResult(response.trace_id, tuple(response.deleted_assessment_ids))
@@ -805,7 +861,9 @@ class FeedbackClient:
             source_type=_source(source, source_id).type if source is not None else feedback_pb2.SOURCE_TYPE_UNSPECIFIED,
         )
         progress = EraseProgress()
-        call = self._feedback.EraseFeedbackBySource(request, timeout=timeout if timeout is not None else self.timeout)
+        call = self._feedback.EraseFeedbackBySource(
+            request, timeout=timeout if timeout is not None else self._timeout("EraseFeedbackBySource")
+        )
         try:
             for message in call:
                 progress = EraseProgress(
@@ -828,7 +886,7 @@ class FeedbackClient:
             return cast(
                 analytics_pb2.GetFeedbackSummaryResponse,
                 self._analytics.GetFeedbackSummary(
-                    analytics_pb2.GetFeedbackSummaryRequest(**fields), timeout=self.timeout
+                    analytics_pb2.GetFeedbackSummaryRequest(**fields), timeout=self._timeout("GetFeedbackSummary")
                 ),
             )
         except grpc.RpcError as error:
@@ -837,7 +895,9 @@ class FeedbackClient:
     def export(self, **fields: Any) -> Iterator[analytics_pb2.ExportFeedbackResponse]:
         """Traces with their feedback (ExportFeedback), oldest first: `fields` are those of
         ExportFeedbackRequest. Each message's `page_token` resumes after its trace."""
-        call = self._analytics.ExportFeedback(analytics_pb2.ExportFeedbackRequest(**fields), timeout=self.timeout)
+        call = self._analytics.ExportFeedback(
+            analytics_pb2.ExportFeedbackRequest(**fields), timeout=self._timeout("ExportFeedback")
+        )
         try:
             yield from call
         except grpc.RpcError as error:

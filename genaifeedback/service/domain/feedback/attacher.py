@@ -140,16 +140,15 @@ class Attacher:
         if pending.settled is not None and not pending.settled.done():
             pending.settled.set_result(state)
 
-    async def wait_settled(self, unit_id: str, deadline: float | None) -> None:
+    async def wait_settled(self, unit_id: str, timeout_seconds: float) -> None:
+        """Return when the unit settles, or after timeout_seconds."""
         pending = self._units.get(unit_id)
-        if pending is None:
+        if pending is None or timeout_seconds <= 0:
             return
         if pending.settled is None:
             pending.settled = asyncio.get_running_loop().create_future()
-        # Answer a little before the caller's deadline, so that it hears PENDING rather than nothing.
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic() - 0.2)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(pending.settled), timeout)
+            await asyncio.wait_for(asyncio.shield(pending.settled), timeout_seconds)
 
     def oldest_known_age_seconds(self, now: float | None = None) -> float:
         """Age of the oldest pending unit whose trace is known (0 when there is none).

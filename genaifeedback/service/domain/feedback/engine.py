@@ -21,12 +21,13 @@ class FeedbackEngine:
         attach_window_seconds: float,
         max_chat_seconds: float,
         status_retention_seconds: float,
+        max_wait_seconds: float,
     ):
         states = TraceStates(inflight)
         self.attacher = Attacher(journal, metrics, inflight, status_retention_seconds)
         self.delivery = Delivery(gateway, journal, self.attacher, states, inflight, metrics, attach_window_seconds)
         self.intake = FeedbackIntake(
-            gateway, journal, self.attacher, states, inflight, attach_window_seconds, max_chat_seconds
+            gateway, journal, self.attacher, states, inflight, attach_window_seconds, max_chat_seconds, max_wait_seconds
         )
 
     def start(self, replayed: list[FeedbackUnit]) -> None:

@@ -26,6 +26,9 @@ from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.storage.journal import FeedbackUnit, Journal
 
 MIN_ACK_SECONDS = 0.01  # below this much time left, a journaled answer could arrive after the deadline
+# The contract's promise: wait_until_stored answers PENDING at least this long before the caller's
+# deadline, so that the answer crosses a loaded network and event loop in time.
+WAIT_MARGIN_SECONDS = 1.0
 
 
 class FeedbackIntake:
@@ -38,7 +41,9 @@ class FeedbackIntake:
         inflight: InflightTraces,
         attach_window_seconds: float,
         max_chat_seconds: float,
+        max_wait_seconds: float,
     ):
+        self._max_wait_seconds = max_wait_seconds
         self._gateway = gateway
         self._journal = journal
         self._attacher = attacher
@@ -79,7 +84,12 @@ class FeedbackIntake:
         else:
             self._attacher.add(unit)
         if wait and unit.state == "PENDING":
-            await self._attacher.wait_settled(unit.unit_id, deadline)
+            # Without a deadline (grpcurl without -max-time; gRPC Python keeps a service config's
+            # timeout to itself) the service's own cap, never the whole attach window.
+            wait_seconds = (
+                self._max_wait_seconds if deadline is None else deadline - time.monotonic() - WAIT_MARGIN_SECONDS
+            )
+            await self._attacher.wait_settled(unit.unit_id, wait_seconds)
         if unit.state in ("EXPIRED", "REJECTED"):  # known now never to be stored: say so
             raise _settled_error(unit, target)
         return _recorded(unit)
