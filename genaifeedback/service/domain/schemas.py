@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from genaifeedback.v1.errors_pb2 import FieldViolationReason as Reason
+
 logger = logging.getLogger(__name__)
 
 Kind = Literal["boolean", "number", "category", "text"]
@@ -49,9 +51,6 @@ NORMALIZED_KEY = RESERVED_METADATA_PREFIX + "normalized"
 MAX_TEXT_CHARS = 8 * 1024  # the contract's limit of a string_value (8 KiB)
 MAX_LABELS = 100
 MAX_REMEMBERED_NAMES = 10_000  # names typed by their first value, per replica
-
-# FieldViolation reasons (errors.proto's FieldViolationReason).
-SCHEMA_MISMATCH, OUT_OF_RANGE, TOO_LONG, REQUIRED = "SCHEMA_MISMATCH", "OUT_OF_RANGE", "TOO_LONG", "REQUIRED"
 
 
 class SchemaFileError(ValueError):
@@ -100,7 +99,7 @@ BUILT_INS: dict[str, FeedbackSchema] = {
 class Violation:
     field: str  # relative to the value's field: "value", "rationale", "source.type" or "name"
     description: str
-    reason: str
+    reason: Reason
 
 
 @dataclass
@@ -123,21 +122,18 @@ class Schemas:
         problems: list[Violation] = []
         problems += _check_value(schema, value)
         if schema.rationale == "required" and not rationale:
-            problems.append(Violation("rationale", f"`{name}` requires a rationale", REQUIRED))
+            problems.append(Violation("rationale", f"`{name}` requires a rationale", Reason.REQUIRED))
         elif schema.rationale == "forbidden" and rationale:
-            problems.append(Violation("rationale", f"`{name}` takes no rationale", SCHEMA_MISMATCH))
+            problems.append(Violation("rationale", f"`{name}` takes no rationale", Reason.SCHEMA_MISMATCH))
         if source_type not in schema.sources:
             allowed = ", ".join(schema.sources)
-            problems.append(Violation("source.type", f"`{name}` may only come from {allowed}", SCHEMA_MISMATCH))
+            problems.append(Violation("source.type", f"`{name}` may only come from {allowed}", Reason.SCHEMA_MISMATCH))
         return problems
 
     def _check_undeclared(self, name: str, value: Any) -> list[Violation]:
         if not self.accept_unknown:
-            return [
-                Violation(
-                    "name", f"`{name}` has no feedback schema, and this server accepts no others", SCHEMA_MISMATCH
-                )
-            ]
+            refused = f"`{name}` has no feedback schema, and this server accepts no others"
+            return [Violation("name", refused, Reason.SCHEMA_MISMATCH)]
         first = self._first_kinds.get(name)
         if first is not None and first != _kind_of(value):
             return [
@@ -145,7 +141,7 @@ class Schemas:
                     "value",
                     f"`{name}` has no schema and was first given {_KIND_WORDS[first]} here: "
                     f"its values must stay of that kind, not {_KIND_WORDS[_kind_of(value)]}",
-                    SCHEMA_MISMATCH,
+                    Reason.SCHEMA_MISMATCH,
                 )
             ]
         return []
@@ -202,17 +198,21 @@ def _check_value(schema: FeedbackSchema, value: Any) -> list[Violation]:
     kind = _kind_of(value)
     wanted = {"boolean": "boolean", "number": "number", "category": "text", "text": "text"}[schema.kind]
     if kind != wanted:
-        return [Violation("value", f"`{schema.name}` takes {expected}, not {_KIND_WORDS[kind]}", SCHEMA_MISMATCH)]
+        return _value_problem(f"`{schema.name}` takes {expected}, not {_KIND_WORDS[kind]}")
     if schema.kind == "number":
         if schema.integer and not float(value).is_integer():
-            return [Violation("value", f"`{schema.name}` takes whole numbers only, not {value:g}", SCHEMA_MISMATCH)]
+            return _value_problem(f"`{schema.name}` takes whole numbers only, not {value:g}")
         if (schema.min is not None and value < schema.min) or (schema.max is not None and value > schema.max):
-            return [Violation("value", f"`{schema.name}` must be {_range(schema)}, not {value:g}", OUT_OF_RANGE)]
+            return _value_problem(f"`{schema.name}` must be {_range(schema)}, not {value:g}", Reason.OUT_OF_RANGE)
     if schema.kind == "category" and value not in schema.labels:
-        return [Violation("value", f"`{schema.name}` must be one of: {', '.join(schema.labels)}", SCHEMA_MISMATCH)]
+        return _value_problem(f"`{schema.name}` must be one of: {', '.join(schema.labels)}")
     if schema.kind == "text" and len(value) > schema.max_length:
-        return [Violation("value", f"`{schema.name}` must be at most {schema.max_length} characters", TOO_LONG)]
+        return _value_problem(f"`{schema.name}` must be at most {schema.max_length} characters", Reason.TOO_LONG)
     return []
+
+
+def _value_problem(description: str, reason: Reason = Reason.SCHEMA_MISMATCH) -> list[Violation]:
+    return [Violation("value", description, reason)]
 
 
 def _range(schema: FeedbackSchema) -> str:

@@ -22,6 +22,7 @@ from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.feedback import FeedbackRecorder
 from genaifeedback.service.domain.generators import build_generator
+from genaifeedback.service.domain.submission import FeedbackSubmission
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
@@ -116,11 +117,10 @@ class FeedbackApp:
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
+        submission = FeedbackSubmission(self.recorder, self.schemas)
+        curation = FeedbackCuration(self.gateway, self.recorder, submission)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
-            FeedbackServicer(
-                self.recorder, FeedbackCuration(self.gateway, self.recorder), self.metrics, self.admission, self.schemas
-            ),
-            self.server,
+            FeedbackServicer(submission, curation, self.schemas, self.metrics, self.admission), self.server
         )
         self.analytics = FeedbackAnalytics(self.gateway, self.schemas, settings.watch_poll_seconds)
         analytics_pb2_grpc.add_FeedbackAnalyticsServiceServicer_to_server(

@@ -14,7 +14,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import aclosing
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -26,12 +26,14 @@ from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatEvent, ChatRunner, Finished, Started, Token
 from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
-from genaifeedback.service.domain.feedback import FeedbackRecorder
 from genaifeedback.service.domain.schemas import Schemas
+from genaifeedback.service.domain.submission import FeedbackSubmission
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import status
 from genaifeedback.service.transport.convert import analytics as analytics_convert
-from genaifeedback.service.transport.convert import feedback as convert
+from genaifeedback.service.transport.convert import chat as chat_convert
+from genaifeedback.service.transport.convert import curation as curation_convert
+from genaifeedback.service.transport.convert import feedback as feedback_convert
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -154,51 +156,56 @@ class Admission:
             logger.warning("%d calls still unanswered at the end of the grace period", self._unary_in_flight)
 
 
-def _mapping_errors(method: _Method) -> _Method:
-    """Wrap a unary or server-streaming method so every failure leaves as a proper status."""
+@asynccontextmanager
+async def _call_scope(
+    servicer: _Servicer, method: str, request: Any, context: _Context, unary: bool
+) -> AsyncIterator[None]:
+    """What every call goes through: admission, the parse check, the status any failure leaves as,
+    and its count by method and code. Unary calls are tracked so that shutdown can answer them."""
+    code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
+    if unary:
+        servicer.admission.unary_started()
+    try:
+        servicer.admission.admit()
+        _parsed(request)
+        yield
+        code = grpc.StatusCode.OK
+    except grpc.aio.AbortError:
+        raise
+    except Exception as error:  # noqa: BLE001 - mapped to a status here, once
+        rich = _rich_status(error, _trace_id_of(context))
+        code = rich.code
+        await _abort(context, rich)
+    finally:
+        if unary:
+            servicer.admission.unary_ended()
+        servicer.metrics.rpcs.labels(method=method, code=code.name).inc()
+
+
+def _rpc(method: _Method) -> _Method:
+    """Run a unary or server-streaming method in the call scope."""
     if inspect.isasyncgenfunction(method):
 
         @functools.wraps(method)
-        async def streaming(self: Any, request: Any, context: _Context) -> AsyncIterator[Any]:
-            code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
-            try:
-                self._admission.admit()
-                _parsed(request)
+        async def streaming(self: _Servicer, request: Any, context: _Context) -> AsyncIterator[Any]:
+            async with _call_scope(self, method.__name__, request, context, unary=False):
                 async for response in method(self, request, context):
                     yield response
-                code = grpc.StatusCode.OK
-            except grpc.aio.AbortError:
-                raise
-            except Exception as error:  # noqa: BLE001 - mapped to a status here, once
-                rich = _rich_status(error, _trace_id_of(context))
-                code = rich.code
-                await _abort(context, rich)
-            finally:
-                self._metrics.rpcs.labels(method=method.__name__, code=code.name).inc()
 
         return cast(_Method, streaming)
 
     @functools.wraps(method)
-    async def unary(self: Any, request: Any, context: _Context) -> Any:
-        code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
-        self._admission.unary_started()
-        try:
-            self._admission.admit()
-            _parsed(request)
-            response = await method(self, request, context)
-            code = grpc.StatusCode.OK
-            return response
-        except grpc.aio.AbortError:
-            raise
-        except Exception as error:  # noqa: BLE001 - mapped to a status here, once
-            rich = _rich_status(error, _trace_id_of(context))
-            code = rich.code
-            await _abort(context, rich)
-        finally:
-            self._admission.unary_ended()
-            self._metrics.rpcs.labels(method=method.__name__, code=code.name).inc()
+    async def unary(self: _Servicer, request: Any, context: _Context) -> Any:
+        async with _call_scope(self, method.__name__, request, context, unary=True):
+            return await method(self, request, context)
 
     return cast(_Method, unary)
+
+
+class _Servicer:
+    def __init__(self, metrics: Metrics, admission: Admission):
+        self.metrics = metrics
+        self.admission = admission
 
 
 def _deadline(context: _Context) -> float | None:
@@ -206,35 +213,34 @@ def _deadline(context: _Context) -> float | None:
     return None if remaining is None else time.monotonic() + remaining
 
 
-class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
+class ChatServicer(_Servicer, chat_pb2_grpc.ChatServiceServicer):
     def __init__(self, runner: ChatRunner, metrics: Metrics, admission: Admission):
+        super().__init__(metrics, admission)
         self._runner = runner
-        self._metrics = metrics
-        self._admission = admission
 
     async def _events(
         self, request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest, context: _Context
     ) -> AsyncGenerator[ChatEvent, None]:
         """The chat's events; the trace id goes in the trailing metadata however the call ends."""
-        async with aclosing(self._runner.stream(convert.chat_input(request))) as events:
+        async with aclosing(self._runner.stream(chat_convert.chat_input(request))) as events:
             async for event in events:
                 if isinstance(event, Started):
                     context.set_trailing_metadata(((TRACE_ID_METADATA_KEY, event.trace_id),))
                 yield event
 
-    @_mapping_errors
+    @_rpc
     async def Chat(
         self, request: chat_pb2.ChatRequest, context: _Context
     ) -> AsyncGenerator[chat_pb2.ChatResponse, None]:
-        self._metrics.open_streams.inc()
+        self.metrics.open_streams.inc()
         try:
             async with aclosing(self._events(request, context)) as events:
                 async for event in events:
-                    yield convert.chat_response(event)
+                    yield chat_convert.chat_response(event)
         finally:
-            self._metrics.open_streams.dec()
+            self.metrics.open_streams.dec()
 
-    @_mapping_errors
+    @_rpc
     async def CompleteChat(
         self, request: chat_pb2.CompleteChatRequest, context: _Context
     ) -> chat_pb2.CompleteChatResponse:
@@ -244,107 +250,103 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 if isinstance(event, Token):
                     texts.append(event.text)
                 elif isinstance(event, Finished):
-                    return convert.complete_chat_response(event, "".join(texts))
+                    return chat_convert.complete_chat_response(event, "".join(texts))
         raise AssertionError("a chat stream ends with Finished or an error")
 
 
-class FeedbackServicer(feedback_pb2_grpc.FeedbackServiceServicer):
+class FeedbackServicer(_Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
     def __init__(
         self,
-        recorder: FeedbackRecorder,
+        submission: FeedbackSubmission,
         curation: FeedbackCuration,
+        schemas: Schemas,
         metrics: Metrics,
         admission: Admission,
-        schemas: Schemas,
     ):
-        self._recorder = recorder
+        super().__init__(metrics, admission)
+        self._submission = submission
         self._curation = curation
         self._schemas = schemas
-        self._metrics = metrics
-        self._admission = admission
 
-    @_mapping_errors
+    @_rpc
     async def SubmitFeedback(
         self, request: feedback_pb2.SubmitFeedbackRequest, context: _Context
     ) -> feedback_pb2.SubmitFeedbackResponse:
-        target, feedbacks = convert.feedback_input(request, self._schemas)
-        recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
-        return convert.feedback_response(recorded)
+        target, feedbacks = feedback_convert.feedback_input(request, self._schemas)
+        recorded = await self._submission.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
+        return feedback_convert.feedback_response(recorded)
 
-    @_mapping_errors
+    @_rpc
     async def SubmitRatings(
         self, request: feedback_pb2.SubmitRatingsRequest, context: _Context
     ) -> feedback_pb2.SubmitRatingsResponse:
-        target, feedbacks = convert.ratings_input(request, self._schemas)
-        recorded = await self._recorder.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
-        return convert.ratings_response(recorded)
+        target, feedbacks = feedback_convert.ratings_input(request, self._schemas)
+        recorded = await self._submission.submit(target, feedbacks, request.wait_until_stored, _deadline(context))
+        return feedback_convert.ratings_response(recorded)
 
-    @_mapping_errors
+    @_rpc
     async def GetFeedbackStatus(
         self, request: feedback_pb2.GetFeedbackStatusRequest, context: _Context
     ) -> feedback_pb2.GetFeedbackStatusResponse:
-        target, assessment_id, request_id = convert.status_input(request)
-        assessment_id = assessment_id or self._recorder.assessment_id_for(target, request_id)
-        return convert.status_response(await self._recorder.status(target, assessment_id))
+        recorded = await self._submission.status(*feedback_convert.status_input(request))
+        return feedback_convert.status_response(recorded)
 
-    @_mapping_errors
+    @_rpc
     async def ListFeedbackSchemas(
         self, request: feedback_pb2.ListFeedbackSchemasRequest, context: _Context
     ) -> feedback_pb2.ListFeedbackSchemasResponse:
-        return convert.schemas_response(self._schemas)
+        return feedback_convert.schemas_response(self._schemas)
 
-    @_mapping_errors
+    @_rpc
     async def GetFeedback(
         self, request: feedback_pb2.GetFeedbackRequest, context: _Context
     ) -> feedback_pb2.GetFeedbackResponse:
-        stored = await self._curation.get(*convert.get_input(request))
-        return feedback_pb2.GetFeedbackResponse(feedback=convert.feedback_record(stored))
+        return curation_convert.get_response(await self._curation.get(*curation_convert.feedback_ref(request)))
 
-    @_mapping_errors
+    @_rpc
     async def ListFeedback(
         self, request: feedback_pb2.ListFeedbackRequest, context: _Context
     ) -> feedback_pb2.ListFeedbackResponse:
-        return convert.list_response(*await self._curation.list_feedback(convert.list_input(request)))
+        page, next_page_token = await self._curation.list_feedback(curation_convert.list_input(request))
+        return curation_convert.list_response(page, next_page_token)
 
-    @_mapping_errors
+    @_rpc
     async def CorrectFeedback(
         self, request: feedback_pb2.CorrectFeedbackRequest, context: _Context
     ) -> feedback_pb2.CorrectFeedbackResponse:
-        original = await self._curation.get(*convert.correction_target(request))
-        feedback = original.feedback
-        target, correction = convert.correction_input(request, self._schemas, feedback.trace_id or "", feedback.name)
-        recorded = await self._recorder.submit(target, [correction], request.wait_until_stored, _deadline(context))
-        return convert.correction_response(recorded)
+        target, assessment_id = curation_convert.feedback_ref(request)
+        correction = functools.partial(curation_convert.correction_input, request, self._schemas)
+        wait, deadline = request.wait_until_stored, _deadline(context)
+        recorded = await self._curation.correct(target, assessment_id, correction, wait, deadline)
+        return curation_convert.correction_response(recorded)
 
-    @_mapping_errors
+    @_rpc
     async def DeleteFeedback(
         self, request: feedback_pb2.DeleteFeedbackRequest, context: _Context
     ) -> feedback_pb2.DeleteFeedbackResponse:
-        trace_id, deleted = await self._curation.delete(*convert.delete_input(request))
-        return feedback_pb2.DeleteFeedbackResponse(trace_id=trace_id, deleted_assessment_ids=deleted)
+        return curation_convert.delete_response(*await self._curation.delete(*curation_convert.delete_input(request)))
 
-    @_mapping_errors
+    @_rpc
     async def EraseFeedbackBySource(
         self, request: feedback_pb2.EraseFeedbackBySourceRequest, context: _Context
     ) -> AsyncGenerator[feedback_pb2.EraseFeedbackBySourceResponse, None]:
-        async for progress in self._curation.erase_source(*convert.erase_input(request)):
-            yield convert.erasure_response(progress)
+        async for progress in self._curation.erase_source(*curation_convert.erase_input(request)):
+            yield curation_convert.erasure_response(progress)
 
 
-class FeedbackAnalyticsServicer(analytics_pb2_grpc.FeedbackAnalyticsServiceServicer):
+class FeedbackAnalyticsServicer(_Servicer, analytics_pb2_grpc.FeedbackAnalyticsServiceServicer):
     def __init__(self, analytics: FeedbackAnalytics, metrics: Metrics, admission: Admission):
+        super().__init__(metrics, admission)
         self._analytics = analytics
-        self._metrics = metrics
-        self._admission = admission
 
-    @_mapping_errors
+    @_rpc
     async def GetFeedbackSummary(
         self, request: analytics_pb2.GetFeedbackSummaryRequest, context: _Context
     ) -> analytics_pb2.GetFeedbackSummaryResponse:
         result = await self._analytics.summary(analytics_convert.summary_query(request))
         return analytics_convert.summary_response(result)
 
-    @_mapping_errors
+    @_rpc
     async def ExportFeedback(
         self, request: analytics_pb2.ExportFeedbackRequest, context: _Context
     ) -> AsyncGenerator[analytics_pb2.ExportFeedbackResponse, None]:
@@ -352,7 +354,7 @@ class FeedbackAnalyticsServicer(analytics_pb2_grpc.FeedbackAnalyticsServiceServi
             async for trace, cursor in traces:
                 yield analytics_convert.export_response(trace, cursor)
 
-    @_mapping_errors
+    @_rpc
     async def WatchFeedback(
         self, request: analytics_pb2.WatchFeedbackRequest, context: _Context
     ) -> AsyncGenerator[analytics_pb2.WatchFeedbackResponse, None]:
