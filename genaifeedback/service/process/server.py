@@ -16,7 +16,7 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from genaifeedback.service.domain import schemas
+from genaifeedback.service.domain import schema_file, schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
@@ -180,7 +180,7 @@ class FeedbackApp:
 
 def load_schemas(settings: Settings) -> schemas.Schemas:
     """The feedback schemas in force; raises SchemaFileError (its message says what is wrong)."""
-    loaded = schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)
+    loaded = schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)
     if settings.feedback_schemas_file:
         names = ", ".join(s.name for s in loaded.listed() if not s.built_in)
         logger.info(
@@ -318,8 +318,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
     try:
-        schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
-    except schemas.SchemaFileError as error:
+        schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
+    except schema_file.SchemaFileError as error:
         raise SystemExit(f"feedback-service: {error}") from None
     embedded = None
     if settings.embedded_mlflow:
