@@ -29,15 +29,10 @@ from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.storage.journal import Journal
+from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
-from genaifeedback.service.transport.servicers import (
-    Admission,
-    ChatServicer,
-    FeedbackAnalyticsServicer,
-    FeedbackServicer,
-    TolerantParsing,
-)
+from genaifeedback.service.transport.servicers import ChatServicer, FeedbackAnalyticsServicer, FeedbackServicer
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
