@@ -1,7 +1,7 @@
 """The wire-to-domain conversion and its validation, at every limit's edge (no server needed).
 
 The service tests prove the same rules end to end; these pin each boundary exactly, fast enough to
-be the suite `make mutation` runs against conversion.py and ids.py.
+be the suite `make mutation` runs against conversion and ids.py.
 """
 
 import math
@@ -13,6 +13,7 @@ from genaifeedback.service.domain.errors import InvalidRequest
 from genaifeedback.service.domain.feedback import Recorded, Target
 from genaifeedback.service.domain.ids import new_trace_id, otel_bytes, trace_start_seconds
 from genaifeedback.service.domain.schemas import Schemas
+from genaifeedback.service.transport.convert import chat as chat_convert
 from genaifeedback.service.transport.convert import feedback as convert
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 
@@ -189,7 +190,7 @@ def test_ratings_are_sorted_bounded_and_distinct():
     ],
 )
 def test_chat_limits_at_their_edges(fields, expected):
-    assert violations_of(convert.chat_input, chat(**fields)) == expected
+    assert violations_of(chat_convert.chat_input, chat(**fields)) == expected
 
 
 def test_a_valid_chat_keeps_what_was_asked_and_leaves_unset_options_unset():
@@ -199,7 +200,7 @@ def test_a_valid_chat_keeps_what_was_asked_and_leaves_unset_options_unset():
         tags={"model": "m"},
         options=chat_pb2.GenerationOptions(max_tokens=7),
     )
-    parsed = convert.chat_input(request)
+    parsed = chat_convert.chat_input(request)
     assert parsed.messages() == [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]
     assert (parsed.client_request_id, parsed.tags, parsed.max_tokens, parsed.temperature) == (
         "c-1",

@@ -2,8 +2,10 @@
 reason, malformed bytes are INVALID_ARGUMENT, details stay small, and nothing is written."""
 
 import logging
+import math
 import struct
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
@@ -167,18 +169,61 @@ def test_many_violations_are_capped_and_the_status_stays_small(service):
     assert "more)" in failure.value.details()
 
 
-def test_every_reason_the_service_can_send_is_in_the_contract():
-    contract = set(errors_pb2.ErrorReason.keys())
-    sent = {kind.reason for kind in _subclasses(errors.ServiceError)}
-    assert sent <= contract, sent - contract
-    field_reasons = set(errors_pb2.FieldViolationReason.keys())
+def test_every_error_reason_in_the_contract_is_raised_by_one_error_class_or_reserved():
+    contract = set(errors_pb2.ErrorReason.values()) - {errors_pb2.ERROR_REASON_UNSPECIFIED}
+    # Value() raises for a reason the contract lacks; a subclass may keep its parent's reason.
+    raised = {errors_pb2.ErrorReason.Value(kind.reason) for kind in _subclasses(errors.ServiceError)}
+    assert raised | errors.RESERVED_REASONS == contract
+    assert not raised & errors.RESERVED_REASONS
+
+
+def test_a_field_violation_reason_must_be_one_of_the_contracts():
+    assert errors.FieldViolation.of("f", "d", errors_pb2.TOO_DEEP).reason == "TOO_DEEP"
+    for reason in ("TOO_BIG", "FIELD_VIOLATION_REASON_UNSPECIFIED", "INVALID_FIELD"):
+        with pytest.raises(ValueError, match="is no FieldViolationReason"):
+            errors.FieldViolation("f", "d", reason)
+
+
+TRACE = "tr-" + "a" * 32
+
+
+def _json(depth: int) -> struct_pb2.Value:
+    value = struct_pb2.Value(number_value=1)
+    for _ in range(depth):
+        value = struct_pb2.Value(list_value=struct_pb2.ListValue(values=[value]))
+    return value
+
+
+# One request per FieldViolationReason that request validation gives (conversion, then schemas).
+_INVALID = [
+    feedback_pb2.SubmitFeedbackRequest(bool_value=True),  # no target
+    feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, bool_value=True, rationale="r" * 20_000),
+    feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, number_value=math.inf),
+    feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, bool_value=True, span_id="x"),
+    feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, bool_value=True, metadata={"mlflow.x": "v"}),
+    feedback_pb2.SubmitRatingsRequest(trace_id=TRACE, ratings=[{"name": "a", "score": 1}] * 2),
+    feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, json_value=_json(40)),
+    feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, name="user_feedback", number_value=3),
+]
+
+
+def test_every_field_violation_reason_in_the_contract_is_reachable():
+    from genaifeedback.service.domain.schemas import Schemas
     from genaifeedback.service.transport.convert import feedback as convert
 
-    used = {
-        getattr(convert, name)
-        for name in ("REQUIRED", "TOO_LONG", "OUT_OF_RANGE", "INVALID_FORMAT", "RESERVED_KEY", "DUPLICATE", "TOO_DEEP")
-    }
-    assert used <= field_reasons
+    given = set()
+    for request in _INVALID:
+        parse = (
+            convert.feedback_input if isinstance(request, feedback_pb2.SubmitFeedbackRequest) else convert.ratings_input
+        )
+        with pytest.raises(errors.InvalidRequest) as refused:
+            parse(request, Schemas())
+        given |= {errors_pb2.FieldViolationReason.Value(v.reason) for v in refused.value.violations}
+    # The one reason no request can be made to give: MLflow refusing what validation let through.
+    after_validation = {errors_pb2.REFUSED_BY_MLFLOW}
+    gateway = Path(errors.__file__).parent.parent / "egress" / "mlflow_gateway.py"
+    assert '"REFUSED_BY_MLFLOW"' in gateway.read_text()  # where MLflow's INVALID_PARAMETER_VALUE becomes it
+    assert given | after_validation == set(errors_pb2.FieldViolationReason.values()) - {0}
 
 
 def _subclasses(kind):

@@ -420,8 +420,34 @@ def test_a_bad_schema_file_is_refused_at_start_with_a_clear_message(tmp_path, co
     assert "Traceback" not in done.stderr
 
 
+def test_the_schema_file_model_reports_every_problem_at_once_and_reads_a_good_file(tmp_path):
+    from genaifeedback.service.domain.schema_file import SchemaFileError, load
+    from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "colour = 1\n[feedback.c]\ntype = 'category'\nlabels = ['a', 'a']\n"
+        "[feedback.n]\ntype = 'number'\nmin = nan\ninteger = 1\nlabels = ['x']\n"
+    )
+    with pytest.raises(SchemaFileError) as refused:
+        load(bad, FEEDBACK_NAME_PATTERN)
+    assert str(refused.value).splitlines()[1:] == [
+        "  colour: unknown setting (expected `unknown_names` and [feedback.NAME] tables)",
+        "  [feedback.c] labels: each label may appear once",
+        "  [feedback.n] min: must be a finite number, not nan",
+        "  [feedback.n] integer: must be true or false, not 1",
+        "  [feedback.n] labels: not a setting of a number schema"
+        " (its settings: description, integer, max, min, rationale, sources, type, version)",
+    ]
+    good = tmp_path / "good.toml"
+    good.write_text("unknown_names = 'refuse'\n[feedback.n]\ntype = 'number'\nmin = 0\nsources = ['CODE', 'HUMAN']\n")
+    loaded = load(good, FEEDBACK_NAME_PATTERN)
+    number = loaded.declared["n"]
+    assert (loaded.accept_unknown, number.min, number.max, number.sources) == (False, 0.0, None, ("HUMAN", "CODE"))
+
+
 def test_a_missing_schema_file_is_refused_in_process_too(start_service, tmp_path):
-    from genaifeedback.service.domain.schemas import SchemaFileError
+    from genaifeedback.service.domain.schema_file import SchemaFileError
 
     with pytest.raises(SchemaFileError, match="cannot read it"):
         start_service(feedback_schemas_file=tmp_path / "absent.toml")

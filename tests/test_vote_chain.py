@@ -5,6 +5,7 @@ that makes it right. A plan applied to MLflow's rules (create overrides -> old n
 import itertools
 import random
 
+from genaifeedback.service.domain.records import creation_order
 from genaifeedback.service.domain.votes import Vote, plan_chain, settlement, vote_key
 
 KEY = vote_key("", "user_feedback", "HUMAN", "u1")
@@ -32,7 +33,7 @@ def apply(stored: dict[str, Vote], wanted: list[Vote], deleted=frozenset()) -> d
 
 
 def assert_one_linear_chain(state: dict[str, Vote]) -> None:
-    chain = sorted(state.values(), key=lambda v: v.order)
+    chain = sorted(state.values(), key=creation_order)
     assert [v.valid for v in chain] == [False] * (len(chain) - 1) + [True]
     assert [v.overrides for v in chain] == [None] + [v.assessment_id for v in chain[:-1]]
     assert plan_chain(state.values(), []).empty

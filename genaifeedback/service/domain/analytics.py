@@ -24,7 +24,7 @@ from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback
+from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback, creation_order
 from genaifeedback.service.domain.schemas import FeedbackSchema, Schemas
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 
@@ -305,7 +305,7 @@ class FeedbackAnalytics:
                     and not cursor.sent(f)
                     and _wanted(f, query.source_type, query.names)
                 ]
-            for feedback in sorted(fresh, key=lambda f: (f.create_time_ms, f.assessment_id)):
+            for feedback in sorted(fresh, key=creation_order):
                 cursor = cursor.after(feedback)
                 yield feedback, cursor
             await asyncio.sleep(self._watch_poll_seconds)

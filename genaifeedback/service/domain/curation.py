@@ -11,16 +11,17 @@ was down.
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from mlflow.entities import Feedback, TraceInfo
 
 from genaifeedback.service.domain.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
-from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, Target
+from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, FeedbackInput, Recorded, Target
 from genaifeedback.service.domain.feedback.attacher import Attacher
 from genaifeedback.service.domain.feedback.intake import FeedbackIntake
 from genaifeedback.service.domain.feedback.trace_state import TraceState
+from genaifeedback.service.domain.submission import FeedbackSubmission
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 
 SOURCE_SEARCH_DAYS = 30  # ListFeedback by source searches this far back unless told otherwise
@@ -56,11 +57,26 @@ class ErasureProgress:
     done: bool
 
 
+# Builds a correction of the feedback (trace id, name) it corrects: checked against that name's schema.
+Correction = Callable[[str, str], tuple[Target, FeedbackInput]]
+
+
 class FeedbackCuration:
-    def __init__(self, gateway: MlflowGateway, intake: FeedbackIntake, attacher: Attacher):
+    def __init__(
+        self, gateway: MlflowGateway, intake: FeedbackIntake, attacher: Attacher, submission: FeedbackSubmission
+    ):
         self._gateway = gateway
         self._intake = intake
         self._attacher = attacher  # feedback journaled here and not yet written is deleted too
+        self._submission = submission
+
+    async def correct(
+        self, target: Target, assessment_id: str, correction: Correction, wait: bool, deadline: float | None
+    ) -> Recorded:
+        """Replace a stored feedback's value: read it, build its correction, record that."""
+        corrected = (await self.get(target, assessment_id)).feedback
+        trace, feedback = correction(corrected.trace_id or "", corrected.name)
+        return await self._submission.submit(trace, [feedback], wait, deadline)
 
     async def get(self, target: Target, assessment_id: str) -> FeedbackRead:
         info = await self._info(target)

@@ -7,18 +7,32 @@ goes into ErrorInfo.metadata (small values only: ids, never unbounded input).
 
 from dataclasses import dataclass
 
+from genaifeedback.v1.errors_pb2 import ErrorReason, FieldViolationReason
+
+# In the contract, raised by nothing any more: kept so that older callers matching on them compile.
+RESERVED_REASONS = frozenset({ErrorReason.TRACE_NOT_STORED_YET, ErrorReason.TRACE_WAIT_TIMEOUT})
+_FIELD_VIOLATION_REASONS = frozenset(FieldViolationReason.keys()) - {"FIELD_VIOLATION_REASON_UNSPECIFIED"}
+
 
 @dataclass(frozen=True)
 class FieldViolation:
     field: str  # the request field's path, as in the .proto: `ratings[1].score`
     description: str
-    reason: str  # a value of the contract's FieldViolationReason enum
+    reason: str  # a FieldViolationReason value name, as sent in google.rpc.BadRequest
+
+    def __post_init__(self) -> None:
+        if self.reason not in _FIELD_VIOLATION_REASONS:  # a bug: callers could not match on it
+            raise ValueError(f"{self.reason!r} is no FieldViolationReason of the contract")
+
+    @classmethod
+    def of(cls, field: str, description: str, reason: FieldViolationReason) -> "FieldViolation":
+        return cls(field, description, FieldViolationReason.Name(reason))
 
 
 class ServiceError(Exception):
     """An expected failure: the caller gets a status built from its class and reason."""
 
-    reason = "INTERNAL_ERROR"
+    reason = ErrorReason.Name(ErrorReason.INTERNAL_ERROR)
 
     def __init__(self, message: str, **metadata: str):
         super().__init__(message)
@@ -29,7 +43,7 @@ class ServiceError(Exception):
 class InvalidRequest(ServiceError):
     """Fields break the contract's rules; every violation is reported at once."""
 
-    reason = "INVALID_FIELD"
+    reason = ErrorReason.Name(ErrorReason.INVALID_FIELD)
     MAX_REPORTED = 20  # keeps the status well under gRPC's 16 KiB of trailers
 
     def __init__(self, violations: list[FieldViolation]):
@@ -42,64 +56,64 @@ class InvalidRequest(ServiceError):
 class MalformedRequest(ServiceError):
     """The request bytes do not parse as the method's request message."""
 
-    reason = "MALFORMED_REQUEST"
+    reason = ErrorReason.Name(ErrorReason.MALFORMED_REQUEST)
 
 
 class TraceNotFound(ServiceError):
     """No trace matches (yet: another replica may still be exporting it)."""
 
-    reason = "TRACE_NOT_FOUND"
+    reason = ErrorReason.Name(ErrorReason.TRACE_NOT_FOUND)
 
 
 class RequestIdReused(ServiceError):
-    reason = "REQUEST_ID_REUSED"
+    reason = ErrorReason.Name(ErrorReason.REQUEST_ID_REUSED)
 
 
 class MlflowUnavailable(ServiceError):
     """MLflow cannot be reached or failed; retrying later may help."""
 
-    reason = "MLFLOW_UNAVAILABLE"
+    reason = ErrorReason.Name(ErrorReason.MLFLOW_UNAVAILABLE)
 
 
 class MlflowRejected(ServiceError):
     """MLflow refused a trace or a feedback for what it is; retrying will not help."""
 
-    reason = "MLFLOW_REJECTED"
+    reason = ErrorReason.Name(ErrorReason.MLFLOW_REJECTED)
 
 
 class TraceBacklogFull(ServiceError):
-    reason = "TRACE_BACKLOG_FULL"
+    reason = ErrorReason.Name(ErrorReason.TRACE_BACKLOG_FULL)
 
 
 class FeedbackNotFound(ServiceError):
-    reason = "FEEDBACK_NOT_FOUND"
+    reason = ErrorReason.Name(ErrorReason.FEEDBACK_NOT_FOUND)
 
 
 class ShuttingDown(ServiceError):
-    reason = "SHUTTING_DOWN"
+    reason = ErrorReason.Name(ErrorReason.SHUTTING_DOWN)
 
 
 class DeadlineTooShort(ServiceError):
-    reason = "DEADLINE_TOO_SHORT"
+    reason = ErrorReason.Name(ErrorReason.DEADLINE_TOO_SHORT)
 
 
 class GenerationFailed(ServiceError):
     """The token source failed in an unexpected way. Subclasses say how it failed."""
 
-    reason = "GENERATION_FAILED"
+    reason = ErrorReason.Name(ErrorReason.GENERATION_FAILED)
 
 
 class ModelUnavailable(GenerationFailed):
-    reason = "MODEL_UNAVAILABLE"
+    reason = ErrorReason.Name(ErrorReason.MODEL_UNAVAILABLE)
 
 
 class ModelRateLimited(GenerationFailed):
-    reason = "MODEL_RATE_LIMITED"
+    reason = ErrorReason.Name(ErrorReason.MODEL_RATE_LIMITED)
 
 
 class ModelRejected(GenerationFailed):
-    reason = "MODEL_REJECTED"
+    reason = ErrorReason.Name(ErrorReason.MODEL_REJECTED)
 
 
 class GenerationTimeout(GenerationFailed):
-    reason = "GENERATION_TIMEOUT"
+    reason = ErrorReason.Name(ErrorReason.GENERATION_TIMEOUT)

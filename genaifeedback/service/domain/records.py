@@ -1,11 +1,23 @@
 """The records that cross layers: one assessment to write, and feedback and traces as MLflow stores them."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from mlflow.entities import Assessment, Feedback
 
 from genaifeedback.service.domain.schemas import callers_metadata
+
+
+class _Created(Protocol):
+    @property
+    def create_time_ms(self) -> int | None: ...
+    @property
+    def assessment_id(self) -> str | None: ...
+
+
+def creation_order(assessment: _Created) -> tuple[int, str]:
+    """The one order of assessments: oldest first, ties by id (MLflow keeps milliseconds only)."""
+    return (assessment.create_time_ms or 0, assessment.assessment_id or "")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from genaifeedback.service.domain.records import creation_order
+
 VoteKey = tuple[str, str, str, str]  # span id, name, source type, source id (on one trace)
 
 
@@ -31,10 +33,6 @@ class Vote:
     create_time_ms: int
     overrides: str | None = None
     valid: bool = True
-
-    @property
-    def order(self) -> tuple[int, str]:
-        return (self.create_time_ms, self.assessment_id)
 
 
 def vote_key(span_id: str | None, name: str, source_type: str, source_id: str | None) -> VoteKey | None:
@@ -64,7 +62,7 @@ def plan_chain(stored: Iterable[Vote], wanted: Iterable[Vote], deleted: frozense
     chain = sorted(
         [v for v in present.values() if v.assessment_id not in deleted]
         + [v for v in wanted if v.assessment_id not in present and v.assessment_id not in deleted],
-        key=lambda vote: vote.order,
+        key=creation_order,
     )
     position = {vote.assessment_id: index for index, vote in enumerate(chain)}
     start = len(chain)  # the first position whose vote must be (re)created

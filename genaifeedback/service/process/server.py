@@ -16,13 +16,14 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from genaifeedback.service.domain import schemas
+from genaifeedback.service.domain import schema_file, schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.feedback.engine import FeedbackEngine
 from genaifeedback.service.domain.generators import build_generator
 from genaifeedback.service.domain.inflight import InflightTraces
+from genaifeedback.service.domain.submission import FeedbackSubmission
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.egress.otlp import encode_span
@@ -38,15 +39,10 @@ from genaifeedback.service.process.listeners import (
 )
 from genaifeedback.service.process.tls import TlsFileError
 from genaifeedback.service.storage.sqlite_journal import SqliteJournal
+from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
-from genaifeedback.service.transport.servicers import (
-    Admission,
-    ChatServicer,
-    FeedbackAnalyticsServicer,
-    FeedbackServicer,
-    TolerantParsing,
-)
+from genaifeedback.service.transport.servicers import ChatServicer, FeedbackAnalyticsServicer, FeedbackServicer
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -135,15 +131,10 @@ class FeedbackApp:
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
+        submission = FeedbackSubmission(self.feedback.intake, self.schemas)
+        curation = FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher, submission)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
-            FeedbackServicer(
-                self.feedback.intake,
-                FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher),
-                self.metrics,
-                self.admission,
-                self.schemas,
-            ),
-            self.server,
+            FeedbackServicer(submission, curation, self.schemas, self.metrics, self.admission), self.server
         )
         self.analytics = FeedbackAnalytics(self.gateway, self.schemas, settings.watch_poll_seconds)
         analytics_pb2_grpc.add_FeedbackAnalyticsServiceServicer_to_server(
@@ -207,7 +198,7 @@ class FeedbackApp:
 
 def load_schemas(settings: Settings) -> schemas.Schemas:
     """The feedback schemas in force; raises SchemaFileError (its message says what is wrong)."""
-    loaded = schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)
+    loaded = schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)
     if settings.feedback_schemas_file:
         names = ", ".join(s.name for s in loaded.listed() if not s.built_in)
         logger.info(
@@ -349,8 +340,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
     try:
-        schemas.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
-    except schemas.SchemaFileError as error:
+        schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
+    except schema_file.SchemaFileError as error:
         raise SystemExit(f"feedback-service: {error}") from None
     try:
         check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback

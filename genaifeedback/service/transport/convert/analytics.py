@@ -1,11 +1,9 @@
-"""FeedbackAnalyticsService's wire messages to domain objects and back (convert.py's rules:
-every check names its request field, and all violations are reported at once)."""
+"""FeedbackAnalyticsService's wire messages to domain objects and back."""
 
-import base64
-import binascii
 import json
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Literal
 
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
@@ -20,34 +18,31 @@ from genaifeedback.service.domain.analytics import (
     WatchCursor,
     WatchQuery,
 )
+from genaifeedback.service.domain.limits import (
+    DEFAULT_LOOKBACK_HOURS,
+    LOOKBACK_HOURS,
+    MAX_BUCKETS,
+    MAX_FILTER_VALUE_CHARS,
+    MAX_GROUP_VALUES,
+    MAX_NAMES,
+    MAX_RANGE_DAYS,
+    MAX_TAG_FILTERS,
+)
 from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback
-from genaifeedback.service.transport.convert.feedback import (
-    _SOURCE_TYPES,
+from genaifeedback.service.transport.convert.fields import (
     CONTROL_CHARACTERS,
-    DUPLICATE,
-    INVALID_FORMAT,
-    OUT_OF_RANGE,
-    REQUIRED,
-    TOO_LONG,
-    _Violations,
+    SOURCE_TYPE_VALUES,
+    SourceTypeName,
+    Violations,
+    decode_token,
+    encode_token,
+    token_problem,
 )
 from genaifeedback.v1 import analytics_pb2, feedback_pb2
+from genaifeedback.v1.errors_pb2 import FieldViolationReason as Reason
 
-DEFAULT_RANGE_MS = 24 * 3600 * 1000
-MAX_RANGE_MS = 366 * 24 * 3600 * 1000
-MAX_BUCKETS = 1000
-MAX_TAG_FILTERS = 10
-MAX_GROUP_VALUES = 50
-MAX_FILTER_VALUE_CHARS = 250  # MLflow's tag key and metadata columns
-MAX_NAMES = 20
-MAX_TOKEN_CHARS = 16 * 1024
-LOOKBACK_HOURS = (1, 168)
-DEFAULT_LOOKBACK_HOURS = 24
-_SOURCE_TYPE_VALUES = {
-    "HUMAN": feedback_pb2.SOURCE_TYPE_HUMAN,
-    "LLM_JUDGE": feedback_pb2.SOURCE_TYPE_LLM_JUDGE,
-    "CODE": feedback_pb2.SOURCE_TYPE_CODE,
-}
+DAY_MS = 24 * 3600 * 1000
+DEFAULT_RANGE_MS = DAY_MS
 _INTERVALS = {
     analytics_pb2.SUMMARY_INTERVAL_UNSPECIFIED: 0,
     analytics_pb2.SUMMARY_INTERVAL_HOUR: 3600,
@@ -61,30 +56,23 @@ _GROUPS: dict[int, GroupBy | None] = {
 }
 
 
-def _filter_value_problem(text: str) -> str | None:
-    """Why a text cannot go into an MLflow filter (its syntax has no escapes), or None."""
+def _check_text(field: str, text: str, violations: Violations) -> None:
+    """A text that goes into an MLflow filter, whose syntax has no escapes."""
     if len(text) > MAX_FILTER_VALUE_CHARS:
-        return f"must be at most {MAX_FILTER_VALUE_CHARS} characters"
-    if "'" in text or "`" in text or '"' in text or CONTROL_CHARACTERS.search(text):
-        return "must hold no quotes, backticks or control characters"
-    return None
-
-
-def _check_text(field: str, text: str, violations: _Violations) -> None:
-    problem = _filter_value_problem(text)
-    if problem:
-        violations.add(field, problem, TOO_LONG if "at most" in problem else INVALID_FORMAT)
+        violations.add(field, f"must be at most {MAX_FILTER_VALUE_CHARS} characters", Reason.TOO_LONG)
+    elif "'" in text or "`" in text or '"' in text or CONTROL_CHARACTERS.search(text):
+        violations.add(field, "must hold no quotes, backticks or control characters", Reason.INVALID_FORMAT)
 
 
 def _check_trace_filters(
-    request: analytics_pb2.GetFeedbackSummaryRequest | analytics_pb2.ExportFeedbackRequest, violations: _Violations
+    request: analytics_pb2.GetFeedbackSummaryRequest | analytics_pb2.ExportFeedbackRequest, violations: Violations
 ) -> None:
     """The filters the summary and the export share: trace tags, user, session."""
     if len(request.trace_tags) > MAX_TAG_FILTERS:
-        violations.add("trace_tags", f"at most {MAX_TAG_FILTERS} tags", TOO_LONG)
+        violations.add("trace_tags", f"at most {MAX_TAG_FILTERS} tags", Reason.TOO_LONG)
     for key, value in sorted(request.trace_tags.items())[:MAX_TAG_FILTERS]:
         if not key:
-            violations.add("trace_tags", "a key must not be empty", REQUIRED)
+            violations.add("trace_tags", "a key must not be empty", Reason.REQUIRED)
         _check_text(f"trace_tags[{key[:40]!r}]", key, violations)
         _check_text(f"trace_tags[{key[:40]!r}]", value, violations)
     _check_text("user_id", request.user_id, violations)
@@ -92,41 +80,36 @@ def _check_trace_filters(
 
 
 def summary_query(request: analytics_pb2.GetFeedbackSummaryRequest, now_ms: int | None = None) -> SummaryQuery:
-    violations = _Violations()
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    end_ms = request.end_time.ToMilliseconds() if request.HasField("end_time") else now_ms
-    start_ms = request.start_time.ToMilliseconds() if request.HasField("start_time") else end_ms - DEFAULT_RANGE_MS
-    if start_ms >= end_ms:
-        violations.add("start_time", "must be before end_time", OUT_OF_RANGE)
-    elif end_ms - start_ms > MAX_RANGE_MS:
-        violations.add("start_time", "the range may span at most 366 days", OUT_OF_RANGE)
+    violations = Violations()
+    start_ms, end_ms = _range(request, now_ms, violations)
+    if start_ms < end_ms and end_ms - start_ms > MAX_RANGE_DAYS * DAY_MS:
+        violations.add("start_time", f"the range may span at most {MAX_RANGE_DAYS} days", Reason.OUT_OF_RANGE)
     _check_trace_filters(request, violations)
-    if request.source_type not in _SOURCE_TYPES:
-        violations.add("source_type", "must be one of the SourceType values", OUT_OF_RANGE)
+    source_type = _source_type(request, violations)
     if request.interval not in _INTERVALS:
-        violations.add("interval", "must be one of the SummaryInterval values", OUT_OF_RANGE)
+        violations.add("interval", "must be one of the SummaryInterval values", Reason.OUT_OF_RANGE)
     interval = _INTERVALS.get(request.interval, 0)
     if interval and start_ms < end_ms and (end_ms - start_ms) // (interval * 1000) + 1 > MAX_BUCKETS:
         violations.add(
-            "interval", f"at most {MAX_BUCKETS} buckets: use a wider interval or a shorter range", OUT_OF_RANGE
+            "interval", f"at most {MAX_BUCKETS} buckets: use a wider interval or a shorter range", Reason.OUT_OF_RANGE
         )
     if request.group_by not in _GROUPS:
-        violations.add("group_by", "must be one of the GroupDimension values", OUT_OF_RANGE)
+        violations.add("group_by", "must be one of the GroupDimension values", Reason.OUT_OF_RANGE)
     group_by = _GROUPS.get(request.group_by)
     if group_by == "tag":
         if not request.group_by_tag:
-            violations.add("group_by_tag", "required with GROUP_DIMENSION_TRACE_TAG", REQUIRED)
+            violations.add("group_by_tag", "required with GROUP_DIMENSION_TRACE_TAG", Reason.REQUIRED)
         _check_text("group_by_tag", request.group_by_tag, violations)
     elif request.group_by_tag:
-        violations.add("group_by_tag", "only with GROUP_DIMENSION_TRACE_TAG", INVALID_FORMAT)
+        violations.add("group_by_tag", "only with GROUP_DIMENSION_TRACE_TAG", Reason.INVALID_FORMAT)
     if request.group_values and group_by is None:
-        violations.add("group_values", "only with group_by", INVALID_FORMAT)
+        violations.add("group_values", "only with group_by", Reason.INVALID_FORMAT)
     if len(request.group_values) > MAX_GROUP_VALUES:
-        violations.add("group_values", f"at most {MAX_GROUP_VALUES} values", TOO_LONG)
+        violations.add("group_values", f"at most {MAX_GROUP_VALUES} values", Reason.TOO_LONG)
     for index, value in enumerate(request.group_values[:MAX_GROUP_VALUES]):
         _check_text(f"group_values[{index}]", value, violations)
     if len(set(request.group_values)) != len(request.group_values):
-        violations.add("group_values", "must not repeat a value", DUPLICATE)
+        violations.add("group_values", "must not repeat a value", Reason.DUPLICATE)
     violations.raise_any()
     return SummaryQuery(
         start_ms=start_ms,
@@ -134,7 +117,7 @@ def summary_query(request: analytics_pb2.GetFeedbackSummaryRequest, now_ms: int 
         trace_tags=dict(request.trace_tags),
         user_id=request.user_id,
         session_id=request.session_id,
-        source_type=_SOURCE_TYPES[request.source_type] if request.source_type else "",
+        source_type=source_type,
         interval_seconds=interval,
         group_by=group_by,
         group_by_tag=request.group_by_tag,
@@ -214,59 +197,58 @@ def summary_response(result: SummaryResult) -> analytics_pb2.GetFeedbackSummaryR
 # --- ExportFeedback and WatchFeedback
 
 
-def _range(request: Any, now_ms: int, violations: _Violations) -> tuple[int, int]:
-    end_ms = request.end_time.ToMilliseconds() if request.HasField("end_time") else now_ms
+_Ranged = analytics_pb2.GetFeedbackSummaryRequest | analytics_pb2.ExportFeedbackRequest
+
+
+def _range(request: _Ranged, now_ms: int | None, violations: Violations) -> tuple[int, int]:
+    """[start, end) in milliseconds: by default the day up to now."""
+    end_ms = request.end_time.ToMilliseconds() if request.HasField("end_time") else _now_ms(now_ms)
     start_ms = request.start_time.ToMilliseconds() if request.HasField("start_time") else end_ms - DEFAULT_RANGE_MS
     if start_ms >= end_ms:
-        violations.add("start_time", "must be before end_time", OUT_OF_RANGE)
+        violations.add("start_time", "must be before end_time", Reason.OUT_OF_RANGE)
     return start_ms, end_ms
 
 
-def _names(names: Any, violations: _Violations) -> frozenset[str]:
+def _now_ms(now_ms: int | None) -> int:
+    return int(time.time() * 1000) if now_ms is None else now_ms
+
+
+def _names(names: Sequence[str], violations: Violations) -> frozenset[str]:
     if len(names) > MAX_NAMES:
-        violations.add("names", f"at most {MAX_NAMES} names", TOO_LONG)
+        violations.add("names", f"at most {MAX_NAMES} names", Reason.TOO_LONG)
     for index, name in enumerate(names[:MAX_NAMES]):
         _check_text(f"names[{index}]", name, violations)
     return frozenset(names)
 
 
-def _source_type(request: Any, violations: _Violations) -> str:
-    if request.source_type not in _SOURCE_TYPES:
-        violations.add("source_type", "must be one of the SourceType values", OUT_OF_RANGE)
-        return ""
-    return _SOURCE_TYPES[request.source_type] if request.source_type else ""
+def _source_type(
+    request: _Ranged | analytics_pb2.WatchFeedbackRequest, violations: Violations
+) -> SourceTypeName | Literal[""]:
+    return violations.source_type("source_type", request.source_type, Reason.OUT_OF_RANGE)
 
 
-def _token(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-
-
-def _untoken(
-    field: str, token: str, keys: tuple[str, str], violations: _Violations
-) -> tuple[int, tuple[str, ...]] | None:
-    """A token's (time, ids), or None with a violation when it is not one of ours."""
+def _cursor(field: str, token: str, moment_key: str, violations: Violations) -> tuple[int, tuple[str, ...]] | None:
+    """A token's (time, ids), or None with a violation when it is not one this service gave out."""
     try:
-        if len(token) > MAX_TOKEN_CHARS:
-            raise ValueError
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        moment, ids = payload[keys[0]], payload[keys[1]]
-        if not isinstance(moment, int) or not all(isinstance(i, str) for i in ids):
-            raise ValueError
-        return moment, tuple(ids)
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-        violations.add(field, "is not a token this service gave out", INVALID_FORMAT)
-        return None
+        payload = decode_token(token)
+        moment, ids = payload[moment_key], payload["ids"]
+        if isinstance(moment, int) and isinstance(ids, list) and all(isinstance(i, str) for i in ids):
+            return moment, tuple(ids)
+    except (ValueError, TypeError, KeyError):
+        pass
+    token_problem(field, violations)
+    return None
 
 
 def export_query(request: analytics_pb2.ExportFeedbackRequest, now_ms: int | None = None) -> ExportQuery:
-    violations = _Violations()
-    start_ms, end_ms = _range(request, int(time.time() * 1000) if now_ms is None else now_ms, violations)
+    violations = Violations()
+    start_ms, end_ms = _range(request, now_ms, violations)
     _check_trace_filters(request, violations)
     source_type = _source_type(request, violations)
     names = _names(request.names, violations)
     cursor = None
     if request.page_token:
-        parsed = _untoken("page_token", request.page_token, ("t", "ids"), violations)
+        parsed = _cursor("page_token", request.page_token, "t", violations)
         cursor = ExportCursor(*parsed) if parsed else None
     violations.raise_any()
     return ExportQuery(
@@ -292,7 +274,7 @@ def _feedback(feedback: StoredFeedback) -> analytics_pb2.ExportedFeedback:
         name=feedback.name,
         value=value,
         source=feedback_pb2.FeedbackSource(
-            type=_SOURCE_TYPE_VALUES.get(feedback.source_type, feedback_pb2.SOURCE_TYPE_UNSPECIFIED),
+            type=SOURCE_TYPE_VALUES.get(feedback.source_type, feedback_pb2.SOURCE_TYPE_UNSPECIFIED),
             id=feedback.source_id or "",
         ),
         rationale=feedback.rationale or "",
@@ -317,27 +299,28 @@ def export_response(trace: ScannedTrace, cursor: ExportCursor) -> analytics_pb2.
             feedback=[_feedback(f) for f in trace.feedback if f.valid],
             history=[_feedback(f) for f in trace.feedback if not f.valid],
         ),
-        page_token=_token({"t": cursor.timestamp_ms, "ids": list(cursor.trace_ids)}),
+        page_token=encode_token({"t": cursor.timestamp_ms, "ids": list(cursor.trace_ids)}),
     )
 
 
 def watch_query(request: analytics_pb2.WatchFeedbackRequest, now_ms: int | None = None) -> WatchQuery:
-    violations = _Violations()
+    violations = Violations()
     hours = request.lookback_hours or DEFAULT_LOOKBACK_HOURS
-    if not LOOKBACK_HOURS[0] <= hours <= LOOKBACK_HOURS[1]:
-        violations.add("lookback_hours", f"must be from {LOOKBACK_HOURS[0]} to {LOOKBACK_HOURS[1]}", OUT_OF_RANGE)
+    shortest, longest = LOOKBACK_HOURS
+    if not shortest <= hours <= longest:
+        violations.add("lookback_hours", f"must be from {shortest} to {longest}", Reason.OUT_OF_RANGE)
     source_type = _source_type(request, violations)
     names = _names(request.names, violations)
-    cursor = WatchCursor(int(time.time() * 1000) if now_ms is None else now_ms, ())  # from now on
+    cursor = WatchCursor(_now_ms(now_ms), ())  # from now on
     if request.cursor:
-        parsed = _untoken("cursor", request.cursor, ("c", "ids"), violations)
+        parsed = _cursor("cursor", request.cursor, "c", violations)
         cursor = WatchCursor(*parsed) if parsed else cursor
     violations.raise_any()
     return WatchQuery(lookback_ms=hours * 3600 * 1000, source_type=source_type, names=names, resume_after=cursor)
 
 
 def watch_token(cursor: WatchCursor) -> str:
-    return _token({"c": cursor.create_time_ms, "ids": list(cursor.assessment_ids)})
+    return encode_token({"c": cursor.create_time_ms, "ids": list(cursor.assessment_ids)})
 
 
 def watch_response(feedback: StoredFeedback, cursor: WatchCursor) -> analytics_pb2.WatchFeedbackResponse:

@@ -1,0 +1,207 @@
+"""What every call goes through, once, whatever its service: the call scope (admission on
+shutdown, requests that did not parse, the status a failure leaves as, the count by method and
+code), for unary and server-streaming methods alike.
+
+Errors become statuses in one place (`_abort`, with status.py's mapping): a ServiceError keeps its
+reason and details, anything else is a bug and becomes INTERNAL (logged with its traceback).
+Requests that do not even parse reach the methods as `UnparsedRequest` (see `TolerantParsing`)
+and are answered INVALID_ARGUMENT / MALFORMED_REQUEST, with one log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import grpc
+from google.protobuf.message import DecodeError
+from grpc_status import rpc_status
+
+from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
+from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.transport import status
+from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
+
+logger = logging.getLogger(__name__)
+
+TRACE_ID_METADATA_KEY = "mlflow-trace-id"
+
+if TYPE_CHECKING:  # grpcio's classes are generic in its stubs only
+    Context = grpc.aio.ServicerContext[Any, Any]
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+SERVICE_PACKAGE = chat_pb2.DESCRIPTOR.package  # genaifeedback.v1
+
+
+@dataclass(frozen=True)
+class UnparsedRequest:
+    """What a method receives instead of its request when the bytes did not parse."""
+
+    problem: str
+
+
+def _tolerant(deserializer: Callable[[bytes], Any], message_name: str) -> Callable[[bytes], Any]:
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except DecodeError as error:
+            return UnparsedRequest(f"the request is not a valid {message_name}: {error}")
+
+    return parse
+
+
+class TolerantParsing(grpc.aio.ServerInterceptor):
+    """Hands requests that fail to parse to our methods (as UnparsedRequest), which answer
+    INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = await continuation(handler_call_details)
+        service, _, method = handler_call_details.method.strip("/").partition("/")
+        if handler is None or not service.startswith(SERVICE_PACKAGE + ".") or handler.request_deserializer is None:
+            return handler
+        message_name = _REQUEST_TYPES.get((service, method), "request message")
+        # grpcio's handlers are namedtuples (its stubs type them as an abstract class).
+        replaced: grpc.RpcMethodHandler[Any, Any] = handler._replace(  # type: ignore[attr-defined]
+            request_deserializer=_tolerant(handler.request_deserializer, message_name)
+        )
+        return replaced
+
+
+_REQUEST_TYPES = {
+    (service.full_name, method.name): method.input_type.full_name
+    for module in (chat_pb2, feedback_pb2, analytics_pb2)
+    for service in module.DESCRIPTOR.services_by_name.values()
+    for method in service.methods
+}
+
+
+def _rich_status(error: Exception, trace_id: str) -> grpc.Status:
+    if not isinstance(error, ServiceError):
+        logger.exception("unexpected error", exc_info=error)
+        error = ServiceError(f"internal error: {type(error).__name__}")
+    if trace_id:
+        error.metadata.setdefault("trace_id", trace_id)
+    rich: grpc.Status = rpc_status.to_status(status.to_status(error))
+    return rich
+
+
+async def _abort(context: Context, rich: grpc.Status) -> None:
+    trailing = tuple(context.trailing_metadata() or ()) + tuple(rich.trailing_metadata)
+    if rich.code in status.RETRYABLE:
+        # gRPC's own retries (the shipped service config) wait this long rather than their backoff.
+        trailing += (("grpc-retry-pushback-ms", str(status.RETRY_DELAY_SECONDS * 1000)),)
+    await context.abort(rich.code, rich.details, trailing)
+
+
+def _parsed(request: Any) -> None:
+    if isinstance(request, UnparsedRequest):
+        logger.info("malformed request: %s", request.problem)
+        raise MalformedRequest(request.problem)
+
+
+def _trace_id_of(context: Context) -> str:
+    trace_id = dict(context.trailing_metadata() or ()).get(TRACE_ID_METADATA_KEY, "")
+    return trace_id if isinstance(trace_id, str) else trace_id.decode()
+
+
+class Admission:
+    """Which calls the servicers take. On shutdown: new calls are refused (UNAVAILABLE, so
+    clients retry elsewhere) while the unary calls already taken are answered."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self._unary_in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def admit(self) -> None:
+        if self.closed:
+            raise ShuttingDown("this replica is shutting down; retry (another replica will answer)")
+
+    def unary_started(self) -> None:
+        self._unary_in_flight += 1
+        self._idle.clear()
+
+    def unary_ended(self) -> None:
+        self._unary_in_flight -= 1
+        if self._unary_in_flight == 0:
+            self._idle.set()
+
+    async def close(self, timeout_seconds: float) -> None:
+        """Refuse new calls; wait (up to the timeout) for the unary calls taken to be answered."""
+        self.closed = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout_seconds)
+        except TimeoutError:
+            logger.warning("%d calls still unanswered at the end of the grace period", self._unary_in_flight)
+
+
+@asynccontextmanager
+async def call_scope(
+    servicer: Servicer, method: str, request: Any, context: Context, unary: bool
+) -> AsyncIterator[None]:
+    """What every call goes through: admission, the parse check, the status any failure leaves as,
+    and its count by method and code. Unary calls are tracked so that shutdown can answer them."""
+    code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
+    if unary:
+        servicer.admission.unary_started()
+    try:
+        servicer.admission.admit()
+        _parsed(request)
+        yield
+        code = grpc.StatusCode.OK
+    except grpc.aio.AbortError:
+        raise
+    except Exception as error:  # noqa: BLE001 - mapped to a status here, once
+        rich = _rich_status(error, _trace_id_of(context))
+        code = rich.code
+        await _abort(context, rich)
+    finally:
+        if unary:
+            servicer.admission.unary_ended()
+        servicer.metrics.rpcs.labels(method=method, code=code.name).inc()
+
+
+def rpc(method: _Method) -> _Method:
+    """Run a unary or server-streaming method in the call scope."""
+    if inspect.isasyncgenfunction(method):
+
+        @functools.wraps(method)
+        async def streaming(self: Servicer, request: Any, context: Context) -> AsyncIterator[Any]:
+            async with call_scope(self, method.__name__, request, context, unary=False):
+                async for response in method(self, request, context):
+                    yield response
+
+        return cast(_Method, streaming)
+
+    @functools.wraps(method)
+    async def unary(self: Servicer, request: Any, context: Context) -> Any:
+        async with call_scope(self, method.__name__, request, context, unary=True):
+            return await method(self, request, context)
+
+    return cast(_Method, unary)
+
+
+class Servicer:
+    """What `rpc` needs of a servicer: the metrics it counts calls in, and the admission."""
+
+    def __init__(self, metrics: Metrics, admission: Admission):
+        self.metrics = metrics
+        self.admission = admission
+
+
+def deadline(context: Context) -> float | None:
+    remaining = context.time_remaining()
+    return None if remaining is None else time.monotonic() + remaining
