@@ -166,11 +166,12 @@ def test_feedback_summary_by_hour_aggregated_by_mlflow(pg):
 # --- what an operator meets when PostgreSQL is not there
 
 
-def run_service(tmp_path, *flags: str, mlflow: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_service(tmp_path, *flags: str, mlflow: str | None = None, env=None) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "clients/python")]),
         "FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND": mlflow or mlflow_command(),
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "genaifeedback.service.process.server",
@@ -209,6 +210,21 @@ def test_a_postgres_that_cannot_start_says_why_in_one_line_and_leaves_nothing():
     assert "\n" not in message
     assert message.startswith("PostgreSQL exited with") and 'parameter "no_such_setting"' in message
     assert cluster.folder is not None and not cluster.folder.exists()  # its data removed
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root PostgreSQL runs as nobody, who cannot reach a private folder")
+def test_a_postgres_that_cannot_start_stops_the_service_start_with_one_line(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    result = run_service(tmp_path, "--embedded-postgres", env={"TMPDIR": str(private)})
+
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("feedback-service: PostgreSQL initdb failed (1) (run as uid ")
+    assert lines[0].endswith("Permission denied")
+    assert list(private.iterdir()) == []  # its folder removed
+    assert not (tmp_path / "mlflow/mlflow-server.log").exists()
 
 
 def test_no_postgresql_beside_mlflow_is_one_line_and_exit(tmp_path):

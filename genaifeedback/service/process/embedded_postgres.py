@@ -166,7 +166,8 @@ class EmbeddedPostgres:
             if made.returncode != 0:
                 reason = _last_error(self.log_path)
                 self._remove_folder()
-                raise PostgresError(f"PostgreSQL initdb failed ({made.returncode}): {reason}")
+                whom = f" (run as uid {self._as_user[0]}, as PostgreSQL refuses root)" if self._as_user else ""
+                raise PostgresError(f"PostgreSQL initdb failed ({made.returncode}){whom}: {reason}")
             options = [item for name, value in self.settings.items() for item in ("-c", f"{name}={value}")]
             server = self._command(
                 "postgres", "-D", str(self.data_dir), "-k", str(self.folder), "-p", str(PORT),
