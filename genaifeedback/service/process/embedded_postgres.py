@@ -146,7 +146,7 @@ class EmbeddedPostgres:
         """Create a fresh cluster and start its server; raises PostgresError (one line) if it cannot."""
         if not (self.bin_dir / "postgres").is_file():
             raise PostgresError(f"no PostgreSQL server binary in {self.bin_dir}")
-        # /tmp and not a test's tmp_path: the unprivileged user must be able to reach its folder.
+        # The temporary folder ($TMPDIR, /tmp), not a test's tmp_path: the unprivileged user must reach it.
         self.folder = Path(tempfile.mkdtemp(prefix="genaifeedback-postgres-"))
         if self._as_user is not None:
             os.chown(self.folder, *self._as_user)
@@ -174,9 +174,13 @@ class EmbeddedPostgres:
                 "-c", "listen_addresses=", *options,
             )  # fmt: skip
             # Its own session: Ctrl-C reaches the service, which stops MLflow and then this server.
-            self._process = subprocess.Popen(
-                server, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True
-            )
+            try:
+                self._process = subprocess.Popen(
+                    server, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True
+                )
+            except OSError as error:
+                self._remove_folder()
+                raise PostgresError(f"PostgreSQL did not start: {error}") from None
         self._wait_ready(timeout_seconds)
         logger.info("PostgreSQL ready in %.2fs at %s", time.monotonic() - started, self.folder)
 
