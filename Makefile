@@ -18,7 +18,7 @@ export GHZ := $(TOOLS)/ghz
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability bench-analytics mutation clean
+.PHONY: help setup run run-postgres test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability bench-analytics mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
 
 run: setup ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC service; Ctrl-C stops both
 	$(BIN)/feedback-service --embedded-mlflow $(ARGS)
+
+run-postgres: setup ## like run, but MLflow (2 workers) on a throwaway PostgreSQL, deleted on exit; Ctrl-C stops all
+	$(BIN)/feedback-service --embedded-mlflow --embedded-postgres --embedded-mlflow-workers 2 $(ARGS)
 
 test: setup check $(GRPCURL) $(GHZ) ## set up, then run the contract checks, the service's tests and every client's tests
 	$(BIN)/pytest --cov --cov-report=term $(ARGS)

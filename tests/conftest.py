@@ -19,6 +19,7 @@ from mlflow.tracing.client import TracingClient
 
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
 from genaifeedback.service.process.server import FeedbackApp
 from genaifeedback.v1 import chat_pb2_grpc, feedback_pb2_grpc
 
@@ -65,6 +66,34 @@ def mlflow_server(tmp_path_factory):
 def private_mlflow(tmp_path):
     """An MLflow server of the test's own, to stop and start again; stopped however the test ends."""
     server = start_mlflow(tmp_path / "private-mlflow")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL for the session (under a second to start); each MLflow on it gets a
+    database of its own. No fsync: its data is deleted at the end anyway."""
+    cluster = EmbeddedPostgres(binaries_beside(mlflow_command()), settings={"fsync": "off"})
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def start_mlflow_on_postgres(postgres: EmbeddedPostgres, data_dir: Path, workers: int) -> EmbeddedMlflowServer:
+    """MLflow on a new, empty database of the session's PostgreSQL, with an explicit worker count."""
+    store = postgres.create_database(f"mlflow_{uuid.uuid4().hex[:12]}")
+    server = EmbeddedMlflowServer(
+        mlflow_command(), "127.0.0.1", free_port(), data_dir, backend_store_uri=store, workers=workers
+    )
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session", params=[1, 2], ids=["1-worker", "2-workers"])
+def postgres_mlflow(request, postgres, tmp_path_factory):
+    """MLflow on PostgreSQL with 1 and then 2 workers (pytest groups the tests by it, so one runs at a time)."""
+    server = start_mlflow_on_postgres(postgres, tmp_path_factory.mktemp("mlflow-pg"), request.param)
     yield server
     server.stop()
 

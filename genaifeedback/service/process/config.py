@@ -111,12 +111,25 @@ class Settings(BaseSettings):
         2.0, gt=0, description="WatchFeedback: how often each open watch asks MLflow for new feedback"
     )
 
-    # --- the embedded MLflow server (`make run`)
+    # --- the embedded MLflow server (`make run`, `make run-postgres`)
     embedded_mlflow: bool = Field(
         False, description="also start a local `mlflow server` (SQLite) at --mlflow-tracking-uri, and stop it on exit"
     )
     embedded_mlflow_command: str = Field("mlflow", description="the `mlflow` executable (full mlflow package)")
     embedded_mlflow_data_dir: Path = Field(Path(".mlflow-data"), description="where the embedded server keeps data")
+    embedded_mlflow_workers: int = Field(
+        1, ge=1, le=64, description="the embedded server's worker processes (1 suits SQLite; 2+ need PostgreSQL)"
+    )
+    embedded_mlflow_backend_store_uri: str = Field(
+        "",
+        description="the embedded server's store, e.g. postgresql+psycopg://user:password@host:5432/db "
+        "(empty: SQLite in --embedded-mlflow-data-dir)",
+    )
+    embedded_postgres: bool = Field(
+        False,
+        description="store the embedded server's data in a throwaway PostgreSQL started beside it "
+        "(the embedded-postgres package in its environment), deleted on exit",
+    )
 
     # --- where tokens come from
     generator: Literal["demo", "openai", "callable"] = Field("demo", description="the token source")
@@ -139,6 +152,10 @@ class Settings(BaseSettings):
             raise ValueError("--tls-cert-file and --tls-key-file go together")
         if self.tls_client_ca_file is not None and self.tls_cert_file is None:
             raise ValueError("--tls-client-ca-file (mutual TLS) needs --tls-cert-file and --tls-key-file")
+        if self.embedded_postgres and self.embedded_mlflow_backend_store_uri:
+            raise ValueError("--embedded-postgres starts its own store: drop --embedded-mlflow-backend-store-uri")
+        if (self.embedded_postgres or self.embedded_mlflow_backend_store_uri) and not self.embedded_mlflow:
+            raise ValueError("--embedded-postgres and --embedded-mlflow-backend-store-uri need --embedded-mlflow")
         if self.generator == "openai" and not self.openai_model:
             raise ValueError("--generator openai needs --openai-model")
         if self.generator == "callable" and ":" not in self.callable:

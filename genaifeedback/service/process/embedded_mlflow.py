@@ -1,12 +1,15 @@
-"""A local `mlflow server` on SQLite: the embedded default of `make run`, and the tests' real store.
+"""A local `mlflow server`: on SQLite, the embedded default of `make run` and the tests' real store;
+on PostgreSQL (embedded_postgres.py, or any given database), `make run-postgres`.
 
-Settings are chosen from measurements (README, Configuration): one worker (with several, each request on a
-reused connection stalls ~44 ms on delayed ACKs), and no job runner (the service does not use it,
-and it costs a few hundred MB).
+Settings are chosen from measurements (README, Configuration): one worker on SQLite (with several, each
+request on a reused connection stalls ~44 ms on delayed ACKs, and SQLite takes one writer at a time),
+the worker count always explicit (left out, `mlflow server` starts 4), and no job runner (the service
+does not use it, and it costs a few hundred MB).
 """
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -15,22 +18,51 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from genaifeedback.service.process.embedded_postgres import check_reachable, redacted
+
 logger = logging.getLogger(__name__)
 
 
 class EmbeddedMlflowServer:
-    def __init__(self, command: str, host: str, port: int, data_dir: Path, log_path: Path | None = None):
+    def __init__(
+        self,
+        command: str,
+        host: str,
+        port: int,
+        data_dir: Path,
+        log_path: Path | None = None,
+        backend_store_uri: str = "",
+        workers: int = 1,
+    ):
         self.command = command
         self.host = host
         self.port = port
         self.data_dir = data_dir.resolve()
         self.log_path = log_path or self.data_dir / "mlflow-server.log"
+        # Empty: SQLite in data_dir. Traces' artifacts stay in data_dir whatever the store.
+        self.backend_store_uri = backend_store_uri or f"sqlite:///{self.data_dir / 'mlflow.db'}"
+        self.workers = workers
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
 
     @classmethod
-    def at(cls, tracking_uri: str, command: str, data_dir: Path) -> "EmbeddedMlflowServer":
+    def at(
+        cls, tracking_uri: str, command: str, data_dir: Path, backend_store_uri: str = "", workers: int = 1
+    ) -> "EmbeddedMlflowServer":
         address = urlsplit(tracking_uri)
-        return cls(command, address.hostname or "127.0.0.1", address.port or 80, data_dir)
+        return cls(
+            command,
+            address.hostname or "127.0.0.1",
+            address.port or 80,
+            data_dir,
+            backend_store_uri=backend_store_uri,
+            workers=workers,
+        )
+
+    @property
+    def store(self) -> str:
+        """The backend store, without any password: for messages."""
+        return redacted(self.backend_store_uri)
 
     @property
     def url(self) -> str:
@@ -41,21 +73,39 @@ class EmbeddedMlflowServer:
         with httpx.Client() as probe:
             if _healthy(probe, self.url):
                 raise RuntimeError(f"something already serves {self.url}; stop it or choose another port")
+        if self.backend_store_uri.startswith("postgresql"):
+            check_reachable(self._python(), self.backend_store_uri)
         args = [
             self.command, "server",
             "--host", self.host,
             "--port", str(self.port),
-            "--workers", "1",
-            "--backend-store-uri", f"sqlite:///{self.data_dir / 'mlflow.db'}",
+            "--workers", str(self.workers),
+            "--backend-store-uri", self.backend_store_uri,
             "--default-artifact-root", str(self.data_dir / "artifacts"),
         ]  # fmt: skip
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
         with open(self.log_path, "ab") as log:
+            self._log_start = log.tell()  # this run's part of the log, for the cause of a failure
             # Its own session: Ctrl-C reaches the service, which stops this server after flushing traces.
             self._process = subprocess.Popen(
                 args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
         self._wait_ready(timeout_seconds)
+
+    def _python(self) -> str:
+        """The interpreter of the `mlflow` executable's environment (its shebang), which has psycopg."""
+        executable = shutil.which(self.command) or self.command
+        try:
+            with open(executable, "rb") as script:
+                first = script.readline().decode(errors="replace")
+        except OSError:
+            first = ""
+        words = first[2:].split() if first.startswith("#!") else []
+        if words and Path(words[0]).name == "env":
+            words = words[1:]
+        if words and "python" in Path(words[0]).name:
+            return words[0]
+        return str(Path(executable).parent / "python")
 
     def _wait_ready(self, timeout_seconds: float) -> None:
         deadline = time.monotonic() + timeout_seconds
@@ -64,7 +114,8 @@ class EmbeddedMlflowServer:
         with httpx.Client() as probe:
             while not _healthy(probe, self.url):
                 if process.poll() is not None:
-                    raise RuntimeError(f"mlflow server exited with {process.returncode}; see {self.log_path}")
+                    cause = _cause(self.log_path, self._log_start)
+                    raise RuntimeError(f"mlflow server exited with {process.returncode}: {cause} (see {self.log_path})")
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"mlflow server not ready after {timeout_seconds:g}s; see {self.log_path}")
@@ -85,6 +136,18 @@ class EmbeddedMlflowServer:
         except subprocess.TimeoutExpired:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
+
+
+def _cause(log_path: Path, start: int) -> str:
+    """The exception a failed `mlflow server` ended on, from its log (the last line naming an error)."""
+    try:
+        with open(log_path, "rb") as log:
+            log.seek(start)
+            lines = log.read().decode(errors="replace").splitlines()
+    except OSError:
+        return "no log"
+    errors = [line for line in lines if line[:1].isalpha() and ("Error" in line or "Exception" in line)]
+    return " ".join(errors[-1].split()) if errors else "no error in its log"
 
 
 def _healthy(client: httpx.Client, url: str) -> bool:

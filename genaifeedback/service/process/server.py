@@ -30,6 +30,7 @@ from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
 from genaifeedback.service.process.listeners import (
     add_service_port,
     check_tls_files,
@@ -347,13 +348,12 @@ def main(argv: list[str] | None = None) -> None:
         check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
     except TlsFileError as error:
         raise SystemExit(f"feedback-service: {error}") from None
-    embedded = None
+    postgres, embedded = None, None
     if settings.embedded_mlflow:
-        embedded = EmbeddedMlflowServer.at(
-            settings.mlflow_tracking_uri, settings.embedded_mlflow_command, settings.embedded_mlflow_data_dir
-        )
-        print(f"starting MLflow tracking server at {embedded.url} (data in {embedded.data_dir}) ...", flush=True)
-        embedded.start()
+        try:
+            postgres, embedded = start_embedded(settings)
+        except (RuntimeError, OSError) as error:  # a store or server that cannot start: one line, no traceback
+            raise SystemExit(f"feedback-service: {error}") from None
     status = 0
     try:
         if settings.workers > 1:
@@ -364,8 +364,44 @@ def main(argv: list[str] | None = None) -> None:
         if embedded:
             embedded.stop()
             print("MLflow tracking server stopped", flush=True)
+        if postgres:
+            postgres.stop()
+            print("PostgreSQL stopped (its data deleted)", flush=True)
     if status:
         sys.exit(status)
+
+
+def start_embedded(settings: Settings) -> tuple[EmbeddedPostgres | None, EmbeddedMlflowServer]:
+    """The embedded MLflow server, on a throwaway PostgreSQL if asked; what is started is stopped if
+    the rest fails. Raises RuntimeError (one line) when either cannot start."""
+    postgres, store = None, settings.embedded_mlflow_backend_store_uri
+    if settings.embedded_postgres:
+        postgres = EmbeddedPostgres(
+            binaries_beside(settings.embedded_mlflow_command),
+            log_path=settings.embedded_mlflow_data_dir.resolve() / "postgres.log",
+        )
+        print("starting PostgreSQL (throwaway: its data is deleted on exit) ...", flush=True)
+        postgres.start()
+        store = postgres.create_database("mlflow")
+    embedded = EmbeddedMlflowServer.at(
+        settings.mlflow_tracking_uri,
+        settings.embedded_mlflow_command,
+        settings.embedded_mlflow_data_dir,
+        backend_store_uri=store,
+        workers=settings.embedded_mlflow_workers,
+    )
+    print(
+        f"starting MLflow tracking server at {embedded.url} ({embedded.workers} worker(s), store {embedded.store}) ...",
+        flush=True,
+    )
+    try:
+        embedded.start()
+    except BaseException:  # a failure or a Ctrl-C while waiting: leave nothing running
+        embedded.stop()
+        if postgres:
+            postgres.stop()
+        raise
+    return postgres, embedded
 
 
 if __name__ == "__main__":
