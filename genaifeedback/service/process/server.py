@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import logging
 import multiprocessing
@@ -109,8 +110,9 @@ class FeedbackApp:
         self.metrics.watch(self.metrics.feedback_pending, lambda: self.journal.pending_feedback_count)
         self.metrics.watch(self.metrics.journal_oldest_age, self.journal.oldest_age_seconds)
 
-        # Several workers listen on one port: the kernel spreads the connections over them.
-        options = [*_SERVER_OPTIONS, *([("grpc.so_reuseport", 1)] if settings.workers > 1 else [])]
+        # Several workers listen on one port: the kernel spreads the connections over them. One worker
+        # turns gRPC's default SO_REUSEPORT off, so a second instance on a served address fails to bind.
+        options = [*_SERVER_OPTIONS, ("grpc.so_reuseport", 1 if settings.workers > 1 else 0)]
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=options)
         self.admission = Admission()
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
@@ -129,7 +131,11 @@ class FeedbackApp:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
-        self.port = self.server.add_insecure_port(settings.listen_address)
+        try:
+            self.port = self.server.add_insecure_port(settings.listen_address)
+        except RuntimeError:  # grpc says only "Failed to bind"
+            failure = bind_failure(settings.listen_address)
+            raise SystemExit(f"feedback-service: cannot listen on {settings.listen_address}: {failure}") from None
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)
         self.recorder.start(units)
@@ -176,6 +182,25 @@ class FeedbackApp:
 
     def _cutting(self) -> None:
         self.runner.shutting_down = True
+
+
+BINDABLE = "it can be bound now"
+
+
+def bind_failure(listen_address: str) -> str:
+    """Why the address cannot be bound, in the operating system's words (gRPC does not say); BINDABLE
+    if a socket without SO_REUSEPORT can bind it (so no server listens there)."""
+    host, _, port = listen_address.rpartition(":")
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC: a restart's TIME_WAITs are fine
+            probe.bind(address)
+    except (OSError, ValueError) as error:
+        if getattr(error, "errno", None) == errno.EADDRINUSE:
+            return "the address is in use (is another feedback-service running there?)"
+        return str(error)
+    return BINDABLE
 
 
 def load_schemas(settings: Settings) -> schemas.Schemas:
@@ -263,6 +288,9 @@ def reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:
     """The port the workers share; for port 0, a free one, held (bound, never listening) meanwhile."""
     host, _, port = listen_address.rpartition(":")
     if int(port):
+        # The workers share the port with each other only: not with a server already on it.
+        if (failure := bind_failure(listen_address)) != BINDABLE:
+            raise SystemExit(f"feedback-service: cannot listen on {listen_address}: {failure}")
         return None, int(port)
     family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), 0, type=socket.SOCK_STREAM)[0]
     holder = socket.socket(family, kind)
