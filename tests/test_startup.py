@@ -1,14 +1,17 @@
 """Start-up refusals, with real processes on loopback ports: a second `feedback-service` on an address
-already served exits non-zero at once and says why."""
+already served, and an embedded MLflow whose port is taken. Each exits non-zero at once and says why."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from conftest import free_port, mlflow_command
 from processes import ServiceProcess
 
 EXIT_SECONDS = 60  # a refusing process exits in seconds; one that starts serving instead never does
@@ -60,3 +63,29 @@ def test_a_second_instance_on_a_served_address_refuses_to_start(mlflow_server, t
         assert first.process.poll() is None
     finally:
         first.stop()
+
+
+def test_a_busy_mlflow_port_fails_at_once_with_its_cause(tmp_path):
+    with socket.socket() as squatter:  # something that is not MLflow holds the port
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        started = time.monotonic()
+        result = feedback_service(
+            "--embedded-mlflow",
+            "--embedded-mlflow-command", mlflow_command(),
+            "--embedded-mlflow-data-dir", str(tmp_path / "mlflow"),
+            "--mlflow-tracking-uri", f"http://127.0.0.1:{port}",
+            "--listen-address", f"127.0.0.1:{free_port()}",
+            "--data-dir", str(tmp_path / "data"),
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert (
+        f"feedback-service: cannot start MLflow at http://127.0.0.1:{port}: port {port} on 127.0.0.1 is in use"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    # Found before `mlflow server` was started at all (it would have written its log, and taken its start-up).
+    assert not (tmp_path / "mlflow" / "mlflow-server.log").exists()
+    assert elapsed < EXIT_SECONDS

@@ -27,7 +27,7 @@ from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
-from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer, MlflowStartError
 from genaifeedback.service.storage.journal import Journal
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
@@ -355,7 +355,10 @@ def main(argv: list[str] | None = None) -> None:
             settings.mlflow_tracking_uri, settings.embedded_mlflow_command, settings.embedded_mlflow_data_dir
         )
         print(f"starting MLflow tracking server at {embedded.url} (data in {embedded.data_dir}) ...", flush=True)
-        embedded.start()
+        try:
+            embedded.start()
+        except MlflowStartError as error:
+            raise SystemExit(f"feedback-service: {error}") from None
     status = 0
     try:
         if settings.workers > 1:
