@@ -18,17 +18,30 @@ export GHZ := $(TOOLS)/ghz
 RELEASED_CONTRACT := contract-released.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run run-postgres test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability bench-analytics mutation clean
+.PHONY: help setup setup-run run run-postgres test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability bench-analytics mutation clean
 
 help: ## show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
+		| sed 's|$$(RELEASED_CONTRACT)|$(RELEASED_CONTRACT)|'
 
-setup: $(VENV)/.installed $(MLFLOW_VENV)/.installed ## create the Python environments (idempotent)
+setup-run: $(VENV)/.runtime $(MLFLOW_VENV)/.installed ## the environments `make run` needs: the service and `mlflow server`, no development tools
 
-$(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
+setup: $(VENV)/.installed $(MLFLOW_VENV)/.installed ## setup-run plus the development tools of `make test` (pytest, linters, buf, generators)
+
+# Three layers of .venv, each with its stamp: the service (`make run`), the development tools
+# (`make test`, lint and the contract checks; the clients' Makefiles ask for this stamp), the benchmarks.
+$(VENV)/.runtime: pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e clients/python -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -e 'clients/python[plot]' -e '.[dev]'
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.runtime
+	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
 
 $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
@@ -37,10 +50,10 @@ $(MLFLOW_VENV)/.installed: requirements-mlflow-server.txt
 	$(MLFLOW_VENV)/bin/pip install --quiet -r requirements-mlflow-server.txt
 	touch $@
 
-run: setup ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC service; Ctrl-C stops both
+run: setup-run ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC service; Ctrl-C stops both
 	$(BIN)/feedback-service --embedded-mlflow $(ARGS)
 
-run-postgres: setup ## like run, but MLflow (2 workers) on a throwaway PostgreSQL, deleted on exit; Ctrl-C stops all
+run-postgres: setup-run ## like run, but MLflow (2 workers) on a throwaway PostgreSQL, deleted on exit; Ctrl-C stops all
 	$(BIN)/feedback-service --embedded-mlflow --embedded-postgres --embedded-mlflow-workers 2 $(ARGS)
 
 test: setup check $(GRPCURL) $(GHZ) ## set up, then run the contract checks, the service's tests and every client's tests
@@ -87,11 +100,11 @@ breaking: $(VENV)/.installed ## buf breaking: the contract stays wire-compatible
 release-contract: $(VENV)/.installed ## record protos/ as the released contract that `make breaking` compares against
 	$(BIN)/buf build --exclude-source-info -o $(RELEASED_CONTRACT)
 
-bench: setup ## run both benchmarks: streaming (vs the guide's FastAPI app and a bare grpc.aio echo), then chat and feedback
+bench: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## run both benchmarks: streaming (vs the guide's FastAPI app and a bare grpc.aio echo), then chat and feedback
 	$(MAKE) bench-streaming
 	$(BIN)/python bench/benchmark.py $(ARGS)
 
-bench-streaming: setup ## streaming only: the service vs the guide's FastAPI app vs a bare grpc.aio echo, c=1/8/32, one MLflow
+bench-streaming: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## streaming only: the service vs the guide's FastAPI app vs a bare grpc.aio echo, c=1/8/32, one MLflow
 	$(BIN)/python bench/streaming.py $(STREAMING_ARGS)
 
 mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against their fast tests, then convert.py and feedback.py against the tests that execute each mutated line (hours on 2 cores; ARGS="--test-seconds 60" for a bigger budget per mutant); not part of make test
@@ -103,10 +116,10 @@ mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against th
 	done
 	$(BIN)/python mutation/covering_tests.py $(ARGS) mutation/convert.toml mutation/feedback.toml
 
-bench-analytics: setup ## benchmark GetFeedbackSummary on 10,000 and 100,000 traces against the guide's get_trace loop (~15 min)
+bench-analytics: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark GetFeedbackSummary on 10,000 and 100,000 traces against the guide's get_trace loop (~15 min)
 	$(BIN)/python bench/analytics.py $(ARGS)
 
-bench-durability: setup ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
+bench-durability: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)
 
 clean: ## remove the environments and local MLflow data

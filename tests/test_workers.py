@@ -9,11 +9,12 @@ from pathlib import Path
 
 import grpc
 import httpx
+import pytest
 
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.server import reserve_port, worker_settings
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
-from processes import ServiceProcess
+from processes import ServiceProcess, free_port
 from support import assessments
 
 CONNECTIONS = 16  # the kernel hashes each connection to a worker: all 16 on one has odds 2 in 65536
@@ -142,4 +143,14 @@ def test_each_worker_gets_the_shared_port_its_own_folder_and_metrics_port(tmp_pa
         assert not first.embedded_mlflow and not third.embedded_mlflow  # the supervisor runs it
     finally:
         holder.close()
-    assert reserve_port("127.0.0.1:50051") == (None, 50051)  # a fixed port needs no holding
+    fixed = free_port()
+    assert reserve_port(f"127.0.0.1:{fixed}") == (None, fixed)  # a fixed, free port needs no holding
+
+
+def test_workers_refuse_a_port_another_server_listens_on():
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(SystemExit, match=f"cannot listen on 127.0.0.1:{port}: the address is in use"):
+            reserve_port(f"127.0.0.1:{port}")

@@ -7,10 +7,12 @@ the worker count always explicit (left out, `mlflow server` starts 4), and no jo
 does not use it, and it costs a few hundred MB).
 """
 
+import errno
 import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -21,6 +23,10 @@ import httpx
 from genaifeedback.service.process.embedded_postgres import check_reachable, redacted
 
 logger = logging.getLogger(__name__)
+
+
+class MlflowStartError(RuntimeError):
+    """The embedded server cannot start; the message says why (the caller exits with it)."""
 
 
 class EmbeddedMlflowServer:
@@ -72,9 +78,16 @@ class EmbeddedMlflowServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with httpx.Client() as probe:
             if _healthy(probe, self.url):
-                raise RuntimeError(f"something already serves {self.url}; stop it or choose another port")
+                raise MlflowStartError(f"something already serves {self.url}; stop it or choose another port")
         if self.backend_store_uri.startswith("postgresql"):
             check_reachable(self._python(), self.backend_store_uri)
+        # `mlflow server` finds a busy port only after its start-up (tens of seconds on a new database),
+        # logs it and exits 0: check first, and say so.
+        if busy := _bind_failure(self.host, self.port):
+            raise MlflowStartError(
+                f"cannot start MLflow at {self.url}: {busy}; stop what listens there or choose another port "
+                "with --mlflow-tracking-uri"
+            )
         args = [
             self.command, "server",
             "--host", self.host,
@@ -115,10 +128,15 @@ class EmbeddedMlflowServer:
             while not _healthy(probe, self.url):
                 if process.poll() is not None:
                     cause = _cause(self.log_path, self._log_start)
-                    raise RuntimeError(f"mlflow server exited with {process.returncode}: {cause} (see {self.log_path})")
+                    raise MlflowStartError(
+                        f"mlflow server exited with {process.returncode}: {cause} (see {self.log_path})"
+                    )
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"mlflow server not ready after {timeout_seconds:g}s; see {self.log_path}")
+                    cause = _cause(self.log_path, self._log_start)
+                    raise MlflowStartError(
+                        f"mlflow server not ready after {timeout_seconds:g}s: {cause} (see {self.log_path})"
+                    )
                 time.sleep(0.2)  # polling a child process's readiness
 
     def kill(self) -> None:
@@ -148,6 +166,18 @@ def _cause(log_path: Path, start: int) -> str:
         return "no log"
     errors = [line for line in lines if line[:1].isalpha() and ("Error" in line or "Exception" in line)]
     return " ".join(errors[-1].split()) if errors else "no error in its log"
+
+
+def _bind_failure(host: str, port: int) -> str:
+    """Why `mlflow server` could not bind host:port ("" if it can): a socket set up as uvicorn's tries."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        return f"port {port} on {host} is in use" if error.errno == errno.EADDRINUSE else str(error)
+    return ""
 
 
 def _healthy(client: httpx.Client, url: str) -> bool:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import logging
 import multiprocessing
@@ -124,8 +125,9 @@ class FeedbackApp:
             lambda: max(self.journal.oldest_trace_age_seconds(), self.feedback.attacher.oldest_known_age_seconds()),
         )
 
-        # Several workers listen on one port: the kernel spreads the connections over them.
-        options = [*_SERVER_OPTIONS, *([("grpc.so_reuseport", 1)] if settings.workers > 1 else [])]
+        # Several workers listen on one port: the kernel spreads the connections over them. One worker
+        # turns gRPC's default SO_REUSEPORT off, so a second instance on a served address fails to bind.
+        options = [*_SERVER_OPTIONS, ("grpc.so_reuseport", 1 if settings.workers > 1 else 0)]
         options += server_options(settings)  # message sizes, streams per connection, connection-age grace
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=options)
         self.admission = Admission()
@@ -144,7 +146,11 @@ class FeedbackApp:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
-        self.port = add_service_port(self.server, settings, self.metrics)
+        try:
+            self.port = add_service_port(self.server, settings, self.metrics)
+        except RuntimeError:  # grpc says only "Failed to bind"
+            failure = bind_failure(settings.listen_address)
+            raise SystemExit(f"feedback-service: cannot listen on {settings.listen_address}: {failure}") from None
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)
         self.feedback.start(units)
@@ -195,6 +201,25 @@ class FeedbackApp:
 
     def _cutting(self) -> None:
         self.runner.shutting_down = True
+
+
+BINDABLE = "it can be bound now"
+
+
+def bind_failure(listen_address: str) -> str:
+    """Why the address cannot be bound, in the operating system's words (gRPC does not say); BINDABLE
+    if a socket without SO_REUSEPORT can bind it (so no server listens there)."""
+    host, _, port = listen_address.rpartition(":")
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC: a restart's TIME_WAITs are fine
+            probe.bind(address)
+    except (OSError, ValueError) as error:
+        if getattr(error, "errno", None) == errno.EADDRINUSE:
+            return "the address is in use (is another feedback-service running there?)"
+        return str(error)
+    return BINDABLE
 
 
 def load_schemas(settings: Settings) -> schemas.Schemas:
@@ -286,6 +311,9 @@ def reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:
     """The port the workers share; for port 0, a free one, held (bound, never listening) meanwhile."""
     host, _, port = listen_address.rpartition(":")
     if int(port):
+        # The workers share the port with each other only: not with a server already on it.
+        if (failure := bind_failure(listen_address)) != BINDABLE:
+            raise SystemExit(f"feedback-service: cannot listen on {listen_address}: {failure}")
         return None, int(port)
     family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), 0, type=socket.SOCK_STREAM)[0]
     holder = socket.socket(family, kind)
