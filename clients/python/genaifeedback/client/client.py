@@ -46,29 +46,27 @@ SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json
 """The gRPC service config (JSON) the client's channels use: per-method timeouts, retry policy."""
 
 
-def _config_timeouts() -> dict[str, float]:
-    """Each method's timeout in seconds under SERVICE_CONFIG (a method entry wins over its service's)."""
+def _config_timeouts() -> dict[str, float | None]:
+    """Each method's timeout in seconds under SERVICE_CONFIG: a method's own entry wins over its
+    service's, as in gRPC (WatchFeedback's entry has none: a live feed lasts as long as its caller)."""
     services = [
         *chat_pb2.DESCRIPTOR.services_by_name.values(),
         *feedback_pb2.DESCRIPTOR.services_by_name.values(),
         *analytics_pb2.DESCRIPTOR.services_by_name.values(),
     ]
-    by_service: dict[str, float] = {}
-    by_method: dict[str, float] = {}
+    by_service: dict[str, float | None] = {}
+    by_method: dict[str, float | None] = {}
     for entry in json.loads(SERVICE_CONFIG)["methodConfig"]:
-        if "timeout" not in entry:
-            continue
-        seconds = float(entry["timeout"].removesuffix("s"))
+        seconds = float(entry["timeout"].removesuffix("s")) if "timeout" in entry else None
         for name in entry["name"]:
             if "method" in name:
                 by_method[name["method"]] = seconds
             else:
                 by_service[name["service"]] = seconds
     return {
-        method.name: by_method[method.name] if method.name in by_method else by_service[service.full_name]
+        method.name: by_method[method.name] if method.name in by_method else by_service.get(service.full_name)
         for service in services
         for method in service.methods
-        if method.name in by_method or service.full_name in by_service
     }
 
 
