@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from genaifeedback.service.process.config import Settings
-from genaifeedback.service.process.server import reserve_port, worker_settings
+from genaifeedback.service.process.workers import reserve_port, worker_settings
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from processes import ServiceProcess, free_port
 from support import assessments

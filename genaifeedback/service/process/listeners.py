@@ -1,7 +1,9 @@
 """Where and how the service listens: the service port (plaintext, TLS or mutual TLS), the
 plaintext health-only port for the kubelet's probe, and the transport limits."""
 
+import errno
 import logging
+import socket
 
 import grpc
 from grpc_health.v1 import health, health_pb2_grpc
@@ -40,7 +42,16 @@ def check_tls_files(settings: Settings) -> None:
 
 
 def add_service_port(server: grpc.aio.Server, settings: Settings, metrics: Metrics) -> int:
-    """Listen on --listen-address: TLS when a certificate is configured, plaintext otherwise; returns the port."""
+    """Listen on --listen-address: TLS when a certificate is configured, plaintext otherwise; returns
+    the port. An address that cannot be bound stops the process with the operating system's reason."""
+    try:
+        return _add_port(server, settings, metrics)
+    except RuntimeError:  # grpc says only "Failed to bind"
+        failure = bind_failure(settings.listen_address)
+        raise SystemExit(f"feedback-service: cannot listen on {settings.listen_address}: {failure}") from None
+
+
+def _add_port(server: grpc.aio.Server, settings: Settings, metrics: Metrics) -> int:
     if settings.tls_cert_file is None or settings.tls_key_file is None:
         return server.add_insecure_port(settings.listen_address)
     files = CertificateFiles(settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file)
@@ -73,3 +84,22 @@ def grpcurl_hint(settings: Settings, host: str, port: int) -> str:
         return f"grpcurl -plaintext {host}:{port} list"
     client = " -cert CLIENT.crt -key CLIENT.key" if settings.tls_client_ca_file else ""
     return f"grpcurl -cacert SERVER-CA.crt{client} {host}:{port} list"
+
+
+BINDABLE = "it can be bound now"
+
+
+def bind_failure(listen_address: str) -> str:
+    """Why the address cannot be bound, in the operating system's words (gRPC does not say); BINDABLE
+    if a socket without SO_REUSEPORT can bind it (so no server listens there)."""
+    host, _, port = listen_address.rpartition(":")
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC: a restart's TIME_WAITs are fine
+            probe.bind(address)
+    except (OSError, ValueError) as error:
+        if getattr(error, "errno", None) == errno.EADDRINUSE:
+            return "the address is in use (is another feedback-service running there?)"
+        return str(error)
+    return BINDABLE

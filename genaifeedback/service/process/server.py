@@ -1,17 +1,11 @@
 """The process: wire the parts together, serve gRPC with health and reflection, shut down cleanly."""
 
 import asyncio
-import contextlib
-import errno
 import fcntl
 import logging
-import multiprocessing
-import multiprocessing.connection
 import signal
-import socket
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import IO
 
 import grpc
@@ -30,16 +24,11 @@ from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
-from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
-from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
 from genaifeedback.service.process.listeners import (
     add_service_port,
-    check_tls_files,
-    grpcurl_hint,
     server_options,
     start_health_only,
 )
-from genaifeedback.service.process.tls import TlsFileError
 from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
@@ -146,11 +135,7 @@ class FeedbackApp:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
-        try:
-            self.port = add_service_port(self.server, settings, self.metrics)
-        except RuntimeError:  # grpc says only "Failed to bind"
-            failure = bind_failure(settings.listen_address)
-            raise SystemExit(f"feedback-service: cannot listen on {settings.listen_address}: {failure}") from None
+        self.port = add_service_port(self.server, settings, self.metrics)
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)
         self.feedback.start(units)
@@ -203,25 +188,6 @@ class FeedbackApp:
         self.runner.shutting_down = True
 
 
-BINDABLE = "it can be bound now"
-
-
-def bind_failure(listen_address: str) -> str:
-    """Why the address cannot be bound, in the operating system's words (gRPC does not say); BINDABLE
-    if a socket without SO_REUSEPORT can bind it (so no server listens there)."""
-    host, _, port = listen_address.rpartition(":")
-    try:
-        family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC: a restart's TIME_WAITs are fine
-            probe.bind(address)
-    except (OSError, ValueError) as error:
-        if getattr(error, "errno", None) == errno.EADDRINUSE:
-            return "the address is in use (is another feedback-service running there?)"
-        return str(error)
-    return BINDABLE
-
-
 def load_schemas(settings: Settings) -> schemas.Schemas:
     """The feedback schemas in force; raises SchemaFileError (its message says what is wrong)."""
     loaded = schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)
@@ -231,6 +197,19 @@ def load_schemas(settings: Settings) -> schemas.Schemas:
             "feedback schemas from %s: %s", settings.feedback_schemas_file, names or "none besides the built-ins"
         )
     return loaded
+
+
+async def serve(settings: Settings, on_started: Callable[[FeedbackApp], None] = lambda app: None) -> None:
+    app = FeedbackApp(settings)
+    await app.start()
+    on_started(app)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    logger.info("shutting down: draining streams, storing traces")
+    await app.stop()
 
 
 def lock_data_dir(data_dir: Path) -> IO[str]:
@@ -245,192 +224,3 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
             f"{data_dir} is in use by another running replica; give each replica its own --data-dir"
         ) from None
     return lock
-
-
-async def serve(settings: Settings, banner: bool = True) -> None:
-    app = FeedbackApp(settings)
-    await app.start()
-    if banner:
-        print_banner(settings, app)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    await stopping.wait()
-    logger.info("shutting down: draining streams, storing traces")
-    await app.stop()
-
-
-def print_banner(settings: Settings, app: FeedbackApp) -> None:
-    host = settings.listen_address.rsplit(":", 1)[0]
-    print(f"gRPC service    {host}:{app.port}   (try: {grpcurl_hint(settings, host, app.port)})", flush=True)
-    if app.health_port:
-        print(
-            f"health only     {settings.health_address.rpartition(':')[0]}:{app.health_port}   (plaintext)", flush=True
-        )
-    print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
-    print(
-        f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True
-    )
-    if app.metrics_port:
-        print(
-            f"metrics         http://{settings.metrics_address.rpartition(':')[0]}:{app.metrics_port}/metrics",
-            flush=True,
-        )
-    print("Ctrl-C stops", flush=True)
-
-
-def worker_settings(settings: Settings, index: int, port: int) -> Settings:
-    """Worker `index`'s settings: the shared port, its own data folder (worker 0 keeps --data-dir,
-    so a replica's journal stays where it was) and its own metrics port."""
-    host = settings.listen_address.rsplit(":", 1)[0]
-    metrics = settings.metrics_address
-    if metrics:
-        metrics_host, _, metrics_port = metrics.rpartition(":")
-        metrics = f"{metrics_host}:{int(metrics_port) + index if int(metrics_port) else 0}"
-    return settings.model_copy(
-        update={
-            "listen_address": f"{host}:{port}",
-            "data_dir": settings.data_dir if index == 0 else settings.data_dir / f"worker-{index}",
-            "metrics_address": metrics,
-            "embedded_mlflow": False,
-        }
-    )
-
-
-def _run_worker(settings: Settings, index: int) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format=f"%(asctime)s %(levelname)s worker-{index} %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the worker's own handlers were in place
-        asyncio.run(serve(settings, banner=index == 0))
-
-
-def reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:
-    """The port the workers share; for port 0, a free one, held (bound, never listening) meanwhile."""
-    host, _, port = listen_address.rpartition(":")
-    if int(port):
-        # The workers share the port with each other only: not with a server already on it.
-        if (failure := bind_failure(listen_address)) != BINDABLE:
-            raise SystemExit(f"feedback-service: cannot listen on {listen_address}: {failure}")
-        return None, int(port)
-    family, kind, _, _, address = socket.getaddrinfo(host.strip("[]"), 0, type=socket.SOCK_STREAM)[0]
-    holder = socket.socket(family, kind)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    holder.bind(address)
-    return holder, int(holder.getsockname()[1])
-
-
-def run_workers(settings: Settings) -> int:
-    """Start `settings.workers` server processes on one port; SIGTERM/SIGINT stop them all (each
-    drains and stores its traces). If one exits on its own, the others are stopped too, and the
-    exit status says so: the orchestrator restarts the replica as a whole."""
-    holder, port = reserve_port(settings.listen_address)
-    # spawn, not fork: a worker must not inherit another process's gRPC or event-loop state.
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(
-            target=_run_worker, args=(worker_settings(settings, index, port), index), name=f"worker-{index}"
-        )
-        for index in range(settings.workers)
-    ]
-    stopping = False
-
-    def stop_all(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
-        nonlocal stopping
-        stopping = True
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()  # SIGTERM: the worker's own graceful stop
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop_all)
-    try:
-        for worker in workers:
-            worker.start()
-        logger.info("%d workers on port %d: pids %s", len(workers), port, [w.pid for w in workers])
-        first = multiprocessing.connection.wait([w.sentinel for w in workers])
-        if not stopping:
-            ended = next(w for w in workers if w.sentinel in first)
-            logger.error("%s exited with %s: stopping the other workers", ended.name, ended.exitcode)
-            stop_all()
-        for worker in workers:
-            worker.join()
-    finally:
-        if holder is not None:
-            holder.close()
-    failed = [w for w in workers if w.exitcode not in (0, -signal.SIGTERM)]
-    return 0 if stopping and not failed else 1
-
-
-def main(argv: list[str] | None = None) -> None:
-    settings = Settings.from_command_line(argv)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
-    try:
-        schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
-    except schema_file.SchemaFileError as error:
-        raise SystemExit(f"feedback-service: {error}") from None
-    try:
-        check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
-    except TlsFileError as error:
-        raise SystemExit(f"feedback-service: {error}") from None
-    postgres, embedded = None, None
-    if settings.embedded_mlflow:
-        try:
-            postgres, embedded = start_embedded(settings)
-        except (RuntimeError, OSError) as error:  # a store or server that cannot start: one line, no traceback
-            raise SystemExit(f"feedback-service: {error}") from None
-    status = 0
-    try:
-        if settings.workers > 1:
-            status = run_workers(settings)
-        else:
-            asyncio.run(serve(settings))
-    finally:
-        if embedded:
-            embedded.stop()
-            print("MLflow tracking server stopped", flush=True)
-        if postgres:
-            postgres.stop()
-            print("PostgreSQL stopped (its data deleted)", flush=True)
-    if status:
-        sys.exit(status)
-
-
-def start_embedded(settings: Settings) -> tuple[EmbeddedPostgres | None, EmbeddedMlflowServer]:
-    """The embedded MLflow server, on a throwaway PostgreSQL if asked; what is started is stopped if
-    the rest fails. Raises RuntimeError (one line) when either cannot start."""
-    postgres, store = None, settings.embedded_mlflow_backend_store_uri
-    if settings.embedded_postgres:
-        postgres = EmbeddedPostgres(
-            binaries_beside(settings.embedded_mlflow_command),
-            log_path=settings.embedded_mlflow_data_dir.resolve() / "postgres.log",
-        )
-        print("starting PostgreSQL (throwaway: its data is deleted on exit) ...", flush=True)
-        postgres.start()
-        store = postgres.create_database("mlflow")
-    embedded = EmbeddedMlflowServer.at(
-        settings.mlflow_tracking_uri,
-        settings.embedded_mlflow_command,
-        settings.embedded_mlflow_data_dir,
-        backend_store_uri=store,
-        workers=settings.embedded_mlflow_workers,
-    )
-    print(
-        f"starting MLflow tracking server at {embedded.url} ({embedded.workers} worker(s), store {embedded.store}) ...",
-        flush=True,
-    )
-    try:
-        embedded.start()
-    except BaseException:  # a failure or a Ctrl-C while waiting: leave nothing running
-        embedded.stop()
-        if postgres:
-            postgres.stop()
-        raise
-    return postgres, embedded
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,104 @@
+"""`feedback-service`: read the settings, check the files, start the embedded stores if asked, then
+serve (one process, or --workers processes on one port); stop what was started, in order."""
+
+import asyncio
+import functools
+import logging
+import sys
+
+from genaifeedback.service.domain import schema_file
+from genaifeedback.service.process.config import Settings
+from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
+from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
+from genaifeedback.service.process.listeners import check_tls_files, grpcurl_hint
+from genaifeedback.service.process.server import FeedbackApp, serve
+from genaifeedback.service.process.tls import TlsFileError
+from genaifeedback.service.process.workers import run_workers
+from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = Settings.from_command_line(argv)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
+    try:
+        schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
+    except schema_file.SchemaFileError as error:
+        raise SystemExit(f"feedback-service: {error}") from None
+    try:
+        check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
+    except TlsFileError as error:
+        raise SystemExit(f"feedback-service: {error}") from None
+    postgres, embedded = None, None
+    if settings.embedded_mlflow:
+        try:
+            postgres, embedded = start_embedded(settings)
+        except (RuntimeError, OSError) as error:  # a store or server that cannot start: one line, no traceback
+            raise SystemExit(f"feedback-service: {error}") from None
+    status = 0
+    try:
+        if settings.workers > 1:
+            status = run_workers(settings, functools.partial(print_banner, settings))
+        else:
+            asyncio.run(serve(settings, functools.partial(print_banner, settings)))
+    finally:
+        if embedded:
+            embedded.stop()
+            print("MLflow tracking server stopped", flush=True)
+        if postgres:
+            postgres.stop()
+            print("PostgreSQL stopped (its data deleted)", flush=True)
+    if status:
+        sys.exit(status)
+
+
+def start_embedded(settings: Settings) -> tuple[EmbeddedPostgres | None, EmbeddedMlflowServer]:
+    """The embedded MLflow server, on a throwaway PostgreSQL if asked; what is started is stopped if
+    the rest fails. Raises RuntimeError (one line) when either cannot start."""
+    postgres, store = None, settings.embedded_mlflow_backend_store_uri
+    if settings.embedded_postgres:
+        postgres = EmbeddedPostgres(
+            binaries_beside(settings.embedded_mlflow_command),
+            log_path=settings.embedded_mlflow_data_dir.resolve() / "postgres.log",
+        )
+        print("starting PostgreSQL (throwaway: its data is deleted on exit) ...", flush=True)
+        postgres.start()
+        store = postgres.create_database("mlflow")
+    embedded = EmbeddedMlflowServer.at(
+        settings.mlflow_tracking_uri,
+        settings.embedded_mlflow_command,
+        settings.embedded_mlflow_data_dir,
+        backend_store_uri=store,
+        workers=settings.embedded_mlflow_workers,
+    )
+    print(
+        f"starting MLflow tracking server at {embedded.url} ({embedded.workers} worker(s), store {embedded.store}) ...",
+        flush=True,
+    )
+    try:
+        embedded.start()
+    except BaseException:  # a failure or a Ctrl-C while waiting: leave nothing running
+        embedded.stop()
+        if postgres:
+            postgres.stop()
+        raise
+    return postgres, embedded
+
+
+def print_banner(settings: Settings, app: FeedbackApp) -> None:
+    host = settings.listen_address.rsplit(":", 1)[0]
+    print(f"gRPC service    {host}:{app.port}   (try: {grpcurl_hint(settings, host, app.port)})", flush=True)
+    if app.health_port:
+        print(
+            f"health only     {settings.health_address.rpartition(':')[0]}:{app.health_port}   (plaintext)", flush=True
+        )
+    print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
+    print(
+        f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True
+    )
+    if app.metrics_port:
+        print(
+            f"metrics         http://{settings.metrics_address.rpartition(':')[0]}:{app.metrics_port}/metrics",
+            flush=True,
+        )
+    print("Ctrl-C stops", flush=True)
