@@ -529,6 +529,7 @@ class Down(feedback_pb2_grpc.FeedbackServiceServicer):
         context.abort_with_status(unavailable("MLflow is unavailable"))
 
 
+@pytest.mark.slow  # a long scenario: the retry policy's backoffs
 def test_retries_stop_at_the_configs_max_attempts_on_a_channel_of_ones_own():
     down = Down()
     with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, down)) as target:

@@ -36,6 +36,7 @@ def wait_in_mlflow(mlflow_client, trace_ids, timeout: float = 90) -> None:
             time.sleep(0.2)  # ok: polling MLflow until it has the traces (bounded above)
 
 
+@pytest.mark.slow  # a service process, killed
 def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_restart(
     mlflow_server, mlflow_client, tmp_path
 ):
@@ -80,6 +81,7 @@ def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_r
         restarted.stop()
 
 
+@pytest.mark.slow  # a long scenario: 12 s of chats and feedback across replicas
 def test_feedback_sent_to_another_replica_at_each_final_event_lands(service, other_replica, mlflow_client):
     """200 chats at 20 per second on one replica; at each final event, feedback to the other one,
     half by trace id and half by client request id: all acknowledged, all stored once."""
@@ -138,6 +140,7 @@ def test_feedback_whose_write_answer_is_lost_is_stored_once_and_settles_stored(
     assert (stored.assessment_id, stored.value, stored.valid) == (reply.assessment_id, True, True)
 
 
+@pytest.mark.slow  # a long scenario: batches held past the exporter timeout
 def test_the_exporter_recovers_from_401_and_from_batches_slower_than_its_timeout(start_service, proxy, mlflow_client):
     replica = start_service(mlflow_tracking_uri=proxy.url, experiment_name="faults", mlflow_request_timeout_seconds=1)
     # An auth proxy answering 401 (an expired token): nothing is dropped, everything waits.
@@ -226,6 +229,7 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
     mlflow.stop()
 
 
+@pytest.mark.slow  # a service process, signalled
 def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_server, mlflow_client, tmp_path):
     """SIGTERM under a feedback load: calls already taken are answered (never CANCELLED) and their
     feedback lands; calls after that are refused (UNAVAILABLE) and store nothing."""

@@ -119,6 +119,7 @@ def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_i
     assert stored.value == 3
 
 
+@pytest.mark.slow  # a long scenario: many chats, each rated at its final event
 def test_feedback_right_after_the_final_event_always_lands(service, other_replica, mlflow_client):
     """The guide's bug: feedback sent as soon as the stream ends fails. Here it never may."""
     sent = {}

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from genaifeedback.service.storage.journal import FeedbackUnit, Journal, JournaledTrace
 
 
@@ -50,6 +52,7 @@ def test_a_unit_journaled_twice_returns_the_first(tmp_path):
     assert not again.same_action(unit("a-1", writes=[{"value": 2}]))
 
 
+@pytest.mark.slow  # a journal writer process, killed
 def test_what_add_returned_for_survives_sigkill(tmp_path):
     """A child process journals traces and prints each acknowledged id, then is SIGKILLed."""
     script = textwrap.dedent(

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import grpc
 import httpx
+import pytest
 
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.server import reserve_port, worker_settings
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 from processes import ServiceProcess
 from support import assessments
+
+pytestmark = pytest.mark.slow  # service processes with workers, killed and signalled
 
 CONNECTIONS = 16  # the kernel hashes each connection to a worker: all 16 on one has odds 2 in 65536
 
