@@ -5,7 +5,7 @@ The service runs on its own event loop in a background thread, exactly as in pro
 
 Two tiers: `make test` runs everything; `make test-fast` the tests not marked `slow`, which are pure
 or in-process, in under a minute. A test that starts or kills a process (a service, an MLflow
-server of its own, a client tool) is `slow`, and so is a scenario of several seconds; tests using
+server of its own, a client tool) is `slow`, and so is a scenario of seconds; tests using
 the fixtures in SLOW_FIXTURES are marked here. A test not marked slow that starts or kills a process
 fails, saying so (only the session's MLflow server is shared by both tiers).
 """

@@ -298,6 +298,7 @@ def short_window_replica(start_service):
     return start_service(feedback_attach_window_seconds=WINDOW_SECONDS)
 
 
+@pytest.mark.slow  # a long scenario: a 1 s wait, then a 2 s window waited out
 def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(service, short_window_replica, capsys):
     # While the window is open (the service's own is 600 s, far beyond this test): waiting answers
     # PENDING just before the call's deadline, rather than failing it, and the status says PENDING.

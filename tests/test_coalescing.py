@@ -5,6 +5,7 @@ import time
 import uuid
 
 import grpc
+import pytest
 
 import scripted_generators
 from genaifeedback.client import FeedbackClient
@@ -18,6 +19,7 @@ def expected_text(count: int) -> str:
     return "".join(f" c{index}" for index in range(count))
 
 
+@pytest.mark.slow  # a long scenario: 400 chunks to a reader slowed on purpose
 def test_a_slow_reader_gets_every_chunk_once_in_order_in_fewer_events(start_service, mlflow_client):
     replica = start_service(generator="callable", callable="scripted_generators:paced")
     with grpc.insecure_channel(replica.target, options=SMALL_WINDOW) as channel:
@@ -55,6 +57,7 @@ def test_a_reader_that_keeps_up_gets_one_event_per_chunk(start_service):
     assert stream.events_received == 20  # one event per chunk: nothing was held back to be merged
 
 
+@pytest.mark.slow  # a long scenario: 400 chunks to a reader slowed on purpose
 def test_the_python_client_yields_every_chunk_once_when_coalesced(start_service):
     replica = start_service(generator="callable", callable="scripted_generators:paced")
     channel = grpc.insecure_channel(replica.target, options=SMALL_WINDOW)
