@@ -60,6 +60,10 @@ test: setup check $(GRPCURL) $(GHZ) ## set up, then run the contract checks, the
 	$(BIN)/pytest --cov --cov-report=term $(ARGS)
 	$(MAKE) test-clients
 
+.PHONY: test-fast
+test-fast: setup ## set up, then only the pure and in-process tests (not marked slow): under a minute on 2 cores
+	$(BIN)/pytest -m "not slow" $(ARGS)
+
 test-clients: setup ## the Go, Java and Node clients' tests, each against a real service and MLflow
 	$(MAKE) -C clients/go test
 	$(MAKE) -C clients/java test

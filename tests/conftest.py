@@ -2,12 +2,21 @@
 
 The service runs on its own event loop in a background thread, exactly as in production
 (grpc.aio); tests talk to it over a real loopback channel with the generated stubs.
+
+Two tiers: `make test` runs everything; `make test-fast` the tests not marked `slow`, which are pure
+or in-process, in under a minute. A test that starts or kills a process (a service, an MLflow
+server of its own, a client tool) is `slow`, and so is a scenario of seconds; tests using
+the fixtures in SLOW_FIXTURES are marked here. A test not marked slow that starts or kills a process
+fails, saying so (only the session's MLflow server is shared by both tiers).
 """
 
 import asyncio
+import concurrent.futures
+import contextlib
 import os
 import shutil
 import socket
+import sys
 import threading
 import types
 import uuid
@@ -24,6 +33,48 @@ from genaifeedback.service.process.server import FeedbackApp
 from genaifeedback.v1 import chat_pb2_grpc, feedback_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+SLOW_FIXTURES = {"private_mlflow", "two_processes", "dataset"}  # each starts processes of its own
+PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.posix_spawn", "os.fork", "os.kill", "os.killpg"}
+_processes_allowed = True  # False while a test not marked slow is set up or runs
+
+
+def _refuse_processes(event: str, args: tuple) -> None:
+    if event in PROCESS_EVENTS and not _processes_allowed:
+        raise RuntimeError(f"{event} {args[:2]!r} in a test not marked slow: mark it @pytest.mark.slow")
+
+
+sys.addaudithook(_refuse_processes)
+
+
+@contextlib.contextmanager
+def processes_allowed(allowed: bool = True):
+    global _processes_allowed
+    before, _processes_allowed = _processes_allowed, allowed
+    try:
+        yield
+    finally:
+        _processes_allowed = before
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    with processes_allowed(item.get_closest_marker("slow") is not None):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    with processes_allowed(item.get_closest_marker("slow") is not None):
+        yield
 
 
 def free_port() -> int:
@@ -57,7 +108,8 @@ def mlflow_server(tmp_path_factory):
     if SHARED_MLFLOW_URL:
         yield types.SimpleNamespace(url=SHARED_MLFLOW_URL)  # tests use only its url
         return
-    server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
+    with processes_allowed():  # the session's one MLflow server, which every tier shares
+        server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
     yield server
     server.stop()
 
@@ -169,8 +221,9 @@ def start_service(mlflow_server, tmp_path_factory):
         return service
 
     yield start
-    for service in started:
-        service.stop()
+    # Each stop takes its straggler pause and flush: stopped together, the session ends in one such wait.
+    with concurrent.futures.ThreadPoolExecutor(max(1, len(started))) as stopping:
+        list(stopping.map(RunningService.stop, started))
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,12 @@
 
 import asyncio
 import threading
+from dataclasses import dataclass, field
 
 from genaifeedback.service.domain.errors import ModelRateLimited
 
-# Set by slow_forever when the service closes it (the caller cancelled); counts what it yielded.
+# Set by slow_forever when the service closes it (the time limit, a shutdown).
 closed = threading.Event()
-yielded = 0
 # gated yields one chunk, then waits for the test to open this gate before it finishes.
 gate = threading.Event()
 
@@ -19,14 +19,13 @@ async def three_then_boom(request):
 
 
 async def slow_forever(request):
-    global yielded
     closed.clear()
-    yielded = 0
+    count = 0
     try:
         while True:
-            yielded += 1
-            yield f" t{yielded}"
-            await asyncio.sleep(0.02)  # ok: paces a model that never stops, so cancellation has work to stop
+            count += 1
+            yield f" t{count}"
+            await asyncio.sleep(0.02)  # ok: paces a model that never ends (a time limit or a shutdown ends it)
     finally:
         closed.set()
 
@@ -69,9 +68,44 @@ async def paced(request):
         yield f" c{index}"
 
 
-async def paced_slowly(request):
-    """20 numbered chunks, 20 ms apart: a caller reading as they come keeps up."""
-    for index in range(20):
-        if index:
-            await asyncio.sleep(0.02)  # ok: paces the model (the scenario, not synchronisation)
-        yield f" c{index}"
+@dataclass
+class OnDemandChat:
+    """One chat of `on_demand`, driven from the test's thread: each next_chunk() lets the model yield
+    one more chunk, end() lets it finish; closed is set when the service closes the generator."""
+
+    loop: asyncio.AbstractEventLoop
+    asks: asyncio.Queue[bool] = field(default_factory=asyncio.Queue)
+    yielded: int = 0
+    closed: threading.Event = field(default_factory=threading.Event)
+
+    def next_chunk(self) -> None:
+        self.loop.call_soon_threadsafe(self.asks.put_nowait, True)
+
+    def end(self) -> None:
+        self.loop.call_soon_threadsafe(self.asks.put_nowait, False)
+
+
+_on_demand_chats: dict[str, OnDemandChat] = {}
+_on_demand_started = threading.Condition()
+
+
+def on_demand_chat(message: str, timeout: float = 30) -> OnDemandChat:
+    """The on_demand chat started for this (unique) message, once its generator runs."""
+    with _on_demand_started:
+        assert _on_demand_started.wait_for(lambda: message in _on_demand_chats, timeout), f"no chat for {message!r}"
+        return _on_demand_chats.pop(message)
+
+
+async def on_demand(request):
+    """Chunks " c0", " c1", ... each only when the test asks for it: the model's pace is the test's
+    events, never a clock. It ends only when told to (or when the service closes it)."""
+    chat = OnDemandChat(asyncio.get_running_loop())
+    with _on_demand_started:
+        _on_demand_chats[request.messages[-1]["content"]] = chat
+        _on_demand_started.notify_all()
+    try:
+        while await chat.asks.get():
+            chat.yielded += 1
+            yield f" c{chat.yielded - 1}"
+    finally:
+        chat.closed.set()

@@ -555,6 +555,7 @@ def test_export_sends_every_trace_exactly_once_across_page_tokens(dataset):
     )
 
 
+@pytest.mark.slow  # loads its traces with a process of the MLflow environment
 def test_reads_page_through_traces_that_started_in_the_same_millisecond(start_service, mlflow_server):
     """1,300 traces started in two milliseconds: pages of 500 end inside a millisecond, and one
     millisecond holds more than a page."""
@@ -616,6 +617,7 @@ def test_export_filters_and_history(dataset):
 # --- WatchFeedback
 
 
+@pytest.mark.slow  # a long scenario: several watch polls
 def test_watch_delivers_every_feedback_recorded_after_the_cursor_once(start_service):
     service = start_service(experiment_name="analytics-watch", watch_poll_seconds=0.2)
     traces = [new_trace(service, user_id=f"watcher-{n}") for n in range(3)]

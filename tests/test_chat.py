@@ -1,5 +1,7 @@
 """Chat against a real in-process gRPC server and a real MLflow tracking server."""
 
+import uuid
+
 import grpc
 import pytest
 from google.rpc import error_details_pb2
@@ -79,28 +81,27 @@ def test_demo_model_is_deterministic_and_complete_chat_matches_the_stream(servic
 
 
 def test_cancelling_stops_generation_and_still_records_the_trace(start_service, mlflow_client):
-    replica = start_service(generator="callable", callable="scripted_generators:slow_forever")
-    call = replica.chat.Chat(chat_pb2.ChatRequest(message="never ends"), timeout=60)
+    replica = start_service(generator="callable", callable="scripted_generators:on_demand")
+    message = f"never ends {uuid.uuid4()}"
+    call = replica.chat.Chat(chat_pb2.ChatRequest(message=message), timeout=60)
     trace_id = next(call).started.trace_id
-    received = [next(call).token.text for _ in range(3)]
+    model = scripted_generators.on_demand_chat(message)
+    received = []
+    for _ in range(3):  # the model makes one chunk at a time, each once the previous one arrived
+        model.next_chunk()
+        received.append(next(call).token.text)
     call.cancel()
-    assert scripted_generators.closed.wait(10), "the generator was not closed after the caller hung up"
-    produced = scripted_generators.yielded
+    # The model is waiting to be asked for its fourth chunk, which never comes: only the service
+    # closing the generator on the hang-up can end it (a generator left running would wait forever).
+    assert model.closed.wait(30), "the generator was not closed after the caller hung up"
+    assert model.yielded == len(received) == 3
 
     replica.wait_stored(trace_id)
     trace = mlflow_client.get_trace(trace_id)
     assert trace.info.state.value == "ERROR"
     assert trace.info.tags["chat.outcome"] == "cancelled"
-    recorded = trace.data.spans[0].outputs
-    # The trace holds what was generated, in order, up to the hang-up (the last chunk may have
-    # been in flight when the call was cancelled)...
-    assert recorded in (
-        "".join(f" t{n}" for n in range(1, produced + 1)),
-        "".join(f" t{n}" for n in range(1, produced)),
-    )
-    assert recorded.startswith("".join(received))
-    # ...and generation stopped soon after: a generator that ran on would have made hundreds more.
-    assert produced <= len(received) + 20, f"{produced} chunks generated for {len(received)} received"
+    # The trace holds everything generated, in order, up to the hang-up.
+    assert trace.data.spans[0].outputs == "".join(received) == " c0 c1 c2"
 
 
 def test_generator_failure_ends_the_stream_with_a_status_and_the_trace_id(start_service, mlflow_client):

@@ -290,38 +290,55 @@ def test_without_waiting_the_answer_is_journaled_and_feedback_status_follows_it_
     }
 
 
+WINDOW_SECONDS = 2.0
+
+
 @pytest.fixture(scope="module")
 def short_window_replica(start_service):
-    """A service that waits only 2 s for a feedback's trace to appear before calling it EXPIRED."""
-    return start_service(feedback_attach_window_seconds=2.0)
+    """A service that waits only WINDOW_SECONDS for a feedback's trace to appear before calling it EXPIRED."""
+    return start_service(feedback_attach_window_seconds=WINDOW_SECONDS)
 
 
-def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(short_window_replica, capsys):
-    client_request_id, request_id = f"never-chatted-{uuid.uuid4()}", f"req-{uuid.uuid4()}"
-    target = dict(client_request_id=client_request_id, request_id=request_id)
-    with FeedbackClient(short_window_replica.target, timeout=1.0) as impatient:
-        # Waiting answers PENDING just before the call's deadline, rather than failing it.
+@pytest.mark.slow  # a long scenario: a 1 s wait, then a 2 s window waited out
+def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(service, short_window_replica, capsys):
+    # While the window is open (the service's own is 600 s, far beyond this test): waiting answers
+    # PENDING just before the call's deadline, rather than failing it, and the status says PENDING.
+    target = dict(client_request_id=f"not-yet-chatted-{uuid.uuid4()}", request_id=f"req-{uuid.uuid4()}")
+    with FeedbackClient(service.target, timeout=1.0) as impatient:
         waited = impatient.thumbs_up(**target, wait_until_stored=True)
-    assert (waited.state, waited.trace_id) == (FeedbackState.PENDING, "")
-
-    with FeedbackClient(short_window_replica.target) as client:
-        assert client.feedback_status(**target) == FeedbackStatus(
+        assert (waited.state, waited.trace_id) == (FeedbackState.PENDING, "")
+        assert impatient.feedback_status(**target) == FeedbackStatus(
             "PENDING", "", {"user_feedback": waited.assessment_id}, ""
         )
-        with pytest.raises(FeedbackServiceError) as caught:  # the same action, waiting for its outcome
+    with FeedbackClient(service.target) as client:  # then the chat comes, and the feedback lands on it
+        chat = client.complete("late after all", client_request_id=target["client_request_id"])
+        landed = client.thumbs_up(**target, wait_until_stored=True)
+        assert (landed.state, landed.trace_id) == (FeedbackState.STORED, chat.trace_id)
+        assert landed.assessment_id == waited.assessment_id
+
+    # On a replica whose window is 2 s, for a chat that never comes: the waiting call ends when the
+    # service expires the feedback (never before the window is over), and the status says why.
+    client_request_id, request_id = f"never-chatted-{uuid.uuid4()}", f"req-{uuid.uuid4()}"
+    target = dict(client_request_id=client_request_id, request_id=request_id)
+    with FeedbackClient(short_window_replica.target) as client:
+        sent = time.monotonic()
+        with pytest.raises(FeedbackServiceError) as caught:
             client.thumbs_up(**target, wait_until_stored=True)
-        status = client.feedback_status(client_request_id=client_request_id, assessment_id=waited.assessment_id)
+        assert time.monotonic() - sent >= WINDOW_SECONDS
+        status = client.feedback_status(**target)
+        [assessment_id] = status.assessment_ids.values()
+        assert client.feedback_status(client_request_id=client_request_id, assessment_id=assessment_id) == status
 
     error = caught.value
     assert (error.code, error.reason, error.domain) == (grpc.StatusCode.NOT_FOUND, "TRACE_NOT_FOUND", "genaifeedback")
     assert error.metadata == {"client_request_id": client_request_id}
-    assert (status.state, status.trace_id, status.reason) == (FeedbackState.EXPIRED, "", ErrorReason.TRACE_NOT_FOUND)
+    assert status == FeedbackStatus("EXPIRED", "", {"user_feedback": assessment_id}, ErrorReason.TRACE_NOT_FOUND)
 
     assert (
         ctl(short_window_replica, "status", "--client-request-id", client_request_id, "--request-id", request_id) == 0
     )
     assert capsys.readouterr().out == (
-        f"state: EXPIRED trace_id: - reason: TRACE_NOT_FOUND\nuser_feedback: {waited.assessment_id}\n"
+        f"state: EXPIRED trace_id: - reason: TRACE_NOT_FOUND\nuser_feedback: {assessment_id}\n"
     )
 
 
@@ -527,6 +544,7 @@ class Down(feedback_pb2_grpc.FeedbackServiceServicer):
         context.abort_with_status(unavailable("MLflow is unavailable"))
 
 
+@pytest.mark.slow  # a long scenario: the retry policy's backoffs
 def test_retries_stop_at_the_configs_max_attempts_on_a_channel_of_ones_own():
     down = Down()
     with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, down)) as target:
@@ -693,6 +711,7 @@ def test_ctl_refused_feedback_exits_1_with_the_violations_and_their_reasons(serv
     assert assessments(mlflow_client, fresh_chat.trace_id) == []
 
 
+@pytest.mark.slow  # the feedbackctl command as a process
 def test_feedbackctl_command_finds_the_service_from_the_environment(service):
     feedbackctl = Path(sys.executable).parent / "feedbackctl"
     env = {**os.environ, "FEEDBACK_SERVICE_TARGET": service.target}

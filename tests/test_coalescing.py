@@ -2,8 +2,10 @@
 caller is ready; every chunk reaches the caller once, in order, and usage counts chunks."""
 
 import time
+import uuid
 
 import grpc
+import pytest
 
 import scripted_generators
 from genaifeedback.client import FeedbackClient
@@ -17,6 +19,7 @@ def expected_text(count: int) -> str:
     return "".join(f" c{index}" for index in range(count))
 
 
+@pytest.mark.slow  # a long scenario: 400 chunks to a reader slowed on purpose
 def test_a_slow_reader_gets_every_chunk_once_in_order_in_fewer_events(start_service, mlflow_client):
     replica = start_service(generator="callable", callable="scripted_generators:paced")
     with grpc.insecure_channel(replica.target, options=SMALL_WINDOW) as channel:
@@ -38,16 +41,23 @@ def test_a_slow_reader_gets_every_chunk_once_in_order_in_fewer_events(start_serv
 
 
 def test_a_reader_that_keeps_up_gets_one_event_per_chunk(start_service):
-    replica = start_service(generator="callable", callable="scripted_generators:paced_slowly")
-    with FeedbackClient(replica.target) as client, client.chat("count") as stream:
-        received = list(stream)
+    replica = start_service(generator="callable", callable="scripted_generators:on_demand")
+    message = f"count {uuid.uuid4()}"
+    with FeedbackClient(replica.target, timeout=30) as client, client.chat(message) as stream:
+        model = scripted_generators.on_demand_chat(message)
+        model.next_chunk()
+        received = []
+        for text in stream:
+            # The model makes the next chunk only once this one has arrived: the reader keeps up
+            # by construction, so each chunk is alone when the service sends it.
+            received.append(text)
+            model.next_chunk() if len(received) < 20 else model.end()
     assert "".join(received) == stream.text == expected_text(20)
     assert stream.chunks_received == stream.usage.output_tokens == 20
-    # 20 ms between chunks: each goes alone unless this machine stalls the reader that long
-    # (other suites share its cores), so a couple of merged events are tolerated.
-    assert stream.events_received >= 18
+    assert stream.events_received == 20  # one event per chunk: nothing was held back to be merged
 
 
+@pytest.mark.slow  # a long scenario: 400 chunks to a reader slowed on purpose
 def test_the_python_client_yields_every_chunk_once_when_coalesced(start_service):
     replica = start_service(generator="callable", callable="scripted_generators:paced")
     channel = grpc.insecure_channel(replica.target, options=SMALL_WINDOW)

@@ -17,6 +17,10 @@ from genaifeedback.service.domain import ids
 from genaifeedback.v1 import feedback_pb2, feedback_pb2_grpc
 
 
+# Waits of up to the shipped 30 s deadline: scenarios of seconds.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def patient_replica(start_service):
     """A replica whose cap for deadline-less waits is far above the shipped 30 s timeout."""

@@ -8,6 +8,7 @@ fault-injecting proxy where a fault is needed), and every check reads what MLflo
 import concurrent.futures
 import threading
 import time
+from collections import Counter
 
 import grpc
 import pytest
@@ -35,6 +36,7 @@ def wait_in_mlflow(mlflow_client, trace_ids, timeout: float = 90) -> None:
             time.sleep(0.2)  # ok: polling MLflow until it has the traces (bounded above)
 
 
+@pytest.mark.slow  # a service process, killed
 def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_restart(
     mlflow_server, mlflow_client, tmp_path
 ):
@@ -79,6 +81,7 @@ def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_r
         restarted.stop()
 
 
+@pytest.mark.slow  # a long scenario: 12 s of chats and feedback across replicas
 def test_feedback_sent_to_another_replica_at_each_final_event_lands(service, other_replica, mlflow_client):
     """200 chats at 20 per second on one replica; at each final event, feedback to the other one,
     half by trace id and half by client request id: all acknowledged, all stored once."""
@@ -137,6 +140,7 @@ def test_feedback_whose_write_answer_is_lost_is_stored_once_and_settles_stored(
     assert (stored.assessment_id, stored.value, stored.valid) == (reply.assessment_id, True, True)
 
 
+@pytest.mark.slow  # a long scenario: batches held past the exporter timeout
 def test_the_exporter_recovers_from_401_and_from_batches_slower_than_its_timeout(start_service, proxy, mlflow_client):
     replica = start_service(mlflow_tracking_uri=proxy.url, experiment_name="faults", mlflow_request_timeout_seconds=1)
     # An auth proxy answering 401 (an expired token): nothing is dropped, everything waits.
@@ -225,6 +229,7 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
     mlflow.stop()
 
 
+@pytest.mark.slow  # a service process, signalled
 def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_server, mlflow_client, tmp_path):
     """SIGTERM under a feedback load: calls already taken are answered (never CANCELLED) and their
     feedback lands; calls after that are refused (UNAVAILABLE) and store nothing."""
@@ -267,59 +272,59 @@ def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_serv
         restarted.stop()
 
 
+# Below the 10 ms the service needs to journal feedback and answer in time (feedback.MIN_ACK_SECONDS),
+# a call is refused before anything is journaled: whatever the load, it can only end DEADLINE_EXCEEDED.
+TOO_SHORT_DEADLINES = [0.001 * ms for ms in range(1, 10)]
+
+
 def test_under_tight_deadlines_the_status_and_what_mlflow_holds_agree(service, mlflow_client):
-    """Feedback and ratings with deadlines from 1 to 30 ms: every OK is (or becomes) stored, every
-    DEADLINE_EXCEEDED leaves nothing, and nothing else happens."""
+    """Feedback and ratings with deadlines from 1 to 9 ms, interleaved with ones given time: every
+    tight call is DEADLINE_EXCEEDED and leaves nothing, not even its request id known; every other
+    one is acknowledged and stored; and nothing else happens."""
     trace_id = service.chat.CompleteChat(chat_pb2.CompleteChatRequest(message="rate me quickly"), timeout=30).trace_id
-    outcomes: dict[str, grpc.StatusCode] = {}
-    for n in range(200):
-        deadline = 0.001 + (n % 30) / 1000
+    service.wait_stored(trace_id)
+
+    def request(n: int, wait: bool = False):
         if n % 2:
-            call, request = (
-                service.feedback.SubmitFeedback,
-                feedback_pb2.SubmitFeedbackRequest(
-                    trace_id=trace_id, name="quick", number_value=n, request_id=f"dl-{n}"
-                ),
+            return service.feedback.SubmitFeedback, feedback_pb2.SubmitFeedbackRequest(
+                trace_id=trace_id, name="quick", number_value=n, request_id=f"dl-{n}", wait_until_stored=wait
             )
+        ratings = [
+            feedback_pb2.DimensionRating(name="speed", score=1 + n % 5),
+            feedback_pb2.DimensionRating(name="care", score=3),
+        ]
+        return service.feedback.SubmitRatings, feedback_pb2.SubmitRatingsRequest(
+            trace_id=trace_id, ratings=ratings, request_id=f"dl-{n}", wait_until_stored=wait
+        )
+
+    calls = range(120)
+    tight = [n for n in calls if n % 6 < 4]  # both kinds of call, tight and not, interleaved
+    for n in calls:
+        call, sent = request(n)
+        if n in tight:
+            with pytest.raises(grpc.RpcError) as refused:
+                call(sent, timeout=TOO_SHORT_DEADLINES[n % len(TOO_SHORT_DEADLINES)])
+            assert refused.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED, refused.value
         else:
-            call, request = (
-                service.feedback.SubmitRatings,
-                feedback_pb2.SubmitRatingsRequest(
-                    trace_id=trace_id,
-                    ratings=[
-                        feedback_pb2.DimensionRating(name="speed", score=1 + n % 5),
-                        feedback_pb2.DimensionRating(name="care", score=3),
-                    ],
-                    request_id=f"dl-{n}",
-                ),
+            assert call(sent, timeout=30).state in ACKNOWLEDGED
+
+    for n in tight:  # nothing was journaled under a tight call's request id, and nothing is in MLflow
+        with pytest.raises(grpc.RpcError) as unknown:
+            service.feedback.GetFeedbackStatus(
+                feedback_pb2.GetFeedbackStatusRequest(trace_id=trace_id, request_id=f"dl-{n}"), timeout=30
             )
-        try:
-            call(request, timeout=deadline)
-            outcomes[request.request_id] = grpc.StatusCode.OK
-        except grpc.RpcError as error:
-            assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED, error
-            outcomes[request.request_id] = error.code()
-    ok = {rid for rid, code in outcomes.items() if code == grpc.StatusCode.OK}
-    assert ok and len(ok) < len(outcomes)  # both outcomes happened
-    # Wait for every acknowledged one: the same request again, waiting, is the same action.
-    for n in range(200):
-        if f"dl-{n}" in ok:
-            same = feedback_pb2.SubmitFeedbackRequest if n % 2 else feedback_pb2.SubmitRatingsRequest
-            request = same(trace_id=trace_id, request_id=f"dl-{n}", wait_until_stored=True)
-            if n % 2:
-                request.name, request.number_value = "quick", n
-            else:
-                request.ratings.extend(
-                    [
-                        feedback_pb2.DimensionRating(name="speed", score=1 + n % 5),
-                        feedback_pb2.DimensionRating(name="care", score=3),
-                    ]
-                )
-            call = service.feedback.SubmitFeedback if n % 2 else service.feedback.SubmitRatings
-            assert call(request, timeout=60).state == STORED
-    stored = assessments(mlflow_client, trace_id)
-    expected = sum(1 if int(rid[3:]) % 2 else 2 for rid in ok)
-    assert len(stored) == expected  # nothing from a DEADLINE_EXCEEDED call, everything from an OK one
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND, unknown.value
+    # Every acknowledged one lands: the same request again, waiting, is the same action.
+    for n in calls:
+        if n not in tight:
+            call, again = request(n, wait=True)
+            assert call(again, timeout=60).state == STORED
+    stored = Counter((a.name, a.value) for a in assessments(mlflow_client, trace_id))
+    expected: Counter = Counter()
+    for n in calls:
+        if n not in tight:
+            expected.update([("quick", n)] if n % 2 else [("speed", 1 + n % 5), ("care", 3)])
+    assert stored == expected  # nothing from a DEADLINE_EXCEEDED call, everything from an acknowledged one
 
 
 def test_one_trace_mlflow_refuses_is_rejected_alone_and_its_batch_mates_are_stored(start_service, proxy, mlflow_client):

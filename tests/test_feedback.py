@@ -119,6 +119,7 @@ def test_feedback_on_a_trace_logged_with_mlflows_own_sdk_by_its_client_request_i
     assert stored.value == 3
 
 
+@pytest.mark.slow  # a long scenario: many chats, each rated at its final event
 def test_feedback_right_after_the_final_event_always_lands(service, other_replica, mlflow_client):
     """The guide's bug: feedback sent as soon as the stream ends fails. Here it never may."""
     sent = {}
@@ -410,6 +411,7 @@ def test_unknown_trace_id_is_not_found(service):
     assert details(failure.value, error_details_pb2.ResourceInfo).resource_name == "tr-" + "0" * 32
 
 
+@pytest.mark.slow  # a long scenario: the attach window waited out
 @pytest.mark.parametrize("target", ["trace_id", "client_request_id"])
 def test_feedback_for_a_trace_that_may_still_arrive_is_pending_then_expires_after_the_window(start_service, target):
     """A recent-looking trace id (or any client request id) that no one knows yet: acknowledged as
@@ -437,6 +439,7 @@ def test_feedback_for_a_trace_that_may_still_arrive_is_pending_then_expires_afte
     assert metric(replica, "genaifeedback_feedback_settled_total", state="EXPIRED") == 1
 
 
+@pytest.mark.slow  # a long scenario: the retention waited out
 def test_a_settled_status_is_kept_for_the_retention_then_forgotten(start_service, tmp_path):
     """GetFeedbackStatus answers from the journal for feedback_status_retention_hours; older settled
     units are forgotten (a replica prunes when it starts, then every minute)."""

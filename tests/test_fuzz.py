@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 
+pytestmark = pytest.mark.slow  # hypothesis: half a minute of generated requests
+
 METHODS = {
     "/genaifeedback.v1.ChatService/Chat": chat_pb2.ChatRequest,
     "/genaifeedback.v1.ChatService/CompleteChat": chat_pb2.CompleteChatRequest,

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from genaifeedback.service.domain.records import FeedbackWrite
 from genaifeedback.service.storage.journal import FeedbackUnit, JournaledTrace
 from genaifeedback.service.storage.sqlite_journal import SqliteJournal
@@ -100,6 +102,7 @@ def test_a_journal_of_the_previous_version_loads_with_typed_writes(tmp_path):
     ]
 
 
+@pytest.mark.slow  # a journal writer process, killed
 def test_what_add_returned_for_survives_sigkill(tmp_path):
     """A child process journals traces and prints each acknowledged id, then is SIGKILLed."""
     script = textwrap.dedent(

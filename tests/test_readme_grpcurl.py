@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT
 from support import assessments
 
+pytestmark = pytest.mark.slow  # grpcurl and ghz, the client tools, run against the service
+
 README_ADDRESS = "127.0.0.1:50051"
 
 

@@ -373,6 +373,7 @@ def test_a_retry_checked_against_a_newer_schema_version_is_the_same_action(servi
 # --- a bad file stops the service at start
 
 
+@pytest.mark.slow  # a service process per bad file
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -17,6 +17,8 @@ from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2
 from processes import ServiceProcess, free_port
 from support import assessments
 
+pytestmark = pytest.mark.slow  # service processes with workers, killed and signalled
+
 CONNECTIONS = 16  # the kernel hashes each connection to a worker: all 16 on one has odds 2 in 65536
 
 
