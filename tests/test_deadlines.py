@@ -16,7 +16,6 @@ from genaifeedback.client import FeedbackClient, FeedbackState, channel_options
 from genaifeedback.service.domain import ids
 from genaifeedback.v1 import feedback_pb2, feedback_pb2_grpc
 
-
 # Waits of up to the shipped 30 s deadline: scenarios of seconds.
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,13 @@ import time
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from conftest import free_port, mlflow_command
 from processes import ServiceProcess
+
+pytestmark = pytest.mark.slow  # every test here starts feedback-service processes
 
 EXIT_SECONDS = 60  # a refusing process exits in seconds; one that starts serving instead never does
 
