@@ -1,11 +1,66 @@
-"""The records that cross layers: one assessment to write, and feedback and traces as MLflow stores them."""
+"""The records that cross layers: a chat to store as a trace, one assessment to write, and
+feedback and traces as MLflow stores them."""
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from mlflow.entities import Assessment, Feedback
 
 from genaifeedback.service.domain.schemas import callers_metadata
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class ChatInput:
+    message: str
+    history: tuple[Turn, ...] = ()
+    client_request_id: str = ""
+    user_id: str = ""
+    session_id: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+    def messages(self) -> list[dict[str, str]]:
+        return [{"role": t.role, "content": t.content} for t in self.history] + [
+            {"role": "user", "content": self.message}
+        ]
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+Outcome = Literal["ok", "cancelled", "cut", "error"]
+
+
+@dataclass
+class ChatRecord:
+    """One chat as it will be stored as a trace."""
+
+    trace_id: str
+    span_id: str
+    chat: ChatInput
+    model: str
+    start_ns: int
+    end_ns: int = 0
+    first_token_ns: int | None = None
+    answer: str = ""
+    outcome: Outcome = "ok"
+    error: str = ""
+    finish_reason: Literal["stop", "length", "content_filter", ""] = ""
+    usage: Usage | None = None
 
 
 @dataclass(frozen=True)

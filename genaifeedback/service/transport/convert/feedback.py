@@ -14,11 +14,12 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracing.constant import MAX_CHARS_IN_TRACE_INFO_METADATA
 from mlflow.utils.validation import _validate_tag_name
 
-from genaifeedback.service.domain.chat import ChatInput, Finished, Started, Token, Turn
+from genaifeedback.service.domain.chat import Finished, Started, Token
 from genaifeedback.service.domain.curation import ErasureProgress, FeedbackRead, ListQuery
 from genaifeedback.service.domain.errors import FieldViolation, InvalidRequest
 from genaifeedback.service.domain.feedback import CORRECTS_KEY, DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
 from genaifeedback.service.domain.ids import SPAN_ID_PATTERN, TRACE_ID_PATTERN
+from genaifeedback.service.domain.records import ChatInput, Turn
 from genaifeedback.service.domain.schemas import RESERVED_METADATA_PREFIX, Schemas
 from genaifeedback.service.egress.otlp import RESERVED_TAGS
 from genaifeedback.v1 import chat_pb2, feedback_pb2
