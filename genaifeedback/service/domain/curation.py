@@ -18,10 +18,11 @@ from mlflow.entities import Feedback, TraceInfo
 
 from genaifeedback.service.domain.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
 from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, TraceState
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.selection import TraceSelection
 
 SOURCE_SEARCH_DAYS = 30  # ListFeedback by source searches this far back unless told otherwise
-SEARCH_PAGE = 200  # traces per MLflow search page
+PROGRESS_EVERY = 500  # EraseFeedbackBySource reports its progress after this many traces
 
 
 @dataclass(frozen=True)
@@ -66,31 +67,27 @@ class FeedbackCuration:
         raise FeedbackNotFound(f"no feedback {assessment_id} on trace {info.trace_id}", assessment_id=assessment_id)
 
     async def list_feedback(self, query: ListQuery) -> tuple[list[FeedbackRead], str]:
-        """One page, and the token of the next ("" on the last)."""
+        """One page, and the token of the next ("" on the last): of one trace's feedback, or of a
+        source's on the experiment's traces in the time range (from where the last page ended)."""
+        place = _Place.decode(query.page_token)
         if query.target is not None:
-            _, offset = _decode(query.page_token)
-            matching = [r for r in _records(await self._info(query.target)) if _wanted(r, query)]
-            page = matching[offset : offset + query.page_size]
-            more = offset + query.page_size < len(matching)
-            return page, _encode(None, offset + query.page_size) if more else ""
-        # By source: walk the experiment's traces in the time range, one MLflow page at a time.
-        mlflow_token, offset = _decode(query.page_token)
-        start_ms = query.start_ms if query.start_ms is not None else _days_ago_ms(SOURCE_SEARCH_DAYS)
+            traces = _one(await self._info(query.target))
+        else:
+            start_ms = query.start_ms if query.start_ms is not None else _days_ago_ms(SOURCE_SEARCH_DAYS)
+            traces = self._gateway.scan_trace_infos(TraceSelection(max(start_ms, place.timestamp_ms), query.end_ms))
         found: list[FeedbackRead] = []
-        while True:
-            infos, next_token = await self._gateway.search_trace_infos(
-                start_ms, query.end_ms, mlflow_token, SEARCH_PAGE
-            )
-            matching = [r for info in infos for r in _records(info) if _wanted(r, query)]
+        async for info in traces:
+            if place.passed(info):
+                continue
+            matching = [r for r in _records(info) if _wanted(r, query)][place.skip(info) :]
             room = query.page_size - len(found)
-            found += matching[offset : offset + room]
-            if offset + room < len(matching):
-                return found, _encode(mlflow_token, offset + room)
-            if not next_token:
-                return found, ""
-            mlflow_token, offset = next_token, 0
-            if len(found) == query.page_size:
-                return found, _encode(mlflow_token, 0)
+            if matching and not room:  # the page is full, and there is more
+                return found, place.encode()
+            found += matching[:room]
+            if len(matching) > room:  # the page ends inside this trace's feedback
+                return found, place.within(info, room).encode()
+            place = place.after(info)
+        return found, ""
 
     async def delete(self, target: Target, assessment_id: str) -> tuple[str, list[str]]:
         """Delete one feedback with its whole history, or (no id) every feedback on the trace."""
@@ -108,25 +105,22 @@ class FeedbackCuration:
     async def erase_source(self, source_id: str, source_type: str) -> AsyncIterator[ErasureProgress]:
         """Delete every feedback a source gave, on every trace of the experiment."""
         scanned = deleted = changed = 0
-        token: str | None = None
-        while True:
-            infos, token = await self._gateway.search_trace_infos(None, None, token, SEARCH_PAGE)
-            for info in infos:
-                scanned += 1
-                state = TraceState.of(info)
-                doomed = {
-                    i
-                    for i, feedback in state.feedback.items()
-                    if feedback.source.source_id == source_id
-                    and (not source_type or feedback.source.source_type == source_type)
-                }
-                doomed |= self._recorder.pending_ids(info.trace_id, source_id, source_type)
-                if doomed:
-                    deleted += len(await self._delete(state, doomed))
-                    changed += 1
-            yield ErasureProgress(scanned, deleted, changed, done=not token)
-            if not token:
-                return
+        async for info in self._gateway.scan_trace_infos(TraceSelection()):
+            scanned += 1
+            state = TraceState.of(info)
+            doomed = {
+                i
+                for i, feedback in state.feedback.items()
+                if feedback.source.source_id == source_id
+                and (not source_type or feedback.source.source_type == source_type)
+            }
+            doomed |= self._recorder.pending_ids(info.trace_id, source_id, source_type)
+            if doomed:
+                deleted += len(await self._delete(state, doomed))
+                changed += 1
+            if scanned % PROGRESS_EVERY == 0:
+                yield ErasureProgress(scanned, deleted, changed, done=False)
+        yield ErasureProgress(scanned, deleted, changed, done=True)
 
     async def _delete(self, state: TraceState, doomed: set[str]) -> list[str]:
         """Tombstone, then delete oldest first (deleting a vote revives the one it overrides, unless
@@ -187,22 +181,50 @@ def _chain_of(assessment_id: str, feedback: Iterable[Feedback]) -> set[str]:
     return chain
 
 
+async def _one(info: TraceInfo) -> AsyncIterator[TraceInfo]:
+    yield info
+
+
 def _days_ago_ms(days: int) -> int:
     return int((time.time() - days * 86_400) * 1000)
 
 
-def _encode(mlflow_token: str | None, offset: int) -> str:
-    """A page token: where in MLflow's pages (None: the first) and how far into that page's matches."""
-    return base64.urlsafe_b64encode(json.dumps([mlflow_token, offset]).encode()).decode()
+@dataclass(frozen=True)
+class _Place:
+    """Where a listing by source stopped: the start time of the last trace it reached, the traces
+    of that millisecond it listed in full, and how much of one more (`partial`) it listed."""
 
+    timestamp_ms: int = 0
+    done: tuple[str, ...] = ()
+    partial: tuple[str, int] = ("", 0)  # (trace id, feedback listed)
 
-def _decode(token: str) -> tuple[str | None, int]:
-    if not token:
-        return None, 0
-    try:
-        mlflow_token, offset = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if isinstance(mlflow_token, str | None) and isinstance(offset, int) and offset >= 0:
-            return mlflow_token, offset
-    except (ValueError, TypeError):
-        pass
-    raise InvalidRequest([FieldViolation("page_token", "is not a token this service gave", "INVALID_FORMAT")])
+    def passed(self, info: TraceInfo) -> bool:
+        return info.timestamp_ms == self.timestamp_ms and info.trace_id in self.done
+
+    def skip(self, info: TraceInfo) -> int:
+        return self.partial[1] if info.trace_id == self.partial[0] else 0
+
+    def after(self, info: TraceInfo) -> "_Place":
+        done = self.done if info.timestamp_ms == self.timestamp_ms else ()
+        return _Place(info.timestamp_ms, (*done, info.trace_id))
+
+    def within(self, info: TraceInfo, more: int) -> "_Place":
+        done = self.done if info.timestamp_ms == self.timestamp_ms else ()
+        return _Place(info.timestamp_ms, done, (info.trace_id, self.skip(info) + more))
+
+    def encode(self) -> str:
+        fields = [self.timestamp_ms, list(self.done), list(self.partial)]
+        return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+
+    @classmethod
+    def decode(cls, token: str) -> "_Place":
+        if not token:
+            return cls()
+        try:
+            timestamp_ms, done, (trace_id, listed) = json.loads(base64.urlsafe_b64decode(token.encode()))
+            fields = (timestamp_ms, listed, *done, trace_id)
+            if all(isinstance(f, int) for f in fields[:2]) and all(isinstance(f, str) for f in fields[2:]):
+                return cls(timestamp_ms, tuple(done), (trace_id, listed))
+        except (ValueError, TypeError):
+            pass
+        raise InvalidRequest([FieldViolation("page_token", "is not a token this service gave", "INVALID_FORMAT")])

@@ -48,9 +48,9 @@ from genaifeedback.service.domain.records import FeedbackWrite
 from genaifeedback.service.domain.retry import Backoff
 from genaifeedback.service.domain.schemas import RESERVED_METADATA_PREFIX
 from genaifeedback.service.domain.votes import Vote, plan_chain, settlement, vote_key
-from genaifeedback.service.egress.batched_reads import BatchedReads
 from genaifeedback.service.egress.exporter import TraceExporter
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.batched_reads import BatchedReads
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import FeedbackState, FeedbackUnit, Journal
 

@@ -24,12 +24,8 @@ from typing import TypeVar
 
 from genaifeedback.service.domain.errors import MlflowUnavailable, TraceBacklogFull
 from genaifeedback.service.domain.retry import Backoff
-from genaifeedback.service.egress.mlflow_gateway import (
-    ExportPartlyRejected,
-    ExportRejected,
-    ExportTimedOut,
-    MlflowGateway,
-)
+from genaifeedback.service.egress.mlflow.export import ExportPartlyRejected, ExportRejected, ExportTimedOut
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.egress.otlp import export_request
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import Journal, JournaledTrace

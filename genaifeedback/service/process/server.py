@@ -15,6 +15,7 @@ from typing import IO
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from mlflow.utils.credentials import get_default_host_creds
 
 from genaifeedback.service.domain import schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
@@ -23,7 +24,7 @@ from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.feedback import FeedbackRecorder
 from genaifeedback.service.domain.generators import build_generator
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
@@ -76,7 +77,8 @@ class FeedbackApp:
         self.journal = Journal(settings.data_dir / "journal.db", settings.journal_synchronous)
         traces, units = self.journal.open()
         self.gateway = MlflowGateway(
-            settings.mlflow_tracking_uri,
+            # MLflow's own credential settings (token, basic, sigv4, auth plugin, TLS) for this URI.
+            get_default_host_creds(settings.mlflow_tracking_uri),  # type: ignore[no-untyped-call]  # mlflow is untyped
             settings.experiment_name,
             settings.mlflow_request_timeout_seconds,
             settings.mlflow_max_concurrent_calls,
