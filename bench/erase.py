@@ -37,6 +37,7 @@ from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, feedback_pb2, fe
 MLFLOW_COMMAND = os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND") or str(REPO / ".venv-mlflow/bin/mlflow")
 MLFLOW_PYTHON = str(Path(MLFLOW_COMMAND).parent / "python")
 DATA_SCRIPT = Path(__file__).resolve().parent / "feedback_data.py"
+PROGRESS_LINES = 10_000  # a line per this many traces walked (a run cut short still shows its pace)
 
 
 class ServiceThread:
@@ -86,20 +87,48 @@ def load(mlflow: EmbeddedMlflowServer, experiment_id: str, size: int) -> None:
         raise SystemExit(f"loading {size} traces failed:\n{loaded.stderr[-3000:]}")
 
 
-def timed_erase(
-    service: ServiceThread, source_id: str
-) -> tuple[float, float, feedback_pb2.EraseFeedbackBySourceResponse]:
-    """Seconds to the first progress message and to the last, and the last message."""
+def timed_erase(service: ServiceThread, mlflow_pid: int, source_id: str) -> str:
+    """One erasure through gRPC: its figures, as a line. CPU seconds are printed besides wall time
+    because the machine may be shared: this process's (the service and its gRPC client) and the
+    MLflow server's (its process tree)."""
     stub = feedback_pb2_grpc.FeedbackServiceStub(service.channel)
-    started = time.perf_counter()
+    started, cpu, mlflow_cpu = time.perf_counter(), time.process_time(), _tree_cpu_seconds(mlflow_pid)
     first = 0.0
     last = feedback_pb2.EraseFeedbackBySourceResponse()
     for progress in stub.EraseFeedbackBySource(
         feedback_pb2.EraseFeedbackBySourceRequest(source_id=source_id), timeout=3600
     ):
         first = first or time.perf_counter() - started
+        if progress.traces_scanned // PROGRESS_LINES > last.traces_scanned // PROGRESS_LINES:
+            print(f"    {progress.traces_scanned} traces after {time.perf_counter() - started:.1f} s", flush=True)
         last = progress
-    return first, time.perf_counter() - started, last
+    total = time.perf_counter() - started
+    return (
+        f"{total:7.1f} s ({last.traces_scanned} scanned, {last.feedback_deleted} deleted, done={last.done};"
+        f" {total / max(1, last.traces_scanned) * 1e6:.0f} us per trace; first progress after {first:.2f} s;"
+        f" CPU: service {time.process_time() - cpu:.1f} s, MLflow {_tree_cpu_seconds(mlflow_pid) - mlflow_cpu:.1f} s;"
+        f" load average {os.getloadavg()[0]:.1f})"
+    )
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process and its live descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        child, parent = int(stat.parent.name), int(fields[1])
+        children.setdefault(parent, []).append(child)
+        times[child] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
 
 
 def main() -> None:
@@ -136,13 +165,8 @@ def run_size(size: int, mlflow: EmbeddedMlflowServer, work_dir: Path, repeats: i
             load(mlflow, service.app.gateway.experiment_id, size)
             print(f"{size} traces loaded in {time.perf_counter() - started:.0f} s")
         for _ in range(repeats):
-            first, total, last = timed_erase(service, "nobody-at-all")
-            print(
-                f"{size:7d} traces: EraseFeedbackBySource {total:7.1f} s ({last.traces_scanned} scanned,"
-                f" {last.feedback_deleted} deleted, done={last.done}; first progress after {first:.2f} s;"
-                f" {total / max(1, last.traces_scanned) * 1e6:.0f} us per trace)",
-                flush=True,
-            )
+            figures = timed_erase(service, mlflow._process.pid, "nobody-at-all")  # its server process: no public handle
+            print(f"{size:7d} traces: EraseFeedbackBySource {figures}", flush=True)
     finally:
         service.stop()
 

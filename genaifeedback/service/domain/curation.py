@@ -11,13 +11,14 @@ was down.
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from mlflow.entities import Feedback, TraceInfo
 
 from genaifeedback.service.domain.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
 from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, FeedbackRecorder, Target, TraceState
+from genaifeedback.service.domain.records import ScannedTrace
 from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.egress.mlflow.selection import TraceSelection
 
@@ -71,22 +72,24 @@ class FeedbackCuration:
         source's on the experiment's traces in the time range (from where the last page ended)."""
         place = _Place.decode(query.page_token)
         if query.target is not None:
-            traces = _one(await self._info(query.target))
+            one = await self._info(query.target)
+            traces = _one(one.trace_id, one.timestamp_ms, one)
         else:
             start_ms = query.start_ms if query.start_ms is not None else _days_ago_ms(SOURCE_SEARCH_DAYS)
-            traces = self._gateway.scan_trace_infos(TraceSelection(max(start_ms, place.timestamp_ms), query.end_ms))
+            walk = TraceSelection(max(start_ms, place.timestamp_ms), query.end_ms)
+            traces = self._walk(walk, _gave(query.source_id, ""))
         found: list[FeedbackRead] = []
-        async for info in traces:
-            if place.passed(info):
+        async for trace_id, timestamp_ms, info in traces:
+            if place.passed(trace_id, timestamp_ms):
                 continue
-            matching = [r for r in _records(info) if _wanted(r, query)][place.skip(info) :]
+            matching = [r for r in _records(info) if _wanted(r, query)][place.skip(trace_id) :] if info else []
             room = query.page_size - len(found)
             if matching and not room:  # the page is full, and there is more
                 return found, place.encode()
             found += matching[:room]
             if len(matching) > room:  # the page ends inside this trace's feedback
-                return found, place.within(info, room).encode()
-            place = place.after(info)
+                return found, place.within(trace_id, timestamp_ms, room).encode()
+            place = place.after(trace_id, timestamp_ms)
         return found, ""
 
     async def delete(self, target: Target, assessment_id: str) -> tuple[str, list[str]]:
@@ -105,22 +108,35 @@ class FeedbackCuration:
     async def erase_source(self, source_id: str, source_type: str) -> AsyncIterator[ErasureProgress]:
         """Delete every feedback a source gave, on every trace of the experiment."""
         scanned = deleted = changed = 0
-        async for info in self._gateway.scan_trace_infos(TraceSelection()):
+        gave = _gave(source_id, source_type)
+
+        def wanted(trace: ScannedTrace) -> bool:
+            return gave(trace) or bool(self._recorder.pending_ids(trace.trace_id, source_id, source_type))
+
+        async for _, _, info in self._walk(TraceSelection(), wanted):
             scanned += 1
-            state = TraceState.of(info)
-            doomed = {
-                i
-                for i, feedback in state.feedback.items()
-                if feedback.source.source_id == source_id
-                and (not source_type or feedback.source.source_type == source_type)
-            }
-            doomed |= self._recorder.pending_ids(info.trace_id, source_id, source_type)
-            if doomed:
-                deleted += len(await self._delete(state, doomed))
-                changed += 1
+            if info is not None:
+                state = TraceState.of(info)
+                doomed = {
+                    i
+                    for i, feedback in state.feedback.items()
+                    if feedback.source.source_id == source_id
+                    and (not source_type or feedback.source.source_type == source_type)
+                }
+                doomed |= self._recorder.pending_ids(info.trace_id, source_id, source_type)
+                if doomed:
+                    deleted += len(await self._delete(state, doomed))
+                    changed += 1
             if scanned % PROGRESS_EVERY == 0:
                 yield ErasureProgress(scanned, deleted, changed, done=False)
         yield ErasureProgress(scanned, deleted, changed, done=True)
+
+    async def _walk(
+        self, selection: TraceSelection, wanted: Callable[[ScannedTrace], bool]
+    ) -> AsyncIterator[tuple[str, int, TraceInfo | None]]:
+        """(trace id, start time, info when wanted) of each selected trace, oldest first."""
+        async for trace, info in self._gateway.scan_trace_infos(selection, wanted):
+            yield trace.trace_id, trace.timestamp_ms, info
 
     async def _delete(self, state: TraceState, doomed: set[str]) -> list[str]:
         """Tombstone, then delete oldest first (deleting a vote revives the one it overrides, unless
@@ -181,8 +197,16 @@ def _chain_of(assessment_id: str, feedback: Iterable[Feedback]) -> set[str]:
     return chain
 
 
-async def _one(info: TraceInfo) -> AsyncIterator[TraceInfo]:
-    yield info
+async def _one(trace_id: str, timestamp_ms: int, info: TraceInfo) -> AsyncIterator[tuple[str, int, TraceInfo | None]]:
+    yield trace_id, timestamp_ms, info
+
+
+def _gave(source_id: str, source_type: str) -> Callable[[ScannedTrace], bool]:
+    """Whether a trace holds feedback from this source (of this type, if given)."""
+    return lambda trace: any(
+        given_id == source_id and (not source_type or given_type == source_type)
+        for given_type, given_id in trace.sources
+    )
 
 
 def _days_ago_ms(days: int) -> int:
@@ -198,19 +222,19 @@ class _Place:
     done: tuple[str, ...] = ()
     partial: tuple[str, int] = ("", 0)  # (trace id, feedback listed)
 
-    def passed(self, info: TraceInfo) -> bool:
-        return info.timestamp_ms == self.timestamp_ms and info.trace_id in self.done
+    def passed(self, trace_id: str, timestamp_ms: int) -> bool:
+        return timestamp_ms == self.timestamp_ms and trace_id in self.done
 
-    def skip(self, info: TraceInfo) -> int:
-        return self.partial[1] if info.trace_id == self.partial[0] else 0
+    def skip(self, trace_id: str) -> int:
+        return self.partial[1] if trace_id == self.partial[0] else 0
 
-    def after(self, info: TraceInfo) -> "_Place":
-        done = self.done if info.timestamp_ms == self.timestamp_ms else ()
-        return _Place(info.timestamp_ms, (*done, info.trace_id))
+    def after(self, trace_id: str, timestamp_ms: int) -> "_Place":
+        done = self.done if timestamp_ms == self.timestamp_ms else ()
+        return _Place(timestamp_ms, (*done, trace_id))
 
-    def within(self, info: TraceInfo, more: int) -> "_Place":
-        done = self.done if info.timestamp_ms == self.timestamp_ms else ()
-        return _Place(info.timestamp_ms, done, (info.trace_id, self.skip(info) + more))
+    def within(self, trace_id: str, timestamp_ms: int, more: int) -> "_Place":
+        done = self.done if timestamp_ms == self.timestamp_ms else ()
+        return _Place(timestamp_ms, done, (trace_id, self.skip(trace_id) + more))
 
     def encode(self) -> str:
         fields = [self.timestamp_ms, list(self.done), list(self.partial)]

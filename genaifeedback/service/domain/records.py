@@ -93,6 +93,8 @@ class ScannedTrace:
     request_preview: str
     response_preview: str
     feedback: list[StoredFeedback]  # every Feedback without an error, oldest first
+    # (source type, source id) of every Feedback, failed judgements included: who gave feedback here.
+    sources: frozenset[tuple[str, str | None]] = frozenset()
 
     @property
     def votes(self) -> list[tuple[str, Any, str]]:

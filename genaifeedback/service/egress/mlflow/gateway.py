@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from mlflow.entities import Assessment, TraceInfo
 from mlflow.utils.rest_utils import MlflowHostCreds
@@ -89,10 +89,15 @@ class MlflowGateway:
         async for info in trace_scan.walk(self._http, self.experiment_id, selection, self.analytics_timeout_seconds):
             yield trace_scan.scanned(info)
 
-    async def scan_trace_infos(self, selection: TraceSelection) -> AsyncIterator[TraceInfo]:
-        """The selected traces' infos (tags and assessments, no spans), oldest first."""
+    async def scan_trace_infos(
+        self, selection: TraceSelection, wanted: Callable[[ScannedTrace], bool]
+    ) -> AsyncIterator[tuple[ScannedTrace, TraceInfo | None]]:
+        """The selected traces as scan_traces reads them, oldest first, each with its full info
+        (MLflow's entity: tags and assessments, no spans) when `wanted`, else None. Building the
+        entity costs several times reading the JSON: walks over every trace build few."""
         async for info in trace_scan.walk(self._http, self.experiment_id, selection, self.analytics_timeout_seconds):
-            yield trace_scan.trace_info(info)
+            trace = trace_scan.scanned(info)
+            yield trace, trace_scan.trace_info(info) if wanted(trace) else None
 
     async def count_traces(self, selection: TraceSelection, interval_seconds: int) -> Counter[int | None]:
         """The selected traces, counted by MLflow, per bucket start (None: no buckets)."""

@@ -88,12 +88,15 @@ def scanned(info: dict[str, Any]) -> ScannedTrace:
     """What the analytics need of a trace info, read straight from MLflow's JSON: ten times faster
     than MLflow's entities (protobuf, then objects, for every trace and assessment)."""
     trace_id = info["trace_id"]
-    feedback = []
+    feedback, sources = [], set()
     for assessment in info.get("assessments", []):
         given = assessment.get("feedback")
-        if given is None or "error" in given:  # an expectation, or a judge's failure
+        if given is None:  # an expectation
             continue
         source = assessment.get("source", {})
+        sources.add((source.get("source_type", ""), source.get("source_id")))
+        if "error" in given:  # a judge's failure
+            continue
         feedback.append(
             StoredFeedback(
                 assessment_id=assessment["assessment_id"],
@@ -121,6 +124,7 @@ def scanned(info: dict[str, Any]) -> ScannedTrace:
         request_preview=info.get("request_preview", ""),
         response_preview=info.get("response_preview", ""),
         feedback=feedback,
+        sources=frozenset(sources),
     )
 
 
