@@ -215,8 +215,8 @@ def _days_ago_ms(days: int) -> int:
 
 @dataclass(frozen=True)
 class _Place:
-    """Where a listing by source stopped: the start time of the last trace it reached, the traces
-    of that millisecond it listed in full, and how much of one more (`partial`) it listed."""
+    """Where a listing stopped (its page token): the start time of the last trace it reached, the
+    traces of that millisecond it listed in full, and how much of one more (`partial`) it listed."""
 
     timestamp_ms: int = 0
     done: tuple[str, ...] = ()
