@@ -1,7 +1,8 @@
 """MlflowGateway: every call the service makes to MLflow, for one experiment, over one HTTP core.
 
-Nothing process-wide is read or written after construction: the tracking URI, credentials,
-timeouts and experiment are this object's own, so two gateways in one process stay apart.
+Nothing process-wide is written (no environment variables, no MLflow tracking URI or active
+experiment): the tracking URI, credentials, timeouts and experiment are this object's own, so two
+gateways in one process stay apart.
 """
 
 import asyncio
