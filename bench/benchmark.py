@@ -41,9 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "clients" / "python"))
 
-# The direct path's MLflow client is configured exactly as the service configures its own
-# (genaifeedback/service/egress/mlflow_gateway.py): no HTTP retries, 10 s timeout, 64 pooled connections. Set before
-# mlflow reads them.
+# The direct path's MLflow client is configured like the service's own HTTP client
+# (genaifeedback/service/egress/mlflow/http.py): no HTTP retries, 10 s timeout, 64 pooled connections. MLflow's
+# client reads these from the environment: set at this script's start, before mlflow reads them.
 DIRECT_CLIENT_ENV = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",

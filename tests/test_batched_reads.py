@@ -7,12 +7,12 @@ until the test lets it go, then drops it (as a crashing MLflow would).
 
 import asyncio
 
-import httpx
 import pytest
+from mlflow.utils.rest_utils import MlflowHostCreds
 
 from genaifeedback.service.domain.errors import MlflowUnavailable
-from genaifeedback.service.egress.batched_reads import BatchedReads
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.batched_reads import BatchedReads
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 
 
@@ -38,14 +38,11 @@ class DroppingServer:
         self._server.close()
 
 
-def test_a_failed_read_fails_its_callers_and_the_reads_queued_behind_it_still_run(mlflow_server):
+def test_a_failed_read_fails_its_callers_and_the_reads_queued_behind_it_still_run():
     async def scenario() -> None:
-        # Built for the real server (it sets MLflow's global tracking URI), then pointed at the dropping one.
-        gateway = MlflowGateway(mlflow_server.url, "batched-reads", 10, 2)
-        await gateway.http.aclose()
         server = DroppingServer()
         async with server as url:
-            gateway.http = httpx.AsyncClient(base_url=url)
+            gateway = MlflowGateway(MlflowHostCreds(url), "batched-reads", 10, 2)
             reads = BatchedReads(gateway, Metrics())
             first = asyncio.ensure_future(reads.read(["tr-first"]))
             await server.connected.wait()  # the first call is in flight: the next read must queue
@@ -56,6 +53,6 @@ def test_a_failed_read_fails_its_callers_and_the_reads_queued_behind_it_still_ru
             with pytest.raises(MlflowUnavailable):
                 await asyncio.wait_for(queued, 10)
             assert server.connections == 2  # one call per batch: the queued read was not folded into the failed one
-        await gateway.http.aclose()
+            await gateway.close()
 
     asyncio.run(scenario())

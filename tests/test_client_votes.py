@@ -165,6 +165,20 @@ def test_list_by_source_iterates_over_every_page(client, service, mlflow_client)
     )
 
 
+def test_list_by_source_pages_that_end_inside_one_traces_feedback_resume_there(client, service):
+    user = rater()
+    first, second = new_chat(client, service).trace_id, new_chat(client, service).trace_id
+    sent = [
+        client.rate(score, name=name, trace_id=first, source_id=user, wait_until_stored=True).assessment_id
+        for score, name in ((1, "accuracy"), (2, "helpfulness"), (3, "relevance"))
+    ]
+    sent.append(client.thumbs_up(trace_id=second, source_id=user, wait_until_stored=True).assessment_id)
+
+    for page_size in (1, 2, 3):
+        listed = [r.assessment_id for r in client.list_feedback(source_id=user, page_size=page_size)]
+        assert sorted(listed) == sorted(sent), page_size  # every one, once, however the pages fall
+
+
 def test_a_listing_error_is_raised_while_iterating(client):
     records = client.list_feedback(trace_id=UNKNOWN_TRACE, page_size=5000)  # checked by the service
     with pytest.raises(FeedbackServiceError) as caught:

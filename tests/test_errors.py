@@ -221,8 +221,10 @@ def test_every_field_violation_reason_in_the_contract_is_reachable():
         given |= {errors_pb2.FieldViolationReason.Value(v.reason) for v in refused.value.violations}
     # The one reason no request can be made to give: MLflow refusing what validation let through.
     after_validation = {errors_pb2.REFUSED_BY_MLFLOW}
-    gateway = Path(errors.__file__).parent.parent / "egress" / "mlflow_gateway.py"
-    assert '"REFUSED_BY_MLFLOW"' in gateway.read_text()  # where MLflow's INVALID_PARAMETER_VALUE becomes it
+    gateway = Path(errors.__file__).parent.parent / "egress" / "mlflow" / "assessments.py"
+    assert (
+        "FieldViolationReason.REFUSED_BY_MLFLOW" in gateway.read_text()
+    )  # where MLflow's INVALID_PARAMETER_VALUE becomes it
     assert given | after_validation == set(errors_pb2.FieldViolationReason.values()) - {0}
 
 

@@ -4,7 +4,6 @@ import time
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from genaifeedback.service.domain.chat import ChatInput, ChatRecord, Turn, Usage
 from genaifeedback.service.domain.feedback import Target
 from genaifeedback.service.domain.feedback.intake import derived_assessment_id
 from genaifeedback.service.domain.ids import (
@@ -14,7 +13,7 @@ from genaifeedback.service.domain.ids import (
     new_trace_id,
     trace_start_seconds,
 )
-from genaifeedback.service.domain.records import FeedbackWrite
+from genaifeedback.service.domain.records import ChatInput, ChatRecord, FeedbackWrite, Turn, Usage
 from genaifeedback.service.egress.otlp import encode_span, export_request
 
 

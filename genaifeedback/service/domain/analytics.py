@@ -26,7 +26,8 @@ from typing import Any, Literal
 
 from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback, creation_order
 from genaifeedback.service.domain.schemas import FeedbackSchema, Schemas
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.selection import TraceSelection
 
 GroupBy = Literal["tag", "user", "session"]
 VoteKey = tuple[str, bool | float | str]  # (feedback name, value)
@@ -52,6 +53,9 @@ class SummaryQuery:
     group_by_tag: str = ""
     group_values: tuple[str, ...] = ()
     count_traces_with_feedback: bool = False
+
+    def selection(self) -> TraceSelection:
+        return TraceSelection(self.start_ms, self.end_ms, self.trace_tags, self.user_id, self.session_id)
 
     def needs_scan(self) -> bool:
         """Whether some figure is beyond MLflow's aggregation (see the module's docstring)."""
@@ -233,6 +237,11 @@ class ExportQuery:
     include_history: bool = False
     resume_after: ExportCursor | None = None
 
+    def selection(self) -> TraceSelection:
+        """The traces to export, from the resume point on."""
+        start_ms = max(self.start_ms, self.resume_after.timestamp_ms) if self.resume_after else self.start_ms
+        return TraceSelection(start_ms, self.end_ms, self.trace_tags, self.user_id, self.session_id)
+
 
 @dataclass(frozen=True)
 class WatchCursor:
@@ -275,9 +284,7 @@ class FeedbackAnalytics:
     async def export(self, query: ExportQuery) -> AsyncGenerator[tuple[ScannedTrace, ExportCursor], None]:
         """The traces in range, oldest first, with the wanted feedback; each with its resume point."""
         cursor = query.resume_after
-        start_ms = max(query.start_ms, cursor.timestamp_ms) if cursor else query.start_ms
-        traces = self._gateway.scan_traces(start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id)
-        async for trace in traces:
+        async for trace in self._gateway.scan_traces(query.selection()):
             if cursor and trace.timestamp_ms == cursor.timestamp_ms and trace.trace_id in cursor.trace_ids:
                 continue  # sent before the resume point
             cursor = cursor.after(trace) if cursor else ExportCursor(trace.timestamp_ms, (trace.trace_id,))
@@ -297,7 +304,7 @@ class FeedbackAnalytics:
             now_ms = _now_ms()
             settled_ms = now_ms - WATCH_SETTLE_MS
             fresh: list[StoredFeedback] = []
-            async for trace in self._gateway.scan_traces(now_ms - query.lookback_ms, now_ms + 1, {}, "", ""):
+            async for trace in self._gateway.scan_traces(TraceSelection(now_ms - query.lookback_ms, now_ms + 1)):
                 fresh += [
                     f
                     for f in trace.feedback
@@ -318,10 +325,10 @@ class FeedbackAnalytics:
     # --- MLflow's aggregation: two queries per cell set, run concurrently
 
     async def _aggregated_summary(self, query: SummaryQuery) -> SummaryResult:
-        base_filters = self._gateway.trace_filters(query.trace_tags, query.user_id, query.session_id)
+        everything = query.selection()
         groups = list(query.group_values) if query.group_by else []
-        cells = [base_filters] + [[*base_filters, self._group_filter(query, value)] for value in groups]
-        tallies = await asyncio.gather(*(self._aggregated_series(query, filters) for filters in cells))
+        cells = [everything] + [self._group_selection(query, everything, value) for value in groups]
+        tallies = await asyncio.gather(*(self._aggregated_series(query, cell) for cell in cells))
         total_series, group_series = tallies[0], tallies[1:]
         description = (
             "every figure counted by MLflow in its database (QueryTraceMetrics: trace counts, and"
@@ -334,18 +341,22 @@ class FeedbackAnalytics:
             Counting(True, False, 0, description),
         )
 
-    def _group_filter(self, query: SummaryQuery, value: str) -> str:
+    @staticmethod
+    def _group_selection(query: SummaryQuery, everything: TraceSelection, value: str) -> TraceSelection | None:
         if query.group_by == "tag":
-            return self._gateway.trace_filters({query.group_by_tag: value}, "", "")[0]
+            return everything.narrowed(tags={query.group_by_tag: value})
         if query.group_by == "user":
-            return self._gateway.trace_filters({}, value, "")[0]
-        return self._gateway.trace_filters({}, "", value)[0]
+            return everything.narrowed(user_id=value)
+        return everything.narrowed(session_id=value)
 
-    async def _aggregated_series(self, query: SummaryQuery, filters: list[str]) -> dict[int | None, Tally]:
-        """The tallies of one cell set: key None for the whole range, else each bucket's start."""
+    async def _aggregated_series(self, query: SummaryQuery, cell: TraceSelection | None) -> dict[int | None, Tally]:
+        """The tallies of one cell set (None: no trace can be in it): key None for the whole range,
+        else each bucket's start."""
+        if cell is None:
+            return {}
         traces, votes = await asyncio.gather(
-            self._gateway.count_traces(filters, query.start_ms, query.end_ms, query.interval_seconds),
-            self._gateway.count_feedback_votes(filters, query.start_ms, query.end_ms, query.interval_seconds),
+            self._gateway.count_traces(cell, query.interval_seconds),
+            self._gateway.count_feedback_votes(cell, query.interval_seconds),
         )
         series: dict[int | None, Tally] = {}
         for bucket, count in traces.items():
@@ -364,10 +375,7 @@ class FeedbackAnalytics:
         grouped: dict[str, dict[int | None, Tally]] = {}
         wanted = set(query.group_values)
         read = 0
-        scanned = self._gateway.scan_traces(
-            query.start_ms, query.end_ms, query.trace_tags, query.user_id, query.session_id
-        )
-        async for trace in scanned:
+        async for trace in self._gateway.scan_traces(query.selection()):
             read += 1
             tally = Tally(trace_count=1)
             for name, value, source_type in trace.votes:

@@ -10,50 +10,18 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from genaifeedback.service.domain.errors import GenerationTimeout
 from genaifeedback.service.domain.generators import GenerationRequest, Generator
 from genaifeedback.service.domain.ids import new_span_id, new_trace_id
 from genaifeedback.service.domain.inflight import InflightTraces
+from genaifeedback.service.domain.records import ChatInput, ChatRecord, Outcome, Usage
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import JournaledTrace
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Turn:
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-
-@dataclass(frozen=True)
-class ChatInput:
-    message: str
-    history: tuple[Turn, ...] = ()
-    client_request_id: str = ""
-    user_id: str = ""
-    session_id: str = ""
-    tags: dict[str, str] = field(default_factory=dict)
-    max_tokens: int | None = None
-    temperature: float | None = None
-
-    def messages(self) -> list[dict[str, str]]:
-        return [{"role": t.role, "content": t.content} for t in self.history] + [
-            {"role": "user", "content": self.message}
-        ]
-
-
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int
-    output_tokens: int
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
 
 
 @dataclass(frozen=True)
@@ -79,25 +47,6 @@ class Finished:
 
 
 ChatEvent = Started | Token | Finished
-Outcome = Literal["ok", "cancelled", "cut", "error"]
-
-
-@dataclass
-class ChatRecord:
-    """One chat as it will be stored as a trace."""
-
-    trace_id: str
-    span_id: str
-    chat: ChatInput
-    model: str
-    start_ns: int
-    end_ns: int = 0
-    first_token_ns: int | None = None
-    answer: str = ""
-    outcome: Outcome = "ok"
-    error: str = ""
-    finish_reason: Literal["stop", "length", "content_filter", ""] = ""
-    usage: Usage | None = None
 
 
 class TraceSink(Protocol):

@@ -21,11 +21,13 @@ from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, Feedback
 from genaifeedback.service.domain.feedback.attacher import Attacher
 from genaifeedback.service.domain.feedback.intake import FeedbackIntake
 from genaifeedback.service.domain.feedback.trace_state import TraceState
+from genaifeedback.service.domain.records import ScannedTrace
 from genaifeedback.service.domain.submission import FeedbackSubmission
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.selection import TraceSelection
 
 SOURCE_SEARCH_DAYS = 30  # ListFeedback by source searches this far back unless told otherwise
-SEARCH_PAGE = 200  # traces per MLflow search page
+PROGRESS_EVERY = 500  # EraseFeedbackBySource reports its progress after this many traces
 
 
 @dataclass(frozen=True)
@@ -86,31 +88,29 @@ class FeedbackCuration:
         raise FeedbackNotFound(f"no feedback {assessment_id} on trace {info.trace_id}", assessment_id=assessment_id)
 
     async def list_feedback(self, query: ListQuery) -> tuple[list[FeedbackRead], str]:
-        """One page, and the token of the next ("" on the last)."""
+        """One page, and the token of the next ("" on the last): of one trace's feedback, or of a
+        source's on the experiment's traces in the time range (from where the last page ended)."""
+        place = _Place.decode(query.page_token)
         if query.target is not None:
-            _, offset = _decode(query.page_token)
-            matching = [r for r in _records(await self._info(query.target)) if _listed(r, query)]
-            page = matching[offset : offset + query.page_size]
-            more = offset + query.page_size < len(matching)
-            return page, _encode(None, offset + query.page_size) if more else ""
-        # By source: walk the experiment's traces in the time range, one MLflow page at a time.
-        mlflow_token, offset = _decode(query.page_token)
-        start_ms = query.start_ms if query.start_ms is not None else _days_ago_ms(SOURCE_SEARCH_DAYS)
+            one = await self._info(query.target)
+            traces = _one(one.trace_id, one.timestamp_ms, one)
+        else:
+            start_ms = query.start_ms if query.start_ms is not None else _days_ago_ms(SOURCE_SEARCH_DAYS)
+            walk = TraceSelection(max(start_ms, place.timestamp_ms), query.end_ms)
+            traces = self._walk(walk, _gave(query.source_id, ""))
         found: list[FeedbackRead] = []
-        while True:
-            infos, next_token = await self._gateway.search_trace_infos(
-                start_ms, query.end_ms, mlflow_token, SEARCH_PAGE
-            )
-            matching = [r for info in infos for r in _records(info) if _listed(r, query)]
+        async for trace_id, timestamp_ms, info in traces:
+            if place.passed(trace_id, timestamp_ms):
+                continue
+            matching = [r for r in _records(info) if _listed(r, query)][place.skip(trace_id) :] if info else []
             room = query.page_size - len(found)
-            found += matching[offset : offset + room]
-            if offset + room < len(matching):
-                return found, _encode(mlflow_token, offset + room)
-            if not next_token:
-                return found, ""
-            mlflow_token, offset = next_token, 0
-            if len(found) == query.page_size:
-                return found, _encode(mlflow_token, 0)
+            if matching and not room:  # the page is full, and there is more
+                return found, place.encode()
+            found += matching[:room]
+            if len(matching) > room:  # the page ends inside this trace's feedback
+                return found, place.within(trace_id, timestamp_ms, room).encode()
+            place = place.after(trace_id, timestamp_ms)
+        return found, ""
 
     async def delete(self, target: Target, assessment_id: str) -> tuple[str, list[str]]:
         """Delete one feedback with its whole history, or (no id) every feedback on the trace."""
@@ -128,11 +128,14 @@ class FeedbackCuration:
     async def erase_source(self, source_id: str, source_type: str) -> AsyncIterator[ErasureProgress]:
         """Delete every feedback a source gave, on every trace of the experiment."""
         scanned = deleted = changed = 0
-        token: str | None = None
-        while True:
-            infos, token = await self._gateway.search_trace_infos(None, None, token, SEARCH_PAGE)
-            for info in infos:
-                scanned += 1
+        gave = _gave(source_id, source_type)
+
+        def wanted(trace: ScannedTrace) -> bool:
+            return gave(trace) or bool(self._attacher.pending_ids(trace.trace_id, source_id, source_type))
+
+        async for _, _, info in self._walk(TraceSelection(), wanted):
+            scanned += 1
+            if info is not None:
                 state = TraceState.of(info)
                 doomed = {
                     i
@@ -144,9 +147,16 @@ class FeedbackCuration:
                 if doomed:
                     deleted += len(await self._delete(state, doomed))
                     changed += 1
-            yield ErasureProgress(scanned, deleted, changed, done=not token)
-            if not token:
-                return
+            if scanned % PROGRESS_EVERY == 0:
+                yield ErasureProgress(scanned, deleted, changed, done=False)
+        yield ErasureProgress(scanned, deleted, changed, done=True)
+
+    async def _walk(
+        self, selection: TraceSelection, wanted: Callable[[ScannedTrace], bool]
+    ) -> AsyncIterator[tuple[str, int, TraceInfo | None]]:
+        """(trace id, start time, info when wanted) of each selected trace, oldest first."""
+        async for trace, info in self._gateway.scan_trace_infos(selection, wanted):
+            yield trace.trace_id, trace.timestamp_ms, info
 
     async def _delete(self, state: TraceState, doomed: set[str]) -> list[str]:
         """Tombstone, then delete oldest first (deleting a vote revives the one it overrides, unless
@@ -206,22 +216,58 @@ def _chain_of(assessment_id: str, feedback: Iterable[Feedback]) -> set[str]:
     return chain
 
 
+async def _one(trace_id: str, timestamp_ms: int, info: TraceInfo) -> AsyncIterator[tuple[str, int, TraceInfo | None]]:
+    yield trace_id, timestamp_ms, info
+
+
+def _gave(source_id: str, source_type: str) -> Callable[[ScannedTrace], bool]:
+    """Whether a trace holds feedback from this source (of this type, if given)."""
+    return lambda trace: any(
+        given_id == source_id and (not source_type or given_type == source_type)
+        for given_type, given_id in trace.sources
+    )
+
+
 def _days_ago_ms(days: int) -> int:
     return int((time.time() - days * 86_400) * 1000)
 
 
-def _encode(mlflow_token: str | None, offset: int) -> str:
-    """A page token: where in MLflow's pages (None: the first) and how far into that page's matches."""
-    return base64.urlsafe_b64encode(json.dumps([mlflow_token, offset]).encode()).decode()
+@dataclass(frozen=True)
+class _Place:
+    """Where a listing stopped (its page token): the start time of the last trace it reached, the
+    traces of that millisecond it listed in full, and how much of one more (`partial`) it listed."""
 
+    timestamp_ms: int = 0
+    done: tuple[str, ...] = ()
+    partial: tuple[str, int] = ("", 0)  # (trace id, feedback listed)
 
-def _decode(token: str) -> tuple[str | None, int]:
-    if not token:
-        return None, 0
-    try:
-        mlflow_token, offset = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if isinstance(mlflow_token, str | None) and isinstance(offset, int) and offset >= 0:
-            return mlflow_token, offset
-    except (ValueError, TypeError):
-        pass
-    raise InvalidRequest([FieldViolation("page_token", "is not a token this service gave", "INVALID_FORMAT")])
+    def passed(self, trace_id: str, timestamp_ms: int) -> bool:
+        return timestamp_ms == self.timestamp_ms and trace_id in self.done
+
+    def skip(self, trace_id: str) -> int:
+        return self.partial[1] if trace_id == self.partial[0] else 0
+
+    def after(self, trace_id: str, timestamp_ms: int) -> "_Place":
+        done = self.done if timestamp_ms == self.timestamp_ms else ()
+        return _Place(timestamp_ms, (*done, trace_id))
+
+    def within(self, trace_id: str, timestamp_ms: int, more: int) -> "_Place":
+        done = self.done if timestamp_ms == self.timestamp_ms else ()
+        return _Place(timestamp_ms, done, (trace_id, self.skip(trace_id) + more))
+
+    def encode(self) -> str:
+        fields = [self.timestamp_ms, list(self.done), list(self.partial)]
+        return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+
+    @classmethod
+    def decode(cls, token: str) -> "_Place":
+        if not token:
+            return cls()
+        try:
+            timestamp_ms, done, (trace_id, listed) = json.loads(base64.urlsafe_b64decode(token.encode()))
+            fields = (timestamp_ms, listed, *done, trace_id)
+            if all(isinstance(f, int) for f in fields[:2]) and all(isinstance(f, str) for f in fields[2:]):
+                return cls(timestamp_ms, tuple(done), (trace_id, listed))
+        except (ValueError, TypeError):
+            pass
+        raise InvalidRequest([FieldViolation("page_token", "is not a token this service gave", "INVALID_FORMAT")])

@@ -1,7 +1,8 @@
-"""The records that cross layers: one assessment to write, and feedback and traces as MLflow stores them."""
+"""The records that cross layers: a chat to store as a trace, one assessment to write, and
+feedback and traces as MLflow stores them."""
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 from mlflow.entities import Assessment, Feedback
 
@@ -18,6 +19,60 @@ class _Created(Protocol):
 def creation_order(assessment: _Created) -> tuple[int, str]:
     """The one order of assessments: oldest first, ties by id (MLflow keeps milliseconds only)."""
     return (assessment.create_time_ms or 0, assessment.assessment_id or "")
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class ChatInput:
+    message: str
+    history: tuple[Turn, ...] = ()
+    client_request_id: str = ""
+    user_id: str = ""
+    session_id: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+    def messages(self) -> list[dict[str, str]]:
+        return [{"role": t.role, "content": t.content} for t in self.history] + [
+            {"role": "user", "content": self.message}
+        ]
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+Outcome = Literal["ok", "cancelled", "cut", "error"]
+
+
+@dataclass
+class ChatRecord:
+    """One chat as it will be stored as a trace."""
+
+    trace_id: str
+    span_id: str
+    chat: ChatInput
+    model: str
+    start_ns: int
+    end_ns: int = 0
+    first_token_ns: int | None = None
+    answer: str = ""
+    outcome: Outcome = "ok"
+    error: str = ""
+    finish_reason: Literal["stop", "length", "content_filter", ""] = ""
+    usage: Usage | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +105,8 @@ class ScannedTrace:
     request_preview: str
     response_preview: str
     feedback: list[StoredFeedback]  # every Feedback without an error, oldest first
+    # (source type, source id) of every Feedback, failed judgements included: who gave feedback here.
+    sources: frozenset[tuple[str, str | None]] = frozenset()
 
     @property
     def votes(self) -> list[tuple[str, Any, str]]:

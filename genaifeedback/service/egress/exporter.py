@@ -27,12 +27,8 @@ from dataclasses import dataclass
 from genaifeedback.service.domain.errors import MlflowUnavailable, TraceBacklogFull
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.retry import Backoff
-from genaifeedback.service.egress.mlflow_gateway import (
-    ExportPartlyRejected,
-    ExportRejected,
-    ExportTimedOut,
-    MlflowGateway,
-)
+from genaifeedback.service.egress.mlflow.export import ExportPartlyRejected, ExportRejected, ExportTimedOut
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.egress.otlp import export_request
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import Journal, JournaledTrace

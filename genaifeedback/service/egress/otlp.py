@@ -6,16 +6,14 @@ side (protobuf's repeated fields are concatenations), so batching costs no re-en
 trace that cannot be encoded fails alone, at its chat.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from genaifeedback.service.domain.ids import otel_bytes
-
-if TYPE_CHECKING:
-    from genaifeedback.service.domain.chat import ChatRecord
+from genaifeedback.service.domain.records import ChatRecord
 
 SERVICE_NAME = "genaifeedback-service"
 # Trace tags the service writes itself; callers' tags may not use these keys.
@@ -32,7 +30,7 @@ _RESOURCE_SPANS_FIELD, _SCOPE_SPANS_FIELD, _SPANS_FIELD = 1, 2, 2
 _RESOURCE_FIELD, _SCOPE_FIELD = 1, 1
 
 
-def encode_span(record: "ChatRecord") -> bytes:
+def encode_span(record: ChatRecord) -> bytes:
     """The chat's root span, encoded (raises on what protobuf cannot encode)."""
     return _root_span(record).SerializeToString()
 
@@ -58,7 +56,7 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def _root_span(record: "ChatRecord") -> Span:
+def _root_span(record: ChatRecord) -> Span:
     chat = record.chat
     inputs: dict[str, Any] = {"messages": chat.messages()}
     if chat.max_tokens is not None:

@@ -10,6 +10,7 @@ from typing import IO
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from mlflow.utils.credentials import get_default_host_creds
 
 from genaifeedback.service.domain import schema_file, schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
@@ -20,7 +21,7 @@ from genaifeedback.service.domain.generators import build_generator
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.submission import FeedbackSubmission
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
@@ -74,7 +75,8 @@ class FeedbackApp:
         self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
         traces, units = self.journal.open()
         self.gateway = MlflowGateway(
-            settings.mlflow_tracking_uri,
+            # MLflow's own credential settings (token, basic, sigv4, auth plugin, TLS) for this URI.
+            get_default_host_creds(settings.mlflow_tracking_uri),  # type: ignore[no-untyped-call]  # mlflow is untyped
             settings.experiment_name,
             settings.mlflow_request_timeout_seconds,
             settings.mlflow_max_concurrent_calls,

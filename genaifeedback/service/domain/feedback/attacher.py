@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
+from genaifeedback.service.domain.errors import MlflowRejected
 from genaifeedback.service.domain.feedback import Target
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.retry import Backoff
@@ -193,7 +194,7 @@ class Attacher:
         for trace_id in trace_ids:
             for pending in self._by_trace.get(trace_id, {}).values():
                 if not stored:
-                    pending.unit.reason = "MLFLOW_REJECTED"
+                    pending.unit.reason = MlflowRejected.reason
                 self.schedule(pending, 0.0)
 
     async def _attach_forever(self, run_round: Round) -> None:

@@ -14,14 +14,20 @@ import uuid
 
 from mlflow.entities import TraceInfo
 
-from genaifeedback.service.domain.errors import InvalidRequest, MlflowUnavailable, RequestIdReused, TraceNotFound
+from genaifeedback.service.domain.errors import (
+    InvalidRequest,
+    MlflowRejected,
+    MlflowUnavailable,
+    RequestIdReused,
+    TraceNotFound,
+)
 from genaifeedback.service.domain.feedback.attacher import Attacher, PendingUnit
 from genaifeedback.service.domain.feedback.trace_state import TraceState, TraceStates, stored_vote, write_vote
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.records import FeedbackWrite
 from genaifeedback.service.domain.votes import Vote, VoteKey, plan_chain, settlement
-from genaifeedback.service.egress.batched_reads import BatchedReads
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.batched_reads import BatchedReads
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import FeedbackUnit, Journal
 
@@ -60,10 +66,10 @@ class Delivery:
         for pending in due:
             if pending.unit.expires <= now:
                 await attacher.settle(
-                    pending, "EXPIRED", "TRACE_NOT_FOUND", "no trace appeared within the attach window"
+                    pending, "EXPIRED", TraceNotFound.reason, "no trace appeared within the attach window"
                 )
-            elif pending.unit.reason == "MLFLOW_REJECTED":  # its trace was refused: it can never attach
-                await attacher.settle(pending, "REJECTED", "MLFLOW_REJECTED", "MLflow refused the trace it is for")
+            elif pending.unit.reason == MlflowRejected.reason:  # its trace was refused: it can never attach
+                await attacher.settle(pending, "REJECTED", MlflowRejected.reason, "MLflow refused the trace it is for")
         due = [p for p in due if attacher.is_pending(p)]
         await self._resolve_client_request_ids([p for p in due if not p.unit.trace_id])
         exporting = {p for p in due if p.unit.trace_id and self._inflight.awaiting_export(p.unit.trace_id)}

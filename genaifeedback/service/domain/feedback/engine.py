@@ -6,7 +6,7 @@ from genaifeedback.service.domain.feedback.delivery import Delivery
 from genaifeedback.service.domain.feedback.intake import FeedbackIntake
 from genaifeedback.service.domain.feedback.trace_state import TraceStates
 from genaifeedback.service.domain.inflight import InflightTraces
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.storage.journal import FeedbackUnit, Journal
 

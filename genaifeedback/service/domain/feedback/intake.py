@@ -22,8 +22,9 @@ from genaifeedback.service.domain.feedback.trace_state import TraceState, TraceS
 from genaifeedback.service.domain.ids import TRACE_ID_PATTERN, trace_start_seconds
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.records import FeedbackWrite
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.storage.journal import FeedbackUnit, Journal
+from genaifeedback.v1.errors_pb2 import FieldViolationReason
 
 MIN_ACK_SECONDS = 0.01  # below this much time left, a journaled answer could arrive after the deadline
 # The contract's promise: wait_until_stored answers PENDING at least this long before the caller's
@@ -196,11 +197,13 @@ def _settled_error(unit: FeedbackUnit, target: Target) -> Exception:
     where = _where(unit.trace_id, unit.client_request_id)
     if unit.state == "EXPIRED":
         return TraceNotFound(f"{target.describe()} did not appear in MLflow within the attach window", **where)
-    if unit.reason == "REQUEST_ID_REUSED":
+    if unit.reason == RequestIdReused.reason:
         return RequestIdReused(f"request_id was already used for a different action on {target.describe()}", **where)
-    if unit.reason == "MLFLOW_REJECTED":
+    if unit.reason == MlflowRejected.reason:
         return MlflowRejected(f"MLflow refused the trace of this feedback ({target.describe()})", **where)
-    return InvalidRequest([FieldViolation("", f"MLflow refused the feedback: {unit.reason}", "REFUSED_BY_MLFLOW")])
+    return InvalidRequest(
+        [FieldViolation.of("", f"MLflow refused the feedback: {unit.reason}", FieldViolationReason.REFUSED_BY_MLFLOW)]
+    )
 
 
 def _recorded(unit: FeedbackUnit) -> Recorded:

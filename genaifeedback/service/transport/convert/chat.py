@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from genaifeedback.service.domain.chat import ChatInput, Finished, Started, Token, Turn
+from genaifeedback.service.domain.chat import Finished, Started, Token
 from genaifeedback.service.domain.limits import (
     MAX_HISTORY_TURNS,
     MAX_MESSAGE_BYTES,
@@ -10,6 +10,7 @@ from genaifeedback.service.domain.limits import (
     MAX_USER_OR_SESSION_CHARS,
     TEMPERATURE_RANGE,
 )
+from genaifeedback.service.domain.records import ChatInput, Turn
 from genaifeedback.service.egress.otlp import RESERVED_TAGS
 from genaifeedback.service.transport.convert.fields import Violations
 from genaifeedback.v1 import chat_pb2

@@ -5,7 +5,7 @@ import time
 
 from mlflow.entities import TraceInfo
 
-from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
+from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
 
 
