@@ -412,6 +412,7 @@ def test_unusable_files_stop_the_start(tmp_path, pki):
         CertificateFiles(tmp_path / "missing.crt", key)
 
 
+@pytest.mark.slow  # a feedback-service process
 def test_the_flags_in_a_real_process(mlflow_server, pki, tmp_path):
     files = tls_files(tmp_path / "tls", pki)
     health_port, metrics_port = free_port(), free_port()
@@ -444,6 +445,7 @@ def test_the_flags_in_a_real_process(mlflow_server, pki, tmp_path):
     assert exit_code == 0  # both servers stopped cleanly on SIGTERM
 
 
+@pytest.mark.slow  # a feedback-service process
 def test_workers_share_the_health_address_as_they_share_the_service_port(mlflow_server, pki, tmp_path):
     files = tls_files(tmp_path / "tls", pki)
     health_port = free_port()
@@ -492,6 +494,7 @@ def test_fetcher_hands_grpc_each_good_change_once_and_nothing_while_files_are_br
     )
 
 
+@pytest.mark.slow  # a feedback-service process
 def test_a_key_of_another_certificate_stops_the_process_with_its_reason(pki, tmp_path):
     files = tls_files(tmp_path / "tls", pki)
     files["tls_key_file"].write_bytes(pki.client.key)
