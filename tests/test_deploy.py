@@ -223,6 +223,15 @@ def test_termination_grace_covers_the_shutdown(mode: str, monkeypatch: pytest.Mo
     )
 
 
+def test_deployment_page_states_the_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/deployment.md's table adds up to what the manifests' flags give."""
+    page = (ROOT / "docs" / "deployment.md").read_text()
+    for mode in MODES:
+        bound = shutdown_bound_seconds(settings_of(mode, monkeypatch))
+        assert f"| **total** | | **{bound:g} s** |" in page
+        assert f"The manifests give {pod_spec(mode)['terminationGracePeriodSeconds']} s" in page
+
+
 def test_stop_waits_as_counted() -> None:
     """shutdown_bound_seconds mirrors FeedbackApp.stop(): a wait added or changed there fails here,
     so that the bound (and the manifests' grace) is looked at again."""
