@@ -405,6 +405,9 @@ def test_containerfile_settings_and_ports_match_the_manifests(monkeypatch: pytes
             assert known_setting(setting_name(name)), name
         assert not re.search(r"KEY|TOKEN|PASSWORD|SECRET|CREDENTIAL|JOURNAL_URL", name), f"{name}: no secrets baked in"
         assert not re.search(r"://[^/@\s]*:[^/@\s]*@", value), f"{name}: a password in a URL"
+    # Traced (strace) with it, the service writes only in --data-dir; without it, mlflow-tracing
+    # writes ~/.config/mlflow/telemetry.json (and sends usage data out).
+    assert environment["MLFLOW_DISABLE_TELEMETRY"] == "true"
     image = parse_settings([], environment, monkeypatch)
     (exposed,) = [arguments for name, arguments in final_stage() if name == "EXPOSE"]
     ports = {int(port) for port in exposed.split()}
