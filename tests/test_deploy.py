@@ -396,6 +396,16 @@ def test_containerfile_base_is_pinned_and_builds_from_the_repository() -> None:
         if name == "COPY" and "--from=" not in arguments:
             assert not arguments.startswith(". "), "copy what the packages need, not the whole context"
     assert ("RUN", "/opt/feedback-service/bin/pip install ./clients/python .") in instructions
+    # .containerignore sends only what is listed: every COPY source must be.
+    sent = {line[1:] for line in (ROOT / ".containerignore").read_text().splitlines() if line.startswith("!")}
+    copied = {
+        source
+        for name, arguments in instructions
+        if name == "COPY" and "--from=" not in arguments
+        for source in arguments.split()[:-1]
+    }
+    assert copied == sent, "the build context is exactly what the Containerfile copies"
+    assert all((ROOT / source).exists() for source in copied)
 
 
 def test_containerfile_settings_and_ports_match_the_manifests(monkeypatch: pytest.MonkeyPatch) -> None:
