@@ -92,3 +92,16 @@ def test_a_busy_mlflow_port_fails_at_once_with_its_cause(tmp_path):
     # Found before `mlflow server` was started at all (it would have written its log, and taken its start-up).
     assert not (tmp_path / "mlflow" / "mlflow-server.log").exists()
     assert elapsed < EXIT_SECONDS
+
+
+def test_an_mlflow_that_never_answers_stops_the_start_with_one_line(tmp_path):
+    port = free_port()  # nothing listens there
+    result = feedback_service(
+        "--mlflow-tracking-uri", f"http://127.0.0.1:{port}",
+        "--mlflow-startup-timeout-seconds", "1",
+        "--listen-address", f"127.0.0.1:{free_port()}",
+        "--data-dir", str(tmp_path / "data"),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert f"feedback-service: cannot use MLflow at http://127.0.0.1:{port}:" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from genaifeedback.service.domain import schema_file
+from genaifeedback.service.domain.errors import MlflowUnavailable
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
             status = run_workers(settings, functools.partial(print_banner, settings))
         else:
             asyncio.run(serve(settings, functools.partial(print_banner, settings)))
+    except MlflowUnavailable as error:  # MLflow never answered within --mlflow-startup-timeout-seconds
+        raise SystemExit(f"feedback-service: cannot use MLflow at {settings.mlflow_tracking_uri}: {error}") from None
     finally:
         if embedded:
             embedded.stop()
