@@ -7,9 +7,9 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from genaifeedback.client.datasets import dataset_record, low_rated_because
-from genaifeedback.service.domain.analytics import Tally, summarise, vote_value, wilson_interval
 from genaifeedback.service.domain.errors import InvalidRequest
 from genaifeedback.service.domain.schemas import FeedbackSchema, Schemas
+from genaifeedback.service.domain.summary import Tally, summarise, vote_value, wilson_interval
 from genaifeedback.service.transport.convert import analytics as analytics_convert
 from genaifeedback.v1 import analytics_pb2
 

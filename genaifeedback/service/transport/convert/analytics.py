@@ -8,11 +8,9 @@ from typing import Literal
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from genaifeedback.service.domain.analytics import (
-    Bucket,
     ExportCursor,
     ExportQuery,
     GroupBy,
-    Summary,
     SummaryQuery,
     SummaryResult,
     WatchCursor,
@@ -29,6 +27,7 @@ from genaifeedback.service.domain.limits import (
     MAX_TAG_FILTERS,
 )
 from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback
+from genaifeedback.service.domain.summary import Bucket, Summary
 from genaifeedback.service.transport.convert.fields import (
     CONTROL_CHARACTERS,
     SOURCE_TYPE_VALUES,
