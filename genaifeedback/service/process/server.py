@@ -16,7 +16,7 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from genaifeedback.service.domain import schema_file, schemas
+from genaifeedback.service.domain import schema_file, schemas, token_keys
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
@@ -38,6 +38,7 @@ from genaifeedback.service.process.listeners import (
     start_health_only,
 )
 from genaifeedback.service.process.tls import TlsFileError
+from genaifeedback.service.process.token_setup import build_feedback_tokens, check_token_settings
 from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
@@ -78,6 +79,7 @@ class FeedbackApp:
     async def start(self) -> None:
         settings = self.settings
         self.schemas = load_schemas(settings)  # a bad file stops the start before anything else
+        self.tokens = build_feedback_tokens(settings, self.schemas)  # so does a bad keys file
         self.metrics = Metrics()
         self._data_lock = lock_data_dir(settings.data_dir)
         self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
@@ -103,7 +105,9 @@ class FeedbackApp:
             self.metrics,
         )
         generator, limits = build_generator(settings), (settings.max_tokens_limit, settings.max_chat_seconds)
-        self.runner = ChatRunner(generator, encode_span, self.exporter, self.inflight, self.metrics, *limits)
+        self.runner = ChatRunner(
+            generator, encode_span, self.exporter, self.inflight, self.metrics, *limits, tokens=self.tokens
+        )
         self.feedback = FeedbackEngine(
             self.gateway,
             self.journal,
@@ -131,7 +135,7 @@ class FeedbackApp:
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
-        submission = FeedbackSubmission(self.feedback.intake, self.schemas)
+        submission = FeedbackSubmission(self.feedback.intake, self.schemas, self.tokens)
         curation = FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher, submission)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(submission, curation, self.schemas, self.metrics, self.admission), self.server
@@ -345,7 +349,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"feedback-service: {error}") from None
     try:
         check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
-    except TlsFileError as error:
+        check_token_settings(settings)
+        if settings.feedback_token_keys_file is not None:
+            token_keys.parse(settings.feedback_token_keys_file)
+    except (TlsFileError, token_keys.TokenKeysError) as error:
         raise SystemExit(f"feedback-service: {error}") from None
     embedded = None
     if settings.embedded_mlflow:
