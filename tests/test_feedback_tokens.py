@@ -10,11 +10,13 @@ import os
 import sqlite3
 import time
 import uuid
+from datetime import UTC, datetime
 
 import grpc
 import jwt
 import pytest
 
+from genaifeedback.client import ErrorReason, FeedbackClient, FeedbackServiceError
 from genaifeedback.service.domain.feedback_tokens import AUDIENCE, ISSUER
 from genaifeedback.service.process import server
 from genaifeedback.v1 import chat_pb2, feedback_pb2
@@ -347,3 +349,30 @@ def test_an_unusable_keys_file_stops_the_start_with_its_reason_and_no_secret(tmp
     with pytest.raises(SystemExit) as stop:
         server.main(["--feedback-token-keys-file", str(keys), "--mlflow-tracking-uri", "http://127.0.0.1:9"])
     assert problem in str(stop.value) and SECRET not in str(stop.value) and "short-secret" not in str(stop.value)
+
+
+def test_the_python_client_carries_the_token_from_chat_to_feedback(replica, mlflow_client):
+    with FeedbackClient(replica.target) as client:
+        with client.chat("What is MLflow?", user_id="hana") as stream:
+            text = "".join(stream)
+        assert text and stream.feedback_token and claims_of(stream.feedback_token)["sub"] == "hana"
+        replica.wait_stored(stream.trace_id)
+        voted = client.thumbs_up(trace_id=stream.trace_id, feedback_token=stream.feedback_token, wait_until_stored=True)
+        assert voted.state == "STORED"
+
+        result = client.complete("And tracing?")
+        replica.wait_stored(result.trace_id)
+        minted = client.create_feedback_token(trace_id=result.trace_id, user_id="ivan", names=["accuracy"])
+        assert (minted.trace_id, minted.user_id, minted.names) == (result.trace_id, "ivan", ("accuracy",))
+        assert minted.expire_time is not None and minted.expire_time > datetime.now(UTC)
+        client.rate_dimensions(
+            trace_id=result.trace_id, ratings={"accuracy": 5}, feedback_token=minted.token, wait_until_stored=True
+        )
+        with pytest.raises(FeedbackServiceError) as refused:
+            client.thumbs_down(trace_id=result.trace_id, feedback_token=minted.token)  # the name is not allowed
+        assert refused.value.code == grpc.StatusCode.PERMISSION_DENIED
+        assert refused.value.reason == ErrorReason.FEEDBACK_TOKEN_MISMATCH
+        assert refused.value.metadata["mismatch"] == "name"
+        assert result.feedback_token and claims_of(result.feedback_token)["trace"] == result.trace_id
+    assert [a.source.source_id for a in assessments(mlflow_client, stream.trace_id)] == ["hana"]
+    assert [a.source.source_id for a in assessments(mlflow_client, result.trace_id)] == ["ivan"]
