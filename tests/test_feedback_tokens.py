@@ -263,6 +263,21 @@ def test_create_feedback_token_for_a_stored_trace(replica, mlflow_client):
     assert stored.source.source_id == "erin"
 
 
+def test_create_feedback_token_for_a_chat_still_streaming_here(start_service, keys_file):
+    """Its trace cannot be in MLflow before the chat ends: the replica answers from its chats in flight."""
+    slow = start_service(feedback_token_keys_file=keys_file, demo_token_delay_ms=200, demo_response_tokens=200)
+    call = slow.chat.Chat(chat_pb2.ChatRequest(message="Tell me a long story", user_id="kim"), timeout=120)
+    try:
+        started = next(call).started
+        created = slow.feedback.CreateFeedbackToken(
+            feedback_pb2.CreateFeedbackTokenRequest(trace_id=started.trace_id), timeout=30
+        )
+        assert (created.trace_id, created.user_id) == (started.trace_id, "kim")
+        assert claims_of(created.feedback_token)["sub"] == "kim"
+    finally:
+        call.cancel()
+
+
 def test_create_feedback_token_for_an_unknown_trace_is_not_found(replica):
     with pytest.raises(grpc.RpcError) as failure:
         replica.feedback.CreateFeedbackToken(
