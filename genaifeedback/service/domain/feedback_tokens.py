@@ -64,17 +64,15 @@ class FeedbackTokens:
         self._default_names = default_names  # the configured list, or the schemas' names at the time
         self._warned_key = ""
 
-    @property
-    def enabled(self) -> bool:
-        return self._keys is not None
-
     def issue(
         self, trace_id: str, user_id: str = "", client_request_id: str = "", names: Sequence[str] = ()
     ) -> IssuedToken:
+        if self._keys is None:  # no keys, no token: nothing is bound to anyone
+            return IssuedToken("", Grant(trace_id, "", (), 0.0, client_request_id))
         now = time.time()
-        key = self._keys.current().signing if self._keys is not None else None
+        key = self._keys.current().signing
         expires = int(now + self._ttl)
-        if key is not None and key.not_after is not None:
+        if key.not_after is not None:
             expires = min(expires, int(key.not_after))  # refused from then on anyway: say so in `exp`
         grant = Grant(
             trace_id=trace_id,
@@ -83,8 +81,6 @@ class FeedbackTokens:
             expires=float(expires),
             client_request_id=client_request_id,
         )
-        if key is None:
-            return IssuedToken("", grant)
         if not key.usable(now):
             if self._warned_key != key.id:
                 self._warned_key = key.id
