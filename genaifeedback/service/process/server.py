@@ -16,7 +16,7 @@ from typing import IO
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from genaifeedback.service.domain import schema_file, schemas, token_keys
+from genaifeedback.service.domain import schema_file, schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
@@ -24,6 +24,7 @@ from genaifeedback.service.domain.feedback.engine import FeedbackEngine
 from genaifeedback.service.domain.generators import build_generator
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.submission import FeedbackSubmission
+from genaifeedback.service.domain.token_keys import TokenKeysError
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
 from genaifeedback.service.egress.mlflow_gateway import MlflowGateway
 from genaifeedback.service.egress.otlp import encode_span
@@ -349,10 +350,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"feedback-service: {error}") from None
     try:
         check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
-        check_token_settings(settings)
-        if settings.feedback_token_keys_file is not None:
-            token_keys.parse(settings.feedback_token_keys_file)
-    except (TlsFileError, token_keys.TokenKeysError) as error:
+        check_token_settings(settings)  # so do unusable feedback token keys
+    except (TlsFileError, TokenKeysError) as error:
         raise SystemExit(f"feedback-service: {error}") from None
     embedded = None
     if settings.embedded_mlflow:

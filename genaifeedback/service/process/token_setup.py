@@ -4,7 +4,7 @@ import logging
 
 from genaifeedback.service.domain.feedback_tokens import FeedbackTokens
 from genaifeedback.service.domain.schemas import Schemas
-from genaifeedback.service.domain.token_keys import TokenKeys, TokenKeysError
+from genaifeedback.service.domain.token_keys import TokenKeys, TokenKeysError, parse
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 
@@ -12,8 +12,14 @@ logger = logging.getLogger(__name__)
 
 
 def check_token_settings(settings: Settings) -> None:
-    """Raise TokenKeysError (its message says what is wrong) for a bad name list; the keys file is
-    checked when it is loaded."""
+    """Before anything starts: raise TokenKeysError (its message says what is wrong, never a
+    secret) for a bad name list or an unusable keys file."""
+    _check_names(settings)
+    if settings.feedback_token_keys_file is not None:
+        parse(settings.feedback_token_keys_file)
+
+
+def _check_names(settings: Settings) -> None:
     bad = [name for name in settings.feedback_token_names if not FEEDBACK_NAME_PATTERN.fullmatch(name)]
     if bad:
         raise TokenKeysError(f"--feedback-token-names: not feedback names: {', '.join(map(repr, bad))}")
@@ -21,7 +27,7 @@ def check_token_settings(settings: Settings) -> None:
 
 def build_feedback_tokens(settings: Settings, schemas: Schemas) -> FeedbackTokens:
     """Raises TokenKeysError for an unusable keys file or name list: the service does not start."""
-    check_token_settings(settings)
+    _check_names(settings)
     path = settings.feedback_token_keys_file
     keys = TokenKeys(path) if path is not None else None
     if keys is None:
