@@ -690,7 +690,17 @@ type ChatFinished struct {
 	// Why generation stopped.
 	FinishReason FinishReason `protobuf:"varint,3,opt,name=finish_reason,json=finishReason,proto3,enum=genaifeedback.v1.FinishReason" json:"finish_reason,omitempty"`
 	// Token counts for this chat.
-	Usage         *TokenUsage `protobuf:"bytes,4,opt,name=usage,proto3" json:"usage,omitempty"`
+	Usage *TokenUsage `protobuf:"bytes,4,opt,name=usage,proto3" json:"usage,omitempty"`
+	// A signed, expiring token that lets the end user give feedback on this
+	// answer and nothing else: pass it as `feedback_token` to
+	// FeedbackService.SubmitFeedback or SubmitRatings (from a browser, or a
+	// backend forwarding a click). It is bound to this trace (and its
+	// client_request_id), to the end user (the request's `user_id`, or an
+	// anonymous id of its own when none was given) and to the feedback names
+	// the server allows. Opaque to callers; any replica accepts it until it
+	// expires (`--feedback-token-ttl-seconds`, 24 hours by default). Empty when
+	// the server issues no feedback tokens (no signing keys configured).
+	FeedbackToken string `protobuf:"bytes,5,opt,name=feedback_token,json=feedbackToken,proto3" json:"feedback_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -753,6 +763,13 @@ func (x *ChatFinished) GetUsage() *TokenUsage {
 	return nil
 }
 
+func (x *ChatFinished) GetFeedbackToken() string {
+	if x != nil {
+		return x.FeedbackToken
+	}
+	return ""
+}
+
 // CompleteChatResponse is the whole answer of a CompleteChat call.
 type CompleteChatResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -765,7 +782,9 @@ type CompleteChatResponse struct {
 	// Why generation stopped.
 	FinishReason FinishReason `protobuf:"varint,4,opt,name=finish_reason,json=finishReason,proto3,enum=genaifeedback.v1.FinishReason" json:"finish_reason,omitempty"`
 	// Token counts for this chat.
-	Usage         *TokenUsage `protobuf:"bytes,5,opt,name=usage,proto3" json:"usage,omitempty"`
+	Usage *TokenUsage `protobuf:"bytes,5,opt,name=usage,proto3" json:"usage,omitempty"`
+	// The feedback token for this answer, as ChatFinished.feedback_token.
+	FeedbackToken string `protobuf:"bytes,6,opt,name=feedback_token,json=feedbackToken,proto3" json:"feedback_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -833,6 +852,13 @@ func (x *CompleteChatResponse) GetUsage() *TokenUsage {
 		return x.Usage
 	}
 	return nil
+}
+
+func (x *CompleteChatResponse) GetFeedbackToken() string {
+	if x != nil {
+		return x.FeedbackToken
+	}
+	return ""
 }
 
 // TokenUsage counts tokens for one chat, as reported by the backend (or
@@ -949,18 +975,20 @@ const file_genaifeedback_v1_chat_proto_rawDesc = "" +
 	"\tChatToken\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1f\n" +
 	"\vchunk_count\x18\x02 \x01(\x05R\n" +
-	"chunkCount\"\xce\x01\n" +
+	"chunkCount\"\xf5\x01\n" +
 	"\fChatFinished\x12\x19\n" +
 	"\btrace_id\x18\x01 \x01(\tR\atraceId\x12*\n" +
 	"\x11client_request_id\x18\x02 \x01(\tR\x0fclientRequestId\x12C\n" +
 	"\rfinish_reason\x18\x03 \x01(\x0e2\x1e.genaifeedback.v1.FinishReasonR\ffinishReason\x122\n" +
-	"\x05usage\x18\x04 \x01(\v2\x1c.genaifeedback.v1.TokenUsageR\x05usage\"\xea\x01\n" +
+	"\x05usage\x18\x04 \x01(\v2\x1c.genaifeedback.v1.TokenUsageR\x05usage\x12%\n" +
+	"\x0efeedback_token\x18\x05 \x01(\tR\rfeedbackToken\"\x91\x02\n" +
 	"\x14CompleteChatResponse\x12\x19\n" +
 	"\btrace_id\x18\x01 \x01(\tR\atraceId\x12*\n" +
 	"\x11client_request_id\x18\x02 \x01(\tR\x0fclientRequestId\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12C\n" +
 	"\rfinish_reason\x18\x04 \x01(\x0e2\x1e.genaifeedback.v1.FinishReasonR\ffinishReason\x122\n" +
-	"\x05usage\x18\x05 \x01(\v2\x1c.genaifeedback.v1.TokenUsageR\x05usage\"w\n" +
+	"\x05usage\x18\x05 \x01(\v2\x1c.genaifeedback.v1.TokenUsageR\x05usage\x12%\n" +
+	"\x0efeedback_token\x18\x06 \x01(\tR\rfeedbackToken\"w\n" +
 	"\n" +
 	"TokenUsage\x12!\n" +
 	"\finput_tokens\x18\x01 \x01(\x05R\vinputTokens\x12#\n" +

@@ -103,6 +103,24 @@ const (
 	// to journal the feedback and answer before it passed; nothing was
 	// recorded, so the status and the store agree. Retry with a longer deadline.
 	ErrorReason_DEADLINE_TOO_SHORT ErrorReason = 18
+	// UNAUTHENTICATED: the request's `feedback_token` is not a token this
+	// service issued and still accepts: malformed, tampered with, signed by a
+	// key it does not hold (unknown, or rotated out: removed from the keys file
+	// or past its `not_after`), or this service takes no feedback tokens at all
+	// (it has no signing keys). Nothing was changed. Ask for a new token (a new
+	// Chat, or CreateFeedbackToken); do not retry with this one.
+	ErrorReason_FEEDBACK_TOKEN_INVALID ErrorReason = 24
+	// UNAUTHENTICATED: the request's `feedback_token` has expired (its lifetime
+	// is the server's `--feedback-token-ttl-seconds`). Nothing was changed. Ask
+	// for a new token.
+	ErrorReason_FEEDBACK_TOKEN_EXPIRED ErrorReason = 25
+	// PERMISSION_DENIED: the `feedback_token` is valid but does not allow this
+	// request: it is bound to another trace (or client_request_id), does not
+	// allow a feedback name the request uses, or the request's `source`
+	// conflicts with the token's user (another source id, or a type other than
+	// HUMAN). ErrorInfo metadata `mismatch` says which (`trace`, `name` or
+	// `source`). Nothing was changed.
+	ErrorReason_FEEDBACK_TOKEN_MISMATCH ErrorReason = 26
 )
 
 // Enum value maps for ErrorReason.
@@ -127,6 +145,9 @@ var (
 		16: "SHUTTING_DOWN",
 		17: "FEEDBACK_NOT_FOUND",
 		18: "DEADLINE_TOO_SHORT",
+		24: "FEEDBACK_TOKEN_INVALID",
+		25: "FEEDBACK_TOKEN_EXPIRED",
+		26: "FEEDBACK_TOKEN_MISMATCH",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -148,6 +169,9 @@ var (
 		"SHUTTING_DOWN":            16,
 		"FEEDBACK_NOT_FOUND":       17,
 		"DEADLINE_TOO_SHORT":       18,
+		"FEEDBACK_TOKEN_INVALID":   24,
+		"FEEDBACK_TOKEN_EXPIRED":   25,
+		"FEEDBACK_TOKEN_MISMATCH":  26,
 	}
 )
 
@@ -273,7 +297,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xc1\x03\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\x96\x04\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -294,7 +318,10 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x0eINTERNAL_ERROR\x10\x0f\x12\x11\n" +
 	"\rSHUTTING_DOWN\x10\x10\x12\x16\n" +
 	"\x12FEEDBACK_NOT_FOUND\x10\x11\x12\x16\n" +
-	"\x12DEADLINE_TOO_SHORT\x10\x12*\xdb\x01\n" +
+	"\x12DEADLINE_TOO_SHORT\x10\x12\x12\x1a\n" +
+	"\x16FEEDBACK_TOKEN_INVALID\x10\x18\x12\x1a\n" +
+	"\x16FEEDBACK_TOKEN_EXPIRED\x10\x19\x12\x1b\n" +
+	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a*\xdb\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +

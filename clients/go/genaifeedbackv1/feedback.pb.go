@@ -264,7 +264,19 @@ type SubmitFeedbackRequest struct {
 	// one, whatever order the calls arrive in (ties: the larger assessment_id).
 	// Default: the time the service received the call. At most 5 minutes in
 	// the future, and not before 2000.
-	ClientTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=client_time,json=clientTime,proto3" json:"client_time,omitempty"`
+	ClientTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=client_time,json=clientTime,proto3" json:"client_time,omitempty"`
+	// A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+	// at most 4096 characters. Optional. With it, the feedback is the token's
+	// end user's: the source is HUMAN with the token's user as source id (a
+	// `source` given as well must agree), so each user has one current vote
+	// per name on the trace. The target must be the token's trace (its
+	// trace_id, or its client_request_id) and the name one the token allows;
+	// otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+	// malformed, tampered with, signed by a key the server no longer holds, or
+	// sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+	// an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+	// checked after the fields: an invalid field is INVALID_ARGUMENT first.
+	FeedbackToken string `protobuf:"bytes,15,opt,name=feedback_token,json=feedbackToken,proto3" json:"feedback_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -421,6 +433,13 @@ func (x *SubmitFeedbackRequest) GetClientTime() *timestamppb.Timestamp {
 		return x.ClientTime
 	}
 	return nil
+}
+
+func (x *SubmitFeedbackRequest) GetFeedbackToken() string {
+	if x != nil {
+		return x.FeedbackToken
+	}
+	return ""
 }
 
 type isSubmitFeedbackRequest_Target interface {
@@ -628,7 +647,10 @@ type SubmitRatingsRequest struct {
 	// As in SubmitFeedbackRequest.wait_until_stored.
 	WaitUntilStored bool `protobuf:"varint,9,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
 	// As in SubmitFeedbackRequest.client_time.
-	ClientTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=client_time,json=clientTime,proto3" json:"client_time,omitempty"`
+	ClientTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=client_time,json=clientTime,proto3" json:"client_time,omitempty"`
+	// As in SubmitFeedbackRequest.feedback_token: the token must allow every
+	// dimension's name.
+	FeedbackToken string `protobuf:"bytes,11,opt,name=feedback_token,json=feedbackToken,proto3" json:"feedback_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -742,6 +764,13 @@ func (x *SubmitRatingsRequest) GetClientTime() *timestamppb.Timestamp {
 		return x.ClientTime
 	}
 	return nil
+}
+
+func (x *SubmitRatingsRequest) GetFeedbackToken() string {
+	if x != nil {
+		return x.FeedbackToken
+	}
+	return ""
 }
 
 type isSubmitRatingsRequest_Target interface {
@@ -2772,11 +2801,205 @@ func (x *EraseFeedbackBySourceResponse) GetDone() bool {
 	return false
 }
 
+// CreateFeedbackTokenRequest names the trace to mint a feedback token for.
+type CreateFeedbackTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trace the token is for. Required: exactly one.
+	//
+	// Types that are valid to be assigned to Target:
+	//
+	//	*CreateFeedbackTokenRequest_TraceId
+	//	*CreateFeedbackTokenRequest_ClientRequestId
+	Target isCreateFeedbackTokenRequest_Target `protobuf_oneof:"target"`
+	// The end user the token speaks for (at most 250 characters, no control
+	// characters). Optional. Default: the trace's user (`mlflow.trace.user`),
+	// or, without one, an anonymous id of the token's own.
+	UserId string `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The feedback names the token allows (at most 20, each as
+	// SubmitFeedbackRequest.name). Optional. Default: the server's list
+	// (`--feedback-token-names`), or else every name with a schema (see
+	// ListFeedbackSchemas).
+	Names         []string `protobuf:"bytes,4,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateFeedbackTokenRequest) Reset() {
+	*x = CreateFeedbackTokenRequest{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateFeedbackTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateFeedbackTokenRequest) ProtoMessage() {}
+
+func (x *CreateFeedbackTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateFeedbackTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateFeedbackTokenRequest) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateFeedbackTokenRequest) GetTarget() isCreateFeedbackTokenRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+func (x *CreateFeedbackTokenRequest) GetTraceId() string {
+	if x != nil {
+		if x, ok := x.Target.(*CreateFeedbackTokenRequest_TraceId); ok {
+			return x.TraceId
+		}
+	}
+	return ""
+}
+
+func (x *CreateFeedbackTokenRequest) GetClientRequestId() string {
+	if x != nil {
+		if x, ok := x.Target.(*CreateFeedbackTokenRequest_ClientRequestId); ok {
+			return x.ClientRequestId
+		}
+	}
+	return ""
+}
+
+func (x *CreateFeedbackTokenRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *CreateFeedbackTokenRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+type isCreateFeedbackTokenRequest_Target interface {
+	isCreateFeedbackTokenRequest_Target()
+}
+
+type CreateFeedbackTokenRequest_TraceId struct {
+	// As in SubmitFeedbackRequest.trace_id.
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3,oneof"`
+}
+
+type CreateFeedbackTokenRequest_ClientRequestId struct {
+	// As in SubmitFeedbackRequest.client_request_id: the token then also
+	// accepts feedback addressed by this client_request_id.
+	ClientRequestId string `protobuf:"bytes,2,opt,name=client_request_id,json=clientRequestId,proto3,oneof"`
+}
+
+func (*CreateFeedbackTokenRequest_TraceId) isCreateFeedbackTokenRequest_Target() {}
+
+func (*CreateFeedbackTokenRequest_ClientRequestId) isCreateFeedbackTokenRequest_Target() {}
+
+// CreateFeedbackTokenResponse is the token and what it is bound to.
+type CreateFeedbackTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token, as ChatFinished.feedback_token; empty when the server issues
+	// no feedback tokens (no signing keys configured).
+	FeedbackToken string `protobuf:"bytes,1,opt,name=feedback_token,json=feedbackToken,proto3" json:"feedback_token,omitempty"`
+	// The trace it is bound to.
+	TraceId string `protobuf:"bytes,2,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// The end user it speaks for: the source id its feedback is recorded with.
+	UserId string `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The feedback names it allows.
+	Names []string `protobuf:"bytes,4,rep,name=names,proto3" json:"names,omitempty"`
+	// When it expires (unset when no token was issued).
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateFeedbackTokenResponse) Reset() {
+	*x = CreateFeedbackTokenResponse{}
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateFeedbackTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateFeedbackTokenResponse) ProtoMessage() {}
+
+func (x *CreateFeedbackTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_genaifeedback_v1_feedback_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateFeedbackTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateFeedbackTokenResponse) Descriptor() ([]byte, []int) {
+	return file_genaifeedback_v1_feedback_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CreateFeedbackTokenResponse) GetFeedbackToken() string {
+	if x != nil {
+		return x.FeedbackToken
+	}
+	return ""
+}
+
+func (x *CreateFeedbackTokenResponse) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *CreateFeedbackTokenResponse) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *CreateFeedbackTokenResponse) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+func (x *CreateFeedbackTokenResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
 var File_genaifeedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\n" +
-	"\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x05\n" +
+	"\x1fgenaifeedback/v1/feedback.proto\x12\x10genaifeedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x05\n" +
 	"\x15SubmitFeedbackRequest\x12\x1b\n" +
 	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
 	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x17\n" +
@@ -2796,7 +3019,8 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"request_id\x18\f \x01(\tR\trequestId\x12*\n" +
 	"\x11wait_until_stored\x18\r \x01(\bR\x0fwaitUntilStored\x12;\n" +
 	"\vclient_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"clientTime\x1a;\n" +
+	"clientTime\x12%\n" +
+	"\x0efeedback_token\x18\x0f \x01(\tR\rfeedbackToken\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
@@ -2808,7 +3032,7 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\x0e2\x1f.genaifeedback.v1.FeedbackStateR\x05state\"R\n" +
 	"\x0eFeedbackSource\x120\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1c.genaifeedback.v1.SourceTypeR\x04type\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xb0\x04\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xd7\x04\n" +
 	"\x14SubmitRatingsRequest\x12\x1b\n" +
 	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
 	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x17\n" +
@@ -2822,7 +3046,8 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x11wait_until_stored\x18\t \x01(\bR\x0fwaitUntilStored\x12;\n" +
 	"\vclient_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"clientTime\x1a;\n" +
+	"clientTime\x12%\n" +
+	"\x0efeedback_token\x18\v \x01(\tR\rfeedbackToken\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
@@ -2978,7 +3203,20 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x0etraces_scanned\x18\x01 \x01(\x03R\rtracesScanned\x12)\n" +
 	"\x10feedback_deleted\x18\x02 \x01(\x03R\x0ffeedbackDeleted\x12%\n" +
 	"\x0etraces_changed\x18\x03 \x01(\x03R\rtracesChanged\x12\x12\n" +
-	"\x04done\x18\x04 \x01(\bR\x04done*\xbb\x01\n" +
+	"\x04done\x18\x04 \x01(\bR\x04done\"\xa0\x01\n" +
+	"\x1aCreateFeedbackTokenRequest\x12\x1b\n" +
+	"\btrace_id\x18\x01 \x01(\tH\x00R\atraceId\x12,\n" +
+	"\x11client_request_id\x18\x02 \x01(\tH\x00R\x0fclientRequestId\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x14\n" +
+	"\x05names\x18\x04 \x03(\tR\x05namesB\b\n" +
+	"\x06target\"\xcb\x01\n" +
+	"\x1bCreateFeedbackTokenResponse\x12%\n" +
+	"\x0efeedback_token\x18\x01 \x01(\tR\rfeedbackToken\x12\x19\n" +
+	"\btrace_id\x18\x02 \x01(\tR\atraceId\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x14\n" +
+	"\x05names\x18\x04 \x03(\tR\x05names\x12;\n" +
+	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime*\xbb\x01\n" +
 	"\rFeedbackState\x12\x1e\n" +
 	"\x1aFEEDBACK_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16FEEDBACK_STATE_PENDING\x10\x01\x12\x19\n" +
@@ -2996,7 +3234,7 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x1aRATIONALE_RULE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RATIONALE_RULE_ALLOWED\x10\x01\x12\x1b\n" +
 	"\x17RATIONALE_RULE_REQUIRED\x10\x02\x12\x1c\n" +
-	"\x18RATIONALE_RULE_FORBIDDEN\x10\x032\xbe\a\n" +
+	"\x18RATIONALE_RULE_FORBIDDEN\x10\x032\xb2\b\n" +
 	"\x0fFeedbackService\x12c\n" +
 	"\x0eSubmitFeedback\x12'.genaifeedback.v1.SubmitFeedbackRequest\x1a(.genaifeedback.v1.SubmitFeedbackResponse\x12`\n" +
 	"\rSubmitRatings\x12&.genaifeedback.v1.SubmitRatingsRequest\x1a'.genaifeedback.v1.SubmitRatingsResponse\x12l\n" +
@@ -3006,7 +3244,8 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\fListFeedback\x12%.genaifeedback.v1.ListFeedbackRequest\x1a&.genaifeedback.v1.ListFeedbackResponse\x12f\n" +
 	"\x0fCorrectFeedback\x12(.genaifeedback.v1.CorrectFeedbackRequest\x1a).genaifeedback.v1.CorrectFeedbackResponse\x12c\n" +
 	"\x0eDeleteFeedback\x12'.genaifeedback.v1.DeleteFeedbackRequest\x1a(.genaifeedback.v1.DeleteFeedbackResponse\x12z\n" +
-	"\x15EraseFeedbackBySource\x12..genaifeedback.v1.EraseFeedbackBySourceRequest\x1a/.genaifeedback.v1.EraseFeedbackBySourceResponse0\x01B\x93\x01\n" +
+	"\x15EraseFeedbackBySource\x12..genaifeedback.v1.EraseFeedbackBySourceRequest\x1a/.genaifeedback.v1.EraseFeedbackBySourceResponse0\x01\x12r\n" +
+	"\x13CreateFeedbackToken\x12,.genaifeedback.v1.CreateFeedbackTokenRequest\x1a-.genaifeedback.v1.CreateFeedbackTokenResponseB\x93\x01\n" +
 	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
@@ -3022,7 +3261,7 @@ func file_genaifeedback_v1_feedback_proto_rawDescGZIP() []byte {
 }
 
 var file_genaifeedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_genaifeedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_genaifeedback_v1_feedback_proto_goTypes = []any{
 	(FeedbackState)(0),                    // 0: genaifeedback.v1.FeedbackState
 	(SourceType)(0),                       // 1: genaifeedback.v1.SourceType
@@ -3053,30 +3292,32 @@ var file_genaifeedback_v1_feedback_proto_goTypes = []any{
 	(*DeleteFeedbackResponse)(nil),        // 26: genaifeedback.v1.DeleteFeedbackResponse
 	(*EraseFeedbackBySourceRequest)(nil),  // 27: genaifeedback.v1.EraseFeedbackBySourceRequest
 	(*EraseFeedbackBySourceResponse)(nil), // 28: genaifeedback.v1.EraseFeedbackBySourceResponse
-	nil,                                   // 29: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
-	nil,                                   // 30: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	nil,                                   // 31: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
-	nil,                                   // 32: genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
-	nil,                                   // 33: genaifeedback.v1.FeedbackRecord.MetadataEntry
-	nil,                                   // 34: genaifeedback.v1.CorrectFeedbackRequest.MetadataEntry
-	(*structpb.Value)(nil),                // 35: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),         // 36: google.protobuf.Timestamp
+	(*CreateFeedbackTokenRequest)(nil),    // 29: genaifeedback.v1.CreateFeedbackTokenRequest
+	(*CreateFeedbackTokenResponse)(nil),   // 30: genaifeedback.v1.CreateFeedbackTokenResponse
+	nil,                                   // 31: genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	nil,                                   // 32: genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	nil,                                   // 33: genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	nil,                                   // 34: genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	nil,                                   // 35: genaifeedback.v1.FeedbackRecord.MetadataEntry
+	nil,                                   // 36: genaifeedback.v1.CorrectFeedbackRequest.MetadataEntry
+	(*structpb.Value)(nil),                // 37: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),         // 38: google.protobuf.Timestamp
 }
 var file_genaifeedback_v1_feedback_proto_depIdxs = []int32{
-	35, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
+	37, // 0: genaifeedback.v1.SubmitFeedbackRequest.json_value:type_name -> google.protobuf.Value
 	5,  // 1: genaifeedback.v1.SubmitFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	29, // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
-	36, // 3: genaifeedback.v1.SubmitFeedbackRequest.client_time:type_name -> google.protobuf.Timestamp
+	31, // 2: genaifeedback.v1.SubmitFeedbackRequest.metadata:type_name -> genaifeedback.v1.SubmitFeedbackRequest.MetadataEntry
+	38, // 3: genaifeedback.v1.SubmitFeedbackRequest.client_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: genaifeedback.v1.SubmitFeedbackResponse.state:type_name -> genaifeedback.v1.FeedbackState
 	1,  // 5: genaifeedback.v1.FeedbackSource.type:type_name -> genaifeedback.v1.SourceType
 	7,  // 6: genaifeedback.v1.SubmitRatingsRequest.ratings:type_name -> genaifeedback.v1.DimensionRating
 	5,  // 7: genaifeedback.v1.SubmitRatingsRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	30, // 8: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
-	36, // 9: genaifeedback.v1.SubmitRatingsRequest.client_time:type_name -> google.protobuf.Timestamp
-	31, // 10: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
+	32, // 8: genaifeedback.v1.SubmitRatingsRequest.metadata:type_name -> genaifeedback.v1.SubmitRatingsRequest.MetadataEntry
+	38, // 9: genaifeedback.v1.SubmitRatingsRequest.client_time:type_name -> google.protobuf.Timestamp
+	33, // 10: genaifeedback.v1.SubmitRatingsResponse.assessment_ids:type_name -> genaifeedback.v1.SubmitRatingsResponse.AssessmentIdsEntry
 	0,  // 11: genaifeedback.v1.SubmitRatingsResponse.state:type_name -> genaifeedback.v1.FeedbackState
 	0,  // 12: genaifeedback.v1.GetFeedbackStatusResponse.state:type_name -> genaifeedback.v1.FeedbackState
-	32, // 13: genaifeedback.v1.GetFeedbackStatusResponse.assessment_ids:type_name -> genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
+	34, // 13: genaifeedback.v1.GetFeedbackStatusResponse.assessment_ids:type_name -> genaifeedback.v1.GetFeedbackStatusResponse.AssessmentIdsEntry
 	13, // 14: genaifeedback.v1.ListFeedbackSchemasResponse.schemas:type_name -> genaifeedback.v1.FeedbackSchema
 	14, // 15: genaifeedback.v1.FeedbackSchema.boolean:type_name -> genaifeedback.v1.BooleanType
 	15, // 16: genaifeedback.v1.FeedbackSchema.number:type_name -> genaifeedback.v1.NumberType
@@ -3085,42 +3326,45 @@ var file_genaifeedback_v1_feedback_proto_depIdxs = []int32{
 	2,  // 19: genaifeedback.v1.FeedbackSchema.rationale:type_name -> genaifeedback.v1.RationaleRule
 	1,  // 20: genaifeedback.v1.FeedbackSchema.source_types:type_name -> genaifeedback.v1.SourceType
 	20, // 21: genaifeedback.v1.GetFeedbackResponse.feedback:type_name -> genaifeedback.v1.FeedbackRecord
-	35, // 22: genaifeedback.v1.FeedbackRecord.json_value:type_name -> google.protobuf.Value
+	37, // 22: genaifeedback.v1.FeedbackRecord.json_value:type_name -> google.protobuf.Value
 	5,  // 23: genaifeedback.v1.FeedbackRecord.source:type_name -> genaifeedback.v1.FeedbackSource
-	33, // 24: genaifeedback.v1.FeedbackRecord.metadata:type_name -> genaifeedback.v1.FeedbackRecord.MetadataEntry
-	36, // 25: genaifeedback.v1.FeedbackRecord.create_time:type_name -> google.protobuf.Timestamp
-	36, // 26: genaifeedback.v1.FeedbackRecord.update_time:type_name -> google.protobuf.Timestamp
-	36, // 27: genaifeedback.v1.ListFeedbackRequest.start_time:type_name -> google.protobuf.Timestamp
-	36, // 28: genaifeedback.v1.ListFeedbackRequest.end_time:type_name -> google.protobuf.Timestamp
+	35, // 24: genaifeedback.v1.FeedbackRecord.metadata:type_name -> genaifeedback.v1.FeedbackRecord.MetadataEntry
+	38, // 25: genaifeedback.v1.FeedbackRecord.create_time:type_name -> google.protobuf.Timestamp
+	38, // 26: genaifeedback.v1.FeedbackRecord.update_time:type_name -> google.protobuf.Timestamp
+	38, // 27: genaifeedback.v1.ListFeedbackRequest.start_time:type_name -> google.protobuf.Timestamp
+	38, // 28: genaifeedback.v1.ListFeedbackRequest.end_time:type_name -> google.protobuf.Timestamp
 	20, // 29: genaifeedback.v1.ListFeedbackResponse.feedback:type_name -> genaifeedback.v1.FeedbackRecord
-	35, // 30: genaifeedback.v1.CorrectFeedbackRequest.json_value:type_name -> google.protobuf.Value
+	37, // 30: genaifeedback.v1.CorrectFeedbackRequest.json_value:type_name -> google.protobuf.Value
 	5,  // 31: genaifeedback.v1.CorrectFeedbackRequest.source:type_name -> genaifeedback.v1.FeedbackSource
-	34, // 32: genaifeedback.v1.CorrectFeedbackRequest.metadata:type_name -> genaifeedback.v1.CorrectFeedbackRequest.MetadataEntry
+	36, // 32: genaifeedback.v1.CorrectFeedbackRequest.metadata:type_name -> genaifeedback.v1.CorrectFeedbackRequest.MetadataEntry
 	0,  // 33: genaifeedback.v1.CorrectFeedbackResponse.state:type_name -> genaifeedback.v1.FeedbackState
 	1,  // 34: genaifeedback.v1.EraseFeedbackBySourceRequest.source_type:type_name -> genaifeedback.v1.SourceType
-	3,  // 35: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
-	6,  // 36: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
-	9,  // 37: genaifeedback.v1.FeedbackService.GetFeedbackStatus:input_type -> genaifeedback.v1.GetFeedbackStatusRequest
-	11, // 38: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:input_type -> genaifeedback.v1.ListFeedbackSchemasRequest
-	18, // 39: genaifeedback.v1.FeedbackService.GetFeedback:input_type -> genaifeedback.v1.GetFeedbackRequest
-	21, // 40: genaifeedback.v1.FeedbackService.ListFeedback:input_type -> genaifeedback.v1.ListFeedbackRequest
-	23, // 41: genaifeedback.v1.FeedbackService.CorrectFeedback:input_type -> genaifeedback.v1.CorrectFeedbackRequest
-	25, // 42: genaifeedback.v1.FeedbackService.DeleteFeedback:input_type -> genaifeedback.v1.DeleteFeedbackRequest
-	27, // 43: genaifeedback.v1.FeedbackService.EraseFeedbackBySource:input_type -> genaifeedback.v1.EraseFeedbackBySourceRequest
-	4,  // 44: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
-	8,  // 45: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
-	10, // 46: genaifeedback.v1.FeedbackService.GetFeedbackStatus:output_type -> genaifeedback.v1.GetFeedbackStatusResponse
-	12, // 47: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:output_type -> genaifeedback.v1.ListFeedbackSchemasResponse
-	19, // 48: genaifeedback.v1.FeedbackService.GetFeedback:output_type -> genaifeedback.v1.GetFeedbackResponse
-	22, // 49: genaifeedback.v1.FeedbackService.ListFeedback:output_type -> genaifeedback.v1.ListFeedbackResponse
-	24, // 50: genaifeedback.v1.FeedbackService.CorrectFeedback:output_type -> genaifeedback.v1.CorrectFeedbackResponse
-	26, // 51: genaifeedback.v1.FeedbackService.DeleteFeedback:output_type -> genaifeedback.v1.DeleteFeedbackResponse
-	28, // 52: genaifeedback.v1.FeedbackService.EraseFeedbackBySource:output_type -> genaifeedback.v1.EraseFeedbackBySourceResponse
-	44, // [44:53] is the sub-list for method output_type
-	35, // [35:44] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	38, // 35: genaifeedback.v1.CreateFeedbackTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
+	3,  // 36: genaifeedback.v1.FeedbackService.SubmitFeedback:input_type -> genaifeedback.v1.SubmitFeedbackRequest
+	6,  // 37: genaifeedback.v1.FeedbackService.SubmitRatings:input_type -> genaifeedback.v1.SubmitRatingsRequest
+	9,  // 38: genaifeedback.v1.FeedbackService.GetFeedbackStatus:input_type -> genaifeedback.v1.GetFeedbackStatusRequest
+	11, // 39: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:input_type -> genaifeedback.v1.ListFeedbackSchemasRequest
+	18, // 40: genaifeedback.v1.FeedbackService.GetFeedback:input_type -> genaifeedback.v1.GetFeedbackRequest
+	21, // 41: genaifeedback.v1.FeedbackService.ListFeedback:input_type -> genaifeedback.v1.ListFeedbackRequest
+	23, // 42: genaifeedback.v1.FeedbackService.CorrectFeedback:input_type -> genaifeedback.v1.CorrectFeedbackRequest
+	25, // 43: genaifeedback.v1.FeedbackService.DeleteFeedback:input_type -> genaifeedback.v1.DeleteFeedbackRequest
+	27, // 44: genaifeedback.v1.FeedbackService.EraseFeedbackBySource:input_type -> genaifeedback.v1.EraseFeedbackBySourceRequest
+	29, // 45: genaifeedback.v1.FeedbackService.CreateFeedbackToken:input_type -> genaifeedback.v1.CreateFeedbackTokenRequest
+	4,  // 46: genaifeedback.v1.FeedbackService.SubmitFeedback:output_type -> genaifeedback.v1.SubmitFeedbackResponse
+	8,  // 47: genaifeedback.v1.FeedbackService.SubmitRatings:output_type -> genaifeedback.v1.SubmitRatingsResponse
+	10, // 48: genaifeedback.v1.FeedbackService.GetFeedbackStatus:output_type -> genaifeedback.v1.GetFeedbackStatusResponse
+	12, // 49: genaifeedback.v1.FeedbackService.ListFeedbackSchemas:output_type -> genaifeedback.v1.ListFeedbackSchemasResponse
+	19, // 50: genaifeedback.v1.FeedbackService.GetFeedback:output_type -> genaifeedback.v1.GetFeedbackResponse
+	22, // 51: genaifeedback.v1.FeedbackService.ListFeedback:output_type -> genaifeedback.v1.ListFeedbackResponse
+	24, // 52: genaifeedback.v1.FeedbackService.CorrectFeedback:output_type -> genaifeedback.v1.CorrectFeedbackResponse
+	26, // 53: genaifeedback.v1.FeedbackService.DeleteFeedback:output_type -> genaifeedback.v1.DeleteFeedbackResponse
+	28, // 54: genaifeedback.v1.FeedbackService.EraseFeedbackBySource:output_type -> genaifeedback.v1.EraseFeedbackBySourceResponse
+	30, // 55: genaifeedback.v1.FeedbackService.CreateFeedbackToken:output_type -> genaifeedback.v1.CreateFeedbackTokenResponse
+	46, // [46:56] is the sub-list for method output_type
+	36, // [36:46] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_genaifeedback_v1_feedback_proto_init() }
@@ -3182,13 +3426,17 @@ func file_genaifeedback_v1_feedback_proto_init() {
 		(*DeleteFeedbackRequest_AssessmentId)(nil),
 		(*DeleteFeedbackRequest_AllOnTrace)(nil),
 	}
+	file_genaifeedback_v1_feedback_proto_msgTypes[26].OneofWrappers = []any{
+		(*CreateFeedbackTokenRequest_TraceId)(nil),
+		(*CreateFeedbackTokenRequest_ClientRequestId)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_genaifeedback_v1_feedback_proto_rawDesc), len(file_genaifeedback_v1_feedback_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,7 @@ const (
 	FeedbackService_CorrectFeedback_FullMethodName       = "/genaifeedback.v1.FeedbackService/CorrectFeedback"
 	FeedbackService_DeleteFeedback_FullMethodName        = "/genaifeedback.v1.FeedbackService/DeleteFeedback"
 	FeedbackService_EraseFeedbackBySource_FullMethodName = "/genaifeedback.v1.FeedbackService/EraseFeedbackBySource"
+	FeedbackService_CreateFeedbackToken_FullMethodName   = "/genaifeedback.v1.FeedbackService/CreateFeedbackToken"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -61,7 +62,14 @@ const (
 // UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
 // take the write yet, safe to retry with the same request_id;
 // DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-// writable before the call's deadline. A failed call writes nothing.
+// writable before the call's deadline; with a `feedback_token`,
+// UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+// PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+//
+// Feedback tokens let an end user (a browser, or a backend forwarding the
+// user's click) rate one answer and nothing else: Chat's final event carries
+// one, CreateFeedbackToken mints one for a stored trace. With a token, the
+// source is the token's user (HUMAN), one current vote per user.
 type FeedbackServiceClient interface {
 	// SubmitFeedback records one feedback value (thumbs up/down, a score, a
 	// category, a comment or a structured value) on a trace. A feedback sent the
@@ -108,6 +116,14 @@ type FeedbackServiceClient interface {
 	// experiment, with tombstones as DeleteFeedback. It streams its progress as
 	// it goes; the last message has `done` set and the totals.
 	EraseFeedbackBySource(ctx context.Context, in *EraseFeedbackBySourceRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EraseFeedbackBySourceResponse], error)
+	// CreateFeedbackToken mints a feedback token (as Chat's final event
+	// carries) for a trace that is stored in MLflow, or whose chat is in flight
+	// on this replica: for a backend that hands its end user a token later than
+	// the chat, or a new one once the first expired. The token is empty when the
+	// server issues no tokens (no signing keys configured). NOT_FOUND
+	// (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+	// (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+	CreateFeedbackToken(ctx context.Context, in *CreateFeedbackTokenRequest, opts ...grpc.CallOption) (*CreateFeedbackTokenResponse, error)
 }
 
 type feedbackServiceClient struct {
@@ -217,6 +233,16 @@ func (c *feedbackServiceClient) EraseFeedbackBySource(ctx context.Context, in *E
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type FeedbackService_EraseFeedbackBySourceClient = grpc.ServerStreamingClient[EraseFeedbackBySourceResponse]
 
+func (c *feedbackServiceClient) CreateFeedbackToken(ctx context.Context, in *CreateFeedbackTokenRequest, opts ...grpc.CallOption) (*CreateFeedbackTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateFeedbackTokenResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_CreateFeedbackToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
@@ -248,7 +274,14 @@ type FeedbackService_EraseFeedbackBySourceClient = grpc.ServerStreamingClient[Er
 // UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
 // take the write yet, safe to retry with the same request_id;
 // DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-// writable before the call's deadline. A failed call writes nothing.
+// writable before the call's deadline; with a `feedback_token`,
+// UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+// PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+//
+// Feedback tokens let an end user (a browser, or a backend forwarding the
+// user's click) rate one answer and nothing else: Chat's final event carries
+// one, CreateFeedbackToken mints one for a stored trace. With a token, the
+// source is the token's user (HUMAN), one current vote per user.
 type FeedbackServiceServer interface {
 	// SubmitFeedback records one feedback value (thumbs up/down, a score, a
 	// category, a comment or a structured value) on a trace. A feedback sent the
@@ -295,6 +328,14 @@ type FeedbackServiceServer interface {
 	// experiment, with tombstones as DeleteFeedback. It streams its progress as
 	// it goes; the last message has `done` set and the totals.
 	EraseFeedbackBySource(*EraseFeedbackBySourceRequest, grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]) error
+	// CreateFeedbackToken mints a feedback token (as Chat's final event
+	// carries) for a trace that is stored in MLflow, or whose chat is in flight
+	// on this replica: for a backend that hands its end user a token later than
+	// the chat, or a new one once the first expired. The token is empty when the
+	// server issues no tokens (no signing keys configured). NOT_FOUND
+	// (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+	// (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+	CreateFeedbackToken(context.Context, *CreateFeedbackTokenRequest) (*CreateFeedbackTokenResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -331,6 +372,9 @@ func (UnimplementedFeedbackServiceServer) DeleteFeedback(context.Context, *Delet
 }
 func (UnimplementedFeedbackServiceServer) EraseFeedbackBySource(*EraseFeedbackBySourceRequest, grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]) error {
 	return status.Error(codes.Unimplemented, "method EraseFeedbackBySource not implemented")
+}
+func (UnimplementedFeedbackServiceServer) CreateFeedbackToken(context.Context, *CreateFeedbackTokenRequest) (*CreateFeedbackTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateFeedbackToken not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -508,6 +552,24 @@ func _FeedbackService_EraseFeedbackBySource_Handler(srv interface{}, stream grpc
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type FeedbackService_EraseFeedbackBySourceServer = grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]
 
+func _FeedbackService_CreateFeedbackToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateFeedbackTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).CreateFeedbackToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_CreateFeedbackToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).CreateFeedbackToken(ctx, req.(*CreateFeedbackTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -546,6 +608,10 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteFeedback",
 			Handler:    _FeedbackService_DeleteFeedback_Handler,
+		},
+		{
+			MethodName: "CreateFeedbackToken",
+			Handler:    _FeedbackService_CreateFeedbackToken_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from genaifeedback.service.domain.errors import GenerationTimeout
+from genaifeedback.service.domain.feedback_tokens import FeedbackTokens
 from genaifeedback.service.domain.generators import GenerationRequest, Generator
 from genaifeedback.service.domain.ids import new_span_id, new_trace_id
 from genaifeedback.service.domain.inflight import InflightTraces
@@ -44,6 +45,7 @@ class Finished:
     client_request_id: str
     finish_reason: Literal["stop", "length", "content_filter", ""]
     usage: Usage
+    feedback_token: str = ""  # for the end user to rate this answer ("" when the service issues none)
 
 
 ChatEvent = Started | Token | Finished
@@ -66,7 +68,9 @@ class ChatRunner:
         metrics: Metrics,
         max_tokens_limit: int,
         max_chat_seconds: float,
+        tokens: FeedbackTokens | None = None,
     ):
+        self._tokens = tokens
         self._generator = generator
         self._encode = encode  # a trace's OTLP span (otlp.encode_span): how MLflow stores it is egress's
         self._metrics = metrics
@@ -89,7 +93,7 @@ class ChatRunner:
             model=self._generator.name,
             start_ns=time.time_ns(),
         )
-        self._inflight.streaming(record.trace_id, chat.client_request_id)
+        self._inflight.streaming(record.trace_id, chat.client_request_id, chat.user_id)
         self._metrics.chats_started.inc()
         self._open += 1
         self._none_open.clear()
@@ -118,7 +122,10 @@ class ChatRunner:
             )
             # Journaled before the final event: once the caller has it, the trace cannot be lost.
             await self._exporter.submit(self._finished_trace(record, parts))
-            yield Finished(record.trace_id, chat.client_request_id, record.finish_reason, record.usage)
+            token = ""
+            if self._tokens is not None:  # the end user may rate this answer with it (and nothing else)
+                token = self._tokens.issue(record.trace_id, chat.user_id, chat.client_request_id).token
+            yield Finished(record.trace_id, chat.client_request_id, record.finish_reason, record.usage, token)
         except (asyncio.CancelledError, GeneratorExit):
             if not record.end_ns:
                 why = "cut: the server shut down" if self.shutting_down else "cancelled by the caller"

@@ -117,3 +117,19 @@ class ModelRejected(GenerationFailed):
 
 class GenerationTimeout(GenerationFailed):
     reason = ErrorReason.Name(ErrorReason.GENERATION_TIMEOUT)
+
+
+class FeedbackTokenInvalid(ServiceError):
+    """A feedback token this service did not issue, or no longer accepts (or takes none at all)."""
+
+    reason = ErrorReason.Name(ErrorReason.FEEDBACK_TOKEN_INVALID)
+
+
+class FeedbackTokenExpired(ServiceError):
+    reason = ErrorReason.Name(ErrorReason.FEEDBACK_TOKEN_EXPIRED)
+
+
+class FeedbackTokenMismatch(ServiceError):
+    """A valid feedback token that does not allow this request (metadata `mismatch` says why)."""
+
+    reason = ErrorReason.Name(ErrorReason.FEEDBACK_TOKEN_MISMATCH)

@@ -22,13 +22,17 @@ class InflightTraces:
         self._unstored: set[str] = set()
         self._recently_stored: BoundedLru[str, None] = BoundedLru(REMEMBERED_STORED_TRACES)
         self._by_client_request_id: BoundedLru[str, str] = BoundedLru(REMEMBERED_CLIENT_REQUEST_IDS)
+        # A chat's end user until its trace is in MLflow (which then says): a feedback token minted meanwhile.
+        self._users: dict[str, str] = {}
         self._listeners: list[SettledListener] = []
 
     # --- told by the chat and the exporter
 
-    def streaming(self, trace_id: str, client_request_id: str) -> None:
+    def streaming(self, trace_id: str, client_request_id: str, user_id: str = "") -> None:
         """A chat started here."""
         self._streaming.add(trace_id)
+        if user_id:
+            self._users[trace_id] = user_id
         if client_request_id:
             self._by_client_request_id.put(client_request_id, trace_id)
 
@@ -42,11 +46,13 @@ class InflightTraces:
     def abandoned(self, trace_id: str) -> None:
         """A chat whose trace could not be journaled (logged where that happened)."""
         self._streaming.discard(trace_id)
+        self._users.pop(trace_id, None)
 
     def settled(self, trace_ids: list[str], stored: bool) -> None:
         """MLflow confirmed (stored) or refused these traces."""
         for trace_id in trace_ids:
             self._unstored.discard(trace_id)
+            self._users.pop(trace_id, None)
             if stored:
                 self._recently_stored.put(trace_id, None)
         for listener in self._listeners:
@@ -64,6 +70,10 @@ class InflightTraces:
     def awaiting_export(self, trace_id: str) -> bool:
         """Streaming here, or journaled here and not yet in MLflow: feedback must wait for it."""
         return trace_id in self._streaming or trace_id in self._unstored
+
+    def user_of(self, trace_id: str) -> str:
+        """The end user of a chat in flight here ("" if none was given, or the trace is not in flight)."""
+        return self._users.get(trace_id, "")
 
     def recently_stored(self, trace_id: str) -> bool:
         return trace_id in self._recently_stored

@@ -1,19 +1,33 @@
-"""Feedback as callers submit it, valid already: its undeclared names typed, then recorded."""
+"""Feedback as callers submit it, valid already: bound to its feedback token if it has one, its
+undeclared names typed, then recorded; and the feedback tokens minted for stored traces."""
+
+from collections.abc import Sequence
 
 from genaifeedback.service.domain.feedback import FeedbackInput, Recorded, Target
 from genaifeedback.service.domain.feedback.intake import FeedbackIntake
+from genaifeedback.service.domain.feedback_tokens import FeedbackTokens, IssuedToken
 from genaifeedback.service.domain.schemas import Schemas
 
 
 class FeedbackSubmission:
-    def __init__(self, intake: FeedbackIntake, schemas: Schemas):
+    def __init__(self, intake: FeedbackIntake, schemas: Schemas, tokens: FeedbackTokens):
         self._intake = intake
         self._schemas = schemas
+        self._tokens = tokens
 
     async def submit(
-        self, target: Target, feedbacks: list[FeedbackInput], wait: bool, deadline: float | None
+        self,
+        target: Target,
+        feedbacks: list[FeedbackInput],
+        wait: bool,
+        deadline: float | None,
+        feedback_token: str = "",
     ) -> Recorded:
-        """Record valid feedback; a name without a schema is typed by its first value on this replica."""
+        """Record valid feedback; a name without a schema is typed by its first value on this replica.
+        With a token, the feedback is its user's, if the token allows it: checked before anything
+        is remembered or journaled, so a refusal changes nothing."""
+        if feedback_token:
+            feedbacks = self._tokens.bind(feedback_token, target, feedbacks)
         for feedback in feedbacks:
             self._schemas.remember(feedback.name, feedback.value)
         return await self._intake.submit(target, feedbacks, wait, deadline)
@@ -22,3 +36,8 @@ class FeedbackSubmission:
         """A submission's state, by its assessment id or else by the request_id it was sent with."""
         assessment_id = assessment_id or self._intake.assessment_id_for(target, request_id)
         return await self._intake.status(target, assessment_id)
+
+    async def create_token(self, target: Target, user_id: str, names: Sequence[str]) -> IssuedToken:
+        """A feedback token for a trace in flight here or stored; by default for the trace's user."""
+        trace_id, trace_user = await self._intake.known_trace(target)
+        return self._tokens.issue(trace_id, user_id or trace_user, target.client_request_id, names)

@@ -104,6 +104,20 @@ class Settings(BaseSettings):
         24.0, gt=0, description="how long GetFeedbackStatus remembers settled feedback"
     )
     max_chat_seconds: float = Field(600.0, gt=0, description="a chat generating for longer is stopped")
+    # --- feedback tokens (docs/security.md): signed, expiring, bound to one answer and its end user
+    feedback_token_keys_file: Path | None = Field(
+        None,
+        description="TOML or JSON file of the keys feedback tokens are signed with ([[keys]] id, secret, not_after;"
+        " the first signs, all verify), shared by the replicas and re-read on change; unset: no tokens issued, and"
+        " token-bearing feedback refused (FEEDBACK_TOKEN_INVALID)",
+    )
+    feedback_token_ttl_seconds: float = Field(
+        24 * 3600.0, gt=0, le=30 * 24 * 3600, description="how long a feedback token is accepted after it is issued"
+    )
+    feedback_token_names: list[str] = Field(
+        default_factory=list,
+        description="feedback names a token allows by default (empty: every name with a schema, built-ins included)",
+    )
     analytics_timeout_seconds: float = Field(
         120.0, gt=0, description="timeout of one MLflow aggregation query (QueryTraceMetrics) of the analytics"
     )

@@ -8,12 +8,14 @@ import sys
 
 from genaifeedback.service.domain import schema_file
 from genaifeedback.service.domain.errors import MlflowUnavailable
+from genaifeedback.service.domain.token_keys import TokenKeysError
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
 from genaifeedback.service.process.listeners import check_tls_files, grpcurl_hint
 from genaifeedback.service.process.server import FeedbackApp, serve
 from genaifeedback.service.process.tls import TlsFileError
+from genaifeedback.service.process.token_setup import check_token_settings
 from genaifeedback.service.process.workers import run_workers
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 
@@ -28,7 +30,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"feedback-service: {error}") from None
     try:
         check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
-    except TlsFileError as error:
+        check_token_settings(settings)  # so do unusable feedback token keys
+    except (TlsFileError, TokenKeysError) as error:
         raise SystemExit(f"feedback-service: {error}") from None
     postgres, embedded = None, None
     if settings.embedded_mlflow:

@@ -30,6 +30,7 @@ from genaifeedback.service.process.listeners import (
     server_options,
     start_health_only,
 )
+from genaifeedback.service.process.token_setup import build_feedback_tokens
 from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
@@ -70,6 +71,7 @@ class FeedbackApp:
     async def start(self) -> None:
         settings = self.settings
         self.schemas = load_schemas(settings)  # a bad file stops the start before anything else
+        self.tokens = build_feedback_tokens(settings, self.schemas)  # so does a bad keys file
         self.metrics = Metrics()
         self._data_lock = lock_data_dir(settings.data_dir)
         self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
@@ -96,7 +98,9 @@ class FeedbackApp:
             self.metrics,
         )
         generator, limits = build_generator(settings), (settings.max_tokens_limit, settings.max_chat_seconds)
-        self.runner = ChatRunner(generator, encode_span, self.exporter, self.inflight, self.metrics, *limits)
+        self.runner = ChatRunner(
+            generator, encode_span, self.exporter, self.inflight, self.metrics, *limits, tokens=self.tokens
+        )
         self.feedback = FeedbackEngine(
             self.gateway,
             self.journal,
@@ -125,7 +129,7 @@ class FeedbackApp:
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
-        submission = FeedbackSubmission(self.feedback.intake, self.schemas)
+        submission = FeedbackSubmission(self.feedback.intake, self.schemas, self.tokens)
         curation = FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher, submission)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(submission, curation, self.schemas, self.metrics, self.admission), self.server

@@ -87,7 +87,8 @@ class FeedbackServicer(Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
         self, request: feedback_pb2.SubmitFeedbackRequest, context: Context
     ) -> feedback_pb2.SubmitFeedbackResponse:
         target, feedbacks = feedback_convert.feedback_input(request, self._schemas)
-        recorded = await self._submission.submit(target, feedbacks, request.wait_until_stored, deadline(context))
+        wait, until, token = request.wait_until_stored, deadline(context), request.feedback_token
+        recorded = await self._submission.submit(target, feedbacks, wait, until, token)
         return feedback_convert.feedback_response(recorded)
 
     @rpc
@@ -95,7 +96,8 @@ class FeedbackServicer(Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
         self, request: feedback_pb2.SubmitRatingsRequest, context: Context
     ) -> feedback_pb2.SubmitRatingsResponse:
         target, feedbacks = feedback_convert.ratings_input(request, self._schemas)
-        recorded = await self._submission.submit(target, feedbacks, request.wait_until_stored, deadline(context))
+        wait, until, token = request.wait_until_stored, deadline(context), request.feedback_token
+        recorded = await self._submission.submit(target, feedbacks, wait, until, token)
         return feedback_convert.ratings_response(recorded)
 
     @rpc
@@ -146,6 +148,13 @@ class FeedbackServicer(Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
     ) -> AsyncGenerator[feedback_pb2.EraseFeedbackBySourceResponse, None]:
         async for progress in self._curation.erase_source(*curation_convert.erase_input(request)):
             yield curation_convert.erasure_response(progress)
+
+    @rpc
+    async def CreateFeedbackToken(
+        self, request: feedback_pb2.CreateFeedbackTokenRequest, context: Context
+    ) -> feedback_pb2.CreateFeedbackTokenResponse:
+        issued = await self._submission.create_token(*feedback_convert.token_input(request))
+        return feedback_convert.token_response(issued)
 
 
 class FeedbackAnalyticsServicer(Servicer, analytics_pb2_grpc.FeedbackAnalyticsServiceServicer):

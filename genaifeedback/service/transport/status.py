@@ -30,6 +30,9 @@ _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.ModelRateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.ModelRejected, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.GenerationTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
+    (errors.FeedbackTokenInvalid, grpc.StatusCode.UNAUTHENTICATED),
+    (errors.FeedbackTokenExpired, grpc.StatusCode.UNAUTHENTICATED),
+    (errors.FeedbackTokenMismatch, grpc.StatusCode.PERMISSION_DENIED),
     (errors.ServiceError, grpc.StatusCode.INTERNAL),
 )
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})

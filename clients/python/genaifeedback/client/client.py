@@ -238,6 +238,20 @@ class ChatResult:
     client_request_id: str
     finish_reason: str  # "stop", "length", "content_filter" or "" (not reported)
     usage: Usage
+    # Lets the end user rate this answer (and nothing else): pass it as feedback(feedback_token=...),
+    # from wherever the user clicks. "" when the service issues no tokens.
+    feedback_token: str = ""
+
+
+@dataclass(frozen=True)
+class FeedbackToken:
+    """A feedback token minted by create_feedback_token(), and what it is bound to."""
+
+    token: str  # "" when the service issues no tokens (no signing keys configured)
+    trace_id: str
+    user_id: str  # the source id the token's feedback is recorded with
+    names: tuple[str, ...]  # the feedback names it allows
+    expire_time: datetime | None
 
 
 def _state(value: int) -> str | None:
@@ -406,6 +420,7 @@ class ChatStream:
         self.client_request_id = client_request_id
         self.finish_reason = ""
         self.usage = Usage()
+        self.feedback_token = ""  # set by the final event: see ChatResult.feedback_token
         self._trace_id: str | None = None
         self._texts: list[str] = []
         self.chunks_received = 0
@@ -478,6 +493,7 @@ class ChatStream:
             self._trace_id = self._trace_id or event.finished.trace_id
             self.finish_reason = _FINISH_REASONS.get(event.finished.finish_reason, "")
             self.usage = Usage._from_proto(event.finished.usage)
+            self.feedback_token = event.finished.feedback_token
         return True
 
 
@@ -569,6 +585,7 @@ class FeedbackClient:
             client_request_id=response.client_request_id or fields["client_request_id"],
             finish_reason=_FINISH_REASONS.get(response.finish_reason, ""),
             usage=Usage._from_proto(response.usage),
+            feedback_token=response.feedback_token,
         )
 
     # Feedback
@@ -588,6 +605,7 @@ class FeedbackClient:
         request_id: str | None = None,
         wait_until_stored: bool = False,
         client_time: datetime | None = None,
+        feedback_token: str = "",
     ) -> FeedbackResult:
         """Record one feedback on a trace, addressed by trace_id or by the chat's client_request_id.
 
@@ -603,6 +621,11 @@ class FeedbackClient:
         returns once the feedback is in MLflow (STORED), or just before the call's deadline
         (PENDING); a feedback found never to be storable while waiting raises (e.g. NOT_FOUND with
         TRACE_NOT_FOUND when its trace never appeared). Ask feedback_status() later otherwise.
+
+        With a feedback_token (a chat's, or create_feedback_token()'s) the feedback is the token's
+        user's: leave source and source_id as they are (the service records HUMAN and the token's
+        user); the target must be the token's trace. A bad token raises UNAUTHENTICATED
+        (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) or PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH).
         """
         request = feedback_pb2.SubmitFeedbackRequest(
             span_id=span_id,
@@ -613,6 +636,7 @@ class FeedbackClient:
             request_id=request_id or str(uuid.uuid4()),  # one per user action, reused by every retry
             wait_until_stored=wait_until_stored,
             client_time=_timestamp(client_time),
+            feedback_token=feedback_token,
             **_target(trace_id, client_request_id),
         )
         _set_value(request, value)
@@ -651,11 +675,12 @@ class FeedbackClient:
         request_id: str | None = None,
         wait_until_stored: bool = False,
         client_time: datetime | None = None,
+        feedback_token: str = "",
     ) -> RatingsResult:
         """Rate several dimensions of one trace (e.g. accuracy=4, helpfulness=5); all are recorded or none.
 
-        result.state, wait_until_stored and client_time work as in feedback(), for all the
-        dimensions together.
+        result.state, wait_until_stored, client_time and feedback_token work as in feedback(), for
+        all the dimensions together (the token must allow every dimension's name).
         """
         request = feedback_pb2.SubmitRatingsRequest(
             span_id=span_id,
@@ -666,6 +691,7 @@ class FeedbackClient:
             request_id=request_id or str(uuid.uuid4()),
             wait_until_stored=wait_until_stored,
             client_time=_timestamp(client_time),
+            feedback_token=feedback_token,
             **_target(trace_id, client_request_id),
         )
         try:
@@ -675,6 +701,28 @@ class FeedbackClient:
         return RatingsResult(
             response.trace_id, dict(response.assessment_ids), request.request_id, _state(response.state)
         )
+
+    def create_feedback_token(
+        self,
+        *,
+        trace_id: str | None = None,
+        client_request_id: str | None = None,
+        user_id: str = "",
+        names: Iterable[str] = (),
+    ) -> FeedbackToken:
+        """A feedback token for a stored trace (or one whose chat is in flight on the replica asked),
+        for user_id (default: the trace's user, else an anonymous id) and names (default: the
+        service's list). token is "" when the service issues no tokens."""
+        request = feedback_pb2.CreateFeedbackTokenRequest(
+            user_id=user_id, names=list(names), **_target(trace_id, client_request_id)
+        )
+        try:
+            response = self._feedback.CreateFeedbackToken(request, timeout=self._timeout("CreateFeedbackToken"))
+        except grpc.RpcError as error:
+            raise FeedbackServiceError.from_rpc_error(error) from None
+        expires = response.expire_time.ToDatetime(tzinfo=UTC) if response.HasField("expire_time") else None
+        names = tuple(response.names)
+        return FeedbackToken(response.feedback_token, response.trace_id, response.user_id, names, expires)
 
     def feedback_status(
         self,

@@ -122,30 +122,34 @@ class ChatToken(_message.Message):
     def __init__(self, text: _Optional[str] = ..., chunk_count: _Optional[int] = ...) -> None: ...
 
 class ChatFinished(_message.Message):
-    __slots__ = ("trace_id", "client_request_id", "finish_reason", "usage")
+    __slots__ = ("trace_id", "client_request_id", "finish_reason", "usage", "feedback_token")
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_TOKEN_FIELD_NUMBER: _ClassVar[int]
     trace_id: str
     client_request_id: str
     finish_reason: FinishReason
     usage: TokenUsage
-    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ...) -> None: ...
+    feedback_token: str
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ..., feedback_token: _Optional[str] = ...) -> None: ...
 
 class CompleteChatResponse(_message.Message):
-    __slots__ = ("trace_id", "client_request_id", "text", "finish_reason", "usage")
+    __slots__ = ("trace_id", "client_request_id", "text", "finish_reason", "usage", "feedback_token")
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_TOKEN_FIELD_NUMBER: _ClassVar[int]
     trace_id: str
     client_request_id: str
     text: str
     finish_reason: FinishReason
     usage: TokenUsage
-    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., text: _Optional[str] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ...) -> None: ...
+    feedback_token: str
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., text: _Optional[str] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ..., feedback_token: _Optional[str] = ...) -> None: ...
 
 class TokenUsage(_message.Message):
     __slots__ = ("input_tokens", "output_tokens", "total_tokens")

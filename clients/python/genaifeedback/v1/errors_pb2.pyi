@@ -25,6 +25,9 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SHUTTING_DOWN: _ClassVar[ErrorReason]
     FEEDBACK_NOT_FOUND: _ClassVar[ErrorReason]
     DEADLINE_TOO_SHORT: _ClassVar[ErrorReason]
+    FEEDBACK_TOKEN_INVALID: _ClassVar[ErrorReason]
+    FEEDBACK_TOKEN_EXPIRED: _ClassVar[ErrorReason]
+    FEEDBACK_TOKEN_MISMATCH: _ClassVar[ErrorReason]
 
 class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -57,6 +60,9 @@ INTERNAL_ERROR: ErrorReason
 SHUTTING_DOWN: ErrorReason
 FEEDBACK_NOT_FOUND: ErrorReason
 DEADLINE_TOO_SHORT: ErrorReason
+FEEDBACK_TOKEN_INVALID: ErrorReason
+FEEDBACK_TOKEN_EXPIRED: ErrorReason
+FEEDBACK_TOKEN_MISMATCH: ErrorReason
 FIELD_VIOLATION_REASON_UNSPECIFIED: FieldViolationReason
 REQUIRED: FieldViolationReason
 TOO_LONG: FieldViolationReason

@@ -49,7 +49,7 @@ RATIONALE_RULE_REQUIRED: RationaleRule
 RATIONALE_RULE_FORBIDDEN: RationaleRule
 
 class SubmitFeedbackRequest(_message.Message):
-    __slots__ = ("trace_id", "client_request_id", "span_id", "name", "bool_value", "number_value", "string_value", "json_value", "source", "rationale", "metadata", "request_id", "wait_until_stored", "client_time")
+    __slots__ = ("trace_id", "client_request_id", "span_id", "name", "bool_value", "number_value", "string_value", "json_value", "source", "rationale", "metadata", "request_id", "wait_until_stored", "client_time", "feedback_token")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +71,7 @@ class SubmitFeedbackRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     WAIT_UNTIL_STORED_FIELD_NUMBER: _ClassVar[int]
     CLIENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_TOKEN_FIELD_NUMBER: _ClassVar[int]
     trace_id: str
     client_request_id: str
     span_id: str
@@ -85,7 +86,8 @@ class SubmitFeedbackRequest(_message.Message):
     request_id: str
     wait_until_stored: bool
     client_time: _timestamp_pb2.Timestamp
-    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., name: _Optional[str] = ..., bool_value: _Optional[bool] = ..., number_value: _Optional[float] = ..., string_value: _Optional[str] = ..., json_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ..., wait_until_stored: _Optional[bool] = ..., client_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    feedback_token: str
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., name: _Optional[str] = ..., bool_value: _Optional[bool] = ..., number_value: _Optional[float] = ..., string_value: _Optional[str] = ..., json_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ..., wait_until_stored: _Optional[bool] = ..., client_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., feedback_token: _Optional[str] = ...) -> None: ...
 
 class SubmitFeedbackResponse(_message.Message):
     __slots__ = ("assessment_id", "trace_id", "state")
@@ -106,7 +108,7 @@ class FeedbackSource(_message.Message):
     def __init__(self, type: _Optional[_Union[SourceType, str]] = ..., id: _Optional[str] = ...) -> None: ...
 
 class SubmitRatingsRequest(_message.Message):
-    __slots__ = ("trace_id", "client_request_id", "span_id", "ratings", "source", "rationale", "metadata", "request_id", "wait_until_stored", "client_time")
+    __slots__ = ("trace_id", "client_request_id", "span_id", "ratings", "source", "rationale", "metadata", "request_id", "wait_until_stored", "client_time", "feedback_token")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -124,6 +126,7 @@ class SubmitRatingsRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     WAIT_UNTIL_STORED_FIELD_NUMBER: _ClassVar[int]
     CLIENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_TOKEN_FIELD_NUMBER: _ClassVar[int]
     trace_id: str
     client_request_id: str
     span_id: str
@@ -134,7 +137,8 @@ class SubmitRatingsRequest(_message.Message):
     request_id: str
     wait_until_stored: bool
     client_time: _timestamp_pb2.Timestamp
-    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., ratings: _Optional[_Iterable[_Union[DimensionRating, _Mapping]]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ..., wait_until_stored: _Optional[bool] = ..., client_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    feedback_token: str
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., span_id: _Optional[str] = ..., ratings: _Optional[_Iterable[_Union[DimensionRating, _Mapping]]] = ..., source: _Optional[_Union[FeedbackSource, _Mapping]] = ..., rationale: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., request_id: _Optional[str] = ..., wait_until_stored: _Optional[bool] = ..., client_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., feedback_token: _Optional[str] = ...) -> None: ...
 
 class DimensionRating(_message.Message):
     __slots__ = ("name", "score")
@@ -427,3 +431,29 @@ class EraseFeedbackBySourceResponse(_message.Message):
     traces_changed: int
     done: bool
     def __init__(self, traces_scanned: _Optional[int] = ..., feedback_deleted: _Optional[int] = ..., traces_changed: _Optional[int] = ..., done: _Optional[bool] = ...) -> None: ...
+
+class CreateFeedbackTokenRequest(_message.Message):
+    __slots__ = ("trace_id", "client_request_id", "user_id", "names")
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    trace_id: str
+    client_request_id: str
+    user_id: str
+    names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, trace_id: _Optional[str] = ..., client_request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CreateFeedbackTokenResponse(_message.Message):
+    __slots__ = ("feedback_token", "trace_id", "user_id", "names", "expire_time")
+    FEEDBACK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    feedback_token: str
+    trace_id: str
+    user_id: str
+    names: _containers.RepeatedScalarFieldContainer[str]
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, feedback_token: _Optional[str] = ..., trace_id: _Optional[str] = ..., user_id: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -53,7 +53,14 @@ class FeedbackServiceStub:
     UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
     take the write yet, safe to retry with the same request_id;
     DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-    writable before the call's deadline. A failed call writes nothing.
+    writable before the call's deadline; with a `feedback_token`,
+    UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+    PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+
+    Feedback tokens let an end user (a browser, or a backend forwarding the
+    user's click) rate one answer and nothing else: Chat's final event carries
+    one, CreateFeedbackToken mints one for a stored trace. With a token, the
+    source is the token's user (HUMAN), one current vote per user.
     """
 
     def __init__(self, channel):
@@ -107,6 +114,11 @@ class FeedbackServiceStub:
                 request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceRequest.SerializeToString,
                 response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceResponse.FromString,
                 _registered_method=True)
+        self.CreateFeedbackToken = channel.unary_unary(
+                '/genaifeedback.v1.FeedbackService/CreateFeedbackToken',
+                request_serializer=genaifeedback_dot_v1_dot_feedback__pb2.CreateFeedbackTokenRequest.SerializeToString,
+                response_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.CreateFeedbackTokenResponse.FromString,
+                _registered_method=True)
 
 
 class FeedbackServiceServicer:
@@ -137,7 +149,14 @@ class FeedbackServiceServicer:
     UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
     take the write yet, safe to retry with the same request_id;
     DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-    writable before the call's deadline. A failed call writes nothing.
+    writable before the call's deadline; with a `feedback_token`,
+    UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+    PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+
+    Feedback tokens let an end user (a browser, or a backend forwarding the
+    user's click) rate one answer and nothing else: Chat's final event carries
+    one, CreateFeedbackToken mints one for a stored trace. With a token, the
+    source is the token's user (HUMAN), one current vote per user.
     """
 
     def SubmitFeedback(self, request, context):
@@ -230,6 +249,19 @@ class FeedbackServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateFeedbackToken(self, request, context):
+        """CreateFeedbackToken mints a feedback token (as Chat's final event
+        carries) for a trace that is stored in MLflow, or whose chat is in flight
+        on this replica: for a backend that hands its end user a token later than
+        the chat, or a new one once the first expired. The token is empty when the
+        server issues no tokens (no signing keys configured). NOT_FOUND
+        (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+        (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeedbackServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -278,6 +310,11 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
                     request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceRequest.FromString,
                     response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceResponse.SerializeToString,
             ),
+            'CreateFeedbackToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFeedbackToken,
+                    request_deserializer=genaifeedback_dot_v1_dot_feedback__pb2.CreateFeedbackTokenRequest.FromString,
+                    response_serializer=genaifeedback_dot_v1_dot_feedback__pb2.CreateFeedbackTokenResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'genaifeedback.v1.FeedbackService', rpc_method_handlers)
@@ -314,7 +351,14 @@ class FeedbackService:
     UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
     take the write yet, safe to retry with the same request_id;
     DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-    writable before the call's deadline. A failed call writes nothing.
+    writable before the call's deadline; with a `feedback_token`,
+    UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+    PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+
+    Feedback tokens let an end user (a browser, or a backend forwarding the
+    user's click) rate one answer and nothing else: Chat's final event carries
+    one, CreateFeedbackToken mints one for a stored trace. With a token, the
+    source is the token's user (HUMAN), one current vote per user.
     """
 
     @staticmethod
@@ -550,6 +594,33 @@ class FeedbackService:
             '/genaifeedback.v1.FeedbackService/EraseFeedbackBySource',
             genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceRequest.SerializeToString,
             genaifeedback_dot_v1_dot_feedback__pb2.EraseFeedbackBySourceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateFeedbackToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/genaifeedback.v1.FeedbackService/CreateFeedbackToken',
+            genaifeedback_dot_v1_dot_feedback__pb2.CreateFeedbackTokenRequest.SerializeToString,
+            genaifeedback_dot_v1_dot_feedback__pb2.CreateFeedbackTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,6 +6,8 @@ import hashlib
 import time
 import uuid
 
+from mlflow.tracing.constant import TraceMetadataKey
+
 from genaifeedback.service.domain.errors import (
     DeadlineTooShort,
     FeedbackNotFound,
@@ -26,6 +28,7 @@ from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.storage.journal import FeedbackUnit, Journal
 from genaifeedback.v1.errors_pb2 import FieldViolationReason
 
+TRACE_USER_KEY = TraceMetadataKey.TRACE_USER  # mlflow.trace.user
 MIN_ACK_SECONDS = 0.01  # below this much time left, a journaled answer could arrive after the deadline
 # The contract's promise: wait_until_stored answers PENDING at least this long before the caller's
 # deadline, so that the answer crosses a loaded network and event loop in time.
@@ -123,6 +126,17 @@ class FeedbackIntake:
         if not trace_id:
             raise TraceNotFound(f"no trace has client_request_id {target.client_request_id!r}", **vars(target))
         return trace_id
+
+    async def known_trace(self, target: Target) -> tuple[str, str]:
+        """(trace id, its end user or "") of a trace in flight here or stored in MLflow; else
+        TraceNotFound (MlflowUnavailable when MLflow cannot tell)."""
+        trace_id = await self.resolve(target)
+        if self._inflight.awaiting_export(trace_id):
+            return trace_id, self._inflight.user_of(trace_id)
+        info = (await self._gateway.trace_infos([trace_id])).get(trace_id)
+        if info is None:
+            raise TraceNotFound(f"trace {trace_id} not found", trace_id=trace_id)
+        return trace_id, info.trace_metadata.get(TRACE_USER_KEY, "")
 
     def assessment_id_for(self, target: Target, request_id: str) -> str:
         """The id of the first assessment a call with this request_id made (or makes) on the target."""

@@ -92,6 +92,7 @@ def chat_response(event: Started | Token | Finished) -> chat_pb2.ChatResponse:
             client_request_id=event.client_request_id,
             finish_reason=_finish_reason(event),
             usage=_usage(event),
+            feedback_token=event.feedback_token,
         )
     )
 
@@ -103,4 +104,5 @@ def complete_chat_response(finished: Finished, text: str) -> chat_pb2.CompleteCh
         text=text,
         finish_reason=_finish_reason(finished),
         usage=_usage(finished),
+        feedback_token=finished.feedback_token,
     )

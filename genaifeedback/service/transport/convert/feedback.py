@@ -11,17 +11,21 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 
 from genaifeedback.service.domain.feedback import DEFAULT_FEEDBACK_NAME, FeedbackInput, Recorded, Target
+from genaifeedback.service.domain.feedback_tokens import IssuedToken
 from genaifeedback.service.domain.ids import SPAN_ID_PATTERN
 from genaifeedback.service.domain.limits import (
     MAX_CLIENT_CLOCK_AHEAD_SECONDS,
     MAX_ENTRIES,
     MAX_FEEDBACK_NAME_CHARS,
+    MAX_FEEDBACK_TOKEN_CHARS,
     MAX_JSON_DEPTH,
     MAX_JSON_VALUE_BYTES,
+    MAX_NAMES,
     MAX_RATIONALE_BYTES,
     MAX_REQUEST_ID_CHARS,
     MAX_SOURCE_ID_CHARS,
     MAX_STRING_VALUE_BYTES,
+    MAX_USER_OR_SESSION_CHARS,
     RATING_RANGE,
 )
 from genaifeedback.service.domain.schemas import RESERVED_METADATA_PREFIX, Schemas
@@ -62,6 +66,8 @@ def common_fields(request: _Written, violations: Violations) -> FeedbackInput:
     client_time_ms = None
     if isinstance(request, feedback_pb2.SubmitFeedbackRequest | feedback_pb2.SubmitRatingsRequest):
         client_time_ms = _client_time(request, violations)
+        # Its length only: what it holds is the token check's to judge (FEEDBACK_TOKEN_INVALID).
+        violations.check_chars("feedback_token", request.feedback_token, MAX_FEEDBACK_TOKEN_CHARS)
     return FeedbackInput(
         name="",
         value=None,
@@ -224,6 +230,30 @@ def status_input(request: feedback_pb2.GetFeedbackStatusRequest) -> tuple[Target
         violations.check_id("request_id", request.request_id, MAX_REQUEST_ID_CHARS, required=True)
     violations.raise_any()
     return addressed, request.assessment_id, request.request_id
+
+
+def token_input(request: feedback_pb2.CreateFeedbackTokenRequest) -> tuple[Target, str, list[str]]:
+    """(target, user_id, names) of a CreateFeedbackToken call."""
+    violations = Violations()
+    addressed = target(request, violations)
+    violations.check_id("user_id", request.user_id, MAX_USER_OR_SESSION_CHARS)
+    if len(request.names) > MAX_NAMES:
+        violations.add("names", f"must have at most {MAX_NAMES} entries", Reason.TOO_LONG)
+    for index, name in enumerate(request.names):
+        check_name(f"names[{index}]", name, violations)
+    violations.raise_any()
+    return addressed, request.user_id, list(request.names)
+
+
+def token_response(issued: IssuedToken) -> feedback_pb2.CreateFeedbackTokenResponse:
+    grant = issued.grant
+    if not issued.token:  # none issued (no keys): nothing is bound to anyone
+        return feedback_pb2.CreateFeedbackTokenResponse(trace_id=grant.trace_id)
+    response = feedback_pb2.CreateFeedbackTokenResponse(
+        feedback_token=issued.token, trace_id=grant.trace_id, user_id=grant.user_id, names=grant.names
+    )
+    response.expire_time.FromSeconds(int(grant.expires))
+    return response
 
 
 def feedback_response(recorded: Recorded) -> feedback_pb2.SubmitFeedbackResponse:

@@ -307,7 +307,21 @@ export interface ChatFinished {
   /** Why generation stopped. */
   finishReason: FinishReason;
   /** Token counts for this chat. */
-  usage: TokenUsage | undefined;
+  usage:
+    | TokenUsage
+    | undefined;
+  /**
+   * A signed, expiring token that lets the end user give feedback on this
+   * answer and nothing else: pass it as `feedback_token` to
+   * FeedbackService.SubmitFeedback or SubmitRatings (from a browser, or a
+   * backend forwarding a click). It is bound to this trace (and its
+   * client_request_id), to the end user (the request's `user_id`, or an
+   * anonymous id of its own when none was given) and to the feedback names
+   * the server allows. Opaque to callers; any replica accepts it until it
+   * expires (`--feedback-token-ttl-seconds`, 24 hours by default). Empty when
+   * the server issues no feedback tokens (no signing keys configured).
+   */
+  feedbackToken: string;
 }
 
 /** CompleteChatResponse is the whole answer of a CompleteChat call. */
@@ -321,7 +335,11 @@ export interface CompleteChatResponse {
   /** Why generation stopped. */
   finishReason: FinishReason;
   /** Token counts for this chat. */
-  usage: TokenUsage | undefined;
+  usage:
+    | TokenUsage
+    | undefined;
+  /** The feedback token for this answer, as ChatFinished.feedback_token. */
+  feedbackToken: string;
 }
 
 /**
@@ -1389,7 +1407,13 @@ export const ChatToken: MessageFns<ChatToken> = {
 };
 
 function createBaseChatFinished(): ChatFinished {
-  return { traceId: "", clientRequestId: "", finishReason: FinishReason.FINISH_REASON_UNSPECIFIED, usage: undefined };
+  return {
+    traceId: "",
+    clientRequestId: "",
+    finishReason: FinishReason.FINISH_REASON_UNSPECIFIED,
+    usage: undefined,
+    feedbackToken: "",
+  };
 }
 
 export const ChatFinished: MessageFns<ChatFinished> = {
@@ -1405,6 +1429,9 @@ export const ChatFinished: MessageFns<ChatFinished> = {
     }
     if (message.usage !== undefined) {
       TokenUsage.encode(message.usage, writer.uint32(34).fork()).join();
+    }
+    if (message.feedbackToken !== "") {
+      writer.uint32(42).string(message.feedbackToken);
     }
     return writer;
   },
@@ -1454,6 +1481,14 @@ export const ChatFinished: MessageFns<ChatFinished> = {
             message.usage = TokenUsage.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.feedbackToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1484,6 +1519,11 @@ export const ChatFinished: MessageFns<ChatFinished> = {
         ? finishReasonFromJSON(object.finish_reason)
         : FinishReason.FINISH_REASON_UNSPECIFIED,
       usage: isSet(object.usage) ? TokenUsage.fromJSON(object.usage) : undefined,
+      feedbackToken: isSet(object.feedbackToken)
+        ? globalThis.String(object.feedbackToken)
+        : isSet(object.feedback_token)
+        ? globalThis.String(object.feedback_token)
+        : "",
     };
   },
 
@@ -1501,6 +1541,9 @@ export const ChatFinished: MessageFns<ChatFinished> = {
     if (message.usage !== undefined) {
       obj.usage = TokenUsage.toJSON(message.usage);
     }
+    if (message.feedbackToken !== "") {
+      obj.feedbackToken = message.feedbackToken;
+    }
     return obj;
   },
 
@@ -1515,6 +1558,7 @@ export const ChatFinished: MessageFns<ChatFinished> = {
     message.usage = (object.usage !== undefined && object.usage !== null)
       ? TokenUsage.fromPartial(object.usage)
       : undefined;
+    message.feedbackToken = object.feedbackToken ?? "";
     return message;
   },
 };
@@ -1526,6 +1570,7 @@ function createBaseCompleteChatResponse(): CompleteChatResponse {
     text: "",
     finishReason: FinishReason.FINISH_REASON_UNSPECIFIED,
     usage: undefined,
+    feedbackToken: "",
   };
 }
 
@@ -1545,6 +1590,9 @@ export const CompleteChatResponse: MessageFns<CompleteChatResponse> = {
     }
     if (message.usage !== undefined) {
       TokenUsage.encode(message.usage, writer.uint32(42).fork()).join();
+    }
+    if (message.feedbackToken !== "") {
+      writer.uint32(50).string(message.feedbackToken);
     }
     return writer;
   },
@@ -1602,6 +1650,14 @@ export const CompleteChatResponse: MessageFns<CompleteChatResponse> = {
             message.usage = TokenUsage.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.feedbackToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1633,6 +1689,11 @@ export const CompleteChatResponse: MessageFns<CompleteChatResponse> = {
         ? finishReasonFromJSON(object.finish_reason)
         : FinishReason.FINISH_REASON_UNSPECIFIED,
       usage: isSet(object.usage) ? TokenUsage.fromJSON(object.usage) : undefined,
+      feedbackToken: isSet(object.feedbackToken)
+        ? globalThis.String(object.feedbackToken)
+        : isSet(object.feedback_token)
+        ? globalThis.String(object.feedback_token)
+        : "",
     };
   },
 
@@ -1653,6 +1714,9 @@ export const CompleteChatResponse: MessageFns<CompleteChatResponse> = {
     if (message.usage !== undefined) {
       obj.usage = TokenUsage.toJSON(message.usage);
     }
+    if (message.feedbackToken !== "") {
+      obj.feedbackToken = message.feedbackToken;
+    }
     return obj;
   },
 
@@ -1668,6 +1732,7 @@ export const CompleteChatResponse: MessageFns<CompleteChatResponse> = {
     message.usage = (object.usage !== undefined && object.usage !== null)
       ? TokenUsage.fromPartial(object.usage)
       : undefined;
+    message.feedbackToken = object.feedbackToken ?? "";
     return message;
   },
 };

@@ -128,6 +128,30 @@ export enum ErrorReason {
    * recorded, so the status and the store agree. Retry with a longer deadline.
    */
   DEADLINE_TOO_SHORT = "DEADLINE_TOO_SHORT",
+  /**
+   * FEEDBACK_TOKEN_INVALID - UNAUTHENTICATED: the request's `feedback_token` is not a token this
+   * service issued and still accepts: malformed, tampered with, signed by a
+   * key it does not hold (unknown, or rotated out: removed from the keys file
+   * or past its `not_after`), or this service takes no feedback tokens at all
+   * (it has no signing keys). Nothing was changed. Ask for a new token (a new
+   * Chat, or CreateFeedbackToken); do not retry with this one.
+   */
+  FEEDBACK_TOKEN_INVALID = "FEEDBACK_TOKEN_INVALID",
+  /**
+   * FEEDBACK_TOKEN_EXPIRED - UNAUTHENTICATED: the request's `feedback_token` has expired (its lifetime
+   * is the server's `--feedback-token-ttl-seconds`). Nothing was changed. Ask
+   * for a new token.
+   */
+  FEEDBACK_TOKEN_EXPIRED = "FEEDBACK_TOKEN_EXPIRED",
+  /**
+   * FEEDBACK_TOKEN_MISMATCH - PERMISSION_DENIED: the `feedback_token` is valid but does not allow this
+   * request: it is bound to another trace (or client_request_id), does not
+   * allow a feedback name the request uses, or the request's `source`
+   * conflicts with the token's user (another source id, or a type other than
+   * HUMAN). ErrorInfo metadata `mismatch` says which (`trace`, `name` or
+   * `source`). Nothing was changed.
+   */
+  FEEDBACK_TOKEN_MISMATCH = "FEEDBACK_TOKEN_MISMATCH",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -190,6 +214,15 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 18:
     case "DEADLINE_TOO_SHORT":
       return ErrorReason.DEADLINE_TOO_SHORT;
+    case 24:
+    case "FEEDBACK_TOKEN_INVALID":
+      return ErrorReason.FEEDBACK_TOKEN_INVALID;
+    case 25:
+    case "FEEDBACK_TOKEN_EXPIRED":
+      return ErrorReason.FEEDBACK_TOKEN_EXPIRED;
+    case 26:
+    case "FEEDBACK_TOKEN_MISMATCH":
+      return ErrorReason.FEEDBACK_TOKEN_MISMATCH;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -237,6 +270,12 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "FEEDBACK_NOT_FOUND";
     case ErrorReason.DEADLINE_TOO_SHORT:
       return "DEADLINE_TOO_SHORT";
+    case ErrorReason.FEEDBACK_TOKEN_INVALID:
+      return "FEEDBACK_TOKEN_INVALID";
+    case ErrorReason.FEEDBACK_TOKEN_EXPIRED:
+      return "FEEDBACK_TOKEN_EXPIRED";
+    case ErrorReason.FEEDBACK_TOKEN_MISMATCH:
+      return "FEEDBACK_TOKEN_MISMATCH";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -283,6 +322,12 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 17;
     case ErrorReason.DEADLINE_TOO_SHORT:
       return 18;
+    case ErrorReason.FEEDBACK_TOKEN_INVALID:
+      return 24;
+    case ErrorReason.FEEDBACK_TOKEN_EXPIRED:
+      return 25;
+    case ErrorReason.FEEDBACK_TOKEN_MISMATCH:
+      return 26;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

@@ -338,7 +338,23 @@ export interface SubmitFeedbackRequest {
    * Default: the time the service received the call. At most 5 minutes in
    * the future, and not before 2000.
    */
-  clientTime: Date | undefined;
+  clientTime:
+    | Date
+    | undefined;
+  /**
+   * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+   * at most 4096 characters. Optional. With it, the feedback is the token's
+   * end user's: the source is HUMAN with the token's user as source id (a
+   * `source` given as well must agree), so each user has one current vote
+   * per name on the trace. The target must be the token's trace (its
+   * trace_id, or its client_request_id) and the name one the token allows;
+   * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+   * malformed, tampered with, signed by a key the server no longer holds, or
+   * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+   * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+   * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+   */
+  feedbackToken: string;
 }
 
 export interface SubmitFeedbackRequest_MetadataEntry {
@@ -411,7 +427,14 @@ export interface SubmitRatingsRequest {
   /** As in SubmitFeedbackRequest.wait_until_stored. */
   waitUntilStored: boolean;
   /** As in SubmitFeedbackRequest.client_time. */
-  clientTime: Date | undefined;
+  clientTime:
+    | Date
+    | undefined;
+  /**
+   * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+   * dimension's name.
+   */
+  feedbackToken: string;
 }
 
 export interface SubmitRatingsRequest_MetadataEntry {
@@ -837,6 +860,51 @@ export interface EraseFeedbackBySourceResponse {
   done: boolean;
 }
 
+/** CreateFeedbackTokenRequest names the trace to mint a feedback token for. */
+export interface CreateFeedbackTokenRequest {
+  /** As in SubmitFeedbackRequest.trace_id. */
+  traceId?:
+    | string
+    | undefined;
+  /**
+   * As in SubmitFeedbackRequest.client_request_id: the token then also
+   * accepts feedback addressed by this client_request_id.
+   */
+  clientRequestId?:
+    | string
+    | undefined;
+  /**
+   * The end user the token speaks for (at most 250 characters, no control
+   * characters). Optional. Default: the trace's user (`mlflow.trace.user`),
+   * or, without one, an anonymous id of the token's own.
+   */
+  userId: string;
+  /**
+   * The feedback names the token allows (at most 20, each as
+   * SubmitFeedbackRequest.name). Optional. Default: the server's list
+   * (`--feedback-token-names`), or else every name with a schema (see
+   * ListFeedbackSchemas).
+   */
+  names: string[];
+}
+
+/** CreateFeedbackTokenResponse is the token and what it is bound to. */
+export interface CreateFeedbackTokenResponse {
+  /**
+   * The token, as ChatFinished.feedback_token; empty when the server issues
+   * no feedback tokens (no signing keys configured).
+   */
+  feedbackToken: string;
+  /** The trace it is bound to. */
+  traceId: string;
+  /** The end user it speaks for: the source id its feedback is recorded with. */
+  userId: string;
+  /** The feedback names it allows. */
+  names: string[];
+  /** When it expires (unset when no token was issued). */
+  expireTime: Date | undefined;
+}
+
 function createBaseSubmitFeedbackRequest(): SubmitFeedbackRequest {
   return {
     traceId: undefined,
@@ -853,6 +921,7 @@ function createBaseSubmitFeedbackRequest(): SubmitFeedbackRequest {
     requestId: "",
     waitUntilStored: false,
     clientTime: undefined,
+    feedbackToken: "",
   };
 }
 
@@ -899,6 +968,9 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     }
     if (message.clientTime !== undefined) {
       Timestamp.encode(toTimestamp(message.clientTime), writer.uint32(114).fork()).join();
+    }
+    if (message.feedbackToken !== "") {
+      writer.uint32(122).string(message.feedbackToken);
     }
     return writer;
   },
@@ -1031,6 +1103,14 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
             message.clientTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.feedbackToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1112,6 +1192,11 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
         : isSet(object.client_time)
         ? fromJsonTimestamp(object.client_time)
         : undefined,
+      feedbackToken: isSet(object.feedbackToken)
+        ? globalThis.String(object.feedbackToken)
+        : isSet(object.feedback_token)
+        ? globalThis.String(object.feedback_token)
+        : "",
     };
   },
 
@@ -1165,6 +1250,9 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     if (message.clientTime !== undefined) {
       obj.clientTime = message.clientTime.toISOString();
     }
+    if (message.feedbackToken !== "") {
+      obj.feedbackToken = message.feedbackToken;
+    }
     return obj;
   },
 
@@ -1197,6 +1285,7 @@ export const SubmitFeedbackRequest: MessageFns<SubmitFeedbackRequest> = {
     message.requestId = object.requestId ?? "";
     message.waitUntilStored = object.waitUntilStored ?? false;
     message.clientTime = object.clientTime ?? undefined;
+    message.feedbackToken = object.feedbackToken ?? "";
     return message;
   },
 };
@@ -1492,6 +1581,7 @@ function createBaseSubmitRatingsRequest(): SubmitRatingsRequest {
     requestId: "",
     waitUntilStored: false,
     clientTime: undefined,
+    feedbackToken: "",
   };
 }
 
@@ -1526,6 +1616,9 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     }
     if (message.clientTime !== undefined) {
       Timestamp.encode(toTimestamp(message.clientTime), writer.uint32(82).fork()).join();
+    }
+    if (message.feedbackToken !== "") {
+      writer.uint32(90).string(message.feedbackToken);
     }
     return writer;
   },
@@ -1626,6 +1719,14 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
             message.clientTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.feedbackToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1689,6 +1790,11 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
         : isSet(object.client_time)
         ? fromJsonTimestamp(object.client_time)
         : undefined,
+      feedbackToken: isSet(object.feedbackToken)
+        ? globalThis.String(object.feedbackToken)
+        : isSet(object.feedback_token)
+        ? globalThis.String(object.feedback_token)
+        : "",
     };
   },
 
@@ -1730,6 +1836,9 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     if (message.clientTime !== undefined) {
       obj.clientTime = message.clientTime.toISOString();
     }
+    if (message.feedbackToken !== "") {
+      obj.feedbackToken = message.feedbackToken;
+    }
     return obj;
   },
 
@@ -1758,6 +1867,7 @@ export const SubmitRatingsRequest: MessageFns<SubmitRatingsRequest> = {
     message.requestId = object.requestId ?? "";
     message.waitUntilStored = object.waitUntilStored ?? false;
     message.clientTime = object.clientTime ?? undefined;
+    message.feedbackToken = object.feedbackToken ?? "";
     return message;
   },
 };
@@ -5213,6 +5323,284 @@ export const EraseFeedbackBySourceResponse: MessageFns<EraseFeedbackBySourceResp
   },
 };
 
+function createBaseCreateFeedbackTokenRequest(): CreateFeedbackTokenRequest {
+  return { traceId: undefined, clientRequestId: undefined, userId: "", names: [] };
+}
+
+export const CreateFeedbackTokenRequest: MessageFns<CreateFeedbackTokenRequest> = {
+  encode(message: CreateFeedbackTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceId !== undefined) {
+      writer.uint32(10).string(message.traceId);
+    }
+    if (message.clientRequestId !== undefined) {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    for (const v of message.names) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFeedbackTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFeedbackTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFeedbackTokenRequest {
+    return {
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : undefined,
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : undefined,
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: CreateFeedbackTokenRequest): unknown {
+    const obj: any = {};
+    if (message.traceId !== undefined) {
+      obj.traceId = message.traceId;
+    }
+    if (message.clientRequestId !== undefined) {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateFeedbackTokenRequest>): CreateFeedbackTokenRequest {
+    return CreateFeedbackTokenRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateFeedbackTokenRequest>): CreateFeedbackTokenRequest {
+    const message = createBaseCreateFeedbackTokenRequest();
+    message.traceId = object.traceId ?? undefined;
+    message.clientRequestId = object.clientRequestId ?? undefined;
+    message.userId = object.userId ?? "";
+    message.names = object.names?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseCreateFeedbackTokenResponse(): CreateFeedbackTokenResponse {
+  return { feedbackToken: "", traceId: "", userId: "", names: [], expireTime: undefined };
+}
+
+export const CreateFeedbackTokenResponse: MessageFns<CreateFeedbackTokenResponse> = {
+  encode(message: CreateFeedbackTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.feedbackToken !== "") {
+      writer.uint32(10).string(message.feedbackToken);
+    }
+    if (message.traceId !== "") {
+      writer.uint32(18).string(message.traceId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    for (const v of message.names) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFeedbackTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFeedbackTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feedbackToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFeedbackTokenResponse {
+    return {
+      feedbackToken: isSet(object.feedbackToken)
+        ? globalThis.String(object.feedbackToken)
+        : isSet(object.feedback_token)
+        ? globalThis.String(object.feedback_token)
+        : "",
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [],
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateFeedbackTokenResponse): unknown {
+    const obj: any = {};
+    if (message.feedbackToken !== "") {
+      obj.feedbackToken = message.feedbackToken;
+    }
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateFeedbackTokenResponse>): CreateFeedbackTokenResponse {
+    return CreateFeedbackTokenResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateFeedbackTokenResponse>): CreateFeedbackTokenResponse {
+    const message = createBaseCreateFeedbackTokenResponse();
+    message.feedbackToken = object.feedbackToken ?? "";
+    message.traceId = object.traceId ?? "";
+    message.userId = object.userId ?? "";
+    message.names = object.names?.map((e) => e) || [];
+    message.expireTime = object.expireTime ?? undefined;
+    return message;
+  },
+};
+
 /**
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
  * attached to the chat's trace. Every write is idempotent by `request_id`.
@@ -5241,7 +5629,14 @@ export const EraseFeedbackBySourceResponse: MessageFns<EraseFeedbackBySourceResp
  * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
  * take the write yet, safe to retry with the same request_id;
  * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
- * writable before the call's deadline. A failed call writes nothing.
+ * writable before the call's deadline; with a `feedback_token`,
+ * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+ * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+ *
+ * Feedback tokens let an end user (a browser, or a backend forwarding the
+ * user's click) rate one answer and nothing else: Chat's final event carries
+ * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+ * source is the token's user (HUMAN), one current vote per user.
  */
 export type FeedbackServiceService = typeof FeedbackServiceService;
 export const FeedbackServiceService = {
@@ -5394,6 +5789,26 @@ export const FeedbackServiceService = {
       Buffer.from(EraseFeedbackBySourceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EraseFeedbackBySourceResponse => EraseFeedbackBySourceResponse.decode(value),
   },
+  /**
+   * CreateFeedbackToken mints a feedback token (as Chat's final event
+   * carries) for a trace that is stored in MLflow, or whose chat is in flight
+   * on this replica: for a backend that hands its end user a token later than
+   * the chat, or a new one once the first expired. The token is empty when the
+   * server issues no tokens (no signing keys configured). NOT_FOUND
+   * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+   * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   */
+  createFeedbackToken: {
+    path: "/genaifeedback.v1.FeedbackService/CreateFeedbackToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateFeedbackTokenRequest): Buffer =>
+      Buffer.from(CreateFeedbackTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateFeedbackTokenRequest => CreateFeedbackTokenRequest.decode(value),
+    responseSerialize: (value: CreateFeedbackTokenResponse): Buffer =>
+      Buffer.from(CreateFeedbackTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateFeedbackTokenResponse => CreateFeedbackTokenResponse.decode(value),
+  },
 } as const;
 
 export interface FeedbackServiceServer extends UntypedServiceImplementation {
@@ -5460,6 +5875,16 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * it goes; the last message has `done` set and the totals.
    */
   eraseFeedbackBySource: handleServerStreamingCall<EraseFeedbackBySourceRequest, EraseFeedbackBySourceResponse>;
+  /**
+   * CreateFeedbackToken mints a feedback token (as Chat's final event
+   * carries) for a trace that is stored in MLflow, or whose chat is in flight
+   * on this replica: for a backend that hands its end user a token later than
+   * the chat, or a new one once the first expired. The token is empty when the
+   * server issues no tokens (no signing keys configured). NOT_FOUND
+   * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+   * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   */
+  createFeedbackToken: handleUnaryCall<CreateFeedbackTokenRequest, CreateFeedbackTokenResponse>;
 }
 
 export interface FeedbackServiceClient extends Client {
@@ -5646,6 +6071,30 @@ export interface FeedbackServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<EraseFeedbackBySourceResponse>;
+  /**
+   * CreateFeedbackToken mints a feedback token (as Chat's final event
+   * carries) for a trace that is stored in MLflow, or whose chat is in flight
+   * on this replica: for a backend that hands its end user a token later than
+   * the chat, or a new one once the first expired. The token is empty when the
+   * server issues no tokens (no signing keys configured). NOT_FOUND
+   * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+   * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   */
+  createFeedbackToken(
+    request: CreateFeedbackTokenRequest,
+    callback: (error: ServiceError | null, response: CreateFeedbackTokenResponse) => void,
+  ): ClientUnaryCall;
+  createFeedbackToken(
+    request: CreateFeedbackTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateFeedbackTokenResponse) => void,
+  ): ClientUnaryCall;
+  createFeedbackToken(
+    request: CreateFeedbackTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateFeedbackTokenResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const FeedbackServiceClient = makeGenericClientConstructor(

@@ -93,4 +93,40 @@ public interface ChatFinishedOrBuilder extends
    * <code>.genaifeedback.v1.TokenUsage usage = 4 [json_name = "usage"];</code>
    */
   io.github.genaifeedback.v1.TokenUsageOrBuilder getUsageOrBuilder();
+
+  /**
+   * <pre>
+   * A signed, expiring token that lets the end user give feedback on this
+   * answer and nothing else: pass it as `feedback_token` to
+   * FeedbackService.SubmitFeedback or SubmitRatings (from a browser, or a
+   * backend forwarding a click). It is bound to this trace (and its
+   * client_request_id), to the end user (the request's `user_id`, or an
+   * anonymous id of its own when none was given) and to the feedback names
+   * the server allows. Opaque to callers; any replica accepts it until it
+   * expires (`--feedback-token-ttl-seconds`, 24 hours by default). Empty when
+   * the server issues no feedback tokens (no signing keys configured).
+   * </pre>
+   *
+   * <code>string feedback_token = 5 [json_name = "feedbackToken"];</code>
+   * @return The feedbackToken.
+   */
+  java.lang.String getFeedbackToken();
+  /**
+   * <pre>
+   * A signed, expiring token that lets the end user give feedback on this
+   * answer and nothing else: pass it as `feedback_token` to
+   * FeedbackService.SubmitFeedback or SubmitRatings (from a browser, or a
+   * backend forwarding a click). It is bound to this trace (and its
+   * client_request_id), to the end user (the request's `user_id`, or an
+   * anonymous id of its own when none was given) and to the feedback names
+   * the server allows. Opaque to callers; any replica accepts it until it
+   * expires (`--feedback-token-ttl-seconds`, 24 hours by default). Empty when
+   * the server issues no feedback tokens (no signing keys configured).
+   * </pre>
+   *
+   * <code>string feedback_token = 5 [json_name = "feedbackToken"];</code>
+   * @return The bytes for feedbackToken.
+   */
+  com.google.protobuf.ByteString
+      getFeedbackTokenBytes();
 }

@@ -118,35 +118,37 @@ public final class ChatProto {
       "hatStarted\022\031\n\010trace_id\030\001 \001(\tR\007traceId\022*\n" +
       "\021client_request_id\030\002 \001(\tR\017clientRequestI" +
       "d\"@\n\tChatToken\022\022\n\004text\030\001 \001(\tR\004text\022\037\n\013ch" +
-      "unk_count\030\002 \001(\005R\nchunkCount\"\316\001\n\014ChatFini" +
+      "unk_count\030\002 \001(\005R\nchunkCount\"\365\001\n\014ChatFini" +
       "shed\022\031\n\010trace_id\030\001 \001(\tR\007traceId\022*\n\021clien" +
       "t_request_id\030\002 \001(\tR\017clientRequestId\022C\n\rf" +
       "inish_reason\030\003 \001(\0162\036.genaifeedback.v1.Fi" +
       "nishReasonR\014finishReason\0222\n\005usage\030\004 \001(\0132" +
-      "\034.genaifeedback.v1.TokenUsageR\005usage\"\352\001\n" +
-      "\024CompleteChatResponse\022\031\n\010trace_id\030\001 \001(\tR" +
-      "\007traceId\022*\n\021client_request_id\030\002 \001(\tR\017cli" +
-      "entRequestId\022\022\n\004text\030\003 \001(\tR\004text\022C\n\rfini" +
-      "sh_reason\030\004 \001(\0162\036.genaifeedback.v1.Finis" +
-      "hReasonR\014finishReason\0222\n\005usage\030\005 \001(\0132\034.g" +
-      "enaifeedback.v1.TokenUsageR\005usage\"w\n\nTok" +
-      "enUsage\022!\n\014input_tokens\030\001 \001(\005R\013inputToke" +
-      "ns\022#\n\routput_tokens\030\002 \001(\005R\014outputTokens\022" +
-      "!\n\014total_tokens\030\003 \001(\005R\013totalTokens*P\n\004Ro" +
-      "le\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_SYSTEM\020" +
-      "\001\022\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTANT\020\003*\201\001\n" +
-      "\014FinishReason\022\035\n\031FINISH_REASON_UNSPECIFI" +
-      "ED\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n\024FINISH_R" +
-      "EASON_LENGTH\020\002\022 \n\034FINISH_REASON_CONTENT_" +
-      "FILTER\020\0032\265\001\n\013ChatService\022G\n\004Chat\022\035.genai" +
-      "feedback.v1.ChatRequest\032\036.genaifeedback." +
-      "v1.ChatResponse0\001\022]\n\014CompleteChat\022%.gena" +
-      "ifeedback.v1.CompleteChatRequest\032&.genai" +
-      "feedback.v1.CompleteChatResponseB\217\001\n\032io." +
-      "github.genaifeedback.v1B\tChatProtoP\001ZQgi" +
-      "thub.com/genaifeedback/genaifeedback/cli" +
-      "ents/go/genaifeedbackv1;genaifeedbackv1\252" +
-      "\002\020GenAIFeedback.V1b\006proto3"
+      "\034.genaifeedback.v1.TokenUsageR\005usage\022%\n\016" +
+      "feedback_token\030\005 \001(\tR\rfeedbackToken\"\221\002\n\024" +
+      "CompleteChatResponse\022\031\n\010trace_id\030\001 \001(\tR\007" +
+      "traceId\022*\n\021client_request_id\030\002 \001(\tR\017clie" +
+      "ntRequestId\022\022\n\004text\030\003 \001(\tR\004text\022C\n\rfinis" +
+      "h_reason\030\004 \001(\0162\036.genaifeedback.v1.Finish" +
+      "ReasonR\014finishReason\0222\n\005usage\030\005 \001(\0132\034.ge" +
+      "naifeedback.v1.TokenUsageR\005usage\022%\n\016feed" +
+      "back_token\030\006 \001(\tR\rfeedbackToken\"w\n\nToken" +
+      "Usage\022!\n\014input_tokens\030\001 \001(\005R\013inputTokens" +
+      "\022#\n\routput_tokens\030\002 \001(\005R\014outputTokens\022!\n" +
+      "\014total_tokens\030\003 \001(\005R\013totalTokens*P\n\004Role" +
+      "\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_SYSTEM\020\001\022" +
+      "\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTANT\020\003*\201\001\n\014F" +
+      "inishReason\022\035\n\031FINISH_REASON_UNSPECIFIED" +
+      "\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n\024FINISH_REA" +
+      "SON_LENGTH\020\002\022 \n\034FINISH_REASON_CONTENT_FI" +
+      "LTER\020\0032\265\001\n\013ChatService\022G\n\004Chat\022\035.genaife" +
+      "edback.v1.ChatRequest\032\036.genaifeedback.v1" +
+      ".ChatResponse0\001\022]\n\014CompleteChat\022%.genaif" +
+      "eedback.v1.CompleteChatRequest\032&.genaife" +
+      "edback.v1.CompleteChatResponseB\217\001\n\032io.gi" +
+      "thub.genaifeedback.v1B\tChatProtoP\001ZQgith" +
+      "ub.com/genaifeedback/genaifeedback/clien" +
+      "ts/go/genaifeedbackv1;genaifeedbackv1\252\002\020" +
+      "GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -211,13 +213,13 @@ public final class ChatProto {
     internal_static_genaifeedback_v1_ChatFinished_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_ChatFinished_descriptor,
-        new java.lang.String[] { "TraceId", "ClientRequestId", "FinishReason", "Usage", });
+        new java.lang.String[] { "TraceId", "ClientRequestId", "FinishReason", "Usage", "FeedbackToken", });
     internal_static_genaifeedback_v1_CompleteChatResponse_descriptor =
       getDescriptor().getMessageTypes().get(8);
     internal_static_genaifeedback_v1_CompleteChatResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_CompleteChatResponse_descriptor,
-        new java.lang.String[] { "TraceId", "ClientRequestId", "Text", "FinishReason", "Usage", });
+        new java.lang.String[] { "TraceId", "ClientRequestId", "Text", "FinishReason", "Usage", "FeedbackToken", });
     internal_static_genaifeedback_v1_TokenUsage_descriptor =
       getDescriptor().getMessageTypes().get(9);
     internal_static_genaifeedback_v1_TokenUsage_fieldAccessorTable = new

@@ -25,6 +25,7 @@ private static final long serialVersionUID = 0L;
     clientRequestId_ = "";
     text_ = "";
     finishReason_ = 0;
+    feedbackToken_ = "";
   }
 
   @java.lang.Override
@@ -253,6 +254,53 @@ private static final long serialVersionUID = 0L;
     return usage_ == null ? io.github.genaifeedback.v1.TokenUsage.getDefaultInstance() : usage_;
   }
 
+  public static final int FEEDBACK_TOKEN_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object feedbackToken_ = "";
+  /**
+   * <pre>
+   * The feedback token for this answer, as ChatFinished.feedback_token.
+   * </pre>
+   *
+   * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+   * @return The feedbackToken.
+   */
+  @java.lang.Override
+  public java.lang.String getFeedbackToken() {
+    java.lang.Object ref = feedbackToken_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      feedbackToken_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The feedback token for this answer, as ChatFinished.feedback_token.
+   * </pre>
+   *
+   * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+   * @return The bytes for feedbackToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getFeedbackTokenBytes() {
+    java.lang.Object ref = feedbackToken_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      feedbackToken_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -282,6 +330,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(5, getUsage());
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(feedbackToken_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 6, feedbackToken_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -307,6 +358,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(5, getUsage());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(feedbackToken_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, feedbackToken_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -335,6 +389,8 @@ private static final long serialVersionUID = 0L;
       if (!getUsage()
           .equals(other.getUsage())) return false;
     }
+    if (!getFeedbackToken()
+        .equals(other.getFeedbackToken())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -358,6 +414,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + USAGE_FIELD_NUMBER;
       hash = (53 * hash) + getUsage().hashCode();
     }
+    hash = (37 * hash) + FEEDBACK_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getFeedbackToken().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -508,6 +566,7 @@ private static final long serialVersionUID = 0L;
         usageBuilder_.dispose();
         usageBuilder_ = null;
       }
+      feedbackToken_ = "";
       return this;
     }
 
@@ -559,6 +618,9 @@ private static final long serialVersionUID = 0L;
             ? usage_
             : usageBuilder_.build();
         to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.feedbackToken_ = feedbackToken_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -628,6 +690,11 @@ private static final long serialVersionUID = 0L;
       if (other.hasUsage()) {
         mergeUsage(other.getUsage());
       }
+      if (!other.getFeedbackToken().isEmpty()) {
+        feedbackToken_ = other.feedbackToken_;
+        bitField0_ |= 0x00000020;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -681,6 +748,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 42
+            case 50: {
+              feedbackToken_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1202,6 +1274,98 @@ private static final long serialVersionUID = 0L;
         usage_ = null;
       }
       return usageBuilder_;
+    }
+
+    private java.lang.Object feedbackToken_ = "";
+    /**
+     * <pre>
+     * The feedback token for this answer, as ChatFinished.feedback_token.
+     * </pre>
+     *
+     * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+     * @return The feedbackToken.
+     */
+    public java.lang.String getFeedbackToken() {
+      java.lang.Object ref = feedbackToken_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        feedbackToken_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The feedback token for this answer, as ChatFinished.feedback_token.
+     * </pre>
+     *
+     * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+     * @return The bytes for feedbackToken.
+     */
+    public com.google.protobuf.ByteString
+        getFeedbackTokenBytes() {
+      java.lang.Object ref = feedbackToken_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        feedbackToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The feedback token for this answer, as ChatFinished.feedback_token.
+     * </pre>
+     *
+     * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+     * @param value The feedbackToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFeedbackToken(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      feedbackToken_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The feedback token for this answer, as ChatFinished.feedback_token.
+     * </pre>
+     *
+     * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearFeedbackToken() {
+      feedbackToken_ = getDefaultInstance().getFeedbackToken();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The feedback token for this answer, as ChatFinished.feedback_token.
+     * </pre>
+     *
+     * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+     * @param value The bytes for feedbackToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFeedbackTokenBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      feedbackToken_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

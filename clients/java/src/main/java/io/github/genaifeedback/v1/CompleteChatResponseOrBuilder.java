@@ -113,4 +113,24 @@ public interface CompleteChatResponseOrBuilder extends
    * <code>.genaifeedback.v1.TokenUsage usage = 5 [json_name = "usage"];</code>
    */
   io.github.genaifeedback.v1.TokenUsageOrBuilder getUsageOrBuilder();
+
+  /**
+   * <pre>
+   * The feedback token for this answer, as ChatFinished.feedback_token.
+   * </pre>
+   *
+   * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+   * @return The feedbackToken.
+   */
+  java.lang.String getFeedbackToken();
+  /**
+   * <pre>
+   * The feedback token for this answer, as ChatFinished.feedback_token.
+   * </pre>
+   *
+   * <code>string feedback_token = 6 [json_name = "feedbackToken"];</code>
+   * @return The bytes for feedbackToken.
+   */
+  com.google.protobuf.ByteString
+      getFeedbackTokenBytes();
 }

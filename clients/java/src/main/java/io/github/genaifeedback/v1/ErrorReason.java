@@ -205,6 +205,42 @@ public enum ErrorReason
    * <code>DEADLINE_TOO_SHORT = 18;</code>
    */
   DEADLINE_TOO_SHORT(18),
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the request's `feedback_token` is not a token this
+   * service issued and still accepts: malformed, tampered with, signed by a
+   * key it does not hold (unknown, or rotated out: removed from the keys file
+   * or past its `not_after`), or this service takes no feedback tokens at all
+   * (it has no signing keys). Nothing was changed. Ask for a new token (a new
+   * Chat, or CreateFeedbackToken); do not retry with this one.
+   * </pre>
+   *
+   * <code>FEEDBACK_TOKEN_INVALID = 24;</code>
+   */
+  FEEDBACK_TOKEN_INVALID(24),
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the request's `feedback_token` has expired (its lifetime
+   * is the server's `--feedback-token-ttl-seconds`). Nothing was changed. Ask
+   * for a new token.
+   * </pre>
+   *
+   * <code>FEEDBACK_TOKEN_EXPIRED = 25;</code>
+   */
+  FEEDBACK_TOKEN_EXPIRED(25),
+  /**
+   * <pre>
+   * PERMISSION_DENIED: the `feedback_token` is valid but does not allow this
+   * request: it is bound to another trace (or client_request_id), does not
+   * allow a feedback name the request uses, or the request's `source`
+   * conflicts with the token's user (another source id, or a type other than
+   * HUMAN). ErrorInfo metadata `mismatch` says which (`trace`, `name` or
+   * `source`). Nothing was changed.
+   * </pre>
+   *
+   * <code>FEEDBACK_TOKEN_MISMATCH = 26;</code>
+   */
+  FEEDBACK_TOKEN_MISMATCH(26),
   UNRECOGNIZED(-1),
   ;
 
@@ -388,6 +424,42 @@ public enum ErrorReason
    * <code>DEADLINE_TOO_SHORT = 18;</code>
    */
   public static final int DEADLINE_TOO_SHORT_VALUE = 18;
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the request's `feedback_token` is not a token this
+   * service issued and still accepts: malformed, tampered with, signed by a
+   * key it does not hold (unknown, or rotated out: removed from the keys file
+   * or past its `not_after`), or this service takes no feedback tokens at all
+   * (it has no signing keys). Nothing was changed. Ask for a new token (a new
+   * Chat, or CreateFeedbackToken); do not retry with this one.
+   * </pre>
+   *
+   * <code>FEEDBACK_TOKEN_INVALID = 24;</code>
+   */
+  public static final int FEEDBACK_TOKEN_INVALID_VALUE = 24;
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the request's `feedback_token` has expired (its lifetime
+   * is the server's `--feedback-token-ttl-seconds`). Nothing was changed. Ask
+   * for a new token.
+   * </pre>
+   *
+   * <code>FEEDBACK_TOKEN_EXPIRED = 25;</code>
+   */
+  public static final int FEEDBACK_TOKEN_EXPIRED_VALUE = 25;
+  /**
+   * <pre>
+   * PERMISSION_DENIED: the `feedback_token` is valid but does not allow this
+   * request: it is bound to another trace (or client_request_id), does not
+   * allow a feedback name the request uses, or the request's `source`
+   * conflicts with the token's user (another source id, or a type other than
+   * HUMAN). ErrorInfo metadata `mismatch` says which (`trace`, `name` or
+   * `source`). Nothing was changed.
+   * </pre>
+   *
+   * <code>FEEDBACK_TOKEN_MISMATCH = 26;</code>
+   */
+  public static final int FEEDBACK_TOKEN_MISMATCH_VALUE = 26;
 
 
   public final int getNumber() {
@@ -433,6 +505,9 @@ public enum ErrorReason
       case 16: return SHUTTING_DOWN;
       case 17: return FEEDBACK_NOT_FOUND;
       case 18: return DEADLINE_TOO_SHORT;
+      case 24: return FEEDBACK_TOKEN_INVALID;
+      case 25: return FEEDBACK_TOKEN_EXPIRED;
+      case 26: return FEEDBACK_TOKEN_MISMATCH;
       default: return null;
     }
   }

@@ -175,6 +175,16 @@ public final class FeedbackProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_genaifeedback_v1_EraseFeedbackBySourceResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_CreateFeedbackTokenRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_CreateFeedbackTokenRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_genaifeedback_v1_CreateFeedbackTokenResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_genaifeedback_v1_CreateFeedbackTokenResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -186,7 +196,7 @@ public final class FeedbackProto {
     java.lang.String[] descriptorData = {
       "\n\037genaifeedback/v1/feedback.proto\022\020genai" +
       "feedback.v1\032\034google/protobuf/struct.prot" +
-      "o\032\037google/protobuf/timestamp.proto\"\266\005\n\025S" +
+      "o\032\037google/protobuf/timestamp.proto\"\335\005\n\025S" +
       "ubmitFeedbackRequest\022\033\n\010trace_id\030\001 \001(\tH\000" +
       "R\007traceId\022,\n\021client_request_id\030\002 \001(\tH\000R\017" +
       "clientRequestId\022\027\n\007span_id\030\003 \001(\tR\006spanId" +
@@ -202,182 +212,196 @@ public final class FeedbackProto {
       "equest_id\030\014 \001(\tR\trequestId\022*\n\021wait_until" +
       "_stored\030\r \001(\010R\017waitUntilStored\022;\n\013client" +
       "_time\030\016 \001(\0132\032.google.protobuf.TimestampR" +
-      "\nclientTime\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(" +
+      "\nclientTime\022%\n\016feedback_token\030\017 \001(\tR\rfee" +
+      "dbackToken\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\010\n\006targe" +
+      "tB\007\n\005value\"\217\001\n\026SubmitFeedbackResponse\022#\n" +
+      "\rassessment_id\030\001 \001(\tR\014assessmentId\022\031\n\010tr" +
+      "ace_id\030\002 \001(\tR\007traceId\0225\n\005state\030\003 \001(\0162\037.g" +
+      "enaifeedback.v1.FeedbackStateR\005state\"R\n\016" +
+      "FeedbackSource\0220\n\004type\030\001 \001(\0162\034.genaifeed" +
+      "back.v1.SourceTypeR\004type\022\016\n\002id\030\002 \001(\tR\002id" +
+      "\"\327\004\n\024SubmitRatingsRequest\022\033\n\010trace_id\030\001 " +
+      "\001(\tH\000R\007traceId\022,\n\021client_request_id\030\002 \001(" +
+      "\tH\000R\017clientRequestId\022\027\n\007span_id\030\003 \001(\tR\006s" +
+      "panId\022;\n\007ratings\030\004 \003(\0132!.genaifeedback.v" +
+      "1.DimensionRatingR\007ratings\0228\n\006source\030\005 \001" +
+      "(\0132 .genaifeedback.v1.FeedbackSourceR\006so" +
+      "urce\022\034\n\trationale\030\006 \001(\tR\trationale\022P\n\010me" +
+      "tadata\030\007 \003(\01324.genaifeedback.v1.SubmitRa" +
+      "tingsRequest.MetadataEntryR\010metadata\022\035\n\n" +
+      "request_id\030\010 \001(\tR\trequestId\022*\n\021wait_unti" +
+      "l_stored\030\t \001(\010R\017waitUntilStored\022;\n\013clien" +
+      "t_time\030\n \001(\0132\032.google.protobuf.Timestamp" +
+      "R\nclientTime\022%\n\016feedback_token\030\013 \001(\tR\rfe" +
+      "edbackToken\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(" +
       "\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\010\n\006targ" +
-      "etB\007\n\005value\"\217\001\n\026SubmitFeedbackResponse\022#" +
-      "\n\rassessment_id\030\001 \001(\tR\014assessmentId\022\031\n\010t" +
-      "race_id\030\002 \001(\tR\007traceId\0225\n\005state\030\003 \001(\0162\037." +
-      "genaifeedback.v1.FeedbackStateR\005state\"R\n" +
-      "\016FeedbackSource\0220\n\004type\030\001 \001(\0162\034.genaifee" +
-      "dback.v1.SourceTypeR\004type\022\016\n\002id\030\002 \001(\tR\002i" +
-      "d\"\260\004\n\024SubmitRatingsRequest\022\033\n\010trace_id\030\001" +
-      " \001(\tH\000R\007traceId\022,\n\021client_request_id\030\002 \001" +
-      "(\tH\000R\017clientRequestId\022\027\n\007span_id\030\003 \001(\tR\006" +
-      "spanId\022;\n\007ratings\030\004 \003(\0132!.genaifeedback." +
-      "v1.DimensionRatingR\007ratings\0228\n\006source\030\005 " +
-      "\001(\0132 .genaifeedback.v1.FeedbackSourceR\006s" +
-      "ource\022\034\n\trationale\030\006 \001(\tR\trationale\022P\n\010m" +
-      "etadata\030\007 \003(\01324.genaifeedback.v1.SubmitR" +
-      "atingsRequest.MetadataEntryR\010metadata\022\035\n" +
-      "\nrequest_id\030\010 \001(\tR\trequestId\022*\n\021wait_unt" +
-      "il_stored\030\t \001(\010R\017waitUntilStored\022;\n\013clie" +
-      "nt_time\030\n \001(\0132\032.google.protobuf.Timestam" +
-      "pR\nclientTime\032;\n\rMetadataEntry\022\020\n\003key\030\001 " +
-      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\010\n\006ta" +
-      "rget\";\n\017DimensionRating\022\022\n\004name\030\001 \001(\tR\004n" +
-      "ame\022\024\n\005score\030\002 \001(\005R\005score\"\216\002\n\025SubmitRati" +
-      "ngsResponse\022\031\n\010trace_id\030\001 \001(\tR\007traceId\022a" +
-      "\n\016assessment_ids\030\002 \003(\0132:.genaifeedback.v" +
-      "1.SubmitRatingsResponse.AssessmentIdsEnt" +
-      "ryR\rassessmentIds\0225\n\005state\030\003 \001(\0162\037.genai" +
-      "feedback.v1.FeedbackStateR\005state\032@\n\022Asse" +
-      "ssmentIdsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
-      "e\030\002 \001(\tR\005value:\0028\001\"\303\001\n\030GetFeedbackStatus" +
-      "Request\022\033\n\010trace_id\030\001 \001(\tH\000R\007traceId\022,\n\021" +
-      "client_request_id\030\002 \001(\tH\000R\017clientRequest" +
-      "Id\022%\n\rassessment_id\030\003 \001(\tH\001R\014assessmentI" +
-      "d\022\037\n\nrequest_id\030\004 \001(\tH\001R\trequestIdB\010\n\006ta" +
-      "rgetB\n\n\010feedback\"\256\002\n\031GetFeedbackStatusRe" +
-      "sponse\0225\n\005state\030\001 \001(\0162\037.genaifeedback.v1" +
-      ".FeedbackStateR\005state\022\031\n\010trace_id\030\002 \001(\tR" +
-      "\007traceId\022e\n\016assessment_ids\030\003 \003(\0132>.genai" +
-      "feedback.v1.GetFeedbackStatusResponse.As" +
-      "sessmentIdsEntryR\rassessmentIds\022\026\n\006reaso" +
-      "n\030\004 \001(\tR\006reason\032@\n\022AssessmentIdsEntry\022\020\n" +
-      "\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028" +
-      "\001\"\034\n\032ListFeedbackSchemasRequest\"\217\001\n\033List" +
-      "FeedbackSchemasResponse\022:\n\007schemas\030\001 \003(\013" +
-      "2 .genaifeedback.v1.FeedbackSchemaR\007sche" +
-      "mas\0224\n\026unknown_names_accepted\030\002 \001(\010R\024unk" +
-      "nownNamesAccepted\"\346\003\n\016FeedbackSchema\022\022\n\004" +
-      "name\030\001 \001(\tR\004name\022\030\n\007version\030\002 \001(\005R\007versi" +
-      "on\022 \n\013description\030\003 \001(\tR\013description\0229\n\007" +
-      "boolean\030\004 \001(\0132\035.genaifeedback.v1.Boolean" +
-      "TypeH\000R\007boolean\0226\n\006number\030\005 \001(\0132\034.genaif" +
-      "eedback.v1.NumberTypeH\000R\006number\022<\n\010categ" +
-      "ory\030\006 \001(\0132\036.genaifeedback.v1.CategoryTyp" +
-      "eH\000R\010category\0220\n\004text\030\007 \001(\0132\032.genaifeedb" +
-      "ack.v1.TextTypeH\000R\004text\022=\n\trationale\030\010 \001" +
-      "(\0162\037.genaifeedback.v1.RationaleRuleR\trat" +
-      "ionale\022?\n\014source_types\030\t \003(\0162\034.genaifeed" +
-      "back.v1.SourceTypeR\013sourceTypes\022\031\n\010built" +
-      "_in\030\n \001(\010R\007builtInB\006\n\004type\"\r\n\013BooleanTyp" +
-      "e\"m\n\nNumberType\022\025\n\003min\030\001 \001(\001H\000R\003min\210\001\001\022\025" +
-      "\n\003max\030\002 \001(\001H\001R\003max\210\001\001\022!\n\014integer_only\030\003 " +
-      "\001(\010R\013integerOnlyB\006\n\004_minB\006\n\004_max\"&\n\014Cate" +
-      "goryType\022\026\n\006labels\030\001 \003(\tR\006labels\")\n\010Text" +
-      "Type\022\035\n\nmax_length\030\001 \001(\005R\tmaxLength\"\216\001\n\022" +
-      "GetFeedbackRequest\022\033\n\010trace_id\030\001 \001(\tH\000R\007" +
-      "traceId\022,\n\021client_request_id\030\002 \001(\tH\000R\017cl" +
-      "ientRequestId\022#\n\rassessment_id\030\003 \001(\tR\014as" +
-      "sessmentIdB\010\n\006target\"S\n\023GetFeedbackRespo" +
-      "nse\022<\n\010feedback\030\001 \001(\0132 .genaifeedback.v1" +
-      ".FeedbackRecordR\010feedback\"\342\005\n\016FeedbackRe" +
-      "cord\022#\n\rassessment_id\030\001 \001(\tR\014assessmentI" +
-      "d\022\031\n\010trace_id\030\002 \001(\tR\007traceId\022\027\n\007span_id\030" +
-      "\003 \001(\tR\006spanId\022\022\n\004name\030\004 \001(\tR\004name\022\037\n\nboo" +
-      "l_value\030\005 \001(\010H\000R\tboolValue\022#\n\014number_val" +
-      "ue\030\006 \001(\001H\000R\013numberValue\022#\n\014string_value\030" +
-      "\007 \001(\tH\000R\013stringValue\0227\n\njson_value\030\010 \001(\013" +
-      "2\026.google.protobuf.ValueH\000R\tjsonValue\0228\n" +
-      "\006source\030\t \001(\0132 .genaifeedback.v1.Feedbac" +
-      "kSourceR\006source\022\034\n\trationale\030\n \001(\tR\trati" +
-      "onale\022J\n\010metadata\030\013 \003(\0132..genaifeedback." +
-      "v1.FeedbackRecord.MetadataEntryR\010metadat" +
-      "a\022;\n\013create_time\030\014 \001(\0132\032.google.protobuf" +
-      ".TimestampR\ncreateTime\022;\n\013update_time\030\r " +
-      "\001(\0132\032.google.protobuf.TimestampR\nupdateT" +
-      "ime\022\030\n\007current\030\016 \001(\010R\007current\022\034\n\toverrid" +
-      "es\030\017 \001(\tR\toverrides\022#\n\roverridden_by\030\020 \001" +
-      "(\tR\014overriddenBy\032;\n\rMetadataEntry\022\020\n\003key" +
-      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\007\n" +
-      "\005value\"\363\002\n\023ListFeedbackRequest\022\033\n\010trace_" +
-      "id\030\001 \001(\tH\000R\007traceId\022,\n\021client_request_id" +
-      "\030\002 \001(\tH\000R\017clientRequestId\022\035\n\tsource_id\030\003" +
-      " \001(\tH\000R\010sourceId\022\022\n\004name\030\004 \001(\tR\004name\0229\n\n" +
-      "start_time\030\005 \001(\0132\032.google.protobuf.Times" +
-      "tampR\tstartTime\0225\n\010end_time\030\006 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\007endTime\022\'\n\017includ" +
-      "e_history\030\007 \001(\010R\016includeHistory\022\033\n\tpage_" +
-      "size\030\010 \001(\005R\010pageSize\022\035\n\npage_token\030\t \001(\t" +
-      "R\tpageTokenB\007\n\005scope\"|\n\024ListFeedbackResp" +
-      "onse\022<\n\010feedback\030\001 \003(\0132 .genaifeedback.v" +
-      "1.FeedbackRecordR\010feedback\022&\n\017next_page_" +
-      "token\030\002 \001(\tR\rnextPageToken\"\363\004\n\026CorrectFe" +
-      "edbackRequest\022\033\n\010trace_id\030\001 \001(\tH\000R\007trace" +
-      "Id\022,\n\021client_request_id\030\002 \001(\tH\000R\017clientR" +
-      "equestId\022#\n\rassessment_id\030\003 \001(\tR\014assessm" +
-      "entId\022\037\n\nbool_value\030\004 \001(\010H\001R\tboolValue\022#" +
-      "\n\014number_value\030\005 \001(\001H\001R\013numberValue\022#\n\014s" +
-      "tring_value\030\006 \001(\tH\001R\013stringValue\0227\n\njson" +
-      "_value\030\007 \001(\0132\026.google.protobuf.ValueH\001R\t" +
-      "jsonValue\0228\n\006source\030\010 \001(\0132 .genaifeedbac" +
-      "k.v1.FeedbackSourceR\006source\022\034\n\trationale" +
-      "\030\t \001(\tR\trationale\022R\n\010metadata\030\n \003(\01326.ge" +
-      "naifeedback.v1.CorrectFeedbackRequest.Me" +
-      "tadataEntryR\010metadata\022\035\n\nrequest_id\030\013 \001(" +
-      "\tR\trequestId\022*\n\021wait_until_stored\030\014 \001(\010R" +
-      "\017waitUntilStored\032;\n\rMetadataEntry\022\020\n\003key" +
-      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\010\n" +
-      "\006targetB\007\n\005value\"\220\001\n\027CorrectFeedbackResp" +
-      "onse\022#\n\rassessment_id\030\001 \001(\tR\014assessmentI" +
-      "d\022\031\n\010trace_id\030\002 \001(\tR\007traceId\0225\n\005state\030\003 " +
-      "\001(\0162\037.genaifeedback.v1.FeedbackStateR\005st" +
-      "ate\"\304\001\n\025DeleteFeedbackRequest\022\033\n\010trace_i" +
-      "d\030\001 \001(\tH\000R\007traceId\022,\n\021client_request_id\030" +
-      "\002 \001(\tH\000R\017clientRequestId\022%\n\rassessment_i" +
-      "d\030\003 \001(\tH\001R\014assessmentId\022\"\n\014all_on_trace\030" +
-      "\004 \001(\010H\001R\nallOnTraceB\010\n\006targetB\013\n\tselecti" +
-      "on\"i\n\026DeleteFeedbackResponse\022\031\n\010trace_id" +
-      "\030\001 \001(\tR\007traceId\0224\n\026deleted_assessment_id" +
-      "s\030\002 \003(\tR\024deletedAssessmentIds\"z\n\034EraseFe" +
-      "edbackBySourceRequest\022\033\n\tsource_id\030\001 \001(\t" +
-      "R\010sourceId\022=\n\013source_type\030\002 \001(\0162\034.genaif" +
-      "eedback.v1.SourceTypeR\nsourceType\"\254\001\n\035Er" +
-      "aseFeedbackBySourceResponse\022%\n\016traces_sc" +
-      "anned\030\001 \001(\003R\rtracesScanned\022)\n\020feedback_d" +
-      "eleted\030\002 \001(\003R\017feedbackDeleted\022%\n\016traces_" +
-      "changed\030\003 \001(\003R\rtracesChanged\022\022\n\004done\030\004 \001" +
-      "(\010R\004done*\273\001\n\rFeedbackState\022\036\n\032FEEDBACK_S" +
-      "TATE_UNSPECIFIED\020\000\022\032\n\026FEEDBACK_STATE_PEN" +
-      "DING\020\001\022\031\n\025FEEDBACK_STATE_STORED\020\002\022\032\n\026FEE" +
-      "DBACK_STATE_EXPIRED\020\003\022\033\n\027FEEDBACK_STATE_" +
-      "REJECTED\020\004\022\032\n\026FEEDBACK_STATE_DELETED\020\005*q" +
-      "\n\nSourceType\022\033\n\027SOURCE_TYPE_UNSPECIFIED\020" +
-      "\000\022\025\n\021SOURCE_TYPE_HUMAN\020\001\022\031\n\025SOURCE_TYPE_" +
-      "LLM_JUDGE\020\002\022\024\n\020SOURCE_TYPE_CODE\020\003*\206\001\n\rRa" +
-      "tionaleRule\022\036\n\032RATIONALE_RULE_UNSPECIFIE" +
-      "D\020\000\022\032\n\026RATIONALE_RULE_ALLOWED\020\001\022\033\n\027RATIO" +
-      "NALE_RULE_REQUIRED\020\002\022\034\n\030RATIONALE_RULE_F" +
-      "ORBIDDEN\020\0032\276\007\n\017FeedbackService\022c\n\016Submit" +
-      "Feedback\022\'.genaifeedback.v1.SubmitFeedba" +
-      "ckRequest\032(.genaifeedback.v1.SubmitFeedb" +
-      "ackResponse\022`\n\rSubmitRatings\022&.genaifeed" +
-      "back.v1.SubmitRatingsRequest\032\'.genaifeed" +
-      "back.v1.SubmitRatingsResponse\022l\n\021GetFeed" +
-      "backStatus\022*.genaifeedback.v1.GetFeedbac" +
-      "kStatusRequest\032+.genaifeedback.v1.GetFee" +
-      "dbackStatusResponse\022r\n\023ListFeedbackSchem" +
-      "as\022,.genaifeedback.v1.ListFeedbackSchema" +
-      "sRequest\032-.genaifeedback.v1.ListFeedback" +
-      "SchemasResponse\022Z\n\013GetFeedback\022$.genaife" +
-      "edback.v1.GetFeedbackRequest\032%.genaifeed" +
-      "back.v1.GetFeedbackResponse\022]\n\014ListFeedb" +
-      "ack\022%.genaifeedback.v1.ListFeedbackReque" +
-      "st\032&.genaifeedback.v1.ListFeedbackRespon" +
-      "se\022f\n\017CorrectFeedback\022(.genaifeedback.v1" +
-      ".CorrectFeedbackRequest\032).genaifeedback." +
-      "v1.CorrectFeedbackResponse\022c\n\016DeleteFeed" +
-      "back\022\'.genaifeedback.v1.DeleteFeedbackRe" +
-      "quest\032(.genaifeedback.v1.DeleteFeedbackR" +
-      "esponse\022z\n\025EraseFeedbackBySource\022..genai" +
-      "feedback.v1.EraseFeedbackBySourceRequest" +
-      "\032/.genaifeedback.v1.EraseFeedbackBySourc" +
-      "eResponse0\001B\223\001\n\032io.github.genaifeedback." +
-      "v1B\rFeedbackProtoP\001ZQgithub.com/genaifee" +
-      "dback/genaifeedback/clients/go/genaifeed" +
-      "backv1;genaifeedbackv1\252\002\020GenAIFeedback.V" +
-      "1b\006proto3"
+      "et\";\n\017DimensionRating\022\022\n\004name\030\001 \001(\tR\004nam" +
+      "e\022\024\n\005score\030\002 \001(\005R\005score\"\216\002\n\025SubmitRating" +
+      "sResponse\022\031\n\010trace_id\030\001 \001(\tR\007traceId\022a\n\016" +
+      "assessment_ids\030\002 \003(\0132:.genaifeedback.v1." +
+      "SubmitRatingsResponse.AssessmentIdsEntry" +
+      "R\rassessmentIds\0225\n\005state\030\003 \001(\0162\037.genaife" +
+      "edback.v1.FeedbackStateR\005state\032@\n\022Assess" +
+      "mentIdsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030" +
+      "\002 \001(\tR\005value:\0028\001\"\303\001\n\030GetFeedbackStatusRe" +
+      "quest\022\033\n\010trace_id\030\001 \001(\tH\000R\007traceId\022,\n\021cl" +
+      "ient_request_id\030\002 \001(\tH\000R\017clientRequestId" +
+      "\022%\n\rassessment_id\030\003 \001(\tH\001R\014assessmentId\022" +
+      "\037\n\nrequest_id\030\004 \001(\tH\001R\trequestIdB\010\n\006targ" +
+      "etB\n\n\010feedback\"\256\002\n\031GetFeedbackStatusResp" +
+      "onse\0225\n\005state\030\001 \001(\0162\037.genaifeedback.v1.F" +
+      "eedbackStateR\005state\022\031\n\010trace_id\030\002 \001(\tR\007t" +
+      "raceId\022e\n\016assessment_ids\030\003 \003(\0132>.genaife" +
+      "edback.v1.GetFeedbackStatusResponse.Asse" +
+      "ssmentIdsEntryR\rassessmentIds\022\026\n\006reason\030" +
+      "\004 \001(\tR\006reason\032@\n\022AssessmentIdsEntry\022\020\n\003k" +
+      "ey\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"" +
+      "\034\n\032ListFeedbackSchemasRequest\"\217\001\n\033ListFe" +
+      "edbackSchemasResponse\022:\n\007schemas\030\001 \003(\0132 " +
+      ".genaifeedback.v1.FeedbackSchemaR\007schema" +
+      "s\0224\n\026unknown_names_accepted\030\002 \001(\010R\024unkno" +
+      "wnNamesAccepted\"\346\003\n\016FeedbackSchema\022\022\n\004na" +
+      "me\030\001 \001(\tR\004name\022\030\n\007version\030\002 \001(\005R\007version" +
+      "\022 \n\013description\030\003 \001(\tR\013description\0229\n\007bo" +
+      "olean\030\004 \001(\0132\035.genaifeedback.v1.BooleanTy" +
+      "peH\000R\007boolean\0226\n\006number\030\005 \001(\0132\034.genaifee" +
+      "dback.v1.NumberTypeH\000R\006number\022<\n\010categor" +
+      "y\030\006 \001(\0132\036.genaifeedback.v1.CategoryTypeH" +
+      "\000R\010category\0220\n\004text\030\007 \001(\0132\032.genaifeedbac" +
+      "k.v1.TextTypeH\000R\004text\022=\n\trationale\030\010 \001(\016" +
+      "2\037.genaifeedback.v1.RationaleRuleR\tratio" +
+      "nale\022?\n\014source_types\030\t \003(\0162\034.genaifeedba" +
+      "ck.v1.SourceTypeR\013sourceTypes\022\031\n\010built_i" +
+      "n\030\n \001(\010R\007builtInB\006\n\004type\"\r\n\013BooleanType\"" +
+      "m\n\nNumberType\022\025\n\003min\030\001 \001(\001H\000R\003min\210\001\001\022\025\n\003" +
+      "max\030\002 \001(\001H\001R\003max\210\001\001\022!\n\014integer_only\030\003 \001(" +
+      "\010R\013integerOnlyB\006\n\004_minB\006\n\004_max\"&\n\014Catego" +
+      "ryType\022\026\n\006labels\030\001 \003(\tR\006labels\")\n\010TextTy" +
+      "pe\022\035\n\nmax_length\030\001 \001(\005R\tmaxLength\"\216\001\n\022Ge" +
+      "tFeedbackRequest\022\033\n\010trace_id\030\001 \001(\tH\000R\007tr" +
+      "aceId\022,\n\021client_request_id\030\002 \001(\tH\000R\017clie" +
+      "ntRequestId\022#\n\rassessment_id\030\003 \001(\tR\014asse" +
+      "ssmentIdB\010\n\006target\"S\n\023GetFeedbackRespons" +
+      "e\022<\n\010feedback\030\001 \001(\0132 .genaifeedback.v1.F" +
+      "eedbackRecordR\010feedback\"\342\005\n\016FeedbackReco" +
+      "rd\022#\n\rassessment_id\030\001 \001(\tR\014assessmentId\022" +
+      "\031\n\010trace_id\030\002 \001(\tR\007traceId\022\027\n\007span_id\030\003 " +
+      "\001(\tR\006spanId\022\022\n\004name\030\004 \001(\tR\004name\022\037\n\nbool_" +
+      "value\030\005 \001(\010H\000R\tboolValue\022#\n\014number_value" +
+      "\030\006 \001(\001H\000R\013numberValue\022#\n\014string_value\030\007 " +
+      "\001(\tH\000R\013stringValue\0227\n\njson_value\030\010 \001(\0132\026" +
+      ".google.protobuf.ValueH\000R\tjsonValue\0228\n\006s" +
+      "ource\030\t \001(\0132 .genaifeedback.v1.FeedbackS" +
+      "ourceR\006source\022\034\n\trationale\030\n \001(\tR\tration" +
+      "ale\022J\n\010metadata\030\013 \003(\0132..genaifeedback.v1" +
+      ".FeedbackRecord.MetadataEntryR\010metadata\022" +
+      ";\n\013create_time\030\014 \001(\0132\032.google.protobuf.T" +
+      "imestampR\ncreateTime\022;\n\013update_time\030\r \001(" +
+      "\0132\032.google.protobuf.TimestampR\nupdateTim" +
+      "e\022\030\n\007current\030\016 \001(\010R\007current\022\034\n\toverrides" +
+      "\030\017 \001(\tR\toverrides\022#\n\roverridden_by\030\020 \001(\t" +
+      "R\014overriddenBy\032;\n\rMetadataEntry\022\020\n\003key\030\001" +
+      " \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\007\n\005v" +
+      "alue\"\363\002\n\023ListFeedbackRequest\022\033\n\010trace_id" +
+      "\030\001 \001(\tH\000R\007traceId\022,\n\021client_request_id\030\002" +
+      " \001(\tH\000R\017clientRequestId\022\035\n\tsource_id\030\003 \001" +
+      "(\tH\000R\010sourceId\022\022\n\004name\030\004 \001(\tR\004name\0229\n\nst" +
+      "art_time\030\005 \001(\0132\032.google.protobuf.Timesta" +
+      "mpR\tstartTime\0225\n\010end_time\030\006 \001(\0132\032.google" +
+      ".protobuf.TimestampR\007endTime\022\'\n\017include_" +
+      "history\030\007 \001(\010R\016includeHistory\022\033\n\tpage_si" +
+      "ze\030\010 \001(\005R\010pageSize\022\035\n\npage_token\030\t \001(\tR\t" +
+      "pageTokenB\007\n\005scope\"|\n\024ListFeedbackRespon" +
+      "se\022<\n\010feedback\030\001 \003(\0132 .genaifeedback.v1." +
+      "FeedbackRecordR\010feedback\022&\n\017next_page_to" +
+      "ken\030\002 \001(\tR\rnextPageToken\"\363\004\n\026CorrectFeed" +
+      "backRequest\022\033\n\010trace_id\030\001 \001(\tH\000R\007traceId" +
+      "\022,\n\021client_request_id\030\002 \001(\tH\000R\017clientReq" +
+      "uestId\022#\n\rassessment_id\030\003 \001(\tR\014assessmen" +
+      "tId\022\037\n\nbool_value\030\004 \001(\010H\001R\tboolValue\022#\n\014" +
+      "number_value\030\005 \001(\001H\001R\013numberValue\022#\n\014str" +
+      "ing_value\030\006 \001(\tH\001R\013stringValue\0227\n\njson_v" +
+      "alue\030\007 \001(\0132\026.google.protobuf.ValueH\001R\tjs" +
+      "onValue\0228\n\006source\030\010 \001(\0132 .genaifeedback." +
+      "v1.FeedbackSourceR\006source\022\034\n\trationale\030\t" +
+      " \001(\tR\trationale\022R\n\010metadata\030\n \003(\01326.gena" +
+      "ifeedback.v1.CorrectFeedbackRequest.Meta" +
+      "dataEntryR\010metadata\022\035\n\nrequest_id\030\013 \001(\tR" +
+      "\trequestId\022*\n\021wait_until_stored\030\014 \001(\010R\017w" +
+      "aitUntilStored\032;\n\rMetadataEntry\022\020\n\003key\030\001" +
+      " \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\010\n\006t" +
+      "argetB\007\n\005value\"\220\001\n\027CorrectFeedbackRespon" +
+      "se\022#\n\rassessment_id\030\001 \001(\tR\014assessmentId\022" +
+      "\031\n\010trace_id\030\002 \001(\tR\007traceId\0225\n\005state\030\003 \001(" +
+      "\0162\037.genaifeedback.v1.FeedbackStateR\005stat" +
+      "e\"\304\001\n\025DeleteFeedbackRequest\022\033\n\010trace_id\030" +
+      "\001 \001(\tH\000R\007traceId\022,\n\021client_request_id\030\002 " +
+      "\001(\tH\000R\017clientRequestId\022%\n\rassessment_id\030" +
+      "\003 \001(\tH\001R\014assessmentId\022\"\n\014all_on_trace\030\004 " +
+      "\001(\010H\001R\nallOnTraceB\010\n\006targetB\013\n\tselection" +
+      "\"i\n\026DeleteFeedbackResponse\022\031\n\010trace_id\030\001" +
+      " \001(\tR\007traceId\0224\n\026deleted_assessment_ids\030" +
+      "\002 \003(\tR\024deletedAssessmentIds\"z\n\034EraseFeed" +
+      "backBySourceRequest\022\033\n\tsource_id\030\001 \001(\tR\010" +
+      "sourceId\022=\n\013source_type\030\002 \001(\0162\034.genaifee" +
+      "dback.v1.SourceTypeR\nsourceType\"\254\001\n\035Eras" +
+      "eFeedbackBySourceResponse\022%\n\016traces_scan" +
+      "ned\030\001 \001(\003R\rtracesScanned\022)\n\020feedback_del" +
+      "eted\030\002 \001(\003R\017feedbackDeleted\022%\n\016traces_ch" +
+      "anged\030\003 \001(\003R\rtracesChanged\022\022\n\004done\030\004 \001(\010" +
+      "R\004done\"\240\001\n\032CreateFeedbackTokenRequest\022\033\n" +
+      "\010trace_id\030\001 \001(\tH\000R\007traceId\022,\n\021client_req" +
+      "uest_id\030\002 \001(\tH\000R\017clientRequestId\022\027\n\007user" +
+      "_id\030\003 \001(\tR\006userId\022\024\n\005names\030\004 \003(\tR\005namesB" +
+      "\010\n\006target\"\313\001\n\033CreateFeedbackTokenRespons" +
+      "e\022%\n\016feedback_token\030\001 \001(\tR\rfeedbackToken" +
+      "\022\031\n\010trace_id\030\002 \001(\tR\007traceId\022\027\n\007user_id\030\003" +
+      " \001(\tR\006userId\022\024\n\005names\030\004 \003(\tR\005names\022;\n\013ex" +
+      "pire_time\030\005 \001(\0132\032.google.protobuf.Timest" +
+      "ampR\nexpireTime*\273\001\n\rFeedbackState\022\036\n\032FEE" +
+      "DBACK_STATE_UNSPECIFIED\020\000\022\032\n\026FEEDBACK_ST" +
+      "ATE_PENDING\020\001\022\031\n\025FEEDBACK_STATE_STORED\020\002" +
+      "\022\032\n\026FEEDBACK_STATE_EXPIRED\020\003\022\033\n\027FEEDBACK" +
+      "_STATE_REJECTED\020\004\022\032\n\026FEEDBACK_STATE_DELE" +
+      "TED\020\005*q\n\nSourceType\022\033\n\027SOURCE_TYPE_UNSPE" +
+      "CIFIED\020\000\022\025\n\021SOURCE_TYPE_HUMAN\020\001\022\031\n\025SOURC" +
+      "E_TYPE_LLM_JUDGE\020\002\022\024\n\020SOURCE_TYPE_CODE\020\003" +
+      "*\206\001\n\rRationaleRule\022\036\n\032RATIONALE_RULE_UNS" +
+      "PECIFIED\020\000\022\032\n\026RATIONALE_RULE_ALLOWED\020\001\022\033" +
+      "\n\027RATIONALE_RULE_REQUIRED\020\002\022\034\n\030RATIONALE" +
+      "_RULE_FORBIDDEN\020\0032\262\010\n\017FeedbackService\022c\n" +
+      "\016SubmitFeedback\022\'.genaifeedback.v1.Submi" +
+      "tFeedbackRequest\032(.genaifeedback.v1.Subm" +
+      "itFeedbackResponse\022`\n\rSubmitRatings\022&.ge" +
+      "naifeedback.v1.SubmitRatingsRequest\032\'.ge" +
+      "naifeedback.v1.SubmitRatingsResponse\022l\n\021" +
+      "GetFeedbackStatus\022*.genaifeedback.v1.Get" +
+      "FeedbackStatusRequest\032+.genaifeedback.v1" +
+      ".GetFeedbackStatusResponse\022r\n\023ListFeedba" +
+      "ckSchemas\022,.genaifeedback.v1.ListFeedbac" +
+      "kSchemasRequest\032-.genaifeedback.v1.ListF" +
+      "eedbackSchemasResponse\022Z\n\013GetFeedback\022$." +
+      "genaifeedback.v1.GetFeedbackRequest\032%.ge" +
+      "naifeedback.v1.GetFeedbackResponse\022]\n\014Li" +
+      "stFeedback\022%.genaifeedback.v1.ListFeedba" +
+      "ckRequest\032&.genaifeedback.v1.ListFeedbac" +
+      "kResponse\022f\n\017CorrectFeedback\022(.genaifeed" +
+      "back.v1.CorrectFeedbackRequest\032).genaife" +
+      "edback.v1.CorrectFeedbackResponse\022c\n\016Del" +
+      "eteFeedback\022\'.genaifeedback.v1.DeleteFee" +
+      "dbackRequest\032(.genaifeedback.v1.DeleteFe" +
+      "edbackResponse\022z\n\025EraseFeedbackBySource\022" +
+      "..genaifeedback.v1.EraseFeedbackBySource" +
+      "Request\032/.genaifeedback.v1.EraseFeedback" +
+      "BySourceResponse0\001\022r\n\023CreateFeedbackToke" +
+      "n\022,.genaifeedback.v1.CreateFeedbackToken" +
+      "Request\032-.genaifeedback.v1.CreateFeedbac" +
+      "kTokenResponseB\223\001\n\032io.github.genaifeedba" +
+      "ck.v1B\rFeedbackProtoP\001ZQgithub.com/genai" +
+      "feedback/genaifeedback/clients/go/genaif" +
+      "eedbackv1;genaifeedbackv1\252\002\020GenAIFeedbac" +
+      "k.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -390,7 +414,7 @@ public final class FeedbackProto {
     internal_static_genaifeedback_v1_SubmitFeedbackRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_SubmitFeedbackRequest_descriptor,
-        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Name", "BoolValue", "NumberValue", "StringValue", "JsonValue", "Source", "Rationale", "Metadata", "RequestId", "WaitUntilStored", "ClientTime", "Target", "Value", });
+        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Name", "BoolValue", "NumberValue", "StringValue", "JsonValue", "Source", "Rationale", "Metadata", "RequestId", "WaitUntilStored", "ClientTime", "FeedbackToken", "Target", "Value", });
     internal_static_genaifeedback_v1_SubmitFeedbackRequest_MetadataEntry_descriptor =
       internal_static_genaifeedback_v1_SubmitFeedbackRequest_descriptor.getNestedTypes().get(0);
     internal_static_genaifeedback_v1_SubmitFeedbackRequest_MetadataEntry_fieldAccessorTable = new
@@ -414,7 +438,7 @@ public final class FeedbackProto {
     internal_static_genaifeedback_v1_SubmitRatingsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_SubmitRatingsRequest_descriptor,
-        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Ratings", "Source", "Rationale", "Metadata", "RequestId", "WaitUntilStored", "ClientTime", "Target", });
+        new java.lang.String[] { "TraceId", "ClientRequestId", "SpanId", "Ratings", "Source", "Rationale", "Metadata", "RequestId", "WaitUntilStored", "ClientTime", "FeedbackToken", "Target", });
     internal_static_genaifeedback_v1_SubmitRatingsRequest_MetadataEntry_descriptor =
       internal_static_genaifeedback_v1_SubmitRatingsRequest_descriptor.getNestedTypes().get(0);
     internal_static_genaifeedback_v1_SubmitRatingsRequest_MetadataEntry_fieldAccessorTable = new
@@ -577,6 +601,18 @@ public final class FeedbackProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_genaifeedback_v1_EraseFeedbackBySourceResponse_descriptor,
         new java.lang.String[] { "TracesScanned", "FeedbackDeleted", "TracesChanged", "Done", });
+    internal_static_genaifeedback_v1_CreateFeedbackTokenRequest_descriptor =
+      getDescriptor().getMessageTypes().get(26);
+    internal_static_genaifeedback_v1_CreateFeedbackTokenRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_CreateFeedbackTokenRequest_descriptor,
+        new java.lang.String[] { "TraceId", "ClientRequestId", "UserId", "Names", "Target", });
+    internal_static_genaifeedback_v1_CreateFeedbackTokenResponse_descriptor =
+      getDescriptor().getMessageTypes().get(27);
+    internal_static_genaifeedback_v1_CreateFeedbackTokenResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_genaifeedback_v1_CreateFeedbackTokenResponse_descriptor,
+        new java.lang.String[] { "FeedbackToken", "TraceId", "UserId", "Names", "ExpireTime", });
     com.google.protobuf.StructProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
   }

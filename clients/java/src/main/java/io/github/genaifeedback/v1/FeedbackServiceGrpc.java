@@ -28,7 +28,13 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
  * take the write yet, safe to retry with the same request_id;
  * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
- * writable before the call's deadline. A failed call writes nothing.
+ * writable before the call's deadline; with a `feedback_token`,
+ * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+ * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+ * Feedback tokens let an end user (a browser, or a backend forwarding the
+ * user's click) rate one answer and nothing else: Chat's final event carries
+ * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+ * source is the token's user (HUMAN), one current vote per user.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -318,6 +324,37 @@ public final class FeedbackServiceGrpc {
     return getEraseFeedbackBySourceMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.genaifeedback.v1.CreateFeedbackTokenRequest,
+      io.github.genaifeedback.v1.CreateFeedbackTokenResponse> getCreateFeedbackTokenMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateFeedbackToken",
+      requestType = io.github.genaifeedback.v1.CreateFeedbackTokenRequest.class,
+      responseType = io.github.genaifeedback.v1.CreateFeedbackTokenResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.genaifeedback.v1.CreateFeedbackTokenRequest,
+      io.github.genaifeedback.v1.CreateFeedbackTokenResponse> getCreateFeedbackTokenMethod() {
+    io.grpc.MethodDescriptor<io.github.genaifeedback.v1.CreateFeedbackTokenRequest, io.github.genaifeedback.v1.CreateFeedbackTokenResponse> getCreateFeedbackTokenMethod;
+    if ((getCreateFeedbackTokenMethod = FeedbackServiceGrpc.getCreateFeedbackTokenMethod) == null) {
+      synchronized (FeedbackServiceGrpc.class) {
+        if ((getCreateFeedbackTokenMethod = FeedbackServiceGrpc.getCreateFeedbackTokenMethod) == null) {
+          FeedbackServiceGrpc.getCreateFeedbackTokenMethod = getCreateFeedbackTokenMethod =
+              io.grpc.MethodDescriptor.<io.github.genaifeedback.v1.CreateFeedbackTokenRequest, io.github.genaifeedback.v1.CreateFeedbackTokenResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateFeedbackToken"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.CreateFeedbackTokenRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.genaifeedback.v1.CreateFeedbackTokenResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new FeedbackServiceMethodDescriptorSupplier("CreateFeedbackToken"))
+              .build();
+        }
+      }
+    }
+    return getCreateFeedbackTokenMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -403,7 +440,13 @@ public final class FeedbackServiceGrpc {
    * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
    * take the write yet, safe to retry with the same request_id;
    * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-   * writable before the call's deadline. A failed call writes nothing.
+   * writable before the call's deadline; with a `feedback_token`,
+   * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+   * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+   * Feedback tokens let an end user (a browser, or a backend forwarding the
+   * user's click) rate one answer and nothing else: Chat's final event carries
+   * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+   * source is the token's user (HUMAN), one current vote per user.
    * </pre>
    */
   public interface AsyncService {
@@ -524,6 +567,22 @@ public final class FeedbackServiceGrpc {
         io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getEraseFeedbackBySourceMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * CreateFeedbackToken mints a feedback token (as Chat's final event
+     * carries) for a trace that is stored in MLflow, or whose chat is in flight
+     * on this replica: for a backend that hands its end user a token later than
+     * the chat, or a new one once the first expired. The token is empty when the
+     * server issues no tokens (no signing keys configured). NOT_FOUND
+     * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+     * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * </pre>
+     */
+    default void createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.CreateFeedbackTokenResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateFeedbackTokenMethod(), responseObserver);
+    }
   }
 
   /**
@@ -553,7 +612,13 @@ public final class FeedbackServiceGrpc {
    * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
    * take the write yet, safe to retry with the same request_id;
    * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-   * writable before the call's deadline. A failed call writes nothing.
+   * writable before the call's deadline; with a `feedback_token`,
+   * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+   * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+   * Feedback tokens let an end user (a browser, or a backend forwarding the
+   * user's click) rate one answer and nothing else: Chat's final event carries
+   * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+   * source is the token's user (HUMAN), one current vote per user.
    * </pre>
    */
   public static abstract class FeedbackServiceImplBase
@@ -591,7 +656,13 @@ public final class FeedbackServiceGrpc {
    * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
    * take the write yet, safe to retry with the same request_id;
    * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-   * writable before the call's deadline. A failed call writes nothing.
+   * writable before the call's deadline; with a `feedback_token`,
+   * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+   * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+   * Feedback tokens let an end user (a browser, or a backend forwarding the
+   * user's click) rate one answer and nothing else: Chat's final event carries
+   * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+   * source is the token's user (HUMAN), one current vote per user.
    * </pre>
    */
   public static final class FeedbackServiceStub
@@ -732,6 +803,23 @@ public final class FeedbackServiceGrpc {
       io.grpc.stub.ClientCalls.asyncServerStreamingCall(
           getChannel().newCall(getEraseFeedbackBySourceMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * CreateFeedbackToken mints a feedback token (as Chat's final event
+     * carries) for a trace that is stored in MLflow, or whose chat is in flight
+     * on this replica: for a backend that hands its end user a token later than
+     * the chat, or a new one once the first expired. The token is empty when the
+     * server issues no tokens (no signing keys configured). NOT_FOUND
+     * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+     * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * </pre>
+     */
+    public void createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request,
+        io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.CreateFeedbackTokenResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreateFeedbackTokenMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -761,7 +849,13 @@ public final class FeedbackServiceGrpc {
    * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
    * take the write yet, safe to retry with the same request_id;
    * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-   * writable before the call's deadline. A failed call writes nothing.
+   * writable before the call's deadline; with a `feedback_token`,
+   * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+   * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+   * Feedback tokens let an end user (a browser, or a backend forwarding the
+   * user's click) rate one answer and nothing else: Chat's final event carries
+   * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+   * source is the token's user (HUMAN), one current vote per user.
    * </pre>
    */
   public static final class FeedbackServiceBlockingV2Stub
@@ -895,6 +989,22 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
           getChannel(), getEraseFeedbackBySourceMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * CreateFeedbackToken mints a feedback token (as Chat's final event
+     * carries) for a trace that is stored in MLflow, or whose chat is in flight
+     * on this replica: for a backend that hands its end user a token later than
+     * the chat, or a new one once the first expired. The token is empty when the
+     * server issues no tokens (no signing keys configured). NOT_FOUND
+     * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+     * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.CreateFeedbackTokenResponse createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCreateFeedbackTokenMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -924,7 +1034,13 @@ public final class FeedbackServiceGrpc {
    * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
    * take the write yet, safe to retry with the same request_id;
    * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-   * writable before the call's deadline. A failed call writes nothing.
+   * writable before the call's deadline; with a `feedback_token`,
+   * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+   * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+   * Feedback tokens let an end user (a browser, or a backend forwarding the
+   * user's click) rate one answer and nothing else: Chat's final event carries
+   * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+   * source is the token's user (HUMAN), one current vote per user.
    * </pre>
    */
   public static final class FeedbackServiceBlockingStub
@@ -1057,6 +1173,22 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
           getChannel(), getEraseFeedbackBySourceMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * CreateFeedbackToken mints a feedback token (as Chat's final event
+     * carries) for a trace that is stored in MLflow, or whose chat is in flight
+     * on this replica: for a backend that hands its end user a token later than
+     * the chat, or a new one once the first expired. The token is empty when the
+     * server issues no tokens (no signing keys configured). NOT_FOUND
+     * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+     * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * </pre>
+     */
+    public io.github.genaifeedback.v1.CreateFeedbackTokenResponse createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreateFeedbackTokenMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1086,7 +1218,13 @@ public final class FeedbackServiceGrpc {
    * UNAVAILABLE (MLFLOW_UNAVAILABLE, TRACE_NOT_STORED_YET) when MLflow cannot
    * take the write yet, safe to retry with the same request_id;
    * DEADLINE_EXCEEDED (TRACE_WAIT_TIMEOUT) when the trace did not become
-   * writable before the call's deadline. A failed call writes nothing.
+   * writable before the call's deadline; with a `feedback_token`,
+   * UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID, FEEDBACK_TOKEN_EXPIRED) and
+   * PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A failed call writes nothing.
+   * Feedback tokens let an end user (a browser, or a backend forwarding the
+   * user's click) rate one answer and nothing else: Chat's final event carries
+   * one, CreateFeedbackToken mints one for a stored trace. With a token, the
+   * source is the token's user (HUMAN), one current vote per user.
    * </pre>
    */
   public static final class FeedbackServiceFutureStub
@@ -1213,6 +1351,23 @@ public final class FeedbackServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getDeleteFeedbackMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * CreateFeedbackToken mints a feedback token (as Chat's final event
+     * carries) for a trace that is stored in MLflow, or whose chat is in flight
+     * on this replica: for a backend that hands its end user a token later than
+     * the chat, or a new one once the first expired. The token is empty when the
+     * server issues no tokens (no signing keys configured). NOT_FOUND
+     * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
+     * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CreateFeedbackTokenResponse> createFeedbackToken(
+        io.github.genaifeedback.v1.CreateFeedbackTokenRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreateFeedbackTokenMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_SUBMIT_FEEDBACK = 0;
@@ -1224,6 +1379,7 @@ public final class FeedbackServiceGrpc {
   private static final int METHODID_CORRECT_FEEDBACK = 6;
   private static final int METHODID_DELETE_FEEDBACK = 7;
   private static final int METHODID_ERASE_FEEDBACK_BY_SOURCE = 8;
+  private static final int METHODID_CREATE_FEEDBACK_TOKEN = 9;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1277,6 +1433,10 @@ public final class FeedbackServiceGrpc {
         case METHODID_ERASE_FEEDBACK_BY_SOURCE:
           serviceImpl.eraseFeedbackBySource((io.github.genaifeedback.v1.EraseFeedbackBySourceRequest) request,
               (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse>) responseObserver);
+          break;
+        case METHODID_CREATE_FEEDBACK_TOKEN:
+          serviceImpl.createFeedbackToken((io.github.genaifeedback.v1.CreateFeedbackTokenRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.genaifeedback.v1.CreateFeedbackTokenResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1359,6 +1519,13 @@ public final class FeedbackServiceGrpc {
               io.github.genaifeedback.v1.EraseFeedbackBySourceRequest,
               io.github.genaifeedback.v1.EraseFeedbackBySourceResponse>(
                 service, METHODID_ERASE_FEEDBACK_BY_SOURCE)))
+        .addMethod(
+          getCreateFeedbackTokenMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.genaifeedback.v1.CreateFeedbackTokenRequest,
+              io.github.genaifeedback.v1.CreateFeedbackTokenResponse>(
+                service, METHODID_CREATE_FEEDBACK_TOKEN)))
         .build();
   }
 
@@ -1416,6 +1583,7 @@ public final class FeedbackServiceGrpc {
               .addMethod(getCorrectFeedbackMethod())
               .addMethod(getDeleteFeedbackMethod())
               .addMethod(getEraseFeedbackBySourceMethod())
+              .addMethod(getCreateFeedbackTokenMethod())
               .build();
         }
       }

@@ -25,6 +25,7 @@ private static final long serialVersionUID = 0L;
     name_ = "";
     rationale_ = "";
     requestId_ = "";
+    feedbackToken_ = "";
   }
 
   @java.lang.Override
@@ -884,6 +885,73 @@ java.lang.String defaultValue) {
     return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
   }
 
+  public static final int FEEDBACK_TOKEN_FIELD_NUMBER = 15;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object feedbackToken_ = "";
+  /**
+   * <pre>
+   * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+   * at most 4096 characters. Optional. With it, the feedback is the token's
+   * end user's: the source is HUMAN with the token's user as source id (a
+   * `source` given as well must agree), so each user has one current vote
+   * per name on the trace. The target must be the token's trace (its
+   * trace_id, or its client_request_id) and the name one the token allows;
+   * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+   * malformed, tampered with, signed by a key the server no longer holds, or
+   * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+   * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+   * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+   * </pre>
+   *
+   * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+   * @return The feedbackToken.
+   */
+  @java.lang.Override
+  public java.lang.String getFeedbackToken() {
+    java.lang.Object ref = feedbackToken_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      feedbackToken_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+   * at most 4096 characters. Optional. With it, the feedback is the token's
+   * end user's: the source is HUMAN with the token's user as source id (a
+   * `source` given as well must agree), so each user has one current vote
+   * per name on the trace. The target must be the token's trace (its
+   * trace_id, or its client_request_id) and the name one the token allows;
+   * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+   * malformed, tampered with, signed by a key the server no longer holds, or
+   * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+   * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+   * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+   * </pre>
+   *
+   * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+   * @return The bytes for feedbackToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getFeedbackTokenBytes() {
+    java.lang.Object ref = feedbackToken_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      feedbackToken_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -944,6 +1012,9 @@ java.lang.String defaultValue) {
     }
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeMessage(14, getClientTime());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(feedbackToken_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 15, feedbackToken_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -1011,6 +1082,9 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(14, getClientTime());
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(feedbackToken_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(15, feedbackToken_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -1048,6 +1122,8 @@ java.lang.String defaultValue) {
       if (!getClientTime()
           .equals(other.getClientTime())) return false;
     }
+    if (!getFeedbackToken()
+        .equals(other.getFeedbackToken())) return false;
     if (!getTargetCase().equals(other.getTargetCase())) return false;
     switch (targetCase_) {
       case 1:
@@ -1117,6 +1193,8 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + CLIENT_TIME_FIELD_NUMBER;
       hash = (53 * hash) + getClientTime().hashCode();
     }
+    hash = (37 * hash) + FEEDBACK_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getFeedbackToken().hashCode();
     switch (targetCase_) {
       case 1:
         hash = (37 * hash) + TRACE_ID_FIELD_NUMBER;
@@ -1334,6 +1412,7 @@ java.lang.String defaultValue) {
         clientTimeBuilder_.dispose();
         clientTimeBuilder_ = null;
       }
+      feedbackToken_ = "";
       targetCase_ = 0;
       target_ = null;
       valueCase_ = 0;
@@ -1403,6 +1482,9 @@ java.lang.String defaultValue) {
             ? clientTime_
             : clientTimeBuilder_.build();
         to_bitField0_ |= 0x00000002;
+      }
+      if (((from_bitField0_ & 0x00004000) != 0)) {
+        result.feedbackToken_ = feedbackToken_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1493,6 +1575,11 @@ java.lang.String defaultValue) {
       }
       if (other.hasClientTime()) {
         mergeClientTime(other.getClientTime());
+      }
+      if (!other.getFeedbackToken().isEmpty()) {
+        feedbackToken_ = other.feedbackToken_;
+        bitField0_ |= 0x00004000;
+        onChanged();
       }
       switch (other.getTargetCase()) {
         case TRACE_ID: {
@@ -1643,6 +1730,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00002000;
               break;
             } // case 114
+            case 122: {
+              feedbackToken_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00004000;
+              break;
+            } // case 122
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3380,6 +3472,148 @@ java.lang.String defaultValue) {
         clientTime_ = null;
       }
       return clientTimeBuilder_;
+    }
+
+    private java.lang.Object feedbackToken_ = "";
+    /**
+     * <pre>
+     * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+     * at most 4096 characters. Optional. With it, the feedback is the token's
+     * end user's: the source is HUMAN with the token's user as source id (a
+     * `source` given as well must agree), so each user has one current vote
+     * per name on the trace. The target must be the token's trace (its
+     * trace_id, or its client_request_id) and the name one the token allows;
+     * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+     * malformed, tampered with, signed by a key the server no longer holds, or
+     * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+     * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+     * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+     * </pre>
+     *
+     * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+     * @return The feedbackToken.
+     */
+    public java.lang.String getFeedbackToken() {
+      java.lang.Object ref = feedbackToken_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        feedbackToken_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+     * at most 4096 characters. Optional. With it, the feedback is the token's
+     * end user's: the source is HUMAN with the token's user as source id (a
+     * `source` given as well must agree), so each user has one current vote
+     * per name on the trace. The target must be the token's trace (its
+     * trace_id, or its client_request_id) and the name one the token allows;
+     * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+     * malformed, tampered with, signed by a key the server no longer holds, or
+     * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+     * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+     * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+     * </pre>
+     *
+     * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+     * @return The bytes for feedbackToken.
+     */
+    public com.google.protobuf.ByteString
+        getFeedbackTokenBytes() {
+      java.lang.Object ref = feedbackToken_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        feedbackToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+     * at most 4096 characters. Optional. With it, the feedback is the token's
+     * end user's: the source is HUMAN with the token's user as source id (a
+     * `source` given as well must agree), so each user has one current vote
+     * per name on the trace. The target must be the token's trace (its
+     * trace_id, or its client_request_id) and the name one the token allows;
+     * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+     * malformed, tampered with, signed by a key the server no longer holds, or
+     * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+     * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+     * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+     * </pre>
+     *
+     * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+     * @param value The feedbackToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFeedbackToken(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      feedbackToken_ = value;
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+     * at most 4096 characters. Optional. With it, the feedback is the token's
+     * end user's: the source is HUMAN with the token's user as source id (a
+     * `source` given as well must agree), so each user has one current vote
+     * per name on the trace. The target must be the token's trace (its
+     * trace_id, or its client_request_id) and the name one the token allows;
+     * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+     * malformed, tampered with, signed by a key the server no longer holds, or
+     * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+     * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+     * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+     * </pre>
+     *
+     * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearFeedbackToken() {
+      feedbackToken_ = getDefaultInstance().getFeedbackToken();
+      bitField0_ = (bitField0_ & ~0x00004000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+     * at most 4096 characters. Optional. With it, the feedback is the token's
+     * end user's: the source is HUMAN with the token's user as source id (a
+     * `source` given as well must agree), so each user has one current vote
+     * per name on the trace. The target must be the token's trace (its
+     * trace_id, or its client_request_id) and the name one the token allows;
+     * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+     * malformed, tampered with, signed by a key the server no longer holds, or
+     * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+     * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+     * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+     * </pre>
+     *
+     * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+     * @param value The bytes for feedbackToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFeedbackTokenBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      feedbackToken_ = value;
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -432,6 +432,46 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder();
 
+  /**
+   * <pre>
+   * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+   * at most 4096 characters. Optional. With it, the feedback is the token's
+   * end user's: the source is HUMAN with the token's user as source id (a
+   * `source` given as well must agree), so each user has one current vote
+   * per name on the trace. The target must be the token's trace (its
+   * trace_id, or its client_request_id) and the name one the token allows;
+   * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+   * malformed, tampered with, signed by a key the server no longer holds, or
+   * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+   * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+   * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+   * </pre>
+   *
+   * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+   * @return The feedbackToken.
+   */
+  java.lang.String getFeedbackToken();
+  /**
+   * <pre>
+   * A feedback token (ChatFinished.feedback_token, or CreateFeedbackToken's),
+   * at most 4096 characters. Optional. With it, the feedback is the token's
+   * end user's: the source is HUMAN with the token's user as source id (a
+   * `source` given as well must agree), so each user has one current vote
+   * per name on the trace. The target must be the token's trace (its
+   * trace_id, or its client_request_id) and the name one the token allows;
+   * otherwise PERMISSION_DENIED (FEEDBACK_TOKEN_MISMATCH). A token that is
+   * malformed, tampered with, signed by a key the server no longer holds, or
+   * sent to a server without keys is UNAUTHENTICATED (FEEDBACK_TOKEN_INVALID);
+   * an expired one UNAUTHENTICATED (FEEDBACK_TOKEN_EXPIRED). Tokens are
+   * checked after the fields: an invalid field is INVALID_ARGUMENT first.
+   * </pre>
+   *
+   * <code>string feedback_token = 15 [json_name = "feedbackToken"];</code>
+   * @return The bytes for feedbackToken.
+   */
+  com.google.protobuf.ByteString
+      getFeedbackTokenBytes();
+
   io.github.genaifeedback.v1.SubmitFeedbackRequest.TargetCase getTargetCase();
 
   io.github.genaifeedback.v1.SubmitFeedbackRequest.ValueCase getValueCase();

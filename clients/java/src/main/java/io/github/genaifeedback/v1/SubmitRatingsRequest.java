@@ -25,6 +25,7 @@ private static final long serialVersionUID = 0L;
     ratings_ = java.util.Collections.emptyList();
     rationale_ = "";
     requestId_ = "";
+    feedbackToken_ = "";
   }
 
   @java.lang.Override
@@ -629,6 +630,55 @@ java.lang.String defaultValue) {
     return clientTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : clientTime_;
   }
 
+  public static final int FEEDBACK_TOKEN_FIELD_NUMBER = 11;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object feedbackToken_ = "";
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+   * dimension's name.
+   * </pre>
+   *
+   * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+   * @return The feedbackToken.
+   */
+  @java.lang.Override
+  public java.lang.String getFeedbackToken() {
+    java.lang.Object ref = feedbackToken_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      feedbackToken_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+   * dimension's name.
+   * </pre>
+   *
+   * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+   * @return The bytes for feedbackToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getFeedbackTokenBytes() {
+    java.lang.Object ref = feedbackToken_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      feedbackToken_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -675,6 +725,9 @@ java.lang.String defaultValue) {
     }
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeMessage(10, getClientTime());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(feedbackToken_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 11, feedbackToken_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -726,6 +779,9 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(10, getClientTime());
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(feedbackToken_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(11, feedbackToken_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -763,6 +819,8 @@ java.lang.String defaultValue) {
       if (!getClientTime()
           .equals(other.getClientTime())) return false;
     }
+    if (!getFeedbackToken()
+        .equals(other.getFeedbackToken())) return false;
     if (!getTargetCase().equals(other.getTargetCase())) return false;
     switch (targetCase_) {
       case 1:
@@ -812,6 +870,8 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + CLIENT_TIME_FIELD_NUMBER;
       hash = (53 * hash) + getClientTime().hashCode();
     }
+    hash = (37 * hash) + FEEDBACK_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getFeedbackToken().hashCode();
     switch (targetCase_) {
       case 1:
         hash = (37 * hash) + TRACE_ID_FIELD_NUMBER;
@@ -1011,6 +1071,7 @@ java.lang.String defaultValue) {
         clientTimeBuilder_.dispose();
         clientTimeBuilder_ = null;
       }
+      feedbackToken_ = "";
       targetCase_ = 0;
       target_ = null;
       return this;
@@ -1088,6 +1149,9 @@ java.lang.String defaultValue) {
             ? clientTime_
             : clientTimeBuilder_.build();
         to_bitField0_ |= 0x00000002;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.feedbackToken_ = feedbackToken_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1193,6 +1257,11 @@ java.lang.String defaultValue) {
       }
       if (other.hasClientTime()) {
         mergeClientTime(other.getClientTime());
+      }
+      if (!other.getFeedbackToken().isEmpty()) {
+        feedbackToken_ = other.feedbackToken_;
+        bitField0_ |= 0x00000400;
+        onChanged();
       }
       switch (other.getTargetCase()) {
         case TRACE_ID: {
@@ -1305,6 +1374,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000200;
               break;
             } // case 82
+            case 90: {
+              feedbackToken_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2693,6 +2767,103 @@ java.lang.String defaultValue) {
         clientTime_ = null;
       }
       return clientTimeBuilder_;
+    }
+
+    private java.lang.Object feedbackToken_ = "";
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+     * dimension's name.
+     * </pre>
+     *
+     * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+     * @return The feedbackToken.
+     */
+    public java.lang.String getFeedbackToken() {
+      java.lang.Object ref = feedbackToken_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        feedbackToken_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+     * dimension's name.
+     * </pre>
+     *
+     * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+     * @return The bytes for feedbackToken.
+     */
+    public com.google.protobuf.ByteString
+        getFeedbackTokenBytes() {
+      java.lang.Object ref = feedbackToken_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        feedbackToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+     * dimension's name.
+     * </pre>
+     *
+     * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+     * @param value The feedbackToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFeedbackToken(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      feedbackToken_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+     * dimension's name.
+     * </pre>
+     *
+     * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearFeedbackToken() {
+      feedbackToken_ = getDefaultInstance().getFeedbackToken();
+      bitField0_ = (bitField0_ & ~0x00000400);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+     * dimension's name.
+     * </pre>
+     *
+     * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+     * @param value The bytes for feedbackToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFeedbackTokenBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      feedbackToken_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

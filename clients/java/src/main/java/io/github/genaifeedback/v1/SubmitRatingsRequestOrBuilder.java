@@ -300,5 +300,27 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.TimestampOrBuilder getClientTimeOrBuilder();
 
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+   * dimension's name.
+   * </pre>
+   *
+   * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+   * @return The feedbackToken.
+   */
+  java.lang.String getFeedbackToken();
+  /**
+   * <pre>
+   * As in SubmitFeedbackRequest.feedback_token: the token must allow every
+   * dimension's name.
+   * </pre>
+   *
+   * <code>string feedback_token = 11 [json_name = "feedbackToken"];</code>
+   * @return The bytes for feedbackToken.
+   */
+  com.google.protobuf.ByteString
+      getFeedbackTokenBytes();
+
   io.github.genaifeedback.v1.SubmitRatingsRequest.TargetCase getTargetCase();
 }
