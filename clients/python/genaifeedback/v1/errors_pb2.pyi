@@ -25,6 +25,11 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SHUTTING_DOWN: _ClassVar[ErrorReason]
     FEEDBACK_NOT_FOUND: _ClassVar[ErrorReason]
     DEADLINE_TOO_SHORT: _ClassVar[ErrorReason]
+    CREDENTIALS_MISSING: _ClassVar[ErrorReason]
+    CREDENTIALS_INVALID: _ClassVar[ErrorReason]
+    CREDENTIALS_EXPIRED: _ClassVar[ErrorReason]
+    SCOPE_MISSING: _ClassVar[ErrorReason]
+    SOURCE_NOT_ALLOWED: _ClassVar[ErrorReason]
 
 class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -57,6 +62,11 @@ INTERNAL_ERROR: ErrorReason
 SHUTTING_DOWN: ErrorReason
 FEEDBACK_NOT_FOUND: ErrorReason
 DEADLINE_TOO_SHORT: ErrorReason
+CREDENTIALS_MISSING: ErrorReason
+CREDENTIALS_INVALID: ErrorReason
+CREDENTIALS_EXPIRED: ErrorReason
+SCOPE_MISSING: ErrorReason
+SOURCE_NOT_ALLOWED: ErrorReason
 FIELD_VIOLATION_REASON_UNSPECIFIED: FieldViolationReason
 REQUIRED: FieldViolationReason
 TOO_LONG: FieldViolationReason

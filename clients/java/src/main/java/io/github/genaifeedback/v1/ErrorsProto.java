@@ -25,7 +25,7 @@ public final class ErrorsProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\035genaifeedback/v1/errors.proto\022\020genaife" +
-      "edback.v1*\301\003\n\013ErrorReason\022\034\n\030ERROR_REASO" +
+      "edback.v1*\267\004\n\013ErrorReason\022\034\n\030ERROR_REASO" +
       "N_UNSPECIFIED\020\000\022\021\n\rINVALID_FIELD\020\001\022\025\n\021MA" +
       "LFORMED_REQUEST\020\002\022\023\n\017TRACE_NOT_FOUND\020\003\022\025" +
       "\n\021REQUEST_ID_REUSED\020\004\022\026\n\022MLFLOW_UNAVAILA" +
@@ -36,16 +36,19 @@ public final class ErrorsProto {
       "ECTED\020\014\022\026\n\022GENERATION_TIMEOUT\020\r\022\025\n\021GENER" +
       "ATION_FAILED\020\016\022\022\n\016INTERNAL_ERROR\020\017\022\021\n\rSH" +
       "UTTING_DOWN\020\020\022\026\n\022FEEDBACK_NOT_FOUND\020\021\022\026\n" +
-      "\022DEADLINE_TOO_SHORT\020\022*\333\001\n\024FieldViolation" +
-      "Reason\022&\n\"FIELD_VIOLATION_REASON_UNSPECI" +
-      "FIED\020\000\022\014\n\010REQUIRED\020\001\022\014\n\010TOO_LONG\020\002\022\020\n\014OU" +
-      "T_OF_RANGE\020\003\022\022\n\016INVALID_FORMAT\020\004\022\020\n\014RESE" +
-      "RVED_KEY\020\005\022\r\n\tDUPLICATE\020\006\022\014\n\010TOO_DEEP\020\007\022" +
-      "\025\n\021REFUSED_BY_MLFLOW\020\010\022\023\n\017SCHEMA_MISMATC" +
-      "H\020\tB\221\001\n\032io.github.genaifeedback.v1B\013Erro" +
-      "rsProtoP\001ZQgithub.com/genaifeedback/gena" +
-      "ifeedback/clients/go/genaifeedbackv1;gen" +
-      "aifeedbackv1\252\002\020GenAIFeedback.V1b\006proto3"
+      "\022DEADLINE_TOO_SHORT\020\022\022\027\n\023CREDENTIALS_MIS" +
+      "SING\020\023\022\027\n\023CREDENTIALS_INVALID\020\024\022\027\n\023CREDE" +
+      "NTIALS_EXPIRED\020\025\022\021\n\rSCOPE_MISSING\020\026\022\026\n\022S" +
+      "OURCE_NOT_ALLOWED\020\027*\333\001\n\024FieldViolationRe" +
+      "ason\022&\n\"FIELD_VIOLATION_REASON_UNSPECIFI" +
+      "ED\020\000\022\014\n\010REQUIRED\020\001\022\014\n\010TOO_LONG\020\002\022\020\n\014OUT_" +
+      "OF_RANGE\020\003\022\022\n\016INVALID_FORMAT\020\004\022\020\n\014RESERV" +
+      "ED_KEY\020\005\022\r\n\tDUPLICATE\020\006\022\014\n\010TOO_DEEP\020\007\022\025\n" +
+      "\021REFUSED_BY_MLFLOW\020\010\022\023\n\017SCHEMA_MISMATCH\020" +
+      "\tB\221\001\n\032io.github.genaifeedback.v1B\013Errors" +
+      "ProtoP\001ZQgithub.com/genaifeedback/genaif" +
+      "eedback/clients/go/genaifeedbackv1;genai" +
+      "feedbackv1\252\002\020GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
