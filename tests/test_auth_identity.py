@@ -2,6 +2,7 @@
 reloaded on change, reflection turned off, and the start-ups that are refused. Real services on
 127.0.0.1, real TLS certificates and JWTs made here."""
 
+import logging
 import subprocess
 import sys
 
@@ -152,7 +153,7 @@ def test_mtls_principal_is_the_certificates_spiffe_id(start_service, tmp_path):
 # --------------------------------------------------------------------------- jwt: the key file
 
 
-def test_jwks_file_is_reloaded_on_change_and_a_bad_one_keeps_the_keys(start_service, tmp_path):
+def test_jwks_file_is_reloaded_on_change_and_a_bad_one_keeps_the_keys(start_service, tmp_path, caplog):
     old, new = SigningKey("old"), SigningKey("new")
     jwks = write_jwks(tmp_path / "jwks.json", old)
     service = start_service(identity_mode="jwt", jwt_jwks_file=jwks, jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
@@ -167,8 +168,15 @@ def test_jwks_file_is_reloaded_on_change_and_a_bad_one_keeps_the_keys(start_serv
     assert error_info(refusal(service.channel, SCHEMAS, LIST_SCHEMAS, bearer(old.token("svc")))).reason == (
         "CREDENTIALS_INVALID"
     )
-    jwks.write_text("{not json")  # a broken file: the keys in force stay
-    assert call(service.channel, SCHEMAS, LIST_SCHEMAS, bearer(new.token("svc"))).schemas
+    with caplog.at_level(logging.WARNING):
+        jwks.write_text("{not json")  # a broken file: the keys in force stay, and one warning says so
+        for _ in range(2):
+            assert call(service.channel, SCHEMAS, LIST_SCHEMAS, bearer(new.token("svc"))).schemas
+        jwks.unlink()  # gone (mid-rotation): the same
+        for _ in range(2):
+            assert call(service.channel, SCHEMAS, LIST_SCHEMAS, bearer(new.token("svc"))).schemas
+    warnings = [r.getMessage() for r in caplog.records if "JWKS file not (re)loaded" in r.getMessage()]
+    assert len(warnings) == 2, warnings
 
 
 # --------------------------------------------------------------------------- start-up refusals

@@ -34,6 +34,7 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "sub"]
 
 _Stamp = tuple[int, int, int, int]
+_UNREADABLE: _Stamp = (-1, -1, -1, -1)
 
 
 class JwksFileError(ValueError):
@@ -60,10 +61,12 @@ class JwksFile:
         """The keys in force, re-read first if the file changed."""
         try:
             stamp = self._stamp()
-        except OSError as error:  # caught mid-rotation (unlink before link): keep the keys we have
-            self._refused(None, f"cannot read {self.path}: {error.strerror}")
+        except OSError as error:  # gone, or caught mid-rotation: keep the keys we have
+            self._refused(_UNREADABLE, f"cannot read {self.path}: {error.strerror}")
             return self._keys.by_id
-        if stamp != self._keys.stamp and stamp != self._failed:
+        if stamp == self._keys.stamp:
+            self._failed = None  # back as it was loaded (a file restored)
+        elif stamp != self._failed:
             try:
                 self._keys = self._load(stamp)
                 self._failed = None
@@ -72,8 +75,8 @@ class JwksFile:
                 self._refused(stamp, str(error))
         return self._keys.by_id
 
-    def _refused(self, stamp: _Stamp | None, reason: str) -> None:
-        if stamp is None or stamp != self._failed:
+    def _refused(self, stamp: _Stamp, reason: str) -> None:
+        if stamp != self._failed:  # once per state of the file, not once per call
             logger.warning("JWKS file not (re)loaded, the previous keys stay in force: %s", reason)
         self._failed = stamp
 
