@@ -12,6 +12,7 @@ import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from auth_support import AUDIENCE, ISSUER, SigningKey, bearer, call, error_info, refusal, write_jwks, write_policy
+from genaifeedback.client import FeedbackClient, FeedbackServiceError, create_channel
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.server import SERVICES
 from genaifeedback.service.transport.auth import access
@@ -255,3 +256,36 @@ def test_identity_settings_are_checked_together(tmp_path):
     )
     with pytest.raises(access.AccessConfigError, match=r"empty\.json"):
         access.build(settings)
+
+
+def test_the_python_client_sends_a_bearer_token_over_tls(start_service, tmp_path):
+    server_ca = make_ca("server CA")
+    server = issue(server_ca, "feedback-service", server=True)
+    (tmp_path / "tls.crt").write_bytes(server.cert)
+    (tmp_path / "tls.key").write_bytes(server.key)
+    key = SigningKey("k")
+    policy = write_policy(tmp_path / "policy.toml", {"reports": {"scopes": ["feedback:read"]}})
+    service = start_service(
+        identity_mode="jwt",
+        jwt_jwks_file=write_jwks(tmp_path / "jwks.json", key),
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        policy_file=policy,
+        tls_cert_file=tmp_path / "tls.crt",
+        tls_key_file=tmp_path / "tls.key",
+    )
+
+    def client(token: str) -> FeedbackClient:
+        credentials = grpc.composite_channel_credentials(
+            grpc.ssl_channel_credentials(server_ca.cert), grpc.access_token_call_credentials(token)
+        )
+        return FeedbackClient(channel=create_channel(service.target, credentials), timeout=10)
+
+    with client(key.token("reports")) as reports:
+        assert reports.list_schemas()
+        with pytest.raises(FeedbackServiceError) as refused:
+            reports.complete("hi")
+        assert (refused.value.code, refused.value.reason) == (grpc.StatusCode.PERMISSION_DENIED, "SCOPE_MISSING")
+    with client(key.token("reports", expires_in=-3600)) as stale, pytest.raises(FeedbackServiceError) as expired:
+        stale.list_schemas()
+    assert (expired.value.code, expired.value.reason) == (grpc.StatusCode.UNAUTHENTICATED, "CREDENTIALS_EXPIRED")

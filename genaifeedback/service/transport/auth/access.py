@@ -135,6 +135,10 @@ def build(settings: Settings, metrics: Metrics | None = None) -> Access:
         except JwksFileError as error:
             raise AccessConfigError(str(error)) from None
         identifier = JwtIdentity(keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds)
+        if settings.tls_cert_file is None and not is_loopback(settings.listen_address):
+            logger.warning(
+                "bearer tokens arrive in plaintext on %s: only safe if a mesh encrypts the hop", settings.listen_address
+            )
     try:
         policy = policy_file.load(settings.policy_file)
     except PolicyFileError as error:
