@@ -67,6 +67,13 @@ class Metrics:
             f"{PREFIX}_chats_started", "Chats that started generating (each is a trace)", registry=r
         )
         self.open_streams = Gauge(f"{PREFIX}_open_chat_streams", "Chat calls in progress", registry=r)
+        self.auth_failures = Counter(
+            f"{PREFIX}_auth_failures",
+            "Calls refused before their handler: credentials missing, invalid or expired, scope or source not "
+            "granted; by reason",
+            ["reason"],
+            registry=r,
+        )
         # Labelled by file, so a plaintext service exports no sample (a 0 would look like an expired certificate).
         self.tls_certificate_expiry = Gauge(
             f"{PREFIX}_tls_certificate_expiry_seconds",

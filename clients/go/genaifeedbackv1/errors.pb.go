@@ -103,6 +103,30 @@ const (
 	// to journal the feedback and answer before it passed; nothing was
 	// recorded, so the status and the store agree. Retry with a longer deadline.
 	ErrorReason_DEADLINE_TOO_SHORT ErrorReason = 18
+	// UNAUTHENTICATED: the service requires caller credentials (a client
+	// certificate, a mesh identity header or a bearer token, as it is
+	// configured) and the call carried none. Nothing was changed. Call again
+	// with credentials.
+	ErrorReason_CREDENTIALS_MISSING ErrorReason = 19
+	// UNAUTHENTICATED: the caller's credentials were refused: a bad signature,
+	// issuer or audience, an unknown key id, an algorithm the service does not
+	// accept, or an identity that cannot be read. Nothing was changed; do not
+	// retry with the same credentials.
+	ErrorReason_CREDENTIALS_INVALID ErrorReason = 20
+	// UNAUTHENTICATED: the caller's credentials have expired. Nothing was
+	// changed. Call again with fresh credentials.
+	ErrorReason_CREDENTIALS_EXPIRED ErrorReason = 21
+	// PERMISSION_DENIED: the caller is known, but the service's policy does not
+	// grant it the scope this RPC requires. ErrorInfo metadata `principal`
+	// names the caller as the service identified it and `scope` the scope
+	// required (for example `feedback:write`). Nothing was changed, and nothing
+	// is said about whether the trace or feedback asked for exists.
+	ErrorReason_SCOPE_MISSING ErrorReason = 22
+	// PERMISSION_DENIED: the caller may use this RPC, but not write feedback for
+	// this source type or source id (for example a judge service that may only
+	// write SOURCE_TYPE_LLM_JUDGE). ErrorInfo metadata `principal` names the
+	// caller. Nothing was changed.
+	ErrorReason_SOURCE_NOT_ALLOWED ErrorReason = 23
 	// UNAUTHENTICATED: the request's `feedback_token` is not a token this
 	// service issued and still accepts: malformed, tampered with, signed by a
 	// key it does not hold (unknown, or rotated out: removed from the keys file
@@ -145,6 +169,11 @@ var (
 		16: "SHUTTING_DOWN",
 		17: "FEEDBACK_NOT_FOUND",
 		18: "DEADLINE_TOO_SHORT",
+		19: "CREDENTIALS_MISSING",
+		20: "CREDENTIALS_INVALID",
+		21: "CREDENTIALS_EXPIRED",
+		22: "SCOPE_MISSING",
+		23: "SOURCE_NOT_ALLOWED",
 		24: "FEEDBACK_TOKEN_INVALID",
 		25: "FEEDBACK_TOKEN_EXPIRED",
 		26: "FEEDBACK_TOKEN_MISMATCH",
@@ -169,6 +198,11 @@ var (
 		"SHUTTING_DOWN":            16,
 		"FEEDBACK_NOT_FOUND":       17,
 		"DEADLINE_TOO_SHORT":       18,
+		"CREDENTIALS_MISSING":      19,
+		"CREDENTIALS_INVALID":      20,
+		"CREDENTIALS_EXPIRED":      21,
+		"SCOPE_MISSING":            22,
+		"SOURCE_NOT_ALLOWED":       23,
 		"FEEDBACK_TOKEN_INVALID":   24,
 		"FEEDBACK_TOKEN_EXPIRED":   25,
 		"FEEDBACK_TOKEN_MISMATCH":  26,
@@ -297,7 +331,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\x96\x04\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\x8c\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -318,7 +352,12 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x0eINTERNAL_ERROR\x10\x0f\x12\x11\n" +
 	"\rSHUTTING_DOWN\x10\x10\x12\x16\n" +
 	"\x12FEEDBACK_NOT_FOUND\x10\x11\x12\x16\n" +
-	"\x12DEADLINE_TOO_SHORT\x10\x12\x12\x1a\n" +
+	"\x12DEADLINE_TOO_SHORT\x10\x12\x12\x17\n" +
+	"\x13CREDENTIALS_MISSING\x10\x13\x12\x17\n" +
+	"\x13CREDENTIALS_INVALID\x10\x14\x12\x17\n" +
+	"\x13CREDENTIALS_EXPIRED\x10\x15\x12\x11\n" +
+	"\rSCOPE_MISSING\x10\x16\x12\x16\n" +
+	"\x12SOURCE_NOT_ALLOWED\x10\x17\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_INVALID\x10\x18\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_EXPIRED\x10\x19\x12\x1b\n" +
 	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a*\xdb\x01\n" +

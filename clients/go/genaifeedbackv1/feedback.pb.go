@@ -254,9 +254,11 @@ type SubmitFeedbackRequest struct {
 	// nothing. Generate a new one for each user action. Optional: without it,
 	// every call records a new assessment.
 	RequestId string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// Answer only once the feedback is in MLflow (STORED), or when the call's
-	// deadline is about to pass (PENDING: it is journaled and on its way).
-	// Default: answer as soon as it is journaled.
+	// Answer only once the feedback is in MLflow (STORED), or else PENDING (it
+	// is journaled and on its way) at least 1 s before the call's deadline; a
+	// call without a deadline waits at most the server's
+	// --max-wait-until-stored-seconds (20 s by default), never the attach
+	// window. Default: answer as soon as it is journaled.
 	WaitUntilStored bool `protobuf:"varint,13,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
 	// When the user gave the feedback, as the caller's clock saw it. Stored as
 	// the assessment's create time, and orders one rater's votes: when a

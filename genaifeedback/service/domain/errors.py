@@ -133,3 +133,35 @@ class FeedbackTokenMismatch(ServiceError):
     """A valid feedback token that does not allow this request (metadata `mismatch` says why)."""
 
     reason = ErrorReason.Name(ErrorReason.FEEDBACK_TOKEN_MISMATCH)
+
+
+class Unauthenticated(ServiceError):
+    """The caller could not be identified. Subclasses say why."""
+
+    reason = ErrorReason.Name(ErrorReason.CREDENTIALS_INVALID)
+
+
+class CredentialsMissing(Unauthenticated):
+    reason = ErrorReason.Name(ErrorReason.CREDENTIALS_MISSING)
+
+
+class CredentialsInvalid(Unauthenticated):
+    reason = ErrorReason.Name(ErrorReason.CREDENTIALS_INVALID)
+
+
+class CredentialsExpired(Unauthenticated):
+    reason = ErrorReason.Name(ErrorReason.CREDENTIALS_EXPIRED)
+
+
+class PermissionDenied(ServiceError):
+    """The caller is known but may not do this. Subclasses say why."""
+
+    reason = ErrorReason.Name(ErrorReason.SCOPE_MISSING)
+
+
+class ScopeMissing(PermissionDenied):
+    reason = ErrorReason.Name(ErrorReason.SCOPE_MISSING)
+
+
+class SourceNotAllowed(PermissionDenied):
+    reason = ErrorReason.Name(ErrorReason.SOURCE_NOT_ALLOWED)

@@ -9,9 +9,10 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, CliExplicitFlag, SettingsConfigDict
 
 ENV_PREFIX = "FEEDBACK_SERVICE_"
+JwtAlgorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 
 
 class Settings(BaseSettings):
@@ -48,6 +49,30 @@ class Settings(BaseSettings):
     tls_client_ca_file: Path | None = Field(
         None, description="PEM CA certificates: clients must present a certificate signed by one (mutual TLS)"
     )
+    # --- who is calling (docs/security.md): one identity mode, and a policy granting scopes
+    identity_mode: Literal["none", "mtls", "mesh-xfcc", "mesh-linkerd", "jwt"] = Field(
+        "none",
+        description="how callers are identified: none, mtls (client certificate), mesh-xfcc (the last "
+        "x-forwarded-client-cert element), mesh-linkerd (l5d-client-id) or jwt (bearer token)",
+    )
+    allow_unauthenticated_network: bool = Field(
+        False, description="let --identity-mode none serve on a non-loopback address (anyone reaching it may call)"
+    )
+    policy_file: Path | None = Field(
+        None, description="TOML file granting scopes to principals; once given, what it does not grant is refused"
+    )
+    jwt_jwks_file: Path | None = Field(
+        None, description="--identity-mode jwt: JWKS file of the token issuer's public keys (re-read on change)"
+    )
+    jwt_issuer: str = Field("", description="--identity-mode jwt: the required `iss`")
+    jwt_audience: str = Field("", description="--identity-mode jwt: the required `aud`")
+    jwt_algorithms: list[JwtAlgorithm] = Field(
+        ["RS256", "ES256"], min_length=1, description="--identity-mode jwt: the signature algorithms accepted"
+    )
+    jwt_leeway_seconds: float = Field(
+        30.0, ge=0, le=300, description="--identity-mode jwt: clock difference tolerated on exp and nbf"
+    )
+    reflection: CliExplicitFlag[bool] = Field(True, description="serve gRPC server reflection (--reflection false)")
     # --- transport limits (per connection; gRPC itself refuses what exceeds them)
     max_receive_message_bytes: int = Field(
         4 * 1024 * 1024, gt=0, description="largest request message accepted (RESOURCE_EXHAUSTED beyond)"
@@ -170,6 +195,10 @@ class Settings(BaseSettings):
             raise ValueError("--embedded-postgres starts its own store: drop --embedded-mlflow-backend-store-uri")
         if (self.embedded_postgres or self.embedded_mlflow_backend_store_uri) and not self.embedded_mlflow:
             raise ValueError("--embedded-postgres and --embedded-mlflow-backend-store-uri need --embedded-mlflow")
+        if self.identity_mode == "mtls" and self.tls_client_ca_file is None:
+            raise ValueError("--identity-mode mtls needs --tls-client-ca-file (client certificates)")
+        if self.identity_mode == "jwt" and not (self.jwt_jwks_file and self.jwt_issuer and self.jwt_audience):
+            raise ValueError("--identity-mode jwt needs --jwt-jwks-file, --jwt-issuer and --jwt-audience")
         if self.generator == "openai" and not self.openai_model:
             raise ValueError("--generator openai needs --openai-model")
         if self.generator == "callable" and ":" not in self.callable:

@@ -17,6 +17,7 @@ from genaifeedback.service.process.server import FeedbackApp, serve
 from genaifeedback.service.process.tls import TlsFileError
 from genaifeedback.service.process.token_setup import check_token_settings
 from genaifeedback.service.process.workers import run_workers
+from genaifeedback.service.transport.auth import access as caller_access
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 
 
@@ -31,7 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         check_tls_files(settings)  # a bad certificate or key stops the start with its reason, not a traceback
         check_token_settings(settings)  # so do unusable feedback token keys
-    except (TlsFileError, TokenKeysError) as error:
+        caller_access.build(settings)  # so does an unsafe identity mode, a bad JWKS or policy file
+    except (TlsFileError, TokenKeysError, caller_access.AccessConfigError) as error:
         raise SystemExit(f"feedback-service: {error}") from None
     postgres, embedded = None, None
     if settings.embedded_mlflow:

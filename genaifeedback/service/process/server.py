@@ -32,6 +32,8 @@ from genaifeedback.service.process.listeners import (
 )
 from genaifeedback.service.process.token_setup import build_feedback_tokens
 from genaifeedback.service.storage.sqlite_journal import SqliteJournal
+from genaifeedback.service.transport.auth import access as caller_access
+from genaifeedback.service.transport.auth.scopes import check_declared
 from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
@@ -48,6 +50,11 @@ SERVICE_NAMES = (
     feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["FeedbackAnalyticsService"].full_name,
 )
+SERVICES = {
+    ChatServicer: chat_pb2.DESCRIPTOR.services_by_name["ChatService"],
+    FeedbackServicer: feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"],
+    FeedbackAnalyticsServicer: analytics_pb2.DESCRIPTOR.services_by_name["FeedbackAnalyticsService"],
+}
 _SERVER_OPTIONS = [
     # Meshes and load balancers drop idle connections; pings keep long streams alive.
     ("grpc.keepalive_time_ms", 60_000),
@@ -72,7 +79,11 @@ class FeedbackApp:
         settings = self.settings
         self.schemas = load_schemas(settings)  # a bad file stops the start before anything else
         self.tokens = build_feedback_tokens(settings, self.schemas)  # so does a bad keys file
+        # Every RPC declares its scope, or nothing is served: a new RPC cannot slip in unguarded.
+        self.scopes = check_declared(list(SERVICES.items()))
         self.metrics = Metrics()
+        self.access = caller_access.build(settings, self.metrics)  # an unsafe identity setting stops it too
+        logger.info(caller_access.describe(self.access))
         self._data_lock = lock_data_dir(settings.data_dir)
         self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
         traces, units = self.journal.open()
@@ -125,7 +136,7 @@ class FeedbackApp:
         options = [*_SERVER_OPTIONS, ("grpc.so_reuseport", 1 if settings.workers > 1 else 0)]
         options += server_options(settings)  # message sizes, streams per connection, connection-age grace
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=options)
-        self.admission = Admission()
+        self.admission = Admission(self.access)
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
@@ -139,8 +150,9 @@ class FeedbackApp:
             FeedbackAnalyticsServicer(self.analytics, self.metrics, self.admission), self.server
         )
         self.health = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)  # open to every caller
+        if settings.reflection:
+            enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
         self.port = add_service_port(self.server, settings, self.metrics)
         self.exporter.on_health_change = self._exporter_health
         self.exporter.start(traces)

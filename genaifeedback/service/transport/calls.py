@@ -1,6 +1,9 @@
 """What every call goes through, once, whatever its service: the call scope (admission on
-shutdown, requests that did not parse, the status a failure leaves as, the count by method and
-code), for unary and server-streaming methods alike.
+shutdown, the caller's access, requests that did not parse, the status a failure leaves as, the
+count by method and code), for unary and server-streaming methods alike.
+
+Each method declares its scope beside its handler (`@rpc(scope=Scope.CHAT)`); auth/access.py checks
+the caller against it before the request is looked at (authentication, scope, then validation).
 
 Errors become statuses in one place (`_abort`, with status.py's mapping): a ServiceError keeps its
 reason and details, anything else is a bug and becomes INTERNAL (logged with its traceback).
@@ -18,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -27,6 +30,10 @@ from grpc_status import rpc_status
 from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import status
+from genaifeedback.service.transport.auth.access import Access
+from genaifeedback.service.transport.auth.identity import NoIdentity
+from genaifeedback.service.transport.auth.policy import OPEN_POLICY
+from genaifeedback.service.transport.auth.scopes import SCOPE_ATTRIBUTE, Scope
 from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
 
 logger = logging.getLogger(__name__)
@@ -117,10 +124,12 @@ def _trace_id_of(context: Context) -> str:
 
 
 class Admission:
-    """Which calls the servicers take. On shutdown: new calls are refused (UNAVAILABLE, so
-    clients retry elsewhere) while the unary calls already taken are answered."""
+    """Which calls the servicers take: only callers the access check lets through (by default,
+    everyone). On shutdown: new calls are refused (UNAVAILABLE, so clients retry elsewhere) while
+    the unary calls already taken are answered."""
 
-    def __init__(self) -> None:
+    def __init__(self, access: Access | None = None) -> None:
+        self.access = access or Access(NoIdentity(), OPEN_POLICY)
         self.closed = False
         self._unary_in_flight = 0
         self._idle = asyncio.Event()
@@ -150,15 +159,17 @@ class Admission:
 
 @asynccontextmanager
 async def call_scope(
-    servicer: Servicer, method: str, request: Any, context: Context, unary: bool
+    servicer: Servicer, method: str, request: Any, context: Context, unary: bool, scope: Scope | None = None
 ) -> AsyncIterator[None]:
-    """What every call goes through: admission, the parse check, the status any failure leaves as,
-    and its count by method and code. Unary calls are tracked so that shutdown can answer them."""
+    """What every call goes through: admission, the caller's access to `scope`, the parse check, the
+    status any failure leaves as, and its count by method and code. Unary calls are tracked so that
+    shutdown can answer them."""
     code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
     if unary:
         servicer.admission.unary_started()
     try:
         servicer.admission.admit()
+        servicer.admission.access.check(scope, request, context)
         _parsed(request)
         yield
         code = grpc.StatusCode.OK
@@ -174,24 +185,39 @@ async def call_scope(
         servicer.metrics.rpcs.labels(method=method, code=code.name).inc()
 
 
-def rpc(method: _Method) -> _Method:
-    """Run a unary or server-streaming method in the call scope."""
+@overload
+def rpc(method: _Method, /) -> _Method: ...
+@overload
+def rpc(*, scope: Scope) -> Callable[[_Method], _Method]: ...
+def rpc(method: _Method | None = None, /, *, scope: Scope | None = None) -> Any:
+    """Run a unary or server-streaming method in the call scope: `@rpc(scope=Scope.CHAT)`. A bare
+    `@rpc` declares no scope, and the service refuses to start with it (auth/scopes.py)."""
+    if method is None:
+        return functools.partial(_in_call_scope, scope=scope)
+    return _in_call_scope(method, scope=None)
+
+
+def _in_call_scope(method: _Method, scope: Scope | None) -> _Method:
+    wrapped: Any
     if inspect.isasyncgenfunction(method):
 
         @functools.wraps(method)
         async def streaming(self: Servicer, request: Any, context: Context) -> AsyncIterator[Any]:
-            async with call_scope(self, method.__name__, request, context, unary=False):
+            async with call_scope(self, method.__name__, request, context, unary=False, scope=scope):
                 async for response in method(self, request, context):
                     yield response
 
-        return cast(_Method, streaming)
+        wrapped = streaming
+    else:
 
-    @functools.wraps(method)
-    async def unary(self: Servicer, request: Any, context: Context) -> Any:
-        async with call_scope(self, method.__name__, request, context, unary=True):
-            return await method(self, request, context)
+        @functools.wraps(method)
+        async def unary(self: Servicer, request: Any, context: Context) -> Any:
+            async with call_scope(self, method.__name__, request, context, unary=True, scope=scope):
+                return await method(self, request, context)
 
-    return cast(_Method, unary)
+        wrapped = unary
+    setattr(wrapped, SCOPE_ATTRIBUTE, scope)
+    return cast(_Method, wrapped)
 
 
 class Servicer:

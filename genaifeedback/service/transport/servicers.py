@@ -1,5 +1,6 @@
 """The gRPC servicers: convert the request, call the domain, convert the answer. Nothing else:
-every method runs in calls.py's call scope, which maps failures to statuses and counts the call."""
+every method runs in calls.py's call scope, which checks the caller against the scope the method
+declares (docs/security.md has the table), maps failures to statuses and counts the call."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.schemas import Schemas
 from genaifeedback.service.domain.submission import FeedbackSubmission
 from genaifeedback.service.metrics import Metrics
+from genaifeedback.service.transport.auth.scopes import Scope
 from genaifeedback.service.transport.calls import TRACE_ID_METADATA_KEY, Admission, Servicer, deadline, rpc
 from genaifeedback.service.transport.convert import analytics as analytics_convert
 from genaifeedback.service.transport.convert import chat as chat_convert
@@ -42,7 +44,7 @@ class ChatServicer(Servicer, chat_pb2_grpc.ChatServiceServicer):
                     context.set_trailing_metadata(((TRACE_ID_METADATA_KEY, event.trace_id),))
                 yield event
 
-    @rpc
+    @rpc(scope=Scope.CHAT)
     async def Chat(
         self, request: chat_pb2.ChatRequest, context: Context
     ) -> AsyncGenerator[chat_pb2.ChatResponse, None]:
@@ -54,7 +56,7 @@ class ChatServicer(Servicer, chat_pb2_grpc.ChatServiceServicer):
         finally:
             self.metrics.open_streams.dec()
 
-    @rpc
+    @rpc(scope=Scope.CHAT)
     async def CompleteChat(
         self, request: chat_pb2.CompleteChatRequest, context: Context
     ) -> chat_pb2.CompleteChatResponse:
@@ -82,7 +84,7 @@ class FeedbackServicer(Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
         self._curation = curation
         self._schemas = schemas
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_WRITE)
     async def SubmitFeedback(
         self, request: feedback_pb2.SubmitFeedbackRequest, context: Context
     ) -> feedback_pb2.SubmitFeedbackResponse:
@@ -91,7 +93,7 @@ class FeedbackServicer(Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
         recorded = await self._submission.submit(target, feedbacks, wait, until, token)
         return feedback_convert.feedback_response(recorded)
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_WRITE)
     async def SubmitRatings(
         self, request: feedback_pb2.SubmitRatingsRequest, context: Context
     ) -> feedback_pb2.SubmitRatingsResponse:
@@ -100,33 +102,33 @@ class FeedbackServicer(Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
         recorded = await self._submission.submit(target, feedbacks, wait, until, token)
         return feedback_convert.ratings_response(recorded)
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_WRITE)
     async def GetFeedbackStatus(
         self, request: feedback_pb2.GetFeedbackStatusRequest, context: Context
     ) -> feedback_pb2.GetFeedbackStatusResponse:
         recorded = await self._submission.status(*feedback_convert.status_input(request))
         return feedback_convert.status_response(recorded)
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_READ)
     async def ListFeedbackSchemas(
         self, request: feedback_pb2.ListFeedbackSchemasRequest, context: Context
     ) -> feedback_pb2.ListFeedbackSchemasResponse:
         return feedback_convert.schemas_response(self._schemas)
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_READ)
     async def GetFeedback(
         self, request: feedback_pb2.GetFeedbackRequest, context: Context
     ) -> feedback_pb2.GetFeedbackResponse:
         return curation_convert.get_response(await self._curation.get(*curation_convert.feedback_ref(request)))
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_READ)
     async def ListFeedback(
         self, request: feedback_pb2.ListFeedbackRequest, context: Context
     ) -> feedback_pb2.ListFeedbackResponse:
         page, next_page_token = await self._curation.list_feedback(curation_convert.list_input(request))
         return curation_convert.list_response(page, next_page_token)
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_CURATE)
     async def CorrectFeedback(
         self, request: feedback_pb2.CorrectFeedbackRequest, context: Context
     ) -> feedback_pb2.CorrectFeedbackResponse:
@@ -136,20 +138,20 @@ class FeedbackServicer(Servicer, feedback_pb2_grpc.FeedbackServiceServicer):
         recorded = await self._curation.correct(target, assessment_id, correction, wait, until)
         return curation_convert.correction_response(recorded)
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_CURATE)
     async def DeleteFeedback(
         self, request: feedback_pb2.DeleteFeedbackRequest, context: Context
     ) -> feedback_pb2.DeleteFeedbackResponse:
         return curation_convert.delete_response(*await self._curation.delete(*curation_convert.delete_input(request)))
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_ERASE)
     async def EraseFeedbackBySource(
         self, request: feedback_pb2.EraseFeedbackBySourceRequest, context: Context
     ) -> AsyncGenerator[feedback_pb2.EraseFeedbackBySourceResponse, None]:
         async for progress in self._curation.erase_source(*curation_convert.erase_input(request)):
             yield curation_convert.erasure_response(progress)
 
-    @rpc
+    @rpc(scope=Scope.FEEDBACK_TOKEN)
     async def CreateFeedbackToken(
         self, request: feedback_pb2.CreateFeedbackTokenRequest, context: Context
     ) -> feedback_pb2.CreateFeedbackTokenResponse:
@@ -162,14 +164,14 @@ class FeedbackAnalyticsServicer(Servicer, analytics_pb2_grpc.FeedbackAnalyticsSe
         super().__init__(metrics, admission)
         self._analytics = analytics
 
-    @rpc
+    @rpc(scope=Scope.ANALYTICS_READ)
     async def GetFeedbackSummary(
         self, request: analytics_pb2.GetFeedbackSummaryRequest, context: Context
     ) -> analytics_pb2.GetFeedbackSummaryResponse:
         result = await self._analytics.summary(analytics_convert.summary_query(request))
         return analytics_convert.summary_response(result)
 
-    @rpc
+    @rpc(scope=Scope.ANALYTICS_EXPORT)
     async def ExportFeedback(
         self, request: analytics_pb2.ExportFeedbackRequest, context: Context
     ) -> AsyncGenerator[analytics_pb2.ExportFeedbackResponse, None]:
@@ -177,7 +179,7 @@ class FeedbackAnalyticsServicer(Servicer, analytics_pb2_grpc.FeedbackAnalyticsSe
             async for trace, cursor in traces:
                 yield analytics_convert.export_response(trace, cursor)
 
-    @rpc
+    @rpc(scope=Scope.ANALYTICS_READ)
     async def WatchFeedback(
         self, request: analytics_pb2.WatchFeedbackRequest, context: Context
     ) -> AsyncGenerator[analytics_pb2.WatchFeedbackResponse, None]:

@@ -29,6 +29,8 @@ _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.ModelUnavailable, grpc.StatusCode.UNAVAILABLE),
     (errors.ModelRateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.ModelRejected, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (errors.GenerationTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
     (errors.FeedbackTokenInvalid, grpc.StatusCode.UNAUTHENTICATED),
     (errors.FeedbackTokenExpired, grpc.StatusCode.UNAUTHENTICATED),

@@ -25,6 +25,11 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SHUTTING_DOWN: _ClassVar[ErrorReason]
     FEEDBACK_NOT_FOUND: _ClassVar[ErrorReason]
     DEADLINE_TOO_SHORT: _ClassVar[ErrorReason]
+    CREDENTIALS_MISSING: _ClassVar[ErrorReason]
+    CREDENTIALS_INVALID: _ClassVar[ErrorReason]
+    CREDENTIALS_EXPIRED: _ClassVar[ErrorReason]
+    SCOPE_MISSING: _ClassVar[ErrorReason]
+    SOURCE_NOT_ALLOWED: _ClassVar[ErrorReason]
     FEEDBACK_TOKEN_INVALID: _ClassVar[ErrorReason]
     FEEDBACK_TOKEN_EXPIRED: _ClassVar[ErrorReason]
     FEEDBACK_TOKEN_MISMATCH: _ClassVar[ErrorReason]
@@ -60,6 +65,11 @@ INTERNAL_ERROR: ErrorReason
 SHUTTING_DOWN: ErrorReason
 FEEDBACK_NOT_FOUND: ErrorReason
 DEADLINE_TOO_SHORT: ErrorReason
+CREDENTIALS_MISSING: ErrorReason
+CREDENTIALS_INVALID: ErrorReason
+CREDENTIALS_EXPIRED: ErrorReason
+SCOPE_MISSING: ErrorReason
+SOURCE_NOT_ALLOWED: ErrorReason
 FEEDBACK_TOKEN_INVALID: ErrorReason
 FEEDBACK_TOKEN_EXPIRED: ErrorReason
 FEEDBACK_TOKEN_MISMATCH: ErrorReason

@@ -129,6 +129,40 @@ export enum ErrorReason {
    */
   DEADLINE_TOO_SHORT = "DEADLINE_TOO_SHORT",
   /**
+   * CREDENTIALS_MISSING - UNAUTHENTICATED: the service requires caller credentials (a client
+   * certificate, a mesh identity header or a bearer token, as it is
+   * configured) and the call carried none. Nothing was changed. Call again
+   * with credentials.
+   */
+  CREDENTIALS_MISSING = "CREDENTIALS_MISSING",
+  /**
+   * CREDENTIALS_INVALID - UNAUTHENTICATED: the caller's credentials were refused: a bad signature,
+   * issuer or audience, an unknown key id, an algorithm the service does not
+   * accept, or an identity that cannot be read. Nothing was changed; do not
+   * retry with the same credentials.
+   */
+  CREDENTIALS_INVALID = "CREDENTIALS_INVALID",
+  /**
+   * CREDENTIALS_EXPIRED - UNAUTHENTICATED: the caller's credentials have expired. Nothing was
+   * changed. Call again with fresh credentials.
+   */
+  CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED",
+  /**
+   * SCOPE_MISSING - PERMISSION_DENIED: the caller is known, but the service's policy does not
+   * grant it the scope this RPC requires. ErrorInfo metadata `principal`
+   * names the caller as the service identified it and `scope` the scope
+   * required (for example `feedback:write`). Nothing was changed, and nothing
+   * is said about whether the trace or feedback asked for exists.
+   */
+  SCOPE_MISSING = "SCOPE_MISSING",
+  /**
+   * SOURCE_NOT_ALLOWED - PERMISSION_DENIED: the caller may use this RPC, but not write feedback for
+   * this source type or source id (for example a judge service that may only
+   * write SOURCE_TYPE_LLM_JUDGE). ErrorInfo metadata `principal` names the
+   * caller. Nothing was changed.
+   */
+  SOURCE_NOT_ALLOWED = "SOURCE_NOT_ALLOWED",
+  /**
    * FEEDBACK_TOKEN_INVALID - UNAUTHENTICATED: the request's `feedback_token` is not a token this
    * service issued and still accepts: malformed, tampered with, signed by a
    * key it does not hold (unknown, or rotated out: removed from the keys file
@@ -214,6 +248,21 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 18:
     case "DEADLINE_TOO_SHORT":
       return ErrorReason.DEADLINE_TOO_SHORT;
+    case 19:
+    case "CREDENTIALS_MISSING":
+      return ErrorReason.CREDENTIALS_MISSING;
+    case 20:
+    case "CREDENTIALS_INVALID":
+      return ErrorReason.CREDENTIALS_INVALID;
+    case 21:
+    case "CREDENTIALS_EXPIRED":
+      return ErrorReason.CREDENTIALS_EXPIRED;
+    case 22:
+    case "SCOPE_MISSING":
+      return ErrorReason.SCOPE_MISSING;
+    case 23:
+    case "SOURCE_NOT_ALLOWED":
+      return ErrorReason.SOURCE_NOT_ALLOWED;
     case 24:
     case "FEEDBACK_TOKEN_INVALID":
       return ErrorReason.FEEDBACK_TOKEN_INVALID;
@@ -270,6 +319,16 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "FEEDBACK_NOT_FOUND";
     case ErrorReason.DEADLINE_TOO_SHORT:
       return "DEADLINE_TOO_SHORT";
+    case ErrorReason.CREDENTIALS_MISSING:
+      return "CREDENTIALS_MISSING";
+    case ErrorReason.CREDENTIALS_INVALID:
+      return "CREDENTIALS_INVALID";
+    case ErrorReason.CREDENTIALS_EXPIRED:
+      return "CREDENTIALS_EXPIRED";
+    case ErrorReason.SCOPE_MISSING:
+      return "SCOPE_MISSING";
+    case ErrorReason.SOURCE_NOT_ALLOWED:
+      return "SOURCE_NOT_ALLOWED";
     case ErrorReason.FEEDBACK_TOKEN_INVALID:
       return "FEEDBACK_TOKEN_INVALID";
     case ErrorReason.FEEDBACK_TOKEN_EXPIRED:
@@ -322,6 +381,16 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 17;
     case ErrorReason.DEADLINE_TOO_SHORT:
       return 18;
+    case ErrorReason.CREDENTIALS_MISSING:
+      return 19;
+    case ErrorReason.CREDENTIALS_INVALID:
+      return 20;
+    case ErrorReason.CREDENTIALS_EXPIRED:
+      return 21;
+    case ErrorReason.SCOPE_MISSING:
+      return 22;
+    case ErrorReason.SOURCE_NOT_ALLOWED:
+      return 23;
     case ErrorReason.FEEDBACK_TOKEN_INVALID:
       return 24;
     case ErrorReason.FEEDBACK_TOKEN_EXPIRED:

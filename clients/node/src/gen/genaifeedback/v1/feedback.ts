@@ -325,9 +325,11 @@ export interface SubmitFeedbackRequest {
    */
   requestId: string;
   /**
-   * Answer only once the feedback is in MLflow (STORED), or when the call's
-   * deadline is about to pass (PENDING: it is journaled and on its way).
-   * Default: answer as soon as it is journaled.
+   * Answer only once the feedback is in MLflow (STORED), or else PENDING (it
+   * is journaled and on its way) at least 1 s before the call's deadline; a
+   * call without a deadline waits at most the server's
+   * --max-wait-until-stored-seconds (20 s by default), never the attach
+   * window. Default: answer as soon as it is journaled.
    */
   waitUntilStored: boolean;
   /**

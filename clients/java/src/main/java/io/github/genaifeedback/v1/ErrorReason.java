@@ -207,6 +207,60 @@ public enum ErrorReason
   DEADLINE_TOO_SHORT(18),
   /**
    * <pre>
+   * UNAUTHENTICATED: the service requires caller credentials (a client
+   * certificate, a mesh identity header or a bearer token, as it is
+   * configured) and the call carried none. Nothing was changed. Call again
+   * with credentials.
+   * </pre>
+   *
+   * <code>CREDENTIALS_MISSING = 19;</code>
+   */
+  CREDENTIALS_MISSING(19),
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the caller's credentials were refused: a bad signature,
+   * issuer or audience, an unknown key id, an algorithm the service does not
+   * accept, or an identity that cannot be read. Nothing was changed; do not
+   * retry with the same credentials.
+   * </pre>
+   *
+   * <code>CREDENTIALS_INVALID = 20;</code>
+   */
+  CREDENTIALS_INVALID(20),
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the caller's credentials have expired. Nothing was
+   * changed. Call again with fresh credentials.
+   * </pre>
+   *
+   * <code>CREDENTIALS_EXPIRED = 21;</code>
+   */
+  CREDENTIALS_EXPIRED(21),
+  /**
+   * <pre>
+   * PERMISSION_DENIED: the caller is known, but the service's policy does not
+   * grant it the scope this RPC requires. ErrorInfo metadata `principal`
+   * names the caller as the service identified it and `scope` the scope
+   * required (for example `feedback:write`). Nothing was changed, and nothing
+   * is said about whether the trace or feedback asked for exists.
+   * </pre>
+   *
+   * <code>SCOPE_MISSING = 22;</code>
+   */
+  SCOPE_MISSING(22),
+  /**
+   * <pre>
+   * PERMISSION_DENIED: the caller may use this RPC, but not write feedback for
+   * this source type or source id (for example a judge service that may only
+   * write SOURCE_TYPE_LLM_JUDGE). ErrorInfo metadata `principal` names the
+   * caller. Nothing was changed.
+   * </pre>
+   *
+   * <code>SOURCE_NOT_ALLOWED = 23;</code>
+   */
+  SOURCE_NOT_ALLOWED(23),
+  /**
+   * <pre>
    * UNAUTHENTICATED: the request's `feedback_token` is not a token this
    * service issued and still accepts: malformed, tampered with, signed by a
    * key it does not hold (unknown, or rotated out: removed from the keys file
@@ -426,6 +480,60 @@ public enum ErrorReason
   public static final int DEADLINE_TOO_SHORT_VALUE = 18;
   /**
    * <pre>
+   * UNAUTHENTICATED: the service requires caller credentials (a client
+   * certificate, a mesh identity header or a bearer token, as it is
+   * configured) and the call carried none. Nothing was changed. Call again
+   * with credentials.
+   * </pre>
+   *
+   * <code>CREDENTIALS_MISSING = 19;</code>
+   */
+  public static final int CREDENTIALS_MISSING_VALUE = 19;
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the caller's credentials were refused: a bad signature,
+   * issuer or audience, an unknown key id, an algorithm the service does not
+   * accept, or an identity that cannot be read. Nothing was changed; do not
+   * retry with the same credentials.
+   * </pre>
+   *
+   * <code>CREDENTIALS_INVALID = 20;</code>
+   */
+  public static final int CREDENTIALS_INVALID_VALUE = 20;
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the caller's credentials have expired. Nothing was
+   * changed. Call again with fresh credentials.
+   * </pre>
+   *
+   * <code>CREDENTIALS_EXPIRED = 21;</code>
+   */
+  public static final int CREDENTIALS_EXPIRED_VALUE = 21;
+  /**
+   * <pre>
+   * PERMISSION_DENIED: the caller is known, but the service's policy does not
+   * grant it the scope this RPC requires. ErrorInfo metadata `principal`
+   * names the caller as the service identified it and `scope` the scope
+   * required (for example `feedback:write`). Nothing was changed, and nothing
+   * is said about whether the trace or feedback asked for exists.
+   * </pre>
+   *
+   * <code>SCOPE_MISSING = 22;</code>
+   */
+  public static final int SCOPE_MISSING_VALUE = 22;
+  /**
+   * <pre>
+   * PERMISSION_DENIED: the caller may use this RPC, but not write feedback for
+   * this source type or source id (for example a judge service that may only
+   * write SOURCE_TYPE_LLM_JUDGE). ErrorInfo metadata `principal` names the
+   * caller. Nothing was changed.
+   * </pre>
+   *
+   * <code>SOURCE_NOT_ALLOWED = 23;</code>
+   */
+  public static final int SOURCE_NOT_ALLOWED_VALUE = 23;
+  /**
+   * <pre>
    * UNAUTHENTICATED: the request's `feedback_token` is not a token this
    * service issued and still accepts: malformed, tampered with, signed by a
    * key it does not hold (unknown, or rotated out: removed from the keys file
@@ -505,6 +613,11 @@ public enum ErrorReason
       case 16: return SHUTTING_DOWN;
       case 17: return FEEDBACK_NOT_FOUND;
       case 18: return DEADLINE_TOO_SHORT;
+      case 19: return CREDENTIALS_MISSING;
+      case 20: return CREDENTIALS_INVALID;
+      case 21: return CREDENTIALS_EXPIRED;
+      case 22: return SCOPE_MISSING;
+      case 23: return SOURCE_NOT_ALLOWED;
       case 24: return FEEDBACK_TOKEN_INVALID;
       case 25: return FEEDBACK_TOKEN_EXPIRED;
       case 26: return FEEDBACK_TOKEN_MISMATCH;

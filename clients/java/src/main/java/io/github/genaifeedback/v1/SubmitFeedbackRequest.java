@@ -819,9 +819,11 @@ java.lang.String defaultValue) {
   private boolean waitUntilStored_ = false;
   /**
    * <pre>
-   * Answer only once the feedback is in MLflow (STORED), or when the call's
-   * deadline is about to pass (PENDING: it is journaled and on its way).
-   * Default: answer as soon as it is journaled.
+   * Answer only once the feedback is in MLflow (STORED), or else PENDING (it
+   * is journaled and on its way) at least 1 s before the call's deadline; a
+   * call without a deadline waits at most the server's
+   * --max-wait-until-stored-seconds (20 s by default), never the attach
+   * window. Default: answer as soon as it is journaled.
    * </pre>
    *
    * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
@@ -3225,9 +3227,11 @@ java.lang.String defaultValue) {
     private boolean waitUntilStored_ ;
     /**
      * <pre>
-     * Answer only once the feedback is in MLflow (STORED), or when the call's
-     * deadline is about to pass (PENDING: it is journaled and on its way).
-     * Default: answer as soon as it is journaled.
+     * Answer only once the feedback is in MLflow (STORED), or else PENDING (it
+     * is journaled and on its way) at least 1 s before the call's deadline; a
+     * call without a deadline waits at most the server's
+     * --max-wait-until-stored-seconds (20 s by default), never the attach
+     * window. Default: answer as soon as it is journaled.
      * </pre>
      *
      * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
@@ -3239,9 +3243,11 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Answer only once the feedback is in MLflow (STORED), or when the call's
-     * deadline is about to pass (PENDING: it is journaled and on its way).
-     * Default: answer as soon as it is journaled.
+     * Answer only once the feedback is in MLflow (STORED), or else PENDING (it
+     * is journaled and on its way) at least 1 s before the call's deadline; a
+     * call without a deadline waits at most the server's
+     * --max-wait-until-stored-seconds (20 s by default), never the attach
+     * window. Default: answer as soon as it is journaled.
      * </pre>
      *
      * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
@@ -3257,9 +3263,11 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Answer only once the feedback is in MLflow (STORED), or when the call's
-     * deadline is about to pass (PENDING: it is journaled and on its way).
-     * Default: answer as soon as it is journaled.
+     * Answer only once the feedback is in MLflow (STORED), or else PENDING (it
+     * is journaled and on its way) at least 1 s before the call's deadline; a
+     * call without a deadline waits at most the server's
+     * --max-wait-until-stored-seconds (20 s by default), never the attach
+     * window. Default: answer as soon as it is journaled.
      * </pre>
      *
      * <code>bool wait_until_stored = 13 [json_name = "waitUntilStored"];</code>
