@@ -183,6 +183,7 @@ def test_jwks_file_is_reloaded_on_change_and_a_bad_one_keeps_the_keys(start_serv
 # --------------------------------------------------------------------------- start-up refusals
 
 
+@pytest.mark.slow  # a feedback-service process
 def test_none_on_a_non_loopback_address_refuses_to_start_unless_told():
     port = free_port()
     started = subprocess.run(

@@ -18,7 +18,7 @@ import pytest
 
 from genaifeedback.client import ErrorReason, FeedbackClient, FeedbackServiceError
 from genaifeedback.service.domain.feedback_tokens import AUDIENCE, ISSUER
-from genaifeedback.service.process import server
+from genaifeedback.service.process import main as entry_point
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 from support import assessments, chat, error_reason, new_trace
 
@@ -362,7 +362,7 @@ def test_an_unusable_keys_file_stops_the_start_with_its_reason_and_no_secret(tmp
     keys = tmp_path / "keys.toml"
     keys.write_text(content)
     with pytest.raises(SystemExit) as stop:
-        server.main(["--feedback-token-keys-file", str(keys), "--mlflow-tracking-uri", "http://127.0.0.1:9"])
+        entry_point.main(["--feedback-token-keys-file", str(keys), "--mlflow-tracking-uri", "http://127.0.0.1:9"])
     assert problem in str(stop.value) and SECRET not in str(stop.value) and "short-secret" not in str(stop.value)
 
 
