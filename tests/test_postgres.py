@@ -174,7 +174,7 @@ def run_service(tmp_path, *flags: str, mlflow: str | None = None, env=None) -> s
         **(env or {}),
     }
     command = [
-        sys.executable, "-m", "genaifeedback.service.process.server",
+        sys.executable, "-m", "genaifeedback.service",
         "--embedded-mlflow",
         "--mlflow-tracking-uri", f"http://127.0.0.1:{free_port()}",
         "--listen-address", "127.0.0.1:0",
