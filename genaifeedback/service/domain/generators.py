@@ -24,7 +24,6 @@ from genaifeedback.service.domain.errors import (
     ModelRejected,
     ModelUnavailable,
 )
-from genaifeedback.service.process.config import Settings
 
 
 @dataclass
@@ -187,19 +186,6 @@ class CallableGenerator:
             raise
         except Exception as error:
             raise GenerationFailed(f"generator {self.name} failed: {type(error).__name__}: {error}") from error
-
-
-def build_generator(settings: Settings) -> Generator:
-    if settings.generator == "openai":
-        return OpenAICompatibleGenerator(
-            settings.openai_base_url,
-            settings.openai_model,
-            settings.openai_api_key.get_secret_value(),
-            settings.openai_timeout_seconds,
-        )
-    if settings.generator == "callable":
-        return CallableGenerator(settings.callable)
-    return DemoGenerator(settings.demo_response_tokens, settings.demo_token_delay_ms / 1000.0)
 
 
 def _openai_message(message: dict[str, str]) -> ChatCompletionMessageParam:

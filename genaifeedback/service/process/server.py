@@ -17,7 +17,6 @@ from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
 from genaifeedback.service.domain.feedback.engine import FeedbackEngine
-from genaifeedback.service.domain.generators import build_generator
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.submission import FeedbackSubmission
 from genaifeedback.service.egress.exporter import ExportSettings, TraceExporter
@@ -25,6 +24,7 @@ from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
+from genaifeedback.service.process.generator_setup import build_generator
 from genaifeedback.service.process.listeners import (
     add_service_port,
     server_options,

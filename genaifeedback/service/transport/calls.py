@@ -40,8 +40,8 @@ logger = logging.getLogger(__name__)
 
 TRACE_ID_METADATA_KEY = "mlflow-trace-id"
 
-if TYPE_CHECKING:  # grpcio's classes are generic in its stubs only
-    Context = grpc.aio.ServicerContext[Any, Any]
+if TYPE_CHECKING:
+    from genaifeedback.service.transport.context import Context
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 

@@ -24,7 +24,7 @@ from genaifeedback.service.transport.convert import feedback as feedback_convert
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc
 
 if TYPE_CHECKING:
-    from genaifeedback.service.transport.calls import Context
+    from genaifeedback.service.transport.context import Context
 
 WATCH_CURSOR_METADATA_KEY = "watch-cursor"
 

@@ -30,7 +30,7 @@ from genaifeedback.v1 import feedback_pb2
 
 if TYPE_CHECKING:
     from genaifeedback.service.process.config import Settings
-    from genaifeedback.service.transport.calls import Context
+    from genaifeedback.service.transport.context import Context
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from genaifeedback.service.domain.errors import CredentialsInvalid, CredentialsMissing
 
 if TYPE_CHECKING:
-    from genaifeedback.service.transport.calls import Context
+    from genaifeedback.service.transport.context import Context
 
 ANONYMOUS = "anonymous"
 XFCC_HEADER = "x-forwarded-client-cert"

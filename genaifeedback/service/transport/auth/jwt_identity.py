@@ -24,7 +24,7 @@ from genaifeedback.service.domain.errors import CredentialsExpired, CredentialsI
 from genaifeedback.service.transport.auth.identity import MAX_PRINCIPAL_CHARS, metadata_values
 
 if TYPE_CHECKING:
-    from genaifeedback.service.transport.calls import Context
+    from genaifeedback.service.transport.context import Context
 
 logger = logging.getLogger(__name__)
 
