@@ -111,14 +111,14 @@ bench: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## run both benchmarks: streamin
 bench-streaming: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## streaming only: the service vs the guide's FastAPI app vs a bare grpc.aio echo, c=1/8/32, one MLflow
 	$(BIN)/python bench/streaming.py $(STREAMING_ARGS)
 
-mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against their fast tests, then convert.py and feedback.py against the tests that execute each mutated line (hours on 2 cores; ARGS="--test-seconds 60" for a bigger budget per mutant); not part of make test
+mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against their fast tests, then convert/feedback.py and the feedback engine's intake, attacher and delivery against the tests that execute each mutated line (hours on 2 cores; ARGS="--test-seconds 60" for a bigger budget per mutant); not part of make test
 	for module in ids votes; do \
 		rm -f .mutation-$$module.sqlite; \
 		$(BIN)/cosmic-ray init mutation/$$module.toml .mutation-$$module.sqlite && \
 		$(BIN)/cosmic-ray exec mutation/$$module.toml .mutation-$$module.sqlite && \
 		$(BIN)/cr-report .mutation-$$module.sqlite | tail -3; \
 	done
-	$(BIN)/python mutation/covering_tests.py $(ARGS) mutation/convert.toml mutation/feedback.toml
+	$(BIN)/python mutation/covering_tests.py $(ARGS) mutation/convert.toml mutation/feedback-intake.toml mutation/feedback-attacher.toml mutation/feedback-delivery.toml
 
 bench-analytics: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark GetFeedbackSummary on 10,000 and 100,000 traces against the guide's get_trace loop (~15 min)
 	$(BIN)/python bench/analytics.py $(ARGS)
