@@ -20,7 +20,7 @@ SERVICE_NAME = "genaifeedback-service"
 CLIENT_REQUEST_ID_TAG = "client_request_id"
 OUTCOME_TAG = "chat.outcome"
 FINISH_REASON_TAG = "chat.finish_reason"
-CALLER_TRACEPARENT_TAG = "genaifeedback.caller_traceparent"  # the caller's W3C traceparent, as received
+CALLER_TRACEPARENT_TAG = "genaifeedback.caller_traceparent"  # the caller's W3C traceparent (as version 00)
 RESERVED_TAGS = frozenset({CLIENT_REQUEST_ID_TAG, OUTCOME_TAG, FINISH_REASON_TAG, CALLER_TRACEPARENT_TAG})
 
 # ExportTraceServiceRequest{resource_spans: [ResourceSpans{resource, scope_spans: [ScopeSpans{scope,
@@ -91,11 +91,10 @@ def _root_span(record: ChatRecord) -> Span:
     for key, value in chat.tags.items():
         attributes[f"mlflow.traceTag.{key}"] = value
     links = []
-    if chat.caller_trace is not None:
-        # A link, not a parent: the chat keeps the trace id the service minted (ids.py), and the tag
-        # lets the caller's trace be searched for in MLflow (links are not searchable).
-        attributes[f"mlflow.traceTag.{CALLER_TRACEPARENT_TAG}"] = chat.caller_trace.header
-        caller = chat.caller_trace
+    if (caller := chat.caller_trace) is not None:
+        # A link, not a parent: the chat keeps the trace id the service minted (ids.py); the tag lets
+        # the chats of a caller's trace be searched for in MLflow (links are not searchable).
+        attributes[f"mlflow.traceTag.{CALLER_TRACEPARENT_TAG}"] = caller.header
         links.append(Span.Link(trace_id=otel_bytes(caller.trace_id), span_id=otel_bytes(caller.span_id)))
 
     events = []
