@@ -27,7 +27,10 @@ class FakeOpenAI:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                fake.requests.append({"path": self.path, "auth": self.headers.get("authorization"), "body": body})
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                fake.requests.append(
+                    {"path": self.path, "auth": headers.get("authorization"), "headers": headers, "body": body}
+                )
                 if fake.status != 200:
                     payload = json.dumps({"error": {"message": "scripted failure", "type": "server_error"}}).encode()
                     self.send_response(fake.status)

@@ -63,6 +63,14 @@ class Metrics:
         self.rpcs = Counter(
             f"{PREFIX}_rpcs", "Finished RPCs, by method and status code", ["method", "code"], registry=r
         )
+        # Unary calls take milliseconds, chats and streams up to their time limit (600 s by default).
+        self.rpc_seconds = Histogram(
+            f"{PREFIX}_rpc_duration_seconds",
+            "RPC latency, from the call scope's start to its status, by method and status code",
+            ["method", "code"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+            registry=r,
+        )
         self.chats_started = Counter(
             f"{PREFIX}_chats_started", "Chats that started generating (each is a trace)", registry=r
         )

@@ -13,6 +13,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from genaifeedback.service.domain import traceparent
 from genaifeedback.service.domain.errors import GenerationTimeout
 from genaifeedback.service.domain.feedback_tokens import FeedbackTokens
 from genaifeedback.service.domain.generators import GenerationRequest, Generator
@@ -101,6 +102,7 @@ class ChatRunner:
             messages=chat.messages(),
             max_tokens=min(chat.max_tokens or self._max_tokens_limit, self._max_tokens_limit),
             temperature=chat.temperature,
+            traceparent=traceparent.of_span(record.trace_id, record.span_id),
         )
         parts: list[str] = []
         pump = _ChunkPump(self._generator, request, asyncio.get_running_loop().time() + self._max_chat_seconds)

@@ -40,6 +40,8 @@ class GenerationRequest:
     messages: list[dict[str, str]]  # OpenAI-style [{"role": "user", "content": "..."}], oldest first
     max_tokens: int
     temperature: float | None = None
+    # The chat's span as a W3C traceparent: a backend passes it on, so the model's own spans join the chat.
+    traceparent: str = ""
     report: GenerationReport = field(default_factory=GenerationReport, compare=False)
 
 
@@ -128,6 +130,7 @@ class OpenAICompatibleGenerator:
                 stream_options={"include_usage": True},
                 max_tokens=request.max_tokens,
                 temperature=openai.omit if request.temperature is None else request.temperature,
+                extra_headers={"traceparent": request.traceparent} if request.traceparent else None,
             )
             # Closing the response on exit (including cancellation) stops the upstream generation.
             async with response as chunks:

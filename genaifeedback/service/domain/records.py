@@ -7,6 +7,7 @@ from typing import Any, Literal, Protocol
 from mlflow.entities import Assessment, Feedback
 
 from genaifeedback.service.domain.schemas import callers_metadata
+from genaifeedback.service.domain.traceparent import TraceParent
 
 
 class _Created(Protocol):
@@ -37,6 +38,7 @@ class ChatInput:
     tags: dict[str, str] = field(default_factory=dict)
     max_tokens: int | None = None
     temperature: float | None = None
+    caller_trace: TraceParent | None = None  # the caller's W3C trace context: a link from the chat's trace
 
     def messages(self) -> list[dict[str, str]]:
         return [{"role": t.role, "content": t.content} for t in self.history] + [

@@ -20,7 +20,8 @@ SERVICE_NAME = "genaifeedback-service"
 CLIENT_REQUEST_ID_TAG = "client_request_id"
 OUTCOME_TAG = "chat.outcome"
 FINISH_REASON_TAG = "chat.finish_reason"
-RESERVED_TAGS = frozenset({CLIENT_REQUEST_ID_TAG, OUTCOME_TAG, FINISH_REASON_TAG})
+CALLER_TRACEPARENT_TAG = "genaifeedback.caller_traceparent"  # the caller's W3C traceparent (as version 00)
+RESERVED_TAGS = frozenset({CLIENT_REQUEST_ID_TAG, OUTCOME_TAG, FINISH_REASON_TAG, CALLER_TRACEPARENT_TAG})
 
 # ExportTraceServiceRequest{resource_spans: [ResourceSpans{resource, scope_spans: [ScopeSpans{scope,
 # spans: <here>}]}]}: everything but the spans, encoded once.
@@ -89,6 +90,12 @@ def _root_span(record: ChatRecord) -> Span:
         attributes[f"mlflow.traceTag.{CLIENT_REQUEST_ID_TAG}"] = chat.client_request_id
     for key, value in chat.tags.items():
         attributes[f"mlflow.traceTag.{key}"] = value
+    links = []
+    if (caller := chat.caller_trace) is not None:
+        # A link, not a parent: the chat keeps the trace id the service minted (ids.py); the tag lets
+        # the chats of a caller's trace be searched for in MLflow (links are not searchable).
+        attributes[f"mlflow.traceTag.{CALLER_TRACEPARENT_TAG}"] = caller.header
+        links.append(Span.Link(trace_id=otel_bytes(caller.trace_id), span_id=otel_bytes(caller.span_id)))
 
     events = []
     if record.outcome == "ok":
@@ -111,6 +118,7 @@ def _root_span(record: ChatRecord) -> Span:
         end_time_unix_nano=record.end_ns,
         attributes=[_key_value(k, v) for k, v in attributes.items()],
         events=events,
+        links=links,
         status=status,
     )
 

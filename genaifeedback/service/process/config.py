@@ -97,6 +97,9 @@ class Settings(BaseSettings):
         "NORMAL", description="SQLite synchronous mode: NORMAL survives a killed process, FULL also a power loss"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text lines, or json: one object per line for every record, and an access line per call"
+    )
 
     # --- MLflow
     mlflow_tracking_uri: str = Field("http://127.0.0.1:5000", description="the MLflow tracking server (http/https)")

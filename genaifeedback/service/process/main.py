@@ -3,12 +3,12 @@ serve (one process, or --workers processes on one port); stop what was started, 
 
 import asyncio
 import functools
-import logging
 import sys
 
 from genaifeedback.service.domain import schema_file
 from genaifeedback.service.domain.errors import MlflowUnavailable
 from genaifeedback.service.domain.token_keys import TokenKeysError
+from genaifeedback.service.process import logs
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
@@ -23,8 +23,7 @@ from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTE
 
 def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_command_line(argv)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
+    logs.configure(settings.log_level, settings.log_format)
     try:
         schema_file.load(settings.feedback_schemas_file, FEEDBACK_NAME_PATTERN)  # before starting anything
     except schema_file.SchemaFileError as error:
@@ -52,10 +51,10 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if embedded:
             embedded.stop()
-            print("MLflow tracking server stopped", flush=True)
+            logs.say("MLflow tracking server stopped")
         if postgres:
             postgres.stop()
-            print("PostgreSQL stopped (its data deleted)", flush=True)
+            logs.say("PostgreSQL stopped (its data deleted)")
     if status:
         sys.exit(status)
 
@@ -69,7 +68,7 @@ def start_embedded(settings: Settings) -> tuple[EmbeddedPostgres | None, Embedde
             binaries_beside(settings.embedded_mlflow_command),
             log_path=settings.embedded_mlflow_data_dir.resolve() / "postgres.log",
         )
-        print("starting PostgreSQL (throwaway: its data is deleted on exit) ...", flush=True)
+        logs.say("starting PostgreSQL (throwaway: its data is deleted on exit) ...")
         postgres.start()
         store = postgres.create_database("mlflow")
     embedded = EmbeddedMlflowServer.at(
@@ -79,9 +78,8 @@ def start_embedded(settings: Settings) -> tuple[EmbeddedPostgres | None, Embedde
         backend_store_uri=store,
         workers=settings.embedded_mlflow_workers,
     )
-    print(
-        f"starting MLflow tracking server at {embedded.url} ({embedded.workers} worker(s), store {embedded.store}) ...",
-        flush=True,
+    logs.say(
+        f"starting MLflow tracking server at {embedded.url} ({embedded.workers} worker(s), store {embedded.store}) ..."
     )
     try:
         embedded.start()
@@ -95,18 +93,11 @@ def start_embedded(settings: Settings) -> tuple[EmbeddedPostgres | None, Embedde
 
 def print_banner(settings: Settings, app: FeedbackApp) -> None:
     host = settings.listen_address.rsplit(":", 1)[0]
-    print(f"gRPC service    {host}:{app.port}   (try: {grpcurl_hint(settings, host, app.port)})", flush=True)
+    logs.say(f"gRPC service    {host}:{app.port}   (try: {grpcurl_hint(settings, host, app.port)})")
     if app.health_port:
-        print(
-            f"health only     {settings.health_address.rpartition(':')[0]}:{app.health_port}   (plaintext)", flush=True
-        )
-    print(f"MLflow tracking {settings.mlflow_tracking_uri}", flush=True)
-    print(
-        f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces", flush=True
-    )
+        logs.say(f"health only     {settings.health_address.rpartition(':')[0]}:{app.health_port}   (plaintext)")
+    logs.say(f"MLflow tracking {settings.mlflow_tracking_uri}")
+    logs.say(f"MLflow UI       {settings.mlflow_tracking_uri}/#/experiments/{app.gateway.experiment_id}/traces")
     if app.metrics_port:
-        print(
-            f"metrics         http://{settings.metrics_address.rpartition(':')[0]}:{app.metrics_port}/metrics",
-            flush=True,
-        )
-    print("Ctrl-C stops", flush=True)
+        logs.say(f"metrics         http://{settings.metrics_address.rpartition(':')[0]}:{app.metrics_port}/metrics")
+    logs.say("Ctrl-C stops")

@@ -11,6 +11,7 @@ import socket
 from collections.abc import Callable
 from types import FrameType
 
+from genaifeedback.service.process import logs
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.listeners import BINDABLE, bind_failure
 from genaifeedback.service.process.server import FeedbackApp, serve
@@ -37,10 +38,7 @@ def worker_settings(settings: Settings, index: int, port: int) -> Settings:
 
 
 def _run_worker(settings: Settings, index: int, on_started: Callable[[FeedbackApp], None]) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format=f"%(asctime)s %(levelname)s worker-{index} %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_format, worker=index)
     with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the worker's own handlers were in place
         asyncio.run(serve(settings, on_started if index == 0 else lambda app: None))
 

@@ -30,6 +30,7 @@ from grpc_status import rpc_status
 from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import status
+from genaifeedback.service.transport.access_log import CallRecord
 from genaifeedback.service.transport.auth.access import Access
 from genaifeedback.service.transport.auth.identity import NoIdentity
 from genaifeedback.service.transport.auth.policy import OPEN_POLICY
@@ -162,9 +163,10 @@ async def call_scope(
     servicer: Servicer, method: str, request: Any, context: Context, unary: bool, scope: Scope | None = None
 ) -> AsyncIterator[None]:
     """What every call goes through: admission, the caller's access to `scope`, the parse check, the
-    status any failure leaves as, and its count by method and code. Unary calls are tracked so that
-    shutdown can answer them."""
+    status any failure leaves as, and its count, latency and access line (access_log.py). Unary calls
+    are tracked so that shutdown can answer them."""
     code = grpc.StatusCode.CANCELLED  # unless it ends otherwise
+    call = CallRecord(servicer.metrics, method, request, context)
     if unary:
         servicer.admission.unary_started()
     try:
@@ -178,11 +180,13 @@ async def call_scope(
     except Exception as error:  # noqa: BLE001 - mapped to a status here, once
         rich = _rich_status(error, _trace_id_of(context))
         code = rich.code
+        # Recorded before the status goes out: a caller that has it finds the call counted and logged.
+        call.end(code, error.reason if isinstance(error, ServiceError) else ServiceError.reason, _trace_id_of(context))
         await _abort(context, rich)
     finally:
         if unary:
             servicer.admission.unary_ended()
-        servicer.metrics.rpcs.labels(method=method, code=code.name).inc()
+        call.end(code, trace_id=_trace_id_of(context))
 
 
 @overload

@@ -38,7 +38,8 @@ class ChatServicer(Servicer, chat_pb2_grpc.ChatServiceServicer):
         self, request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest, context: Context
     ) -> AsyncGenerator[ChatEvent, None]:
         """The chat's events; the trace id goes in the trailing metadata however the call ends."""
-        async with aclosing(self._runner.stream(chat_convert.chat_input(request))) as events:
+        chat = chat_convert.chat_input(request, context.invocation_metadata() or ())
+        async with aclosing(self._runner.stream(chat)) as events:
             async for event in events:
                 if isinstance(event, Started):
                     context.set_trailing_metadata(((TRACE_ID_METADATA_KEY, event.trace_id),))

@@ -1,7 +1,9 @@
 """ChatService's wire messages to domain objects and back."""
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
+from genaifeedback.service.domain import traceparent
 from genaifeedback.service.domain.chat import Finished, Started, Token
 from genaifeedback.service.domain.limits import (
     MAX_HISTORY_TURNS,
@@ -11,6 +13,7 @@ from genaifeedback.service.domain.limits import (
     TEMPERATURE_RANGE,
 )
 from genaifeedback.service.domain.records import ChatInput, Turn
+from genaifeedback.service.domain.traceparent import TraceParent
 from genaifeedback.service.egress.otlp import RESERVED_TAGS
 from genaifeedback.service.transport.convert.fields import Violations
 from genaifeedback.v1 import chat_pb2
@@ -28,7 +31,11 @@ _FINISH_REASONS = {
 }
 
 
-def chat_input(request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest) -> ChatInput:
+def chat_input(
+    request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest, metadata: Iterable[tuple[str, Any]] = ()
+) -> ChatInput:
+    """The chat asked for; `metadata` is the call's, for the caller's `traceparent` (an invalid one is
+    ignored, as W3C Trace Context says, rather than refused)."""
     violations = Violations()
     if not request.message.strip():
         violations.add("message", "must not be empty", Reason.REQUIRED)
@@ -62,7 +69,14 @@ def chat_input(request: chat_pb2.ChatRequest | chat_pb2.CompleteChatRequest) -> 
         tags=dict(request.tags),
         max_tokens=options.max_tokens if options.HasField("max_tokens") else None,
         temperature=options.temperature if options.HasField("temperature") else None,
+        caller_trace=_caller_trace(metadata),
     )
+
+
+def _caller_trace(metadata: Iterable[tuple[str, Any]]) -> TraceParent | None:
+    values = [value for key, value in metadata if key == traceparent.HEADER and isinstance(value, str)]
+    # Several traceparent values name no one parent: none is taken.
+    return traceparent.parse(values[0]) if len(values) == 1 else None
 
 
 def _usage(finished: Finished) -> chat_pb2.TokenUsage:
