@@ -21,7 +21,7 @@ from genaifeedback.service.process.logs import FIELDS_ATTRIBUTE
 from genaifeedback.service.transport.auth.access import current_principal
 
 if TYPE_CHECKING:
-    from genaifeedback.service.transport.calls import Context
+    from genaifeedback.service.transport.context import Context
 
 logger = logging.getLogger("genaifeedback.access")
 
