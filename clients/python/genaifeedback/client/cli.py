@@ -48,6 +48,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -920,8 +921,8 @@ def _csv_row(trace: Any, feedback: Any) -> list[str]:
         trace.user_id,
         trace.session_id,
         json.dumps(dict(trace.tags), sort_keys=True),
-        trace.request_preview,
-        trace.response_preview,
+        _plain_preview(trace.request_preview),
+        _plain_preview(trace.response_preview),
         feedback.assessment_id,
         feedback.name,
         json.dumps(json_format.MessageToDict(feedback.value)),
@@ -933,6 +934,25 @@ def _csv_row(trace: Any, feedback: Any) -> list[str]:
         feedback.overrides,
         feedback.span_id,
     ]
+
+
+def _plain_preview(preview: str) -> str:
+    """A preview as text: MLflow keeps a string request or response JSON-encoded ('"Hello"'), cut
+    short when long; objects and other text stay as they are."""
+    if not preview.startswith('"'):
+        return preview
+    # Whole; cut short; cut short inside an escape sequence.
+    for candidate in (preview, preview + '"', _PARTIAL_ESCAPE.sub("", preview) + '"'):
+        try:
+            text = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(text, str):
+            return text
+    return preview
+
+
+_PARTIAL_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{0,3})?$")
 
 
 def _timestamp(moment: datetime) -> Any:
