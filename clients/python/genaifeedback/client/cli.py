@@ -905,7 +905,7 @@ def _step_of(starts: Sequence[datetime]) -> timedelta:
 def _integer_counts(axis: Axes, most: float) -> None:
     from matplotlib import ticker
 
-    axis.yaxis.set_major_locator(ticker.MaxNLocator(integer=True, min_n_ticks=1))
+    axis.yaxis.set_major_locator(ticker.MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
     axis.set_ylim(0, max(1, most) * 1.15)
 
 
