@@ -332,6 +332,25 @@ def test_hourly_per_user_with_filters(dataset):
             assert_matches(bucket.summary, reference(per_hour[bucket.start_time.ToMilliseconds()]), True)
 
 
+def test_mlflow_aggregation_beyond_one_page_of_data_points(dataset):
+    """Two days by the hour: more (bucket, name, value) counts than one QueryTraceMetrics page
+    holds. MLflow cuts the answer at max_results without a page token; nothing may go missing."""
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 2 * DAY_MS
+    answer = summary_of(
+        service, start_time=stamp(start_ms), end_time=stamp(end_ms), interval=analytics_pb2.SUMMARY_INTERVAL_HOUR
+    )
+    assert answer.counting.aggregated_by_mlflow
+    selected = in_range(stored, start_ms, end_ms)
+    per_hour = buckets_of(selected, start_ms, end_ms, HOUR_MS)
+    distinct = {(b, a.name, json.dumps(a.value)) for b, traces in per_hour.items() for t in traces for a in t.valid}
+    assert len(distinct) > 1000  # more than one page
+    assert_matches(answer.total, reference(selected), traces_counted=False)
+    assert [b.start_time.ToMilliseconds() for b in answer.buckets] == list(per_hour)
+    for bucket in answer.buckets:
+        assert_matches(bucket.summary, reference(per_hour[bucket.start_time.ToMilliseconds()]), False)
+
+
 def test_user_and_session_filters_by_mlflow_aggregation(dataset):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS
