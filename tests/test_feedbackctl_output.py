@@ -288,3 +288,23 @@ def test_feedbackctl_summary_marks_with_feedback_not_counted(output_service, vot
     text = capsys.readouterr().out
     assert "traces: 1   with feedback: 1 (100.0%)" in text and "not counted" not in text
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_buckets_the_range_cuts_are_marked_partial():
+    answer = summary_answer(3, DAY)
+    answer.start_time.seconds += 5 * HOUR  # the range starts inside the first day, ends inside the last
+    answer.end_time.seconds -= 19 * HOUR
+    volume = _panels(cli.summary_figure(answer, DAY))["traces per day"]
+    bars = volume.containers[0]
+    assert [bar.get_hatch() for bar in bars] == ["///", None, "///"]
+    assert [t.get_text() for t in volume.get_xticklabels(minor=True)] == [
+        "Nov 29\n(partial)",
+        "Nov 30",
+        "Dec 01\n(partial)",
+    ]
+    legend = volume.get_legend()
+    keys = {text.get_text(): handle for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+    assert (keys["all traces"].get_hatch(), keys["partial bucket"].get_hatch()) == (None, "///")
+    text = cli._summary_text(answer, "day")
+    assert "(first and last buckets are only partly in the range: fewer traces there)" in text
+    assert "partly" not in cli._summary_text(summary_answer(3, DAY), "day")

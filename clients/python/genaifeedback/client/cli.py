@@ -71,6 +71,7 @@ from genaifeedback.client.datasets import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -707,6 +708,8 @@ def _summary_text(answer: Any, interval: str) -> str:
     label_width = max((len(label) for rows in series for label, _, _ in rows), default=0)
     if answer.buckets:
         lines += ["", f"per {interval} ({len(answer.buckets)} buckets, oldest first):", f"  ({_SPARK_KEY})"]
+        if partial := _partial_buckets(answer, interval):
+            lines.append(f"  ({partial} only partly in the range: fewer traces there)")
         lines += _series_text(series[0], label_width)
     for group, rows in zip(answer.groups, series[1:], strict=True):
         lines += ["", f"== {group.value}"]
@@ -751,6 +754,25 @@ def _summary_lines(summary: Any, counted: bool, width: int = 18, hint: bool = Fa
 
 
 _SPARK_KEY = f"each row {SPARKS[0]} low to {SPARKS[-1]} high on the scale at its end; {_NO_DATA} no votes"
+
+
+def _partial_buckets(answer: Any, interval: str) -> str:
+    """Which of the first and last buckets the range covers only in part ("" if neither)."""
+    step = _INTERVAL_SECONDS.get(interval, 0)
+    if not step or not answer.buckets:
+        return ""
+    first, last = answer.buckets[0].start_time.seconds, answer.buckets[-1].start_time.seconds
+    cut = [
+        which
+        for which, partial in (
+            ("first", first < answer.start_time.seconds),
+            ("last", last + step > answer.end_time.seconds),
+        )
+        if partial
+    ]
+    if len(answer.buckets) == 1 and cut:
+        return "the bucket is"
+    return " and ".join(cut) + (" buckets are" if len(cut) > 1 else " bucket is") if cut else ""
 
 
 def _mean_scales(total: Any) -> dict[str, tuple[float, float]]:
@@ -823,7 +845,7 @@ def summary_figure(answer: Any, interval_seconds: int) -> Figure:
     if buckets:
         starts = [b.start_time.ToDatetime(UTC) for b in buckets]
         step = timedelta(seconds=interval_seconds) if interval_seconds else _step_of(starts)
-        times = _TimeAxis(starts, step)
+        times = _TimeAxis(starts, step, answer.start_time.ToDatetime(UTC), answer.end_time.ToDatetime(UTC))
         panels.append(lambda axis: _volume_panel(axis, times, buckets, groups))
         booleans = sorted({b.name for x in buckets for b in x.summary.booleans})
         numbers = sorted({n.name for x in buckets for n in x.summary.numbers})
@@ -854,10 +876,12 @@ class _TimeAxis:
     """Buckets on a time axis: each value drawn at its bucket's middle, the axis exactly the buckets
     (matplotlib's date numbers: days since the epoch); up to a dozen buckets, each one labelled."""
 
-    def __init__(self, starts: Sequence[datetime], step: timedelta) -> None:
+    def __init__(self, starts: Sequence[datetime], step: timedelta, begin: datetime, end: datetime) -> None:
         from matplotlib import dates
 
         self.starts, self.step = list(starts), step
+        # A bucket the range covers only in part (the range starts or ends inside it).
+        self.partial = [start < begin or start + step > end for start in starts]
         self.step_days = step / timedelta(days=1)
         first = float(dates.date2num(starts[0]))  # type: ignore[no-untyped-call]
         self.middles = [first + (start - starts[0]) / timedelta(days=1) + self.step_days / 2 for start in starts]
@@ -874,7 +898,11 @@ class _TimeAxis:
             # Bucket edges as the grid, each bucket's span as the label under its middle.
             axis.set_xticks([self.limits[0] + i * self.step_days for i in range(len(self.starts) + 1)])
             axis.set_xticklabels([])
-            axis.set_xticks(self.middles, [self._label(start) for start in self.starts], minor=True)
+            labels = [
+                self._label(start) + ("\n(partial)" if cut else "")
+                for start, cut in zip(self.starts, self.partial, strict=True)
+            ]
+            axis.set_xticks(self.middles, labels, minor=True)
             axis.tick_params(axis="x", which="minor", length=0)
             axis.set_xlabel(self._where(), fontsize="small")
             return
@@ -909,14 +937,26 @@ def _integer_counts(axis: Axes, most: float) -> None:
     axis.set_ylim(0, max(1, most) * 1.15)
 
 
-def _legend(axis: Axes) -> None:
-    """Beside the plot, so it hides no point."""
-    axis.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+def _legend(axis: Axes, extra: Sequence[Artist] = ()) -> None:
+    """Beside the plot, so it hides no point; extra: entries drawn by no artist of the axes."""
+    handles, _ = axis.get_legend_handles_labels()
+    axis.legend(
+        handles=[*handles, *extra], fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )
 
 
 def _volume_panel(axis: Axes, times: _TimeAxis, buckets: Sequence[Any], groups: Sequence[Any]) -> None:
+    from matplotlib.patches import Patch
+
     counts = [b.summary.trace_count for b in buckets]
-    axis.bar(times.middles, counts, width=times.step_days * 0.8, color="0.82", label="all traces")
+    bars = axis.bar(times.middles, counts, width=times.step_days * 0.8, color="0.82")
+    for bar, cut in zip(bars, times.partial, strict=True):
+        if cut:  # fewer traces because the range covers part of the bucket, not because traffic fell
+            bar.set_hatch("///")
+            bar.set_edgecolor("0.6")
+    keys = [Patch(facecolor="0.82", label="all traces")]
+    if any(times.partial):
+        keys.append(Patch(facecolor="0.82", hatch="///", edgecolor="0.6", label="partial bucket"))
     most = max(counts)
     for group in groups:
         series = [b.summary.trace_count for b in group.buckets]
@@ -926,7 +966,7 @@ def _volume_panel(axis: Axes, times: _TimeAxis, buckets: Sequence[Any], groups: 
     _integer_counts(axis, most)
     axis.set_title(f"traces per {times.unit}", loc="left", fontsize="medium")
     axis.set_ylabel("traces")
-    _legend(axis)
+    _legend(axis, keys)
 
 
 def _rates_panel(axis: Axes, times: _TimeAxis, names: Sequence[str], buckets: Sequence[Any]) -> None:
