@@ -28,11 +28,13 @@ value and reason; delete removes a feedback with its history (or --all on the tr
 erase deletes everything one source gave, on every trace, showing its progress on stderr.
 name may hold. summary prints the feedback summary of a time range (default: the last 24 hours):
 thumbs with their positive rate and 95% interval, ratings with their mean and distribution,
-categories, and with --interval and --group-by a sparkline per figure and a section per group;
---plot FILE.png draws the time series and the score distributions (needs matplotlib: the
-client's `plot` extra). export writes traces with their current feedback (--history: and the
-votes later replaced) as JSON Lines (one trace a line) or CSV (one feedback a row), and says on
-stderr the page token to resume after the last trace written.
+categories, and with --interval and --group-by a sparkline per figure (each with its scale) and a
+section per group; "with feedback" (the feedback rate) is counted with --traces-with-feedback, which
+reads every trace in range, and shown as "not counted" without it; --plot FILE.png draws the time
+series (a series per group) and the score distributions (needs matplotlib: the client's `plot`
+extra). export writes traces with their current feedback (--history: and the
+votes later replaced) as JSON Lines (one trace a line) or CSV (one feedback a row, previews as
+plain text), and says on stderr the page token to resume after the last trace written.
 
 --json (before the command) prints one JSON object instead of text, errors included (on stderr).
 (`feedback --json VALUE`, after the command, is a structured feedback value.)
