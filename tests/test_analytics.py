@@ -351,6 +351,22 @@ def test_mlflow_aggregation_beyond_one_page_of_data_points(dataset):
         assert_matches(bucket.summary, reference(per_hour[bucket.start_time.ToMilliseconds()]), False)
 
 
+def test_a_full_metrics_answer_is_asked_again_in_halves_on_bucket_boundaries():
+    from mlflow.protos.service_pb2 import QueryTraceMetrics
+
+    from genaifeedback.service.egress.mlflow.trace_metrics import _halves
+
+    query = QueryTraceMetrics(start_time_ms=5 * HOUR_MS + 7, end_time_ms=10 * HOUR_MS - 1, time_interval_seconds=3600)
+    first, second = _halves(query)
+    assert (first.start_time_ms, first.end_time_ms) == (5 * HOUR_MS + 7, 7 * HOUR_MS - 1)
+    assert (second.start_time_ms, second.end_time_ms) == (7 * HOUR_MS, 10 * HOUR_MS - 1)
+    assert second.time_interval_seconds == 3600 and query.end_time_ms == 10 * HOUR_MS - 1  # copies
+    one_bucket = QueryTraceMetrics(start_time_ms=5 * HOUR_MS, end_time_ms=6 * HOUR_MS - 1, time_interval_seconds=3600)
+    assert _halves(one_bucket) is None  # nothing to split: MLFLOW_REJECTED rather than a cut answer
+    whole = QueryTraceMetrics(start_time_ms=0, end_time_ms=9)  # no buckets: any millisecond splits
+    assert [(h.start_time_ms, h.end_time_ms) for h in _halves(whole)] == [(0, 3), (4, 9)]
+
+
 def test_user_and_session_filters_by_mlflow_aggregation(dataset):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS
