@@ -332,6 +332,41 @@ def test_hourly_per_user_with_filters(dataset):
             assert_matches(bucket.summary, reference(per_hour[bucket.start_time.ToMilliseconds()]), True)
 
 
+def test_mlflow_aggregation_beyond_one_page_of_data_points(dataset):
+    """Two days by the hour: more (bucket, name, value) counts than one QueryTraceMetrics page
+    holds. MLflow cuts the answer at max_results without a page token; nothing may go missing."""
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 2 * DAY_MS
+    answer = summary_of(
+        service, start_time=stamp(start_ms), end_time=stamp(end_ms), interval=analytics_pb2.SUMMARY_INTERVAL_HOUR
+    )
+    assert answer.counting.aggregated_by_mlflow
+    selected = in_range(stored, start_ms, end_ms)
+    per_hour = buckets_of(selected, start_ms, end_ms, HOUR_MS)
+    distinct = {(b, a.name, json.dumps(a.value)) for b, traces in per_hour.items() for t in traces for a in t.valid}
+    assert len(distinct) > 1000  # more than one page
+    assert_matches(answer.total, reference(selected), traces_counted=False)
+    assert [b.start_time.ToMilliseconds() for b in answer.buckets] == list(per_hour)
+    for bucket in answer.buckets:
+        assert_matches(bucket.summary, reference(per_hour[bucket.start_time.ToMilliseconds()]), False)
+
+
+def test_a_full_metrics_answer_is_asked_again_in_halves_on_bucket_boundaries():
+    from mlflow.protos.service_pb2 import QueryTraceMetrics
+
+    from genaifeedback.service.egress.mlflow.trace_metrics import _halves
+
+    query = QueryTraceMetrics(start_time_ms=5 * HOUR_MS + 7, end_time_ms=10 * HOUR_MS - 1, time_interval_seconds=3600)
+    first, second = _halves(query)
+    assert (first.start_time_ms, first.end_time_ms) == (5 * HOUR_MS + 7, 7 * HOUR_MS - 1)
+    assert (second.start_time_ms, second.end_time_ms) == (7 * HOUR_MS, 10 * HOUR_MS - 1)
+    assert second.time_interval_seconds == 3600 and query.end_time_ms == 10 * HOUR_MS - 1  # copies
+    one_bucket = QueryTraceMetrics(start_time_ms=5 * HOUR_MS, end_time_ms=6 * HOUR_MS - 1, time_interval_seconds=3600)
+    assert _halves(one_bucket) is None  # nothing to split: MLFLOW_REJECTED rather than a cut answer
+    whole = QueryTraceMetrics(start_time_ms=0, end_time_ms=9)  # no buckets: any millisecond splits
+    assert [(h.start_time_ms, h.end_time_ms) for h in _halves(whole)] == [(0, 3), (4, 9)]
+
+
 def test_user_and_session_filters_by_mlflow_aggregation(dataset):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS

@@ -28,11 +28,13 @@ value and reason; delete removes a feedback with its history (or --all on the tr
 erase deletes everything one source gave, on every trace, showing its progress on stderr.
 name may hold. summary prints the feedback summary of a time range (default: the last 24 hours):
 thumbs with their positive rate and 95% interval, ratings with their mean and distribution,
-categories, and with --interval and --group-by a sparkline per figure and a section per group;
---plot FILE.png draws the time series and the score distributions (needs matplotlib: the
-client's `plot` extra). export writes traces with their current feedback (--history: and the
-votes later replaced) as JSON Lines (one trace a line) or CSV (one feedback a row), and says on
-stderr the page token to resume after the last trace written.
+categories, and with --interval and --group-by a sparkline per figure (each with its scale) and a
+section per group; "with feedback" (the feedback rate) is counted with --traces-with-feedback, which
+reads every trace in range, and shown as "not counted" without it; --plot FILE.png draws the time
+series (a series per group) and the score distributions (needs matplotlib: the client's `plot`
+extra). export writes traces with their current feedback (--history: and the
+votes later replaced) as JSON Lines (one trace a line) or CSV (one feedback a row, previews as
+plain text), and says on stderr the page token to resume after the last trace written.
 
 --json (before the command) prints one JSON object instead of text, errors included (on stderr).
 (`feedback --json VALUE`, after the command, is a structured feedback value.)
@@ -46,12 +48,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genaifeedback.client.client import (
     EraseProgress,
@@ -67,6 +71,11 @@ from genaifeedback.client.datasets import (
     merge_into_dataset,
     mlflow_datasets,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 
@@ -558,6 +567,7 @@ def _json_default(value: object) -> Any:
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
+_NO_DATA = "·"
 _INTERVALS = {"hour": "SUMMARY_INTERVAL_HOUR", "day": "SUMMARY_INTERVAL_DAY"}
 _SOURCES = {"HUMAN": "SOURCE_TYPE_HUMAN", "LLM_JUDGE": "SOURCE_TYPE_LLM_JUDGE", "CODE": "SOURCE_TYPE_CODE"}
 
@@ -654,7 +664,7 @@ def _summary(client: FeedbackClient, args: argparse.Namespace, parser: argparse.
         parser.error("--group-value needs --group-by")
     answer = client.summary(**fields)
     if args.plot:
-        _plot(answer, args.plot, parser)
+        _plot(answer, args.plot, args.interval or "", parser)
     if args.as_json:
         _print_json(json_format.MessageToDict(answer, preserving_proto_field_name=True))
         return 0
@@ -674,10 +684,11 @@ def _bar(share: float, width: int = 20) -> str:
 
 
 def _sparkline(values: Sequence[float | None], low: float, high: float) -> str:
+    """One mark per value, from low to high; _NO_DATA where there is none."""
     marks = []
     for value in values:
         if value is None:
-            marks.append(" ")
+            marks.append(_NO_DATA)
         else:
             share = 0.0 if high <= low else (value - low) / (high - low)
             marks.append(SPARKS[min(len(SPARKS) - 1, max(0, round(share * (len(SPARKS) - 1))))])
@@ -687,124 +698,377 @@ def _sparkline(values: Sequence[float | None], low: float, high: float) -> str:
 def _summary_text(answer: Any, interval: str) -> str:
     start = answer.start_time.ToDatetime(UTC).strftime("%Y-%m-%d %H:%M")
     end = answer.end_time.ToDatetime(UTC).strftime("%Y-%m-%d %H:%M")
+    counted = answer.counting.traces_with_feedback_counted
+    summaries = [answer.total, *(group.summary for group in answer.groups)]
+    # One name column for every table, the totals' and each group's, wide enough for the longest name.
+    width = max([18, *(len(x.name) for s in summaries for x in [*s.booleans, *s.numbers])])
     lines = [f"feedback from {start} to {end} UTC", f"counted: {answer.counting.description}", ""]
-    lines += _summary_lines(answer.total)
+    lines += _summary_lines(answer.total, counted, width, hint=True)
+    scales = _mean_scales(answer.total)
+    series = [_series_rows(answer.buckets, scales)] + [_series_rows(group.buckets, scales) for group in answer.groups]
+    # Every sparkline starts in the same column, whatever the labels of its section.
+    label_width = max((len(label) for rows in series for label, _, _ in rows), default=0)
     if answer.buckets:
-        lines += ["", f"per {interval} ({len(answer.buckets)} buckets, oldest first):"]
-        lines += _series_lines(answer.buckets)
-    for group in answer.groups:
+        lines += ["", f"per {interval} ({len(answer.buckets)} buckets, oldest first):", f"  ({_SPARK_KEY})"]
+        if partial := _partial_buckets(answer, interval):
+            lines.append(f"  ({partial} only partly in the range: fewer traces there)")
+        lines += _series_text(series[0], label_width)
+    for group, rows in zip(answer.groups, series[1:], strict=True):
         lines += ["", f"== {group.value}"]
-        lines += _summary_lines(group.summary)
-        if group.buckets:
-            lines += _series_lines(group.buckets)
+        lines += _summary_lines(group.summary, counted, width)
+        if rows:
+            lines += [f"  per {interval}:", *_series_text(rows, label_width)]
     return "\n".join(lines)
 
 
-def _summary_lines(summary: Any) -> list[str]:
-    traces = f"traces: {summary.trace_count}"
-    if summary.traces_with_feedback or summary.feedback_rate:
-        traces += f"   with feedback: {summary.traces_with_feedback} ({_percent(summary.feedback_rate).strip()})"
+def _summary_lines(summary: Any, counted: bool, width: int = 18, hint: bool = False) -> list[str]:
+    """The figures of one summary; "with feedback" is always there, as "not counted" when the call did
+    not count it (and, with hint, how to count it)."""
+    traces = f"traces: {summary.trace_count}   with feedback: "
+    if counted:
+        traces += f"{summary.traces_with_feedback} ({_percent(summary.feedback_rate).strip()})"
+    else:
+        traces += "not counted" + (" (--traces-with-feedback counts it; it reads every trace in range)" if hint else "")
     lines = [traces]
     if summary.booleans:
-        lines.append(f"  {'thumbs':<18} {'up':>7} {'down':>7} {'positive':>9}  {'95% interval':<17}")
+        lines.append(f"  {'thumbs':<{width}} {'up':>7} {'down':>7} {'positive':>9}  {'95% interval':<17}")
         for b in summary.booleans:
             interval = f"{_percent(b.positive_rate_low).strip()}-{_percent(b.positive_rate_high).strip()}"
             lines.append(
-                f"  {b.name:<18} {b.positive:7d} {b.negative:7d} {_percent(b.positive_rate):>9}  {interval:<17}"
+                f"  {b.name:<{width}} {b.positive:7d} {b.negative:7d} {_percent(b.positive_rate):>9}  {interval:<17}"
                 f" {_bar(b.positive_rate)}"
             )
     if summary.numbers:
-        lines.append(f"  {'ratings':<18} {'count':>7} {'mean':>7} {'0-1':>9}  distribution")
+        lines.append(f"  {'ratings':<{width}} {'count':>7} {'mean':>7} {'0-1':>9}  distribution")
         for n in summary.numbers:
             normalized = f"{n.normalized_mean:.3f}" if n.HasField("normalized_mean") else "-"
             most = max((d.count for d in n.distribution), default=0)
             shape = _sparkline([d.count for d in n.distribution], 0, most)
             counts = " ".join(f"{d.score:g}:{d.count}" for d in n.distribution)
-            lines.append(f"  {n.name:<18} {n.count:7d} {n.mean:7.2f} {normalized:>9}  {shape}  {counts}")
+            lines.append(f"  {n.name:<{width}} {n.count:7d} {n.mean:7.2f} {normalized:>9}  {shape}  {counts}")
     for c in summary.categories:
         total = sum(label.count for label in c.labels) or 1
+        label_width = max([16, *(len(label.label) for label in c.labels)])
         lines.append(f"  {c.name}:")
         for label in c.labels:
-            lines.append(f"    {label.label:<16} {label.count:7d} {_bar(label.count / total)}")
+            lines.append(f"    {label.label:<{label_width}} {label.count:7d} {_bar(label.count / total)}")
     return lines
 
 
-def _series_lines(buckets: Sequence[Any]) -> list[str]:
-    lines = []
+_SPARK_KEY = f"each row {SPARKS[0]} low to {SPARKS[-1]} high on the scale at its end; {_NO_DATA} no votes"
+
+
+def _partial_buckets(answer: Any, interval: str) -> str:
+    """Which of the first and last buckets the range covers only in part ("" if neither)."""
+    step = _INTERVAL_SECONDS.get(interval, 0)
+    if not step or not answer.buckets:
+        return ""
+    first, last = answer.buckets[0].start_time.seconds, answer.buckets[-1].start_time.seconds
+    cut = [
+        which
+        for which, partial in (
+            ("first", first < answer.start_time.seconds),
+            ("last", last + step > answer.end_time.seconds),
+        )
+        if partial
+    ]
+    if len(answer.buckets) == 1 and cut:
+        return "the bucket is"
+    return " and ".join(cut) + (" buckets are" if len(cut) > 1 else " bucket is") if cut else ""
+
+
+def _mean_scales(total: Any) -> dict[str, tuple[float, float]]:
+    """Each rated name's scale, from the whole range's distribution (which lists every score of an
+    integer scale): its means are drawn on it, so a small change looks small."""
+    return {
+        n.name: (min(d.score for d in n.distribution), max(d.score for d in n.distribution))
+        for n in total.numbers
+        if n.distribution
+    }
+
+
+def _series_rows(buckets: Sequence[Any], scales: dict[str, tuple[float, float]]) -> list[tuple[str, str, str]]:
+    """(label, sparkline, its scale) per figure over time: traces, each positive rate, each mean."""
+    if not buckets:
+        return []
     counts = [b.summary.trace_count for b in buckets]
-    lines.append(f"  {'traces':<18} {_sparkline(counts, 0, max(counts, default=0))}  max {max(counts, default=0)}")
-    names = sorted({b.name for bucket in buckets for b in bucket.summary.booleans})
-    for name in names:
-        rates = [next((b.positive_rate for b in x.summary.booleans if b.name == name), None) for x in buckets]
-        lines.append(f"  {name + ' positive':<18} {_sparkline(rates, 0, 1)}  (0-100%)")
-    numeric = sorted({n.name for bucket in buckets for n in bucket.summary.numbers})
-    for name in numeric:
-        means: list[float | None] = []
-        for bucket in buckets:
-            found = next((n for n in bucket.summary.numbers if n.name == name and n.count), None)
-            means.append(
-                None if found is None else (found.normalized_mean if found.HasField("normalized_mean") else found.mean)
-            )
+    most = max(counts)
+    rows = [("traces", _sparkline(counts, 0, most), f"0-{most} traces")]
+    for name in sorted({b.name for bucket in buckets for b in bucket.summary.booleans}):
+        rates = [_rate_in(bucket.summary, name) for bucket in buckets]
+        rows.append((f"{name} positive", _sparkline(rates, 0, 1), "0-100% positive"))
+    for name in sorted({n.name for bucket in buckets for n in bucket.summary.numbers}):
+        means = [_mean_in(bucket.summary, name) for bucket in buckets]
         known = [m for m in means if m is not None]
-        lines.append(f"  {name + ' mean':<18} {_sparkline(means, min(known, default=0), max(known, default=1))}")
-    return lines
+        low, high = scales.get(name, (min(known, default=0.0), max(known, default=1.0)))
+        low, high = min([low, *known]), max([high, *known])
+        spread = f"{min(known):.2f}-{max(known):.2f}" if known else "-"
+        rows.append((f"{name} mean", _sparkline(means, low, high), f"means {spread} on {low:g}-{high:g}"))
+    return rows
 
 
-def _plot(answer: Any, path: str, parser: argparse.ArgumentParser) -> None:
+def _series_text(rows: Sequence[tuple[str, str, str]], label_width: int) -> list[str]:
+    return [f"  {label:<{label_width}}  {line}  {scale}" for label, line, scale in rows]
+
+
+def _rate_in(summary: Any, name: str) -> float | None:
+    """The positive rate of this boolean name in one summary; None without votes."""
+    found = next((b for b in summary.booleans if b.name == name and b.positive + b.negative), None)
+    return None if found is None else float(found.positive_rate)
+
+
+def _mean_in(summary: Any, name: str) -> float | None:
+    """The mean of this numeric name in one summary; None without votes."""
+    found = next((n for n in summary.numbers if n.name == name and n.count), None)
+    return None if found is None else float(found.mean)
+
+
+_INTERVAL_SECONDS = {"hour": 3600, "day": 86400}
+
+
+def _plot(answer: Any, path: str, interval: str, parser: argparse.ArgumentParser) -> None:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib  # noqa: F401
     except ImportError:
         parser.error("--plot needs matplotlib: pip install 'genaifeedback-client[plot]'")
-    numbers = answer.total.numbers
-    rows = (1 if answer.buckets else 0) + (1 if numbers else 0) or 1
-    figure, axes = plt.subplots(rows, 1, figsize=(10, 4 * rows), squeeze=False)
-    row = 0
-    if answer.buckets:
-        axis = axes[row][0]
-        times = [b.start_time.ToDatetime(UTC) for b in answer.buckets]
-        for name in sorted({b.name for x in answer.buckets for b in x.summary.booleans}):
-            rates = [
-                next((b.positive_rate for b in x.summary.booleans if b.name == name), float("nan"))
-                for x in answer.buckets
+    summary_figure(answer, _INTERVAL_SECONDS.get(interval, 0)).savefig(path, dpi=100)
+
+
+def summary_figure(answer: Any, interval_seconds: int) -> Figure:
+    """The summary drawn (matplotlib, no display needed): traces per bucket, each positive rate and
+    mean over time (a series per group when grouped), and the score distributions.
+
+    The time axis spans the buckets (one bucket: one interval wide), every point has a marker (a
+    lone bucket's value shows), and count axes have integer ticks only."""
+    from matplotlib.figure import Figure
+
+    buckets, groups, total = list(answer.buckets), list(answer.groups), answer.total
+    panels: list[Callable[[Axes], None]] = []
+    if buckets:
+        starts = [b.start_time.ToDatetime(UTC) for b in buckets]
+        step = timedelta(seconds=interval_seconds) if interval_seconds else _step_of(starts)
+        times = _TimeAxis(starts, step, answer.start_time.ToDatetime(UTC), answer.end_time.ToDatetime(UTC))
+        panels.append(lambda axis: _volume_panel(axis, times, buckets, groups))
+        booleans = sorted({b.name for x in buckets for b in x.summary.booleans})
+        numbers = sorted({n.name for x in buckets for n in x.summary.numbers})
+        scales = _mean_scales(total)
+        if groups:
+            grouped = functools.partial(_grouped_panel, times=times, buckets=buckets, groups=groups, scales=scales)
+            panels += [functools.partial(grouped, name=name, kind="rate") for name in booleans]
+            panels += [functools.partial(grouped, name=name, kind="mean") for name in numbers]
+        else:
+            if booleans:
+                panels.append(lambda axis: _rates_panel(axis, times, booleans, buckets))
+            if numbers:
+                panels.append(lambda axis: _means_panel(axis, times, numbers, buckets, scales))
+    if total.numbers:
+        panels.append(lambda axis: _distribution_panel(axis, list(total.numbers)))
+    if not panels:
+        panels.append(_empty_panel)
+    figure = Figure(figsize=(10, 0.4 + 2.7 * len(panels)), layout="constrained")
+    for axis, draw in zip(figure.subplots(len(panels), 1, squeeze=False)[:, 0], panels, strict=True):
+        draw(axis)
+    start = answer.start_time.ToDatetime(UTC).strftime("%Y-%m-%d %H:%M")
+    end = answer.end_time.ToDatetime(UTC).strftime("%Y-%m-%d %H:%M")
+    figure.suptitle(f"feedback from {start} to {end} UTC (current votes)")
+    return figure
+
+
+class _TimeAxis:
+    """Buckets on a time axis: each value drawn at its bucket's middle, the axis exactly the buckets
+    (matplotlib's date numbers: days since the epoch); up to a dozen buckets, each one labelled."""
+
+    def __init__(self, starts: Sequence[datetime], step: timedelta, begin: datetime, end: datetime) -> None:
+        from matplotlib import dates
+
+        self.starts, self.step = list(starts), step
+        # A bucket the range covers only in part (the range starts or ends inside it).
+        self.partial = [start < begin or start + step > end for start in starts]
+        self.step_days = step / timedelta(days=1)
+        first = float(dates.date2num(starts[0]))  # type: ignore[no-untyped-call]
+        self.middles = [first + (start - starts[0]) / timedelta(days=1) + self.step_days / 2 for start in starts]
+        self.limits = (first, self.middles[-1] + self.step_days / 2)
+        self.marker_size = 6.0 if len(starts) <= 24 else 3.5
+        self.unit = {timedelta(hours=1): "hour", timedelta(days=1): "day"}.get(step, "bucket")
+
+    def apply(self, axis: Axes) -> None:
+        from matplotlib import dates
+
+        axis.set_xlim(*self.limits)
+        axis.grid(True, alpha=0.3)
+        if len(self.starts) <= _LABELLED_BUCKETS:
+            # Bucket edges as the grid, each bucket's span as the label under its middle.
+            axis.set_xticks([self.limits[0] + i * self.step_days for i in range(len(self.starts) + 1)])
+            axis.set_xticklabels([])
+            labels = [
+                self._label(start) + ("\n(partial)" if cut else "")
+                for start, cut in zip(self.starts, self.partial, strict=True)
             ]
-            axis.plot(times, rates, marker="o", label=f"{name} positive rate")
-        for name in sorted({n.name for x in answer.buckets for n in x.summary.numbers}):
-            means = [
-                next(
-                    (
-                        n.normalized_mean
-                        for n in x.summary.numbers
-                        if n.name == name and n.count and n.HasField("normalized_mean")
-                    ),
-                    float("nan"),
-                )
-                for x in answer.buckets
-            ]
-            axis.plot(times, means, linestyle="--", label=f"{name} mean (0-1)")
-        axis.set_ylim(0, 1)
-        axis.set_title("feedback over time")
-        axis.legend(fontsize="small")
-        row += 1
-    if numbers:
-        axis = axes[row][0]
-        width = 0.8 / len(numbers)
-        for index, n in enumerate(numbers):
-            axis.bar(
-                [d.score + index * width for d in n.distribution],
-                [d.count for d in n.distribution],
-                width,
-                label=n.name,
-            )
-        axis.set_title("score distributions")
-        axis.set_xlabel("score")
-        axis.set_ylabel("votes")
-        axis.legend(fontsize="small")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+            axis.set_xticks(self.middles, labels, minor=True)
+            axis.tick_params(axis="x", which="minor", length=0)
+            axis.set_xlabel(self._where(), fontsize="small")
+            return
+        locator = dates.AutoDateLocator(tz=UTC, minticks=3, maxticks=9)  # type: ignore[no-untyped-call]
+        axis.xaxis.set_major_locator(locator)
+        axis.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator, tz=UTC))  # type: ignore[no-untyped-call]
+
+    def _label(self, start: datetime) -> str:
+        if self.step >= timedelta(days=1):
+            return f"{start:%b %d}"
+        return f"{start:%H:%M}-{start + self.step:%H:%M}"
+
+    def _where(self) -> str:
+        first, last = self.starts[0], self.starts[-1] + self.step - timedelta(microseconds=1)
+        if self.step >= timedelta(days=1):
+            return f"UTC days, {first:%Y}" if first.year == last.year else "UTC days"
+        same_day = first.date() == last.date()
+        return f"UTC, {first:%Y-%m-%d}" if same_day else f"UTC, {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+_LABELLED_BUCKETS = 12
+
+
+def _step_of(starts: Sequence[datetime]) -> timedelta:
+    return starts[1] - starts[0] if len(starts) > 1 else timedelta(hours=1)
+
+
+def _integer_counts(axis: Axes, most: float) -> None:
+    from matplotlib import ticker
+
+    axis.yaxis.set_major_locator(ticker.MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
+    axis.set_ylim(0, max(1, most) * 1.15)
+
+
+def _legend(axis: Axes, extra: Sequence[Artist] = ()) -> None:
+    """Beside the plot, so it hides no point; extra: entries drawn by no artist of the axes."""
+    handles, _ = axis.get_legend_handles_labels()
+    axis.legend(
+        handles=[*handles, *extra], fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )
+
+
+def _volume_panel(axis: Axes, times: _TimeAxis, buckets: Sequence[Any], groups: Sequence[Any]) -> None:
+    from matplotlib.patches import Patch
+
+    counts = [b.summary.trace_count for b in buckets]
+    bars = axis.bar(times.middles, counts, width=times.step_days * 0.8, color="0.82")
+    for bar, cut in zip(bars, times.partial, strict=True):
+        if cut:  # fewer traces because the range covers part of the bucket, not because traffic fell
+            bar.set_hatch("///")
+            bar.set_edgecolor("0.6")
+    keys = [Patch(facecolor="0.82", label="all traces")]
+    if any(times.partial):
+        keys.append(Patch(facecolor="0.82", hatch="///", edgecolor="0.6", label="partial bucket"))
+    most = max(counts)
+    for group in groups:
+        series = [b.summary.trace_count for b in group.buckets]
+        axis.plot(times.middles, series, marker="o", markersize=times.marker_size, label=group.value or "(none)")
+        most = max([most, *series])
+    times.apply(axis)
+    _integer_counts(axis, most)
+    axis.set_title(f"traces per {times.unit}", loc="left", fontsize="medium")
+    axis.set_ylabel("traces")
+    _legend(axis, keys)
+
+
+def _rates_panel(axis: Axes, times: _TimeAxis, names: Sequence[str], buckets: Sequence[Any]) -> None:
+    for name in names:
+        rates = [_nan(_rate_in(b.summary, name)) for b in buckets]
+        axis.plot(times.middles, rates, marker="o", markersize=times.marker_size, label=name)
+    _rate_axis(axis, times)
+    axis.set_title("positive rate (of the votes in each bucket)", loc="left", fontsize="medium")
+    _legend(axis)
+
+
+def _rate_axis(axis: Axes, times: _TimeAxis) -> None:
+    from matplotlib import ticker
+
+    times.apply(axis)
+    axis.set_ylim(-0.04, 1.04)
+    axis.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
+
+
+def _means_panel(
+    axis: Axes, times: _TimeAxis, names: Sequence[str], buckets: Sequence[Any], scales: dict[str, tuple[float, float]]
+) -> None:
+    for name in names:
+        means = [_nan(_mean_in(b.summary, name)) for b in buckets]
+        axis.plot(times.middles, means, marker="o", markersize=times.marker_size, label=name)
+    _mean_axis(axis, times, [scales[name] for name in names if name in scales])
+    axis.set_title("mean rating (of the votes in each bucket)", loc="left", fontsize="medium")
+    _legend(axis)
+
+
+def _mean_axis(axis: Axes, times: _TimeAxis, scales: Sequence[tuple[float, float]]) -> None:
+    times.apply(axis)
+    if scales:  # the whole scale: a small change looks small
+        low, high = min(s[0] for s in scales), max(s[1] for s in scales)
+        pad = (high - low) * 0.04 or 0.5
+        axis.set_ylim(low - pad, high + pad)
+
+
+def _grouped_panel(
+    axis: Axes,
+    *,
+    times: _TimeAxis,
+    name: str,
+    kind: str,
+    buckets: Sequence[Any],
+    groups: Sequence[Any],
+    scales: dict[str, tuple[float, float]],
+) -> None:
+    value_in = _rate_in if kind == "rate" else _mean_in
+    for group in groups:
+        values = [_nan(value_in(b.summary, name)) for b in group.buckets]
+        axis.plot(times.middles, values, marker="o", markersize=times.marker_size, label=group.value or "(none)")
+    overall = [_nan(value_in(b.summary, name)) for b in buckets]
+    axis.plot(  # a ring around a group's point where they coincide
+        times.middles,
+        overall,
+        color="black",
+        linestyle="--",
+        linewidth=1.0,
+        marker="o",
+        markerfacecolor="none",
+        markersize=times.marker_size + 3,
+        label="all",
+    )
+    if kind == "rate":
+        _rate_axis(axis, times)
+        axis.set_title(f"{name}: positive rate per group", loc="left", fontsize="medium")
+    else:
+        _mean_axis(axis, times, [scales[name]] if name in scales else [])
+        axis.set_title(f"{name}: mean per group", loc="left", fontsize="medium")
+    _legend(axis)
+
+
+def _distribution_panel(axis: Axes, numbers: Sequence[Any]) -> None:
+    scores = sorted({d.score for n in numbers for d in n.distribution})
+    slot = {score: index for index, score in enumerate(scores)}
+    width = 0.8 / len(numbers)
+    most = 0
+    for index, n in enumerate(numbers):
+        offset = (index - (len(numbers) - 1) / 2) * width
+        counts = [d.count for d in n.distribution]
+        bars = axis.bar([slot[d.score] + offset for d in n.distribution], counts, width, label=n.name)
+        if len(numbers) * len(scores) <= 40:
+            axis.bar_label(bars, labels=[str(c) for c in counts], fontsize="x-small", padding=1)
+        most = max([most, *counts])
+    axis.set_xticks(range(len(scores)), [f"{score:g}" for score in scores])
+    _integer_counts(axis, most)
+    axis.set_title("score distributions (votes per score, whole range)", loc="left", fontsize="medium")
+    axis.set_xlabel("score")
+    axis.set_ylabel("votes")
+    _legend(axis)
+
+
+def _empty_panel(axis: Axes) -> None:
+    axis.text(0.5, 0.5, "no time series (--interval) and no ratings to draw", ha="center", va="center")
+    axis.set_axis_off()
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def _add_export_parser(commands: Any) -> None:
@@ -920,8 +1184,8 @@ def _csv_row(trace: Any, feedback: Any) -> list[str]:
         trace.user_id,
         trace.session_id,
         json.dumps(dict(trace.tags), sort_keys=True),
-        trace.request_preview,
-        trace.response_preview,
+        _plain_preview(trace.request_preview),
+        _plain_preview(trace.response_preview),
         feedback.assessment_id,
         feedback.name,
         json.dumps(json_format.MessageToDict(feedback.value)),
@@ -933,6 +1197,25 @@ def _csv_row(trace: Any, feedback: Any) -> list[str]:
         feedback.overrides,
         feedback.span_id,
     ]
+
+
+def _plain_preview(preview: str) -> str:
+    """A preview as text: MLflow keeps a string request or response JSON-encoded ('"Hello"'), cut
+    short when long; objects and other text stay as they are."""
+    if not preview.startswith('"'):
+        return preview
+    # Whole; cut short; cut short inside an escape sequence.
+    for candidate in (preview, preview + '"', _PARTIAL_ESCAPE.sub("", preview) + '"'):
+        try:
+            text = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(text, str):
+            return text
+    return preview
+
+
+_PARTIAL_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{0,3})?$")
 
 
 def _timestamp(moment: datetime) -> Any:

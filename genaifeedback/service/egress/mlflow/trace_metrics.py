@@ -15,6 +15,7 @@ from mlflow.tracing.constant import (
 )
 from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX
 
+from genaifeedback.service.domain.errors import MlflowRejected
 from genaifeedback.service.egress.mlflow.http import MlflowHttp
 from genaifeedback.service.egress.mlflow.selection import TraceSelection
 
@@ -53,14 +54,47 @@ async def count_feedback_votes(
 
 
 async def _points(http: MlflowHttp, query: QueryTraceMetrics, timeout_seconds: float) -> list[dict[str, Any]]:
-    """Every data point of the query, following its pages (one SQL aggregation each: a long timeout)."""
-    points: list[dict[str, Any]] = []
-    while True:
-        answer = (await http.call("POST", METRICS_PATH, query, timeout_seconds=timeout_seconds)).json()
-        points.extend(answer.get("data_points", []))
-        if not answer.get("next_page_token"):
-            return points
-        query.page_token = answer["next_page_token"]
+    """Every data point of the query (one SQL aggregation per call: a long timeout).
+
+    MLflow answers at most max_results points and, for this call, never a next page token (its
+    store leaves paging to do): a full page may be cut short, so the time range is halved at a
+    bucket boundary and each half asked for, until every answer is less than a page. Counts add
+    up across disjoint ranges."""
+    answer = (await http.call("POST", METRICS_PATH, query, timeout_seconds=timeout_seconds)).json()
+    points: list[dict[str, Any]] = answer.get("data_points", [])
+    if answer.get("next_page_token"):  # an MLflow that pages
+        following = QueryTraceMetrics()
+        following.CopyFrom(query)
+        following.page_token = answer["next_page_token"]
+        return points + await _points(http, following, timeout_seconds)
+    if len(points) < query.max_results:
+        return points
+    halves = _halves(query)
+    if halves is None:
+        raise MlflowRejected(
+            f"MLflow's trace metrics hold more than {query.max_results} counts for one time bucket"
+            " (names and distinct values): too many to count this way"
+        )
+    return [point for half in halves for point in await _points(http, half, timeout_seconds)]
+
+
+def _halves(query: QueryTraceMetrics) -> tuple[QueryTraceMetrics, QueryTraceMetrics] | None:
+    """The query's time range in two, split on a bucket boundary; None if it is one bucket."""
+    if not query.HasField("start_time_ms") or not query.HasField("end_time_ms"):
+        return None
+    start, end = query.start_time_ms, query.end_time_ms  # end inclusive
+    width = query.time_interval_seconds * 1000 or 1
+    middle = (start + (end - start) // 2) // width * width
+    if middle <= start:
+        middle = (start // width + 1) * width  # the first bucket boundary after start
+    if middle > end:
+        return None
+    first, second = QueryTraceMetrics(), QueryTraceMetrics()
+    first.CopyFrom(query)
+    second.CopyFrom(query)
+    first.end_time_ms = middle - 1
+    second.start_time_ms = middle
+    return first, second
 
 
 def _query(

@@ -27,6 +27,7 @@ from genaifeedback.service.domain.limits import (
     MAX_TAG_FILTERS,
 )
 from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback
+from genaifeedback.service.domain.schemas import RESERVED_METADATA_PREFIX
 from genaifeedback.service.domain.summary import Bucket, Summary
 from genaifeedback.service.transport.convert.fields import (
     CONTROL_CHARACTERS,
@@ -285,6 +286,10 @@ def _feedback(feedback: StoredFeedback) -> analytics_pb2.ExportedFeedback:
     )
 
 
+# MLflow's own tags, and the service's (deletion tombstones `genaifeedback.deleted.<id>` among them).
+_INTERNAL_TAG_PREFIXES = ("mlflow.", RESERVED_METADATA_PREFIX)
+
+
 def export_response(trace: ScannedTrace, cursor: ExportCursor) -> analytics_pb2.ExportFeedbackResponse:
     return analytics_pb2.ExportFeedbackResponse(
         trace=analytics_pb2.ExportedTrace(
@@ -292,7 +297,7 @@ def export_response(trace: ScannedTrace, cursor: ExportCursor) -> analytics_pb2.
             start_time=_timestamp(trace.timestamp_ms),
             user_id=trace.user_id or "",
             session_id=trace.session_id or "",
-            tags={k: v for k, v in trace.tags.items() if not k.startswith("mlflow.")},
+            tags={k: v for k, v in trace.tags.items() if not k.startswith(_INTERNAL_TAG_PREFIXES)},
             request_preview=trace.request_preview,
             response_preview=trace.response_preview,
             feedback=[_feedback(f) for f in trace.feedback if f.valid],
