@@ -34,7 +34,7 @@ from genaifeedback.service.domain.rate_limits import RateLimits
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import status
 from genaifeedback.service.transport.auth.access import Access
-from genaifeedback.service.transport.auth.identity import NoIdentity
+from genaifeedback.service.transport.auth.identity import ANONYMOUS, NoIdentity
 from genaifeedback.service.transport.auth.policy import OPEN_POLICY
 from genaifeedback.service.transport.auth.scopes import SCOPE_ATTRIBUTE, Scope
 from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
@@ -162,6 +162,7 @@ class Admission:
         if self.limits is None:
             yield
             return
+        principal = principal or ANONYMOUS  # an open service names no caller: all are the one principal
         with self.limits.stream(principal) if method in CAPPED_STREAMS else nullcontext():
             await self.limits.call(principal, str(scope or ""))
             yield
