@@ -6,6 +6,8 @@ its RetryInfo leads to success. Two principals come cheaply from mesh-linkerd's 
 Windows are seconds long so that honouring RetryInfo (the behaviour under test) stays short; the
 limits that are not waited out are per minute, so that no window ends during a test."""
 
+import shutil
+import subprocess
 import time
 import uuid
 
@@ -15,6 +17,7 @@ from google.rpc import error_details_pb2
 
 import scripted_generators
 from auth_support import error_info, journaled_units, refusal
+from conftest import free_port
 from genaifeedback.service.domain import rate_limits
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.transport.auth import policy as policy_file
@@ -228,6 +231,47 @@ def test_open_streams_per_principal_are_capped(capped):
         model.end()
         assert list(stream)[-1].WhichOneof("event") == "finished"
     assert metric(capped, RATE_LIMITED, limit="streams") == 2
+
+
+@pytest.fixture(scope="module")
+def redis_uri(tmp_path_factory):
+    """A throwaway Redis on a free loopback port (Debian's redis-server), if this machine has one."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("no redis-server here: the shared-storage test needs one (apt-get install redis-server)")
+    pytest.importorskip("redis", reason="the service's `redis` extra is not installed")
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    command = [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen([*command, "--dir", str(folder)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:  # its own word that it serves, rather than polling it
+        if "Ready to accept connections" in line:
+            break
+    else:
+        pytest.fail(f"redis-server exited with {process.wait()}")
+    yield process, f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
+
+
+def test_replicas_sharing_redis_enforce_one_limit_and_let_calls_through_if_it_fails(start_service, redis_uri, tmp_path):
+    process, uri = redis_uri
+    policy = write_policy(tmp_path / "policy.toml", default_limits=f'"feedback:write" = "{L}/minute"')
+    replicas = [
+        start_service(identity_mode="mesh-linkerd", policy_file=policy, rate_limit_storage_uri=uri) for _ in range(2)
+    ]
+    trace_id = chat_as(replicas[0], ALICE)
+    burst = [vote(replicas[i % 2], trace_id, ALICE) for i in range(2 * L)]  # spread over both replicas
+    replies = [outcome(future) for future in burst]
+    assert sum(not isinstance(reply, grpc.RpcError) for reply in replies) == L  # one limit, not one per replica
+    refused = [reply for reply in replies if isinstance(reply, grpc.RpcError)]
+    delays = [check_refusal(e, "RATE_LIMITED", f"principal:{ALICE}", f"{L} per 1 minute") for e in refused]
+    assert all(0 < delay <= 60 for delay in delays)
+
+    # Redis gone: limits must not take the service down with them, calls are let through.
+    process.terminate()
+    process.wait(10)
+    assert not isinstance(outcome(vote(replicas[1], trace_id, ALICE)), grpc.RpcError)
 
 
 def test_settings_and_policy_refuse_bad_limits(tmp_path):

@@ -66,7 +66,7 @@ def storage_for(uri: str) -> Storage:
     if uri == MEMORY_URI:
         return MemoryStorage()
     # Storage errors surface as StorageError: a store that is down lets calls through (see _hit).
-    storage = storage_from_string("async+" + uri, wrap_exceptions=True)
+    storage = storage_from_string("async+" + uri, wrap_exceptions=True, implementation="redispy")
     assert isinstance(storage, Storage)
     return storage
 
