@@ -82,6 +82,13 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.rate_limited = Counter(
+            f"{PREFIX}_rate_limited",
+            "Calls refused RESOURCE_EXHAUSTED by a rate limit of the service's own, by the limit: principal "
+            "(calls per scope), user (feedback token user's writes), trace (writes per trace), streams (open streams)",
+            ["limit"],
+            registry=r,
+        )
         # Labelled by file, so a plaintext service exports no sample (a 0 would look like an expired certificate).
         self.tls_certificate_expiry = Gauge(
             f"{PREFIX}_tls_certificate_expiry_seconds",

@@ -145,6 +145,20 @@ const (
 	// HUMAN). ErrorInfo metadata `mismatch` says which (`trace`, `name` or
 	// `source`). Nothing was changed.
 	ErrorReason_FEEDBACK_TOKEN_MISMATCH ErrorReason = 26
+	// RESOURCE_EXHAUSTED: the call is over a rate limit: the caller's calls
+	// under this RPC's scope, a feedback token user's feedback writes, or the
+	// feedback writes on one trace, per window (limits are per replica unless
+	// the service shares them through Redis). google.rpc.RetryInfo says when the
+	// window resets and google.rpc.QuotaFailure names the limit (`subject`:
+	// `principal:…`, `user:…` or `trace:…`; `description`: the limit, such as
+	// `100 per 1 minute`). ErrorInfo metadata `subject` and `limit` say the
+	// same. Nothing was changed. Retry after the RetryInfo delay.
+	ErrorReason_RATE_LIMITED ErrorReason = 27
+	// RESOURCE_EXHAUSTED: the caller already has as many Chat and WatchFeedback
+	// streams open on this replica as it may. google.rpc.QuotaFailure names the
+	// cap (`subject` `principal:…`); RetryInfo gives a short delay. Nothing was
+	// changed. Retry once one of the caller's streams has ended.
+	ErrorReason_TOO_MANY_STREAMS ErrorReason = 28
 )
 
 // Enum value maps for ErrorReason.
@@ -177,6 +191,8 @@ var (
 		24: "FEEDBACK_TOKEN_INVALID",
 		25: "FEEDBACK_TOKEN_EXPIRED",
 		26: "FEEDBACK_TOKEN_MISMATCH",
+		27: "RATE_LIMITED",
+		28: "TOO_MANY_STREAMS",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -206,6 +222,8 @@ var (
 		"FEEDBACK_TOKEN_INVALID":   24,
 		"FEEDBACK_TOKEN_EXPIRED":   25,
 		"FEEDBACK_TOKEN_MISMATCH":  26,
+		"RATE_LIMITED":             27,
+		"TOO_MANY_STREAMS":         28,
 	}
 )
 
@@ -331,7 +349,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\x8c\x05\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xb4\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -360,7 +378,9 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x12SOURCE_NOT_ALLOWED\x10\x17\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_INVALID\x10\x18\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_EXPIRED\x10\x19\x12\x1b\n" +
-	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a*\xdb\x01\n" +
+	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a\x12\x10\n" +
+	"\fRATE_LIMITED\x10\x1b\x12\x14\n" +
+	"\x10TOO_MANY_STREAMS\x10\x1c*\xdb\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +

@@ -165,3 +165,22 @@ class ScopeMissing(PermissionDenied):
 
 class SourceNotAllowed(PermissionDenied):
     reason = ErrorReason.Name(ErrorReason.SOURCE_NOT_ALLOWED)
+
+
+class ResourceExhausted(ServiceError):
+    """Over a limit of the service's own (not the model's): retry after `retry_after_seconds`.
+    `subject` and `limit` name the limit, for google.rpc.QuotaFailure."""
+
+    reason = ErrorReason.Name(ErrorReason.RATE_LIMITED)
+
+    def __init__(self, message: str, subject: str, limit: str, retry_after_seconds: float):
+        super().__init__(message, subject=subject, limit=limit)
+        self.subject, self.limit, self.retry_after_seconds = subject, limit, retry_after_seconds
+
+
+class RateLimited(ResourceExhausted):
+    reason = ErrorReason.Name(ErrorReason.RATE_LIMITED)
+
+
+class TooManyStreams(ResourceExhausted):
+    reason = ErrorReason.Name(ErrorReason.TOO_MANY_STREAMS)

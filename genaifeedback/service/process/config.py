@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, CliExplicitFlag, SettingsConfigDict
+
+from genaifeedback.service.domain import rate_limits
 
 ENV_PREFIX = "FEEDBACK_SERVICE_"
 JwtAlgorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -80,6 +82,26 @@ class Settings(BaseSettings):
     max_send_message_bytes: int = Field(16 * 1024 * 1024, gt=0, description="largest reply message sent")
     max_concurrent_streams: int = Field(
         1000, gt=0, description="calls open at once on one connection (a client queues further calls)"
+    )
+    # --- rate limits (docs/security.md): none by default; counted per replica unless stored in Redis
+    rate_limit_per_principal: str = Field(
+        "",
+        description="calls each principal may make per window under each scope, e.g. 100/minute (the policy file may "
+        "set its own per principal and scope); empty: no limit",
+    )
+    rate_limit_per_token_user: str = Field(
+        "", description="feedback writes per window by each feedback token user, e.g. 10/minute; empty: no limit"
+    )
+    rate_limit_per_trace: str = Field(
+        "", description="feedback writes per window on each trace (Submit*, Correct), e.g. 30/minute; empty: no limit"
+    )
+    max_open_streams_per_principal: int = Field(
+        0, ge=0, description="Chat and WatchFeedback streams one principal may hold open on a replica (0: no cap)"
+    )
+    rate_limit_storage_uri: str = Field(
+        "memory://",
+        description="where rate limit counts live: memory:// (each replica counts its own calls) or redis://host:port "
+        "(rediss://, redis+unix://) shared by the replicas, for exact cluster-wide limits",
     )
     workers: int = Field(
         1,
@@ -185,6 +207,18 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr = Field(SecretStr("unused"), description="API key for the OpenAI-compatible endpoint")
     openai_timeout_seconds: float = Field(60.0, gt=0, description="connect/read timeout of the OpenAI endpoint")
     callable: str = Field("", description="`module:function` yielding text chunks, for --generator callable")
+
+    @field_validator("rate_limit_per_principal", "rate_limit_per_token_user", "rate_limit_per_trace")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        if value:
+            rate_limits.parse_limit(value)
+        return value
+
+    @field_validator("rate_limit_storage_uri")
+    @classmethod
+    def _check_storage_uri(cls, value: str) -> str:
+        return rate_limits.check_storage_uri(value)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> "Settings":

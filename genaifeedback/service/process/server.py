@@ -12,7 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from mlflow.utils.credentials import get_default_host_creds
 
-from genaifeedback.service.domain import schema_file, schemas
+from genaifeedback.service.domain import rate_limits, schema_file, schemas
 from genaifeedback.service.domain.analytics import FeedbackAnalytics
 from genaifeedback.service.domain.chat import ChatRunner
 from genaifeedback.service.domain.curation import FeedbackCuration
@@ -84,6 +84,8 @@ class FeedbackApp:
         self.metrics = Metrics()
         self.access = caller_access.build(settings, self.metrics)  # an unsafe identity setting stops it too
         logger.info(caller_access.describe(self.access))
+        policy = self.access.policy
+        self.rate_limits = rate_limits.build(settings, policy.limit_of if policy.has_limits else None, self.metrics)
         self._data_lock = lock_data_dir(settings.data_dir)
         self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
         traces, units = self.journal.open()
@@ -136,11 +138,11 @@ class FeedbackApp:
         options = [*_SERVER_OPTIONS, ("grpc.so_reuseport", 1 if settings.workers > 1 else 0)]
         options += server_options(settings)  # message sizes, streams per connection, connection-age grace
         self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=options)
-        self.admission = Admission(self.access)
+        self.admission = Admission(self.access, self.rate_limits)
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server
         )
-        submission = FeedbackSubmission(self.feedback.intake, self.schemas, self.tokens)
+        submission = FeedbackSubmission(self.feedback.intake, self.schemas, self.tokens, self.rate_limits)
         curation = FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher, submission)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
             FeedbackServicer(submission, curation, self.schemas, self.metrics, self.admission), self.server

@@ -3,7 +3,8 @@ shutdown, the caller's access, requests that did not parse, the status a failure
 count by method and code), for unary and server-streaming methods alike.
 
 Each method declares its scope beside its handler (`@rpc(scope=Scope.CHAT)`); auth/access.py checks
-the caller against it before the request is looked at (authentication, scope, then validation).
+the caller against it before the request is looked at (authentication, scope, then the caller's rate
+limit and open-stream cap, then validation).
 
 Errors become statuses in one place (`_abort`, with status.py's mapping): a ServiceError keeps its
 reason and details, anything else is a bug and becomes INTERNAL (logged with its traceback).
@@ -17,9 +18,10 @@ import asyncio
 import functools
 import inspect
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -28,11 +30,12 @@ from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
 from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
+from genaifeedback.service.domain.rate_limits import RateLimits
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import status
 from genaifeedback.service.transport.access_log import CallRecord
 from genaifeedback.service.transport.auth.access import Access
-from genaifeedback.service.transport.auth.identity import NoIdentity
+from genaifeedback.service.transport.auth.identity import ANONYMOUS, NoIdentity
 from genaifeedback.service.transport.auth.policy import OPEN_POLICY
 from genaifeedback.service.transport.auth.scopes import SCOPE_ATTRIBUTE, Scope
 from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
@@ -105,11 +108,11 @@ def _rich_status(error: Exception, trace_id: str) -> grpc.Status:
     return rich
 
 
-async def _abort(context: Context, rich: grpc.Status) -> None:
+async def _abort(context: Context, rich: grpc.Status, error: Exception) -> None:
     trailing = tuple(context.trailing_metadata() or ()) + tuple(rich.trailing_metadata)
-    if rich.code in status.RETRYABLE:
+    if rich.code in status.RETRYABLE and isinstance(error, ServiceError):
         # gRPC's own retries (the shipped service config) wait this long rather than their backoff.
-        trailing += (("grpc-retry-pushback-ms", str(status.RETRY_DELAY_SECONDS * 1000)),)
+        trailing += (("grpc-retry-pushback-ms", str(math.ceil(status.retry_delay_seconds(error) * 1000))),)
     await context.abort(rich.code, rich.details, trailing)
 
 
@@ -124,13 +127,18 @@ def _trace_id_of(context: Context) -> str:
     return trace_id if isinstance(trace_id, str) else trace_id.decode()
 
 
+# The streams a caller may hold open for long (--max-open-streams-per-principal); the others end with their work.
+CAPPED_STREAMS = frozenset({"Chat", "WatchFeedback"})
+
+
 class Admission:
     """Which calls the servicers take: only callers the access check lets through (by default,
-    everyone). On shutdown: new calls are refused (UNAVAILABLE, so clients retry elsewhere) while
-    the unary calls already taken are answered."""
+    everyone), within their rate limits (by default, none). On shutdown: new calls are refused
+    (UNAVAILABLE, so clients retry elsewhere) while the unary calls already taken are answered."""
 
-    def __init__(self, access: Access | None = None) -> None:
+    def __init__(self, access: Access | None = None, limits: RateLimits | None = None) -> None:
         self.access = access or Access(NoIdentity(), OPEN_POLICY)
+        self.limits = limits
         self.closed = False
         self._unary_in_flight = 0
         self._idle = asyncio.Event()
@@ -148,6 +156,17 @@ class Admission:
         self._unary_in_flight -= 1
         if self._unary_in_flight == 0:
             self._idle.set()
+
+    @asynccontextmanager
+    async def limited(self, method: str, principal: str, scope: Scope | None) -> AsyncIterator[None]:
+        """The principal's open-stream cap (for the long streams) and its rate limit under the scope."""
+        if self.limits is None:
+            yield
+            return
+        principal = principal or ANONYMOUS  # an open service names no caller: all are the one principal
+        with self.limits.stream(principal) if method in CAPPED_STREAMS else nullcontext():
+            await self.limits.call(principal, str(scope or ""))
+            yield
 
     async def close(self, timeout_seconds: float) -> None:
         """Refuse new calls; wait (up to the timeout) for the unary calls taken to be answered."""
@@ -171,9 +190,10 @@ async def call_scope(
         servicer.admission.unary_started()
     try:
         servicer.admission.admit()
-        servicer.admission.access.check(scope, request, context)
-        _parsed(request)
-        yield
+        principal = servicer.admission.access.check(scope, request, context)
+        async with servicer.admission.limited(method, principal, scope):
+            _parsed(request)
+            yield
         code = grpc.StatusCode.OK
     except grpc.aio.AbortError:
         raise
@@ -182,7 +202,7 @@ async def call_scope(
         code = rich.code
         # Recorded before the status goes out: a caller that has it finds the call counted and logged.
         call.end(code, error.reason if isinstance(error, ServiceError) else ServiceError.reason, _trace_id_of(context))
-        await _abort(context, rich)
+        await _abort(context, rich, error)
     finally:
         if unary:
             servicer.admission.unary_ended()

@@ -1,7 +1,8 @@
 """The one mapping of the service's errors onto gRPC statuses with google.rpc details (AIP-193).
 
 Every status carries ErrorInfo (reason, domain, metadata); INVALID_FIELD adds BadRequest,
-TRACE_NOT_FOUND adds ResourceInfo, retryable codes add RetryInfo. Anything that is not a
+TRACE_NOT_FOUND adds ResourceInfo, retryable codes add RetryInfo (a rate limit's own delay: when
+its window resets), rate limits add QuotaFailure. Anything that is not a
 ServiceError is a bug and becomes INTERNAL / INTERNAL_ERROR.
 """
 
@@ -35,9 +36,17 @@ _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.FeedbackTokenInvalid, grpc.StatusCode.UNAUTHENTICATED),
     (errors.FeedbackTokenExpired, grpc.StatusCode.UNAUTHENTICATED),
     (errors.FeedbackTokenMismatch, grpc.StatusCode.PERMISSION_DENIED),
+    (errors.ResourceExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.ServiceError, grpc.StatusCode.INTERNAL),
 )
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+
+
+def retry_delay_seconds(error: errors.ServiceError) -> float:
+    """How long a caller should wait before retrying (sent in RetryInfo and as gRPC's pushback)."""
+    if isinstance(error, errors.ResourceExhausted):
+        return error.retry_after_seconds
+    return RETRY_DELAY_SECONDS
 
 
 def code_for(error: errors.ServiceError) -> grpc.StatusCode:
@@ -66,8 +75,16 @@ def to_status(error: errors.ServiceError) -> status_pb2.Status:
                 description=error.message,
             )
         )
+    if isinstance(error, errors.ResourceExhausted):
+        details.append(
+            error_details_pb2.QuotaFailure(
+                violations=[error_details_pb2.QuotaFailure.Violation(subject=error.subject, description=error.limit)]
+            )
+        )
     if code in RETRYABLE:
-        details.append(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=RETRY_DELAY_SECONDS)))
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(round(retry_delay_seconds(error) * 1e9))
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     packed = []
     for detail in details:
         any_detail = any_pb2.Any()

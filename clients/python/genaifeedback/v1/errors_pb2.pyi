@@ -33,6 +33,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FEEDBACK_TOKEN_INVALID: _ClassVar[ErrorReason]
     FEEDBACK_TOKEN_EXPIRED: _ClassVar[ErrorReason]
     FEEDBACK_TOKEN_MISMATCH: _ClassVar[ErrorReason]
+    RATE_LIMITED: _ClassVar[ErrorReason]
+    TOO_MANY_STREAMS: _ClassVar[ErrorReason]
 
 class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -73,6 +75,8 @@ SOURCE_NOT_ALLOWED: ErrorReason
 FEEDBACK_TOKEN_INVALID: ErrorReason
 FEEDBACK_TOKEN_EXPIRED: ErrorReason
 FEEDBACK_TOKEN_MISMATCH: ErrorReason
+RATE_LIMITED: ErrorReason
+TOO_MANY_STREAMS: ErrorReason
 FIELD_VIOLATION_REASON_UNSPECIFIED: FieldViolationReason
 REQUIRED: FieldViolationReason
 TOO_LONG: FieldViolationReason

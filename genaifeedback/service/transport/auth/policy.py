@@ -5,23 +5,37 @@ sources it may write. Once a policy is loaded, whatever it does not grant is ref
     scopes = ["chat", "feedback:write", "feedback:read"]
     source_types = ["HUMAN"]          # optional: any type when absent
     source_ids = ["user-*"]           # optional: shell-style patterns ("" is no id); any id when absent
+    limits = { chat = "20/minute", "feedback:write" = "100/minute" }  # optional: calls per scope
 
-Without a policy every identified caller has every scope, as before identities existed.
+    [default]                         # optional: limits for principals that set none for a scope
+    limits = { "feedback:write" = "50/minute" }
+
+Without a policy every identified caller has every scope, as before identities existed. A scope's
+limit is the principal's own, else [default]'s, else --rate-limit-per-principal's (domain/rate_limits.py).
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from genaifeedback.service.domain.rate_limits import parse_limit
 from genaifeedback.service.transport.auth.scopes import Scope
 
 SourceTypeName = Literal["HUMAN", "LLM_JUDGE", "CODE"]
+
+
+def _limit(text: str) -> str:
+    parse_limit(text)  # a bad limit stops the start, saying what is expected
+    return text
+
+
+Limits = dict[Scope, Annotated[str, AfterValidator(_limit)]]
 
 
 class PolicyFileError(ValueError):
@@ -39,16 +53,25 @@ class Grant(BaseModel):
         None, description="patterns (fnmatch, case-sensitive) of the source ids it may write for (absent: any)"
     )
 
+    limits: Limits = Field(default_factory=dict, description="calls per window under each scope, e.g. 100/minute")
+
     def may_write_for(self, source_type: str, source_id: str) -> bool:
         if self.source_types is not None and source_type not in self.source_types:
             return False
         return self.source_ids is None or any(fnmatchcase(source_id, pattern) for pattern in self.source_ids)
 
 
+class _Default(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limits: Limits = Field(default_factory=dict)
+
+
 class _PolicyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     principals: dict[str, Grant] = Field(default_factory=dict)
+    default: _Default = Field(default_factory=_Default)
 
 
 # Without a policy: every scope, every source (the behaviour before identities).
@@ -60,6 +83,16 @@ _NOTHING = Grant(scopes=frozenset())
 class Policy:
     source: str  # where it came from, for the start-up log line
     grants: dict[str, Grant] | None  # None: no policy, everything allowed
+    default_limits: Limits = field(default_factory=dict)
+
+    @property
+    def has_limits(self) -> bool:
+        return bool(self.default_limits) or any(grant.limits for grant in (self.grants or {}).values())
+
+    def limit_of(self, principal: str, scope: str) -> str | None:
+        """The principal's rate limit under the scope, as the file gives it (None: the file gives none)."""
+        key = Scope(scope)
+        return self.grant_of(principal).limits.get(key) or self.default_limits.get(key)
 
     def grant_of(self, principal: str) -> Grant:
         if self.grants is None:
@@ -89,4 +122,4 @@ def load(path: Path | None) -> Policy:
         raise PolicyFileError(f"{path}: {problems}") from None
     if "" in parsed.principals:
         raise PolicyFileError(f"{path}: a principal name must not be empty")
-    return Policy(f"{path}: {len(parsed.principals)} principals", dict(parsed.principals))
+    return Policy(f"{path}: {len(parsed.principals)} principals", dict(parsed.principals), dict(parsed.default.limits))

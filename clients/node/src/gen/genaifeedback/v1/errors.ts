@@ -186,6 +186,24 @@ export enum ErrorReason {
    * `source`). Nothing was changed.
    */
   FEEDBACK_TOKEN_MISMATCH = "FEEDBACK_TOKEN_MISMATCH",
+  /**
+   * RATE_LIMITED - RESOURCE_EXHAUSTED: the call is over a rate limit: the caller's calls
+   * under this RPC's scope, a feedback token user's feedback writes, or the
+   * feedback writes on one trace, per window (limits are per replica unless
+   * the service shares them through Redis). google.rpc.RetryInfo says when the
+   * window resets and google.rpc.QuotaFailure names the limit (`subject`:
+   * `principal:…`, `user:…` or `trace:…`; `description`: the limit, such as
+   * `100 per 1 minute`). ErrorInfo metadata `subject` and `limit` say the
+   * same. Nothing was changed. Retry after the RetryInfo delay.
+   */
+  RATE_LIMITED = "RATE_LIMITED",
+  /**
+   * TOO_MANY_STREAMS - RESOURCE_EXHAUSTED: the caller already has as many Chat and WatchFeedback
+   * streams open on this replica as it may. google.rpc.QuotaFailure names the
+   * cap (`subject` `principal:…`); RetryInfo gives a short delay. Nothing was
+   * changed. Retry once one of the caller's streams has ended.
+   */
+  TOO_MANY_STREAMS = "TOO_MANY_STREAMS",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -272,6 +290,12 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 26:
     case "FEEDBACK_TOKEN_MISMATCH":
       return ErrorReason.FEEDBACK_TOKEN_MISMATCH;
+    case 27:
+    case "RATE_LIMITED":
+      return ErrorReason.RATE_LIMITED;
+    case 28:
+    case "TOO_MANY_STREAMS":
+      return ErrorReason.TOO_MANY_STREAMS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -335,6 +359,10 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "FEEDBACK_TOKEN_EXPIRED";
     case ErrorReason.FEEDBACK_TOKEN_MISMATCH:
       return "FEEDBACK_TOKEN_MISMATCH";
+    case ErrorReason.RATE_LIMITED:
+      return "RATE_LIMITED";
+    case ErrorReason.TOO_MANY_STREAMS:
+      return "TOO_MANY_STREAMS";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -397,6 +425,10 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 25;
     case ErrorReason.FEEDBACK_TOKEN_MISMATCH:
       return 26;
+    case ErrorReason.RATE_LIMITED:
+      return 27;
+    case ErrorReason.TOO_MANY_STREAMS:
+      return 28;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

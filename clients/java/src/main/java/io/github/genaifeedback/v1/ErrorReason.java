@@ -295,6 +295,32 @@ public enum ErrorReason
    * <code>FEEDBACK_TOKEN_MISMATCH = 26;</code>
    */
   FEEDBACK_TOKEN_MISMATCH(26),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the call is over a rate limit: the caller's calls
+   * under this RPC's scope, a feedback token user's feedback writes, or the
+   * feedback writes on one trace, per window (limits are per replica unless
+   * the service shares them through Redis). google.rpc.RetryInfo says when the
+   * window resets and google.rpc.QuotaFailure names the limit (`subject`:
+   * `principal:…`, `user:…` or `trace:…`; `description`: the limit, such as
+   * `100 per 1 minute`). ErrorInfo metadata `subject` and `limit` say the
+   * same. Nothing was changed. Retry after the RetryInfo delay.
+   * </pre>
+   *
+   * <code>RATE_LIMITED = 27;</code>
+   */
+  RATE_LIMITED(27),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the caller already has as many Chat and WatchFeedback
+   * streams open on this replica as it may. google.rpc.QuotaFailure names the
+   * cap (`subject` `principal:…`); RetryInfo gives a short delay. Nothing was
+   * changed. Retry once one of the caller's streams has ended.
+   * </pre>
+   *
+   * <code>TOO_MANY_STREAMS = 28;</code>
+   */
+  TOO_MANY_STREAMS(28),
   UNRECOGNIZED(-1),
   ;
 
@@ -568,6 +594,32 @@ public enum ErrorReason
    * <code>FEEDBACK_TOKEN_MISMATCH = 26;</code>
    */
   public static final int FEEDBACK_TOKEN_MISMATCH_VALUE = 26;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the call is over a rate limit: the caller's calls
+   * under this RPC's scope, a feedback token user's feedback writes, or the
+   * feedback writes on one trace, per window (limits are per replica unless
+   * the service shares them through Redis). google.rpc.RetryInfo says when the
+   * window resets and google.rpc.QuotaFailure names the limit (`subject`:
+   * `principal:…`, `user:…` or `trace:…`; `description`: the limit, such as
+   * `100 per 1 minute`). ErrorInfo metadata `subject` and `limit` say the
+   * same. Nothing was changed. Retry after the RetryInfo delay.
+   * </pre>
+   *
+   * <code>RATE_LIMITED = 27;</code>
+   */
+  public static final int RATE_LIMITED_VALUE = 27;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the caller already has as many Chat and WatchFeedback
+   * streams open on this replica as it may. google.rpc.QuotaFailure names the
+   * cap (`subject` `principal:…`); RetryInfo gives a short delay. Nothing was
+   * changed. Retry once one of the caller's streams has ended.
+   * </pre>
+   *
+   * <code>TOO_MANY_STREAMS = 28;</code>
+   */
+  public static final int TOO_MANY_STREAMS_VALUE = 28;
 
 
   public final int getNumber() {
@@ -621,6 +673,8 @@ public enum ErrorReason
       case 24: return FEEDBACK_TOKEN_INVALID;
       case 25: return FEEDBACK_TOKEN_EXPIRED;
       case 26: return FEEDBACK_TOKEN_MISMATCH;
+      case 27: return RATE_LIMITED;
+      case 28: return TOO_MANY_STREAMS;
       default: return null;
     }
   }
