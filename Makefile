@@ -37,7 +37,7 @@ $(VENV)/.runtime: pyproject.toml clients/python/pyproject.toml
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.runtime
-	$(BIN)/pip install --quiet -e 'clients/python[plot]' -e '.[dev]'
+	$(BIN)/pip install --quiet -e 'clients/python[plot]' -e '.[dev,redis]'
 	touch $@
 
 $(VENV)/.bench: $(VENV)/.runtime
@@ -56,7 +56,12 @@ run: setup-run ## set up, then run MLflow (SQLite in .mlflow-data/) and the gRPC
 run-postgres: setup-run ## like run, but MLflow (2 workers) on a throwaway PostgreSQL, deleted on exit; Ctrl-C stops all
 	$(BIN)/feedback-service --embedded-mlflow --embedded-postgres --embedded-mlflow-workers 2 $(ARGS)
 
-test: setup check $(GRPCURL) $(GHZ) ## set up, then run the contract checks, the service's tests and every client's tests
+# Debian's redis-server: the shared rate-limit storage test starts a throwaway one on loopback.
+REDIS_SERVER := /usr/bin/redis-server
+$(REDIS_SERVER):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+
+test: setup check $(GRPCURL) $(GHZ) $(REDIS_SERVER) ## set up, then run the contract checks, the service's tests and every client's tests
 	$(BIN)/pytest --cov --cov-report=term $(ARGS)
 	$(MAKE) test-clients
 
