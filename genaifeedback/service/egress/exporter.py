@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from genaifeedback.service.domain.errors import MlflowUnavailable, TraceBacklogFull
+from genaifeedback.service.domain.errors import JournalUnavailable, MlflowUnavailable, TraceBacklogFull
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.retry import Backoff
 from genaifeedback.service.egress.mlflow_gateway import (
@@ -78,9 +78,17 @@ class TraceExporter:
             logger.info("replaying %d journaled traces not yet confirmed by MLflow", len(replayed))
         self._task = asyncio.create_task(self._supervise(), name="trace-exporter")
 
+    def adopt(self, traces: list[JournaledTrace]) -> None:
+        """Deliver traces taken over from another replica (their lease ended)."""
+        for trace in traces:
+            if not self._inflight.awaiting_export(trace.trace_id):  # not one this replica holds already
+                self._enqueue(trace)
+
     # --- the chat side
 
     def ensure_capacity(self) -> None:
+        if not self._journal.available:  # its trace could not be journaled at the end: refuse it now
+            raise JournalUnavailable("the journal (PostgreSQL) cannot be reached; retry later")
         if self._inflight.open >= self._settings.max_pending:
             raise TraceBacklogFull(
                 f"{self._inflight.unstored} traces are waiting to be stored in MLflow (slow or down); retry later"

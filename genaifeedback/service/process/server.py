@@ -31,6 +31,7 @@ from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
+from genaifeedback.service.process.leases import LeaseKeeper
 from genaifeedback.service.process.listeners import (
     add_service_port,
     check_tls_files,
@@ -39,6 +40,8 @@ from genaifeedback.service.process.listeners import (
     start_health_only,
 )
 from genaifeedback.service.process.tls import TlsFileError
+from genaifeedback.service.storage.journal import FeedbackUnit, Journal, JournaledTrace, JournalError
+from genaifeedback.service.storage.postgres_journal import PostgresJournal
 from genaifeedback.service.storage.sqlite_journal import SqliteJournal
 from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
@@ -80,9 +83,8 @@ class FeedbackApp:
         settings = self.settings
         self.schemas = load_schemas(settings)  # a bad file stops the start before anything else
         self.metrics = Metrics()
-        self._data_lock = lock_data_dir(settings.data_dir)
-        self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
-        traces, units = self.journal.open()
+        self.journal, self._data_lock = open_journal(settings)
+        traces, units = await self.journal.open()
         self.gateway = MlflowGateway(
             settings.mlflow_tracking_uri,
             settings.experiment_name,
@@ -145,9 +147,12 @@ class FeedbackApp:
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
         self.port = add_service_port(self.server, settings, self.metrics)
-        self.exporter.on_health_change = self._exporter_health
+        self.exporter.on_health_change = self._health_changed
+        self.journal.on_availability_change = self._health_changed
         self.exporter.start(traces)
         self.feedback.start(units)
+        self.leases = LeaseKeeper(self.journal, self._claimed)
+        self.leases.start()
         await self.server.start()
         await self._set_health(SERVING)
         if settings.health_address:
@@ -165,9 +170,16 @@ class FeedbackApp:
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, status)
 
-    def _exporter_health(self, healthy: bool) -> None:
-        # A crashed exporter stores nothing: load balancers should send chats elsewhere until it runs.
+    def _health_changed(self, _: bool) -> None:
+        # A crashed exporter stores nothing, and a journal out of reach acknowledges nothing: load
+        # balancers should send calls elsewhere until both work.
+        healthy = self.exporter.healthy and self.journal.available
         asyncio.get_running_loop().create_task(self._set_health(SERVING if healthy else NOT_SERVING))
+
+    def _claimed(self, traces: list[JournaledTrace], units: list[FeedbackUnit]) -> None:
+        self.exporter.adopt(traces)
+        for unit in units:
+            self.feedback.attacher.add(unit)
 
     async def stop(self) -> None:
         """NOT_SERVING first (load balancers stop sending), then let open calls finish within the
@@ -189,9 +201,11 @@ class FeedbackApp:
         flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
         await self.exporter.close(timeout_seconds=flush)
         await self.feedback.close(timeout_seconds=flush)
+        await self.leases.close()
         await self.gateway.close()
-        self.journal.close()
-        self._data_lock.close()
+        await self.journal.close()
+        if self._data_lock:
+            self._data_lock.close()
 
     def _cutting(self) -> None:
         self.runner.shutting_down = True
@@ -206,6 +220,15 @@ def load_schemas(settings: Settings) -> schemas.Schemas:
             "feedback schemas from %s: %s", settings.feedback_schemas_file, names or "none besides the built-ins"
         )
     return loaded
+
+
+def open_journal(settings: Settings) -> tuple[Journal, IO[str] | None]:
+    """The shared journal in PostgreSQL if one is given (nothing on this replica's disk), else this
+    replica's SQLite journal in its data folder, locked to it."""
+    if settings.journal_url:
+        return PostgresJournal(settings.journal_url, settings.journal_lease_seconds), None
+    lock = lock_data_dir(settings.data_dir)
+    return SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous), lock
 
 
 def lock_data_dir(data_dir: Path) -> IO[str]:
@@ -360,6 +383,8 @@ def main(argv: list[str] | None = None) -> None:
             status = run_workers(settings)
         else:
             asyncio.run(serve(settings))
+    except JournalError as error:  # unreachable, or a schema from a newer version: one line, no traceback
+        raise SystemExit(f"feedback-service: {error}") from None
     finally:
         if embedded:
             embedded.stop()
