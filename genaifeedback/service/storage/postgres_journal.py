@@ -37,6 +37,7 @@ CLAIM_LIMIT = 1000  # entries taken over per claim, at most (the next claim take
 COMMITTERS = 4
 POOL_SIZE = 8  # the committers, and reads beside them
 CONNECT_SECONDS = 10
+RELEASE_SECONDS = 2  # a stop does not wait long for a PostgreSQL that is gone: the leases end anyway
 _FEEDBACK = ", ".join(unit_rows.COLUMNS)
 _Conn = psycopg.AsyncConnection[Any]
 
@@ -95,7 +96,7 @@ class PostgresJournal:
             await self._commits.stop()
         if self._pool:
             try:  # another replica takes over what is left at once, not after the lease
-                async with self._pool.connection() as conn:
+                async with self._pool.connection(timeout=RELEASE_SECONDS) as conn:
                     await conn.execute(
                         "UPDATE journal_traces SET lease_expires = 0 WHERE lease_owner = %s", (self.owner,)
                     )
