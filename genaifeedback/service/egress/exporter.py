@@ -62,6 +62,7 @@ class TraceExporter:
         self._settings = settings
         self._metrics = metrics
         self._queue: deque[JournaledTrace] = deque()
+        self._unremoved: list[str] = []  # settled, not yet removed from the journal (it was out of reach)
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -209,14 +210,25 @@ class TraceExporter:
 
     async def _stored(self, batch: list[JournaledTrace]) -> None:
         trace_ids = [t.trace_id for t in batch]
-        await self._journal.remove_traces(trace_ids)
+        await self._forget(trace_ids)
         self._settle(trace_ids)
 
     async def _reject(self, trace: JournaledTrace, problem: str) -> None:
         logger.error("MLflow rejected trace %s, which is not stored: %s", trace.trace_id, problem)
         self._metrics.traces_rejected.inc()
-        await self._journal.remove_traces([trace.trace_id])
+        await self._forget([trace.trace_id])
         self._settle([trace.trace_id], stored=False)
+
+    async def _forget(self, trace_ids: list[str]) -> None:
+        """Remove settled traces from the journal. While a shared journal is out of reach, they are
+        removed with the next batch instead: until then one may only be sent again, and stored once."""
+        self._unremoved.extend(trace_ids)
+        try:
+            await self._journal.remove_traces(self._unremoved)
+        except JournalUnavailable as error:
+            logger.warning("%d stored traces stay journaled for now: %s", len(self._unremoved), error)
+            return
+        self._unremoved.clear()
 
     def _settle(self, trace_ids: list[str], stored: bool = True) -> None:
         self._inflight.settled(trace_ids, stored)

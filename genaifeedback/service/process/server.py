@@ -302,7 +302,10 @@ def _run_worker(settings: Settings, index: int) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the worker's own handlers were in place
-        asyncio.run(serve(settings, banner=index == 0))
+        try:
+            asyncio.run(serve(settings, banner=index == 0))
+        except JournalError as error:
+            raise SystemExit(f"feedback-service: {error}") from None
 
 
 def reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:

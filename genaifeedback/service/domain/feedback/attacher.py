@@ -230,6 +230,9 @@ class Attacher:
         traces = {p.unit.trace_id for p in due if p.unit.trace_id}
         try:
             await run_round(due)
+        except JournalUnavailable as error:  # said once by the journal; its units wait for its return
+            logger.debug("feedback attach round stopped: %s", error)
+            self.later(due)
         except Exception:
             logger.exception("feedback attach round failed; retrying")
             self.later(due)
