@@ -37,6 +37,7 @@ CLAIM_LIMIT = 1000  # entries taken over per claim, at most (the next claim take
 COMMITTERS = 4
 POOL_SIZE = 8  # the committers, and reads beside them
 CONNECT_SECONDS = 10
+POOL_WAIT_SECONDS = 5
 RELEASE_SECONDS = 2  # a stop does not wait long for a PostgreSQL that is gone: the leases end anyway
 _FEEDBACK = ", ".join(unit_rows.COLUMNS)
 _Conn = psycopg.AsyncConnection[Any]
@@ -81,7 +82,9 @@ class PostgresJournal:
             min_size=2,
             max_size=POOL_SIZE,
             open=False,
-            timeout=CONNECT_SECONDS,  # a call waits this long for a connection, then is refused
+            # A call waits this long for a connection, then is refused: normally one is free at once,
+            # so waiting longer only delays telling the caller (and health) that PostgreSQL is gone.
+            timeout=POOL_WAIT_SECONDS,
             check=AsyncConnectionPool.check_connection,  # a connection PostgreSQL dropped is not handed out
             kwargs={"connect_timeout": CONNECT_SECONDS, "autocommit": True},
         )
