@@ -213,6 +213,25 @@ def test_a_dead_replicas_entries_are_taken_over_once_its_lease_ends(pg_url):
 
 
 @pytest.mark.postgres
+def test_a_holder_that_renews_keeps_its_entries_past_the_lease(pg_url):
+    async def run():
+        holder, other = PostgresJournal(pg_url, lease_seconds=1.0), PostgresJournal(pg_url)
+        await holder.open()
+        await other.open()
+        await holder.add_trace(JournaledTrace("tr-1", "", b"span", 1.0))
+        taken = []
+        for _ in range(8):  # 2.4 s: past two leases, renewed three times per lease as the keeper does
+            await asyncio.sleep(0.3)  # time passing is what is tested: the lease would have ended
+            await holder.renew()
+            taken += (await other.claim())[0]
+        await holder.close()
+        await other.close()
+        return taken
+
+    assert asyncio.run(run()) == []
+
+
+@pytest.mark.postgres
 def test_replicas_share_request_ids_pending_feedback_and_journaled_traces(pg_url):
     async def run():
         a, b = PostgresJournal(pg_url), PostgresJournal(pg_url)
