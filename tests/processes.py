@@ -32,9 +32,7 @@ class ServiceProcess:
         self.data_dir = data_dir
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
         self.args = [
-            # The entry point's module, run from this checkout (the environment's `feedback-service`
-            # script may have been installed from another one).
-            sys.executable, "-m", "genaifeedback.service.process.server",
+            str(Path(sys.executable).parent / "feedback-service"),
             "--listen-address", self.target,
             "--mlflow-tracking-uri", mlflow_url,
             "--experiment-name", experiment,
