@@ -224,7 +224,7 @@ def run_service(*flags: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_SERVICE_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "clients/python")])
     command = [
-        sys.executable, "-m", "genaifeedback.service.process.server",
+        sys.executable, "-m", "genaifeedback.service",
         "--mlflow-tracking-uri", f"http://127.0.0.1:{free_port()}",  # never reached: the journal opens first
         "--listen-address", "127.0.0.1:0",
         *flags,
