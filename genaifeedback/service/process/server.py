@@ -2,16 +2,13 @@
 
 import asyncio
 import contextlib
-import fcntl
 import logging
 import multiprocessing
 import multiprocessing.connection
 import signal
 import socket
 import sys
-from pathlib import Path
 from types import FrameType
-from typing import IO
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -31,6 +28,7 @@ from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer
 from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
+from genaifeedback.service.process.journals import open_journal
 from genaifeedback.service.process.leases import LeaseKeeper
 from genaifeedback.service.process.listeners import (
     add_service_port,
@@ -40,9 +38,7 @@ from genaifeedback.service.process.listeners import (
     start_health_only,
 )
 from genaifeedback.service.process.tls import TlsFileError
-from genaifeedback.service.storage.journal import FeedbackUnit, Journal, JournaledTrace, JournalError
-from genaifeedback.service.storage.postgres_journal import PostgresJournal
-from genaifeedback.service.storage.sqlite_journal import SqliteJournal
+from genaifeedback.service.storage.journal import FeedbackUnit, JournaledTrace, JournalError
 from genaifeedback.service.transport.calls import Admission, TolerantParsing
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
@@ -220,29 +216,6 @@ def load_schemas(settings: Settings) -> schemas.Schemas:
             "feedback schemas from %s: %s", settings.feedback_schemas_file, names or "none besides the built-ins"
         )
     return loaded
-
-
-def open_journal(settings: Settings) -> tuple[Journal, IO[str] | None]:
-    """The shared journal in PostgreSQL if one is given (nothing on this replica's disk), else this
-    replica's SQLite journal in its data folder, locked to it."""
-    if settings.journal_url:
-        return PostgresJournal(settings.journal_url, settings.journal_lease_seconds), None
-    lock = lock_data_dir(settings.data_dir)
-    return SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous), lock
-
-
-def lock_data_dir(data_dir: Path) -> IO[str]:
-    """One live replica per data folder: two journals in one file would deliver each other's work."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock = open(data_dir / "lock", "w")  # noqa: SIM115 - held open for the process's life
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise SystemExit(
-            f"{data_dir} is in use by another running replica; give each replica its own --data-dir"
-        ) from None
-    return lock
 
 
 async def serve(settings: Settings, banner: bool = True) -> None:
