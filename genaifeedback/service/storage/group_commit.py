@@ -63,6 +63,9 @@ class GroupCommit:
                 self._on_outcome(False)
                 unavailable = JournalUnavailable(f"the journal (PostgreSQL) cannot be reached: {_one_line(error)}")
                 outcomes = [unavailable] * len(batch)
+            except Exception as error:  # a bug: its callers get it, and the committer goes on
+                logger.exception("journal commit failed")
+                outcomes = [error] * len(batch)
             else:
                 self._on_outcome(True)
             for (_, done), outcome in zip(batch, outcomes, strict=True):

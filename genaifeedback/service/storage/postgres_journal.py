@@ -88,7 +88,11 @@ class PostgresJournal:
             check=AsyncConnectionPool.check_connection,  # a connection PostgreSQL dropped is not handed out
             kwargs={"connect_timeout": CONNECT_SECONDS, "autocommit": True},
         )
-        await self._pool.open(wait=True, timeout=CONNECT_SECONDS)
+        try:
+            await self._pool.open(wait=True, timeout=CONNECT_SECONDS)
+        except PoolTimeout as error:  # reachable a moment ago: refusing more connections (max_connections?)
+            await self._pool.close()
+            raise JournalError(f"PostgreSQL journal at {self.where}: no connection pool: {_one_line(error)}") from None
         self._commits = GroupCommit(self._pool, COMMITTERS, self._reached)
         self._commits.start()
         await self.renew()
