@@ -93,7 +93,8 @@ class FaultyProxy:
 
     def __init__(self, upstream: str):
         self.upstream = upstream
-        # None, "401", "503-assessments", "lose-assessment-answers", "slow-otlp-big" or "reject-marked"
+        # None, "401", "503-assessments", "503-writes" (traces and assessments), "lose-assessment-answers",
+        # "slow-otlp-big" or "reject-marked"
         self.fault: str | None = None
         self.reject_marker = b"REJECT-ME"  # "reject-marked": a batch holding this answers 400, as MLflow does
         self.slow_seconds = 0.0
@@ -109,6 +110,11 @@ class FaultyProxy:
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                writing = self.command == "POST" and (self.path == "/v1/traces" or self.path.endswith("/assessments"))
+                if proxy.fault == "503-writes" and writing:
+                    proxy.faults_served += 1
+                    self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "down"}')
+                    return
                 if proxy.fault == "503-assessments" and self.path.endswith("/assessments"):
                     proxy.faults_served += 1
                     self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "down"}')

@@ -27,7 +27,7 @@ class CrashingOnceGateway:
 def test_a_crashed_exporter_reports_not_serving_restarts_and_delivers(tmp_path, caplog):
     async def run() -> tuple[list[bool], list[str], float]:
         journal = SqliteJournal(tmp_path / "journal.db")
-        journal.open()
+        await journal.open()
         metrics = Metrics()
         inflight = InflightTraces()
         exporter = TraceExporter(CrashingOnceGateway(), journal, inflight, ExportSettings(), metrics)  # type: ignore[arg-type]
@@ -39,7 +39,7 @@ def test_a_crashed_exporter_reports_not_serving_restarts_and_delivers(tmp_path, 
         await exporter.submit(JournaledTrace("tr-" + "1" * 32, "", b"span", 0.0))
         delivered = await asyncio.wait_for(stored, 30)
         await exporter.close(timeout_seconds=5)
-        journal.close()
+        await journal.close()
         return health, delivered, metrics.registry.get_sample_value("genaifeedback_exporter_restarts_total")
 
     with caplog.at_level(logging.ERROR):

@@ -69,7 +69,7 @@ class FeedbackCuration:
     ):
         self._gateway = gateway
         self._intake = intake
-        self._attacher = attacher  # feedback journaled here and not yet written is deleted too
+        self._attacher = attacher  # feedback journaled and not yet written is deleted too
         self._submission = submission
 
     async def correct(
@@ -116,7 +116,7 @@ class FeedbackCuration:
         """Delete one feedback with its whole history, or (no id) every feedback on the trace."""
         state = TraceState.of(await self._info(target))
         if not assessment_id:
-            doomed = set(state.feedback) | self._attacher.pending_ids(state.trace_id)
+            doomed = set(state.feedback) | await self._attacher.pending_ids(state.trace_id)
         elif assessment_id in state.feedback:
             doomed = _chain_of(assessment_id, state.feedback.values())
         elif assessment_id in state.deleted:
@@ -143,7 +143,7 @@ class FeedbackCuration:
                     if feedback.source.source_id == source_id
                     and (not source_type or feedback.source.source_type == source_type)
                 }
-                doomed |= self._attacher.pending_ids(info.trace_id, source_id, source_type)
+                doomed |= await self._attacher.pending_ids(info.trace_id, source_id, source_type)
                 if doomed:
                     deleted += len(await self._delete(state, doomed))
                     changed += 1

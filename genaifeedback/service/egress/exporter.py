@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from genaifeedback.service.domain.errors import MlflowUnavailable, TraceBacklogFull
+from genaifeedback.service.domain.errors import JournalUnavailable, MlflowUnavailable, TraceBacklogFull
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.retry import Backoff
 from genaifeedback.service.egress.mlflow.export import ExportPartlyRejected, ExportRejected, ExportTimedOut
@@ -58,6 +58,7 @@ class TraceExporter:
         self._settings = settings
         self._metrics = metrics
         self._queue: deque[JournaledTrace] = deque()
+        self._unremoved: list[str] = []  # settled, not yet removed from the journal (it was out of reach)
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -74,9 +75,17 @@ class TraceExporter:
             logger.info("replaying %d journaled traces not yet confirmed by MLflow", len(replayed))
         self._task = asyncio.create_task(self._supervise(), name="trace-exporter")
 
+    def adopt(self, traces: list[JournaledTrace]) -> None:
+        """Deliver traces taken over from another replica (their lease ended)."""
+        for trace in traces:
+            if not self._inflight.awaiting_export(trace.trace_id):  # not one this replica holds already
+                self._enqueue(trace)
+
     # --- the chat side
 
     def ensure_capacity(self) -> None:
+        if not self._journal.available:  # its trace could not be journaled at the end: refuse it now
+            raise JournalUnavailable("the journal (PostgreSQL) cannot be reached; retry later")
         if self._inflight.open >= self._settings.max_pending:
             raise TraceBacklogFull(
                 f"{self._inflight.unstored} traces are waiting to be stored in MLflow (slow or down); retry later"
@@ -197,14 +206,25 @@ class TraceExporter:
 
     async def _stored(self, batch: list[JournaledTrace]) -> None:
         trace_ids = [t.trace_id for t in batch]
-        await self._journal.remove_traces(trace_ids)
+        await self._forget(trace_ids)
         self._settle(trace_ids)
 
     async def _reject(self, trace: JournaledTrace, problem: str) -> None:
         logger.error("MLflow rejected trace %s, which is not stored: %s", trace.trace_id, problem)
         self._metrics.traces_rejected.inc()
-        await self._journal.remove_traces([trace.trace_id])
+        await self._forget([trace.trace_id])
         self._settle([trace.trace_id], stored=False)
+
+    async def _forget(self, trace_ids: list[str]) -> None:
+        """Remove settled traces from the journal. While a shared journal is out of reach, they are
+        removed with the next batch instead: until then one may only be sent again, and stored once."""
+        self._unremoved.extend(trace_ids)
+        try:
+            await self._journal.remove_traces(self._unremoved)
+        except JournalUnavailable as error:
+            logger.warning("%d stored traces stay journaled for now: %s", len(self._unremoved), error)
+            return
+        self._unremoved.clear()
 
     def _settle(self, trace_ids: list[str], stored: bool = True) -> None:
         self._inflight.settled(trace_ids, stored)

@@ -15,6 +15,7 @@ from genaifeedback.service.domain import rate_limits
 
 ENV_PREFIX = "FEEDBACK_SERVICE_"
 JwtAlgorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
 
 class Settings(BaseSettings):
@@ -111,12 +112,23 @@ class Settings(BaseSettings):
         "journal (worker 0 in --data-dir, worker i in --data-dir/worker-i); one per core is the most that pays",
     )
 
-    # --- the journal: what MLflow has not confirmed yet, on this replica's disk
+    # --- the journal: what MLflow has not confirmed yet, on this replica's disk or shared in PostgreSQL
     data_dir: Path = Field(
         Path(".genaifeedback-data"), description="this replica's folder (its journal); one live replica per folder"
     )
     journal_synchronous: Literal["NORMAL", "FULL"] = Field(
         "NORMAL", description="SQLite synchronous mode: NORMAL survives a killed process, FULL also a power loss"
+    )
+    journal_url: str = Field(
+        "",
+        description="a PostgreSQL database every replica shares as its journal (postgresql://user:password@host/db); "
+        "empty: SQLite in --data-dir, this replica's own",
+    )
+    journal_lease_seconds: float = Field(
+        30.0,
+        ge=1,
+        description="shared journal: how long a replica's hold on a pending entry outlives its last renewal; "
+        "a dead replica's work is taken over by the others after at most this long",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = Field(
@@ -224,6 +236,12 @@ class Settings(BaseSettings):
     def _check_consistency(self) -> "Settings":
         if urlsplit(self.mlflow_tracking_uri).scheme not in ("http", "https"):
             raise ValueError("mlflow_tracking_uri must be an http(s) URL of an MLflow tracking server")
+        if self.journal_url and urlsplit(self.journal_url).scheme not in (
+            "postgresql",
+            "postgres",
+            "postgresql+psycopg",
+        ):
+            raise ValueError("journal_url must be a postgresql:// URL (empty: the SQLite journal in --data-dir)")
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("--tls-cert-file and --tls-key-file go together")
         if self.tls_client_ca_file is not None and self.tls_cert_file is None:

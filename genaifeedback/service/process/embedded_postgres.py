@@ -168,11 +168,7 @@ class EmbeddedPostgres:
                 self._remove_folder()
                 whom = f" (run as uid {self._as_user[0]}, as PostgreSQL refuses root)" if self._as_user else ""
                 raise PostgresError(f"PostgreSQL initdb failed ({made.returncode}){whom}: {reason}")
-            options = [item for name, value in self.settings.items() for item in ("-c", f"{name}={value}")]
-            server = self._command(
-                "postgres", "-D", str(self.data_dir), "-k", str(self.folder), "-p", str(PORT),
-                "-c", "listen_addresses=", *options,
-            )  # fmt: skip
+            server = self._server_command()
             # Its own session: Ctrl-C reaches the service, which stops MLflow and then this server.
             try:
                 self._process = subprocess.Popen(
@@ -183,6 +179,13 @@ class EmbeddedPostgres:
                 raise PostgresError(f"PostgreSQL did not start: {error}") from None
         self._wait_ready(timeout_seconds)
         logger.info("PostgreSQL ready in %.2fs at %s", time.monotonic() - started, self.folder)
+
+    def _server_command(self) -> list[str]:
+        options = [item for name, value in self.settings.items() for item in ("-c", f"{name}={value}")]
+        return self._command(
+            "postgres", "-D", str(self.data_dir), "-k", str(self.folder), "-p", str(PORT),
+            "-c", "listen_addresses=", *options,
+        )  # fmt: skip
 
     def _wait_ready(self, timeout_seconds: float) -> None:
         """Until postmaster.pid's status line says "ready", as `pg_ctl start --wait` decides."""
@@ -205,6 +208,21 @@ class EmbeddedPostgres:
                 self.stop()
                 raise PostgresError(f"PostgreSQL not ready after {timeout_seconds:g}s")
             time.sleep(0.01)  # polling a child process's readiness
+
+    def pause(self, timeout_seconds: float = 20.0) -> None:
+        """Stop the server but keep its data (an outage, for tests); `resume()` starts it again."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout_seconds)
+
+    def resume(self, timeout_seconds: float = 60.0) -> None:
+        """Start the server again on the data `pause()` kept, at the same socket (the same URLs)."""
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                self._server_command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True
+            )
+        self._wait_ready(timeout_seconds)
 
     def create_database(self, name: str) -> str:
         """A new database (one per MLflow server, so each starts empty); returns its SQLAlchemy URL."""

@@ -17,6 +17,7 @@ from genaifeedback.service.process.server import FeedbackApp, serve
 from genaifeedback.service.process.tls import TlsFileError
 from genaifeedback.service.process.token_setup import check_token_settings
 from genaifeedback.service.process.workers import run_workers
+from genaifeedback.service.storage.journal import JournalError
 from genaifeedback.service.transport.auth import access as caller_access
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(serve(settings, functools.partial(print_banner, settings)))
     except MlflowUnavailable as error:  # MLflow never answered within --mlflow-startup-timeout-seconds
         raise SystemExit(f"feedback-service: cannot use MLflow at {settings.mlflow_tracking_uri}: {error}") from None
+    except JournalError as error:  # unreachable, or a schema from a newer version: one line, no traceback
+        raise SystemExit(f"feedback-service: {error}") from None
     finally:
         if embedded:
             embedded.stop()

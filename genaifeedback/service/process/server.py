@@ -1,12 +1,9 @@
 """The process: wire the parts together, serve gRPC with health and reflection, shut down cleanly."""
 
 import asyncio
-import fcntl
 import logging
 import signal
 from collections.abc import Callable
-from pathlib import Path
-from typing import IO
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -25,13 +22,15 @@ from genaifeedback.service.egress.otlp import encode_span
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.generator_setup import build_generator
+from genaifeedback.service.process.journals import open_journal
+from genaifeedback.service.process.leases import LeaseKeeper
 from genaifeedback.service.process.listeners import (
     add_service_port,
     server_options,
     start_health_only,
 )
 from genaifeedback.service.process.token_setup import build_feedback_tokens
-from genaifeedback.service.storage.sqlite_journal import SqliteJournal
+from genaifeedback.service.storage.journal import FeedbackUnit, JournaledTrace
 from genaifeedback.service.transport.auth import access as caller_access
 from genaifeedback.service.transport.auth.scopes import check_declared
 from genaifeedback.service.transport.calls import Admission, TolerantParsing
@@ -86,9 +85,8 @@ class FeedbackApp:
         logger.info(caller_access.describe(self.access))
         policy = self.access.policy
         self.rate_limits = rate_limits.build(settings, policy.limit_of if policy.has_limits else None, self.metrics)
-        self._data_lock = lock_data_dir(settings.data_dir)
-        self.journal = SqliteJournal(settings.data_dir / "journal.db", settings.journal_synchronous)
-        traces, units = self.journal.open()
+        self.journal, self._data_lock = open_journal(settings)
+        traces, units = await self.journal.open()
         self.gateway = MlflowGateway(
             # MLflow's own credential settings (token, basic, sigv4, auth plugin, TLS) for this URI.
             get_default_host_creds(settings.mlflow_tracking_uri),  # type: ignore[no-untyped-call]  # mlflow is untyped
@@ -156,9 +154,12 @@ class FeedbackApp:
         if settings.reflection:
             enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
         self.port = add_service_port(self.server, settings, self.metrics)
-        self.exporter.on_health_change = self._exporter_health
+        self.exporter.on_health_change = self._health_changed
+        self.journal.on_availability_change = self._health_changed
         self.exporter.start(traces)
         self.feedback.start(units)
+        self.leases = LeaseKeeper(self.journal, self._claimed)
+        self.leases.start()
         await self.server.start()
         await self._set_health(SERVING)
         if settings.health_address:
@@ -176,9 +177,16 @@ class FeedbackApp:
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, status)
 
-    def _exporter_health(self, healthy: bool) -> None:
-        # A crashed exporter stores nothing: load balancers should send chats elsewhere until it runs.
+    def _health_changed(self, _: bool) -> None:
+        # A crashed exporter stores nothing, and a journal out of reach acknowledges nothing: load
+        # balancers should send calls elsewhere until both work.
+        healthy = self.exporter.healthy and self.journal.available
         asyncio.get_running_loop().create_task(self._set_health(SERVING if healthy else NOT_SERVING))
+
+    def _claimed(self, traces: list[JournaledTrace], units: list[FeedbackUnit]) -> None:
+        self.exporter.adopt(traces)
+        for unit in units:
+            self.feedback.attacher.add(unit)
 
     async def stop(self) -> None:
         """NOT_SERVING first (load balancers stop sending), then let open calls finish within the
@@ -200,9 +208,11 @@ class FeedbackApp:
         flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds
         await self.exporter.close(timeout_seconds=flush)
         await self.feedback.close(timeout_seconds=flush)
+        await self.leases.close()
         await self.gateway.close()
-        self.journal.close()
-        self._data_lock.close()
+        await self.journal.close()
+        if self._data_lock:
+            self._data_lock.close()
 
     def _cutting(self) -> None:
         self.runner.shutting_down = True
@@ -230,17 +240,3 @@ async def serve(settings: Settings, on_started: Callable[[FeedbackApp], None] = 
     await stopping.wait()
     logger.info("shutting down: draining streams, storing traces")
     await app.stop()
-
-
-def lock_data_dir(data_dir: Path) -> IO[str]:
-    """One live replica per data folder: two journals in one file would deliver each other's work."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock = open(data_dir / "lock", "w")  # noqa: SIM115 - held open for the process's life
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise SystemExit(
-            f"{data_dir} is in use by another running replica; give each replica its own --data-dir"
-        ) from None
-    return lock

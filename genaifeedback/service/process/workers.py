@@ -15,6 +15,7 @@ from genaifeedback.service.process import logs
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.listeners import BINDABLE, bind_failure
 from genaifeedback.service.process.server import FeedbackApp, serve
+from genaifeedback.service.storage.journal import JournalError
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,10 @@ def worker_settings(settings: Settings, index: int, port: int) -> Settings:
 def _run_worker(settings: Settings, index: int, on_started: Callable[[FeedbackApp], None]) -> None:
     logs.configure(settings.log_level, settings.log_format, worker=index)
     with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the worker's own handlers were in place
-        asyncio.run(serve(settings, on_started if index == 0 else lambda app: None))
+        try:
+            asyncio.run(serve(settings, on_started if index == 0 else lambda app: None))
+        except JournalError as error:  # unreachable, or a schema from a newer version: one line, no traceback
+            raise SystemExit(f"feedback-service: {error}") from None
 
 
 def reserve_port(listen_address: str) -> tuple[socket.socket | None, int]:

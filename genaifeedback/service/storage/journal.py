@@ -3,12 +3,14 @@
 Acknowledged means journaled: a finished chat's trace is journaled before its final event is sent,
 and accepted feedback before its call is answered; entries leave only when MLflow confirms them,
 and a restart replays what is left. sqlite_journal.SqliteJournal implements it on one replica's
-disk; a shared (PostgreSQL) journal implements the same.
+disk, as the only owner of everything in it; postgres_journal.PostgresJournal in one database that
+every replica shares, where each entry is held by one replica at a time under a lease (renewed
+while it lives, taken over by another once it ends).
 """
 
 import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -64,17 +66,37 @@ class JournaledTrace:
     added: float
 
 
+class JournalError(RuntimeError):
+    """The journal cannot be opened; the message is one line, fit for an operator."""
+
+
 class Journal(Protocol):
     """Durable storage of the traces and feedback MLflow has not confirmed yet."""
 
     trace_count: int  # kept in memory for the metrics, so reading them never waits for storage
     pending_feedback_count: int
+    # 0: this replica is the only owner (nothing to renew or take over); else how long a replica's
+    # hold on an entry lasts unless renewed.
+    lease_seconds: float
+    available: bool  # False while the store cannot be reached: new work is refused, not acknowledged
+    on_availability_change: Callable[[bool], None]
 
-    def open(self) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
-        """Open (creating it if new) and return what is left to deliver, oldest first."""
+    async def open(self) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
+        """Open (creating it if new) and claim what is left to deliver, oldest first; raises
+        JournalError when it cannot."""
         ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None:
+        """Let go of what this replica holds (another replica takes it over at once)."""
+        ...
+
+    async def claim(self) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
+        """Take over the entries whose holder's lease ended (a replica that died)."""
+        ...
+
+    async def renew(self) -> None:
+        """Extend this replica's leases (and refresh the figures the metrics read)."""
+        ...
 
     async def add_trace(self, trace: JournaledTrace) -> None:
         """Returns once the trace is durable."""
@@ -93,6 +115,20 @@ class Journal(Protocol):
         ...
 
     async def feedback(self, unit_id: str) -> FeedbackUnit | None: ...
+
+    async def pending_feedback_on(self, trace_id: str) -> list[FeedbackUnit]:
+        """The units still on their way to this trace that other replicas hold (none when this
+        replica is the only owner: its attacher holds them all)."""
+        ...
+
+    async def journaled_trace_id(self, client_request_id: str) -> str | None:
+        """The id of a trace another replica journaled for this client_request_id, not yet in MLflow
+        (None when this replica is the only owner: the in-flight registry knows its own)."""
+        ...
+
+    async def trace_journaled(self, trace_id: str) -> bool:
+        """Whether another replica journaled this trace and MLflow has not confirmed it yet."""
+        ...
 
     async def forget_settled_feedback(self, older_than: float) -> int:
         """Drop the status of units settled before `older_than` (epoch seconds)."""

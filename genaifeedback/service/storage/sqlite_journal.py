@@ -10,8 +10,6 @@ loss, at the cost of an fsync per commit.
 """
 
 import asyncio
-import dataclasses
-import json
 import logging
 import queue
 import sqlite3
@@ -21,8 +19,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from genaifeedback.service.domain.records import FeedbackWrite
-from genaifeedback.service.storage.journal import FeedbackUnit, JournaledTrace
+from genaifeedback.service.storage import unit_rows
+from genaifeedback.service.storage.journal import FeedbackUnit, JournaledTrace, JournalError
 
 _T = TypeVar("_T")
 # An operation for the writer thread, and how to hand its result (or its error) back.
@@ -63,26 +61,37 @@ class SqliteJournal:
         # Kept in memory for the metrics, so reading them never waits for the writer thread.
         self.trace_count = 0
         self.pending_feedback_count = 0
+        self.lease_seconds = 0.0  # the only owner: nothing to renew or take over
+        self.available = True  # a local file: its failures are the caller's, one at a time
+        self.on_availability_change: Callable[[bool], None] = lambda available: None
 
     # --- life cycle
 
-    def open(self) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
+    async def open(self) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
         """Open (creating it if new) and return what is left to deliver, oldest first."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._thread = threading.Thread(target=self._serve, name="journal", daemon=True)
         self._thread.start()
-        self._opened.wait()
+        await asyncio.to_thread(self._opened.wait)
         if self._open_error:
-            raise self._open_error
-        traces, units = self._call_now(self._load)
+            raise JournalError(f"cannot open the journal {self.path}: {self._open_error}")
+        traces, units = await self._submit(self._load)
         self.trace_count = len(traces)
         self.pending_feedback_count = len(units)
         return traces, units
 
-    def close(self) -> None:
+    async def close(self) -> None:
         if self._thread and self._thread.is_alive():
             self._requests.put(None)
-            self._thread.join(30)
+            await asyncio.to_thread(self._thread.join, 30)
+
+    # --- leases: this replica is the only owner of everything in its file
+
+    async def claim(self) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
+        return [], []
+
+    async def renew(self) -> None:
+        return None
 
     # --- traces
 
@@ -108,9 +117,11 @@ class SqliteJournal:
         """Journal a unit, durably; if one with the same id is there already, return that one."""
 
         def add(db: sqlite3.Connection) -> FeedbackUnit | None:
-            existing = _unit(db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit.unit_id,)).fetchone())
+            existing = unit_rows.unit(
+                db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit.unit_id,)).fetchone()
+            )
             if existing is None:
-                db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(unit))
+                db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", unit_rows.row(unit))
             return existing
 
         existing = await self._submit(add)
@@ -133,8 +144,17 @@ class SqliteJournal:
 
     async def feedback(self, unit_id: str) -> FeedbackUnit | None:
         return await self._submit(
-            lambda db: _unit(db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit_id,)).fetchone())
+            lambda db: unit_rows.unit(db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit_id,)).fetchone())
         )
+
+    async def pending_feedback_on(self, trace_id: str) -> list[FeedbackUnit]:
+        return []  # the attacher holds every pending unit of this file
+
+    async def journaled_trace_id(self, client_request_id: str) -> str | None:
+        return None  # the in-flight registry knows every trace of this file
+
+    async def trace_journaled(self, trace_id: str) -> bool:
+        return False
 
     async def forget_settled_feedback(self, older_than: float) -> int:
         """Drop the status of units settled before `older_than` (epoch seconds)."""
@@ -223,7 +243,7 @@ class SqliteJournal:
     def _load(db: sqlite3.Connection) -> tuple[list[JournaledTrace], list[FeedbackUnit]]:
         traces = [JournaledTrace(*row) for row in db.execute("SELECT * FROM traces ORDER BY added")]
         rows = db.execute("SELECT * FROM feedback WHERE state = 'PENDING' ORDER BY added")
-        units = [unit for row in rows if (unit := _unit(row)) is not None]
+        units = [unit for row in rows if (unit := unit_rows.unit(row)) is not None]
         return traces, units
 
 
@@ -234,37 +254,3 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_exception(error)
     else:
         future.set_result(result)
-
-
-def _row(unit: FeedbackUnit) -> tuple[Any, ...]:
-    return (
-        unit.unit_id,
-        unit.trace_id,
-        unit.client_request_id,
-        json.dumps([_journaled_write(write) for write in unit.writes], sort_keys=True),
-        unit.state,
-        unit.reason,
-        unit.added,
-        unit.updated,
-        unit.expires,
-    )
-
-
-def _unit(row: tuple[Any, ...] | None) -> FeedbackUnit | None:
-    if row is None:
-        return None
-    unit_id, trace_id, client_request_id, writes, state, reason, added, updated, expires = row
-    loaded = [_loaded_write(fields, trace_id, added) for fields in json.loads(writes)]
-    return FeedbackUnit(unit_id, trace_id, client_request_id, loaded, state, reason, added, updated, expires)
-
-
-def _journaled_write(write: FeedbackWrite) -> dict[str, Any]:
-    fields = dataclasses.asdict(write)
-    del fields["trace_id"]  # the unit's (a column), which a client_request_id target resolves later
-    return fields
-
-
-def _loaded_write(fields: dict[str, Any], trace_id: str, added: float) -> FeedbackWrite:
-    # Journals written before votes were chained lack the create time and `overrides`.
-    defaults = {"create_time_ms": int(added * 1000), "overrides": None}
-    return FeedbackWrite(trace_id=trace_id, **{**defaults, **fields})

@@ -23,6 +23,7 @@ _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.FeedbackNotFound, grpc.StatusCode.NOT_FOUND),
     (errors.RequestIdReused, grpc.StatusCode.ALREADY_EXISTS),
     (errors.MlflowUnavailable, grpc.StatusCode.UNAVAILABLE),
+    (errors.JournalUnavailable, grpc.StatusCode.UNAVAILABLE),
     (errors.MlflowRejected, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.TraceBacklogFull, grpc.StatusCode.UNAVAILABLE),
     (errors.DeadlineTooShort, grpc.StatusCode.DEADLINE_EXCEEDED),

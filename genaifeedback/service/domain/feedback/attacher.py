@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from genaifeedback.service.domain.errors import MlflowRejected
+from genaifeedback.service.domain.errors import JournalUnavailable, MlflowRejected
 from genaifeedback.service.domain.feedback import Target
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.retry import Backoff
@@ -88,6 +88,8 @@ class Attacher:
     # --- the units
 
     def add(self, unit: FeedbackUnit) -> None:
+        if unit.unit_id in self._units:  # taken over again after this replica's own lease lapsed
+            return
         pending = PendingUnit(unit)
         self._units[unit.unit_id] = pending
         self._by_trace.setdefault(unit.trace_id, {})[unit.unit_id] = pending
@@ -101,12 +103,15 @@ class Attacher:
     def is_pending(self, pending: PendingUnit) -> bool:
         return self._units.get(pending.unit.unit_id) is pending
 
-    def pending_ids(self, trace_id: str, source_id: str = "", source_type: str = "") -> set[str]:
-        """The ids of the feedback on its way to this trace (only this source's, if given)."""
+    async def pending_ids(self, trace_id: str, source_id: str = "", source_type: str = "") -> set[str]:
+        """The ids of the feedback on its way to this trace (only this source's, if given), held here
+        or, with a shared journal, by any replica."""
+        units = [pending.unit for pending in self._by_trace.get(trace_id, {}).values()]
+        units += await self._journal.pending_feedback_on(trace_id)
         return {
             write.assessment_id
-            for pending in self._by_trace.get(trace_id, {}).values()
-            for write in pending.unit.writes
+            for unit in units
+            for write in unit.writes
             if not source_id or (write.source_id == source_id and (not source_type or write.source_type == source_type))
         }
 
@@ -225,6 +230,9 @@ class Attacher:
         traces = {p.unit.trace_id for p in due if p.unit.trace_id}
         try:
             await run_round(due)
+        except JournalUnavailable as error:  # said once by the journal; its units wait for its return
+            logger.debug("feedback attach round stopped: %s", error)
+            self.later(due)
         except Exception:
             logger.exception("feedback attach round failed; retrying")
             self.later(due)
@@ -243,7 +251,10 @@ class Attacher:
         """Forget settled units past the retention (GetFeedbackStatus answers from MLflow then)."""
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_SECONDS
-            await self._journal.forget_settled_feedback(time.time() - self._retention)
+            try:
+                await self._journal.forget_settled_feedback(time.time() - self._retention)
+            except JournalUnavailable:
+                self._next_prune = 0.0  # the journal logged it; pruning waits for its return
 
     def _now_known(self, pending: PendingUnit) -> None:
         heapq.heappush(self._known, (pending.unit.added, pending.unit.unit_id))

@@ -192,7 +192,8 @@ class Delivery:
     async def _resolve_client_request_ids(self, unresolved: list[PendingUnit]) -> None:
         for pending in unresolved:
             crid = pending.unit.client_request_id
-            trace_id = self._inflight.trace_id_for(crid)
+            # Run here, or journaled by another replica (a shared journal) and maybe not in MLflow yet.
+            trace_id = self._inflight.trace_id_for(crid) or await self._journal.journaled_trace_id(crid)
             if trace_id is None:
                 try:
                     trace_id = await self._gateway.find_trace_by_client_request_id(crid)

@@ -1,6 +1,8 @@
 """Intake: the feedback calls. Submit journals a call's feedback (idempotent by request_id) and
-hands it to the attacher; status and resolve answer from this replica, or else from MLflow."""
+hands it to the attacher; status and resolve answer from this replica (and a shared journal, which
+every replica reads alike), or else from MLflow."""
 
+import asyncio
 import contextlib
 import hashlib
 import time
@@ -13,6 +15,7 @@ from genaifeedback.service.domain.errors import (
     FeedbackNotFound,
     FieldViolation,
     InvalidRequest,
+    JournalUnavailable,
     MlflowRejected,
     MlflowUnavailable,
     RequestIdReused,
@@ -33,6 +36,7 @@ MIN_ACK_SECONDS = 0.01  # below this much time left, a journaled answer could ar
 # The contract's promise: wait_until_stored answers PENDING at least this long before the caller's
 # deadline, so that the answer crosses a loaded network and event loop in time.
 WAIT_MARGIN_SECONDS = 1.0
+FOLLOW_SECONDS = 0.2  # how often a wait for a unit another replica holds reads its state
 
 
 class FeedbackIntake:
@@ -63,8 +67,10 @@ class FeedbackIntake:
         if deadline is not None and deadline - time.monotonic() < MIN_ACK_SECONDS:
             # An error status must mean "not recorded": refuse before journaling, not after.
             raise DeadlineTooShort("the call's deadline leaves too little time to record the feedback durably")
+        if not self._journal.available:  # acknowledged means committed: refuse what cannot be
+            raise JournalUnavailable("the journal (PostgreSQL) cannot be reached; retry later with the same request_id")
         received_ms = int(time.time() * 1000)
-        trace_id = target.trace_id or self._inflight.trace_id_for(target.client_request_id) or ""
+        trace_id = target.trace_id or await self._trace_id_for(target.client_request_id) or ""
         writes = [_write(target, trace_id, feedback, index, received_ms) for index, feedback in enumerate(feedbacks)]
         if target.trace_id:
             await self._refuse_unknown_trace(target.trace_id)
@@ -93,10 +99,30 @@ class FeedbackIntake:
             wait_seconds = (
                 self._max_wait_seconds if deadline is None else deadline - time.monotonic() - WAIT_MARGIN_SECONDS
             )
-            await self._attacher.wait_settled(unit.unit_id, wait_seconds)
+            if self._attacher.get(unit.unit_id) is not None:
+                await self._attacher.wait_settled(unit.unit_id, wait_seconds)
+            else:
+                unit = await self._wait_elsewhere(unit, wait_seconds)
         if unit.state in ("EXPIRED", "REJECTED"):  # known now never to be stored: say so
             raise _settled_error(unit, target)
         return _recorded(unit)
+
+    async def _trace_id_for(self, client_request_id: str) -> str | None:
+        """The trace of a client_request_id on its way to MLflow: run here, or journaled by another
+        replica (a shared journal)."""
+        if not client_request_id:
+            return None
+        return self._inflight.trace_id_for(client_request_id) or await self._journal.journaled_trace_id(
+            client_request_id
+        )
+
+    async def _wait_elsewhere(self, unit: FeedbackUnit, wait_seconds: float) -> FeedbackUnit:
+        """A retry of a unit another replica holds (a shared journal): follow its state there."""
+        deadline = time.monotonic() + wait_seconds
+        while unit.state == "PENDING" and time.monotonic() + FOLLOW_SECONDS < deadline:
+            await asyncio.sleep(FOLLOW_SECONDS)  # its holder settles it in the table, not here
+            unit = await self._journal.feedback(unit.unit_id) or unit
+        return await self._with_deletions(unit)
 
     async def status(self, target: Target, assessment_id: str) -> Recorded:
         """What became of a unit (by its first assessment id), here or, failing that, in MLflow."""
@@ -104,7 +130,7 @@ class FeedbackIntake:
         unit = pending.unit if pending else await self._journal.feedback(assessment_id)
         if unit is not None:
             return _recorded(await self._with_deletions(unit))
-        trace_id = target.trace_id or self._inflight.trace_id_for(target.client_request_id) or ""
+        trace_id = target.trace_id or await self._trace_id_for(target.client_request_id) or ""
         info = (await self._gateway.trace_infos([trace_id])).get(trace_id) if trace_id else None
         if info is not None:  # another replica's, or settled here past the retention
             state = TraceState.of(info)
@@ -120,7 +146,7 @@ class FeedbackIntake:
 
     async def resolve(self, target: Target) -> str:
         """The trace id of a target, or TraceNotFound."""
-        trace_id = target.trace_id or self._inflight.trace_id_for(target.client_request_id)
+        trace_id = target.trace_id or await self._trace_id_for(target.client_request_id)
         if not trace_id:
             trace_id = await self._gateway.find_trace_by_client_request_id(target.client_request_id)
         if not trace_id:
@@ -160,6 +186,8 @@ class FeedbackIntake:
             return
         if self._may_still_arrive(trace_id):
             return  # another replica may still be exporting it: the attacher will look
+        if await self._journal.trace_journaled(trace_id):
+            return  # another replica journaled it (a shared journal): on its way to MLflow
         try:
             info = (await self._gateway.trace_infos([trace_id])).get(trace_id)
         except MlflowUnavailable:
