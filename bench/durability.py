@@ -102,7 +102,7 @@ class Service:
 def journal_latency(work: Path, writers: int, count: int) -> tuple[float, float]:
     async def run() -> list[float]:
         journal = SqliteJournal(work / f"journal-{writers}.db")
-        journal.open()
+        await journal.open()
         latencies: list[float] = []
         span = b"x" * 1500  # about one 64-token chat's root span
 
@@ -113,7 +113,7 @@ def journal_latency(work: Path, writers: int, count: int) -> tuple[float, float]
                 latencies.append(time.perf_counter() - started)
 
         await asyncio.gather(*(writer(offset) for offset in range(writers)))
-        journal.close()
+        await journal.close()
         return latencies
 
     latencies = asyncio.run(run())
