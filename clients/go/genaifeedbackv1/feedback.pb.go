@@ -3006,8 +3006,8 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\fListFeedback\x12%.genaifeedback.v1.ListFeedbackRequest\x1a&.genaifeedback.v1.ListFeedbackResponse\x12f\n" +
 	"\x0fCorrectFeedback\x12(.genaifeedback.v1.CorrectFeedbackRequest\x1a).genaifeedback.v1.CorrectFeedbackResponse\x12c\n" +
 	"\x0eDeleteFeedback\x12'.genaifeedback.v1.DeleteFeedbackRequest\x1a(.genaifeedback.v1.DeleteFeedbackResponse\x12z\n" +
-	"\x15EraseFeedbackBySource\x12..genaifeedback.v1.EraseFeedbackBySourceRequest\x1a/.genaifeedback.v1.EraseFeedbackBySourceResponse0\x01B\x93\x01\n" +
-	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
+	"\x15EraseFeedbackBySource\x12..genaifeedback.v1.EraseFeedbackBySourceRequest\x1a/.genaifeedback.v1.EraseFeedbackBySourceResponse0\x01B}\n" +
+	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01Z;go.genaifeedback.dev/client/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
 	file_genaifeedback_v1_feedback_proto_rawDescOnce sync.Once

@@ -1807,6 +1807,10 @@ export const ChatServiceService = {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline; never retried (a retry would be a second
+   * chat and a second trace).
    */
   chat: {
     path: "/genaifeedback.v1.ChatService/Chat" as const,
@@ -1820,6 +1824,8 @@ export const ChatServiceService = {
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Timeout and retries: as Chat (600 s, never retried).
    */
   completeChat: {
     path: "/genaifeedback.v1.ChatService/CompleteChat" as const,
@@ -1850,11 +1856,17 @@ export interface ChatServiceServer extends UntypedServiceImplementation {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline; never retried (a retry would be a second
+   * chat and a second trace).
    */
   chat: handleServerStreamingCall<ChatRequest, ChatResponse>;
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Timeout and retries: as Chat (600 s, never retried).
    */
   completeChat: handleUnaryCall<CompleteChatRequest, CompleteChatResponse>;
 }
@@ -1876,12 +1888,18 @@ export interface ChatServiceClient extends Client {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline; never retried (a retry would be a second
+   * chat and a second trace).
    */
   chat(request: ChatRequest, options?: Partial<CallOptions>): ClientReadableStream<ChatResponse>;
   chat(request: ChatRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<ChatResponse>;
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Timeout and retries: as Chat (600 s, never retried).
    */
   completeChat(
     request: CompleteChatRequest,

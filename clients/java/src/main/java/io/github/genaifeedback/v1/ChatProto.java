@@ -142,11 +142,11 @@ public final class ChatProto {
       "feedback.v1.ChatRequest\032\036.genaifeedback." +
       "v1.ChatResponse0\001\022]\n\014CompleteChat\022%.gena" +
       "ifeedback.v1.CompleteChatRequest\032&.genai" +
-      "feedback.v1.CompleteChatResponseB\217\001\n\032io." +
-      "github.genaifeedback.v1B\tChatProtoP\001ZQgi" +
-      "thub.com/genaifeedback/genaifeedback/cli" +
-      "ents/go/genaifeedbackv1;genaifeedbackv1\252" +
-      "\002\020GenAIFeedback.V1b\006proto3"
+      "feedback.v1.CompleteChatResponseBy\n\032io.g" +
+      "ithub.genaifeedback.v1B\tChatProtoP\001Z;go." +
+      "genaifeedback.dev/client/genaifeedbackv1" +
+      ";genaifeedbackv1\252\002\020GenAIFeedback.V1b\006pro" +
+      "to3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

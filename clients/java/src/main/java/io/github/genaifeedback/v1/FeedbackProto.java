@@ -373,11 +373,10 @@ public final class FeedbackProto {
       "esponse\022z\n\025EraseFeedbackBySource\022..genai" +
       "feedback.v1.EraseFeedbackBySourceRequest" +
       "\032/.genaifeedback.v1.EraseFeedbackBySourc" +
-      "eResponse0\001B\223\001\n\032io.github.genaifeedback." +
-      "v1B\rFeedbackProtoP\001ZQgithub.com/genaifee" +
-      "dback/genaifeedback/clients/go/genaifeed" +
-      "backv1;genaifeedbackv1\252\002\020GenAIFeedback.V" +
-      "1b\006proto3"
+      "eResponse0\001B}\n\032io.github.genaifeedback.v" +
+      "1B\rFeedbackProtoP\001Z;go.genaifeedback.dev" +
+      "/client/genaifeedbackv1;genaifeedbackv1\252" +
+      "\002\020GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -414,6 +414,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     default void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
@@ -426,6 +430,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     default void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
@@ -439,6 +447,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -454,6 +465,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
@@ -466,6 +480,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
@@ -478,6 +495,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
@@ -491,6 +511,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     default void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
@@ -505,6 +529,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     default void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
@@ -518,6 +546,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     default void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
@@ -613,6 +645,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
@@ -626,6 +662,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
@@ -640,6 +680,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -656,6 +699,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
@@ -669,6 +715,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
@@ -682,6 +731,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
@@ -696,6 +748,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
@@ -711,6 +767,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
@@ -725,6 +785,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     public void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
@@ -783,6 +847,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) throws io.grpc.StatusException {
@@ -795,6 +863,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) throws io.grpc.StatusException {
@@ -808,6 +880,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) throws io.grpc.StatusException {
@@ -823,6 +898,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) throws io.grpc.StatusException {
@@ -835,6 +913,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) throws io.grpc.StatusException {
@@ -847,6 +928,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) throws io.grpc.StatusException {
@@ -860,6 +944,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) throws io.grpc.StatusException {
@@ -874,6 +962,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) throws io.grpc.StatusException {
@@ -887,6 +979,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -946,6 +1042,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) {
@@ -958,6 +1058,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) {
@@ -971,6 +1075,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) {
@@ -986,6 +1093,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) {
@@ -998,6 +1108,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) {
@@ -1010,6 +1123,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) {
@@ -1023,6 +1139,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) {
@@ -1037,6 +1157,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) {
@@ -1050,6 +1174,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> eraseFeedbackBySource(
@@ -1108,6 +1236,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitFeedbackResponse> submitFeedback(
@@ -1121,6 +1253,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitRatingsResponse> submitRatings(
@@ -1135,6 +1271,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackStatusResponse> getFeedbackStatus(
@@ -1151,6 +1290,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackSchemasResponse> listFeedbackSchemas(
@@ -1164,6 +1306,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackResponse> getFeedback(
@@ -1177,6 +1322,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackResponse> listFeedback(
@@ -1191,6 +1339,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CorrectFeedbackResponse> correctFeedback(
@@ -1206,6 +1358,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.DeleteFeedbackResponse> deleteFeedback(
