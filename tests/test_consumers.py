@@ -363,15 +363,10 @@ func check(err error) {
 def test_go_module_from_a_file_proxy(dist, tmp_path, service, mlflow_client):
     project = tmp_path / "consumer"
     project.mkdir()
-    user_cache = run(["go", "env", "GOMODCACHE"], tmp_path, 30).strip()
-    env = clean_env(
-        # The project's own module cache (so the module is the one dist/goproxy serves, never a copy
-        # from an earlier run); the user's cache, in the proxy layout, before the public proxy.
-        GOMODCACHE=str(tmp_path / "gomodcache"),
-        GOPROXY=f"{(dist / 'goproxy').as_uri()},{Path(user_cache, 'cache', 'download').as_uri()},https://proxy.golang.org",
-        GONOSUMDB="go.genaifeedback.dev",  # not in the public checksum database: served by us
-        GOFLAGS="-modcacherw",
-    )
+    # The project's own module cache (so the module is the one dist/goproxy serves, never a copy
+    # from an earlier run); the user's cache, in the proxy layout, before the public proxy.
+    # GONOSUMDB: the module is not in the public checksum database (it is served by us).
+    env = go_env(dist, tmp_path)
     run(["go", "mod", "init", "example.com/consumer"], project, 30, env)
     run(["go", "get", f"{GO_MODULE}@v{VERSION}"], project, 120, env)
     (project / "main.go").write_text(GO_EXAMPLE)
@@ -380,6 +375,87 @@ def test_go_module_from_a_file_proxy(dist, tmp_path, service, mlflow_client):
     zipped = tmp_path / "gomodcache" / "cache" / "download" / GO_MODULE / "@v" / f"v{VERSION}.zip"
     assert zipped.read_bytes() == (dist / "goproxy" / GO_MODULE / "@v" / f"v{VERSION}.zip").read_bytes()
     check_outcome(run(["go", "run", ".", service.target, UNKNOWN_TRACE], project, 180, env), service, mlflow_client)
+
+
+OWN_STUBS_EXAMPLE = """\
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+
+	genaifeedbackv1 "example.com/consumer/gen/genaifeedback/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	%s
+)
+
+func main() {
+	conn, err := grpc.NewClient(os.Args[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	schemas, err := genaifeedbackv1.NewFeedbackServiceClient(conn).ListFeedbackSchemas(
+		context.Background(), &genaifeedbackv1.ListFeedbackSchemasRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(schemas.GetSchemas()), "schemas")
+}
+"""
+
+
+def go_env(dist: Path, tmp_path: Path) -> dict[str, str]:
+    """A Go project's environment: its own module cache, the file proxy, the user's cache, proxy.golang.org."""
+    user_cache = run(["go", "env", "GOMODCACHE"], tmp_path, 30).strip()
+    return clean_env(
+        GOMODCACHE=str(tmp_path / "gomodcache"),
+        GOPROXY=f"{(dist / 'goproxy').as_uri()},{Path(user_cache, 'cache', 'download').as_uri()},https://proxy.golang.org",
+        GONOSUMDB="go.genaifeedback.dev",
+        GOFLAGS="-modcacherw",
+    )
+
+
+@pytest.mark.timeout(240)
+def test_go_stubs_of_ones_own_work_alone_and_panic_beside_the_published_ones(dist, tmp_path, service):
+    """docs/consumer/buf.gen.yaml as documented; then the "already registered" panic of linking both."""
+    plugins = ROOT / "clients" / "go" / ".bin"
+    run(["make", "-s", "-C", str(ROOT / "clients" / "go"), "tools"], tmp_path, 120)
+    project = tmp_path / "consumer"
+    project.mkdir()
+    with tarfile.open(dist / "contract" / f"genaifeedback-contract-{VERSION}.tar.gz") as archive:
+        archive.extractall(tmp_path / "contract", filter="data")
+    template = (ROOT / "docs" / "consumer" / "buf.gen.yaml").read_text()
+    (project / "buf.gen.yaml").write_text(template.replace("example.com/yourteam/gen", "example.com/consumer/gen"))
+    env = go_env(dist, tmp_path)
+    generate = [
+        str(ROOT / ".venv" / "bin" / "buf"),
+        "generate",
+        str(tmp_path / "contract"),
+        "--template",
+        "buf.gen.yaml",
+    ]
+    generate += ["--path", str(tmp_path / "contract" / "protos" / "genaifeedback")]
+    run(generate, project, 60, {**env, "PATH": f"{plugins}{os.pathsep}{env['PATH']}"})
+    assert (project / "gen" / "genaifeedback" / "v1" / "feedback_grpc.pb.go").is_file()
+    assert not (project / "gen" / "google").exists()  # google/rpc stays genproto's
+    run(["go", "mod", "init", "example.com/consumer"], project, 30, env)
+
+    (project / "main.go").write_text(OWN_STUBS_EXAMPLE % "")
+    run(["go", "mod", "tidy"], project, 120, env)
+    assert "schemas" in run(["go", "run", ".", service.target], project, 180, env)
+
+    published = f'_ "{GO_MODULE}/genaifeedbackv1" // the published stubs too: both register genaifeedback/v1'
+    (project / "main.go").write_text(OWN_STUBS_EXAMPLE % published)
+    run(["go", "get", f"{GO_MODULE}@v{VERSION}"], project, 120, env)
+    both = subprocess.run(
+        ["go", "run", ".", service.target], cwd=project, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert both.returncode != 0
+    # protobuf-go writes "proto:" and "file" with a no-break space between them (\s matches it).
+    assert re.search(r'proto:\sfile "genaifeedback/v1/\w+\.proto" is already registered', both.stderr), both.stderr
 
 
 def test_the_artifacts_are_the_documented_ones(dist):
