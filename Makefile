@@ -161,7 +161,7 @@ bench-analytics: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark GetFeedba
 bench-durability: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)
 
-clean: ## remove the environments and local MLflow data
-	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools
+clean: ## remove the environments, local MLflow data and dist/
+	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools dist
 	$(MAKE) -C clients/java clean
 	$(MAKE) -C clients/node clean
