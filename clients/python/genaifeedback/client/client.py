@@ -269,7 +269,7 @@ class RatingsResult:
 
     @property
     def assessment_id(self) -> str:
-        """The id that names the whole set for feedback_status(): its first dimension's, in name order."""
+        """The id that names the whole set for get_feedback_status(): its first dimension's, in name order."""
         return self.assessment_ids[min(self.assessment_ids)] if self.assessment_ids else ""
 
 
@@ -623,7 +623,7 @@ class FeedbackClient:
         PENDING (MLflow gets it shortly after, exactly once) or STORED. With wait_until_stored it
         returns once the feedback is in MLflow (STORED), or just before the call's deadline
         (PENDING); a feedback found never to be storable while waiting raises (e.g. NOT_FOUND with
-        TRACE_NOT_FOUND when its trace never appeared). Ask feedback_status() later otherwise.
+        TRACE_NOT_FOUND when its trace never appeared). Ask get_feedback_status() later otherwise.
         """
         request = feedback_pb2.SubmitFeedbackRequest(
             span_id=span_id,
