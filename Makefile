@@ -16,9 +16,13 @@ export GRPCURL := $(TOOLS)/grpcurl
 export GHZ := $(TOOLS)/ghz
 # The last released contract (a buf image, committed): `buf breaking` holds every later change to it.
 RELEASED_CONTRACT := contract-released.json
+# `make dist`: one version for the four client packages (each manifest must say it) and the contract.
+VERSION := 0.1.0
+DIST := $(abspath dist)
+GO_MODULE := go.genaifeedback.dev/client
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-run run run-postgres test test-clients check lint proto proto-check lint-proto breaking release-contract bench bench-streaming bench-durability bench-analytics mutation clean
+.PHONY: help setup setup-run run run-postgres test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -109,6 +113,37 @@ breaking: $(VENV)/.installed ## buf breaking: the contract stays wire-compatible
 release-contract: $(VENV)/.installed ## record protos/ as the released contract that `make breaking` compares against
 	$(BIN)/buf build --exclude-source-info -o $(RELEASED_CONTRACT)
 
+# Each step is a build product under dist/ (git-ignored); docs/clients.md#installing tells a team
+# how to install each with its own tool, and tests/test_consumers.py does exactly that.
+dist: $(VENV)/.installed ## build the release artifacts into dist/: Python wheel+sdist, npm tarball, Java jar in a Maven repo, Go module proxy, contract
+	@grep -q '^version = "$(VERSION)"' clients/python/pyproject.toml || { echo "clients/python/pyproject.toml: version is not $(VERSION)" >&2; exit 1; }
+	@grep -q '"version": "$(VERSION)"' clients/node/package.json || { echo "clients/node/package.json: version is not $(VERSION)" >&2; exit 1; }
+	@grep -q '^  <version>$(VERSION)</version>' clients/java/pom.xml || { echo "clients/java/pom.xml: version is not $(VERSION)" >&2; exit 1; }
+	@grep -q '^module $(GO_MODULE)$$' clients/go/go.mod || { echo "clients/go/go.mod: module is not $(GO_MODULE)" >&2; exit 1; }
+	rm -rf $(DIST) && mkdir -p $(DIST)/python $(DIST)/npm $(DIST)/maven $(DIST)/goproxy $(DIST)/contract
+	$(MAKE) dist-contract dist-python dist-npm dist-maven dist-go
+	@echo "dist/: $$(cd $(DIST) && find . -type f -name '*.whl' -o -type f -name '*.tar.gz' -o -type f -name '*.tgz' -o -type f -name '*.jar' -o -type f -name '*.zip' -o -type f -name '*.binpb' | sort | tr '\n' ' ')"
+
+.PHONY: dist-contract dist-python dist-npm dist-maven dist-go
+dist-contract: # the contract: its .proto files (with google/rpc) and a descriptor set (buf image, with imports and comments)
+	$(BIN)/buf build -o $(DIST)/contract/genaifeedback-contract-$(VERSION).binpb
+	tar -czf $(DIST)/contract/genaifeedback-contract-$(VERSION).tar.gz buf.yaml protos
+
+dist-python: # sdist, then the wheel built from it
+	$(BIN)/python scripts/build_python_dist.py --project clients/python --out $(DIST)/python
+
+dist-npm: # npm pack (its prepack compiles src/ with tsc)
+	$(MAKE) -C clients/node node_modules/.installed
+	cd clients/node && npm pack --silent --pack-destination $(DIST)/npm
+
+dist-maven: # the jar and its pom, deployed to a file:// Maven repository (with maven-metadata.xml, checksums)
+	mvn -B -q -Dstyle.color=never -f clients/java/pom.xml package -DskipTests
+	mvn -B -q -Dstyle.color=never -f clients/java/pom.xml deploy:deploy-file -DpomFile=pom.xml \
+		-Dfile=target/genaifeedback-client-$(VERSION).jar -Durl=file://$(DIST)/maven -DrepositoryId=dist
+
+dist-go: # the module in a file-based Go module proxy (GOPROXY=file://$(DIST)/goproxy)
+	$(BIN)/python scripts/goproxy.py --module-dir clients/go --version v$(VERSION) --out $(DIST)/goproxy
+
 bench: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## run both benchmarks: streaming (vs the guide's FastAPI app and a bare grpc.aio echo), then chat and feedback
 	$(MAKE) bench-streaming
 	$(BIN)/python bench/benchmark.py $(ARGS)
@@ -131,7 +166,7 @@ bench-analytics: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark GetFeedba
 bench-durability: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)
 
-clean: ## remove the environments and local MLflow data
-	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools
+clean: ## remove the environments, local MLflow data and dist/
+	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools dist
 	$(MAKE) -C clients/java clean
 	$(MAKE) -C clients/node clean

@@ -24,6 +24,7 @@ OUT_ROOT = ROOT / "clients" / "python"
 # protos/genaifeedback/v1 -> clients/python/genaifeedback/v1. `genaifeedback` itself is a namespace
 # package (no __init__.py), shared with the client (`genaifeedback.client`) and the service.
 GENERATED_PACKAGE = Path("genaifeedback", "v1")
+CONTRACT = Path("genaifeedback")
 
 
 DESCRIPTOR_SET = "descriptors.binpb"
@@ -34,7 +35,9 @@ SERVICE_CONFIG_COPY = OUT_ROOT / "genaifeedback" / "client" / "service_config.js
 
 def generate(out_dir: Path) -> None:
     (out_dir / GENERATED_PACKAGE).mkdir(parents=True, exist_ok=True)
-    protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in PROTO_ROOT.rglob("*.proto"))
+    # Only the contract's own files: protos/google/rpc (vendored, shipped with the contract) is
+    # googleapis-common-protos' to generate, which the package depends on.
+    protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / CONTRACT).rglob("*.proto"))
     well_known = resources.files("grpc_tools") / "_proto"
     args = [
         "grpc_tools.protoc",

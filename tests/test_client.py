@@ -55,7 +55,7 @@ def client(service):
 
 def new_chat(client, service, **fields):
     """A finished chat (CompleteChat) whose trace MLflow has stored."""
-    result = client.complete("What is MLflow?", client_request_id=f"py-client-{uuid.uuid4()}", **fields)
+    result = client.complete_chat("What is MLflow?", client_request_id=f"py-client-{uuid.uuid4()}", **fields)
     service.wait_stored(result.trace_id)
     return result
 
@@ -162,7 +162,7 @@ def test_trace_id_comes_before_any_token_and_leaving_the_with_cancels(slow_repli
 
 
 def test_complete_returns_the_answer_mlflow_stores(client, service, mlflow_client):
-    result = client.complete(
+    result = client.complete_chat(
         "Hi", history=[("user", "Hello"), ("assistant", "Hi!")], client_request_id="py-complete-1", max_tokens=5
     )
 
@@ -189,7 +189,9 @@ def test_complete_returns_the_answer_mlflow_stores(client, service, mlflow_clien
 )
 def test_feedback_value_kind_follows_the_python_type(client, shared_chat, mlflow_client, target, value):
     name = unique("kind")
-    result = client.feedback(value=value, name=name, wait_until_stored=True, **{target: getattr(shared_chat, target)})
+    result = client.submit_feedback(
+        value=value, name=name, wait_until_stored=True, **{target: getattr(shared_chat, target)}
+    )
 
     assert result.state == FeedbackState.STORED == "STORED"
     stored = only(mlflow_client, shared_chat.trace_id, name)
@@ -235,7 +237,7 @@ def test_thumbs_up_and_down(client, fresh_chat, mlflow_client):
 
 
 def test_rate_dimensions_stores_one_assessment_per_dimension(client, fresh_chat, mlflow_client):
-    result = client.rate_dimensions(
+    result = client.submit_ratings(
         client_request_id=fresh_chat.client_request_id,
         ratings={"accuracy": 4, "helpfulness": 5},
         rationale="clear",
@@ -256,7 +258,7 @@ def test_rate_dimensions_stores_one_assessment_per_dimension(client, fresh_chat,
 def poll_until_settled(client, **which) -> FeedbackStatus:
     """Ask feedback_status until the feedback is no longer PENDING (at most 30 s, backing off)."""
     deadline, pause = time.monotonic() + 30, 0.01
-    while (status := client.feedback_status(**which)).state == FeedbackState.PENDING:
+    while (status := client.get_feedback_status(**which)).state == FeedbackState.PENDING:
         assert time.monotonic() < deadline, f"still PENDING after 30 s: {which}"
         time.sleep(pause)  # between polls only: what ends the loop is the state the service reports
         pause = min(pause * 2, 0.25)
@@ -268,13 +270,13 @@ def test_without_waiting_the_answer_is_journaled_and_feedback_status_follows_it_
 ):
     name = unique("unwaited")
     feedback = client.thumbs_up(client_request_id=fresh_chat.client_request_id, name=name)
-    ratings = client.rate_dimensions(trace_id=fresh_chat.trace_id, ratings={"tone": 2, "accuracy": 5})
+    ratings = client.submit_ratings(trace_id=fresh_chat.trace_id, ratings={"tone": 2, "accuracy": 5})
     assert {feedback.state, ratings.state} <= {FeedbackState.PENDING, FeedbackState.STORED}
 
     # By the request id, with the target it was sent to; then by assessment id, with the other target.
     status = poll_until_settled(client, client_request_id=fresh_chat.client_request_id, request_id=feedback.request_id)
     assert status == FeedbackStatus("STORED", fresh_chat.trace_id, {name: feedback.assessment_id}, "")
-    assert client.feedback_status(trace_id=fresh_chat.trace_id, assessment_id=feedback.assessment_id) == status
+    assert client.get_feedback_status(trace_id=fresh_chat.trace_id, assessment_id=feedback.assessment_id) == status
     rated = poll_until_settled(client, trace_id=fresh_chat.trace_id, assessment_id=ratings.assessment_id)
     assert (rated.state, rated.trace_id, rated.assessment_ids) == (
         "STORED",
@@ -307,11 +309,11 @@ def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(ser
     with FeedbackClient(service.target, timeout=1.0) as impatient:
         waited = impatient.thumbs_up(**target, wait_until_stored=True)
         assert (waited.state, waited.trace_id) == (FeedbackState.PENDING, "")
-        assert impatient.feedback_status(**target) == FeedbackStatus(
+        assert impatient.get_feedback_status(**target) == FeedbackStatus(
             "PENDING", "", {"user_feedback": waited.assessment_id}, ""
         )
     with FeedbackClient(service.target) as client:  # then the chat comes, and the feedback lands on it
-        chat = client.complete("late after all", client_request_id=target["client_request_id"])
+        chat = client.complete_chat("late after all", client_request_id=target["client_request_id"])
         landed = client.thumbs_up(**target, wait_until_stored=True)
         assert (landed.state, landed.trace_id) == (FeedbackState.STORED, chat.trace_id)
         assert landed.assessment_id == waited.assessment_id
@@ -325,9 +327,9 @@ def test_an_unknown_client_request_id_is_pending_until_the_window_expires_it(ser
         with pytest.raises(FeedbackServiceError) as caught:
             client.thumbs_up(**target, wait_until_stored=True)
         assert time.monotonic() - sent >= WINDOW_SECONDS
-        status = client.feedback_status(**target)
+        status = client.get_feedback_status(**target)
         [assessment_id] = status.assessment_ids.values()
-        assert client.feedback_status(client_request_id=client_request_id, assessment_id=assessment_id) == status
+        assert client.get_feedback_status(client_request_id=client_request_id, assessment_id=assessment_id) == status
 
     error = caught.value
     assert (error.code, error.reason, error.domain) == (grpc.StatusCode.NOT_FOUND, "TRACE_NOT_FOUND", "genaifeedback")
@@ -365,7 +367,7 @@ def recorder():
 def test_other_value_types_are_refused_before_calling(recorder, value):
     recorder, client = recorder
     with pytest.raises(TypeError, match="feedback value must be"):
-        client.feedback(trace_id=UNKNOWN_TRACE, value=value)
+        client.submit_feedback(trace_id=UNKNOWN_TRACE, value=value)
     with pytest.raises(TypeError, match="score must be a number"):
         client.rate(True, trace_id=UNKNOWN_TRACE)
     assert recorder.requests == []
@@ -377,9 +379,9 @@ def test_exactly_one_target_is_checked_before_calling(recorder, target):
     with pytest.raises(ValueError, match="exactly one"):
         client.thumbs_up(**target)
     with pytest.raises(ValueError, match="exactly one"):
-        client.rate_dimensions(ratings={"accuracy": 4}, **target)
+        client.submit_ratings(ratings={"accuracy": 4}, **target)
     with pytest.raises(ValueError, match="exactly one"):
-        client.feedback_status(request_id="r-1", **target)
+        client.get_feedback_status(request_id="r-1", **target)
     assert recorder.requests == []
 
 
@@ -387,7 +389,7 @@ def test_exactly_one_target_is_checked_before_calling(recorder, target):
 def test_exactly_one_of_request_id_and_assessment_id_is_checked_before_calling(recorder, which):
     recorder, client = recorder
     with pytest.raises(ValueError, match="exactly one of request_id and assessment_id"):
-        client.feedback_status(trace_id=UNKNOWN_TRACE, **which)
+        client.get_feedback_status(trace_id=UNKNOWN_TRACE, **which)
     assert recorder.requests == []
 
 
@@ -396,7 +398,7 @@ def test_exactly_one_of_request_id_and_assessment_id_is_checked_before_calling(r
 
 def test_invalid_field_lists_every_violation_with_its_reason(client, fresh_chat, mlflow_client):
     with pytest.raises(FeedbackServiceError) as caught:
-        client.feedback(trace_id=fresh_chat.trace_id, value=True, name="abc\n", source_id="alice\n")
+        client.submit_feedback(trace_id=fresh_chat.trace_id, value=True, name="abc\n", source_id="alice\n")
 
     error = caught.value
     assert (error.code, error.reason, error.domain) == (
@@ -440,7 +442,7 @@ def test_a_failed_chat_names_its_trace(failing_replica, mlflow_client):
         with pytest.raises(FeedbackServiceError):  # a failed stream does not later look finished
             next(stream)
         with pytest.raises(FeedbackServiceError) as complete_failure:
-            client.complete("crash please")
+            client.complete_chat("crash please")
 
     for error in (caught.value, complete_failure.value):
         assert (error.code, error.reason) == (grpc.StatusCode.INTERNAL, "GENERATION_FAILED")
@@ -549,7 +551,7 @@ def test_retries_stop_at_the_configs_max_attempts_on_a_channel_of_ones_own():
     down = Down()
     with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, down)) as target:
         with create_channel(target) as channel, pytest.raises(FeedbackServiceError) as caught:
-            FeedbackClient(channel=channel).rate_dimensions(trace_id=UNKNOWN_TRACE, ratings={"accuracy": 4})
+            FeedbackClient(channel=channel).submit_ratings(trace_id=UNKNOWN_TRACE, ratings={"accuracy": 4})
 
     error = caught.value
     assert len(down.request_ids) == RETRY_POLICY["maxAttempts"] == 5
@@ -561,7 +563,7 @@ def test_a_channel_passed_in_keeps_its_own_config():
     down = Down()
     with serving((feedback_pb2_grpc.add_FeedbackServiceServicer_to_server, down)) as target:
         with grpc.insecure_channel(target) as channel, pytest.raises(FeedbackServiceError):
-            FeedbackClient(channel=channel).rate_dimensions(trace_id=UNKNOWN_TRACE, ratings={"accuracy": 4})
+            FeedbackClient(channel=channel).submit_ratings(trace_id=UNKNOWN_TRACE, ratings={"accuracy": 4})
     assert len(down.request_ids) == 1  # no service config on that channel: no retries
 
 

@@ -39,7 +39,7 @@ def client(service):
 
 def new_chat(client, service):
     """A finished chat (CompleteChat) whose trace MLflow has stored."""
-    result = client.complete("What is MLflow?", client_request_id=f"py-votes-{uuid.uuid4()}")
+    result = client.complete_chat("What is MLflow?", client_request_id=f"py-votes-{uuid.uuid4()}")
     service.wait_stored(result.trace_id)
     return result
 
@@ -88,7 +88,7 @@ def test_the_latest_client_time_wins_and_is_stored_as_the_create_time(client, ch
 
 def test_rate_dimensions_carries_client_time(client, chat, mlflow_client):
     when = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    client.rate_dimensions(
+    client.submit_ratings(
         trace_id=chat.trace_id, ratings={"accuracy": 4, "relevance": 2}, client_time=when, wait_until_stored=True
     )
     assert {a.name: a.create_time_ms for a in chain(mlflow_client, chat.trace_id)} == {
@@ -105,7 +105,7 @@ def test_rate_dimensions_carries_client_time(client, chat, mlflow_client):
 def test_get_feedback_reads_back_what_mlflow_stored(client, chat, mlflow_client, value):
     when = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=30)
     name = f"kind_{uuid.uuid4().hex[:8]}"
-    sent = client.feedback(
+    sent = client.submit_feedback(
         trace_id=chat.trace_id,
         name=name,
         value=value,
@@ -195,7 +195,7 @@ def test_get_of_an_unknown_feedback_is_not_found(client, chat):
 
 def test_correct_overrides_the_feedback_and_keeps_the_chain(client, chat, mlflow_client):
     original = client.rate(5, trace_id=chat.trace_id, source_id=rater(), wait_until_stored=True)
-    corrected = client.correct(
+    corrected = client.correct_feedback(
         original.assessment_id,
         2,
         client_request_id=chat.client_request_id,
@@ -211,7 +211,7 @@ def test_correct_overrides_the_feedback_and_keeps_the_chain(client, chat, mlflow
     assert (second.assessment_id, second.valid, second.value) == (corrected.assessment_id, True, 2)
     assert (second.overrides, second.source.source_id) == (original.assessment_id, "expert-7")
     assert (second.rationale, second.metadata["review"]) == ("the answer cites a deprecated API", "weekly")
-    again = client.correct(
+    again = client.correct_feedback(
         original.assessment_id,
         2,
         trace_id=chat.trace_id,
@@ -227,7 +227,7 @@ def test_correct_overrides_the_feedback_and_keeps_the_chain(client, chat, mlflow
 def test_correct_without_a_reason_is_refused_and_changes_nothing(client, chat, mlflow_client):
     original = client.rate(5, trace_id=chat.trace_id, wait_until_stored=True)
     with pytest.raises(FeedbackServiceError) as caught:
-        client.correct(original.assessment_id, 3, trace_id=chat.trace_id, rationale="", source_id="expert-7")
+        client.correct_feedback(original.assessment_id, 3, trace_id=chat.trace_id, rationale="", source_id="expert-7")
     assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert "rationale" in {v.field for v in caught.value.field_violations}
     assert [a.assessment_id for a in chain(mlflow_client, chat.trace_id)] == [original.assessment_id]
@@ -264,7 +264,7 @@ def test_erase_source_reports_progress_and_returns_the_totals(client, service, m
         kept[trace_id] = client.thumbs_up(trace_id=trace_id, source_id="stays", wait_until_stored=True).assessment_id
 
     reports: list[EraseProgress] = []
-    totals = client.erase_source(user, source="HUMAN", on_progress=reports.append)
+    totals = client.erase_feedback_by_source(user, source="HUMAN", on_progress=reports.append)
 
     assert reports and reports[-1] == totals and totals.done
     assert (totals.feedback_deleted, totals.traces_changed) == (4, 2) and totals.traces_scanned >= 2
@@ -272,7 +272,7 @@ def test_erase_source_reports_progress_and_returns_the_totals(client, service, m
     for trace_id, assessment_id in kept.items():
         assert [a.assessment_id for a in chain(mlflow_client, trace_id)] == [assessment_id]
     assert list(client.list_feedback(source_id=user, include_history=True)) == []
-    assert client.erase_source(user).feedback_deleted == 0  # nothing left: erasing again is harmless
+    assert client.erase_feedback_by_source(user).feedback_deleted == 0  # nothing left: erasing again is harmless
 
 
 # Checked before any call leaves
@@ -338,17 +338,17 @@ def test_bad_arguments_are_refused_before_calling(recorder):
     with pytest.raises(ValueError, match="exactly one of trace_id and client_request_id"):
         client.get_feedback(UNKNOWN_ASSESSMENT)
     with pytest.raises(TypeError, match="feedback value must be"):
-        client.correct(UNKNOWN_ASSESSMENT, None, trace_id=UNKNOWN_TRACE, rationale="r", source_id="e")
+        client.correct_feedback(UNKNOWN_ASSESSMENT, None, trace_id=UNKNOWN_TRACE, rationale="r", source_id="e")
     with pytest.raises(TypeError, match="expected a datetime"):
         client.thumbs_up(trace_id=UNKNOWN_TRACE, client_time=1700000000)
     with pytest.raises(ValueError, match="source must be"):
-        client.erase_source("alice", source="ROBOT")
+        client.erase_feedback_by_source("alice", source="ROBOT")
     assert recorder.requests == []
 
 
 def test_an_empty_erase_stream_is_reported_as_not_done(recorder):
     recorder, client = recorder
-    assert client.erase_source("alice") == EraseProgress(done=False)
+    assert client.erase_feedback_by_source("alice") == EraseProgress(done=False)
 
 
 # feedbackctl

@@ -464,7 +464,7 @@ def ctl(service, *argv: str) -> int:
 
 def test_client_lists_the_schemas(strict):
     with FeedbackClient(strict.target) as client:
-        listed = client.list_schemas()
+        listed = client.list_feedback_schemas()
     assert not listed.unknown_names_accepted
     rating, topic, verdict = listed.schemas["user_rating"], listed.schemas["topic"], listed.schemas["verdict"]
     assert (rating.type, rating.min, rating.max, rating.integer_only, rating.version) == ("number", 1, 5, True, 2)

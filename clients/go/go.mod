@@ -1,4 +1,4 @@
-module github.com/genaifeedback/genaifeedback/clients/go
+module go.genaifeedback.dev/client
 
 go 1.26.0
 

@@ -10,7 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 // Chat starts a streamed chat and waits for its first event, so the returned stream already knows

@@ -32,5 +32,5 @@
 // records twice.
 //
 // The generated messages and stubs are in package
-// github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1.
+// go.genaifeedback.dev/client/genaifeedbackv1.
 package genaifeedback

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 // Domain is the google.rpc.ErrorInfo domain of every error the service sends.

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 // Target says which trace a feedback is about: make one with TraceID or ClientRequestID.

@@ -20,8 +20,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/genaifeedback/genaifeedback/clients/go/genaifeedback"
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	"go.genaifeedback.dev/client/genaifeedback"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 // serve runs services on a fresh 127.0.0.1 port and returns a client of the package connected to it.

@@ -24,8 +24,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	"github.com/genaifeedback/genaifeedback/clients/go/genaifeedback"
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	"go.genaifeedback.dev/client/genaifeedback"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 var traceIDPattern = regexp.MustCompile(`^tr-[0-9a-f]{32}$`)

@@ -6,7 +6,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 // FeedbackRef says which feedback GetFeedbackStatus asks about: make one with ByRequestID or

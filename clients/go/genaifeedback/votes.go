@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 // FeedbackRecord is one feedback as MLflow stores it (GetFeedback, ListFeedback), with its place

@@ -10,8 +10,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 
-	"github.com/genaifeedback/genaifeedback/clients/go/genaifeedback"
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	"go.genaifeedback.dev/client/genaifeedback"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 const stateDeleted = v1.FeedbackState_FEEDBACK_STATE_DELETED

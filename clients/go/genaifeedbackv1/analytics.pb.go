@@ -1743,8 +1743,8 @@ const file_genaifeedback_v1_analytics_proto_rawDesc = "" +
 	"\x18FeedbackAnalyticsService\x12o\n" +
 	"\x12GetFeedbackSummary\x12+.genaifeedback.v1.GetFeedbackSummaryRequest\x1a,.genaifeedback.v1.GetFeedbackSummaryResponse\x12e\n" +
 	"\x0eExportFeedback\x12'.genaifeedback.v1.ExportFeedbackRequest\x1a(.genaifeedback.v1.ExportFeedbackResponse0\x01\x12b\n" +
-	"\rWatchFeedback\x12&.genaifeedback.v1.WatchFeedbackRequest\x1a'.genaifeedback.v1.WatchFeedbackResponse0\x01B\x94\x01\n" +
-	"\x1aio.github.genaifeedback.v1B\x0eAnalyticsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
+	"\rWatchFeedback\x12&.genaifeedback.v1.WatchFeedbackRequest\x1a'.genaifeedback.v1.WatchFeedbackResponse0\x01B~\n" +
+	"\x1aio.github.genaifeedback.v1B\x0eAnalyticsProtoP\x01Z;go.genaifeedback.dev/client/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
 	file_genaifeedback_v1_analytics_proto_rawDescOnce sync.Once

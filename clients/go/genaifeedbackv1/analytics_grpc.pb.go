@@ -51,6 +51,10 @@ type FeedbackAnalyticsServiceClient interface {
 	// Optionally also per time bucket (hour or day) and per group (a trace tag,
 	// the user or the session), so that "positive rate per model per day" is
 	// one call.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+	// exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
 	GetFeedbackSummary(ctx context.Context, in *GetFeedbackSummaryRequest, opts ...grpc.CallOption) (*GetFeedbackSummaryResponse, error)
 	// ExportFeedback streams the traces of a time range (oldest first) with
 	// their current feedback, and on request their feedback history, filtered
@@ -58,12 +62,22 @@ type FeedbackAnalyticsServiceClient interface {
 	// page token; a new call with the last token received resumes after that
 	// trace, so that across calls every trace is sent exactly once (traces
 	// stored later with an older start time than the token's are not sent).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 300 s deadline; retried on UNAVAILABLE before the first
+	// response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+	// most 5 s); after that, resume with the last page token.
 	ExportFeedback(ctx context.Context, in *ExportFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportFeedbackResponse], error)
 	// WatchFeedback streams feedback as it is recorded, by any replica: it
 	// follows MLflow (polling it) and sends each assessment created after the
 	// cursor once, oldest first, with a cursor to resume from. The initial
 	// metadata `watch-cursor` holds the cursor it starts from, sent at once.
 	// It runs until the caller cancels it or the deadline passes.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+	// before the first response, up to 3 attempts with exponential backoff
+	// (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
 	WatchFeedback(ctx context.Context, in *WatchFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchFeedbackResponse], error)
 }
 
@@ -150,6 +164,10 @@ type FeedbackAnalyticsServiceServer interface {
 	// Optionally also per time bucket (hour or day) and per group (a trace tag,
 	// the user or the session), so that "positive rate per model per day" is
 	// one call.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+	// exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
 	GetFeedbackSummary(context.Context, *GetFeedbackSummaryRequest) (*GetFeedbackSummaryResponse, error)
 	// ExportFeedback streams the traces of a time range (oldest first) with
 	// their current feedback, and on request their feedback history, filtered
@@ -157,12 +175,22 @@ type FeedbackAnalyticsServiceServer interface {
 	// page token; a new call with the last token received resumes after that
 	// trace, so that across calls every trace is sent exactly once (traces
 	// stored later with an older start time than the token's are not sent).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 300 s deadline; retried on UNAVAILABLE before the first
+	// response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+	// most 5 s); after that, resume with the last page token.
 	ExportFeedback(*ExportFeedbackRequest, grpc.ServerStreamingServer[ExportFeedbackResponse]) error
 	// WatchFeedback streams feedback as it is recorded, by any replica: it
 	// follows MLflow (polling it) and sends each assessment created after the
 	// cursor once, oldest first, with a cursor to resume from. The initial
 	// metadata `watch-cursor` holds the cursor it starts from, sent at once.
 	// It runs until the caller cancels it or the deadline passes.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+	// before the first response, up to 3 attempts with exponential backoff
+	// (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
 	WatchFeedback(*WatchFeedbackRequest, grpc.ServerStreamingServer[WatchFeedbackResponse]) error
 	mustEmbedUnimplementedFeedbackAnalyticsServiceServer()
 }

@@ -1006,8 +1006,8 @@ const file_genaifeedback_v1_chat_proto_rawDesc = "" +
 	"\x1cFINISH_REASON_CONTENT_FILTER\x10\x032\xb5\x01\n" +
 	"\vChatService\x12G\n" +
 	"\x04Chat\x12\x1d.genaifeedback.v1.ChatRequest\x1a\x1e.genaifeedback.v1.ChatResponse0\x01\x12]\n" +
-	"\fCompleteChat\x12%.genaifeedback.v1.CompleteChatRequest\x1a&.genaifeedback.v1.CompleteChatResponseB\x8f\x01\n" +
-	"\x1aio.github.genaifeedback.v1B\tChatProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
+	"\fCompleteChat\x12%.genaifeedback.v1.CompleteChatRequest\x1a&.genaifeedback.v1.CompleteChatResponseBy\n" +
+	"\x1aio.github.genaifeedback.v1B\tChatProtoP\x01Z;go.genaifeedback.dev/client/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
 	file_genaifeedback_v1_chat_proto_rawDescOnce sync.Once

@@ -45,9 +45,15 @@ type ChatServiceClient interface {
 	// MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
 	// FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
 	// (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 600 s deadline; never retried (a retry would be a second
+	// chat and a second trace).
 	Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ChatResponse], error)
 	// CompleteChat is Chat for callers that do not want a stream: it returns the
 	// whole answer and the trace id once generation has finished.
+	//
+	// Timeout and retries: as Chat (600 s, never retried).
 	CompleteChat(ctx context.Context, in *CompleteChatRequest, opts ...grpc.CallOption) (*CompleteChatResponse, error)
 }
 
@@ -110,9 +116,15 @@ type ChatServiceServer interface {
 	// MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
 	// FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
 	// (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 600 s deadline; never retried (a retry would be a second
+	// chat and a second trace).
 	Chat(*ChatRequest, grpc.ServerStreamingServer[ChatResponse]) error
 	// CompleteChat is Chat for callers that do not want a stream: it returns the
 	// whole answer and the trace id once generation has finished.
+	//
+	// Timeout and retries: as Chat (600 s, never retried).
 	CompleteChat(context.Context, *CompleteChatRequest) (*CompleteChatResponse, error)
 	mustEmbedUnimplementedChatServiceServer()
 }

@@ -391,8 +391,8 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\tDUPLICATE\x10\x06\x12\f\n" +
 	"\bTOO_DEEP\x10\a\x12\x15\n" +
 	"\x11REFUSED_BY_MLFLOW\x10\b\x12\x13\n" +
-	"\x0fSCHEMA_MISMATCH\x10\tB\x91\x01\n" +
-	"\x1aio.github.genaifeedback.v1B\vErrorsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
+	"\x0fSCHEMA_MISMATCH\x10\tB{\n" +
+	"\x1aio.github.genaifeedback.v1B\vErrorsProtoP\x01Z;go.genaifeedback.dev/client/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
 	file_genaifeedback_v1_errors_proto_rawDescOnce sync.Once

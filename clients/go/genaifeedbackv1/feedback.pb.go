@@ -3247,8 +3247,8 @@ const file_genaifeedback_v1_feedback_proto_rawDesc = "" +
 	"\x0fCorrectFeedback\x12(.genaifeedback.v1.CorrectFeedbackRequest\x1a).genaifeedback.v1.CorrectFeedbackResponse\x12c\n" +
 	"\x0eDeleteFeedback\x12'.genaifeedback.v1.DeleteFeedbackRequest\x1a(.genaifeedback.v1.DeleteFeedbackResponse\x12z\n" +
 	"\x15EraseFeedbackBySource\x12..genaifeedback.v1.EraseFeedbackBySourceRequest\x1a/.genaifeedback.v1.EraseFeedbackBySourceResponse0\x01\x12r\n" +
-	"\x13CreateFeedbackToken\x12,.genaifeedback.v1.CreateFeedbackTokenRequest\x1a-.genaifeedback.v1.CreateFeedbackTokenResponseB\x93\x01\n" +
-	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
+	"\x13CreateFeedbackToken\x12,.genaifeedback.v1.CreateFeedbackTokenRequest\x1a-.genaifeedback.v1.CreateFeedbackTokenResponseB}\n" +
+	"\x1aio.github.genaifeedback.v1B\rFeedbackProtoP\x01Z;go.genaifeedback.dev/client/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (
 	file_genaifeedback_v1_feedback_proto_rawDescOnce sync.Once

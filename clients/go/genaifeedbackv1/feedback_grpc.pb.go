@@ -75,15 +75,29 @@ type FeedbackServiceClient interface {
 	// category, a comment or a structured value) on a trace. A feedback sent the
 	// instant a Chat stream finishes lands: the service waits for the trace to be
 	// stored first.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+	// request_id, so it is recorded once.
 	SubmitFeedback(ctx context.Context, in *SubmitFeedbackRequest, opts ...grpc.CallOption) (*SubmitFeedbackResponse, error)
 	// SubmitRatings records several rated dimensions (for example accuracy,
 	// helpfulness and relevance, each 1 to 5) on one trace, one assessment per
 	// dimension: all of them are recorded, or none.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+	// request_id, so it is recorded once.
 	SubmitRatings(ctx context.Context, in *SubmitRatingsRequest, opts ...grpc.CallOption) (*SubmitRatingsResponse, error)
 	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
 	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
 	// remembers its feedback for a day), or any replica once it is STORED.
 	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	GetFeedbackStatus(ctx context.Context, in *GetFeedbackStatusRequest, opts ...grpc.CallOption) (*GetFeedbackStatusResponse, error)
 	// ListFeedbackSchemas returns the feedback schemas in force on this replica:
 	// the built-in ones and those of the operator's schema file. A client can
@@ -91,30 +105,57 @@ type FeedbackServiceClient interface {
 	// SubmitFeedback and SubmitRatings check every value against its name's
 	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
 	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	ListFeedbackSchemas(ctx context.Context, in *ListFeedbackSchemasRequest, opts ...grpc.CallOption) (*ListFeedbackSchemasResponse, error)
 	// GetFeedback reads one stored feedback back from MLflow, with its place in
 	// its vote's history (whether it is current, what it replaced, what
 	// replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	GetFeedback(ctx context.Context, in *GetFeedbackRequest, opts ...grpc.CallOption) (*GetFeedbackResponse, error)
 	// ListFeedback lists stored feedback on one trace, or given by one source
 	// (across traces, within a time range), current votes only unless history is
 	// asked for, a page at a time (AIP-158).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	ListFeedback(ctx context.Context, in *ListFeedbackRequest, opts ...grpc.CallOption) (*ListFeedbackResponse, error)
 	// CorrectFeedback replaces a stored feedback's value with a corrected one,
 	// given by an expert or a later judge with a reason: the correction
 	// overrides the original (which stays in MLflow, no longer current), so the
 	// chain of what was said, and why it changed, is kept.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+	// request_id, so it is recorded once.
 	CorrectFeedback(ctx context.Context, in *CorrectFeedbackRequest, opts ...grpc.CallOption) (*CorrectFeedbackResponse, error)
 	// DeleteFeedback deletes one feedback together with its whole history (the
 	// rater's earlier votes it replaced and any correction of it), or every
 	// feedback on a trace. Deletion is final: a late retry of a deleted
 	// feedback's request_id, or a delivery still on its way, does not bring it
 	// back (the service keeps a tombstone on the trace).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+	// a retry cannot bring anything back.
 	DeleteFeedback(ctx context.Context, in *DeleteFeedbackRequest, opts ...grpc.CallOption) (*DeleteFeedbackResponse, error)
 	// EraseFeedbackBySource deletes every feedback one source gave (for example
 	// to honour a user's erasure request), on every trace of the service's
 	// experiment, with tombstones as DeleteFeedback. It streams its progress as
 	// it goes; the last message has `done` set and the totals.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 600 s deadline (the walk covers the whole experiment);
+	// retried on UNAVAILABLE before the first response, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
 	EraseFeedbackBySource(ctx context.Context, in *EraseFeedbackBySourceRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EraseFeedbackBySourceResponse], error)
 	// CreateFeedbackToken mints a feedback token (as Chat's final event
 	// carries) for a trace that is stored in MLflow, or whose chat is in flight
@@ -287,15 +328,29 @@ type FeedbackServiceServer interface {
 	// category, a comment or a structured value) on a trace. A feedback sent the
 	// instant a Chat stream finishes lands: the service waits for the trace to be
 	// stored first.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+	// request_id, so it is recorded once.
 	SubmitFeedback(context.Context, *SubmitFeedbackRequest) (*SubmitFeedbackResponse, error)
 	// SubmitRatings records several rated dimensions (for example accuracy,
 	// helpfulness and relevance, each 1 to 5) on one trace, one assessment per
 	// dimension: all of them are recorded, or none.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+	// request_id, so it is recorded once.
 	SubmitRatings(context.Context, *SubmitRatingsRequest) (*SubmitRatingsResponse, error)
 	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
 	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
 	// remembers its feedback for a day), or any replica once it is STORED.
 	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	GetFeedbackStatus(context.Context, *GetFeedbackStatusRequest) (*GetFeedbackStatusResponse, error)
 	// ListFeedbackSchemas returns the feedback schemas in force on this replica:
 	// the built-in ones and those of the operator's schema file. A client can
@@ -303,30 +358,57 @@ type FeedbackServiceServer interface {
 	// SubmitFeedback and SubmitRatings check every value against its name's
 	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
 	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	ListFeedbackSchemas(context.Context, *ListFeedbackSchemasRequest) (*ListFeedbackSchemasResponse, error)
 	// GetFeedback reads one stored feedback back from MLflow, with its place in
 	// its vote's history (whether it is current, what it replaced, what
 	// replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	GetFeedback(context.Context, *GetFeedbackRequest) (*GetFeedbackResponse, error)
 	// ListFeedback lists stored feedback on one trace, or given by one source
 	// (across traces, within a time range), current votes only unless history is
 	// asked for, a page at a time (AIP-158).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
 	ListFeedback(context.Context, *ListFeedbackRequest) (*ListFeedbackResponse, error)
 	// CorrectFeedback replaces a stored feedback's value with a corrected one,
 	// given by an expert or a later judge with a reason: the correction
 	// overrides the original (which stays in MLflow, no longer current), so the
 	// chain of what was said, and why it changed, is kept.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+	// request_id, so it is recorded once.
 	CorrectFeedback(context.Context, *CorrectFeedbackRequest) (*CorrectFeedbackResponse, error)
 	// DeleteFeedback deletes one feedback together with its whole history (the
 	// rater's earlier votes it replaced and any correction of it), or every
 	// feedback on a trace. Deletion is final: a late retry of a deleted
 	// feedback's request_id, or a delivery still on its way, does not bring it
 	// back (the service keeps a tombstone on the trace).
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+	// a retry cannot bring anything back.
 	DeleteFeedback(context.Context, *DeleteFeedbackRequest) (*DeleteFeedbackResponse, error)
 	// EraseFeedbackBySource deletes every feedback one source gave (for example
 	// to honour a user's erasure request), on every trace of the service's
 	// experiment, with tombstones as DeleteFeedback. It streams its progress as
 	// it goes; the last message has `done` set and the totals.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 600 s deadline (the walk covers the whole experiment);
+	// retried on UNAVAILABLE before the first response, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
 	EraseFeedbackBySource(*EraseFeedbackBySourceRequest, grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]) error
 	// CreateFeedbackToken mints a feedback token (as Chat's final event
 	// carries) for a trace that is stored in MLflow, or whose chat is in flight

@@ -566,6 +566,11 @@ export class GenAIFeedbackClient {
     return { traceId: response.traceId, deletedAssessmentIds: [...response.deletedAssessmentIds] };
   }
 
+  /** Delete every feedback on the trace, each with its history: `deleteFeedback({ ...target, allOnTrace: true })`. */
+  deleteAllFeedback(input: Target & { callOptions?: CallOptions }): Promise<DeleteResult> {
+    return this.deleteFeedback({ ...input, allOnTrace: true } as DeleteInput);
+  }
+
   /**
    * Delete every feedback one source id gave (of one source type, or any), on every trace of the
    * service's experiment, for good (as deleteFeedback). Resolves with the totals (`done`) once the

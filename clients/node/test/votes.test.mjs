@@ -147,6 +147,9 @@ describe("votes", () => {
     assert.deepEqual(all.deletedAssessmentIds, [kept.assessmentId]);
     assert.equal((await stored(chat.traceId)).size, 0);
     await assert.rejects(client.deleteFeedback({ traceId: chat.traceId }), TypeError);
+    const again = await vote({ traceId: chat.traceId, value: true });
+    const allByName = await client.deleteAllFeedback({ traceId: chat.traceId }); // as Go's DeleteAllFeedback, Java's deleteAllFeedback
+    assert.deepEqual(allByName.deletedAssessmentIds, [again.assessmentId]);
   });
 
   it("erases a source's feedback, reporting progress, and resolves with the totals", async () => {

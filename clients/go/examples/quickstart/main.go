@@ -16,8 +16,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/genaifeedback/genaifeedback/clients/go/genaifeedback"
-	v1 "github.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1"
+	"go.genaifeedback.dev/client/genaifeedback"
+	v1 "go.genaifeedback.dev/client/genaifeedbackv1"
 )
 
 func main() {

@@ -282,7 +282,7 @@ def main(argv: Sequence[str] | None = None, *, client: FeedbackClient | None = N
 
 def _chat(client: FeedbackClient, args: argparse.Namespace) -> int:
     if args.as_json:
-        result = client.complete(
+        result = client.complete_chat(
             args.message,
             client_request_id=args.client_request_id,
             user_id=args.user_id,
@@ -348,7 +348,7 @@ def _feedback(client: FeedbackClient, args: argparse.Namespace, parser: argparse
         if not rationale:
             parser.error("give a value (--up, --down, --rating, --value or --json) or a --comment")
         value, name, rationale = rationale, name or "user_comment", ""
-    result = client.feedback(
+    result = client.submit_feedback(
         trace_id=args.trace_id,
         client_request_id=args.client_request_id,
         value=value,
@@ -373,7 +373,7 @@ def _rate(client: FeedbackClient, args: argparse.Namespace, parser: argparse.Arg
     ratings = dict(args.ratings)
     if len(ratings) != len(args.ratings):
         parser.error("each dimension may be rated once")
-    result = client.rate_dimensions(
+    result = client.submit_ratings(
         trace_id=args.trace_id,
         client_request_id=args.client_request_id,
         ratings=ratings,
@@ -396,7 +396,7 @@ def _rate(client: FeedbackClient, args: argparse.Namespace, parser: argparse.Arg
 
 
 def _status(client: FeedbackClient, args: argparse.Namespace) -> int:
-    status = client.feedback_status(
+    status = client.get_feedback_status(
         trace_id=args.trace_id,
         client_request_id=args.client_request_id,
         request_id=args.request_id,
@@ -413,7 +413,7 @@ def _status(client: FeedbackClient, args: argparse.Namespace) -> int:
 
 
 def _schemas(client: FeedbackClient, args: argparse.Namespace) -> int:
-    listed = client.list_schemas()
+    listed = client.list_feedback_schemas()
     if args.as_json:
         _print_json(dataclasses.asdict(listed))
         return 0
@@ -489,7 +489,7 @@ def _correct(client: FeedbackClient, args: argparse.Namespace, parser: argparse.
     value = _value(args, parser)
     if value is None:
         parser.error("give the corrected value: --up, --down, --rating, --value or --json")
-    result = client.correct(
+    result = client.correct_feedback(
         args.assessment_id,
         value,
         trace_id=args.trace_id,
@@ -526,7 +526,7 @@ def _erase(client: FeedbackClient, args: argparse.Namespace) -> int:
         if not progress.done:
             print(f"{_describe_erasure(progress)} so far", file=sys.stderr, flush=True)
 
-    totals = client.erase_source(
+    totals = client.erase_feedback_by_source(
         args.source_id, source=args.source, on_progress=None if args.as_json else show, timeout=args.timeout
     )
     if args.as_json:
@@ -662,7 +662,7 @@ def _summary(client: FeedbackClient, args: argparse.Namespace, parser: argparse.
         fields["group_by_tag"] = key
     elif args.group_value:
         parser.error("--group-value needs --group-by")
-    answer = client.summary(**fields)
+    answer = client.get_feedback_summary(**fields)
     if args.plot:
         _plot(answer, args.plot, args.interval or "", parser)
     if args.as_json:
@@ -1151,7 +1151,7 @@ def _export(client: FeedbackClient, args: argparse.Namespace, parser: argparse.A
         writer.writerow(_CSV_COLUMNS)
     last_token, count = "", 0
     try:
-        for message in client.export(**fields):
+        for message in client.export_feedback(**fields):
             trace = message.trace
             record = json_format.MessageToDict(trace, preserving_proto_field_name=True)
             if args.to_dataset and (reasons := low_rated_because(record, args.max_score)):

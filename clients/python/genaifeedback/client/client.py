@@ -13,13 +13,14 @@ import enum
 import json
 import numbers
 import uuid
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import Any, Literal, ParamSpec, TypeVar, cast
 
 import grpc
 from google.protobuf import json_format, timestamp_pb2
@@ -282,7 +283,7 @@ class RatingsResult:
 
     @property
     def assessment_id(self) -> str:
-        """The id that names the whole set for feedback_status(): its first dimension's, in name order."""
+        """The id that names the whole set for get_feedback_status(): its first dimension's, in name order."""
         return self.assessment_ids[min(self.assessment_ids)] if self.assessment_ids else ""
 
 
@@ -497,6 +498,26 @@ class ChatStream:
         return True
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _renamed(method: Callable[_P, _R], old_name: str) -> Callable[_P, _R]:
+    """A deprecated alias of `method` under its name before 0.1.0: warns, then calls it."""
+
+    def alias(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        warnings.warn(
+            f"FeedbackClient.{old_name} is deprecated and will be removed in 0.3.0: use {method.__name__}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return method(*args, **kwargs)
+
+    alias.__name__ = alias.__qualname__ = old_name
+    alias.__doc__ = f"Deprecated alias of :meth:`{method.__name__}` (removed in 0.3.0)."
+    return alias
+
+
 class FeedbackClient:
     """Chat with the service and send feedback on the chats' traces.
 
@@ -559,7 +580,7 @@ class FeedbackClient:
         call = self._chat.Chat(chat_pb2.ChatRequest(**fields), timeout=self._timeout("Chat"))
         return ChatStream(call, fields["client_request_id"])
 
-    def complete(
+    def complete_chat(
         self,
         message: str,
         *,
@@ -590,7 +611,7 @@ class FeedbackClient:
 
     # Feedback
 
-    def feedback(
+    def submit_feedback(
         self,
         *,
         trace_id: str | None = None,
@@ -620,7 +641,7 @@ class FeedbackClient:
         PENDING (MLflow gets it shortly after, exactly once) or STORED. With wait_until_stored it
         returns once the feedback is in MLflow (STORED), or just before the call's deadline
         (PENDING); a feedback found never to be storable while waiting raises (e.g. NOT_FOUND with
-        TRACE_NOT_FOUND when its trace never appeared). Ask feedback_status() later otherwise.
+        TRACE_NOT_FOUND when its trace never appeared). Ask get_feedback_status() later otherwise.
 
         With a feedback_token (a chat's, or create_feedback_token()'s) the feedback is the token's
         user's: leave source and source_id as they are (the service records HUMAN and the token's
@@ -648,20 +669,20 @@ class FeedbackClient:
 
     def thumbs_up(self, **kwargs: Any) -> FeedbackResult:
         """feedback(value=True, ...)."""
-        return self.feedback(value=True, **kwargs)
+        return self.submit_feedback(value=True, **kwargs)
 
     def thumbs_down(self, **kwargs: Any) -> FeedbackResult:
         """feedback(value=False, ...)."""
-        return self.feedback(value=False, **kwargs)
+        return self.submit_feedback(value=False, **kwargs)
 
     def rate(self, score: float, **kwargs: Any) -> FeedbackResult:
         """feedback(value=score, ...): a numeric score, by default the user's 1-5 rating (`user_rating`)."""
         if isinstance(score, bool) or not isinstance(score, numbers.Real):
             raise TypeError(f"score must be a number, not {type(score).__name__}")
         kwargs.setdefault("name", "user_rating")
-        return self.feedback(value=score, **kwargs)
+        return self.submit_feedback(value=score, **kwargs)
 
-    def rate_dimensions(
+    def submit_ratings(
         self,
         *,
         trace_id: str | None = None,
@@ -724,7 +745,7 @@ class FeedbackClient:
         names = tuple(response.names)
         return FeedbackToken(response.feedback_token, response.trace_id, response.user_id, names, expires)
 
-    def feedback_status(
+    def get_feedback_status(
         self,
         *,
         trace_id: str | None = None,
@@ -750,7 +771,7 @@ class FeedbackClient:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return FeedbackStatus(_state(response.state), response.trace_id, dict(response.assessment_ids), response.reason)
 
-    def list_schemas(self) -> FeedbackSchemas:
+    def list_feedback_schemas(self) -> FeedbackSchemas:
         """The feedback schemas in force (ListFeedbackSchemas): what each name may hold, so that a
         UI can offer a thumb, a scale, labels or a text box. Feedback that breaks its schema is
         refused with INVALID_ARGUMENT (field violations SCHEMA_MISMATCH, OUT_OF_RANGE, ...)."""
@@ -823,7 +844,7 @@ class FeedbackClient:
                 return
             request.page_token = page.next_page_token
 
-    def correct(
+    def correct_feedback(
         self,
         assessment_id: str,
         value: FeedbackValue,
@@ -882,7 +903,11 @@ class FeedbackClient:
             raise FeedbackServiceError.from_rpc_error(error) from None
         return DeleteResult(response.trace_id, tuple(response.deleted_assessment_ids))
 
-    def erase_source(
+    def delete_all_feedback(self, *, trace_id: str | None = None, client_request_id: str | None = None) -> DeleteResult:
+        """Delete every feedback on the trace, each with its history: delete_feedback(all_on_trace=True)."""
+        return self.delete_feedback(trace_id=trace_id, client_request_id=client_request_id, all_on_trace=True)
+
+    def erase_feedback_by_source(
         self,
         source_id: str,
         *,
@@ -923,7 +948,7 @@ class FeedbackClient:
             call.cancel()  # a no-op once the stream has ended; stops the erasure if on_progress raised
         return progress
 
-    def summary(self, **fields: Any) -> analytics_pb2.GetFeedbackSummaryResponse:
+    def get_feedback_summary(self, **fields: Any) -> analytics_pb2.GetFeedbackSummaryResponse:
         """The feedback summary (GetFeedbackSummary): `fields` are those of
         GetFeedbackSummaryRequest (start_time, end_time as datetimes or Timestamps, trace_tags,
         user_id, session_id, source_type, interval, group_by, group_by_tag, group_values,
@@ -938,7 +963,7 @@ class FeedbackClient:
         except grpc.RpcError as error:
             raise FeedbackServiceError.from_rpc_error(error) from None
 
-    def export(self, **fields: Any) -> Iterator[analytics_pb2.ExportFeedbackResponse]:
+    def export_feedback(self, **fields: Any) -> Iterator[analytics_pb2.ExportFeedbackResponse]:
         """Traces with their feedback (ExportFeedback), oldest first: `fields` are those of
         ExportFeedbackRequest. Each message's `page_token` resumes after its trace."""
         call = self._analytics.ExportFeedback(
@@ -950,6 +975,18 @@ class FeedbackClient:
             raise FeedbackServiceError.from_rpc_error(error) from None
         finally:
             call.cancel()
+
+    # The names before 0.1.0, kept as deprecated aliases until 0.3.0: each method that makes one RPC
+    # is now named after it, as in the Go, Java and Node clients (docs/clients.md#method-names).
+    complete = _renamed(complete_chat, "complete")
+    feedback = _renamed(submit_feedback, "feedback")
+    rate_dimensions = _renamed(submit_ratings, "rate_dimensions")
+    feedback_status = _renamed(get_feedback_status, "feedback_status")
+    list_schemas = _renamed(list_feedback_schemas, "list_schemas")
+    correct = _renamed(correct_feedback, "correct")
+    erase_source = _renamed(erase_feedback_by_source, "erase_source")
+    summary = _renamed(get_feedback_summary, "summary")
+    export = _renamed(export_feedback, "export")
 
 
 def _chat_fields(

@@ -91,6 +91,10 @@ class FeedbackAnalyticsServiceServicer:
         Optionally also per time bucket (hour or day) and per group (a trace tag,
         the user or the session), so that "positive rate per model per day" is
         one call.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+        exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -103,6 +107,11 @@ class FeedbackAnalyticsServiceServicer:
         page token; a new call with the last token received resumes after that
         trace, so that across calls every trace is sent exactly once (traces
         stored later with an older start time than the token's are not sent).
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 300 s deadline; retried on UNAVAILABLE before the first
+        response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+        most 5 s); after that, resume with the last page token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -114,6 +123,11 @@ class FeedbackAnalyticsServiceServicer:
         cursor once, oldest first, with a cursor to resume from. The initial
         metadata `watch-cursor` holds the cursor it starts from, sent at once.
         It runs until the caller cancels it or the deadline passes.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+        before the first response, up to 3 attempts with exponential backoff
+        (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -69,6 +69,10 @@ class ChatServiceServicer:
         MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
         FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
         (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 600 s deadline; never retried (a retry would be a second
+        chat and a second trace).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -77,6 +81,8 @@ class ChatServiceServicer:
     def CompleteChat(self, request, context):
         """CompleteChat is Chat for callers that do not want a stream: it returns the
         whole answer and the trace id once generation has finished.
+
+        Timeout and retries: as Chat (600 s, never retried).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -164,6 +164,11 @@ class FeedbackServiceServicer:
         category, a comment or a structured value) on a trace. A feedback sent the
         instant a Chat stream finishes lands: the service waits for the trace to be
         stored first.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+        request_id, so it is recorded once.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -173,6 +178,11 @@ class FeedbackServiceServicer:
         """SubmitRatings records several rated dimensions (for example accuracy,
         helpfulness and relevance, each 1 to 5) on one trace, one assessment per
         dimension: all of them are recorded, or none.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+        request_id, so it is recorded once.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +193,10 @@ class FeedbackServiceServicer:
         EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
         remembers its feedback for a day), or any replica once it is STORED.
         NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -195,6 +209,10 @@ class FeedbackServiceServicer:
         SubmitFeedback and SubmitRatings check every value against its name's
         schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
         with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -204,6 +222,10 @@ class FeedbackServiceServicer:
         """GetFeedback reads one stored feedback back from MLflow, with its place in
         its vote's history (whether it is current, what it replaced, what
         replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -213,6 +235,10 @@ class FeedbackServiceServicer:
         """ListFeedback lists stored feedback on one trace, or given by one source
         (across traces, within a time range), current votes only unless history is
         asked for, a page at a time (AIP-158).
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -223,6 +249,11 @@ class FeedbackServiceServicer:
         given by an expert or a later judge with a reason: the correction
         overrides the original (which stays in MLflow, no longer current), so the
         chain of what was said, and why it changed, is kept.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+        request_id, so it is recorded once.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,6 +265,11 @@ class FeedbackServiceServicer:
         feedback on a trace. Deletion is final: a late retry of a deleted
         feedback's request_id, or a delivery still on its way, does not bring it
         back (the service keeps a tombstone on the trace).
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+        a retry cannot bring anything back.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -244,6 +280,11 @@ class FeedbackServiceServicer:
         to honour a user's erasure request), on every trace of the service's
         experiment, with tombstones as DeleteFeedback. It streams its progress as
         it goes; the last message has `done` set and the totals.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 600 s deadline (the walk covers the whole experiment);
+        retried on UNAVAILABLE before the first response, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -3601,6 +3601,10 @@ export const FeedbackAnalyticsServiceService = {
    * Optionally also per time bucket (hour or day) and per group (a trace tag,
    * the user or the session), so that "positive rate per model per day" is
    * one call.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+   * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
    */
   getFeedbackSummary: {
     path: "/genaifeedback.v1.FeedbackAnalyticsService/GetFeedbackSummary" as const,
@@ -3620,6 +3624,11 @@ export const FeedbackAnalyticsServiceService = {
    * page token; a new call with the last token received resumes after that
    * trace, so that across calls every trace is sent exactly once (traces
    * stored later with an older start time than the token's are not sent).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 300 s deadline; retried on UNAVAILABLE before the first
+   * response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+   * most 5 s); after that, resume with the last page token.
    */
   exportFeedback: {
     path: "/genaifeedback.v1.FeedbackAnalyticsService/ExportFeedback" as const,
@@ -3638,6 +3647,11 @@ export const FeedbackAnalyticsServiceService = {
    * cursor once, oldest first, with a cursor to resume from. The initial
    * metadata `watch-cursor` holds the cursor it starts from, sent at once.
    * It runs until the caller cancels it or the deadline passes.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+   * before the first response, up to 3 attempts with exponential backoff
+   * (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
    */
   watchFeedback: {
     path: "/genaifeedback.v1.FeedbackAnalyticsService/WatchFeedback" as const,
@@ -3661,6 +3675,10 @@ export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementa
    * Optionally also per time bucket (hour or day) and per group (a trace tag,
    * the user or the session), so that "positive rate per model per day" is
    * one call.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+   * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
    */
   getFeedbackSummary: handleUnaryCall<GetFeedbackSummaryRequest, GetFeedbackSummaryResponse>;
   /**
@@ -3670,6 +3688,11 @@ export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementa
    * page token; a new call with the last token received resumes after that
    * trace, so that across calls every trace is sent exactly once (traces
    * stored later with an older start time than the token's are not sent).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 300 s deadline; retried on UNAVAILABLE before the first
+   * response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+   * most 5 s); after that, resume with the last page token.
    */
   exportFeedback: handleServerStreamingCall<ExportFeedbackRequest, ExportFeedbackResponse>;
   /**
@@ -3678,6 +3701,11 @@ export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementa
    * cursor once, oldest first, with a cursor to resume from. The initial
    * metadata `watch-cursor` holds the cursor it starts from, sent at once.
    * It runs until the caller cancels it or the deadline passes.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+   * before the first response, up to 3 attempts with exponential backoff
+   * (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
    */
   watchFeedback: handleServerStreamingCall<WatchFeedbackRequest, WatchFeedbackResponse>;
 }
@@ -3692,6 +3720,10 @@ export interface FeedbackAnalyticsServiceClient extends Client {
    * Optionally also per time bucket (hour or day) and per group (a trace tag,
    * the user or the session), so that "positive rate per model per day" is
    * one call.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+   * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
    */
   getFeedbackSummary(
     request: GetFeedbackSummaryRequest,
@@ -3715,6 +3747,11 @@ export interface FeedbackAnalyticsServiceClient extends Client {
    * page token; a new call with the last token received resumes after that
    * trace, so that across calls every trace is sent exactly once (traces
    * stored later with an older start time than the token's are not sent).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 300 s deadline; retried on UNAVAILABLE before the first
+   * response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+   * most 5 s); after that, resume with the last page token.
    */
   exportFeedback(
     request: ExportFeedbackRequest,
@@ -3731,6 +3768,11 @@ export interface FeedbackAnalyticsServiceClient extends Client {
    * cursor once, oldest first, with a cursor to resume from. The initial
    * metadata `watch-cursor` holds the cursor it starts from, sent at once.
    * It runs until the caller cancels it or the deadline passes.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+   * before the first response, up to 3 attempts with exponential backoff
+   * (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
    */
   watchFeedback(
     request: WatchFeedbackRequest,

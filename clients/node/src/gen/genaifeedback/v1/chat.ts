@@ -1872,6 +1872,10 @@ export const ChatServiceService = {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline; never retried (a retry would be a second
+   * chat and a second trace).
    */
   chat: {
     path: "/genaifeedback.v1.ChatService/Chat" as const,
@@ -1885,6 +1889,8 @@ export const ChatServiceService = {
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Timeout and retries: as Chat (600 s, never retried).
    */
   completeChat: {
     path: "/genaifeedback.v1.ChatService/CompleteChat" as const,
@@ -1915,11 +1921,17 @@ export interface ChatServiceServer extends UntypedServiceImplementation {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline; never retried (a retry would be a second
+   * chat and a second trace).
    */
   chat: handleServerStreamingCall<ChatRequest, ChatResponse>;
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Timeout and retries: as Chat (600 s, never retried).
    */
   completeChat: handleUnaryCall<CompleteChatRequest, CompleteChatResponse>;
 }
@@ -1941,12 +1953,18 @@ export interface ChatServiceClient extends Client {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline; never retried (a retry would be a second
+   * chat and a second trace).
    */
   chat(request: ChatRequest, options?: Partial<CallOptions>): ClientReadableStream<ChatResponse>;
   chat(request: ChatRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<ChatResponse>;
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Timeout and retries: as Chat (600 s, never retried).
    */
   completeChat(
     request: CompleteChatRequest,

@@ -5647,6 +5647,11 @@ export const FeedbackServiceService = {
    * category, a comment or a structured value) on a trace. A feedback sent the
    * instant a Chat stream finishes lands: the service waits for the trace to be
    * stored first.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   submitFeedback: {
     path: "/genaifeedback.v1.FeedbackService/SubmitFeedback" as const,
@@ -5663,6 +5668,11 @@ export const FeedbackServiceService = {
    * SubmitRatings records several rated dimensions (for example accuracy,
    * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
    * dimension: all of them are recorded, or none.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   submitRatings: {
     path: "/genaifeedback.v1.FeedbackService/SubmitRatings" as const,
@@ -5679,6 +5689,10 @@ export const FeedbackServiceService = {
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   getFeedbackStatus: {
     path: "/genaifeedback.v1.FeedbackService/GetFeedbackStatus" as const,
@@ -5698,6 +5712,10 @@ export const FeedbackServiceService = {
    * SubmitFeedback and SubmitRatings check every value against its name's
    * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   listFeedbackSchemas: {
     path: "/genaifeedback.v1.FeedbackService/ListFeedbackSchemas" as const,
@@ -5714,6 +5732,10 @@ export const FeedbackServiceService = {
    * GetFeedback reads one stored feedback back from MLflow, with its place in
    * its vote's history (whether it is current, what it replaced, what
    * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   getFeedback: {
     path: "/genaifeedback.v1.FeedbackService/GetFeedback" as const,
@@ -5728,6 +5750,10 @@ export const FeedbackServiceService = {
    * ListFeedback lists stored feedback on one trace, or given by one source
    * (across traces, within a time range), current votes only unless history is
    * asked for, a page at a time (AIP-158).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   listFeedback: {
     path: "/genaifeedback.v1.FeedbackService/ListFeedback" as const,
@@ -5744,6 +5770,11 @@ export const FeedbackServiceService = {
    * given by an expert or a later judge with a reason: the correction
    * overrides the original (which stays in MLflow, no longer current), so the
    * chain of what was said, and why it changed, is kept.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   correctFeedback: {
     path: "/genaifeedback.v1.FeedbackService/CorrectFeedback" as const,
@@ -5762,6 +5793,11 @@ export const FeedbackServiceService = {
    * feedback on a trace. Deletion is final: a late retry of a deleted
    * feedback's request_id, or a delivery still on its way, does not bring it
    * back (the service keeps a tombstone on the trace).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+   * a retry cannot bring anything back.
    */
   deleteFeedback: {
     path: "/genaifeedback.v1.FeedbackService/DeleteFeedback" as const,
@@ -5779,6 +5815,11 @@ export const FeedbackServiceService = {
    * to honour a user's erasure request), on every trace of the service's
    * experiment, with tombstones as DeleteFeedback. It streams its progress as
    * it goes; the last message has `done` set and the totals.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline (the walk covers the whole experiment);
+   * retried on UNAVAILABLE before the first response, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
    */
   eraseFeedbackBySource: {
     path: "/genaifeedback.v1.FeedbackService/EraseFeedbackBySource" as const,
@@ -5819,12 +5860,22 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * category, a comment or a structured value) on a trace. A feedback sent the
    * instant a Chat stream finishes lands: the service waits for the trace to be
    * stored first.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   submitFeedback: handleUnaryCall<SubmitFeedbackRequest, SubmitFeedbackResponse>;
   /**
    * SubmitRatings records several rated dimensions (for example accuracy,
    * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
    * dimension: all of them are recorded, or none.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   submitRatings: handleUnaryCall<SubmitRatingsRequest, SubmitRatingsResponse>;
   /**
@@ -5832,6 +5883,10 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   getFeedbackStatus: handleUnaryCall<GetFeedbackStatusRequest, GetFeedbackStatusResponse>;
   /**
@@ -5841,18 +5896,30 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * SubmitFeedback and SubmitRatings check every value against its name's
    * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   listFeedbackSchemas: handleUnaryCall<ListFeedbackSchemasRequest, ListFeedbackSchemasResponse>;
   /**
    * GetFeedback reads one stored feedback back from MLflow, with its place in
    * its vote's history (whether it is current, what it replaced, what
    * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   getFeedback: handleUnaryCall<GetFeedbackRequest, GetFeedbackResponse>;
   /**
    * ListFeedback lists stored feedback on one trace, or given by one source
    * (across traces, within a time range), current votes only unless history is
    * asked for, a page at a time (AIP-158).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   listFeedback: handleUnaryCall<ListFeedbackRequest, ListFeedbackResponse>;
   /**
@@ -5860,6 +5927,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * given by an expert or a later judge with a reason: the correction
    * overrides the original (which stays in MLflow, no longer current), so the
    * chain of what was said, and why it changed, is kept.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   correctFeedback: handleUnaryCall<CorrectFeedbackRequest, CorrectFeedbackResponse>;
   /**
@@ -5868,6 +5940,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * feedback on a trace. Deletion is final: a late retry of a deleted
    * feedback's request_id, or a delivery still on its way, does not bring it
    * back (the service keeps a tombstone on the trace).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+   * a retry cannot bring anything back.
    */
   deleteFeedback: handleUnaryCall<DeleteFeedbackRequest, DeleteFeedbackResponse>;
   /**
@@ -5875,6 +5952,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * to honour a user's erasure request), on every trace of the service's
    * experiment, with tombstones as DeleteFeedback. It streams its progress as
    * it goes; the last message has `done` set and the totals.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline (the walk covers the whole experiment);
+   * retried on UNAVAILABLE before the first response, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
    */
   eraseFeedbackBySource: handleServerStreamingCall<EraseFeedbackBySourceRequest, EraseFeedbackBySourceResponse>;
   /**
@@ -5895,6 +5977,11 @@ export interface FeedbackServiceClient extends Client {
    * category, a comment or a structured value) on a trace. A feedback sent the
    * instant a Chat stream finishes lands: the service waits for the trace to be
    * stored first.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   submitFeedback(
     request: SubmitFeedbackRequest,
@@ -5915,6 +6002,11 @@ export interface FeedbackServiceClient extends Client {
    * SubmitRatings records several rated dimensions (for example accuracy,
    * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
    * dimension: all of them are recorded, or none.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   submitRatings(
     request: SubmitRatingsRequest,
@@ -5936,6 +6028,10 @@ export interface FeedbackServiceClient extends Client {
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   getFeedbackStatus(
     request: GetFeedbackStatusRequest,
@@ -5959,6 +6055,10 @@ export interface FeedbackServiceClient extends Client {
    * SubmitFeedback and SubmitRatings check every value against its name's
    * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   listFeedbackSchemas(
     request: ListFeedbackSchemasRequest,
@@ -5979,6 +6079,10 @@ export interface FeedbackServiceClient extends Client {
    * GetFeedback reads one stored feedback back from MLflow, with its place in
    * its vote's history (whether it is current, what it replaced, what
    * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   getFeedback(
     request: GetFeedbackRequest,
@@ -5999,6 +6103,10 @@ export interface FeedbackServiceClient extends Client {
    * ListFeedback lists stored feedback on one trace, or given by one source
    * (across traces, within a time range), current votes only unless history is
    * asked for, a page at a time (AIP-158).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    */
   listFeedback(
     request: ListFeedbackRequest,
@@ -6020,6 +6128,11 @@ export interface FeedbackServiceClient extends Client {
    * given by an expert or a later judge with a reason: the correction
    * overrides the original (which stays in MLflow, no longer current), so the
    * chain of what was said, and why it changed, is kept.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    */
   correctFeedback(
     request: CorrectFeedbackRequest,
@@ -6042,6 +6155,11 @@ export interface FeedbackServiceClient extends Client {
    * feedback on a trace. Deletion is final: a late retry of a deleted
    * feedback's request_id, or a delivery still on its way, does not bring it
    * back (the service keeps a tombstone on the trace).
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+   * a retry cannot bring anything back.
    */
   deleteFeedback(
     request: DeleteFeedbackRequest,
@@ -6063,6 +6181,11 @@ export interface FeedbackServiceClient extends Client {
    * to honour a user's erasure request), on every trace of the service's
    * experiment, with tombstones as DeleteFeedback. It streams its progress as
    * it goes; the last message has `done` set and the totals.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline (the walk covers the whole experiment);
+   * retried on UNAVAILABLE before the first response, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
    */
   eraseFeedbackBySource(
     request: EraseFeedbackBySourceRequest,

@@ -257,13 +257,27 @@ public final class GenAIFeedbackClient implements AutoCloseable {
     }
   }
 
-  /** Rates dimensions of a trace, for example {@code Map.of("accuracy", 4, "helpfulness", 5)}. */
-  public SubmitRatingsResponse rate(String traceId, Map<String, Integer> scores) {
+  /**
+   * Rates dimensions of a trace, for example {@code Map.of("accuracy", 4, "helpfulness", 5)}: a
+   * SubmitRatings call, named after it as in the Go, Node and Python clients.
+   */
+  public SubmitRatingsResponse submitRatings(String traceId, Map<String, Integer> scores) {
     SubmitRatingsRequest.Builder request = SubmitRatingsRequest.newBuilder().setTraceId(traceId);
     scores.forEach(
         (name, score) ->
             request.addRatings(DimensionRating.newBuilder().setName(name).setScore(score)));
     return submitRatings(request.build());
+  }
+
+  /**
+   * Rates dimensions of a trace.
+   *
+   * @deprecated since 0.1.0, removed in 0.3.0: use {@link #submitRatings(String, Map)}, the name
+   *     every client gives the SubmitRatings call.
+   */
+  @Deprecated(since = "0.1.0", forRemoval = true)
+  public SubmitRatingsResponse rate(String traceId, Map<String, Integer> scores) {
+    return submitRatings(traceId, scores);
   }
 
   // Feedback status

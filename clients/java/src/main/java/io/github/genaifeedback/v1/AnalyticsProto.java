@@ -261,11 +261,11 @@ public final class AnalyticsProto {
       "ackRequest\032(.genaifeedback.v1.ExportFeed" +
       "backResponse0\001\022b\n\rWatchFeedback\022&.genaif" +
       "eedback.v1.WatchFeedbackRequest\032\'.genaif" +
-      "eedback.v1.WatchFeedbackResponse0\001B\224\001\n\032i" +
-      "o.github.genaifeedback.v1B\016AnalyticsProt" +
-      "oP\001ZQgithub.com/genaifeedback/genaifeedb" +
-      "ack/clients/go/genaifeedbackv1;genaifeed" +
-      "backv1\252\002\020GenAIFeedback.V1b\006proto3"
+      "eedback.v1.WatchFeedbackResponse0\001B~\n\032io" +
+      ".github.genaifeedback.v1B\016AnalyticsProto" +
+      "P\001Z;go.genaifeedback.dev/client/genaifee" +
+      "dbackv1;genaifeedbackv1\252\002\020GenAIFeedback." +
+      "V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -144,11 +144,11 @@ public final class ChatProto {
       "edback.v1.ChatRequest\032\036.genaifeedback.v1" +
       ".ChatResponse0\001\022]\n\014CompleteChat\022%.genaif" +
       "eedback.v1.CompleteChatRequest\032&.genaife" +
-      "edback.v1.CompleteChatResponseB\217\001\n\032io.gi" +
-      "thub.genaifeedback.v1B\tChatProtoP\001ZQgith" +
-      "ub.com/genaifeedback/genaifeedback/clien" +
-      "ts/go/genaifeedbackv1;genaifeedbackv1\252\002\020" +
-      "GenAIFeedback.V1b\006proto3"
+      "edback.v1.CompleteChatResponseBy\n\032io.git" +
+      "hub.genaifeedback.v1B\tChatProtoP\001Z;go.ge" +
+      "naifeedback.dev/client/genaifeedbackv1;g" +
+      "enaifeedbackv1\252\002\020GenAIFeedback.V1b\006proto" +
+      "3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

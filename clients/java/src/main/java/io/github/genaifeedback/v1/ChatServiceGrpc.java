@@ -161,6 +161,9 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline; never retried (a retry would be a second
+     * chat and a second trace).
      * </pre>
      */
     default void chat(io.github.genaifeedback.v1.ChatRequest request,
@@ -172,6 +175,7 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Timeout and retries: as Chat (600 s, never retried).
      * </pre>
      */
     default void completeChat(io.github.genaifeedback.v1.CompleteChatRequest request,
@@ -231,6 +235,9 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline; never retried (a retry would be a second
+     * chat and a second trace).
      * </pre>
      */
     public void chat(io.github.genaifeedback.v1.ChatRequest request,
@@ -243,6 +250,7 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Timeout and retries: as Chat (600 s, never retried).
      * </pre>
      */
     public void completeChat(io.github.genaifeedback.v1.CompleteChatRequest request,
@@ -288,6 +296,9 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline; never retried (a retry would be a second
+     * chat and a second trace).
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -301,6 +312,7 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Timeout and retries: as Chat (600 s, never retried).
      * </pre>
      */
     public io.github.genaifeedback.v1.CompleteChatResponse completeChat(io.github.genaifeedback.v1.CompleteChatRequest request) throws io.grpc.StatusException {
@@ -345,6 +357,9 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline; never retried (a retry would be a second
+     * chat and a second trace).
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.ChatResponse> chat(
@@ -357,6 +372,7 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Timeout and retries: as Chat (600 s, never retried).
      * </pre>
      */
     public io.github.genaifeedback.v1.CompleteChatResponse completeChat(io.github.genaifeedback.v1.CompleteChatRequest request) {
@@ -389,6 +405,7 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Timeout and retries: as Chat (600 s, never retried).
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CompleteChatResponse> completeChat(

@@ -48,11 +48,10 @@ public final class ErrorsProto {
       "\014OUT_OF_RANGE\020\003\022\022\n\016INVALID_FORMAT\020\004\022\020\n\014R" +
       "ESERVED_KEY\020\005\022\r\n\tDUPLICATE\020\006\022\014\n\010TOO_DEEP" +
       "\020\007\022\025\n\021REFUSED_BY_MLFLOW\020\010\022\023\n\017SCHEMA_MISM" +
-      "ATCH\020\tB\221\001\n\032io.github.genaifeedback.v1B\013E" +
-      "rrorsProtoP\001ZQgithub.com/genaifeedback/g" +
-      "enaifeedback/clients/go/genaifeedbackv1;" +
-      "genaifeedbackv1\252\002\020GenAIFeedback.V1b\006prot" +
-      "o3"
+      "ATCH\020\tB{\n\032io.github.genaifeedback.v1B\013Er" +
+      "rorsProtoP\001Z;go.genaifeedback.dev/client" +
+      "/genaifeedbackv1;genaifeedbackv1\252\002\020GenAI" +
+      "Feedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -206,6 +206,9 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+     * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request,
@@ -221,6 +224,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE before the first
+     * response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+     * most 5 s); after that, resume with the last page token.
      * </pre>
      */
     default void exportFeedback(io.github.genaifeedback.v1.ExportFeedbackRequest request,
@@ -235,6 +242,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+     * before the first response, up to 3 attempts with exponential backoff
+     * (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
      * </pre>
      */
     default void watchFeedback(io.github.genaifeedback.v1.WatchFeedbackRequest request,
@@ -308,6 +319,9 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+     * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request,
@@ -324,6 +338,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE before the first
+     * response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+     * most 5 s); after that, resume with the last page token.
      * </pre>
      */
     public void exportFeedback(io.github.genaifeedback.v1.ExportFeedbackRequest request,
@@ -339,6 +357,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+     * before the first response, up to 3 attempts with exponential backoff
+     * (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
      * </pre>
      */
     public void watchFeedback(io.github.genaifeedback.v1.WatchFeedbackRequest request,
@@ -388,6 +410,9 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+     * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackSummaryResponse getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request) throws io.grpc.StatusException {
@@ -403,6 +428,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE before the first
+     * response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+     * most 5 s); after that, resume with the last page token.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -419,6 +448,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+     * before the first response, up to 3 attempts with exponential backoff
+     * (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -469,6 +502,9 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+     * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackSummaryResponse getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request) {
@@ -484,6 +520,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE before the first
+     * response, up to 3 attempts with exponential backoff (0.5 s, doubling, at
+     * most 5 s); after that, resume with the last page token.
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.ExportFeedbackResponse> exportFeedback(
@@ -499,6 +539,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): no deadline (it runs until cancelled); retried on UNAVAILABLE
+     * before the first response, up to 3 attempts with exponential backoff
+     * (0.5 s, doubling, at most 5 s); after that, resume from the last cursor.
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.WatchFeedbackResponse> watchFeedback(
@@ -548,6 +592,9 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 300 s deadline; retried on UNAVAILABLE, up to 3 attempts with
+     * exponential backoff (0.5 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackSummaryResponse> getFeedbackSummary(

@@ -397,11 +397,10 @@ public final class FeedbackProto {
       "BySourceResponse0\001\022r\n\023CreateFeedbackToke" +
       "n\022,.genaifeedback.v1.CreateFeedbackToken" +
       "Request\032-.genaifeedback.v1.CreateFeedbac" +
-      "kTokenResponseB\223\001\n\032io.github.genaifeedba" +
-      "ck.v1B\rFeedbackProtoP\001ZQgithub.com/genai" +
-      "feedback/genaifeedback/clients/go/genaif" +
-      "eedbackv1;genaifeedbackv1\252\002\020GenAIFeedbac" +
-      "k.V1b\006proto3"
+      "kTokenResponseB}\n\032io.github.genaifeedbac" +
+      "k.v1B\rFeedbackProtoP\001Z;go.genaifeedback." +
+      "dev/client/genaifeedbackv1;genaifeedback" +
+      "v1\252\002\020GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

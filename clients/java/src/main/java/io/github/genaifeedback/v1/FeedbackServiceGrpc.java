@@ -457,6 +457,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     default void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
@@ -469,6 +473,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     default void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
@@ -482,6 +490,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -497,6 +508,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
@@ -509,6 +523,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
@@ -521,6 +538,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     default void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
@@ -534,6 +554,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     default void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
@@ -548,6 +572,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     default void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
@@ -561,6 +589,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     default void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
@@ -684,6 +716,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
@@ -697,6 +733,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
@@ -711,6 +751,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -727,6 +770,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
@@ -740,6 +786,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
@@ -753,6 +802,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
@@ -767,6 +819,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
@@ -782,6 +838,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
@@ -796,6 +856,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     public void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
@@ -877,6 +941,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) throws io.grpc.StatusException {
@@ -889,6 +957,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) throws io.grpc.StatusException {
@@ -902,6 +974,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) throws io.grpc.StatusException {
@@ -917,6 +992,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) throws io.grpc.StatusException {
@@ -929,6 +1007,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) throws io.grpc.StatusException {
@@ -941,6 +1022,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) throws io.grpc.StatusException {
@@ -954,6 +1038,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) throws io.grpc.StatusException {
@@ -968,6 +1056,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) throws io.grpc.StatusException {
@@ -981,6 +1073,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1062,6 +1158,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) {
@@ -1074,6 +1174,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) {
@@ -1087,6 +1191,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) {
@@ -1102,6 +1209,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) {
@@ -1114,6 +1224,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) {
@@ -1126,6 +1239,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) {
@@ -1139,6 +1255,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) {
@@ -1153,6 +1273,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) {
@@ -1166,6 +1290,10 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 600 s deadline (the walk covers the whole experiment);
+     * retried on UNAVAILABLE before the first response, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> eraseFeedbackBySource(
@@ -1246,6 +1374,10 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitFeedbackResponse> submitFeedback(
@@ -1259,6 +1391,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitRatingsResponse> submitRatings(
@@ -1273,6 +1409,9 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackStatusResponse> getFeedbackStatus(
@@ -1289,6 +1428,9 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackSchemasResponse> listFeedbackSchemas(
@@ -1302,6 +1444,9 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackResponse> getFeedback(
@@ -1315,6 +1460,9 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackResponse> listFeedback(
@@ -1329,6 +1477,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+     * request_id, so it is recorded once.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CorrectFeedbackResponse> correctFeedback(
@@ -1344,6 +1496,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+     * a retry cannot bring anything back.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.DeleteFeedbackResponse> deleteFeedback(

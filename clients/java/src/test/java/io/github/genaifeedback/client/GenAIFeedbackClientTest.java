@@ -218,7 +218,7 @@ class GenAIFeedbackClientTest {
   void ratingsStoreOneAssessmentPerDimension() {
     ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Rate dimensions").build());
     Map<String, Integer> scores = Map.of("accuracy", 4, "helpfulness", 5, "relevance", 2);
-    SubmitRatingsResponse response = waiting.rate(chat.traceId(), scores);
+    SubmitRatingsResponse response = waiting.submitRatings(chat.traceId(), scores);
     assertEquals(chat.traceId(), response.getTraceId());
     assertEquals(FeedbackState.FEEDBACK_STATE_STORED, response.getState());
     assertEquals(scores.keySet(), response.getAssessmentIdsMap().keySet());
@@ -232,6 +232,16 @@ class GenAIFeedbackClientTest {
           assertEquals(name, assessment.get("assessment_name").getAsString());
           assertEquals(score.doubleValue(), assessment.getAsJsonObject("feedback").get("value").getAsDouble());
         });
+  }
+
+  @Test
+  @SuppressWarnings("removal") // the deprecated name, kept until 0.3.0, still works
+  void deprecatedRateStillSubmitsRatings() {
+    ChatStream chat = finishedChat(ChatRequest.newBuilder().setMessage("Rate, old name").build());
+    SubmitRatingsResponse response = waiting.rate(chat.traceId(), Map.of("accuracy", 3));
+    assertEquals(FeedbackState.FEEDBACK_STATE_STORED, response.getState());
+    JsonObject stored = TestService.assessment(chat.traceId(), response.getAssessmentIdsOrThrow("accuracy"));
+    assertEquals(3.0, stored.getAsJsonObject("feedback").get("value").getAsDouble());
   }
 
   @Test

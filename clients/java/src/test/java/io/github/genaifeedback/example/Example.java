@@ -50,7 +50,7 @@ public final class Example {
 
       // Answered once in MLflow (STORED), or PENDING just before the call's deadline.
       SubmitRatingsResponse ratings =
-          client.withWaitUntilStored().rate(traceId, Map.of("accuracy", 4, "helpfulness", 5));
+          client.withWaitUntilStored().submitRatings(traceId, Map.of("accuracy", 4, "helpfulness", 5));
       System.out.println(
           "ratings recorded as " + ratings.getAssessmentIdsMap() + ", " + ratings.getState());
 
