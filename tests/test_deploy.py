@@ -16,6 +16,7 @@ import yaml
 
 from genaifeedback.service.process.config import ENV_PREFIX, Settings
 from genaifeedback.service.process.server import STRAGGLER_SECONDS, FeedbackApp
+from genaifeedback.service.storage.postgres_journal import RELEASE_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBERNETES = ROOT / "deploy" / "kubernetes"
@@ -27,7 +28,6 @@ KUBERNETES_VERSIONS = ("1.27.0", "1.37.0")
 MODES = {"sqlite": "StatefulSet", "postgresql": "Deployment"}
 # Settings the manifests use that another branch is adding (issue 16 item 2). While a name is here
 # and not yet a setting, it is left out of the parse; test_pending_settings_exist says when to drop it.
-PENDING_SETTINGS = {"journal_url"}
 # What FeedbackApp.stop() waits for besides the settings (a literal in its source).
 CHAT_DRAIN_SECONDS = 5.0
 # After the last timed wait: closing the MLflow client and the journal, and the process's exit.
@@ -80,11 +80,9 @@ def setting_name(env_name: str) -> str:
 
 
 def known_setting(name: str) -> bool:
-    """Whether a setting exists; fails for a name that is neither a setting nor pending."""
-    if name in Settings.model_fields:
-        return True
-    assert name in PENDING_SETTINGS, f"{ENV_PREFIX}{name.upper()} is no setting of the service"
-    return False
+    """Whether a setting exists; fails for a name that is no setting (a flag renamed in the code)."""
+    assert name in Settings.model_fields, f"{ENV_PREFIX}{name.upper()} is no setting of the service"
+    return True
 
 
 def container_environment(mode: str) -> dict[str, str]:
@@ -135,9 +133,8 @@ def container_port(mode: str, name: str) -> int:
 
 
 def journal_url(settings: Settings) -> str:
-    """--journal-url as given (a pending setting: absent until it is built)."""
-    value = getattr(settings, "journal_url", None) or ""
-    return str(value.get_secret_value() if hasattr(value, "get_secret_value") else value)
+    """--journal-url as given."""
+    return settings.journal_url
 
 
 def shutdown_bound_seconds(settings: Settings) -> float:
@@ -151,12 +148,14 @@ def shutdown_bound_seconds(settings: Settings) -> float:
         + CHAT_DRAIN_SECONDS  # chats' traces journaled
         + flush  # the exporter stores what is queued
         + flush  # the attacher delivers pending feedback
+        + RELEASE_SECONDS  # a shared journal hands its leases back
     )
 
 
 # --- the manifests as Kubernetes sees them
 
 
+@pytest.mark.slow  # runs kubernetes-validate
 def test_every_manifest_passes_kubernetes_validate_strict() -> None:
     assert {p.relative_to(KUBERNETES).parts[0] for p in MANIFESTS} == {"base", *MODES}
     versions = [flag for version in KUBERNETES_VERSIONS for flag in ("-k", version)]
@@ -245,6 +244,7 @@ def test_stop_waits_as_counted() -> None:
         "flush = settings.shutdown_grace_seconds + settings.mlflow_request_timeout_seconds",
         "await self.exporter.close(timeout_seconds=flush)",
         "await self.feedback.close(timeout_seconds=flush)",
+        "await self.journal.close()",
     ]
     positions = [source.find(line) for line in counted]
     assert -1 not in positions, f"FeedbackApp.stop() no longer has: {counted[positions.index(-1)]}"
@@ -254,6 +254,7 @@ def test_stop_waits_as_counted() -> None:
         "await self.health.enter_graceful_shutdown()",
         "await self.health_server.stop(0)",
         "await self.gateway.close()",
+        "await self.leases.close()",  # cancels the renewing task
     )
     assert source.count("await ") == len(counted) - 1 + len(uncounted), "a wait was added to FeedbackApp.stop()"
 
@@ -318,14 +319,7 @@ def test_postgresql_mode_is_stateless(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "emptyDir" in volumes[data], "nothing on the replica outlives it"
     (journal,) = [v for v in container("postgresql")["env"] if v["name"] == f"{ENV_PREFIX}JOURNAL_URL"]
     assert "secretKeyRef" in journal["valueFrom"], "the journal URL holds a password: from a Secret"
-    if "journal_url" in Settings.model_fields:
-        assert journal_url(settings).startswith("postgresql://")
-
-
-@pytest.mark.xfail(strict=True, reason="--journal-url is being added on another branch (issue 16 item 2)")
-def test_pending_settings_exist() -> None:
-    """Passes (and so fails, being strict) once they exist: then empty PENDING_SETTINGS and drop this mark."""
-    assert PENDING_SETTINGS.issubset(Settings.model_fields)
+    assert journal_url(settings).startswith("postgresql://")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -381,7 +375,7 @@ def test_containerfile_runs_the_service_as_a_user() -> None:
     (entrypoint,) = [arguments for name, arguments in final_stage() if name == "ENTRYPOINT"]
     assert entrypoint == '["feedback-service"]', "exec form: the service is PID 1 and gets SIGTERM itself"
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert 'feedback-service = "genaifeedback.service.process.server:main"' in pyproject
+    assert 'feedback-service = "genaifeedback.service.process.main:main"' in pyproject
 
 
 def test_containerfile_base_is_pinned_and_builds_from_the_repository() -> None:
