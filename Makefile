@@ -67,13 +67,14 @@ web-build: ## bundle the browser pages into web/dist/ (npm ci, tsc, esbuild): ma
 	$(MAKE) -C web build
 
 # The headless browser of tests/test_web.py: Debian's chromium package, installed as CI installs it
-# (never downloaded by a test at run time); playwright-core (web/node_modules) drives it.
+# (never downloaded by a test at run time); playwright-core (web/node_modules) drives it. The emoji font
+# is for the screenshots the tests take (the pages' 👍 and 👎).
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
-	$(SUDO) apt-get install -y --no-install-recommends chromium
+	$(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji
 
 test: setup check $(GRPCURL) $(GHZ) web-build $(CHROMIUM) ## set up, then run the contract checks, the service's tests and every client's tests
 	$(BIN)/pytest --cov --cov-report=term $(ARGS)
