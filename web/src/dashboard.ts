@@ -46,6 +46,7 @@ function isLow(feedback: ExportedFeedback): boolean {
 function describeVote(feedback: ExportedFeedback): string {
   const value = valueOf(feedback);
   if (feedback.name === THUMBS) return value ? "👍" : "👎";
+  if (feedback.name === RATING) return `rated ${JSON.stringify(value)} of 5`;
   return `${feedback.name} ${JSON.stringify(value)}`;
 }
 
