@@ -24,6 +24,7 @@ import httpx
 import jwt
 import pytest
 
+import scripted_generators
 from conftest import ROOT, free_port
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, feedback_pb2
 from support import assessments, metric
@@ -113,8 +114,10 @@ def web(start_service, tmp_path_factory):
     service = start_service(
         experiment_name=f"web-{uuid.uuid4().hex[:8]}",  # its own: the dashboard's figures are this module's data
         feedback_token_keys_file=keys,
-        demo_token_delay_ms=15,
-        demo_response_tokens=24,
+        # A model whose every chunk the test releases (tests/scripted_generators.py): what the page shows
+        # after each one is checked before the next exists; no clock sets the pace.
+        generator="callable",
+        callable="scripted_generators:on_demand",
         watch_poll_seconds=0.5,
     )
     envoy_port = free_port()
@@ -164,8 +167,8 @@ def chat_page(web) -> Page:
     return page
 
 
-def ask(page: Page, question: str) -> dict:
-    """Type a question and send it with Enter; the answer's text after every DOM update, its trace id, token."""
+def start_asking(page: Page, question: str) -> scripted_generators.OnDemandChat:
+    """Type a question (unique: the model is found by it) and send it with Enter; the model answering it."""
     page.eval(
         """(() => {
           window.answerTexts = [];
@@ -177,7 +180,22 @@ def ask(page: Page, question: str) -> dict:
     )
     page.fill(selector="#prompt", value=question)
     page.press(selector="#prompt", key="Enter")
-    page.wait("document.querySelector('.answer:last-of-type')?.dataset.finished === 'true'", 20_000)
+    return scripted_generators.on_demand_chat(question)
+
+
+def shown_text_is(text: str) -> str:
+    return f"document.querySelector('.answer:last-of-type .answer-text')?.textContent === {json.dumps(text)}"
+
+
+def ask(page: Page, question: str, chunks: int = 3) -> dict:
+    """Ask, then release the answer chunk by chunk, each seen in the page before the next is made; then
+    the answer's texts after every DOM update, its trace id (as shown and as kept) and feedback token."""
+    model = start_asking(page, question)
+    for n in range(1, chunks + 1):
+        model.next_chunk()
+        page.wait(shown_text_is("".join(f" c{i}" for i in range(n))))
+    model.end()
+    page.wait("document.querySelector('.answer:last-of-type')?.dataset.finished === 'true'")
     return page.eval(
         """(() => {
           const view = document.querySelector('.answer:last-of-type');
@@ -198,10 +216,9 @@ def vote_state_is(state: str, not_assessment: str = "") -> str:
 
 def test_chat_streams_and_thumbs_land_in_mlflow_as_the_tokens_user_one_current_vote(web, mlflow_client):
     page = chat_page(web)
-    answer = ask(page, "What is MLflow?")
-    final = answer["texts"][-1]
-    # Streamed: the text grew over at least two DOM updates before the last one.
-    assert len({t for t in answer["texts"] if t and t != final}) >= 2, answer["texts"]
+    answer = ask(page, f"What is MLflow? {uuid.uuid4()}")
+    # Streamed: each chunk was in the DOM before the model made the next, so at least two updates before the last.
+    assert [t for t in dict.fromkeys(answer["texts"]) if t] == [" c0", " c0 c1", " c0 c1 c2"], answer["texts"]
     assert re.fullmatch(r"tr-[0-9a-f]{32}", answer["traceId"]) and answer["traceIdShown"] == answer["traceId"]
     user = jwt.decode(answer["token"], options={"verify_signature": False})["sub"]
     assert user == answer["user"]
@@ -235,7 +252,7 @@ def test_chat_streams_and_thumbs_land_in_mlflow_as_the_tokens_user_one_current_v
 
 def test_a_tampered_token_shows_its_reason_and_mlflow_gains_nothing(web, mlflow_client):
     page = chat_page(web)
-    answer = ask(page, "Is this token mine?")
+    answer = ask(page, f"Is this token mine? {uuid.uuid4()}")
     web.service.wait_stored(answer["traceId"])
     header, payload, signature = answer["token"].split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -269,6 +286,19 @@ def test_a_page_from_an_origin_not_allowed_is_refused_by_cors_and_the_service_se
     page.close()
 
 
+def test_a_chat_cut_by_closing_the_tab_is_recorded_as_cancelled(web, mlflow_client):
+    page = chat_page(web)
+    model = start_asking(page, f"Closing soon {uuid.uuid4()}")
+    model.next_chunk()
+    page.wait(shown_text_is(" c0"))
+    trace_id = page.eval("document.querySelector('.answer:last-of-type').dataset.traceId")
+    page.close()  # the tab goes: the browser drops the fetch, Envoy resets the stream to the service
+    assert model.closed.wait(10), "the service did not close the model after the browser went"
+    web.service.wait_stored(trace_id)
+    trace = mlflow_client.get_trace(trace_id)
+    assert (trace.info.tags["chat.outcome"], trace.data.spans[0].outputs) == ("cancelled", " c0")
+
+
 def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
     before = rpc_count(web.service)
     origin = {"Origin": web.page_url}
@@ -298,11 +328,12 @@ def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
 
 def vote(web, model: str, up: bool | None, rating: int | None, comment: str = "") -> str:
     """A chat tagged with a model, then its user's thumb and rating with the chat's token; the thumb's id."""
-    user = f"user-{uuid.uuid4().hex[:6]}"
-    events = list(
-        web.service.chat.Chat(chat_pb2.ChatRequest(message="hi", user_id=user, tags={"model": model}), timeout=60)
-    )
-    finished = events[-1].finished
+    user, message = f"user-{uuid.uuid4().hex[:6]}", f"hi {uuid.uuid4()}"
+    call = web.service.chat.Chat(chat_pb2.ChatRequest(message=message, user_id=user, tags={"model": model}), timeout=60)
+    answering = scripted_generators.on_demand_chat(message)
+    answering.next_chunk()
+    answering.end()
+    finished = list(call)[-1].finished
     web.service.wait_stored(finished.trace_id)
     assessment_id = ""
     if up is not None:
