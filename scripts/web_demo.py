@@ -110,9 +110,18 @@ class EnvoyProcess:
             self._process.wait()
 
 
+def content_security_policy(api_url: str) -> str:
+    """The policy docs/web.md asks of a production page: its own script and style, calls to the API only."""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {api_url}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    def __init__(self, *args: Any, page_config: bytes, **kwargs: Any):
+    def __init__(self, *args: Any, page_config: bytes, policy: str, **kwargs: Any):
         self._page_config = page_config
+        self._policy = policy
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
@@ -120,7 +129,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(self._page_config)))
-            self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(self._page_config)
             return
@@ -128,6 +136,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy", self._policy)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -135,13 +146,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class StaticServer:
-    """web/dist/ over HTTP on 127.0.0.1, plus /config.json: the URLs of Envoy's two routes."""
+    """web/dist/ over HTTP on 127.0.0.1, plus /config.json: the URLs of Envoy's two routes. Every answer
+    carries the Content-Security-Policy of docs/web.md (the pages run under it in the tests too)."""
 
     def __init__(self, port: int, envoy_url: str, directory: Path = WEB_DIST, model: str = "demo"):
         page_config = json.dumps(
             {"chatBaseUrl": envoy_url, "operatorBaseUrl": f"{envoy_url}/operator", "model": model}
         ).encode()
-        handler = functools.partial(_Handler, directory=str(directory), page_config=page_config)
+        handler = functools.partial(
+            _Handler, directory=str(directory), page_config=page_config, policy=content_security_policy(envoy_url)
+        )
         self._server = http.server.ThreadingHTTPServer((HOST, port), handler)
         self._server.daemon_threads = True
         self.url = f"http://{HOST}:{self._server.server_address[1]}"

@@ -11,6 +11,7 @@ Screenshots of both pages go to $WEB_SCREENSHOTS_DIR, or the test's temporary fo
 
 import base64
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -224,10 +225,20 @@ def test_chat_streams_and_thumbs_land_in_mlflow_as_the_tokens_user_one_current_v
     assert user == answer["user"]
     web.service.wait_stored(answer["traceId"])
 
+    page.eval(
+        """(() => {
+          window.voteStates = [];
+          const line = document.querySelector('.answer:last-of-type .vote-state');
+          new MutationObserver(() => window.voteStates.push(line.dataset.state))
+            .observe(line, {attributes: true, attributeFilter: ['data-state']});
+        })()"""
+    )
     page.fill(selector=".answer:last-of-type .comment", value="Clear and correct")
     page.click(selector=".answer:last-of-type .thumb.up")
     # STORED is GetFeedbackStatus saying MLflow confirmed it: within 2 s of the click.
     up_id = page.wait(vote_state_is("STORED"), 2_000)
+    # Shown as it moved: sent, acknowledged once journaled (PENDING), then confirmed in MLflow.
+    assert [state for state, _ in itertools.groupby(page.eval("window.voteStates"))] == ["SENDING", "PENDING", "STORED"]
     (stored,) = assessments(mlflow_client, answer["traceId"], "user_feedback")
     assert (stored.assessment_id, stored.value, stored.rationale, stored.valid) == (
         up_id,
@@ -247,24 +258,32 @@ def test_chat_streams_and_thumbs_land_in_mlflow_as_the_tokens_user_one_current_v
     assert votes[up_id].valid is False  # the earlier vote, kept as history
     assert {v.source.source_id for v in votes.values()} == {user}
     page.screenshot(path=str(web.shots / "chat.png"))
+    assert not [line for line in page.console() if "Content Security Policy" in line]  # the pages run under it
     page.close()
 
 
-def test_a_tampered_token_shows_its_reason_and_mlflow_gains_nothing(web, mlflow_client):
+def test_an_expired_or_tampered_token_shows_its_reason_and_mlflow_gains_nothing(web, mlflow_client):
     page = chat_page(web)
     answer = ask(page, f"Is this token mine? {uuid.uuid4()}")
     web.service.wait_stored(answer["traceId"])
-    header, payload, signature = answer["token"].split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "mallory"  # another user's vote, with the signature of the real token
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    page.eval(f"document.querySelector('.answer:last-of-type').dataset.feedbackToken = '{header}.{forged}.{signature}'")
-
-    page.click(selector=".answer:last-of-type .thumb.up")
-    shown = page.wait("document.querySelector('.answer:last-of-type .error').dataset.reason && "
-                      "document.querySelector('.answer:last-of-type .error').textContent")  # fmt: skip
-    assert "FEEDBACK_TOKEN_INVALID" in shown and "UNAUTHENTICATED" in shown, shown
-    assert page.eval("document.querySelector('.answer:last-of-type .vote-state').dataset.state") == "FAILED"
+    claims = jwt.decode(answer["token"], options={"verify_signature": False})
+    # Signed with the right key, but its time is up.
+    expired = jwt.encode({**claims, "exp": int(time.time()) - 120}, SECRET, headers={"kid": "web"})
+    # Another user's vote, under the real token's signature.
+    header, _, signature = answer["token"].split(".")
+    payload = base64.urlsafe_b64encode(json.dumps({**claims, "sub": "mallory"}).encode()).rstrip(b"=").decode()
+    for token, reason in (
+        (expired, "FEEDBACK_TOKEN_EXPIRED"),
+        (f"{header}.{payload}.{signature}", "FEEDBACK_TOKEN_INVALID"),
+    ):
+        page.eval(f"document.querySelector('.answer:last-of-type').dataset.feedbackToken = '{token}'")
+        page.click(selector=".answer:last-of-type .thumb.up")
+        shown = page.wait(
+            f"document.querySelector('.answer:last-of-type .error').dataset.reason === '{reason}' && "
+            "document.querySelector('.answer:last-of-type .error').textContent"
+        )
+        assert shown.startswith(f"{reason} (UNAUTHENTICATED): "), shown  # decoded from grpc-status-details-bin
+        assert page.eval("document.querySelector('.answer:last-of-type .vote-state').dataset.state") == "FAILED"
     assert assessments(mlflow_client, answer["traceId"]) == []
     page.close()
 

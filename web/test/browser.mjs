@@ -27,9 +27,13 @@ const commands = {
     return id;
   },
   evaluate: ({ page, expression }) => pages.get(page).evaluate(expression),
-  // Wait until a JS expression is truthy in the page (re-evaluated on every animation frame).
+  // Wait until a JS expression is truthy in the page (re-evaluated on every animation frame). Passed as a
+  // function: a string would be eval'ed inside the page, which the pages' Content-Security-Policy forbids.
   waitFor: ({ page, expression, timeout }) =>
-    pages.get(page).waitForFunction(expression, undefined, { timeout }).then((handle) => handle.jsonValue()),
+    pages
+      .get(page)
+      .waitForFunction(new Function(`return (${expression});`), undefined, { timeout })
+      .then((handle) => handle.jsonValue()),
   click: ({ page, selector }) => pages.get(page).locator(selector).click(),
   fill: ({ page, selector, value }) => pages.get(page).locator(selector).fill(value),
   press: ({ page, selector, key }) => pages.get(page).locator(selector).press(key),
