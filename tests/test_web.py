@@ -250,13 +250,20 @@ def test_chat_streams_and_thumbs_land_in_mlflow_as_the_tokens_user_one_current_v
     assert page.eval("document.querySelector('.answer:last-of-type .thumb.up').getAttribute('aria-pressed')") == "true"
 
     page.fill(selector=".answer:last-of-type .comment", value="")
-    page.click(selector=".answer:last-of-type .thumb.down")
+    page.press(selector=".answer:last-of-type .thumb.down", key="Enter")  # from the keyboard
     down_id = page.wait(vote_state_is("STORED", not_assessment=up_id), 2_000)
     votes = {a.assessment_id: a for a in assessments(mlflow_client, answer["traceId"], "user_feedback")}
     assert set(votes) == {up_id, down_id}
     assert (votes[down_id].value, votes[down_id].valid, votes[down_id].overrides) == (False, True, up_id)
     assert votes[up_id].valid is False  # the earlier vote, kept as history
     assert {v.source.source_id for v in votes.values()} == {user}
+    # Every control has a name a screen reader can say: its label, aria-label or text.
+    unnamed = page.eval(
+        """[...document.querySelectorAll('button, select, textarea, input')]
+             .filter((c) => !(c.labels?.length || c.getAttribute('aria-label') || c.textContent.trim()))
+             .map((c) => c.outerHTML)"""
+    )
+    assert unnamed == []
     page.screenshot(path=str(web.shots / "chat.png"))
     assert not [line for line in page.console() if "Content Security Policy" in line]  # the pages run under it
     page.close()
