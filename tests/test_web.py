@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import time
+import types
 import uuid
 from pathlib import Path
 
@@ -101,7 +102,7 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def web(start_service, tmp_path_factory):
-    """The service (feedback tokens on, a demo model slow enough to stream visibly, a quick watch),
+    """The service (feedback tokens on, a model the test paces, a quick watch),
     Envoy with the shipped configuration, the pages from an allowed origin and from one not allowed."""
     if not (DIST / "chat.js").exists():
         pytest.fail("web/dist is not built: run `make -C web build` (make test does)")
@@ -132,18 +133,14 @@ def web(start_service, tmp_path_factory):
     browser = Browser(folder / "browser.log")
     shots = Path(os.environ.get("WEB_SCREENSHOTS_DIR") or folder)
     shots.mkdir(parents=True, exist_ok=True)
-    yield type(
-        "Web",
-        (),
-        dict(
-            service=service,
-            envoy=envoy,
-            page_url=allowed.url,
-            other_origin_url=not_allowed.url,
-            browser=browser,
-            shots=shots,
-            analytics=analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel),
-        ),
+    yield types.SimpleNamespace(
+        service=service,
+        envoy=envoy,
+        page_url=allowed.url,
+        other_origin_url=not_allowed.url,
+        browser=browser,
+        shots=shots,
+        analytics=analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel),
     )
     browser.close()
     envoy.stop()
