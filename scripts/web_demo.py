@@ -83,7 +83,12 @@ class EnvoyProcess:
         with open(self.log_path, "wb") as log:
             self._process = subprocess.Popen(
                 # One worker thread: a browser's handful of calls need no more, and the machine is shared.
-                [envoy_binary(), "-c", str(self._config_path), "--concurrency", "1", "--log-level", "warn"],
+                # No hot restart: its shared-memory socket (base id 0) would stop a second Envoy on the machine.
+                [
+                    envoy_binary(),
+                    *("-c", str(self._config_path), "--concurrency", "1", "--log-level", "warn"),
+                    "--disable-hot-restart",
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

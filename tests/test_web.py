@@ -321,6 +321,28 @@ def test_a_chat_cut_by_closing_the_tab_is_recorded_as_cancelled(web, mlflow_clie
     assert (trace.info.tags["chat.outcome"], trace.data.spans[0].outputs) == ("cancelled", " c0")
 
 
+def test_a_service_envoy_cannot_reach_shows_unavailable(web, tmp_path):
+    """Envoy up, the service behind it gone: the page says UNAVAILABLE with Envoy's reason, not nothing."""
+    envoy_port = free_port()
+    static = web_demo.StaticServer(0, f"http://127.0.0.1:{envoy_port}").start()
+    config = web_demo.envoy_config(
+        listen_port=envoy_port, service_port=free_port(), admin_port=free_port(), origins=[static.url]
+    )
+    envoy = web_demo.EnvoyProcess(config, tmp_path / "envoy.log").start()
+    try:
+        page = web.browser.open(f"{static.url}/")
+        page.wait("document.body.dataset.ready === 'true'")
+        page.fill(selector="#prompt", value="Anyone there?")
+        page.press(selector="#prompt", key="Enter")
+        shown = page.wait("document.querySelector('.answer .error')?.dataset.reason && "
+                          "document.querySelector('.answer .error').textContent")  # fmt: skip
+        assert shown.startswith("UNAVAILABLE (UNAVAILABLE): upstream connect error"), shown
+        page.close()
+    finally:
+        envoy.stop()
+        static.stop()
+
+
 def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
     before = rpc_count(web.service)
     origin = {"Origin": web.page_url}
