@@ -22,7 +22,7 @@ DIST := $(abspath dist)
 GO_MODULE := go.genaifeedback.dev/client
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-run run run-postgres test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics mutation clean
+.PHONY: help setup setup-run run run-postgres demo web-build test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -42,6 +42,10 @@ $(VENV)/.runtime: pyproject.toml clients/python/pyproject.toml
 
 $(VENV)/.installed: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -e 'clients/python[plot]' -e '.[dev,redis]'
+	touch $@
+
+$(VENV)/.web: $(VENV)/.runtime
+	$(BIN)/pip install --quiet -e '.[web]'
 	touch $@
 
 $(VENV)/.bench: $(VENV)/.runtime
@@ -65,7 +69,23 @@ REDIS_SERVER := /usr/bin/redis-server
 $(REDIS_SERVER):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 
-test: setup check $(GRPCURL) $(GHZ) $(REDIS_SERVER) ## set up, then run the contract checks, the service's tests and every client's tests
+demo: $(VENV)/.web $(MLFLOW_VENV)/.installed web-build ## set up, then MLflow, the service, Envoy (gRPC-Web) and the chat page and dashboard: prints one URL; Ctrl-C stops all
+	$(BIN)/python scripts/web_demo.py $(ARGS)
+
+web-build: ## bundle the browser pages into web/dist/ (npm ci, tsc, esbuild): make -C web build
+	$(MAKE) -C web build
+
+# The headless browser of tests/test_web.py: Debian's chromium package, installed as CI installs it
+# (never downloaded by a test at run time); playwright-core (web/node_modules) drives it. The emoji font
+# is for the screenshots the tests take (the pages' 👍 and 👎).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji
+
+test: setup check $(GRPCURL) $(GHZ) $(REDIS_SERVER) web-build $(CHROMIUM) ## set up, then run the contract checks, the service's tests and every client's tests
 	$(BIN)/pytest --cov --cov-report=term $(ARGS)
 	$(MAKE) test-clients
 
@@ -93,12 +113,14 @@ lint: $(VENV)/.installed ## ruff check, ruff format --check and mypy (strict) on
 
 proto: $(VENV)/.installed ## regenerate every language's stubs in clients/ from protos/ (pinned generators)
 	$(BIN)/python scripts/gen_protos.py
+	$(MAKE) -C web proto
 	$(MAKE) -C clients/go proto
 	$(MAKE) -C clients/java proto
 	$(MAKE) -C clients/node proto
 
 proto-check: $(VENV)/.installed ## fail if any committed stubs (or service config copy) drift from protos/
 	$(BIN)/python scripts/gen_protos.py --check
+	$(MAKE) -C web proto-check
 	$(MAKE) -C clients/go proto-check
 	$(MAKE) -C clients/java proto-check
 	$(MAKE) -C clients/node proto-check
@@ -170,3 +192,4 @@ clean: ## remove the environments, local MLflow data and dist/
 	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools dist
 	$(MAKE) -C clients/java clean
 	$(MAKE) -C clients/node clean
+	$(MAKE) -C web clean
