@@ -139,7 +139,7 @@ def _valid_requests(trace_id: str) -> dict[str, bytes]:
             trace_id=trace_id, bool_value=True, rationale="ok", metadata={"a": "b"}, request_id="r"
         ),
         "/genaifeedback.v1.FeedbackService/SubmitRatings": feedback_pb2.SubmitRatingsRequest(
-            trace_id=trace_id, ratings=[feedback_pb2.DimensionRating(name="accuracy", score=4)]
+            trace_id=trace_id, ratings=[feedback_pb2.DimensionRating(name="accuracy", score=4)], request_id="r2"
         ),
         "/genaifeedback.v1.FeedbackService/GetFeedback": feedback_pb2.GetFeedbackRequest(
             trace_id=trace_id, assessment_id="a-" + "1" * 32

@@ -270,21 +270,29 @@ const (
 	// the server does not accept. A value out of range is OUT_OF_RANGE, a text
 	// too long TOO_LONG and a missing required rationale REQUIRED.
 	FieldViolationReason_SCHEMA_MISMATCH FieldViolationReason = 9
+	// A feedback-writing request (SubmitFeedback, SubmitRatings,
+	// CorrectFeedback) has no `request_id`. Nothing was recorded. Send a new
+	// idempotency key (a UUID) for each user action, and the same one on every
+	// retry of that action. Its own reason rather than REQUIRED because it is
+	// the one requirement a caller of an earlier release may meet after an
+	// upgrade: earlier releases accepted an empty request_id.
+	FieldViolationReason_REQUEST_ID_REQUIRED FieldViolationReason = 10
 )
 
 // Enum value maps for FieldViolationReason.
 var (
 	FieldViolationReason_name = map[int32]string{
-		0: "FIELD_VIOLATION_REASON_UNSPECIFIED",
-		1: "REQUIRED",
-		2: "TOO_LONG",
-		3: "OUT_OF_RANGE",
-		4: "INVALID_FORMAT",
-		5: "RESERVED_KEY",
-		6: "DUPLICATE",
-		7: "TOO_DEEP",
-		8: "REFUSED_BY_MLFLOW",
-		9: "SCHEMA_MISMATCH",
+		0:  "FIELD_VIOLATION_REASON_UNSPECIFIED",
+		1:  "REQUIRED",
+		2:  "TOO_LONG",
+		3:  "OUT_OF_RANGE",
+		4:  "INVALID_FORMAT",
+		5:  "RESERVED_KEY",
+		6:  "DUPLICATE",
+		7:  "TOO_DEEP",
+		8:  "REFUSED_BY_MLFLOW",
+		9:  "SCHEMA_MISMATCH",
+		10: "REQUEST_ID_REQUIRED",
 	}
 	FieldViolationReason_value = map[string]int32{
 		"FIELD_VIOLATION_REASON_UNSPECIFIED": 0,
@@ -297,6 +305,7 @@ var (
 		"TOO_DEEP":                           7,
 		"REFUSED_BY_MLFLOW":                  8,
 		"SCHEMA_MISMATCH":                    9,
+		"REQUEST_ID_REQUIRED":                10,
 	}
 )
 
@@ -360,7 +369,7 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x12SOURCE_NOT_ALLOWED\x10\x17\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_INVALID\x10\x18\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_EXPIRED\x10\x19\x12\x1b\n" +
-	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a*\xdb\x01\n" +
+	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a*\xf4\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +
@@ -371,7 +380,9 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\tDUPLICATE\x10\x06\x12\f\n" +
 	"\bTOO_DEEP\x10\a\x12\x15\n" +
 	"\x11REFUSED_BY_MLFLOW\x10\b\x12\x13\n" +
-	"\x0fSCHEMA_MISMATCH\x10\tB\x91\x01\n" +
+	"\x0fSCHEMA_MISMATCH\x10\t\x12\x17\n" +
+	"\x13REQUEST_ID_REQUIRED\x10\n" +
+	"B\x91\x01\n" +
 	"\x1aio.github.genaifeedback.v1B\vErrorsProtoP\x01ZQgithub.com/genaifeedback/genaifeedback/clients/go/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (

@@ -36,7 +36,8 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-// attached to the chat's trace. Every write is idempotent by `request_id`.
+// attached to the chat's trace. Every write is idempotent by its
+// `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 //
 // One current vote per rater: feedback with a source id replaces that
 // source's earlier vote of the same name on the same trace and span, which
@@ -248,7 +249,8 @@ func (c *feedbackServiceClient) CreateFeedbackToken(ctx context.Context, in *Cre
 // for forward compatibility.
 //
 // FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-// attached to the chat's trace. Every write is idempotent by `request_id`.
+// attached to the chat's trace. Every write is idempotent by its
+// `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 //
 // One current vote per rater: feedback with a source id replaces that
 // source's earlier vote of the same name on the same trace and span, which

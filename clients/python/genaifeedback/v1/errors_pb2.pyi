@@ -46,6 +46,7 @@ class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TOO_DEEP: _ClassVar[FieldViolationReason]
     REFUSED_BY_MLFLOW: _ClassVar[FieldViolationReason]
     SCHEMA_MISMATCH: _ClassVar[FieldViolationReason]
+    REQUEST_ID_REQUIRED: _ClassVar[FieldViolationReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 INVALID_FIELD: ErrorReason
 MALFORMED_REQUEST: ErrorReason
@@ -83,3 +84,4 @@ DUPLICATE: FieldViolationReason
 TOO_DEEP: FieldViolationReason
 REFUSED_BY_MLFLOW: FieldViolationReason
 SCHEMA_MISMATCH: FieldViolationReason
+REQUEST_ID_REQUIRED: FieldViolationReason

@@ -27,7 +27,8 @@ if _version_not_supported:
 
 class FeedbackServiceStub:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-    attached to the chat's trace. Every write is idempotent by `request_id`.
+    attached to the chat's trace. Every write is idempotent by its
+    `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 
     One current vote per rater: feedback with a source id replaces that
     source's earlier vote of the same name on the same trace and span, which
@@ -123,7 +124,8 @@ class FeedbackServiceStub:
 
 class FeedbackServiceServicer:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-    attached to the chat's trace. Every write is idempotent by `request_id`.
+    attached to the chat's trace. Every write is idempotent by its
+    `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 
     One current vote per rater: feedback with a source id replaces that
     source's earlier vote of the same name on the same trace and span, which
@@ -325,7 +327,8 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class FeedbackService:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-    attached to the chat's trace. Every write is idempotent by `request_id`.
+    attached to the chat's trace. Every write is idempotent by its
+    `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 
     One current vote per rater: feedback with a source id replaces that
     source's earlier vote of the same name on the same trace and span, which

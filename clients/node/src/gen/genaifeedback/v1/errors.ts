@@ -441,6 +441,15 @@ export enum FieldViolationReason {
    * too long TOO_LONG and a missing required rationale REQUIRED.
    */
   SCHEMA_MISMATCH = "SCHEMA_MISMATCH",
+  /**
+   * REQUEST_ID_REQUIRED - A feedback-writing request (SubmitFeedback, SubmitRatings,
+   * CorrectFeedback) has no `request_id`. Nothing was recorded. Send a new
+   * idempotency key (a UUID) for each user action, and the same one on every
+   * retry of that action. Its own reason rather than REQUIRED because it is
+   * the one requirement a caller of an earlier release may meet after an
+   * upgrade: earlier releases accepted an empty request_id.
+   */
+  REQUEST_ID_REQUIRED = "REQUEST_ID_REQUIRED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -476,6 +485,9 @@ export function fieldViolationReasonFromJSON(object: any): FieldViolationReason 
     case 9:
     case "SCHEMA_MISMATCH":
       return FieldViolationReason.SCHEMA_MISMATCH;
+    case 10:
+    case "REQUEST_ID_REQUIRED":
+      return FieldViolationReason.REQUEST_ID_REQUIRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -505,6 +517,8 @@ export function fieldViolationReasonToJSON(object: FieldViolationReason): string
       return "REFUSED_BY_MLFLOW";
     case FieldViolationReason.SCHEMA_MISMATCH:
       return "SCHEMA_MISMATCH";
+    case FieldViolationReason.REQUEST_ID_REQUIRED:
+      return "REQUEST_ID_REQUIRED";
     case FieldViolationReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -533,6 +547,8 @@ export function fieldViolationReasonToNumber(object: FieldViolationReason): numb
       return 8;
     case FieldViolationReason.SCHEMA_MISMATCH:
       return 9;
+    case FieldViolationReason.REQUEST_ID_REQUIRED:
+      return 10;
     case FieldViolationReason.UNRECOGNIZED:
     default:
       return -1;

@@ -41,17 +41,17 @@ public final class ErrorsProto {
       "NTIALS_EXPIRED\020\025\022\021\n\rSCOPE_MISSING\020\026\022\026\n\022S" +
       "OURCE_NOT_ALLOWED\020\027\022\032\n\026FEEDBACK_TOKEN_IN" +
       "VALID\020\030\022\032\n\026FEEDBACK_TOKEN_EXPIRED\020\031\022\033\n\027F" +
-      "EEDBACK_TOKEN_MISMATCH\020\032*\333\001\n\024FieldViolat" +
+      "EEDBACK_TOKEN_MISMATCH\020\032*\364\001\n\024FieldViolat" +
       "ionReason\022&\n\"FIELD_VIOLATION_REASON_UNSP" +
       "ECIFIED\020\000\022\014\n\010REQUIRED\020\001\022\014\n\010TOO_LONG\020\002\022\020\n" +
       "\014OUT_OF_RANGE\020\003\022\022\n\016INVALID_FORMAT\020\004\022\020\n\014R" +
       "ESERVED_KEY\020\005\022\r\n\tDUPLICATE\020\006\022\014\n\010TOO_DEEP" +
       "\020\007\022\025\n\021REFUSED_BY_MLFLOW\020\010\022\023\n\017SCHEMA_MISM" +
-      "ATCH\020\tB\221\001\n\032io.github.genaifeedback.v1B\013E" +
-      "rrorsProtoP\001ZQgithub.com/genaifeedback/g" +
-      "enaifeedback/clients/go/genaifeedbackv1;" +
-      "genaifeedbackv1\252\002\020GenAIFeedback.V1b\006prot" +
-      "o3"
+      "ATCH\020\t\022\027\n\023REQUEST_ID_REQUIRED\020\nB\221\001\n\032io.g" +
+      "ithub.genaifeedback.v1B\013ErrorsProtoP\001ZQg" +
+      "ithub.com/genaifeedback/genaifeedback/cl" +
+      "ients/go/genaifeedbackv1;genaifeedbackv1" +
+      "\252\002\020GenAIFeedback.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

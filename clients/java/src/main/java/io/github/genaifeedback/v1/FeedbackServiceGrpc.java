@@ -5,7 +5,8 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
 /**
  * <pre>
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
- * attached to the chat's trace. Every write is idempotent by `request_id`.
+ * attached to the chat's trace. Every write is idempotent by its
+ * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
  * One current vote per rater: feedback with a source id replaces that
  * source's earlier vote of the same name on the same trace and span, which
  * stays in MLflow as history (MLflow's override chain; see
@@ -417,7 +418,8 @@ public final class FeedbackServiceGrpc {
   /**
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -589,7 +591,8 @@ public final class FeedbackServiceGrpc {
    * Base class for the server implementation of the service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -633,7 +636,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do asynchronous rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -826,7 +830,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do synchronous rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -1011,7 +1016,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do limited synchronous rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -1195,7 +1201,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do ListenableFuture-style rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
