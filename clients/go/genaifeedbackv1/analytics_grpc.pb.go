@@ -42,6 +42,10 @@ const (
 // ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
 // malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
 // reached or fails, safe to retry.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackAnalyticsServiceClient interface {
 	// GetFeedbackSummary returns, for a time range (default: the last 24 hours)
 	// and optional filters, the number of traces, the traces with feedback and
@@ -51,6 +55,11 @@ type FeedbackAnalyticsServiceClient interface {
 	// Optionally also per time bucket (hour or day) and per group (a trace tag,
 	// the user or the session), so that "positive rate per model per day" is
 	// one call.
+	//
+	// Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 300 s.
 	GetFeedbackSummary(ctx context.Context, in *GetFeedbackSummaryRequest, opts ...grpc.CallOption) (*GetFeedbackSummaryResponse, error)
 	// ExportFeedback streams the traces of a time range (oldest first) with
 	// their current feedback, and on request their feedback history, filtered
@@ -58,12 +67,25 @@ type FeedbackAnalyticsServiceClient interface {
 	// page token; a new call with the last token received resumes after that
 	// trace, so that across calls every trace is sent exactly once (traces
 	// stored later with an older start time than the token's are not sent).
+	//
+	// Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+	// retries a stream only until its first message arrives; after that, call
+	// again with the last page_token received.
+	// Deadline: 300 s.
 	ExportFeedback(ctx context.Context, in *ExportFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportFeedbackResponse], error)
 	// WatchFeedback streams feedback as it is recorded, by any replica: it
 	// follows MLflow (polling it) and sends each assessment created after the
 	// cursor once, oldest first, with a cursor to resume from. The initial
 	// metadata `watch-cursor` holds the cursor it starts from, sent at once.
 	// It runs until the caller cancels it or the deadline passes.
+	//
+	// Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+	// retries a stream only until its first message arrives; after that, call
+	// again with the last cursor received.
+	// Deadline: none: the stream runs until the caller cancels it or sets a
+	// deadline of its own.
 	WatchFeedback(ctx context.Context, in *WatchFeedbackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchFeedbackResponse], error)
 }
 
@@ -141,6 +163,10 @@ type FeedbackAnalyticsService_WatchFeedbackClient = grpc.ServerStreamingClient[W
 // ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
 // malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
 // reached or fails, safe to retry.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackAnalyticsServiceServer interface {
 	// GetFeedbackSummary returns, for a time range (default: the last 24 hours)
 	// and optional filters, the number of traces, the traces with feedback and
@@ -150,6 +176,11 @@ type FeedbackAnalyticsServiceServer interface {
 	// Optionally also per time bucket (hour or day) and per group (a trace tag,
 	// the user or the session), so that "positive rate per model per day" is
 	// one call.
+	//
+	// Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 300 s.
 	GetFeedbackSummary(context.Context, *GetFeedbackSummaryRequest) (*GetFeedbackSummaryResponse, error)
 	// ExportFeedback streams the traces of a time range (oldest first) with
 	// their current feedback, and on request their feedback history, filtered
@@ -157,12 +188,25 @@ type FeedbackAnalyticsServiceServer interface {
 	// page token; a new call with the last token received resumes after that
 	// trace, so that across calls every trace is sent exactly once (traces
 	// stored later with an older start time than the token's are not sent).
+	//
+	// Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+	// retries a stream only until its first message arrives; after that, call
+	// again with the last page_token received.
+	// Deadline: 300 s.
 	ExportFeedback(*ExportFeedbackRequest, grpc.ServerStreamingServer[ExportFeedbackResponse]) error
 	// WatchFeedback streams feedback as it is recorded, by any replica: it
 	// follows MLflow (polling it) and sends each assessment created after the
 	// cursor once, oldest first, with a cursor to resume from. The initial
 	// metadata `watch-cursor` holds the cursor it starts from, sent at once.
 	// It runs until the caller cancels it or the deadline passes.
+	//
+	// Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+	// retries a stream only until its first message arrives; after that, call
+	// again with the last cursor received.
+	// Deadline: none: the stream runs until the caller cancels it or sets a
+	// deadline of its own.
 	WatchFeedback(*WatchFeedbackRequest, grpc.ServerStreamingServer[WatchFeedbackResponse]) error
 	mustEmbedUnimplementedFeedbackAnalyticsServiceServer()
 }

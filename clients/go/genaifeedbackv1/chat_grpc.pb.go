@@ -29,6 +29,10 @@ const (
 //
 // ChatService streams a GenAI model's answer and records every call as one
 // MLflow trace, whose id a caller later passes to FeedbackService.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type ChatServiceClient interface {
 	// Chat streams the answer to one user message. The stream always starts with
 	// a `started` event carrying the MLflow trace id (so feedback can be given even
@@ -45,9 +49,15 @@ type ChatServiceClient interface {
 	// MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
 	// FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
 	// (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+	//
+	// Retries: none: each call is a new chat with a new trace.
+	// Deadline: 600 s.
 	Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ChatResponse], error)
 	// CompleteChat is Chat for callers that do not want a stream: it returns the
 	// whole answer and the trace id once generation has finished.
+	//
+	// Retries: none: each call is a new chat with a new trace.
+	// Deadline: 600 s.
 	CompleteChat(ctx context.Context, in *CompleteChatRequest, opts ...grpc.CallOption) (*CompleteChatResponse, error)
 }
 
@@ -94,6 +104,10 @@ func (c *chatServiceClient) CompleteChat(ctx context.Context, in *CompleteChatRe
 //
 // ChatService streams a GenAI model's answer and records every call as one
 // MLflow trace, whose id a caller later passes to FeedbackService.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type ChatServiceServer interface {
 	// Chat streams the answer to one user message. The stream always starts with
 	// a `started` event carrying the MLflow trace id (so feedback can be given even
@@ -110,9 +124,15 @@ type ChatServiceServer interface {
 	// MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
 	// FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
 	// (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+	//
+	// Retries: none: each call is a new chat with a new trace.
+	// Deadline: 600 s.
 	Chat(*ChatRequest, grpc.ServerStreamingServer[ChatResponse]) error
 	// CompleteChat is Chat for callers that do not want a stream: it returns the
 	// whole answer and the trace id once generation has finished.
+	//
+	// Retries: none: each call is a new chat with a new trace.
+	// Deadline: 600 s.
 	CompleteChat(context.Context, *CompleteChatRequest) (*CompleteChatResponse, error)
 	mustEmbedUnimplementedChatServiceServer()
 }

@@ -71,20 +71,41 @@ const (
 // user's click) rate one answer and nothing else: Chat's final event carries
 // one, CreateFeedbackToken mints one for a stored trace. With a token, the
 // source is the token's user (HUMAN), one current vote per user.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackServiceClient interface {
 	// SubmitFeedback records one feedback value (thumbs up/down, a score, a
 	// category, a comment or a structured value) on a trace. A feedback sent the
 	// instant a Chat stream finishes lands: the service waits for the trace to be
 	// stored first.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// every attempt carries the same request_id, so the feedback is recorded
+	// once.
+	// Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+	// yet) comes at least 1 s before the deadline.
 	SubmitFeedback(ctx context.Context, in *SubmitFeedbackRequest, opts ...grpc.CallOption) (*SubmitFeedbackResponse, error)
 	// SubmitRatings records several rated dimensions (for example accuracy,
 	// helpfulness and relevance, each 1 to 5) on one trace, one assessment per
 	// dimension: all of them are recorded, or none.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// every attempt carries the same request_id.
+	// Deadline: 30 s.
 	SubmitRatings(ctx context.Context, in *SubmitRatingsRequest, opts ...grpc.CallOption) (*SubmitRatingsResponse, error)
 	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
 	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
 	// remembers its feedback for a day), or any replica once it is STORED.
 	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	GetFeedbackStatus(ctx context.Context, in *GetFeedbackStatusRequest, opts ...grpc.CallOption) (*GetFeedbackStatusResponse, error)
 	// ListFeedbackSchemas returns the feedback schemas in force on this replica:
 	// the built-in ones and those of the operator's schema file. A client can
@@ -92,30 +113,61 @@ type FeedbackServiceClient interface {
 	// SubmitFeedback and SubmitRatings check every value against its name's
 	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
 	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	ListFeedbackSchemas(ctx context.Context, in *ListFeedbackSchemasRequest, opts ...grpc.CallOption) (*ListFeedbackSchemasResponse, error)
 	// GetFeedback reads one stored feedback back from MLflow, with its place in
 	// its vote's history (whether it is current, what it replaced, what
 	// replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	GetFeedback(ctx context.Context, in *GetFeedbackRequest, opts ...grpc.CallOption) (*GetFeedbackResponse, error)
 	// ListFeedback lists stored feedback on one trace, or given by one source
 	// (across traces, within a time range), current votes only unless history is
 	// asked for, a page at a time (AIP-158).
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	ListFeedback(ctx context.Context, in *ListFeedbackRequest, opts ...grpc.CallOption) (*ListFeedbackResponse, error)
 	// CorrectFeedback replaces a stored feedback's value with a corrected one,
 	// given by an expert or a later judge with a reason: the correction
 	// overrides the original (which stays in MLflow, no longer current), so the
 	// chain of what was said, and why it changed, is kept.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// every attempt carries the same request_id.
+	// Deadline: 30 s.
 	CorrectFeedback(ctx context.Context, in *CorrectFeedbackRequest, opts ...grpc.CallOption) (*CorrectFeedbackResponse, error)
 	// DeleteFeedback deletes one feedback together with its whole history (the
 	// rater's earlier votes it replaced and any correction of it), or every
 	// feedback on a trace. Deletion is final: a late retry of a deleted
 	// feedback's request_id, or a delivery still on its way, does not bring it
 	// back (the service keeps a tombstone on the trace).
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// deleting is idempotent.
+	// Deadline: 30 s.
 	DeleteFeedback(ctx context.Context, in *DeleteFeedbackRequest, opts ...grpc.CallOption) (*DeleteFeedbackResponse, error)
 	// EraseFeedbackBySource deletes every feedback one source gave (for example
 	// to honour a user's erasure request), on every trace of the service's
 	// experiment, with tombstones as DeleteFeedback. It streams its progress as
 	// it goes; the last message has `done` set and the totals.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+	// retries a stream only until its first message arrives; after that, call
+	// again: erasing is idempotent.
+	// Deadline: 600 s (it walks the whole experiment).
 	EraseFeedbackBySource(ctx context.Context, in *EraseFeedbackBySourceRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EraseFeedbackBySourceResponse], error)
 	// CreateFeedbackToken mints a feedback token (as Chat's final event
 	// carries) for a trace that is stored in MLflow, or whose chat is in flight
@@ -124,6 +176,11 @@ type FeedbackServiceClient interface {
 	// server issues no tokens (no signing keys configured). NOT_FOUND
 	// (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
 	// (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+	// retry mints another token for the same binding.
+	// Deadline: 30 s.
 	CreateFeedbackToken(ctx context.Context, in *CreateFeedbackTokenRequest, opts ...grpc.CallOption) (*CreateFeedbackTokenResponse, error)
 }
 
@@ -284,20 +341,41 @@ func (c *feedbackServiceClient) CreateFeedbackToken(ctx context.Context, in *Cre
 // user's click) rate one answer and nothing else: Chat's final event carries
 // one, CreateFeedbackToken mints one for a stored trace. With a token, the
 // source is the token's user (HUMAN), one current vote per user.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackServiceServer interface {
 	// SubmitFeedback records one feedback value (thumbs up/down, a score, a
 	// category, a comment or a structured value) on a trace. A feedback sent the
 	// instant a Chat stream finishes lands: the service waits for the trace to be
 	// stored first.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// every attempt carries the same request_id, so the feedback is recorded
+	// once.
+	// Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+	// yet) comes at least 1 s before the deadline.
 	SubmitFeedback(context.Context, *SubmitFeedbackRequest) (*SubmitFeedbackResponse, error)
 	// SubmitRatings records several rated dimensions (for example accuracy,
 	// helpfulness and relevance, each 1 to 5) on one trace, one assessment per
 	// dimension: all of them are recorded, or none.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// every attempt carries the same request_id.
+	// Deadline: 30 s.
 	SubmitRatings(context.Context, *SubmitRatingsRequest) (*SubmitRatingsResponse, error)
 	// GetFeedbackStatus tells what became of a feedback: PENDING, STORED,
 	// EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
 	// remembers its feedback for a day), or any replica once it is STORED.
 	// NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	GetFeedbackStatus(context.Context, *GetFeedbackStatusRequest) (*GetFeedbackStatusResponse, error)
 	// ListFeedbackSchemas returns the feedback schemas in force on this replica:
 	// the built-in ones and those of the operator's schema file. A client can
@@ -305,30 +383,61 @@ type FeedbackServiceServer interface {
 	// SubmitFeedback and SubmitRatings check every value against its name's
 	// schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
 	// with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	ListFeedbackSchemas(context.Context, *ListFeedbackSchemasRequest) (*ListFeedbackSchemasResponse, error)
 	// GetFeedback reads one stored feedback back from MLflow, with its place in
 	// its vote's history (whether it is current, what it replaced, what
 	// replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	GetFeedback(context.Context, *GetFeedbackRequest) (*GetFeedbackResponse, error)
 	// ListFeedback lists stored feedback on one trace, or given by one source
 	// (across traces, within a time range), current votes only unless history is
 	// asked for, a page at a time (AIP-158).
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+	// changes nothing.
+	// Deadline: 30 s.
 	ListFeedback(context.Context, *ListFeedbackRequest) (*ListFeedbackResponse, error)
 	// CorrectFeedback replaces a stored feedback's value with a corrected one,
 	// given by an expert or a later judge with a reason: the correction
 	// overrides the original (which stays in MLflow, no longer current), so the
 	// chain of what was said, and why it changed, is kept.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// every attempt carries the same request_id.
+	// Deadline: 30 s.
 	CorrectFeedback(context.Context, *CorrectFeedbackRequest) (*CorrectFeedbackResponse, error)
 	// DeleteFeedback deletes one feedback together with its whole history (the
 	// rater's earlier votes it replaced and any correction of it), or every
 	// feedback on a trace. Deletion is final: a late retry of a deleted
 	// feedback's request_id, or a delivery still on its way, does not bring it
 	// back (the service keeps a tombstone on the trace).
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+	// deleting is idempotent.
+	// Deadline: 30 s.
 	DeleteFeedback(context.Context, *DeleteFeedbackRequest) (*DeleteFeedbackResponse, error)
 	// EraseFeedbackBySource deletes every feedback one source gave (for example
 	// to honour a user's erasure request), on every trace of the service's
 	// experiment, with tombstones as DeleteFeedback. It streams its progress as
 	// it goes; the last message has `done` set and the totals.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+	// retries a stream only until its first message arrives; after that, call
+	// again: erasing is idempotent.
+	// Deadline: 600 s (it walks the whole experiment).
 	EraseFeedbackBySource(*EraseFeedbackBySourceRequest, grpc.ServerStreamingServer[EraseFeedbackBySourceResponse]) error
 	// CreateFeedbackToken mints a feedback token (as Chat's final event
 	// carries) for a trace that is stored in MLflow, or whose chat is in flight
@@ -337,6 +446,11 @@ type FeedbackServiceServer interface {
 	// server issues no tokens (no signing keys configured). NOT_FOUND
 	// (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
 	// (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+	//
+	// Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+	// 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+	// retry mints another token for the same binding.
+	// Deadline: 30 s.
 	CreateFeedbackToken(context.Context, *CreateFeedbackTokenRequest) (*CreateFeedbackTokenResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }

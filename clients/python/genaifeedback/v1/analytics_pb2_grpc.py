@@ -40,6 +40,10 @@ class FeedbackAnalyticsServiceStub:
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
     malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
     reached or fails, safe to retry.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def __init__(self, channel):
@@ -80,6 +84,10 @@ class FeedbackAnalyticsServiceServicer:
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
     malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
     reached or fails, safe to retry.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def GetFeedbackSummary(self, request, context):
@@ -91,6 +99,11 @@ class FeedbackAnalyticsServiceServicer:
         Optionally also per time bucket (hour or day) and per group (a trace tag,
         the user or the session), so that "positive rate per model per day" is
         one call.
+
+        Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+        changes nothing.
+        Deadline: 300 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -103,6 +116,12 @@ class FeedbackAnalyticsServiceServicer:
         page token; a new call with the last token received resumes after that
         trace, so that across calls every trace is sent exactly once (traces
         stored later with an older start time than the token's are not sent).
+
+        Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+        retries a stream only until its first message arrives; after that, call
+        again with the last page_token received.
+        Deadline: 300 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -114,6 +133,13 @@ class FeedbackAnalyticsServiceServicer:
         cursor once, oldest first, with a cursor to resume from. The initial
         metadata `watch-cursor` holds the cursor it starts from, sent at once.
         It runs until the caller cancels it or the deadline passes.
+
+        Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+        retries a stream only until its first message arrives; after that, call
+        again with the last cursor received.
+        Deadline: none: the stream runs until the caller cancels it or sets a
+        deadline of its own.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -160,6 +186,10 @@ class FeedbackAnalyticsService:
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
     malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
     reached or fails, safe to retry.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     @staticmethod

@@ -28,6 +28,10 @@ if _version_not_supported:
 class ChatServiceStub:
     """ChatService streams a GenAI model's answer and records every call as one
     MLflow trace, whose id a caller later passes to FeedbackService.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def __init__(self, channel):
@@ -51,6 +55,10 @@ class ChatServiceStub:
 class ChatServiceServicer:
     """ChatService streams a GenAI model's answer and records every call as one
     MLflow trace, whose id a caller later passes to FeedbackService.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def Chat(self, request, context):
@@ -69,6 +77,9 @@ class ChatServiceServicer:
         MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
         FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
         (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+
+        Retries: none: each call is a new chat with a new trace.
+        Deadline: 600 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -77,6 +88,9 @@ class ChatServiceServicer:
     def CompleteChat(self, request, context):
         """CompleteChat is Chat for callers that do not want a stream: it returns the
         whole answer and the trace id once generation has finished.
+
+        Retries: none: each call is a new chat with a new trace.
+        Deadline: 600 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -106,6 +120,10 @@ def add_ChatServiceServicer_to_server(servicer, server):
 class ChatService:
     """ChatService streams a GenAI model's answer and records every call as one
     MLflow trace, whose id a caller later passes to FeedbackService.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     @staticmethod

@@ -62,6 +62,10 @@ class FeedbackServiceStub:
     user's click) rate one answer and nothing else: Chat's final event carries
     one, CreateFeedbackToken mints one for a stored trace. With a token, the
     source is the token's user (HUMAN), one current vote per user.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def __init__(self, channel):
@@ -159,6 +163,10 @@ class FeedbackServiceServicer:
     user's click) rate one answer and nothing else: Chat's final event carries
     one, CreateFeedbackToken mints one for a stored trace. With a token, the
     source is the token's user (HUMAN), one current vote per user.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def SubmitFeedback(self, request, context):
@@ -166,6 +174,13 @@ class FeedbackServiceServicer:
         category, a comment or a structured value) on a trace. A feedback sent the
         instant a Chat stream finishes lands: the service waits for the trace to be
         stored first.
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+        every attempt carries the same request_id, so the feedback is recorded
+        once.
+        Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+        yet) comes at least 1 s before the deadline.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -175,6 +190,11 @@ class FeedbackServiceServicer:
         """SubmitRatings records several rated dimensions (for example accuracy,
         helpfulness and relevance, each 1 to 5) on one trace, one assessment per
         dimension: all of them are recorded, or none.
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+        every attempt carries the same request_id.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -185,6 +205,11 @@ class FeedbackServiceServicer:
         EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
         remembers its feedback for a day), or any replica once it is STORED.
         NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+        changes nothing.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -197,6 +222,11 @@ class FeedbackServiceServicer:
         SubmitFeedback and SubmitRatings check every value against its name's
         schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
         with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+        changes nothing.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -206,6 +236,11 @@ class FeedbackServiceServicer:
         """GetFeedback reads one stored feedback back from MLflow, with its place in
         its vote's history (whether it is current, what it replaced, what
         replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+        changes nothing.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -215,6 +250,11 @@ class FeedbackServiceServicer:
         """ListFeedback lists stored feedback on one trace, or given by one source
         (across traces, within a time range), current votes only unless history is
         asked for, a page at a time (AIP-158).
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+        changes nothing.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -225,6 +265,11 @@ class FeedbackServiceServicer:
         given by an expert or a later judge with a reason: the correction
         overrides the original (which stays in MLflow, no longer current), so the
         chain of what was said, and why it changed, is kept.
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+        every attempt carries the same request_id.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -236,6 +281,11 @@ class FeedbackServiceServicer:
         feedback on a trace. Deletion is final: a late retry of a deleted
         feedback's request_id, or a delivery still on its way, does not bring it
         back (the service keeps a tombstone on the trace).
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+        deleting is idempotent.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -246,6 +296,12 @@ class FeedbackServiceServicer:
         to honour a user's erasure request), on every trace of the service's
         experiment, with tombstones as DeleteFeedback. It streams its progress as
         it goes; the last message has `done` set and the totals.
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+        retries a stream only until its first message arrives; after that, call
+        again: erasing is idempotent.
+        Deadline: 600 s (it walks the whole experiment).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -259,6 +315,11 @@ class FeedbackServiceServicer:
         server issues no tokens (no signing keys configured). NOT_FOUND
         (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
         (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+
+        Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+        5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+        retry mints another token for the same binding.
+        Deadline: 30 s.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -362,6 +423,10 @@ class FeedbackService:
     user's click) rate one answer and nothing else: Chat's final event carries
     one, CreateFeedbackToken mints one for a stored trace. With a token, the
     source is the token's user (HUMAN), one current vote per user.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     @staticmethod

@@ -3589,6 +3589,10 @@ export const WatchFeedbackResponse: MessageFns<WatchFeedbackResponse> = {
  * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
  * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
  * reached or fails, safe to retry.
+ *
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  */
 export type FeedbackAnalyticsServiceService = typeof FeedbackAnalyticsServiceService;
 export const FeedbackAnalyticsServiceService = {
@@ -3601,6 +3605,11 @@ export const FeedbackAnalyticsServiceService = {
    * Optionally also per time bucket (hour or day) and per group (a trace tag,
    * the user or the session), so that "positive rate per model per day" is
    * one call.
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 300 s.
    */
   getFeedbackSummary: {
     path: "/genaifeedback.v1.FeedbackAnalyticsService/GetFeedbackSummary" as const,
@@ -3620,6 +3629,12 @@ export const FeedbackAnalyticsServiceService = {
    * page token; a new call with the last token received resumes after that
    * trace, so that across calls every trace is sent exactly once (traces
    * stored later with an older start time than the token's are not sent).
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again with the last page_token received.
+   * Deadline: 300 s.
    */
   exportFeedback: {
     path: "/genaifeedback.v1.FeedbackAnalyticsService/ExportFeedback" as const,
@@ -3638,6 +3653,13 @@ export const FeedbackAnalyticsServiceService = {
    * cursor once, oldest first, with a cursor to resume from. The initial
    * metadata `watch-cursor` holds the cursor it starts from, sent at once.
    * It runs until the caller cancels it or the deadline passes.
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again with the last cursor received.
+   * Deadline: none: the stream runs until the caller cancels it or sets a
+   * deadline of its own.
    */
   watchFeedback: {
     path: "/genaifeedback.v1.FeedbackAnalyticsService/WatchFeedback" as const,
@@ -3661,6 +3683,11 @@ export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementa
    * Optionally also per time bucket (hour or day) and per group (a trace tag,
    * the user or the session), so that "positive rate per model per day" is
    * one call.
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 300 s.
    */
   getFeedbackSummary: handleUnaryCall<GetFeedbackSummaryRequest, GetFeedbackSummaryResponse>;
   /**
@@ -3670,6 +3697,12 @@ export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementa
    * page token; a new call with the last token received resumes after that
    * trace, so that across calls every trace is sent exactly once (traces
    * stored later with an older start time than the token's are not sent).
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again with the last page_token received.
+   * Deadline: 300 s.
    */
   exportFeedback: handleServerStreamingCall<ExportFeedbackRequest, ExportFeedbackResponse>;
   /**
@@ -3678,6 +3711,13 @@ export interface FeedbackAnalyticsServiceServer extends UntypedServiceImplementa
    * cursor once, oldest first, with a cursor to resume from. The initial
    * metadata `watch-cursor` holds the cursor it starts from, sent at once.
    * It runs until the caller cancels it or the deadline passes.
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again with the last cursor received.
+   * Deadline: none: the stream runs until the caller cancels it or sets a
+   * deadline of its own.
    */
   watchFeedback: handleServerStreamingCall<WatchFeedbackRequest, WatchFeedbackResponse>;
 }
@@ -3692,6 +3732,11 @@ export interface FeedbackAnalyticsServiceClient extends Client {
    * Optionally also per time bucket (hour or day) and per group (a trace tag,
    * the user or the session), so that "positive rate per model per day" is
    * one call.
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 300 s.
    */
   getFeedbackSummary(
     request: GetFeedbackSummaryRequest,
@@ -3715,6 +3760,12 @@ export interface FeedbackAnalyticsServiceClient extends Client {
    * page token; a new call with the last token received resumes after that
    * trace, so that across calls every trace is sent exactly once (traces
    * stored later with an older start time than the token's are not sent).
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again with the last page_token received.
+   * Deadline: 300 s.
    */
   exportFeedback(
     request: ExportFeedbackRequest,
@@ -3731,6 +3782,13 @@ export interface FeedbackAnalyticsServiceClient extends Client {
    * cursor once, oldest first, with a cursor to resume from. The initial
    * metadata `watch-cursor` holds the cursor it starts from, sent at once.
    * It runs until the caller cancels it or the deadline passes.
+   *
+   * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again with the last cursor received.
+   * Deadline: none: the stream runs until the caller cancels it or sets a
+   * deadline of its own.
    */
   watchFeedback(
     request: WatchFeedbackRequest,

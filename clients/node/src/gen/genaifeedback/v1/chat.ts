@@ -1853,6 +1853,10 @@ export const TokenUsage: MessageFns<TokenUsage> = {
 /**
  * ChatService streams a GenAI model's answer and records every call as one
  * MLflow trace, whose id a caller later passes to FeedbackService.
+ *
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  */
 export type ChatServiceService = typeof ChatServiceService;
 export const ChatServiceService = {
@@ -1872,6 +1876,9 @@ export const ChatServiceService = {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Retries: none: each call is a new chat with a new trace.
+   * Deadline: 600 s.
    */
   chat: {
     path: "/genaifeedback.v1.ChatService/Chat" as const,
@@ -1885,6 +1892,9 @@ export const ChatServiceService = {
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Retries: none: each call is a new chat with a new trace.
+   * Deadline: 600 s.
    */
   completeChat: {
     path: "/genaifeedback.v1.ChatService/CompleteChat" as const,
@@ -1915,11 +1925,17 @@ export interface ChatServiceServer extends UntypedServiceImplementation {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Retries: none: each call is a new chat with a new trace.
+   * Deadline: 600 s.
    */
   chat: handleServerStreamingCall<ChatRequest, ChatResponse>;
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Retries: none: each call is a new chat with a new trace.
+   * Deadline: 600 s.
    */
   completeChat: handleUnaryCall<CompleteChatRequest, CompleteChatResponse>;
 }
@@ -1941,12 +1957,18 @@ export interface ChatServiceClient extends Client {
    * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
    * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
    * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+   *
+   * Retries: none: each call is a new chat with a new trace.
+   * Deadline: 600 s.
    */
   chat(request: ChatRequest, options?: Partial<CallOptions>): ClientReadableStream<ChatResponse>;
   chat(request: ChatRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<ChatResponse>;
   /**
    * CompleteChat is Chat for callers that do not want a stream: it returns the
    * whole answer and the trace id once generation has finished.
+   *
+   * Retries: none: each call is a new chat with a new trace.
+   * Deadline: 600 s.
    */
   completeChat(
     request: CompleteChatRequest,

@@ -5654,6 +5654,10 @@ export const CreateFeedbackTokenResponse: MessageFns<CreateFeedbackTokenResponse
  * user's click) rate one answer and nothing else: Chat's final event carries
  * one, CreateFeedbackToken mints one for a stored trace. With a token, the
  * source is the token's user (HUMAN), one current vote per user.
+ *
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  */
 export type FeedbackServiceService = typeof FeedbackServiceService;
 export const FeedbackServiceService = {
@@ -5662,6 +5666,13 @@ export const FeedbackServiceService = {
    * category, a comment or a structured value) on a trace. A feedback sent the
    * instant a Chat stream finishes lands: the service waits for the trace to be
    * stored first.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id, so the feedback is recorded
+   * once.
+   * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+   * yet) comes at least 1 s before the deadline.
    */
   submitFeedback: {
     path: "/genaifeedback.v1.FeedbackService/SubmitFeedback" as const,
@@ -5678,6 +5689,11 @@ export const FeedbackServiceService = {
    * SubmitRatings records several rated dimensions (for example accuracy,
    * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
    * dimension: all of them are recorded, or none.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id.
+   * Deadline: 30 s.
    */
   submitRatings: {
     path: "/genaifeedback.v1.FeedbackService/SubmitRatings" as const,
@@ -5694,6 +5710,11 @@ export const FeedbackServiceService = {
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   getFeedbackStatus: {
     path: "/genaifeedback.v1.FeedbackService/GetFeedbackStatus" as const,
@@ -5713,6 +5734,11 @@ export const FeedbackServiceService = {
    * SubmitFeedback and SubmitRatings check every value against its name's
    * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   listFeedbackSchemas: {
     path: "/genaifeedback.v1.FeedbackService/ListFeedbackSchemas" as const,
@@ -5729,6 +5755,11 @@ export const FeedbackServiceService = {
    * GetFeedback reads one stored feedback back from MLflow, with its place in
    * its vote's history (whether it is current, what it replaced, what
    * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   getFeedback: {
     path: "/genaifeedback.v1.FeedbackService/GetFeedback" as const,
@@ -5743,6 +5774,11 @@ export const FeedbackServiceService = {
    * ListFeedback lists stored feedback on one trace, or given by one source
    * (across traces, within a time range), current votes only unless history is
    * asked for, a page at a time (AIP-158).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   listFeedback: {
     path: "/genaifeedback.v1.FeedbackService/ListFeedback" as const,
@@ -5759,6 +5795,11 @@ export const FeedbackServiceService = {
    * given by an expert or a later judge with a reason: the correction
    * overrides the original (which stays in MLflow, no longer current), so the
    * chain of what was said, and why it changed, is kept.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id.
+   * Deadline: 30 s.
    */
   correctFeedback: {
     path: "/genaifeedback.v1.FeedbackService/CorrectFeedback" as const,
@@ -5777,6 +5818,11 @@ export const FeedbackServiceService = {
    * feedback on a trace. Deletion is final: a late retry of a deleted
    * feedback's request_id, or a delivery still on its way, does not bring it
    * back (the service keeps a tombstone on the trace).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * deleting is idempotent.
+   * Deadline: 30 s.
    */
   deleteFeedback: {
     path: "/genaifeedback.v1.FeedbackService/DeleteFeedback" as const,
@@ -5794,6 +5840,12 @@ export const FeedbackServiceService = {
    * to honour a user's erasure request), on every trace of the service's
    * experiment, with tombstones as DeleteFeedback. It streams its progress as
    * it goes; the last message has `done` set and the totals.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again: erasing is idempotent.
+   * Deadline: 600 s (it walks the whole experiment).
    */
   eraseFeedbackBySource: {
     path: "/genaifeedback.v1.FeedbackService/EraseFeedbackBySource" as const,
@@ -5814,6 +5866,11 @@ export const FeedbackServiceService = {
    * server issues no tokens (no signing keys configured). NOT_FOUND
    * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
    * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+   * retry mints another token for the same binding.
+   * Deadline: 30 s.
    */
   createFeedbackToken: {
     path: "/genaifeedback.v1.FeedbackService/CreateFeedbackToken" as const,
@@ -5834,12 +5891,24 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * category, a comment or a structured value) on a trace. A feedback sent the
    * instant a Chat stream finishes lands: the service waits for the trace to be
    * stored first.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id, so the feedback is recorded
+   * once.
+   * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+   * yet) comes at least 1 s before the deadline.
    */
   submitFeedback: handleUnaryCall<SubmitFeedbackRequest, SubmitFeedbackResponse>;
   /**
    * SubmitRatings records several rated dimensions (for example accuracy,
    * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
    * dimension: all of them are recorded, or none.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id.
+   * Deadline: 30 s.
    */
   submitRatings: handleUnaryCall<SubmitRatingsRequest, SubmitRatingsResponse>;
   /**
@@ -5847,6 +5916,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   getFeedbackStatus: handleUnaryCall<GetFeedbackStatusRequest, GetFeedbackStatusResponse>;
   /**
@@ -5856,18 +5930,33 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * SubmitFeedback and SubmitRatings check every value against its name's
    * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   listFeedbackSchemas: handleUnaryCall<ListFeedbackSchemasRequest, ListFeedbackSchemasResponse>;
   /**
    * GetFeedback reads one stored feedback back from MLflow, with its place in
    * its vote's history (whether it is current, what it replaced, what
    * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   getFeedback: handleUnaryCall<GetFeedbackRequest, GetFeedbackResponse>;
   /**
    * ListFeedback lists stored feedback on one trace, or given by one source
    * (across traces, within a time range), current votes only unless history is
    * asked for, a page at a time (AIP-158).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   listFeedback: handleUnaryCall<ListFeedbackRequest, ListFeedbackResponse>;
   /**
@@ -5875,6 +5964,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * given by an expert or a later judge with a reason: the correction
    * overrides the original (which stays in MLflow, no longer current), so the
    * chain of what was said, and why it changed, is kept.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id.
+   * Deadline: 30 s.
    */
   correctFeedback: handleUnaryCall<CorrectFeedbackRequest, CorrectFeedbackResponse>;
   /**
@@ -5883,6 +5977,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * feedback on a trace. Deletion is final: a late retry of a deleted
    * feedback's request_id, or a delivery still on its way, does not bring it
    * back (the service keeps a tombstone on the trace).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * deleting is idempotent.
+   * Deadline: 30 s.
    */
   deleteFeedback: handleUnaryCall<DeleteFeedbackRequest, DeleteFeedbackResponse>;
   /**
@@ -5890,6 +5989,12 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * to honour a user's erasure request), on every trace of the service's
    * experiment, with tombstones as DeleteFeedback. It streams its progress as
    * it goes; the last message has `done` set and the totals.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again: erasing is idempotent.
+   * Deadline: 600 s (it walks the whole experiment).
    */
   eraseFeedbackBySource: handleServerStreamingCall<EraseFeedbackBySourceRequest, EraseFeedbackBySourceResponse>;
   /**
@@ -5900,6 +6005,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * server issues no tokens (no signing keys configured). NOT_FOUND
    * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
    * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+   * retry mints another token for the same binding.
+   * Deadline: 30 s.
    */
   createFeedbackToken: handleUnaryCall<CreateFeedbackTokenRequest, CreateFeedbackTokenResponse>;
 }
@@ -5910,6 +6020,13 @@ export interface FeedbackServiceClient extends Client {
    * category, a comment or a structured value) on a trace. A feedback sent the
    * instant a Chat stream finishes lands: the service waits for the trace to be
    * stored first.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id, so the feedback is recorded
+   * once.
+   * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+   * yet) comes at least 1 s before the deadline.
    */
   submitFeedback(
     request: SubmitFeedbackRequest,
@@ -5930,6 +6047,11 @@ export interface FeedbackServiceClient extends Client {
    * SubmitRatings records several rated dimensions (for example accuracy,
    * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
    * dimension: all of them are recorded, or none.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id.
+   * Deadline: 30 s.
    */
   submitRatings(
     request: SubmitRatingsRequest,
@@ -5951,6 +6073,11 @@ export interface FeedbackServiceClient extends Client {
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   getFeedbackStatus(
     request: GetFeedbackStatusRequest,
@@ -5974,6 +6101,11 @@ export interface FeedbackServiceClient extends Client {
    * SubmitFeedback and SubmitRatings check every value against its name's
    * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   listFeedbackSchemas(
     request: ListFeedbackSchemasRequest,
@@ -5994,6 +6126,11 @@ export interface FeedbackServiceClient extends Client {
    * GetFeedback reads one stored feedback back from MLflow, with its place in
    * its vote's history (whether it is current, what it replaced, what
    * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   getFeedback(
     request: GetFeedbackRequest,
@@ -6014,6 +6151,11 @@ export interface FeedbackServiceClient extends Client {
    * ListFeedback lists stored feedback on one trace, or given by one source
    * (across traces, within a time range), current votes only unless history is
    * asked for, a page at a time (AIP-158).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+   * changes nothing.
+   * Deadline: 30 s.
    */
   listFeedback(
     request: ListFeedbackRequest,
@@ -6035,6 +6177,11 @@ export interface FeedbackServiceClient extends Client {
    * given by an expert or a later judge with a reason: the correction
    * overrides the original (which stays in MLflow, no longer current), so the
    * chain of what was said, and why it changed, is kept.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * every attempt carries the same request_id.
+   * Deadline: 30 s.
    */
   correctFeedback(
     request: CorrectFeedbackRequest,
@@ -6057,6 +6204,11 @@ export interface FeedbackServiceClient extends Client {
    * feedback on a trace. Deletion is final: a late retry of a deleted
    * feedback's request_id, or a delivery still on its way, does not bring it
    * back (the service keeps a tombstone on the trace).
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+   * deleting is idempotent.
+   * Deadline: 30 s.
    */
   deleteFeedback(
     request: DeleteFeedbackRequest,
@@ -6078,6 +6230,12 @@ export interface FeedbackServiceClient extends Client {
    * to honour a user's erasure request), on every trace of the service's
    * experiment, with tombstones as DeleteFeedback. It streams its progress as
    * it goes; the last message has `done` set and the totals.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+   * retries a stream only until its first message arrives; after that, call
+   * again: erasing is idempotent.
+   * Deadline: 600 s (it walks the whole experiment).
    */
   eraseFeedbackBySource(
     request: EraseFeedbackBySourceRequest,
@@ -6096,6 +6254,11 @@ export interface FeedbackServiceClient extends Client {
    * server issues no tokens (no signing keys configured). NOT_FOUND
    * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
    * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   *
+   * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+   * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+   * retry mints another token for the same binding.
+   * Deadline: 30 s.
    */
   createFeedbackToken(
     request: CreateFeedbackTokenRequest,

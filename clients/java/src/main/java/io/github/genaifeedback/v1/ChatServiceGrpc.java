@@ -6,6 +6,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * <pre>
  * ChatService streams a GenAI model's answer and records every call as one
  * MLflow trace, whose id a caller later passes to FeedbackService.
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -141,6 +144,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public interface AsyncService {
@@ -161,6 +167,8 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     default void chat(io.github.genaifeedback.v1.ChatRequest request,
@@ -172,6 +180,8 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     default void completeChat(io.github.genaifeedback.v1.CompleteChatRequest request,
@@ -185,6 +195,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static abstract class ChatServiceImplBase
@@ -200,6 +213,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceStub
@@ -231,6 +247,8 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     public void chat(io.github.genaifeedback.v1.ChatRequest request,
@@ -243,6 +261,8 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     public void completeChat(io.github.genaifeedback.v1.CompleteChatRequest request,
@@ -257,6 +277,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceBlockingV2Stub
@@ -288,6 +311,8 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -301,6 +326,8 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.CompleteChatResponse completeChat(io.github.genaifeedback.v1.CompleteChatRequest request) throws io.grpc.StatusException {
@@ -314,6 +341,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceBlockingStub
@@ -345,6 +375,8 @@ public final class ChatServiceGrpc {
      * MODEL_UNAVAILABLE); RESOURCE_EXHAUSTED (MODEL_RATE_LIMITED);
      * FAILED_PRECONDITION (MODEL_REJECTED); DEADLINE_EXCEEDED
      * (GENERATION_TIMEOUT); INTERNAL (GENERATION_FAILED, INTERNAL_ERROR).
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.ChatResponse> chat(
@@ -357,6 +389,8 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.CompleteChatResponse completeChat(io.github.genaifeedback.v1.CompleteChatRequest request) {
@@ -370,6 +404,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceFutureStub
@@ -389,6 +426,8 @@ public final class ChatServiceGrpc {
      * <pre>
      * CompleteChat is Chat for callers that do not want a stream: it returns the
      * whole answer and the trace id once generation has finished.
+     * Retries: none: each call is a new chat with a new trace.
+     * Deadline: 600 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CompleteChatResponse> completeChat(

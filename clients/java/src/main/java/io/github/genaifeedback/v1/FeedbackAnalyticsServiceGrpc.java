@@ -16,6 +16,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
  * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
  * reached or fails, safe to retry.
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -192,6 +195,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public interface AsyncService {
@@ -206,6 +212,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 300 s.
      * </pre>
      */
     default void getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request,
@@ -221,6 +231,11 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last page_token received.
+     * Deadline: 300 s.
      * </pre>
      */
     default void exportFeedback(io.github.genaifeedback.v1.ExportFeedbackRequest request,
@@ -235,6 +250,12 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last cursor received.
+     * Deadline: none: the stream runs until the caller cancels it or sets a
+     * deadline of its own.
      * </pre>
      */
     default void watchFeedback(io.github.genaifeedback.v1.WatchFeedbackRequest request,
@@ -258,6 +279,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static abstract class FeedbackAnalyticsServiceImplBase
@@ -283,6 +307,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceStub
@@ -308,6 +335,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 300 s.
      * </pre>
      */
     public void getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request,
@@ -324,6 +355,11 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last page_token received.
+     * Deadline: 300 s.
      * </pre>
      */
     public void exportFeedback(io.github.genaifeedback.v1.ExportFeedbackRequest request,
@@ -339,6 +375,12 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last cursor received.
+     * Deadline: none: the stream runs until the caller cancels it or sets a
+     * deadline of its own.
      * </pre>
      */
     public void watchFeedback(io.github.genaifeedback.v1.WatchFeedbackRequest request,
@@ -363,6 +405,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceBlockingV2Stub
@@ -388,6 +433,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 300 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackSummaryResponse getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request) throws io.grpc.StatusException {
@@ -403,6 +452,11 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last page_token received.
+     * Deadline: 300 s.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -419,6 +473,12 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last cursor received.
+     * Deadline: none: the stream runs until the caller cancels it or sets a
+     * deadline of its own.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -444,6 +504,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceBlockingStub
@@ -469,6 +532,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 300 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackSummaryResponse getFeedbackSummary(io.github.genaifeedback.v1.GetFeedbackSummaryRequest request) {
@@ -484,6 +551,11 @@ public final class FeedbackAnalyticsServiceGrpc {
      * page token; a new call with the last token received resumes after that
      * trace, so that across calls every trace is sent exactly once (traces
      * stored later with an older start time than the token's are not sent).
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last page_token received.
+     * Deadline: 300 s.
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.ExportFeedbackResponse> exportFeedback(
@@ -499,6 +571,12 @@ public final class FeedbackAnalyticsServiceGrpc {
      * cursor once, oldest first, with a cursor to resume from. The initial
      * metadata `watch-cursor` holds the cursor it starts from, sent at once.
      * It runs until the caller cancels it or the deadline passes.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again with the last cursor received.
+     * Deadline: none: the stream runs until the caller cancels it or sets a
+     * deadline of its own.
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.WatchFeedbackResponse> watchFeedback(
@@ -523,6 +601,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceFutureStub
@@ -548,6 +629,10 @@ public final class FeedbackAnalyticsServiceGrpc {
      * Optionally also per time bucket (hour or day) and per group (a trace tag,
      * the user or the session), so that "positive rate per model per day" is
      * one call.
+     * Retries: on UNAVAILABLE, up to 3 attempts, backoff from 0.5 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 300 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackSummaryResponse> getFeedbackSummary(

@@ -36,6 +36,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * user's click) rate one answer and nothing else: Chat's final event carries
  * one, CreateFeedbackToken mints one for a stored trace. With a token, the
  * source is the token's user (HUMAN), one current vote per user.
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -449,6 +452,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public interface AsyncService {
@@ -459,6 +465,12 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id, so the feedback is recorded
+     * once.
+     * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+     * yet) comes at least 1 s before the deadline.
      * </pre>
      */
     default void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
@@ -471,6 +483,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     default void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
@@ -484,6 +500,10 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     default void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -499,6 +519,10 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     default void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
@@ -511,6 +535,10 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     default void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
@@ -523,6 +551,10 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     default void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
@@ -536,6 +568,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     default void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
@@ -550,6 +586,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * deleting is idempotent.
+     * Deadline: 30 s.
      * </pre>
      */
     default void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
@@ -563,6 +603,11 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again: erasing is idempotent.
+     * Deadline: 600 s (it walks the whole experiment).
      * </pre>
      */
     default void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
@@ -579,6 +624,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+     * retry mints another token for the same binding.
+     * Deadline: 30 s.
      * </pre>
      */
     default void createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request,
@@ -622,6 +671,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static abstract class FeedbackServiceImplBase
@@ -667,6 +719,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceStub
@@ -688,6 +743,12 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id, so the feedback is recorded
+     * once.
+     * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+     * yet) comes at least 1 s before the deadline.
      * </pre>
      */
     public void submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request,
@@ -701,6 +762,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public void submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request,
@@ -715,6 +780,10 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public void getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request,
@@ -731,6 +800,10 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public void listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request,
@@ -744,6 +817,10 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public void getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request,
@@ -757,6 +834,10 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public void listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request,
@@ -771,6 +852,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public void correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request,
@@ -786,6 +871,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * deleting is idempotent.
+     * Deadline: 30 s.
      * </pre>
      */
     public void deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request,
@@ -800,6 +889,11 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again: erasing is idempotent.
+     * Deadline: 600 s (it walks the whole experiment).
      * </pre>
      */
     public void eraseFeedbackBySource(io.github.genaifeedback.v1.EraseFeedbackBySourceRequest request,
@@ -817,6 +911,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+     * retry mints another token for the same binding.
+     * Deadline: 30 s.
      * </pre>
      */
     public void createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request,
@@ -861,6 +959,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceBlockingV2Stub
@@ -882,6 +983,12 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id, so the feedback is recorded
+     * once.
+     * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+     * yet) comes at least 1 s before the deadline.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) throws io.grpc.StatusException {
@@ -894,6 +1001,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) throws io.grpc.StatusException {
@@ -907,6 +1018,10 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) throws io.grpc.StatusException {
@@ -922,6 +1037,10 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) throws io.grpc.StatusException {
@@ -934,6 +1053,10 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) throws io.grpc.StatusException {
@@ -946,6 +1069,10 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) throws io.grpc.StatusException {
@@ -959,6 +1086,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) throws io.grpc.StatusException {
@@ -973,6 +1104,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * deleting is idempotent.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) throws io.grpc.StatusException {
@@ -986,6 +1121,11 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again: erasing is idempotent.
+     * Deadline: 600 s (it walks the whole experiment).
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1004,6 +1144,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+     * retry mints another token for the same binding.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.CreateFeedbackTokenResponse createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request) throws io.grpc.StatusException {
@@ -1047,6 +1191,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceBlockingStub
@@ -1068,6 +1215,12 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id, so the feedback is recorded
+     * once.
+     * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+     * yet) comes at least 1 s before the deadline.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitFeedbackResponse submitFeedback(io.github.genaifeedback.v1.SubmitFeedbackRequest request) {
@@ -1080,6 +1233,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.SubmitRatingsResponse submitRatings(io.github.genaifeedback.v1.SubmitRatingsRequest request) {
@@ -1093,6 +1250,10 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackStatusResponse getFeedbackStatus(io.github.genaifeedback.v1.GetFeedbackStatusRequest request) {
@@ -1108,6 +1269,10 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackSchemasResponse listFeedbackSchemas(io.github.genaifeedback.v1.ListFeedbackSchemasRequest request) {
@@ -1120,6 +1285,10 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.GetFeedbackResponse getFeedback(io.github.genaifeedback.v1.GetFeedbackRequest request) {
@@ -1132,6 +1301,10 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.ListFeedbackResponse listFeedback(io.github.genaifeedback.v1.ListFeedbackRequest request) {
@@ -1145,6 +1318,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.CorrectFeedbackResponse correctFeedback(io.github.genaifeedback.v1.CorrectFeedbackRequest request) {
@@ -1159,6 +1336,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * deleting is idempotent.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.DeleteFeedbackResponse deleteFeedback(io.github.genaifeedback.v1.DeleteFeedbackRequest request) {
@@ -1172,6 +1353,11 @@ public final class FeedbackServiceGrpc {
      * to honour a user's erasure request), on every trace of the service's
      * experiment, with tombstones as DeleteFeedback. It streams its progress as
      * it goes; the last message has `done` set and the totals.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). gRPC
+     * retries a stream only until its first message arrives; after that, call
+     * again: erasing is idempotent.
+     * Deadline: 600 s (it walks the whole experiment).
      * </pre>
      */
     public java.util.Iterator<io.github.genaifeedback.v1.EraseFeedbackBySourceResponse> eraseFeedbackBySource(
@@ -1189,6 +1375,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+     * retry mints another token for the same binding.
+     * Deadline: 30 s.
      * </pre>
      */
     public io.github.genaifeedback.v1.CreateFeedbackTokenResponse createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request) {
@@ -1232,6 +1422,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceFutureStub
@@ -1253,6 +1446,12 @@ public final class FeedbackServiceGrpc {
      * category, a comment or a structured value) on a trace. A feedback sent the
      * instant a Chat stream finishes lands: the service waits for the trace to be
      * stored first.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id, so the feedback is recorded
+     * once.
+     * Deadline: 30 s. With wait_until_stored the answer (PENDING if not stored
+     * yet) comes at least 1 s before the deadline.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitFeedbackResponse> submitFeedback(
@@ -1266,6 +1465,10 @@ public final class FeedbackServiceGrpc {
      * SubmitRatings records several rated dimensions (for example accuracy,
      * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
      * dimension: all of them are recorded, or none.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.SubmitRatingsResponse> submitRatings(
@@ -1280,6 +1483,10 @@ public final class FeedbackServiceGrpc {
      * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
      * remembers its feedback for a day), or any replica once it is STORED.
      * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackStatusResponse> getFeedbackStatus(
@@ -1296,6 +1503,10 @@ public final class FeedbackServiceGrpc {
      * SubmitFeedback and SubmitRatings check every value against its name's
      * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
      * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackSchemasResponse> listFeedbackSchemas(
@@ -1309,6 +1520,10 @@ public final class FeedbackServiceGrpc {
      * GetFeedback reads one stored feedback back from MLflow, with its place in
      * its vote's history (whether it is current, what it replaced, what
      * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.GetFeedbackResponse> getFeedback(
@@ -1322,6 +1537,10 @@ public final class FeedbackServiceGrpc {
      * ListFeedback lists stored feedback on one trace, or given by one source
      * (across traces, within a time range), current votes only unless history is
      * asked for, a page at a time (AIP-158).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: it
+     * changes nothing.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.ListFeedbackResponse> listFeedback(
@@ -1336,6 +1555,10 @@ public final class FeedbackServiceGrpc {
      * given by an expert or a later judge with a reason: the correction
      * overrides the original (which stays in MLflow, no longer current), so the
      * chain of what was said, and why it changed, is kept.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * every attempt carries the same request_id.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CorrectFeedbackResponse> correctFeedback(
@@ -1351,6 +1574,10 @@ public final class FeedbackServiceGrpc {
      * feedback on a trace. Deletion is final: a late retry of a deleted
      * feedback's request_id, or a delivery still on its way, does not bring it
      * back (the service keeps a tombstone on the trace).
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe:
+     * deleting is idempotent.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.DeleteFeedbackResponse> deleteFeedback(
@@ -1368,6 +1595,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Retries: on UNAVAILABLE, up to 5 attempts, backoff from 0.2 s doubling to
+     * 5 s (jittered; the server's grpc-retry-pushback-ms replaces it). Safe: a
+     * retry mints another token for the same binding.
+     * Deadline: 30 s.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CreateFeedbackTokenResponse> createFeedbackToken(
