@@ -29,7 +29,7 @@ from grpc_status import rpc_status
 
 from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
 from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.transport import status
+from genaifeedback.service.transport import foreign, status
 from genaifeedback.service.transport.auth.access import Access
 from genaifeedback.service.transport.auth.identity import NoIdentity
 from genaifeedback.service.transport.auth.policy import OPEN_POLICY
@@ -67,7 +67,8 @@ def _tolerant(deserializer: Callable[[bytes], Any], message_name: str) -> Callab
 
 class TolerantParsing(grpc.aio.ServerInterceptor):
     """Hands requests that fail to parse to our methods (as UnparsedRequest), which answer
-    INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each."""
+    INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each. The other
+    services on the port (health, reflection) get the same answer through foreign.checked."""
 
     async def intercept_service(
         self,
@@ -76,14 +77,22 @@ class TolerantParsing(grpc.aio.ServerInterceptor):
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         service, _, method = handler_call_details.method.strip("/").partition("/")
-        if handler is None or not service.startswith(SERVICE_PACKAGE + ".") or handler.request_deserializer is None:
+        if handler is None or handler.request_deserializer is None:
             return handler
-        message_name = _REQUEST_TYPES.get((service, method), "request message")
+        message_name = _REQUEST_TYPES.get((service, method)) or _message_name(handler.request_deserializer)
         # grpcio's handlers are namedtuples (its stubs type them as an abstract class).
         replaced: grpc.RpcMethodHandler[Any, Any] = handler._replace(  # type: ignore[attr-defined]
             request_deserializer=_tolerant(handler.request_deserializer, message_name)
         )
+        if not service.startswith(SERVICE_PACKAGE + "."):  # health, reflection: their servicers are grpcio's
+            return foreign.checked(replaced, _parsed)
         return replaced
+
+
+def _message_name(deserializer: Callable[[bytes], Any]) -> str:
+    """The message a generated `Message.FromString` parses (health's, reflection's)."""
+    descriptor = getattr(getattr(deserializer, "__self__", None), "DESCRIPTOR", None)
+    return str(getattr(descriptor, "full_name", "request message"))
 
 
 _REQUEST_TYPES = {
