@@ -32,8 +32,9 @@ const (
 // violation per problem, each with a `reason` from this list) with
 // INVALID_FIELD; `google.rpc.ResourceInfo` with TRACE_NOT_FOUND;
 // `google.rpc.RetryInfo` (how long to wait before retrying) with every
-// UNAVAILABLE and RESOURCE_EXHAUSTED status. Details never echo unbounded
-// input: long values are cut to a short prefix.
+// UNAVAILABLE and RESOURCE_EXHAUSTED status but REQUEST_TOO_LARGE (retrying
+// cannot help). Details never echo unbounded input: long values are cut to a
+// short prefix.
 type ErrorReason int32
 
 const (
@@ -145,6 +146,14 @@ const (
 	// HUMAN). ErrorInfo metadata `mismatch` says which (`trace`, `name` or
 	// `source`). Nothing was changed.
 	ErrorReason_FEEDBACK_TOKEN_MISMATCH ErrorReason = 26
+	// RESOURCE_EXHAUSTED: the request message is larger than the server's
+	// limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+	// metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+	// changed; do not retry it as is. A request more than a quarter over the
+	// limit is refused by gRPC itself before the service sees it: the same
+	// RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+	// way to add one).
+	ErrorReason_REQUEST_TOO_LARGE ErrorReason = 27
 )
 
 // Enum value maps for ErrorReason.
@@ -177,6 +186,7 @@ var (
 		24: "FEEDBACK_TOKEN_INVALID",
 		25: "FEEDBACK_TOKEN_EXPIRED",
 		26: "FEEDBACK_TOKEN_MISMATCH",
+		27: "REQUEST_TOO_LARGE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -206,6 +216,7 @@ var (
 		"FEEDBACK_TOKEN_INVALID":   24,
 		"FEEDBACK_TOKEN_EXPIRED":   25,
 		"FEEDBACK_TOKEN_MISMATCH":  26,
+		"REQUEST_TOO_LARGE":        27,
 	}
 )
 
@@ -340,7 +351,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\x8c\x05\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xa3\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -369,7 +380,8 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x12SOURCE_NOT_ALLOWED\x10\x17\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_INVALID\x10\x18\x12\x1a\n" +
 	"\x16FEEDBACK_TOKEN_EXPIRED\x10\x19\x12\x1b\n" +
-	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a*\xf4\x01\n" +
+	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a\x12\x15\n" +
+	"\x11REQUEST_TOO_LARGE\x10\x1b*\xf4\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +

@@ -27,7 +27,7 @@ import grpc
 from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
-from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
+from genaifeedback.service.domain.errors import MalformedRequest, RequestTooLarge, ServiceError, ShuttingDown
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport import foreign, status
 from genaifeedback.service.transport.auth.access import Access
@@ -55,8 +55,20 @@ class UnparsedRequest:
     problem: str
 
 
-def _tolerant(deserializer: Callable[[bytes], Any], message_name: str) -> Callable[[bytes], Any]:
+@dataclass(frozen=True)
+class OversizedRequest(UnparsedRequest):
+    """What a method receives instead of a request over the contract's size limit (gRPC's own limit
+    is set a little higher, so that such a request reaches the call scope and gets ErrorInfo)."""
+
+    request_bytes: int
+    max_bytes: int
+
+
+def _tolerant(deserializer: Callable[[bytes], Any], message_name: str, max_bytes: int | None) -> Callable[[bytes], Any]:
     def parse(data: bytes) -> Any:
+        if max_bytes is not None and len(data) > max_bytes:
+            problem = f"the {message_name} is {len(data)} bytes; the server accepts at most {max_bytes}"
+            return OversizedRequest(problem, len(data), max_bytes)
         try:
             return deserializer(data)
         except DecodeError as error:
@@ -68,7 +80,12 @@ def _tolerant(deserializer: Callable[[bytes], Any], message_name: str) -> Callab
 class TolerantParsing(grpc.aio.ServerInterceptor):
     """Hands requests that fail to parse to our methods (as UnparsedRequest), which answer
     INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each. The other
-    services on the port (health, reflection) get the same answer through foreign.checked."""
+    services on the port (health, reflection) get the same answer through foreign.checked.
+    Requests over `max_request_bytes` reach them as OversizedRequest (RESOURCE_EXHAUSTED,
+    REQUEST_TOO_LARGE)."""
+
+    def __init__(self, max_request_bytes: int | None = None) -> None:
+        self.max_request_bytes = max_request_bytes
 
     async def intercept_service(
         self,
@@ -82,7 +99,7 @@ class TolerantParsing(grpc.aio.ServerInterceptor):
         message_name = _REQUEST_TYPES.get((service, method)) or _message_name(handler.request_deserializer)
         # grpcio's handlers are namedtuples (its stubs type them as an abstract class).
         replaced: grpc.RpcMethodHandler[Any, Any] = handler._replace(  # type: ignore[attr-defined]
-            request_deserializer=_tolerant(handler.request_deserializer, message_name)
+            request_deserializer=_tolerant(handler.request_deserializer, message_name, self.max_request_bytes)
         )
         if not service.startswith(SERVICE_PACKAGE + "."):  # health, reflection: their servicers are grpcio's
             return foreign.checked(replaced, _parsed)
@@ -122,6 +139,11 @@ async def _abort(context: Context, rich: grpc.Status) -> None:
 
 
 def _parsed(request: Any) -> None:
+    if isinstance(request, OversizedRequest):
+        logger.info("request too large: %s", request.problem)
+        raise RequestTooLarge(
+            request.problem, request_bytes=str(request.request_bytes), max_bytes=str(request.max_bytes)
+        )
     if isinstance(request, UnparsedRequest):
         logger.info("malformed request: %s", request.problem)
         raise MalformedRequest(request.problem)

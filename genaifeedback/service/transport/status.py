@@ -1,7 +1,7 @@
 """The one mapping of the service's errors onto gRPC statuses with google.rpc details (AIP-193).
 
 Every status carries ErrorInfo (reason, domain, metadata); INVALID_FIELD adds BadRequest,
-TRACE_NOT_FOUND adds ResourceInfo, retryable codes add RetryInfo. Anything that is not a
+TRACE_NOT_FOUND adds ResourceInfo, retryable codes add RetryInfo (not REQUEST_TOO_LARGE). Anything that is not a
 ServiceError is a bug and becomes INTERNAL / INTERNAL_ERROR.
 """
 
@@ -18,6 +18,7 @@ RETRY_DELAY_SECONDS = 1
 _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.MalformedRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.RequestTooLarge, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.TraceNotFound, grpc.StatusCode.NOT_FOUND),
     (errors.FeedbackNotFound, grpc.StatusCode.NOT_FOUND),
     (errors.RequestIdReused, grpc.StatusCode.ALREADY_EXISTS),
@@ -66,7 +67,7 @@ def to_status(error: errors.ServiceError) -> status_pb2.Status:
                 description=error.message,
             )
         )
-    if code in RETRYABLE:
+    if code in RETRYABLE and not isinstance(error, errors.RequestTooLarge):  # the same request fails again
         details.append(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=RETRY_DELAY_SECONDS)))
     packed = []
     for detail in details:

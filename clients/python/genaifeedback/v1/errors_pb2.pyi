@@ -33,6 +33,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FEEDBACK_TOKEN_INVALID: _ClassVar[ErrorReason]
     FEEDBACK_TOKEN_EXPIRED: _ClassVar[ErrorReason]
     FEEDBACK_TOKEN_MISMATCH: _ClassVar[ErrorReason]
+    REQUEST_TOO_LARGE: _ClassVar[ErrorReason]
 
 class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -74,6 +75,7 @@ SOURCE_NOT_ALLOWED: ErrorReason
 FEEDBACK_TOKEN_INVALID: ErrorReason
 FEEDBACK_TOKEN_EXPIRED: ErrorReason
 FEEDBACK_TOKEN_MISMATCH: ErrorReason
+REQUEST_TOO_LARGE: ErrorReason
 FIELD_VIOLATION_REASON_UNSPECIFIED: FieldViolationReason
 REQUIRED: FieldViolationReason
 TOO_LONG: FieldViolationReason

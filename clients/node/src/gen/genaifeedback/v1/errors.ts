@@ -22,8 +22,9 @@ export const protobufFileName = "genaifeedback/v1/errors.proto";
  * violation per problem, each with a `reason` from this list) with
  * INVALID_FIELD; `google.rpc.ResourceInfo` with TRACE_NOT_FOUND;
  * `google.rpc.RetryInfo` (how long to wait before retrying) with every
- * UNAVAILABLE and RESOURCE_EXHAUSTED status. Details never echo unbounded
- * input: long values are cut to a short prefix.
+ * UNAVAILABLE and RESOURCE_EXHAUSTED status but REQUEST_TOO_LARGE (retrying
+ * cannot help). Details never echo unbounded input: long values are cut to a
+ * short prefix.
  */
 export enum ErrorReason {
   /** ERROR_REASON_UNSPECIFIED - Never sent. */
@@ -186,6 +187,16 @@ export enum ErrorReason {
    * `source`). Nothing was changed.
    */
   FEEDBACK_TOKEN_MISMATCH = "FEEDBACK_TOKEN_MISMATCH",
+  /**
+   * REQUEST_TOO_LARGE - RESOURCE_EXHAUSTED: the request message is larger than the server's
+   * limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+   * metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+   * changed; do not retry it as is. A request more than a quarter over the
+   * limit is refused by gRPC itself before the service sees it: the same
+   * RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+   * way to add one).
+   */
+  REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -272,6 +283,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 26:
     case "FEEDBACK_TOKEN_MISMATCH":
       return ErrorReason.FEEDBACK_TOKEN_MISMATCH;
+    case 27:
+    case "REQUEST_TOO_LARGE":
+      return ErrorReason.REQUEST_TOO_LARGE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -335,6 +349,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "FEEDBACK_TOKEN_EXPIRED";
     case ErrorReason.FEEDBACK_TOKEN_MISMATCH:
       return "FEEDBACK_TOKEN_MISMATCH";
+    case ErrorReason.REQUEST_TOO_LARGE:
+      return "REQUEST_TOO_LARGE";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -397,6 +413,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 25;
     case ErrorReason.FEEDBACK_TOKEN_MISMATCH:
       return 26;
+    case ErrorReason.REQUEST_TOO_LARGE:
+      return 27;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

@@ -17,8 +17,9 @@ package io.github.genaifeedback.v1;
  * violation per problem, each with a `reason` from this list) with
  * INVALID_FIELD; `google.rpc.ResourceInfo` with TRACE_NOT_FOUND;
  * `google.rpc.RetryInfo` (how long to wait before retrying) with every
- * UNAVAILABLE and RESOURCE_EXHAUSTED status. Details never echo unbounded
- * input: long values are cut to a short prefix.
+ * UNAVAILABLE and RESOURCE_EXHAUSTED status but REQUEST_TOO_LARGE (retrying
+ * cannot help). Details never echo unbounded input: long values are cut to a
+ * short prefix.
  * </pre>
  *
  * Protobuf enum {@code genaifeedback.v1.ErrorReason}
@@ -295,6 +296,20 @@ public enum ErrorReason
    * <code>FEEDBACK_TOKEN_MISMATCH = 26;</code>
    */
   FEEDBACK_TOKEN_MISMATCH(26),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the request message is larger than the server's
+   * limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+   * metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+   * changed; do not retry it as is. A request more than a quarter over the
+   * limit is refused by gRPC itself before the service sees it: the same
+   * RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+   * way to add one).
+   * </pre>
+   *
+   * <code>REQUEST_TOO_LARGE = 27;</code>
+   */
+  REQUEST_TOO_LARGE(27),
   UNRECOGNIZED(-1),
   ;
 
@@ -568,6 +583,20 @@ public enum ErrorReason
    * <code>FEEDBACK_TOKEN_MISMATCH = 26;</code>
    */
   public static final int FEEDBACK_TOKEN_MISMATCH_VALUE = 26;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the request message is larger than the server's
+   * limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+   * metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+   * changed; do not retry it as is. A request more than a quarter over the
+   * limit is refused by gRPC itself before the service sees it: the same
+   * RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+   * way to add one).
+   * </pre>
+   *
+   * <code>REQUEST_TOO_LARGE = 27;</code>
+   */
+  public static final int REQUEST_TOO_LARGE_VALUE = 27;
 
 
   public final int getNumber() {
@@ -621,6 +650,7 @@ public enum ErrorReason
       case 24: return FEEDBACK_TOKEN_INVALID;
       case 25: return FEEDBACK_TOKEN_EXPIRED;
       case 26: return FEEDBACK_TOKEN_MISMATCH;
+      case 27: return REQUEST_TOO_LARGE;
       default: return null;
     }
   }
