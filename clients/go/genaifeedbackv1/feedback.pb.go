@@ -244,7 +244,7 @@ type SubmitFeedbackRequest struct {
 	// schema the value was checked against) and, for a number with a range,
 	// `genaifeedback.normalized` (the value scaled to 0-1).
 	Metadata map[string]string `protobuf:"bytes,11,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+	// Idempotency key (AIP-155). Required, at most 128 characters, no control
 	// characters; a UUID is recommended. A request_id names one caller action
 	// on one trace. Sending the same request again (same trace, same
 	// request_id, same everything) records the feedback once and returns the

@@ -313,7 +313,7 @@ export interface SubmitFeedbackRequest {
    */
   metadata: { [key: string]: string };
   /**
-   * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+   * Idempotency key (AIP-155). Required, at most 128 characters, no control
    * characters; a UUID is recommended. A request_id names one caller action
    * on one trace. Sending the same request again (same trace, same
    * request_id, same everything) records the feedback once and returns the

@@ -757,7 +757,7 @@ java.lang.String defaultValue) {
   private volatile java.lang.Object requestId_ = "";
   /**
    * <pre>
-   * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+   * Idempotency key (AIP-155). Required, at most 128 characters, no control
    * characters; a UUID is recommended. A request_id names one caller action
    * on one trace. Sending the same request again (same trace, same
    * request_id, same everything) records the feedback once and returns the
@@ -796,7 +796,7 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+   * Idempotency key (AIP-155). Required, at most 128 characters, no control
    * characters; a UUID is recommended. A request_id names one caller action
    * on one trace. Sending the same request again (same trace, same
    * request_id, same everything) records the feedback once and returns the
@@ -3115,7 +3115,7 @@ java.lang.String defaultValue) {
     private java.lang.Object requestId_ = "";
     /**
      * <pre>
-     * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+     * Idempotency key (AIP-155). Required, at most 128 characters, no control
      * characters; a UUID is recommended. A request_id names one caller action
      * on one trace. Sending the same request again (same trace, same
      * request_id, same everything) records the feedback once and returns the
@@ -3153,7 +3153,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+     * Idempotency key (AIP-155). Required, at most 128 characters, no control
      * characters; a UUID is recommended. A request_id names one caller action
      * on one trace. Sending the same request again (same trace, same
      * request_id, same everything) records the feedback once and returns the
@@ -3192,7 +3192,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+     * Idempotency key (AIP-155). Required, at most 128 characters, no control
      * characters; a UUID is recommended. A request_id names one caller action
      * on one trace. Sending the same request again (same trace, same
      * request_id, same everything) records the feedback once and returns the
@@ -3227,7 +3227,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+     * Idempotency key (AIP-155). Required, at most 128 characters, no control
      * characters; a UUID is recommended. A request_id names one caller action
      * on one trace. Sending the same request again (same trace, same
      * request_id, same everything) records the feedback once and returns the
@@ -3259,7 +3259,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Idempotency key (AIP-155). Required: 1 to 128 characters, no control
+     * Idempotency key (AIP-155). Required, at most 128 characters, no control
      * characters; a UUID is recommended. A request_id names one caller action
      * on one trace. Sending the same request again (same trace, same
      * request_id, same everything) records the feedback once and returns the
