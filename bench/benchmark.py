@@ -822,7 +822,9 @@ async def immediate_feedback(chat_stub, feedback_stub, count: int) -> dict:
         started = time.perf_counter()
         try:
             await feedback_stub.SubmitFeedback(
-                feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, wait_until_stored=True),
+                feedback_pb2.SubmitFeedbackRequest(
+                    trace_id=trace_id, bool_value=True, wait_until_stored=True, request_id=str(uuid.uuid4())
+                ),
                 timeout=30,
             )
             latencies.append(time.perf_counter() - started)

@@ -16,6 +16,7 @@ import os
 import random
 import subprocess
 import time
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -661,7 +662,11 @@ def test_watch_delivers_every_feedback_recorded_after_the_cursor_once(start_serv
     def record(trace_id: str, value) -> str:
         answer = service.feedback.SubmitFeedback(
             feedback_pb2.SubmitFeedbackRequest(
-                trace_id=trace_id, name="watched", bool_value=value, wait_until_stored=True
+                trace_id=trace_id,
+                name="watched",
+                bool_value=value,
+                wait_until_stored=True,
+                request_id=str(uuid.uuid4()),
             ),
             timeout=30,
         )

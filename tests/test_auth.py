@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 
 import grpc
 import jwt
@@ -224,7 +225,7 @@ def _vote(trace_id: str, name: str, source_type=feedback_pb2.SOURCE_TYPE_UNSPECI
         name=name,
         bool_value=True,
         source=feedback_pb2.FeedbackSource(type=source_type, id=source_id),
-        **fields,
+        **{"request_id": str(uuid.uuid4()), **fields},
     )
 
 
@@ -249,6 +250,7 @@ def test_source_restrictions_and_refusals_that_change_nothing(jwt_service, key, 
         trace_id=trace_id,
         ratings=[feedback_pb2.DimensionRating(name="refused_f", score=3)],
         source=feedback_pb2.FeedbackSource(type=human, id="judge-1"),
+        request_id=str(uuid.uuid4()),
     )
     assert error_info(refusal(jwt_service.channel, ratings, rated, as_(key, JUDGE))).reason == "SOURCE_NOT_ALLOWED"
     # Lacking the scope: refused whatever the source.

@@ -39,7 +39,7 @@ def violations_of(call, request) -> dict[str, str]:
 
 
 def feedback(**fields) -> feedback_pb2.SubmitFeedbackRequest:
-    return feedback_pb2.SubmitFeedbackRequest(**{"trace_id": TRACE, "bool_value": True, **fields})
+    return feedback_pb2.SubmitFeedbackRequest(**{"trace_id": TRACE, "bool_value": True, "request_id": "r-1", **fields})
 
 
 def chat(**fields) -> chat_pb2.ChatRequest:
@@ -90,7 +90,7 @@ def chat(**fields) -> chat_pb2.ChatRequest:
 def test_feedback_limits_at_their_edges(fields, expected):
     fields = {k: v for k, v in fields.items() if v is not None}
     if "client_request_id" in fields:
-        request = feedback_pb2.SubmitFeedbackRequest(bool_value=True, **fields)
+        request = feedback_pb2.SubmitFeedbackRequest(bool_value=True, request_id="r-1", **fields)
     else:
         request = feedback(**fields)
     assert violations_of(feedback_input, request) == expected
@@ -119,6 +119,7 @@ def test_missing_target_and_value_are_both_reported():
     assert violations_of(feedback_input, feedback_pb2.SubmitFeedbackRequest()) == {
         "target": "REQUIRED",
         "value": "REQUIRED",
+        "request_id": "REQUEST_ID_REQUIRED",
     }
 
 
@@ -142,14 +143,16 @@ def nested(depth: int, leaf: struct_pb2.Value) -> struct_pb2.Value:
     ],
 )
 def test_json_values_at_their_edges(value, expected):
-    request = feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, json_value=value)
+    request = feedback_pb2.SubmitFeedbackRequest(trace_id=TRACE, json_value=value, request_id="r-1")
     assert violations_of(feedback_input, request) == expected
 
 
 def test_ratings_are_sorted_bounded_and_distinct():
     def ratings(*pairs, **fields):
         return feedback_pb2.SubmitRatingsRequest(
-            trace_id=TRACE, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in pairs], **fields
+            trace_id=TRACE,
+            ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in pairs],
+            **{"request_id": "r-1", **fields},
         )
 
     _, dimensions = ratings_input(ratings(("tone", 1), ("accuracy", 5)))

@@ -52,6 +52,45 @@ def test_bytes_that_do_not_parse_are_invalid_argument_with_one_log_line(service,
     assert len(ours) == 1 and ours[0].exc_info is None
 
 
+def test_a_write_without_request_id_is_refused_so_no_retry_can_record_twice(service, mlflow_client):
+    """An empty request_id used to be accepted, and the same call sent twice made two assessments:
+    a retry could not be told from a new action. Every writing RPC now refuses it."""
+    trace_id = new_trace(service)
+    # With a request_id, the same call twice records once.
+    request = feedback_pb2.SubmitFeedbackRequest(
+        trace_id=trace_id, bool_value=True, request_id=str(uuid.uuid4()), wait_until_stored=True
+    )
+    first, again = (service.feedback.SubmitFeedback(request, timeout=30) for _ in range(2))
+    assert first.assessment_id == again.assessment_id
+    writes = [
+        (service.feedback.SubmitFeedback, feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True)),
+        (
+            service.feedback.SubmitRatings,
+            feedback_pb2.SubmitRatingsRequest(
+                trace_id=trace_id, ratings=[feedback_pb2.DimensionRating(name="accuracy", score=4)]
+            ),
+        ),
+        (
+            service.feedback.CorrectFeedback,
+            feedback_pb2.CorrectFeedbackRequest(
+                trace_id=trace_id,
+                assessment_id=first.assessment_id,
+                bool_value=False,
+                source=feedback_pb2.FeedbackSource(id="expert-1"),
+                rationale="wrong",
+            ),
+        ),
+    ]
+    for call, refused in writes:
+        for _attempt in range(2):  # the same call twice, as a retry would send it
+            with pytest.raises(grpc.RpcError) as failure:
+                call(refused, timeout=30)
+            assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert error_reason(failure.value) == "INVALID_FIELD"
+            assert violation_reasons(failure.value) == {"request_id": "REQUEST_ID_REQUIRED"}
+    assert [a.assessment_id for a in assessments(mlflow_client, trace_id)] == [first.assessment_id]
+
+
 @pytest.mark.parametrize(
     ("fields", "bad_field", "reason"),
     [
@@ -75,7 +114,7 @@ def test_ids_and_names_with_control_characters_or_huge_keys_are_refused(
         del fields["trace_id"]
     with pytest.raises(grpc.RpcError) as failure:
         service.feedback.SubmitFeedback(
-            feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30
+            feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **{"request_id": "r-1", **fields}), timeout=30
         )
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_reason(failure.value) == "INVALID_FIELD"
@@ -113,7 +152,9 @@ def with_number(number: float) -> struct_pb2.Value:
 )
 def test_unstorable_json_values_are_invalid_argument(service, mlflow_client, json_value, reason):
     trace_id = new_trace(service)
-    request = feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, trace_id=trace_id, json_value=json_value)
+    request = feedback_pb2.SubmitFeedbackRequest(
+        wait_until_stored=True, trace_id=trace_id, json_value=json_value, request_id=str(uuid.uuid4())
+    )
     with pytest.raises(grpc.RpcError) as failure:
         service.feedback.SubmitFeedback(request, timeout=30)
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -144,7 +185,7 @@ def test_json_at_the_depth_limit_is_stored(service, mlflow_client):
     trace_id = new_trace(service)
     service.feedback.SubmitFeedback(
         feedback_pb2.SubmitFeedbackRequest(
-            wait_until_stored=True, trace_id=trace_id, name="nested", json_value=nested(16)
+            wait_until_stored=True, trace_id=trace_id, name="nested", json_value=nested(16), request_id="nested-16"
         ),
         timeout=30,
     )

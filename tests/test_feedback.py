@@ -20,7 +20,8 @@ HUMAN, JUDGE, CODE = feedback_pb2.SOURCE_TYPE_HUMAN, feedback_pb2.SOURCE_TYPE_LL
 
 def submit(service, **fields) -> feedback_pb2.SubmitFeedbackResponse:
     return service.feedback.SubmitFeedback(
-        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30
+        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **{"request_id": str(uuid.uuid4()), **fields}),
+        timeout=30,
     )
 
 
@@ -478,7 +479,9 @@ def test_a_mistyped_client_request_id_neither_fires_the_age_alert_nor_holds_up_s
     journal = tmp_path / "journal"
     # A shutdown that waited for the unit would take the whole flush: grace + MLflow timeout (62 s).
     replica = start_service(data_dir=journal, feedback_attach_window_seconds=600, mlflow_request_timeout_seconds=60)
-    typo = feedback_pb2.SubmitFeedbackRequest(client_request_id=f"typo-{uuid.uuid4()}", bool_value=True)
+    typo = feedback_pb2.SubmitFeedbackRequest(
+        client_request_id=f"typo-{uuid.uuid4()}", bool_value=True, request_id=str(uuid.uuid4())
+    )
     pending = replica.feedback.SubmitFeedback(typo, timeout=30)
     assert pending.state == feedback_pb2.FEEDBACK_STATE_PENDING
     trace_id = new_trace(replica)

@@ -78,7 +78,11 @@ def chat_token(service, **fields) -> tuple[str, str]:
 def thumb(service, token, trace_id, value=True, **fields):
     return service.feedback.SubmitFeedback(
         feedback_pb2.SubmitFeedbackRequest(
-            trace_id=trace_id, bool_value=value, feedback_token=token, wait_until_stored=True, **fields
+            trace_id=trace_id,
+            bool_value=value,
+            feedback_token=token,
+            wait_until_stored=True,
+            **{"request_id": str(uuid.uuid4()), **fields},
         ),
         timeout=60,
     )
@@ -123,6 +127,7 @@ def test_ratings_with_a_token_are_the_tokens_user(replica, mlflow_client):
             feedback_token=token,
             source=feedback_pb2.FeedbackSource(type=HUMAN, id=user),  # agreeing with the token is fine
             wait_until_stored=True,
+            request_id=str(uuid.uuid4()),
         ),
         timeout=60,
     )
@@ -208,7 +213,10 @@ def test_each_bad_token_is_refused_with_its_reason_and_changes_nothing(
     units = journal_units(replica)
     with caplog.at_level(logging.DEBUG), pytest.raises(grpc.RpcError) as failure:
         replica.feedback.SubmitFeedback(
-            feedback_pb2.SubmitFeedbackRequest(bool_value=True, wait_until_stored=True, **fields), timeout=30
+            feedback_pb2.SubmitFeedbackRequest(
+                bool_value=True, wait_until_stored=True, request_id=str(uuid.uuid4()), **fields
+            ),
+            timeout=30,
         )
     assert failure.value.code() == getattr(grpc.StatusCode, code)
     assert error_reason(failure.value) == f"FEEDBACK_TOKEN_{reason}"
@@ -226,7 +234,10 @@ def test_ratings_naming_a_dimension_the_token_does_not_allow_record_none(replica
     ratings = [feedback_pb2.DimensionRating(name=n, score=3) for n in ("accuracy", "relevance")]
     with pytest.raises(grpc.RpcError) as failure:
         replica.feedback.SubmitRatings(
-            feedback_pb2.SubmitRatingsRequest(trace_id=trace_id, ratings=ratings, feedback_token=token), timeout=30
+            feedback_pb2.SubmitRatingsRequest(
+                trace_id=trace_id, ratings=ratings, feedback_token=token, request_id=str(uuid.uuid4())
+            ),
+            timeout=30,
         )
     assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert error_reason(failure.value) == "FEEDBACK_TOKEN_MISMATCH"
@@ -255,7 +266,11 @@ def test_create_feedback_token_for_a_stored_trace(replica, mlflow_client):
     # Addressed by client_request_id, as the token was minted.
     replica.feedback.SubmitFeedback(
         feedback_pb2.SubmitFeedbackRequest(
-            client_request_id=crid, bool_value=True, feedback_token=by_crid.feedback_token, wait_until_stored=True
+            client_request_id=crid,
+            bool_value=True,
+            feedback_token=by_crid.feedback_token,
+            wait_until_stored=True,
+            request_id=str(uuid.uuid4()),
         ),
         timeout=60,
     )

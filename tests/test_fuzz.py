@@ -6,6 +6,7 @@ The fuzzed replica has an experiment of its own, so every trace and assessment i
 these calls: traces must equal the accepted chats, assessments the accepted feedback.
 """
 
+import logging
 import time
 
 import grpc
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genaifeedback.v1 import chat_pb2, feedback_pb2
+from support import error_reason
 
 pytestmark = pytest.mark.slow  # hypothesis: half a minute of generated requests
 
@@ -139,7 +141,7 @@ def _valid_requests(trace_id: str) -> dict[str, bytes]:
             trace_id=trace_id, bool_value=True, rationale="ok", metadata={"a": "b"}, request_id="r"
         ),
         "/genaifeedback.v1.FeedbackService/SubmitRatings": feedback_pb2.SubmitRatingsRequest(
-            trace_id=trace_id, ratings=[feedback_pb2.DimensionRating(name="accuracy", score=4)]
+            trace_id=trace_id, ratings=[feedback_pb2.DimensionRating(name="accuracy", score=4)], request_id="r2"
         ),
         "/genaifeedback.v1.FeedbackService/GetFeedback": feedback_pb2.GetFeedbackRequest(
             trace_id=trace_id, assessment_id="a-" + "1" * 32
@@ -298,3 +300,56 @@ def test_hostile_chats(fuzzed, message, roles, ids, tags, max_tokens, temperatur
     )
     method = "/genaifeedback.v1.ChatService/" + ("Chat" if streamed else "CompleteChat")
     fuzzed.call(method, request.SerializeToString())
+
+
+# --- the other services on the same port: health and reflection (v1 and v1alpha)
+
+HEALTH_CHECK = "/grpc.health.v1.Health/Check"
+HEALTH_WATCH = "/grpc.health.v1.Health/Watch"
+REFLECTION_V1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+REFLECTION_V1ALPHA = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+FOREIGN_METHODS = [HEALTH_CHECK, HEALTH_WATCH, REFLECTION_V1, REFLECTION_V1ALPHA]
+
+
+def foreign_call(channel: grpc.Channel, method: str, payload: bytes) -> grpc.RpcError | None:
+    """Send raw bytes to a health or reflection method; the error it ends with, if any. A Watch
+    that parsed streams until cancelled, so only its first answer is read."""
+    try:
+        if method == HEALTH_CHECK:
+            channel.unary_unary(method)(payload, timeout=10)
+        elif method == HEALTH_WATCH:
+            stream = channel.unary_stream(method)(payload, timeout=10)
+            next(stream)
+            stream.cancel()
+        else:
+            list(channel.stream_stream(method)(iter([payload]), timeout=10))
+    except grpc.RpcError as error:
+        return error
+    return None
+
+
+@pytest.mark.parametrize("method", FOREIGN_METHODS)
+@pytest.mark.parametrize(
+    "payload",
+    [b"\x0a\x03\xff\xfe\xfd", b"\xff\xff\xff\xff", b"\x0a\xff\xff\xff\xff\x0f"],
+    ids=["invalid-utf8", "bad-tag", "truncated-length"],
+)
+def test_malformed_bytes_to_health_and_reflection_are_invalid_argument_without_a_traceback(
+    fuzzed, caplog, method, payload
+):
+    """They used to end UNKNOWN, with a DecodeError traceback in the log (96 of 2,163 fuzz cases)."""
+    with caplog.at_level(logging.INFO):
+        error = foreign_call(fuzzed.replica.channel, method, payload)
+    assert error is not None and error.code() == grpc.StatusCode.INVALID_ARGUMENT, error
+    assert error_reason(error) == "MALFORMED_REQUEST"
+    assert method.split("/")[1].rpartition(".")[0] in error.details()  # names the message expected
+    assert not [r for r in caplog.records if r.exc_info or "DecodeError" in r.getMessage()]
+
+
+@FUZZ
+@given(method=st.sampled_from(FOREIGN_METHODS), payload=st.binary(max_size=300))
+def test_random_bytes_to_health_and_reflection(fuzzed, method, payload):
+    error = foreign_call(fuzzed.replica.channel, method, payload)
+    code = grpc.StatusCode.OK if error is None else error.code()
+    assert code not in NEVER, f"{code} for {method} {payload[:200]!r}: {error and error.details()}"
+    fuzzed.codes[code] = fuzzed.codes.get(code, 0) + 1

@@ -54,6 +54,7 @@ def vote(service, value: bool, rater: str, **target) -> feedback_pb2.SubmitFeedb
             bool_value=value,
             source=feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_HUMAN, id=rater),
             wait_until_stored=True,
+            request_id=str(uuid.uuid4()),
             **target,
         ),
         timeout=60,

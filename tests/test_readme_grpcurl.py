@@ -91,6 +91,7 @@ def test_the_readme_grpcurl_session_works_as_documented(service, mlflow_client):
         "trace_id": "INVALID_FORMAT",
         "name": "INVALID_FORMAT",
         "value": "REQUIRED",
+        "request_id": "REQUEST_ID_REQUIRED",
     }
 
 

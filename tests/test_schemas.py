@@ -69,7 +69,8 @@ def strict(start_service, schema_file):
 
 def submit(service, **fields) -> feedback_pb2.SubmitFeedbackResponse:
     return service.feedback.SubmitFeedback(
-        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **fields), timeout=30
+        feedback_pb2.SubmitFeedbackRequest(wait_until_stored=True, **{"request_id": str(uuid.uuid4()), **fields}),
+        timeout=30,
     )
 
 
@@ -77,7 +78,7 @@ def rate(service, ratings: dict[str, int], **fields) -> feedback_pb2.SubmitRatin
     request = feedback_pb2.SubmitRatingsRequest(
         ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings.items()],
         wait_until_stored=True,
-        **fields,
+        **{"request_id": str(uuid.uuid4()), **fields},
     )
     return service.feedback.SubmitRatings(request, timeout=30)
 
@@ -165,7 +166,9 @@ def test_schema_violations_come_with_every_other_violation_at_once(service):
     }
     ratings = [("accuracy", 9), ("accuracy", 3), ("bad.name", 1), ("relevance", 0)]
     request = feedback_pb2.SubmitRatingsRequest(
-        trace_id="tr-" + "0" * 32, ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings]
+        trace_id="tr-" + "0" * 32,
+        ratings=[feedback_pb2.DimensionRating(name=n, score=s) for n, s in ratings],
+        request_id="r-1",
     )
     error = refused(service.feedback.SubmitRatings, request, timeout=30)
     assert violation_reasons(error) == {

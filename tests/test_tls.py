@@ -21,12 +21,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 import scripted_generators
 from genaifeedback.service.process.config import Settings
-from genaifeedback.service.process.listeners import connection_age_grace_ms, server_options
+from genaifeedback.service.process.listeners import connection_age_grace_ms, server_options, transport_receive_limit
 from genaifeedback.service.process.server import NOT_SERVING, SERVICE_NAMES, SERVING
 from genaifeedback.service.process.tls import CertificateFiles, TlsFileError
 from genaifeedback.v1 import (
@@ -38,6 +39,7 @@ from genaifeedback.v1 import (
     feedback_pb2_grpc,
 )
 from processes import ServiceProcess, free_port
+from support import assessments, details, error_reason, new_trace
 
 # --------------------------------------------------------------------------- certificates
 
@@ -333,7 +335,35 @@ def test_replaced_files_serve_new_connections_while_an_open_chat_finishes(start_
         old_connection.close()
 
 
-def test_request_over_the_size_limit_is_refused_by_grpc_before_any_handler(start_service):
+def test_request_over_the_size_limit_gets_request_too_large_with_error_info(start_service, mlflow_client):
+    """gRPC used to refuse every oversized request itself, with a bare RESOURCE_EXHAUSTED. Up to a
+    quarter over the limit, the request now reaches the call scope: the same code, with ErrorInfo
+    (REQUEST_TOO_LARGE and both sizes) and no RetryInfo, and nothing recorded. Health and
+    reflection on the same port answer the same."""
+    service = start_service(max_receive_message_bytes=1024)
+    trace_id = new_trace(service)
+    request = feedback_pb2.SubmitFeedbackRequest(
+        trace_id=trace_id, bool_value=True, rationale="x" * 1100, request_id="big", wait_until_stored=True
+    )
+    size = request.ByteSize()
+    assert 1024 < size <= transport_receive_limit(1024)
+    with pytest.raises(grpc.RpcError) as refused:
+        service.feedback.SubmitFeedback(request, timeout=10)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error_reason(refused.value) == "REQUEST_TOO_LARGE"
+    info = details(refused.value, error_details_pb2.ErrorInfo)
+    assert dict(info.metadata) == {"request_bytes": str(size), "max_bytes": "1024"}
+    assert details(refused.value, error_details_pb2.RetryInfo) is None  # the same request fails again
+    assert assessments(mlflow_client, trace_id) == []
+    health = service.channel.unary_unary("/grpc.health.v1.Health/Check")
+    with pytest.raises(grpc.RpcError) as refused:
+        health(health_pb2.HealthCheckRequest(service="x" * 1100).SerializeToString(), timeout=10)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error_reason(refused.value) == "REQUEST_TOO_LARGE"
+    assert list_schemas(service.channel).schemas  # a small request on the same service is served
+
+
+def test_request_far_over_the_size_limit_is_refused_by_grpc_before_any_handler(start_service):
     service = start_service(max_receive_message_bytes=1024)
     before = handler_calls(service)
     request = feedback_pb2.SubmitFeedbackRequest(
@@ -359,14 +389,14 @@ def test_connection_age_grace_outlasts_the_longest_chat(max_chat_seconds):
 
 def test_limits_are_settings_with_documented_defaults():
     options = dict(server_options(Settings()))
-    assert options["grpc.max_receive_message_length"] == 4 * 1024 * 1024
+    assert options["grpc.max_receive_message_length"] == 5 * 1024 * 1024  # 4 MiB and a quarter (REQUEST_TOO_LARGE)
     assert options["grpc.max_send_message_length"] == 16 * 1024 * 1024
     assert options["grpc.max_concurrent_streams"] == 1000
     flags = Settings.from_command_line(
         ["--max-receive-message-bytes", "1000", "--max-send-message-bytes", "2000", "--max-concurrent-streams", "7"]
     )
     assert server_options(flags)[:3] == [
-        ("grpc.max_receive_message_length", 1000),
+        ("grpc.max_receive_message_length", 1250),
         ("grpc.max_send_message_length", 2000),
         ("grpc.max_concurrent_streams", 7),
     ]

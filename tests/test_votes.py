@@ -31,7 +31,11 @@ def vote(service, trace_id, rater="", name="user_feedback", wait=True, **fields)
     source = feedback_pb2.FeedbackSource(type=HUMAN, id=rater)
     return service.feedback.SubmitFeedback(
         feedback_pb2.SubmitFeedbackRequest(
-            trace_id=trace_id, name=name, source=source, wait_until_stored=wait, **fields
+            trace_id=trace_id,
+            name=name,
+            source=source,
+            wait_until_stored=wait,
+            **{"request_id": str(uuid.uuid4()), **fields},
         ),
         timeout=60,
     )
@@ -187,6 +191,7 @@ def test_an_expert_correction_overrides_the_vote_and_keeps_the_chain(service, ml
             source=feedback_pb2.FeedbackSource(type=HUMAN, id="expert-7"),
             rationale="the answer cites a deprecated API",
             wait_until_stored=True,
+            request_id=str(uuid.uuid4()),
         ),
         timeout=30,
     )
@@ -203,6 +208,7 @@ def test_an_expert_correction_overrides_the_vote_and_keeps_the_chain(service, ml
                     trace_id=trace_id,
                     assessment_id=corrected.assessment_id,
                     source=feedback_pb2.FeedbackSource(id="expert-7"),
+                    request_id=str(uuid.uuid4()),
                     **fields,
                 ),
                 timeout=30,

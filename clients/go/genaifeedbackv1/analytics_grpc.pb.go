@@ -42,6 +42,10 @@ const (
 // ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
 // malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
 // reached or fails, safe to retry.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackAnalyticsServiceClient interface {
 	// GetFeedbackSummary returns, for a time range (default: the last 24 hours)
 	// and optional filters, the number of traces, the traces with feedback and
@@ -155,6 +159,10 @@ type FeedbackAnalyticsService_WatchFeedbackClient = grpc.ServerStreamingClient[W
 // ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
 // malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
 // reached or fails, safe to retry.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackAnalyticsServiceServer interface {
 	// GetFeedbackSummary returns, for a time range (default: the last 24 hours)
 	// and optional filters, the number of traces, the traces with feedback and

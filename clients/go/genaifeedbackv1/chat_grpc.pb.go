@@ -29,6 +29,10 @@ const (
 //
 // ChatService streams a GenAI model's answer and records every call as one
 // MLflow trace, whose id a caller later passes to FeedbackService.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type ChatServiceClient interface {
 	// Chat streams the answer to one user message. The stream always starts with
 	// a `started` event carrying the MLflow trace id (so feedback can be given even
@@ -100,6 +104,10 @@ func (c *chatServiceClient) CompleteChat(ctx context.Context, in *CompleteChatRe
 //
 // ChatService streams a GenAI model's answer and records every call as one
 // MLflow trace, whose id a caller later passes to FeedbackService.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type ChatServiceServer interface {
 	// Chat streams the answer to one user message. The stream always starts with
 	// a `started` event carrying the MLflow trace id (so feedback can be given even

@@ -32,8 +32,9 @@ const (
 // violation per problem, each with a `reason` from this list) with
 // INVALID_FIELD; `google.rpc.ResourceInfo` with TRACE_NOT_FOUND;
 // `google.rpc.RetryInfo` (how long to wait before retrying) with every
-// UNAVAILABLE and RESOURCE_EXHAUSTED status. Details never echo unbounded
-// input: long values are cut to a short prefix.
+// UNAVAILABLE and RESOURCE_EXHAUSTED status but REQUEST_TOO_LARGE (retrying
+// cannot help). Details never echo unbounded input: long values are cut to a
+// short prefix.
 type ErrorReason int32
 
 const (
@@ -159,6 +160,14 @@ const (
 	// cap (`subject` `principal:…`); RetryInfo gives a short delay. Nothing was
 	// changed. Retry once one of the caller's streams has ended.
 	ErrorReason_TOO_MANY_STREAMS ErrorReason = 28
+	// RESOURCE_EXHAUSTED: the request message is larger than the server's
+	// limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+	// metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+	// changed; do not retry it as is. A request more than a quarter over the
+	// limit is refused by gRPC itself before the service sees it: the same
+	// RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+	// way to add one).
+	ErrorReason_REQUEST_TOO_LARGE ErrorReason = 29
 )
 
 // Enum value maps for ErrorReason.
@@ -193,6 +202,7 @@ var (
 		26: "FEEDBACK_TOKEN_MISMATCH",
 		27: "RATE_LIMITED",
 		28: "TOO_MANY_STREAMS",
+		29: "REQUEST_TOO_LARGE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -224,6 +234,7 @@ var (
 		"FEEDBACK_TOKEN_MISMATCH":  26,
 		"RATE_LIMITED":             27,
 		"TOO_MANY_STREAMS":         28,
+		"REQUEST_TOO_LARGE":        29,
 	}
 )
 
@@ -288,21 +299,29 @@ const (
 	// the server does not accept. A value out of range is OUT_OF_RANGE, a text
 	// too long TOO_LONG and a missing required rationale REQUIRED.
 	FieldViolationReason_SCHEMA_MISMATCH FieldViolationReason = 9
+	// A feedback-writing request (SubmitFeedback, SubmitRatings,
+	// CorrectFeedback) has no `request_id`. Nothing was recorded. Send a new
+	// idempotency key (a UUID) for each user action, and the same one on every
+	// retry of that action. Its own reason rather than REQUIRED because it is
+	// the one requirement a caller of an earlier release may meet after an
+	// upgrade: earlier releases accepted an empty request_id.
+	FieldViolationReason_REQUEST_ID_REQUIRED FieldViolationReason = 10
 )
 
 // Enum value maps for FieldViolationReason.
 var (
 	FieldViolationReason_name = map[int32]string{
-		0: "FIELD_VIOLATION_REASON_UNSPECIFIED",
-		1: "REQUIRED",
-		2: "TOO_LONG",
-		3: "OUT_OF_RANGE",
-		4: "INVALID_FORMAT",
-		5: "RESERVED_KEY",
-		6: "DUPLICATE",
-		7: "TOO_DEEP",
-		8: "REFUSED_BY_MLFLOW",
-		9: "SCHEMA_MISMATCH",
+		0:  "FIELD_VIOLATION_REASON_UNSPECIFIED",
+		1:  "REQUIRED",
+		2:  "TOO_LONG",
+		3:  "OUT_OF_RANGE",
+		4:  "INVALID_FORMAT",
+		5:  "RESERVED_KEY",
+		6:  "DUPLICATE",
+		7:  "TOO_DEEP",
+		8:  "REFUSED_BY_MLFLOW",
+		9:  "SCHEMA_MISMATCH",
+		10: "REQUEST_ID_REQUIRED",
 	}
 	FieldViolationReason_value = map[string]int32{
 		"FIELD_VIOLATION_REASON_UNSPECIFIED": 0,
@@ -315,6 +334,7 @@ var (
 		"TOO_DEEP":                           7,
 		"REFUSED_BY_MLFLOW":                  8,
 		"SCHEMA_MISMATCH":                    9,
+		"REQUEST_ID_REQUIRED":                10,
 	}
 )
 
@@ -349,7 +369,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xb4\x05\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xcb\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -380,7 +400,8 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x16FEEDBACK_TOKEN_EXPIRED\x10\x19\x12\x1b\n" +
 	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a\x12\x10\n" +
 	"\fRATE_LIMITED\x10\x1b\x12\x14\n" +
-	"\x10TOO_MANY_STREAMS\x10\x1c*\xdb\x01\n" +
+	"\x10TOO_MANY_STREAMS\x10\x1c\x12\x15\n" +
+	"\x11REQUEST_TOO_LARGE\x10\x1d*\xf4\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +
@@ -391,7 +412,9 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\tDUPLICATE\x10\x06\x12\f\n" +
 	"\bTOO_DEEP\x10\a\x12\x15\n" +
 	"\x11REFUSED_BY_MLFLOW\x10\b\x12\x13\n" +
-	"\x0fSCHEMA_MISMATCH\x10\tB{\n" +
+	"\x0fSCHEMA_MISMATCH\x10\t\x12\x17\n" +
+	"\x13REQUEST_ID_REQUIRED\x10\n" +
+	"B{\n" +
 	"\x1aio.github.genaifeedback.v1B\vErrorsProtoP\x01Z;go.genaifeedback.dev/client/genaifeedbackv1;genaifeedbackv1\xaa\x02\x10GenAIFeedback.V1b\x06proto3"
 
 var (

@@ -244,15 +244,25 @@ type SubmitFeedbackRequest struct {
 	// schema the value was checked against) and, for a number with a range,
 	// `genaifeedback.normalized` (the value scaled to 0-1).
 	Metadata map[string]string `protobuf:"bytes,11,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
-	// recommended. A request_id names one caller action on one trace. Sending
-	// the same request again (same trace, same request_id, same everything)
-	// records the feedback once and returns the same assessment_id, however
-	// often it is delivered, to any replica. Reusing the request_id on the same
-	// trace for anything different (another name, value, source, rationale,
-	// metadata or span) is ALREADY_EXISTS (REQUEST_ID_REUSED) and records
-	// nothing. Generate a new one for each user action. Optional: without it,
-	// every call records a new assessment.
+	// Idempotency key (AIP-155). Required, at most 128 characters, no control
+	// characters; a UUID is recommended. A request_id names one caller action
+	// on one trace. Sending the same request again (same trace, same
+	// request_id, same everything) records the feedback once and returns the
+	// same assessment_id, however often it is delivered, to any replica.
+	// Reusing the request_id on the same trace for anything different (another
+	// name, value, source, rationale, metadata or span) is ALREADY_EXISTS
+	// (REQUEST_ID_REUSED) and records nothing. Generate a new one for each user
+	// action; the shipped clients generate one when none is given.
+	//
+	// Without a request_id the call is INVALID_ARGUMENT (INVALID_FIELD, field
+	// violation REQUEST_ID_REQUIRED on `request_id`) and records nothing. Why
+	// refused rather than accepted: the service cannot tell a call without a
+	// key from its own retry (gRPC's transparent retries, the service config's
+	// retries on UNAVAILABLE, a proxy's or the caller's), so every attempt
+	// would record another assessment; refusing it makes "a retry never records
+	// twice" hold for every caller, not only for careful ones. Earlier releases
+	// accepted an empty request_id (each call recorded a new assessment): a
+	// caller that relied on that must now send one.
 	RequestId string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Answer only once the feedback is in MLflow (STORED), or else PENDING (it
 	// is journaled and on its way) at least 1 s before the call's deadline; a
@@ -643,8 +653,9 @@ type SubmitRatingsRequest struct {
 	// SubmitFeedbackRequest.metadata).
 	Metadata map[string]string `protobuf:"bytes,7,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Idempotency key for the whole set (AIP-155), with the same rules as
-	// SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-	// same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+	// SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+	// it), one action, one trace. Reusing it on the same trace with other
+	// ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
 	RequestId string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// As in SubmitFeedbackRequest.wait_until_stored.
 	WaitUntilStored bool `protobuf:"varint,9,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`
@@ -2218,7 +2229,8 @@ type CorrectFeedbackRequest struct {
 	Rationale string `protobuf:"bytes,9,opt,name=rationale,proto3" json:"rationale,omitempty"`
 	// As in SubmitFeedbackRequest.metadata.
 	Metadata map[string]string `protobuf:"bytes,10,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// As in SubmitFeedbackRequest.request_id.
+	// As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+	// without it).
 	RequestId string `protobuf:"bytes,11,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// As in SubmitFeedbackRequest.wait_until_stored.
 	WaitUntilStored bool `protobuf:"varint,12,opt,name=wait_until_stored,json=waitUntilStored,proto3" json:"wait_until_stored,omitempty"`

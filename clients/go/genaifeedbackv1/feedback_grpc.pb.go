@@ -36,7 +36,8 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-// attached to the chat's trace. Every write is idempotent by `request_id`.
+// attached to the chat's trace. Every write is idempotent by its
+// `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 //
 // One current vote per rater: feedback with a source id replaces that
 // source's earlier vote of the same name on the same trace and span, which
@@ -70,6 +71,10 @@ const (
 // user's click) rate one answer and nothing else: Chat's final event carries
 // one, CreateFeedbackToken mints one for a stored trace. With a token, the
 // source is the token's user (HUMAN), one current vote per user.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackServiceClient interface {
 	// SubmitFeedback records one feedback value (thumbs up/down, a score, a
 	// category, a comment or a structured value) on a trace. A feedback sent the
@@ -164,6 +169,11 @@ type FeedbackServiceClient interface {
 	// server issues no tokens (no signing keys configured). NOT_FOUND
 	// (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
 	// (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+	// token for the same binding.
 	CreateFeedbackToken(ctx context.Context, in *CreateFeedbackTokenRequest, opts ...grpc.CallOption) (*CreateFeedbackTokenResponse, error)
 }
 
@@ -289,7 +299,8 @@ func (c *feedbackServiceClient) CreateFeedbackToken(ctx context.Context, in *Cre
 // for forward compatibility.
 //
 // FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-// attached to the chat's trace. Every write is idempotent by `request_id`.
+// attached to the chat's trace. Every write is idempotent by its
+// `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 //
 // One current vote per rater: feedback with a source id replaces that
 // source's earlier vote of the same name on the same trace and span, which
@@ -323,6 +334,10 @@ func (c *feedbackServiceClient) CreateFeedbackToken(ctx context.Context, in *Cre
 // user's click) rate one answer and nothing else: Chat's final event carries
 // one, CreateFeedbackToken mints one for a stored trace. With a token, the
 // source is the token's user (HUMAN), one current vote per user.
+//
+// Each method's "Retries:" and "Deadline:" are the policy of the shipped
+// service config (clients/service_config.json), which the project's clients
+// apply; any gRPC client can load the same file.
 type FeedbackServiceServer interface {
 	// SubmitFeedback records one feedback value (thumbs up/down, a score, a
 	// category, a comment or a structured value) on a trace. A feedback sent the
@@ -417,6 +432,11 @@ type FeedbackServiceServer interface {
 	// server issues no tokens (no signing keys configured). NOT_FOUND
 	// (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
 	// (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+	//
+	// Timeout and retries (clients/service_config.json, which every client
+	// applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+	// exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+	// token for the same binding.
 	CreateFeedbackToken(context.Context, *CreateFeedbackTokenRequest) (*CreateFeedbackTokenResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }

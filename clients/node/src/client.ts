@@ -101,7 +101,15 @@ export type ChatEvent =
   | { type: "started"; traceId: string; clientRequestId: string }
   /** Generated text: one chunk, or `chunks` of them joined in order when the reader fell behind. */
   | { type: "token"; text: string; chunks: number }
-  | { type: "finished"; traceId: string; clientRequestId: string; finishReason: FinishReasonName; usage: Usage };
+  | {
+      type: "finished";
+      traceId: string;
+      clientRequestId: string;
+      finishReason: FinishReasonName;
+      usage: Usage;
+      /** Lets the end user rate this answer and nothing else ("" when the service issues none). */
+      feedbackToken: string;
+    };
 
 export interface ChatResult {
   text: string;
@@ -109,6 +117,8 @@ export interface ChatResult {
   clientRequestId: string;
   finishReason: FinishReasonName;
   usage: Usage;
+  /** Lets the end user rate this answer and nothing else ("" when the service issues none). */
+  feedbackToken: string;
 }
 
 /** Which trace feedback is about: exactly one of the two. */
@@ -127,6 +137,11 @@ interface FeedbackCommon {
   spanId?: string;
   /** Idempotency key, reused by every retry; default: a new UUID per call. */
   requestId?: string;
+  /**
+   * A feedback token (a chat's final event carries one): the feedback is then the token's end
+   * user's (source HUMAN, the token's user), on the token's trace only.
+   */
+  feedbackToken?: string;
   /**
    * Answer only once the feedback is in MLflow (state `STORED`), or shortly before the call's
    * deadline (state `PENDING`: journaled by the service, still on its way). Default: false, answer
@@ -376,6 +391,7 @@ export class GenAIFeedbackClient {
       clientRequestId: response.clientRequestId || request.clientRequestId,
       finishReason: finishReasonName(response.finishReason),
       usage: usage(response.usage),
+      feedbackToken: response.feedbackToken,
     };
   }
 
@@ -393,6 +409,7 @@ export class GenAIFeedbackClient {
       requestId,
       waitUntilStored: input.waitUntilStored ?? false,
       clientTime: input.clientTime,
+      feedbackToken: input.feedbackToken ?? "",
     };
     const response = await unary<SubmitFeedbackResponse>((cb) =>
       this.feedbackStub.submitFeedback(request, new Metadata(), input.callOptions ?? {}, cb),
@@ -426,6 +443,7 @@ export class GenAIFeedbackClient {
       requestId,
       waitUntilStored: input.waitUntilStored ?? false,
       clientTime: input.clientTime,
+      feedbackToken: input.feedbackToken ?? "",
     };
     const response = await unary<SubmitRatingsResponse>((cb) =>
       this.feedbackStub.submitRatings(request, new Metadata(), input.callOptions ?? {}, cb),
@@ -721,6 +739,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       clientRequestId: finished.clientRequestId || this.clientRequestId,
       finishReason: finished.finishReason,
       usage: finished.usage,
+      feedbackToken: finished.feedbackToken,
     };
   }
 
@@ -762,6 +781,7 @@ function finishedEvent(finished: ChatFinished): Extract<ChatEvent, { type: "fini
     clientRequestId: finished.clientRequestId,
     finishReason: finishReasonName(finished.finishReason),
     usage: usage(finished.usage),
+    feedbackToken: finished.feedbackToken,
   };
 }
 

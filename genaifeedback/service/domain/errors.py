@@ -59,6 +59,12 @@ class MalformedRequest(ServiceError):
     reason = ErrorReason.Name(ErrorReason.MALFORMED_REQUEST)
 
 
+class RequestTooLarge(ServiceError):
+    """The request message is over the contract's size limit (within the transport's margin)."""
+
+    reason = ErrorReason.Name(ErrorReason.REQUEST_TOO_LARGE)
+
+
 class TraceNotFound(ServiceError):
     """No trace matches (yet: another replica may still be exporting it)."""
 

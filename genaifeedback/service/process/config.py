@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     reflection: CliExplicitFlag[bool] = Field(True, description="serve gRPC server reflection (--reflection false)")
     # --- transport limits (per connection; gRPC itself refuses what exceeds them)
     max_receive_message_bytes: int = Field(
-        4 * 1024 * 1024, gt=0, description="largest request message accepted (RESOURCE_EXHAUSTED beyond)"
+        4 * 1024 * 1024,
+        gt=0,
+        description="largest request message accepted (RESOURCE_EXHAUSTED beyond, with ErrorInfo "
+        "REQUEST_TOO_LARGE up to a quarter over)",
     )
     max_send_message_bytes: int = Field(16 * 1024 * 1024, gt=0, description="largest reply message sent")
     max_concurrent_streams: int = Field(

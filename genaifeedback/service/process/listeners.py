@@ -11,6 +11,7 @@ from grpc_health.v1 import health, health_pb2_grpc
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.tls import CertificateFiles
+from genaifeedback.service.transport.calls import TolerantParsing
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +25,20 @@ def connection_age_grace_ms(settings: Settings) -> int:
     return round((settings.max_chat_seconds + CONNECTION_AGE_GRACE_MARGIN_SECONDS) * 1000)
 
 
+def transport_receive_limit(max_receive_message_bytes: int) -> int:
+    """gRPC's own limit: a quarter above the contract's. A request between the two reaches the call
+    scope (TolerantParsing), which refuses it with ErrorInfo (REQUEST_TOO_LARGE); gRPC refuses a
+    bigger one itself before any handler, with a bare RESOURCE_EXHAUSTED. The margin bounds what is
+    read of a request that will be refused."""
+    return max_receive_message_bytes + max_receive_message_bytes // 4
+
+
 def server_options(settings: Settings) -> list[tuple[str, int]]:
     """The limits from the settings; gRPC refuses what exceeds them itself (RESOURCE_EXHAUSTED for a
-    message too big; a client queues streams beyond the per-connection cap until one ends)."""
+    message far too big, see transport_receive_limit; a client queues streams beyond the
+    per-connection cap until one ends)."""
     return [
-        ("grpc.max_receive_message_length", settings.max_receive_message_bytes),
+        ("grpc.max_receive_message_length", transport_receive_limit(settings.max_receive_message_bytes)),
         ("grpc.max_send_message_length", settings.max_send_message_bytes),
         ("grpc.max_concurrent_streams", settings.max_concurrent_streams),
         ("grpc.max_connection_age_grace_ms", connection_age_grace_ms(settings)),
@@ -70,7 +80,7 @@ async def start_health_only(
 ) -> tuple[grpc.aio.Server, int]:
     """A plaintext server on --health-address that serves grpc.health.v1 only (no reflection, no
     application service), answering from the service's own health servicer; returns it and its port."""
-    server = grpc.aio.server(options=options)
+    server = grpc.aio.server(interceptors=[TolerantParsing(settings.max_receive_message_bytes)], options=options)
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
     port = server.add_insecure_port(settings.health_address)
     await server.start()

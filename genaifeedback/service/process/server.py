@@ -135,7 +135,9 @@ class FeedbackApp:
         # turns gRPC's default SO_REUSEPORT off, so a second instance on a served address fails to bind.
         options = [*_SERVER_OPTIONS, ("grpc.so_reuseport", 1 if settings.workers > 1 else 0)]
         options += server_options(settings)  # message sizes, streams per connection, connection-age grace
-        self.server = grpc.aio.server(interceptors=[TolerantParsing()], options=options)
+        self.server = grpc.aio.server(
+            interceptors=[TolerantParsing(settings.max_receive_message_bytes)], options=options
+        )
         self.admission = Admission(self.access, self.rate_limits)
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(self.runner, self.metrics, self.admission), self.server

@@ -29,10 +29,10 @@ import grpc
 from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
-from genaifeedback.service.domain.errors import MalformedRequest, ServiceError, ShuttingDown
+from genaifeedback.service.domain.errors import MalformedRequest, RequestTooLarge, ServiceError, ShuttingDown
 from genaifeedback.service.domain.rate_limits import RateLimits
 from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.transport import status
+from genaifeedback.service.transport import foreign, status
 from genaifeedback.service.transport.access_log import CallRecord
 from genaifeedback.service.transport.auth.access import Access
 from genaifeedback.service.transport.auth.identity import ANONYMOUS, NoIdentity
@@ -59,8 +59,20 @@ class UnparsedRequest:
     problem: str
 
 
-def _tolerant(deserializer: Callable[[bytes], Any], message_name: str) -> Callable[[bytes], Any]:
+@dataclass(frozen=True)
+class OversizedRequest(UnparsedRequest):
+    """What a method receives instead of a request over the contract's size limit (gRPC's own limit
+    is set a little higher, so that such a request reaches the call scope and gets ErrorInfo)."""
+
+    request_bytes: int
+    max_bytes: int
+
+
+def _tolerant(deserializer: Callable[[bytes], Any], message_name: str, max_bytes: int | None) -> Callable[[bytes], Any]:
     def parse(data: bytes) -> Any:
+        if max_bytes is not None and len(data) > max_bytes:
+            problem = f"the {message_name} is {len(data)} bytes; the server accepts at most {max_bytes}"
+            return OversizedRequest(problem, len(data), max_bytes)
         try:
             return deserializer(data)
         except DecodeError as error:
@@ -71,7 +83,13 @@ def _tolerant(deserializer: Callable[[bytes], Any], message_name: str) -> Callab
 
 class TolerantParsing(grpc.aio.ServerInterceptor):
     """Hands requests that fail to parse to our methods (as UnparsedRequest), which answer
-    INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each."""
+    INVALID_ARGUMENT; otherwise grpc answers UNKNOWN and logs a traceback for each. The other
+    services on the port (health, reflection) get the same answer through foreign.checked.
+    Requests over `max_request_bytes` reach them as OversizedRequest (RESOURCE_EXHAUSTED,
+    REQUEST_TOO_LARGE)."""
+
+    def __init__(self, max_request_bytes: int | None = None) -> None:
+        self.max_request_bytes = max_request_bytes
 
     async def intercept_service(
         self,
@@ -80,14 +98,22 @@ class TolerantParsing(grpc.aio.ServerInterceptor):
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         service, _, method = handler_call_details.method.strip("/").partition("/")
-        if handler is None or not service.startswith(SERVICE_PACKAGE + ".") or handler.request_deserializer is None:
+        if handler is None or handler.request_deserializer is None:
             return handler
-        message_name = _REQUEST_TYPES.get((service, method), "request message")
+        message_name = _REQUEST_TYPES.get((service, method)) or _message_name(handler.request_deserializer)
         # grpcio's handlers are namedtuples (its stubs type them as an abstract class).
         replaced: grpc.RpcMethodHandler[Any, Any] = handler._replace(  # type: ignore[attr-defined]
-            request_deserializer=_tolerant(handler.request_deserializer, message_name)
+            request_deserializer=_tolerant(handler.request_deserializer, message_name, self.max_request_bytes)
         )
+        if not service.startswith(SERVICE_PACKAGE + "."):  # health, reflection: their servicers are grpcio's
+            return foreign.checked(replaced, _parsed)
         return replaced
+
+
+def _message_name(deserializer: Callable[[bytes], Any]) -> str:
+    """The message a generated `Message.FromString` parses (health's, reflection's)."""
+    descriptor = getattr(getattr(deserializer, "__self__", None), "DESCRIPTOR", None)
+    return str(getattr(descriptor, "full_name", "request message"))
 
 
 _REQUEST_TYPES = {
@@ -110,13 +136,18 @@ def _rich_status(error: Exception, trace_id: str) -> grpc.Status:
 
 async def _abort(context: Context, rich: grpc.Status, error: Exception) -> None:
     trailing = tuple(context.trailing_metadata() or ()) + tuple(rich.trailing_metadata)
-    if rich.code in status.RETRYABLE and isinstance(error, ServiceError):
+    if rich.code in status.RETRYABLE and isinstance(error, ServiceError) and not isinstance(error, RequestTooLarge):
         # gRPC's own retries (the shipped service config) wait this long rather than their backoff.
         trailing += (("grpc-retry-pushback-ms", str(math.ceil(status.retry_delay_seconds(error) * 1000))),)
     await context.abort(rich.code, rich.details, trailing)
 
 
 def _parsed(request: Any) -> None:
+    if isinstance(request, OversizedRequest):
+        logger.info("request too large: %s", request.problem)
+        raise RequestTooLarge(
+            request.problem, request_bytes=str(request.request_bytes), max_bytes=str(request.max_bytes)
+        )
     if isinstance(request, UnparsedRequest):
         logger.info("malformed request: %s", request.problem)
         raise MalformedRequest(request.problem)

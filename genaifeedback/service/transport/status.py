@@ -2,7 +2,7 @@
 
 Every status carries ErrorInfo (reason, domain, metadata); INVALID_FIELD adds BadRequest,
 TRACE_NOT_FOUND adds ResourceInfo, retryable codes add RetryInfo (a rate limit's own delay: when
-its window resets), rate limits add QuotaFailure. Anything that is not a
+its window resets), rate limits add QuotaFailure; REQUEST_TOO_LARGE has no RetryInfo. Anything that is not a
 ServiceError is a bug and becomes INTERNAL / INTERNAL_ERROR.
 """
 
@@ -19,6 +19,7 @@ RETRY_DELAY_SECONDS = 1
 _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
     (errors.InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.MalformedRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.RequestTooLarge, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.TraceNotFound, grpc.StatusCode.NOT_FOUND),
     (errors.FeedbackNotFound, grpc.StatusCode.NOT_FOUND),
     (errors.RequestIdReused, grpc.StatusCode.ALREADY_EXISTS),
@@ -82,7 +83,7 @@ def to_status(error: errors.ServiceError) -> status_pb2.Status:
                 violations=[error_details_pb2.QuotaFailure.Violation(subject=error.subject, description=error.limit)]
             )
         )
-    if code in RETRYABLE:
+    if code in RETRYABLE and not isinstance(error, errors.RequestTooLarge):  # the same request fails again
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(round(retry_delay_seconds(error) * 1e9))
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))

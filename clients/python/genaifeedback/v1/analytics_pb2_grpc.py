@@ -40,6 +40,10 @@ class FeedbackAnalyticsServiceStub:
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
     malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
     reached or fails, safe to retry.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def __init__(self, channel):
@@ -80,6 +84,10 @@ class FeedbackAnalyticsServiceServicer:
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
     malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
     reached or fails, safe to retry.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def GetFeedbackSummary(self, request, context):
@@ -174,6 +182,10 @@ class FeedbackAnalyticsService:
     ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
     malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
     reached or fails, safe to retry.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     @staticmethod

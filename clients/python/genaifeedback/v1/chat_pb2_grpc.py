@@ -28,6 +28,10 @@ if _version_not_supported:
 class ChatServiceStub:
     """ChatService streams a GenAI model's answer and records every call as one
     MLflow trace, whose id a caller later passes to FeedbackService.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def __init__(self, channel):
@@ -51,6 +55,10 @@ class ChatServiceStub:
 class ChatServiceServicer:
     """ChatService streams a GenAI model's answer and records every call as one
     MLflow trace, whose id a caller later passes to FeedbackService.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def Chat(self, request, context):
@@ -112,6 +120,10 @@ def add_ChatServiceServicer_to_server(servicer, server):
 class ChatService:
     """ChatService streams a GenAI model's answer and records every call as one
     MLflow trace, whose id a caller later passes to FeedbackService.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     @staticmethod

@@ -35,6 +35,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FEEDBACK_TOKEN_MISMATCH: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     TOO_MANY_STREAMS: _ClassVar[ErrorReason]
+    REQUEST_TOO_LARGE: _ClassVar[ErrorReason]
 
 class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -48,6 +49,7 @@ class FieldViolationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TOO_DEEP: _ClassVar[FieldViolationReason]
     REFUSED_BY_MLFLOW: _ClassVar[FieldViolationReason]
     SCHEMA_MISMATCH: _ClassVar[FieldViolationReason]
+    REQUEST_ID_REQUIRED: _ClassVar[FieldViolationReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 INVALID_FIELD: ErrorReason
 MALFORMED_REQUEST: ErrorReason
@@ -77,6 +79,7 @@ FEEDBACK_TOKEN_EXPIRED: ErrorReason
 FEEDBACK_TOKEN_MISMATCH: ErrorReason
 RATE_LIMITED: ErrorReason
 TOO_MANY_STREAMS: ErrorReason
+REQUEST_TOO_LARGE: ErrorReason
 FIELD_VIOLATION_REASON_UNSPECIFIED: FieldViolationReason
 REQUIRED: FieldViolationReason
 TOO_LONG: FieldViolationReason
@@ -87,3 +90,4 @@ DUPLICATE: FieldViolationReason
 TOO_DEEP: FieldViolationReason
 REFUSED_BY_MLFLOW: FieldViolationReason
 SCHEMA_MISMATCH: FieldViolationReason
+REQUEST_ID_REQUIRED: FieldViolationReason

@@ -27,7 +27,8 @@ if _version_not_supported:
 
 class FeedbackServiceStub:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-    attached to the chat's trace. Every write is idempotent by `request_id`.
+    attached to the chat's trace. Every write is idempotent by its
+    `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 
     One current vote per rater: feedback with a source id replaces that
     source's earlier vote of the same name on the same trace and span, which
@@ -61,6 +62,10 @@ class FeedbackServiceStub:
     user's click) rate one answer and nothing else: Chat's final event carries
     one, CreateFeedbackToken mints one for a stored trace. With a token, the
     source is the token's user (HUMAN), one current vote per user.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def __init__(self, channel):
@@ -123,7 +128,8 @@ class FeedbackServiceStub:
 
 class FeedbackServiceServicer:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-    attached to the chat's trace. Every write is idempotent by `request_id`.
+    attached to the chat's trace. Every write is idempotent by its
+    `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 
     One current vote per rater: feedback with a source id replaces that
     source's earlier vote of the same name on the same trace and span, which
@@ -157,6 +163,10 @@ class FeedbackServiceServicer:
     user's click) rate one answer and nothing else: Chat's final event carries
     one, CreateFeedbackToken mints one for a stored trace. With a token, the
     source is the token's user (HUMAN), one current vote per user.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     def SubmitFeedback(self, request, context):
@@ -298,6 +308,11 @@ class FeedbackServiceServicer:
         server issues no tokens (no signing keys configured). NOT_FOUND
         (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
         (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+
+        Timeout and retries (clients/service_config.json, which every client
+        applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+        exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+        token for the same binding.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -366,7 +381,8 @@ def add_FeedbackServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class FeedbackService:
     """FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-    attached to the chat's trace. Every write is idempotent by `request_id`.
+    attached to the chat's trace. Every write is idempotent by its
+    `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
 
     One current vote per rater: feedback with a source id replaces that
     source's earlier vote of the same name on the same trace and span, which
@@ -400,6 +416,10 @@ class FeedbackService:
     user's click) rate one answer and nothing else: Chat's final event carries
     one, CreateFeedbackToken mints one for a stored trace. With a token, the
     source is the token's user (HUMAN), one current vote per user.
+
+    Each method's "Retries:" and "Deadline:" are the policy of the shipped
+    service config (clients/service_config.json), which the project's clients
+    apply; any gRPC client can load the same file.
     """
 
     @staticmethod

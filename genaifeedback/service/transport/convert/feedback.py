@@ -62,6 +62,12 @@ def common_fields(request: _Written, violations: Violations) -> FeedbackInput:
     violations.check_id("source.id", request.source.id, MAX_SOURCE_ID_CHARS)
     violations.check_size("rationale", request.rationale, MAX_RATIONALE_BYTES)
     violations.check_map("metadata", request.metadata, reserved_prefixes=("mlflow.", RESERVED_METADATA_PREFIX))
+    if not request.request_id:  # a retry could not be told from a new action: refused (see the .proto)
+        violations.add(
+            "request_id",
+            "required: an idempotency key (a UUID) for this action, the same on every retry",
+            Reason.REQUEST_ID_REQUIRED,
+        )
     violations.check_id("request_id", request.request_id, MAX_REQUEST_ID_CHARS)
     client_time_ms = None
     if isinstance(request, feedback_pb2.SubmitFeedbackRequest | feedback_pb2.SubmitRatingsRequest):

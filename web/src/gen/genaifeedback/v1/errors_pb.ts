@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file genaifeedback/v1/errors.proto.
  */
 export const file_genaifeedback_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Ch1nZW5haWZlZWRiYWNrL3YxL2Vycm9ycy5wcm90bxIQZ2VuYWlmZWVkYmFjay52MSqWBAoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASEQoNSU5WQUxJRF9GSUVMRBABEhUKEU1BTEZPUk1FRF9SRVFVRVNUEAISEwoPVFJBQ0VfTk9UX0ZPVU5EEAMSFQoRUkVRVUVTVF9JRF9SRVVTRUQQBBIWChJNTEZMT1dfVU5BVkFJTEFCTEUQBRIYChRUUkFDRV9OT1RfU1RPUkVEX1lFVBAGEhMKD01MRkxPV19SRUpFQ1RFRBAHEhYKElRSQUNFX0JBQ0tMT0dfRlVMTBAIEhYKElRSQUNFX1dBSVRfVElNRU9VVBAJEhUKEU1PREVMX1VOQVZBSUxBQkxFEAoSFgoSTU9ERUxfUkFURV9MSU1JVEVEEAsSEgoOTU9ERUxfUkVKRUNURUQQDBIWChJHRU5FUkFUSU9OX1RJTUVPVVQQDRIVChFHRU5FUkFUSU9OX0ZBSUxFRBAOEhIKDklOVEVSTkFMX0VSUk9SEA8SEQoNU0hVVFRJTkdfRE9XThAQEhYKEkZFRURCQUNLX05PVF9GT1VORBAREhYKEkRFQURMSU5FX1RPT19TSE9SVBASEhoKFkZFRURCQUNLX1RPS0VOX0lOVkFMSUQQGBIaChZGRUVEQkFDS19UT0tFTl9FWFBJUkVEEBkSGwoXRkVFREJBQ0tfVE9LRU5fTUlTTUFUQ0gQGirbAQoURmllbGRWaW9sYXRpb25SZWFzb24SJgoiRklFTERfVklPTEFUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEgwKCFJFUVVJUkVEEAESDAoIVE9PX0xPTkcQAhIQCgxPVVRfT0ZfUkFOR0UQAxISCg5JTlZBTElEX0ZPUk1BVBAEEhAKDFJFU0VSVkVEX0tFWRAFEg0KCURVUExJQ0FURRAGEgwKCFRPT19ERUVQEAcSFQoRUkVGVVNFRF9CWV9NTEZMT1cQCBITCg9TQ0hFTUFfTUlTTUFUQ0gQCUKRAQoaaW8uZ2l0aHViLmdlbmFpZmVlZGJhY2sudjFCC0Vycm9yc1Byb3RvUAFaUWdpdGh1Yi5jb20vZ2VuYWlmZWVkYmFjay9nZW5haWZlZWRiYWNrL2NsaWVudHMvZ28vZ2VuYWlmZWVkYmFja3YxO2dlbmFpZmVlZGJhY2t2MaoCEEdlbkFJRmVlZGJhY2suVjFiBnByb3RvMw");
+  fileDesc("Ch1nZW5haWZlZWRiYWNrL3YxL2Vycm9ycy5wcm90bxIQZ2VuYWlmZWVkYmFjay52MSrLBQoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASEQoNSU5WQUxJRF9GSUVMRBABEhUKEU1BTEZPUk1FRF9SRVFVRVNUEAISEwoPVFJBQ0VfTk9UX0ZPVU5EEAMSFQoRUkVRVUVTVF9JRF9SRVVTRUQQBBIWChJNTEZMT1dfVU5BVkFJTEFCTEUQBRIYChRUUkFDRV9OT1RfU1RPUkVEX1lFVBAGEhMKD01MRkxPV19SRUpFQ1RFRBAHEhYKElRSQUNFX0JBQ0tMT0dfRlVMTBAIEhYKElRSQUNFX1dBSVRfVElNRU9VVBAJEhUKEU1PREVMX1VOQVZBSUxBQkxFEAoSFgoSTU9ERUxfUkFURV9MSU1JVEVEEAsSEgoOTU9ERUxfUkVKRUNURUQQDBIWChJHRU5FUkFUSU9OX1RJTUVPVVQQDRIVChFHRU5FUkFUSU9OX0ZBSUxFRBAOEhIKDklOVEVSTkFMX0VSUk9SEA8SEQoNU0hVVFRJTkdfRE9XThAQEhYKEkZFRURCQUNLX05PVF9GT1VORBAREhYKEkRFQURMSU5FX1RPT19TSE9SVBASEhcKE0NSRURFTlRJQUxTX01JU1NJTkcQExIXChNDUkVERU5USUFMU19JTlZBTElEEBQSFwoTQ1JFREVOVElBTFNfRVhQSVJFRBAVEhEKDVNDT1BFX01JU1NJTkcQFhIWChJTT1VSQ0VfTk9UX0FMTE9XRUQQFxIaChZGRUVEQkFDS19UT0tFTl9JTlZBTElEEBgSGgoWRkVFREJBQ0tfVE9LRU5fRVhQSVJFRBAZEhsKF0ZFRURCQUNLX1RPS0VOX01JU01BVENIEBoSEAoMUkFURV9MSU1JVEVEEBsSFAoQVE9PX01BTllfU1RSRUFNUxAcEhUKEVJFUVVFU1RfVE9PX0xBUkdFEB0q9AEKFEZpZWxkVmlvbGF0aW9uUmVhc29uEiYKIkZJRUxEX1ZJT0xBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIMCghSRVFVSVJFRBABEgwKCFRPT19MT05HEAISEAoMT1VUX09GX1JBTkdFEAMSEgoOSU5WQUxJRF9GT1JNQVQQBBIQCgxSRVNFUlZFRF9LRVkQBRINCglEVVBMSUNBVEUQBhIMCghUT09fREVFUBAHEhUKEVJFRlVTRURfQllfTUxGTE9XEAgSEwoPU0NIRU1BX01JU01BVENIEAkSFwoTUkVRVUVTVF9JRF9SRVFVSVJFRBAKQnsKGmlvLmdpdGh1Yi5nZW5haWZlZWRiYWNrLnYxQgtFcnJvcnNQcm90b1ABWjtnby5nZW5haWZlZWRiYWNrLmRldi9jbGllbnQvZ2VuYWlmZWVkYmFja3YxO2dlbmFpZmVlZGJhY2t2MaoCEEdlbkFJRmVlZGJhY2suVjFiBnByb3RvMw");
 
 /**
  * ErrorReason lists every `google.rpc.ErrorInfo.reason` the service sends
@@ -23,8 +23,9 @@ export const file_genaifeedback_v1_errors: GenFile = /*@__PURE__*/
  * violation per problem, each with a `reason` from this list) with
  * INVALID_FIELD; `google.rpc.ResourceInfo` with TRACE_NOT_FOUND;
  * `google.rpc.RetryInfo` (how long to wait before retrying) with every
- * UNAVAILABLE and RESOURCE_EXHAUSTED status. Details never echo unbounded
- * input: long values are cut to a short prefix.
+ * UNAVAILABLE and RESOURCE_EXHAUSTED status but REQUEST_TOO_LARGE (retrying
+ * cannot help). Details never echo unbounded input: long values are cut to a
+ * short prefix.
  *
  * @generated from enum genaifeedback.v1.ErrorReason
  */
@@ -191,6 +192,55 @@ export enum ErrorReason {
   DEADLINE_TOO_SHORT = 18,
 
   /**
+   * UNAUTHENTICATED: the service requires caller credentials (a client
+   * certificate, a mesh identity header or a bearer token, as it is
+   * configured) and the call carried none. Nothing was changed. Call again
+   * with credentials.
+   *
+   * @generated from enum value: CREDENTIALS_MISSING = 19;
+   */
+  CREDENTIALS_MISSING = 19,
+
+  /**
+   * UNAUTHENTICATED: the caller's credentials were refused: a bad signature,
+   * issuer or audience, an unknown key id, an algorithm the service does not
+   * accept, or an identity that cannot be read. Nothing was changed; do not
+   * retry with the same credentials.
+   *
+   * @generated from enum value: CREDENTIALS_INVALID = 20;
+   */
+  CREDENTIALS_INVALID = 20,
+
+  /**
+   * UNAUTHENTICATED: the caller's credentials have expired. Nothing was
+   * changed. Call again with fresh credentials.
+   *
+   * @generated from enum value: CREDENTIALS_EXPIRED = 21;
+   */
+  CREDENTIALS_EXPIRED = 21,
+
+  /**
+   * PERMISSION_DENIED: the caller is known, but the service's policy does not
+   * grant it the scope this RPC requires. ErrorInfo metadata `principal`
+   * names the caller as the service identified it and `scope` the scope
+   * required (for example `feedback:write`). Nothing was changed, and nothing
+   * is said about whether the trace or feedback asked for exists.
+   *
+   * @generated from enum value: SCOPE_MISSING = 22;
+   */
+  SCOPE_MISSING = 22,
+
+  /**
+   * PERMISSION_DENIED: the caller may use this RPC, but not write feedback for
+   * this source type or source id (for example a judge service that may only
+   * write SOURCE_TYPE_LLM_JUDGE). ErrorInfo metadata `principal` names the
+   * caller. Nothing was changed.
+   *
+   * @generated from enum value: SOURCE_NOT_ALLOWED = 23;
+   */
+  SOURCE_NOT_ALLOWED = 23,
+
+  /**
    * UNAUTHENTICATED: the request's `feedback_token` is not a token this
    * service issued and still accepts: malformed, tampered with, signed by a
    * key it does not hold (unknown, or rotated out: removed from the keys file
@@ -222,6 +272,43 @@ export enum ErrorReason {
    * @generated from enum value: FEEDBACK_TOKEN_MISMATCH = 26;
    */
   FEEDBACK_TOKEN_MISMATCH = 26,
+
+  /**
+   * RESOURCE_EXHAUSTED: the call is over a rate limit: the caller's calls
+   * under this RPC's scope, a feedback token user's feedback writes, or the
+   * feedback writes on one trace, per window (limits are per replica unless
+   * the service shares them through Redis). google.rpc.RetryInfo says when the
+   * window resets and google.rpc.QuotaFailure names the limit (`subject`:
+   * `principal:…`, `user:…` or `trace:…`; `description`: the limit, such as
+   * `100 per 1 minute`). ErrorInfo metadata `subject` and `limit` say the
+   * same. Nothing was changed. Retry after the RetryInfo delay.
+   *
+   * @generated from enum value: RATE_LIMITED = 27;
+   */
+  RATE_LIMITED = 27,
+
+  /**
+   * RESOURCE_EXHAUSTED: the caller already has as many Chat and WatchFeedback
+   * streams open on this replica as it may. google.rpc.QuotaFailure names the
+   * cap (`subject` `principal:…`); RetryInfo gives a short delay. Nothing was
+   * changed. Retry once one of the caller's streams has ended.
+   *
+   * @generated from enum value: TOO_MANY_STREAMS = 28;
+   */
+  TOO_MANY_STREAMS = 28,
+
+  /**
+   * RESOURCE_EXHAUSTED: the request message is larger than the server's
+   * limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+   * metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+   * changed; do not retry it as is. A request more than a quarter over the
+   * limit is refused by gRPC itself before the service sees it: the same
+   * RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+   * way to add one).
+   *
+   * @generated from enum value: REQUEST_TOO_LARGE = 29;
+   */
+  REQUEST_TOO_LARGE = 29,
 }
 
 /**
@@ -315,6 +402,18 @@ export enum FieldViolationReason {
    * @generated from enum value: SCHEMA_MISMATCH = 9;
    */
   SCHEMA_MISMATCH = 9,
+
+  /**
+   * A feedback-writing request (SubmitFeedback, SubmitRatings,
+   * CorrectFeedback) has no `request_id`. Nothing was recorded. Send a new
+   * idempotency key (a UUID) for each user action, and the same one on every
+   * retry of that action. Its own reason rather than REQUIRED because it is
+   * the one requirement a caller of an earlier release may meet after an
+   * upgrade: earlier releases accepted an empty request_id.
+   *
+   * @generated from enum value: REQUEST_ID_REQUIRED = 10;
+   */
+  REQUEST_ID_REQUIRED = 10,
 }
 
 /**

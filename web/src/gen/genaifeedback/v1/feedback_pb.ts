@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file genaifeedback/v1/feedback.proto.
  */
 export const file_genaifeedback_v1_feedback: GenFile = /*@__PURE__*/
-  fileDesc("Ch9nZW5haWZlZWRiYWNrL3YxL2ZlZWRiYWNrLnByb3RvEhBnZW5haWZlZWRiYWNrLnYxIqUEChVTdWJtaXRGZWVkYmFja1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEg8KB3NwYW5faWQYAyABKAkSDAoEbmFtZRgEIAEoCRIUCgpib29sX3ZhbHVlGAUgASgISAESFgoMbnVtYmVyX3ZhbHVlGAYgASgBSAESFgoMc3RyaW5nX3ZhbHVlGAcgASgJSAESLAoKanNvbl92YWx1ZRgIIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgBEjAKBnNvdXJjZRgJIAEoCzIgLmdlbmFpZmVlZGJhY2sudjEuRmVlZGJhY2tTb3VyY2USEQoJcmF0aW9uYWxlGAogASgJEkcKCG1ldGFkYXRhGAsgAygLMjUuZ2VuYWlmZWVkYmFjay52MS5TdWJtaXRGZWVkYmFja1JlcXVlc3QuTWV0YWRhdGFFbnRyeRISCgpyZXF1ZXN0X2lkGAwgASgJEhkKEXdhaXRfdW50aWxfc3RvcmVkGA0gASgIEi8KC2NsaWVudF90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5mZWVkYmFja190b2tlbhgPIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGdGFyZ2V0QgcKBXZhbHVlInEKFlN1Ym1pdEZlZWRiYWNrUmVzcG9uc2USFQoNYXNzZXNzbWVudF9pZBgBIAEoCRIQCgh0cmFjZV9pZBgCIAEoCRIuCgVzdGF0ZRgDIAEoDjIfLmdlbmFpZmVlZGJhY2sudjEuRmVlZGJhY2tTdGF0ZSJICg5GZWVkYmFja1NvdXJjZRIqCgR0eXBlGAEgASgOMhwuZ2VuYWlmZWVkYmFjay52MS5Tb3VyY2VUeXBlEgoKAmlkGAIgASgJIswDChRTdWJtaXRSYXRpbmdzUmVxdWVzdBISCgh0cmFjZV9pZBgBIAEoCUgAEhsKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJSAASDwoHc3Bhbl9pZBgDIAEoCRIyCgdyYXRpbmdzGAQgAygLMiEuZ2VuYWlmZWVkYmFjay52MS5EaW1lbnNpb25SYXRpbmcSMAoGc291cmNlGAUgASgLMiAuZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1NvdXJjZRIRCglyYXRpb25hbGUYBiABKAkSRgoIbWV0YWRhdGEYByADKAsyNC5nZW5haWZlZWRiYWNrLnYxLlN1Ym1pdFJhdGluZ3NSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSEgoKcmVxdWVzdF9pZBgIIAEoCRIZChF3YWl0X3VudGlsX3N0b3JlZBgJIAEoCBIvCgtjbGllbnRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZmVlZGJhY2tfdG9rZW4YCyABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBnRhcmdldCIuCg9EaW1lbnNpb25SYXRpbmcSDAoEbmFtZRgBIAEoCRINCgVzY29yZRgCIAEoBSLjAQoVU3VibWl0UmF0aW5nc1Jlc3BvbnNlEhAKCHRyYWNlX2lkGAEgASgJElIKDmFzc2Vzc21lbnRfaWRzGAIgAygLMjouZ2VuYWlmZWVkYmFjay52MS5TdWJtaXRSYXRpbmdzUmVzcG9uc2UuQXNzZXNzbWVudElkc0VudHJ5Ei4KBXN0YXRlGAMgASgOMh8uZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1N0YXRlGjQKEkFzc2Vzc21lbnRJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpABChhHZXRGZWVkYmFja1N0YXR1c1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEhcKDWFzc2Vzc21lbnRfaWQYAyABKAlIARIUCgpyZXF1ZXN0X2lkGAQgASgJSAFCCAoGdGFyZ2V0QgoKCGZlZWRiYWNrIvsBChlHZXRGZWVkYmFja1N0YXR1c1Jlc3BvbnNlEi4KBXN0YXRlGAEgASgOMh8uZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1N0YXRlEhAKCHRyYWNlX2lkGAIgASgJElYKDmFzc2Vzc21lbnRfaWRzGAMgAygLMj4uZ2VuYWlmZWVkYmFjay52MS5HZXRGZWVkYmFja1N0YXR1c1Jlc3BvbnNlLkFzc2Vzc21lbnRJZHNFbnRyeRIOCgZyZWFzb24YBCABKAkaNAoSQXNzZXNzbWVudElkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHAoaTGlzdEZlZWRiYWNrU2NoZW1hc1JlcXVlc3QicAobTGlzdEZlZWRiYWNrU2NoZW1hc1Jlc3BvbnNlEjEKB3NjaGVtYXMYASADKAsyIC5nZW5haWZlZWRiYWNrLnYxLkZlZWRiYWNrU2NoZW1hEh4KFnVua25vd25fbmFtZXNfYWNjZXB0ZWQYAiABKAgiiAMKDkZlZWRiYWNrU2NoZW1hEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBRITCgtkZXNjcmlwdGlvbhgDIAEoCRIwCgdib29sZWFuGAQgASgLMh0uZ2VuYWlmZWVkYmFjay52MS5Cb29sZWFuVHlwZUgAEi4KBm51bWJlchgFIAEoCzIcLmdlbmFpZmVlZGJhY2sudjEuTnVtYmVyVHlwZUgAEjIKCGNhdGVnb3J5GAYgASgLMh4uZ2VuYWlmZWVkYmFjay52MS5DYXRlZ29yeVR5cGVIABIqCgR0ZXh0GAcgASgLMhouZ2VuYWlmZWVkYmFjay52MS5UZXh0VHlwZUgAEjIKCXJhdGlvbmFsZRgIIAEoDjIfLmdlbmFpZmVlZGJhY2sudjEuUmF0aW9uYWxlUnVsZRIyCgxzb3VyY2VfdHlwZXMYCSADKA4yHC5nZW5haWZlZWRiYWNrLnYxLlNvdXJjZVR5cGUSEAoIYnVpbHRfaW4YCiABKAhCBgoEdHlwZSINCgtCb29sZWFuVHlwZSJWCgpOdW1iZXJUeXBlEhAKA21pbhgBIAEoAUgAiAEBEhAKA21heBgCIAEoAUgBiAEBEhQKDGludGVnZXJfb25seRgDIAEoCEIGCgRfbWluQgYKBF9tYXgiHgoMQ2F0ZWdvcnlUeXBlEg4KBmxhYmVscxgBIAMoCSIeCghUZXh0VHlwZRISCgptYXhfbGVuZ3RoGAEgASgFImYKEkdldEZlZWRiYWNrUmVxdWVzdBISCgh0cmFjZV9pZBgBIAEoCUgAEhsKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJSAASFQoNYXNzZXNzbWVudF9pZBgDIAEoCUIICgZ0YXJnZXQiSQoTR2V0RmVlZGJhY2tSZXNwb25zZRIyCghmZWVkYmFjaxgBIAEoCzIgLmdlbmFpZmVlZGJhY2sudjEuRmVlZGJhY2tSZWNvcmQiqgQKDkZlZWRiYWNrUmVjb3JkEhUKDWFzc2Vzc21lbnRfaWQYASABKAkSEAoIdHJhY2VfaWQYAiABKAkSDwoHc3Bhbl9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEhQKCmJvb2xfdmFsdWUYBSABKAhIABIWCgxudW1iZXJfdmFsdWUYBiABKAFIABIWCgxzdHJpbmdfdmFsdWUYByABKAlIABIsCgpqc29uX3ZhbHVlGAggASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASMAoGc291cmNlGAkgASgLMiAuZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1NvdXJjZRIRCglyYXRpb25hbGUYCiABKAkSQAoIbWV0YWRhdGEYCyADKAsyLi5nZW5haWZlZWRiYWNrLnYxLkZlZWRiYWNrUmVjb3JkLk1ldGFkYXRhRW50cnkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdjdXJyZW50GA4gASgIEhEKCW92ZXJyaWRlcxgPIAEoCRIVCg1vdmVycmlkZGVuX2J5GBAgASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIHCgV2YWx1ZSKQAgoTTGlzdEZlZWRiYWNrUmVxdWVzdBISCgh0cmFjZV9pZBgBIAEoCUgAEhsKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJSAASEwoJc291cmNlX2lkGAMgASgJSAASDAoEbmFtZRgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaW5jbHVkZV9oaXN0b3J5GAcgASgIEhEKCXBhZ2Vfc2l6ZRgIIAEoBRISCgpwYWdlX3Rva2VuGAkgASgJQgcKBXNjb3BlImMKFExpc3RGZWVkYmFja1Jlc3BvbnNlEjIKCGZlZWRiYWNrGAEgAygLMiAuZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1JlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki1gMKFkNvcnJlY3RGZWVkYmFja1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEhUKDWFzc2Vzc21lbnRfaWQYAyABKAkSFAoKYm9vbF92YWx1ZRgEIAEoCEgBEhYKDG51bWJlcl92YWx1ZRgFIAEoAUgBEhYKDHN0cmluZ192YWx1ZRgGIAEoCUgBEiwKCmpzb25fdmFsdWUYByABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIARIwCgZzb3VyY2UYCCABKAsyIC5nZW5haWZlZWRiYWNrLnYxLkZlZWRiYWNrU291cmNlEhEKCXJhdGlvbmFsZRgJIAEoCRJICghtZXRhZGF0YRgKIAMoCzI2LmdlbmFpZmVlZGJhY2sudjEuQ29ycmVjdEZlZWRiYWNrUmVxdWVzdC5NZXRhZGF0YUVudHJ5EhIKCnJlcXVlc3RfaWQYCyABKAkSGQoRd2FpdF91bnRpbF9zdG9yZWQYDCABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBnRhcmdldEIHCgV2YWx1ZSJyChdDb3JyZWN0RmVlZGJhY2tSZXNwb25zZRIVCg1hc3Nlc3NtZW50X2lkGAEgASgJEhAKCHRyYWNlX2lkGAIgASgJEi4KBXN0YXRlGAMgASgOMh8uZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1N0YXRlIpABChVEZWxldGVGZWVkYmFja1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEhcKDWFzc2Vzc21lbnRfaWQYAyABKAlIARIWCgxhbGxfb25fdHJhY2UYBCABKAhIAUIICgZ0YXJnZXRCCwoJc2VsZWN0aW9uIkoKFkRlbGV0ZUZlZWRiYWNrUmVzcG9uc2USEAoIdHJhY2VfaWQYASABKAkSHgoWZGVsZXRlZF9hc3Nlc3NtZW50X2lkcxgCIAMoCSJkChxFcmFzZUZlZWRiYWNrQnlTb3VyY2VSZXF1ZXN0EhEKCXNvdXJjZV9pZBgBIAEoCRIxCgtzb3VyY2VfdHlwZRgCIAEoDjIcLmdlbmFpZmVlZGJhY2sudjEuU291cmNlVHlwZSJ3Ch1FcmFzZUZlZWRiYWNrQnlTb3VyY2VSZXNwb25zZRIWCg50cmFjZXNfc2Nhbm5lZBgBIAEoAxIYChBmZWVkYmFja19kZWxldGVkGAIgASgDEhYKDnRyYWNlc19jaGFuZ2VkGAMgASgDEgwKBGRvbmUYBCABKAgidwoaQ3JlYXRlRmVlZGJhY2tUb2tlblJlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEg8KB3VzZXJfaWQYAyABKAkSDQoFbmFtZXMYBCADKAlCCAoGdGFyZ2V0IpgBChtDcmVhdGVGZWVkYmFja1Rva2VuUmVzcG9uc2USFgoOZmVlZGJhY2tfdG9rZW4YASABKAkSEAoIdHJhY2VfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRINCgVuYW1lcxgEIAMoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAquwEKDUZlZWRiYWNrU3RhdGUSHgoaRkVFREJBQ0tfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZGRUVEQkFDS19TVEFURV9QRU5ESU5HEAESGQoVRkVFREJBQ0tfU1RBVEVfU1RPUkVEEAISGgoWRkVFREJBQ0tfU1RBVEVfRVhQSVJFRBADEhsKF0ZFRURCQUNLX1NUQVRFX1JFSkVDVEVEEAQSGgoWRkVFREJBQ0tfU1RBVEVfREVMRVRFRBAFKnEKClNvdXJjZVR5cGUSGwoXU09VUkNFX1RZUEVfVU5TUEVDSUZJRUQQABIVChFTT1VSQ0VfVFlQRV9IVU1BThABEhkKFVNPVVJDRV9UWVBFX0xMTV9KVURHRRACEhQKEFNPVVJDRV9UWVBFX0NPREUQAyqGAQoNUmF0aW9uYWxlUnVsZRIeChpSQVRJT05BTEVfUlVMRV9VTlNQRUNJRklFRBAAEhoKFlJBVElPTkFMRV9SVUxFX0FMTE9XRUQQARIbChdSQVRJT05BTEVfUlVMRV9SRVFVSVJFRBACEhwKGFJBVElPTkFMRV9SVUxFX0ZPUkJJRERFThADMrIICg9GZWVkYmFja1NlcnZpY2USYwoOU3VibWl0RmVlZGJhY2sSJy5nZW5haWZlZWRiYWNrLnYxLlN1Ym1pdEZlZWRiYWNrUmVxdWVzdBooLmdlbmFpZmVlZGJhY2sudjEuU3VibWl0RmVlZGJhY2tSZXNwb25zZRJgCg1TdWJtaXRSYXRpbmdzEiYuZ2VuYWlmZWVkYmFjay52MS5TdWJtaXRSYXRpbmdzUmVxdWVzdBonLmdlbmFpZmVlZGJhY2sudjEuU3VibWl0UmF0aW5nc1Jlc3BvbnNlEmwKEUdldEZlZWRiYWNrU3RhdHVzEiouZ2VuYWlmZWVkYmFjay52MS5HZXRGZWVkYmFja1N0YXR1c1JlcXVlc3QaKy5nZW5haWZlZWRiYWNrLnYxLkdldEZlZWRiYWNrU3RhdHVzUmVzcG9uc2UScgoTTGlzdEZlZWRiYWNrU2NoZW1hcxIsLmdlbmFpZmVlZGJhY2sudjEuTGlzdEZlZWRiYWNrU2NoZW1hc1JlcXVlc3QaLS5nZW5haWZlZWRiYWNrLnYxLkxpc3RGZWVkYmFja1NjaGVtYXNSZXNwb25zZRJaCgtHZXRGZWVkYmFjaxIkLmdlbmFpZmVlZGJhY2sudjEuR2V0RmVlZGJhY2tSZXF1ZXN0GiUuZ2VuYWlmZWVkYmFjay52MS5HZXRGZWVkYmFja1Jlc3BvbnNlEl0KDExpc3RGZWVkYmFjaxIlLmdlbmFpZmVlZGJhY2sudjEuTGlzdEZlZWRiYWNrUmVxdWVzdBomLmdlbmFpZmVlZGJhY2sudjEuTGlzdEZlZWRiYWNrUmVzcG9uc2USZgoPQ29ycmVjdEZlZWRiYWNrEiguZ2VuYWlmZWVkYmFjay52MS5Db3JyZWN0RmVlZGJhY2tSZXF1ZXN0GikuZ2VuYWlmZWVkYmFjay52MS5Db3JyZWN0RmVlZGJhY2tSZXNwb25zZRJjCg5EZWxldGVGZWVkYmFjaxInLmdlbmFpZmVlZGJhY2sudjEuRGVsZXRlRmVlZGJhY2tSZXF1ZXN0GiguZ2VuYWlmZWVkYmFjay52MS5EZWxldGVGZWVkYmFja1Jlc3BvbnNlEnoKFUVyYXNlRmVlZGJhY2tCeVNvdXJjZRIuLmdlbmFpZmVlZGJhY2sudjEuRXJhc2VGZWVkYmFja0J5U291cmNlUmVxdWVzdBovLmdlbmFpZmVlZGJhY2sudjEuRXJhc2VGZWVkYmFja0J5U291cmNlUmVzcG9uc2UwARJyChNDcmVhdGVGZWVkYmFja1Rva2VuEiwuZ2VuYWlmZWVkYmFjay52MS5DcmVhdGVGZWVkYmFja1Rva2VuUmVxdWVzdBotLmdlbmFpZmVlZGJhY2sudjEuQ3JlYXRlRmVlZGJhY2tUb2tlblJlc3BvbnNlQpMBChppby5naXRodWIuZ2VuYWlmZWVkYmFjay52MUINRmVlZGJhY2tQcm90b1ABWlFnaXRodWIuY29tL2dlbmFpZmVlZGJhY2svZ2VuYWlmZWVkYmFjay9jbGllbnRzL2dvL2dlbmFpZmVlZGJhY2t2MTtnZW5haWZlZWRiYWNrdjGqAhBHZW5BSUZlZWRiYWNrLlYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch9nZW5haWZlZWRiYWNrL3YxL2ZlZWRiYWNrLnByb3RvEhBnZW5haWZlZWRiYWNrLnYxIqUEChVTdWJtaXRGZWVkYmFja1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEg8KB3NwYW5faWQYAyABKAkSDAoEbmFtZRgEIAEoCRIUCgpib29sX3ZhbHVlGAUgASgISAESFgoMbnVtYmVyX3ZhbHVlGAYgASgBSAESFgoMc3RyaW5nX3ZhbHVlGAcgASgJSAESLAoKanNvbl92YWx1ZRgIIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgBEjAKBnNvdXJjZRgJIAEoCzIgLmdlbmFpZmVlZGJhY2sudjEuRmVlZGJhY2tTb3VyY2USEQoJcmF0aW9uYWxlGAogASgJEkcKCG1ldGFkYXRhGAsgAygLMjUuZ2VuYWlmZWVkYmFjay52MS5TdWJtaXRGZWVkYmFja1JlcXVlc3QuTWV0YWRhdGFFbnRyeRISCgpyZXF1ZXN0X2lkGAwgASgJEhkKEXdhaXRfdW50aWxfc3RvcmVkGA0gASgIEi8KC2NsaWVudF90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5mZWVkYmFja190b2tlbhgPIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGdGFyZ2V0QgcKBXZhbHVlInEKFlN1Ym1pdEZlZWRiYWNrUmVzcG9uc2USFQoNYXNzZXNzbWVudF9pZBgBIAEoCRIQCgh0cmFjZV9pZBgCIAEoCRIuCgVzdGF0ZRgDIAEoDjIfLmdlbmFpZmVlZGJhY2sudjEuRmVlZGJhY2tTdGF0ZSJICg5GZWVkYmFja1NvdXJjZRIqCgR0eXBlGAEgASgOMhwuZ2VuYWlmZWVkYmFjay52MS5Tb3VyY2VUeXBlEgoKAmlkGAIgASgJIswDChRTdWJtaXRSYXRpbmdzUmVxdWVzdBISCgh0cmFjZV9pZBgBIAEoCUgAEhsKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJSAASDwoHc3Bhbl9pZBgDIAEoCRIyCgdyYXRpbmdzGAQgAygLMiEuZ2VuYWlmZWVkYmFjay52MS5EaW1lbnNpb25SYXRpbmcSMAoGc291cmNlGAUgASgLMiAuZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1NvdXJjZRIRCglyYXRpb25hbGUYBiABKAkSRgoIbWV0YWRhdGEYByADKAsyNC5nZW5haWZlZWRiYWNrLnYxLlN1Ym1pdFJhdGluZ3NSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSEgoKcmVxdWVzdF9pZBgIIAEoCRIZChF3YWl0X3VudGlsX3N0b3JlZBgJIAEoCBIvCgtjbGllbnRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZmVlZGJhY2tfdG9rZW4YCyABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBnRhcmdldCIuCg9EaW1lbnNpb25SYXRpbmcSDAoEbmFtZRgBIAEoCRINCgVzY29yZRgCIAEoBSLjAQoVU3VibWl0UmF0aW5nc1Jlc3BvbnNlEhAKCHRyYWNlX2lkGAEgASgJElIKDmFzc2Vzc21lbnRfaWRzGAIgAygLMjouZ2VuYWlmZWVkYmFjay52MS5TdWJtaXRSYXRpbmdzUmVzcG9uc2UuQXNzZXNzbWVudElkc0VudHJ5Ei4KBXN0YXRlGAMgASgOMh8uZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1N0YXRlGjQKEkFzc2Vzc21lbnRJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpABChhHZXRGZWVkYmFja1N0YXR1c1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEhcKDWFzc2Vzc21lbnRfaWQYAyABKAlIARIUCgpyZXF1ZXN0X2lkGAQgASgJSAFCCAoGdGFyZ2V0QgoKCGZlZWRiYWNrIvsBChlHZXRGZWVkYmFja1N0YXR1c1Jlc3BvbnNlEi4KBXN0YXRlGAEgASgOMh8uZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1N0YXRlEhAKCHRyYWNlX2lkGAIgASgJElYKDmFzc2Vzc21lbnRfaWRzGAMgAygLMj4uZ2VuYWlmZWVkYmFjay52MS5HZXRGZWVkYmFja1N0YXR1c1Jlc3BvbnNlLkFzc2Vzc21lbnRJZHNFbnRyeRIOCgZyZWFzb24YBCABKAkaNAoSQXNzZXNzbWVudElkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHAoaTGlzdEZlZWRiYWNrU2NoZW1hc1JlcXVlc3QicAobTGlzdEZlZWRiYWNrU2NoZW1hc1Jlc3BvbnNlEjEKB3NjaGVtYXMYASADKAsyIC5nZW5haWZlZWRiYWNrLnYxLkZlZWRiYWNrU2NoZW1hEh4KFnVua25vd25fbmFtZXNfYWNjZXB0ZWQYAiABKAgiiAMKDkZlZWRiYWNrU2NoZW1hEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBRITCgtkZXNjcmlwdGlvbhgDIAEoCRIwCgdib29sZWFuGAQgASgLMh0uZ2VuYWlmZWVkYmFjay52MS5Cb29sZWFuVHlwZUgAEi4KBm51bWJlchgFIAEoCzIcLmdlbmFpZmVlZGJhY2sudjEuTnVtYmVyVHlwZUgAEjIKCGNhdGVnb3J5GAYgASgLMh4uZ2VuYWlmZWVkYmFjay52MS5DYXRlZ29yeVR5cGVIABIqCgR0ZXh0GAcgASgLMhouZ2VuYWlmZWVkYmFjay52MS5UZXh0VHlwZUgAEjIKCXJhdGlvbmFsZRgIIAEoDjIfLmdlbmFpZmVlZGJhY2sudjEuUmF0aW9uYWxlUnVsZRIyCgxzb3VyY2VfdHlwZXMYCSADKA4yHC5nZW5haWZlZWRiYWNrLnYxLlNvdXJjZVR5cGUSEAoIYnVpbHRfaW4YCiABKAhCBgoEdHlwZSINCgtCb29sZWFuVHlwZSJWCgpOdW1iZXJUeXBlEhAKA21pbhgBIAEoAUgAiAEBEhAKA21heBgCIAEoAUgBiAEBEhQKDGludGVnZXJfb25seRgDIAEoCEIGCgRfbWluQgYKBF9tYXgiHgoMQ2F0ZWdvcnlUeXBlEg4KBmxhYmVscxgBIAMoCSIeCghUZXh0VHlwZRISCgptYXhfbGVuZ3RoGAEgASgFImYKEkdldEZlZWRiYWNrUmVxdWVzdBISCgh0cmFjZV9pZBgBIAEoCUgAEhsKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJSAASFQoNYXNzZXNzbWVudF9pZBgDIAEoCUIICgZ0YXJnZXQiSQoTR2V0RmVlZGJhY2tSZXNwb25zZRIyCghmZWVkYmFjaxgBIAEoCzIgLmdlbmFpZmVlZGJhY2sudjEuRmVlZGJhY2tSZWNvcmQiqgQKDkZlZWRiYWNrUmVjb3JkEhUKDWFzc2Vzc21lbnRfaWQYASABKAkSEAoIdHJhY2VfaWQYAiABKAkSDwoHc3Bhbl9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEhQKCmJvb2xfdmFsdWUYBSABKAhIABIWCgxudW1iZXJfdmFsdWUYBiABKAFIABIWCgxzdHJpbmdfdmFsdWUYByABKAlIABIsCgpqc29uX3ZhbHVlGAggASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASMAoGc291cmNlGAkgASgLMiAuZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1NvdXJjZRIRCglyYXRpb25hbGUYCiABKAkSQAoIbWV0YWRhdGEYCyADKAsyLi5nZW5haWZlZWRiYWNrLnYxLkZlZWRiYWNrUmVjb3JkLk1ldGFkYXRhRW50cnkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdjdXJyZW50GA4gASgIEhEKCW92ZXJyaWRlcxgPIAEoCRIVCg1vdmVycmlkZGVuX2J5GBAgASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIHCgV2YWx1ZSKQAgoTTGlzdEZlZWRiYWNrUmVxdWVzdBISCgh0cmFjZV9pZBgBIAEoCUgAEhsKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJSAASEwoJc291cmNlX2lkGAMgASgJSAASDAoEbmFtZRgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaW5jbHVkZV9oaXN0b3J5GAcgASgIEhEKCXBhZ2Vfc2l6ZRgIIAEoBRISCgpwYWdlX3Rva2VuGAkgASgJQgcKBXNjb3BlImMKFExpc3RGZWVkYmFja1Jlc3BvbnNlEjIKCGZlZWRiYWNrGAEgAygLMiAuZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1JlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki1gMKFkNvcnJlY3RGZWVkYmFja1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEhUKDWFzc2Vzc21lbnRfaWQYAyABKAkSFAoKYm9vbF92YWx1ZRgEIAEoCEgBEhYKDG51bWJlcl92YWx1ZRgFIAEoAUgBEhYKDHN0cmluZ192YWx1ZRgGIAEoCUgBEiwKCmpzb25fdmFsdWUYByABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIARIwCgZzb3VyY2UYCCABKAsyIC5nZW5haWZlZWRiYWNrLnYxLkZlZWRiYWNrU291cmNlEhEKCXJhdGlvbmFsZRgJIAEoCRJICghtZXRhZGF0YRgKIAMoCzI2LmdlbmFpZmVlZGJhY2sudjEuQ29ycmVjdEZlZWRiYWNrUmVxdWVzdC5NZXRhZGF0YUVudHJ5EhIKCnJlcXVlc3RfaWQYCyABKAkSGQoRd2FpdF91bnRpbF9zdG9yZWQYDCABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBnRhcmdldEIHCgV2YWx1ZSJyChdDb3JyZWN0RmVlZGJhY2tSZXNwb25zZRIVCg1hc3Nlc3NtZW50X2lkGAEgASgJEhAKCHRyYWNlX2lkGAIgASgJEi4KBXN0YXRlGAMgASgOMh8uZ2VuYWlmZWVkYmFjay52MS5GZWVkYmFja1N0YXRlIpABChVEZWxldGVGZWVkYmFja1JlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEhcKDWFzc2Vzc21lbnRfaWQYAyABKAlIARIWCgxhbGxfb25fdHJhY2UYBCABKAhIAUIICgZ0YXJnZXRCCwoJc2VsZWN0aW9uIkoKFkRlbGV0ZUZlZWRiYWNrUmVzcG9uc2USEAoIdHJhY2VfaWQYASABKAkSHgoWZGVsZXRlZF9hc3Nlc3NtZW50X2lkcxgCIAMoCSJkChxFcmFzZUZlZWRiYWNrQnlTb3VyY2VSZXF1ZXN0EhEKCXNvdXJjZV9pZBgBIAEoCRIxCgtzb3VyY2VfdHlwZRgCIAEoDjIcLmdlbmFpZmVlZGJhY2sudjEuU291cmNlVHlwZSJ3Ch1FcmFzZUZlZWRiYWNrQnlTb3VyY2VSZXNwb25zZRIWCg50cmFjZXNfc2Nhbm5lZBgBIAEoAxIYChBmZWVkYmFja19kZWxldGVkGAIgASgDEhYKDnRyYWNlc19jaGFuZ2VkGAMgASgDEgwKBGRvbmUYBCABKAgidwoaQ3JlYXRlRmVlZGJhY2tUb2tlblJlcXVlc3QSEgoIdHJhY2VfaWQYASABKAlIABIbChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCUgAEg8KB3VzZXJfaWQYAyABKAkSDQoFbmFtZXMYBCADKAlCCAoGdGFyZ2V0IpgBChtDcmVhdGVGZWVkYmFja1Rva2VuUmVzcG9uc2USFgoOZmVlZGJhY2tfdG9rZW4YASABKAkSEAoIdHJhY2VfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRINCgVuYW1lcxgEIAMoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAquwEKDUZlZWRiYWNrU3RhdGUSHgoaRkVFREJBQ0tfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZGRUVEQkFDS19TVEFURV9QRU5ESU5HEAESGQoVRkVFREJBQ0tfU1RBVEVfU1RPUkVEEAISGgoWRkVFREJBQ0tfU1RBVEVfRVhQSVJFRBADEhsKF0ZFRURCQUNLX1NUQVRFX1JFSkVDVEVEEAQSGgoWRkVFREJBQ0tfU1RBVEVfREVMRVRFRBAFKnEKClNvdXJjZVR5cGUSGwoXU09VUkNFX1RZUEVfVU5TUEVDSUZJRUQQABIVChFTT1VSQ0VfVFlQRV9IVU1BThABEhkKFVNPVVJDRV9UWVBFX0xMTV9KVURHRRACEhQKEFNPVVJDRV9UWVBFX0NPREUQAyqGAQoNUmF0aW9uYWxlUnVsZRIeChpSQVRJT05BTEVfUlVMRV9VTlNQRUNJRklFRBAAEhoKFlJBVElPTkFMRV9SVUxFX0FMTE9XRUQQARIbChdSQVRJT05BTEVfUlVMRV9SRVFVSVJFRBACEhwKGFJBVElPTkFMRV9SVUxFX0ZPUkJJRERFThADMrIICg9GZWVkYmFja1NlcnZpY2USYwoOU3VibWl0RmVlZGJhY2sSJy5nZW5haWZlZWRiYWNrLnYxLlN1Ym1pdEZlZWRiYWNrUmVxdWVzdBooLmdlbmFpZmVlZGJhY2sudjEuU3VibWl0RmVlZGJhY2tSZXNwb25zZRJgCg1TdWJtaXRSYXRpbmdzEiYuZ2VuYWlmZWVkYmFjay52MS5TdWJtaXRSYXRpbmdzUmVxdWVzdBonLmdlbmFpZmVlZGJhY2sudjEuU3VibWl0UmF0aW5nc1Jlc3BvbnNlEmwKEUdldEZlZWRiYWNrU3RhdHVzEiouZ2VuYWlmZWVkYmFjay52MS5HZXRGZWVkYmFja1N0YXR1c1JlcXVlc3QaKy5nZW5haWZlZWRiYWNrLnYxLkdldEZlZWRiYWNrU3RhdHVzUmVzcG9uc2UScgoTTGlzdEZlZWRiYWNrU2NoZW1hcxIsLmdlbmFpZmVlZGJhY2sudjEuTGlzdEZlZWRiYWNrU2NoZW1hc1JlcXVlc3QaLS5nZW5haWZlZWRiYWNrLnYxLkxpc3RGZWVkYmFja1NjaGVtYXNSZXNwb25zZRJaCgtHZXRGZWVkYmFjaxIkLmdlbmFpZmVlZGJhY2sudjEuR2V0RmVlZGJhY2tSZXF1ZXN0GiUuZ2VuYWlmZWVkYmFjay52MS5HZXRGZWVkYmFja1Jlc3BvbnNlEl0KDExpc3RGZWVkYmFjaxIlLmdlbmFpZmVlZGJhY2sudjEuTGlzdEZlZWRiYWNrUmVxdWVzdBomLmdlbmFpZmVlZGJhY2sudjEuTGlzdEZlZWRiYWNrUmVzcG9uc2USZgoPQ29ycmVjdEZlZWRiYWNrEiguZ2VuYWlmZWVkYmFjay52MS5Db3JyZWN0RmVlZGJhY2tSZXF1ZXN0GikuZ2VuYWlmZWVkYmFjay52MS5Db3JyZWN0RmVlZGJhY2tSZXNwb25zZRJjCg5EZWxldGVGZWVkYmFjaxInLmdlbmFpZmVlZGJhY2sudjEuRGVsZXRlRmVlZGJhY2tSZXF1ZXN0GiguZ2VuYWlmZWVkYmFjay52MS5EZWxldGVGZWVkYmFja1Jlc3BvbnNlEnoKFUVyYXNlRmVlZGJhY2tCeVNvdXJjZRIuLmdlbmFpZmVlZGJhY2sudjEuRXJhc2VGZWVkYmFja0J5U291cmNlUmVxdWVzdBovLmdlbmFpZmVlZGJhY2sudjEuRXJhc2VGZWVkYmFja0J5U291cmNlUmVzcG9uc2UwARJyChNDcmVhdGVGZWVkYmFja1Rva2VuEiwuZ2VuYWlmZWVkYmFjay52MS5DcmVhdGVGZWVkYmFja1Rva2VuUmVxdWVzdBotLmdlbmFpZmVlZGJhY2sudjEuQ3JlYXRlRmVlZGJhY2tUb2tlblJlc3BvbnNlQn0KGmlvLmdpdGh1Yi5nZW5haWZlZWRiYWNrLnYxQg1GZWVkYmFja1Byb3RvUAFaO2dvLmdlbmFpZmVlZGJhY2suZGV2L2NsaWVudC9nZW5haWZlZWRiYWNrdjE7Z2VuYWlmZWVkYmFja3YxqgIQR2VuQUlGZWVkYmFjay5WMWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * SubmitFeedbackRequest is one piece of feedback on one trace.
@@ -130,24 +130,36 @@ export type SubmitFeedbackRequest = Message<"genaifeedback.v1.SubmitFeedbackRequ
   metadata: { [key: string]: string };
 
   /**
-   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
-   * recommended. A request_id names one caller action on one trace. Sending
-   * the same request again (same trace, same request_id, same everything)
-   * records the feedback once and returns the same assessment_id, however
-   * often it is delivered, to any replica. Reusing the request_id on the same
-   * trace for anything different (another name, value, source, rationale,
-   * metadata or span) is ALREADY_EXISTS (REQUEST_ID_REUSED) and records
-   * nothing. Generate a new one for each user action. Optional: without it,
-   * every call records a new assessment.
+   * Idempotency key (AIP-155). Required, at most 128 characters, no control
+   * characters; a UUID is recommended. A request_id names one caller action
+   * on one trace. Sending the same request again (same trace, same
+   * request_id, same everything) records the feedback once and returns the
+   * same assessment_id, however often it is delivered, to any replica.
+   * Reusing the request_id on the same trace for anything different (another
+   * name, value, source, rationale, metadata or span) is ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) and records nothing. Generate a new one for each user
+   * action; the shipped clients generate one when none is given.
+   *
+   * Without a request_id the call is INVALID_ARGUMENT (INVALID_FIELD, field
+   * violation REQUEST_ID_REQUIRED on `request_id`) and records nothing. Why
+   * refused rather than accepted: the service cannot tell a call without a
+   * key from its own retry (gRPC's transparent retries, the service config's
+   * retries on UNAVAILABLE, a proxy's or the caller's), so every attempt
+   * would record another assessment; refusing it makes "a retry never records
+   * twice" hold for every caller, not only for careful ones. Earlier releases
+   * accepted an empty request_id (each call recorded a new assessment): a
+   * caller that relied on that must now send one.
    *
    * @generated from field: string request_id = 12;
    */
   requestId: string;
 
   /**
-   * Answer only once the feedback is in MLflow (STORED), or when the call's
-   * deadline is about to pass (PENDING: it is journaled and on its way).
-   * Default: answer as soon as it is journaled.
+   * Answer only once the feedback is in MLflow (STORED), or else PENDING (it
+   * is journaled and on its way) at least 1 s before the call's deadline; a
+   * call without a deadline waits at most the server's
+   * --max-wait-until-stored-seconds (20 s by default), never the attach
+   * window. Default: answer as soon as it is journaled.
    *
    * @generated from field: bool wait_until_stored = 13;
    */
@@ -327,8 +339,9 @@ export type SubmitRatingsRequest = Message<"genaifeedback.v1.SubmitRatingsReques
 
   /**
    * Idempotency key for the whole set (AIP-155), with the same rules as
-   * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-   * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+   * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+   * it), one action, one trace. Reusing it on the same trace with other
+   * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
    *
    * @generated from field: string request_id = 8;
    */
@@ -1197,7 +1210,8 @@ export type CorrectFeedbackRequest = Message<"genaifeedback.v1.CorrectFeedbackRe
   metadata: { [key: string]: string };
 
   /**
-   * As in SubmitFeedbackRequest.request_id.
+   * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+   * without it).
    *
    * @generated from field: string request_id = 11;
    */
@@ -1663,7 +1677,8 @@ export const RationaleRuleSchema: GenEnum<RationaleRule> = /*@__PURE__*/
 
 /**
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
- * attached to the chat's trace. Every write is idempotent by `request_id`.
+ * attached to the chat's trace. Every write is idempotent by its
+ * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
  *
  * One current vote per rater: feedback with a source id replaces that
  * source's earlier vote of the same name on the same trace and span, which
@@ -1698,6 +1713,10 @@ export const RationaleRuleSchema: GenEnum<RationaleRule> = /*@__PURE__*/
  * one, CreateFeedbackToken mints one for a stored trace. With a token, the
  * source is the token's user (HUMAN), one current vote per user.
  *
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
+ *
  * @generated from service genaifeedback.v1.FeedbackService
  */
 export const FeedbackService: GenService<{
@@ -1706,6 +1725,11 @@ export const FeedbackService: GenService<{
    * category, a comment or a structured value) on a trace. A feedback sent the
    * instant a Chat stream finishes lands: the service waits for the trace to be
    * stored first.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    *
    * @generated from rpc genaifeedback.v1.FeedbackService.SubmitFeedback
    */
@@ -1719,6 +1743,11 @@ export const FeedbackService: GenService<{
    * helpfulness and relevance, each 1 to 5) on one trace, one assessment per
    * dimension: all of them are recorded, or none.
    *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
+   *
    * @generated from rpc genaifeedback.v1.FeedbackService.SubmitRatings
    */
   submitRatings: {
@@ -1731,6 +1760,10 @@ export const FeedbackService: GenService<{
    * EXPIRED or REJECTED (with the reason). Ask the replica that took it (it
    * remembers its feedback for a day), or any replica once it is STORED.
    * NOT_FOUND (FEEDBACK_NOT_FOUND) if neither this replica nor MLflow knows it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    *
    * @generated from rpc genaifeedback.v1.FeedbackService.GetFeedbackStatus
    */
@@ -1747,6 +1780,10 @@ export const FeedbackService: GenService<{
    * schema and refuse one that breaks it (INVALID_ARGUMENT, INVALID_FIELD,
    * with field violations such as SCHEMA_MISMATCH or OUT_OF_RANGE).
    *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
+   *
    * @generated from rpc genaifeedback.v1.FeedbackService.ListFeedbackSchemas
    */
   listFeedbackSchemas: {
@@ -1758,6 +1795,10 @@ export const FeedbackService: GenService<{
    * GetFeedback reads one stored feedback back from MLflow, with its place in
    * its vote's history (whether it is current, what it replaced, what
    * replaced it). NOT_FOUND (FEEDBACK_NOT_FOUND) if MLflow does not have it.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
    *
    * @generated from rpc genaifeedback.v1.FeedbackService.GetFeedback
    */
@@ -1771,6 +1812,10 @@ export const FeedbackService: GenService<{
    * (across traces, within a time range), current votes only unless history is
    * asked for, a page at a time (AIP-158).
    *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); it only reads.
+   *
    * @generated from rpc genaifeedback.v1.FeedbackService.ListFeedback
    */
   listFeedback: {
@@ -1783,6 +1828,11 @@ export const FeedbackService: GenService<{
    * given by an expert or a later judge with a reason: the correction
    * overrides the original (which stays in MLflow, no longer current), so the
    * chain of what was said, and why it changed, is kept.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s). A retry resends the same
+   * request_id, so it is recorded once.
    *
    * @generated from rpc genaifeedback.v1.FeedbackService.CorrectFeedback
    */
@@ -1798,6 +1848,11 @@ export const FeedbackService: GenService<{
    * feedback's request_id, or a delivery still on its way, does not bring it
    * back (the service keeps a tombstone on the trace).
    *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); deletion is final, so
+   * a retry cannot bring anything back.
+   *
    * @generated from rpc genaifeedback.v1.FeedbackService.DeleteFeedback
    */
   deleteFeedback: {
@@ -1810,6 +1865,11 @@ export const FeedbackService: GenService<{
    * to honour a user's erasure request), on every trace of the service's
    * experiment, with tombstones as DeleteFeedback. It streams its progress as
    * it goes; the last message has `done` set and the totals.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 600 s deadline (the walk covers the whole experiment);
+   * retried on UNAVAILABLE before the first response, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); erasing again is safe.
    *
    * @generated from rpc genaifeedback.v1.FeedbackService.EraseFeedbackBySource
    */
@@ -1826,6 +1886,11 @@ export const FeedbackService: GenService<{
    * server issues no tokens (no signing keys configured). NOT_FOUND
    * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
    * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+   * token for the same binding.
    *
    * @generated from rpc genaifeedback.v1.FeedbackService.CreateFeedbackToken
    */

@@ -3589,6 +3589,10 @@ export const WatchFeedbackResponse: MessageFns<WatchFeedbackResponse> = {
  * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
  * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
  * reached or fails, safe to retry.
+ *
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  */
 export type FeedbackAnalyticsServiceService = typeof FeedbackAnalyticsServiceService;
 export const FeedbackAnalyticsServiceService = {

@@ -1853,6 +1853,10 @@ export const TokenUsage: MessageFns<TokenUsage> = {
 /**
  * ChatService streams a GenAI model's answer and records every call as one
  * MLflow trace, whose id a caller later passes to FeedbackService.
+ *
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  */
 export type ChatServiceService = typeof ChatServiceService;
 export const ChatServiceService = {

@@ -22,8 +22,9 @@ export const protobufFileName = "genaifeedback/v1/errors.proto";
  * violation per problem, each with a `reason` from this list) with
  * INVALID_FIELD; `google.rpc.ResourceInfo` with TRACE_NOT_FOUND;
  * `google.rpc.RetryInfo` (how long to wait before retrying) with every
- * UNAVAILABLE and RESOURCE_EXHAUSTED status. Details never echo unbounded
- * input: long values are cut to a short prefix.
+ * UNAVAILABLE and RESOURCE_EXHAUSTED status but REQUEST_TOO_LARGE (retrying
+ * cannot help). Details never echo unbounded input: long values are cut to a
+ * short prefix.
  */
 export enum ErrorReason {
   /** ERROR_REASON_UNSPECIFIED - Never sent. */
@@ -204,6 +205,16 @@ export enum ErrorReason {
    * changed. Retry once one of the caller's streams has ended.
    */
   TOO_MANY_STREAMS = "TOO_MANY_STREAMS",
+  /**
+   * REQUEST_TOO_LARGE - RESOURCE_EXHAUSTED: the request message is larger than the server's
+   * limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+   * metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+   * changed; do not retry it as is. A request more than a quarter over the
+   * limit is refused by gRPC itself before the service sees it: the same
+   * RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+   * way to add one).
+   */
+  REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -296,6 +307,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 28:
     case "TOO_MANY_STREAMS":
       return ErrorReason.TOO_MANY_STREAMS;
+    case 29:
+    case "REQUEST_TOO_LARGE":
+      return ErrorReason.REQUEST_TOO_LARGE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -363,6 +377,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "RATE_LIMITED";
     case ErrorReason.TOO_MANY_STREAMS:
       return "TOO_MANY_STREAMS";
+    case ErrorReason.REQUEST_TOO_LARGE:
+      return "REQUEST_TOO_LARGE";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -429,6 +445,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 27;
     case ErrorReason.TOO_MANY_STREAMS:
       return 28;
+    case ErrorReason.REQUEST_TOO_LARGE:
+      return 29;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;
@@ -473,6 +491,15 @@ export enum FieldViolationReason {
    * too long TOO_LONG and a missing required rationale REQUIRED.
    */
   SCHEMA_MISMATCH = "SCHEMA_MISMATCH",
+  /**
+   * REQUEST_ID_REQUIRED - A feedback-writing request (SubmitFeedback, SubmitRatings,
+   * CorrectFeedback) has no `request_id`. Nothing was recorded. Send a new
+   * idempotency key (a UUID) for each user action, and the same one on every
+   * retry of that action. Its own reason rather than REQUIRED because it is
+   * the one requirement a caller of an earlier release may meet after an
+   * upgrade: earlier releases accepted an empty request_id.
+   */
+  REQUEST_ID_REQUIRED = "REQUEST_ID_REQUIRED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -508,6 +535,9 @@ export function fieldViolationReasonFromJSON(object: any): FieldViolationReason 
     case 9:
     case "SCHEMA_MISMATCH":
       return FieldViolationReason.SCHEMA_MISMATCH;
+    case 10:
+    case "REQUEST_ID_REQUIRED":
+      return FieldViolationReason.REQUEST_ID_REQUIRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -537,6 +567,8 @@ export function fieldViolationReasonToJSON(object: FieldViolationReason): string
       return "REFUSED_BY_MLFLOW";
     case FieldViolationReason.SCHEMA_MISMATCH:
       return "SCHEMA_MISMATCH";
+    case FieldViolationReason.REQUEST_ID_REQUIRED:
+      return "REQUEST_ID_REQUIRED";
     case FieldViolationReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -565,6 +597,8 @@ export function fieldViolationReasonToNumber(object: FieldViolationReason): numb
       return 8;
     case FieldViolationReason.SCHEMA_MISMATCH:
       return 9;
+    case FieldViolationReason.REQUEST_ID_REQUIRED:
+      return 10;
     case FieldViolationReason.UNRECOGNIZED:
     default:
       return -1;

@@ -313,15 +313,25 @@ export interface SubmitFeedbackRequest {
    */
   metadata: { [key: string]: string };
   /**
-   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
-   * recommended. A request_id names one caller action on one trace. Sending
-   * the same request again (same trace, same request_id, same everything)
-   * records the feedback once and returns the same assessment_id, however
-   * often it is delivered, to any replica. Reusing the request_id on the same
-   * trace for anything different (another name, value, source, rationale,
-   * metadata or span) is ALREADY_EXISTS (REQUEST_ID_REUSED) and records
-   * nothing. Generate a new one for each user action. Optional: without it,
-   * every call records a new assessment.
+   * Idempotency key (AIP-155). Required, at most 128 characters, no control
+   * characters; a UUID is recommended. A request_id names one caller action
+   * on one trace. Sending the same request again (same trace, same
+   * request_id, same everything) records the feedback once and returns the
+   * same assessment_id, however often it is delivered, to any replica.
+   * Reusing the request_id on the same trace for anything different (another
+   * name, value, source, rationale, metadata or span) is ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) and records nothing. Generate a new one for each user
+   * action; the shipped clients generate one when none is given.
+   *
+   * Without a request_id the call is INVALID_ARGUMENT (INVALID_FIELD, field
+   * violation REQUEST_ID_REQUIRED on `request_id`) and records nothing. Why
+   * refused rather than accepted: the service cannot tell a call without a
+   * key from its own retry (gRPC's transparent retries, the service config's
+   * retries on UNAVAILABLE, a proxy's or the caller's), so every attempt
+   * would record another assessment; refusing it makes "a retry never records
+   * twice" hold for every caller, not only for careful ones. Earlier releases
+   * accepted an empty request_id (each call recorded a new assessment): a
+   * caller that relied on that must now send one.
    */
   requestId: string;
   /**
@@ -422,8 +432,9 @@ export interface SubmitRatingsRequest {
   metadata: { [key: string]: string };
   /**
    * Idempotency key for the whole set (AIP-155), with the same rules as
-   * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-   * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+   * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+   * it), one action, one trace. Reusing it on the same trace with other
+   * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
    */
   requestId: string;
   /** As in SubmitFeedbackRequest.wait_until_stored. */
@@ -786,7 +797,10 @@ export interface CorrectFeedbackRequest {
   rationale: string;
   /** As in SubmitFeedbackRequest.metadata. */
   metadata: { [key: string]: string };
-  /** As in SubmitFeedbackRequest.request_id. */
+  /**
+   * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+   * without it).
+   */
   requestId: string;
   /** As in SubmitFeedbackRequest.wait_until_stored. */
   waitUntilStored: boolean;
@@ -5605,7 +5619,8 @@ export const CreateFeedbackTokenResponse: MessageFns<CreateFeedbackTokenResponse
 
 /**
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
- * attached to the chat's trace. Every write is idempotent by `request_id`.
+ * attached to the chat's trace. Every write is idempotent by its
+ * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
  *
  * One current vote per rater: feedback with a source id replaces that
  * source's earlier vote of the same name on the same trace and span, which
@@ -5639,6 +5654,10 @@ export const CreateFeedbackTokenResponse: MessageFns<CreateFeedbackTokenResponse
  * user's click) rate one answer and nothing else: Chat's final event carries
  * one, CreateFeedbackToken mints one for a stored trace. With a token, the
  * source is the token's user (HUMAN), one current vote per user.
+ *
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  */
 export type FeedbackServiceService = typeof FeedbackServiceService;
 export const FeedbackServiceService = {
@@ -5840,6 +5859,11 @@ export const FeedbackServiceService = {
    * server issues no tokens (no signing keys configured). NOT_FOUND
    * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
    * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+   * token for the same binding.
    */
   createFeedbackToken: {
     path: "/genaifeedback.v1.FeedbackService/CreateFeedbackToken" as const,
@@ -5967,6 +5991,11 @@ export interface FeedbackServiceServer extends UntypedServiceImplementation {
    * server issues no tokens (no signing keys configured). NOT_FOUND
    * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
    * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+   * token for the same binding.
    */
   createFeedbackToken: handleUnaryCall<CreateFeedbackTokenRequest, CreateFeedbackTokenResponse>;
 }
@@ -6204,6 +6233,11 @@ export interface FeedbackServiceClient extends Client {
    * server issues no tokens (no signing keys configured). NOT_FOUND
    * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
    * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+   *
+   * Timeout and retries (clients/service_config.json, which every client
+   * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+   * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+   * token for the same binding.
    */
   createFeedbackToken(
     request: CreateFeedbackTokenRequest,

@@ -6,6 +6,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * <pre>
  * ChatService streams a GenAI model's answer and records every call as one
  * MLflow trace, whose id a caller later passes to FeedbackService.
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -141,6 +144,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public interface AsyncService {
@@ -189,6 +195,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static abstract class ChatServiceImplBase
@@ -204,6 +213,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceStub
@@ -265,6 +277,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceBlockingV2Stub
@@ -326,6 +341,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceBlockingStub
@@ -386,6 +404,9 @@ public final class ChatServiceGrpc {
    * <pre>
    * ChatService streams a GenAI model's answer and records every call as one
    * MLflow trace, whose id a caller later passes to FeedbackService.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class ChatServiceFutureStub

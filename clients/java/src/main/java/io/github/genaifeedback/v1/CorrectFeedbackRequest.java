@@ -679,7 +679,8 @@ java.lang.String defaultValue) {
   private volatile java.lang.Object requestId_ = "";
   /**
    * <pre>
-   * As in SubmitFeedbackRequest.request_id.
+   * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+   * without it).
    * </pre>
    *
    * <code>string request_id = 11 [json_name = "requestId"];</code>
@@ -700,7 +701,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * As in SubmitFeedbackRequest.request_id.
+   * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+   * without it).
    * </pre>
    *
    * <code>string request_id = 11 [json_name = "requestId"];</code>
@@ -2643,7 +2645,8 @@ java.lang.String defaultValue) {
     private java.lang.Object requestId_ = "";
     /**
      * <pre>
-     * As in SubmitFeedbackRequest.request_id.
+     * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+     * without it).
      * </pre>
      *
      * <code>string request_id = 11 [json_name = "requestId"];</code>
@@ -2663,7 +2666,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * As in SubmitFeedbackRequest.request_id.
+     * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+     * without it).
      * </pre>
      *
      * <code>string request_id = 11 [json_name = "requestId"];</code>
@@ -2684,7 +2688,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * As in SubmitFeedbackRequest.request_id.
+     * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+     * without it).
      * </pre>
      *
      * <code>string request_id = 11 [json_name = "requestId"];</code>
@@ -2701,7 +2706,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * As in SubmitFeedbackRequest.request_id.
+     * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+     * without it).
      * </pre>
      *
      * <code>string request_id = 11 [json_name = "requestId"];</code>
@@ -2715,7 +2721,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * As in SubmitFeedbackRequest.request_id.
+     * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+     * without it).
      * </pre>
      *
      * <code>string request_id = 11 [json_name = "requestId"];</code>

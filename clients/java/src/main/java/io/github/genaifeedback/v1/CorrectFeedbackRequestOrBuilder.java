@@ -290,7 +290,8 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * As in SubmitFeedbackRequest.request_id.
+   * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+   * without it).
    * </pre>
    *
    * <code>string request_id = 11 [json_name = "requestId"];</code>
@@ -299,7 +300,8 @@ java.lang.String defaultValue);
   java.lang.String getRequestId();
   /**
    * <pre>
-   * As in SubmitFeedbackRequest.request_id.
+   * As in SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED
+   * without it).
    * </pre>
    *
    * <code>string request_id = 11 [json_name = "requestId"];</code>

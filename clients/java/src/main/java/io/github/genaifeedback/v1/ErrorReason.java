@@ -17,8 +17,9 @@ package io.github.genaifeedback.v1;
  * violation per problem, each with a `reason` from this list) with
  * INVALID_FIELD; `google.rpc.ResourceInfo` with TRACE_NOT_FOUND;
  * `google.rpc.RetryInfo` (how long to wait before retrying) with every
- * UNAVAILABLE and RESOURCE_EXHAUSTED status. Details never echo unbounded
- * input: long values are cut to a short prefix.
+ * UNAVAILABLE and RESOURCE_EXHAUSTED status but REQUEST_TOO_LARGE (retrying
+ * cannot help). Details never echo unbounded input: long values are cut to a
+ * short prefix.
  * </pre>
  *
  * Protobuf enum {@code genaifeedback.v1.ErrorReason}
@@ -321,6 +322,20 @@ public enum ErrorReason
    * <code>TOO_MANY_STREAMS = 28;</code>
    */
   TOO_MANY_STREAMS(28),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the request message is larger than the server's
+   * limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+   * metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+   * changed; do not retry it as is. A request more than a quarter over the
+   * limit is refused by gRPC itself before the service sees it: the same
+   * RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+   * way to add one).
+   * </pre>
+   *
+   * <code>REQUEST_TOO_LARGE = 29;</code>
+   */
+  REQUEST_TOO_LARGE(29),
   UNRECOGNIZED(-1),
   ;
 
@@ -620,6 +635,20 @@ public enum ErrorReason
    * <code>TOO_MANY_STREAMS = 28;</code>
    */
   public static final int TOO_MANY_STREAMS_VALUE = 28;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the request message is larger than the server's
+   * limit (`--max-receive-message-bytes`, 4 MiB by default). ErrorInfo
+   * metadata `request_bytes` and `max_bytes` give both sizes. Nothing was
+   * changed; do not retry it as is. A request more than a quarter over the
+   * limit is refused by gRPC itself before the service sees it: the same
+   * RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
+   * way to add one).
+   * </pre>
+   *
+   * <code>REQUEST_TOO_LARGE = 29;</code>
+   */
+  public static final int REQUEST_TOO_LARGE_VALUE = 29;
 
 
   public final int getNumber() {
@@ -675,6 +704,7 @@ public enum ErrorReason
       case 26: return FEEDBACK_TOKEN_MISMATCH;
       case 27: return RATE_LIMITED;
       case 28: return TOO_MANY_STREAMS;
+      case 29: return REQUEST_TOO_LARGE;
       default: return null;
     }
   }

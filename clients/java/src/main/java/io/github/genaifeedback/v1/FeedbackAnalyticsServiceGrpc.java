@@ -16,6 +16,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
  * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
  * reached or fails, safe to retry.
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -192,6 +195,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public interface AsyncService {
@@ -269,6 +275,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static abstract class FeedbackAnalyticsServiceImplBase
@@ -294,6 +303,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceStub
@@ -385,6 +397,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceBlockingV2Stub
@@ -477,6 +492,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceBlockingStub
@@ -567,6 +585,9 @@ public final class FeedbackAnalyticsServiceGrpc {
    * ErrorReason): INVALID_ARGUMENT (INVALID_FIELD with field violations) for a
    * malformed request; UNAVAILABLE (MLFLOW_UNAVAILABLE) when MLflow cannot be
    * reached or fails, safe to retry.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackAnalyticsServiceFutureStub

@@ -5,7 +5,8 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
 /**
  * <pre>
  * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
- * attached to the chat's trace. Every write is idempotent by `request_id`.
+ * attached to the chat's trace. Every write is idempotent by its
+ * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
  * One current vote per rater: feedback with a source id replaces that
  * source's earlier vote of the same name on the same trace and span, which
  * stays in MLflow as history (MLflow's override chain; see
@@ -35,6 +36,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * user's click) rate one answer and nothing else: Chat's final event carries
  * one, CreateFeedbackToken mints one for a stored trace. With a token, the
  * source is the token's user (HUMAN), one current vote per user.
+ * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+ * service config (clients/service_config.json), which the project's clients
+ * apply; any gRPC client can load the same file.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -417,7 +421,8 @@ public final class FeedbackServiceGrpc {
   /**
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -447,6 +452,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public interface AsyncService {
@@ -609,6 +617,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+     * token for the same binding.
      * </pre>
      */
     default void createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request,
@@ -621,7 +633,8 @@ public final class FeedbackServiceGrpc {
    * Base class for the server implementation of the service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -651,6 +664,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static abstract class FeedbackServiceImplBase
@@ -665,7 +681,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do asynchronous rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -695,6 +712,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceStub
@@ -877,6 +897,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+     * token for the same binding.
      * </pre>
      */
     public void createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request,
@@ -890,7 +914,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do synchronous rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -920,6 +945,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceBlockingV2Stub
@@ -1095,6 +1123,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+     * token for the same binding.
      * </pre>
      */
     public io.github.genaifeedback.v1.CreateFeedbackTokenResponse createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request) throws io.grpc.StatusException {
@@ -1107,7 +1139,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do limited synchronous rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -1137,6 +1170,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceBlockingStub
@@ -1311,6 +1347,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+     * token for the same binding.
      * </pre>
      */
     public io.github.genaifeedback.v1.CreateFeedbackTokenResponse createFeedbackToken(io.github.genaifeedback.v1.CreateFeedbackTokenRequest request) {
@@ -1323,7 +1363,8 @@ public final class FeedbackServiceGrpc {
    * A stub to allow clients to do ListenableFuture-style rpc calls to service FeedbackService.
    * <pre>
    * FeedbackService records feedback on chats as MLflow `Feedback` assessments,
-   * attached to the chat's trace. Every write is idempotent by `request_id`.
+   * attached to the chat's trace. Every write is idempotent by its
+   * `request_id`, which every write must carry (REQUEST_ID_REQUIRED without it).
    * One current vote per rater: feedback with a source id replaces that
    * source's earlier vote of the same name on the same trace and span, which
    * stays in MLflow as history (MLflow's override chain; see
@@ -1353,6 +1394,9 @@ public final class FeedbackServiceGrpc {
    * user's click) rate one answer and nothing else: Chat's final event carries
    * one, CreateFeedbackToken mints one for a stored trace. With a token, the
    * source is the token's user (HUMAN), one current vote per user.
+   * Each method's "Retries:" and "Deadline:" are the policy of the shipped
+   * service config (clients/service_config.json), which the project's clients
+   * apply; any gRPC client can load the same file.
    * </pre>
    */
   public static final class FeedbackServiceFutureStub
@@ -1517,6 +1561,10 @@ public final class FeedbackServiceGrpc {
      * server issues no tokens (no signing keys configured). NOT_FOUND
      * (TRACE_NOT_FOUND) when no such trace is known; UNAVAILABLE
      * (MLFLOW_UNAVAILABLE) when MLflow cannot tell, safe to retry.
+     * Timeout and retries (clients/service_config.json, which every client
+     * applies): a 30 s deadline; retried on UNAVAILABLE, up to 5 attempts with
+     * exponential backoff (0.2 s, doubling, at most 5 s); a retry mints another
+     * token for the same binding.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.github.genaifeedback.v1.CreateFeedbackTokenResponse> createFeedbackToken(

@@ -103,6 +103,19 @@ public enum FieldViolationReason
    * <code>SCHEMA_MISMATCH = 9;</code>
    */
   SCHEMA_MISMATCH(9),
+  /**
+   * <pre>
+   * A feedback-writing request (SubmitFeedback, SubmitRatings,
+   * CorrectFeedback) has no `request_id`. Nothing was recorded. Send a new
+   * idempotency key (a UUID) for each user action, and the same one on every
+   * retry of that action. Its own reason rather than REQUIRED because it is
+   * the one requirement a caller of an earlier release may meet after an
+   * upgrade: earlier releases accepted an empty request_id.
+   * </pre>
+   *
+   * <code>REQUEST_ID_REQUIRED = 10;</code>
+   */
+  REQUEST_ID_REQUIRED(10),
   UNRECOGNIZED(-1),
   ;
 
@@ -192,6 +205,19 @@ public enum FieldViolationReason
    * <code>SCHEMA_MISMATCH = 9;</code>
    */
   public static final int SCHEMA_MISMATCH_VALUE = 9;
+  /**
+   * <pre>
+   * A feedback-writing request (SubmitFeedback, SubmitRatings,
+   * CorrectFeedback) has no `request_id`. Nothing was recorded. Send a new
+   * idempotency key (a UUID) for each user action, and the same one on every
+   * retry of that action. Its own reason rather than REQUIRED because it is
+   * the one requirement a caller of an earlier release may meet after an
+   * upgrade: earlier releases accepted an empty request_id.
+   * </pre>
+   *
+   * <code>REQUEST_ID_REQUIRED = 10;</code>
+   */
+  public static final int REQUEST_ID_REQUIRED_VALUE = 10;
 
 
   public final int getNumber() {
@@ -228,6 +254,7 @@ public enum FieldViolationReason
       case 7: return TOO_DEEP;
       case 8: return REFUSED_BY_MLFLOW;
       case 9: return SCHEMA_MISMATCH;
+      case 10: return REQUEST_ID_REQUIRED;
       default: return null;
     }
   }

@@ -344,15 +344,25 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
-   * recommended. A request_id names one caller action on one trace. Sending
-   * the same request again (same trace, same request_id, same everything)
-   * records the feedback once and returns the same assessment_id, however
-   * often it is delivered, to any replica. Reusing the request_id on the same
-   * trace for anything different (another name, value, source, rationale,
-   * metadata or span) is ALREADY_EXISTS (REQUEST_ID_REUSED) and records
-   * nothing. Generate a new one for each user action. Optional: without it,
-   * every call records a new assessment.
+   * Idempotency key (AIP-155). Required, at most 128 characters, no control
+   * characters; a UUID is recommended. A request_id names one caller action
+   * on one trace. Sending the same request again (same trace, same
+   * request_id, same everything) records the feedback once and returns the
+   * same assessment_id, however often it is delivered, to any replica.
+   * Reusing the request_id on the same trace for anything different (another
+   * name, value, source, rationale, metadata or span) is ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) and records nothing. Generate a new one for each user
+   * action; the shipped clients generate one when none is given.
+   *
+   * Without a request_id the call is INVALID_ARGUMENT (INVALID_FIELD, field
+   * violation REQUEST_ID_REQUIRED on `request_id`) and records nothing. Why
+   * refused rather than accepted: the service cannot tell a call without a
+   * key from its own retry (gRPC's transparent retries, the service config's
+   * retries on UNAVAILABLE, a proxy's or the caller's), so every attempt
+   * would record another assessment; refusing it makes "a retry never records
+   * twice" hold for every caller, not only for careful ones. Earlier releases
+   * accepted an empty request_id (each call recorded a new assessment): a
+   * caller that relied on that must now send one.
    * </pre>
    *
    * <code>string request_id = 12 [json_name = "requestId"];</code>
@@ -361,15 +371,25 @@ java.lang.String defaultValue);
   java.lang.String getRequestId();
   /**
    * <pre>
-   * Idempotency key (AIP-155): at most 128 characters, no control characters; a UUID is
-   * recommended. A request_id names one caller action on one trace. Sending
-   * the same request again (same trace, same request_id, same everything)
-   * records the feedback once and returns the same assessment_id, however
-   * often it is delivered, to any replica. Reusing the request_id on the same
-   * trace for anything different (another name, value, source, rationale,
-   * metadata or span) is ALREADY_EXISTS (REQUEST_ID_REUSED) and records
-   * nothing. Generate a new one for each user action. Optional: without it,
-   * every call records a new assessment.
+   * Idempotency key (AIP-155). Required, at most 128 characters, no control
+   * characters; a UUID is recommended. A request_id names one caller action
+   * on one trace. Sending the same request again (same trace, same
+   * request_id, same everything) records the feedback once and returns the
+   * same assessment_id, however often it is delivered, to any replica.
+   * Reusing the request_id on the same trace for anything different (another
+   * name, value, source, rationale, metadata or span) is ALREADY_EXISTS
+   * (REQUEST_ID_REUSED) and records nothing. Generate a new one for each user
+   * action; the shipped clients generate one when none is given.
+   *
+   * Without a request_id the call is INVALID_ARGUMENT (INVALID_FIELD, field
+   * violation REQUEST_ID_REQUIRED on `request_id`) and records nothing. Why
+   * refused rather than accepted: the service cannot tell a call without a
+   * key from its own retry (gRPC's transparent retries, the service config's
+   * retries on UNAVAILABLE, a proxy's or the caller's), so every attempt
+   * would record another assessment; refusing it makes "a retry never records
+   * twice" hold for every caller, not only for careful ones. Earlier releases
+   * accepted an empty request_id (each call recorded a new assessment): a
+   * caller that relied on that must now send one.
    * </pre>
    *
    * <code>string request_id = 12 [json_name = "requestId"];</code>

@@ -532,8 +532,9 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Idempotency key for the whole set (AIP-155), with the same rules as
-   * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-   * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+   * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+   * it), one action, one trace. Reusing it on the same trace with other
+   * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
    * </pre>
    *
    * <code>string request_id = 8 [json_name = "requestId"];</code>
@@ -555,8 +556,9 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Idempotency key for the whole set (AIP-155), with the same rules as
-   * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-   * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+   * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+   * it), one action, one trace. Reusing it on the same trace with other
+   * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
    * </pre>
    *
    * <code>string request_id = 8 [json_name = "requestId"];</code>
@@ -2470,8 +2472,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Idempotency key for the whole set (AIP-155), with the same rules as
-     * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-     * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+     * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+     * it), one action, one trace. Reusing it on the same trace with other
+     * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
      * </pre>
      *
      * <code>string request_id = 8 [json_name = "requestId"];</code>
@@ -2492,8 +2495,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Idempotency key for the whole set (AIP-155), with the same rules as
-     * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-     * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+     * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+     * it), one action, one trace. Reusing it on the same trace with other
+     * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
      * </pre>
      *
      * <code>string request_id = 8 [json_name = "requestId"];</code>
@@ -2515,8 +2519,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Idempotency key for the whole set (AIP-155), with the same rules as
-     * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-     * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+     * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+     * it), one action, one trace. Reusing it on the same trace with other
+     * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
      * </pre>
      *
      * <code>string request_id = 8 [json_name = "requestId"];</code>
@@ -2534,8 +2539,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Idempotency key for the whole set (AIP-155), with the same rules as
-     * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-     * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+     * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+     * it), one action, one trace. Reusing it on the same trace with other
+     * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
      * </pre>
      *
      * <code>string request_id = 8 [json_name = "requestId"];</code>
@@ -2550,8 +2556,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Idempotency key for the whole set (AIP-155), with the same rules as
-     * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-     * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+     * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+     * it), one action, one trace. Reusing it on the same trace with other
+     * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
      * </pre>
      *
      * <code>string request_id = 8 [json_name = "requestId"];</code>

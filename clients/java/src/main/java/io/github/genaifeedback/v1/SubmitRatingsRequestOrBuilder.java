@@ -242,8 +242,9 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Idempotency key for the whole set (AIP-155), with the same rules as
-   * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-   * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+   * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+   * it), one action, one trace. Reusing it on the same trace with other
+   * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
    * </pre>
    *
    * <code>string request_id = 8 [json_name = "requestId"];</code>
@@ -253,8 +254,9 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Idempotency key for the whole set (AIP-155), with the same rules as
-   * SubmitFeedbackRequest.request_id: one action, one trace. Reusing it on the
-   * same trace with other ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
+   * SubmitFeedbackRequest.request_id: required (REQUEST_ID_REQUIRED without
+   * it), one action, one trace. Reusing it on the same trace with other
+   * ratings, or for a SubmitFeedback, is ALREADY_EXISTS.
    * </pre>
    *
    * <code>string request_id = 8 [json_name = "requestId"];</code>
