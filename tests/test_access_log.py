@@ -6,6 +6,7 @@ model call, and a `--log-format json` process whose every line parses and holds 
 import json
 import logging
 import secrets
+import uuid
 
 import grpc
 import pytest
@@ -228,6 +229,7 @@ def test_every_line_of_a_json_log_run_parses_and_holds_no_token_or_user_text(mlf
                 bool_value=True,
                 rationale=rationale,
                 feedback_token=finished.feedback_token,
+                request_id=str(uuid.uuid4()),
                 wait_until_stored=True,
             ),
             timeout=60,
@@ -240,6 +242,7 @@ def test_every_line_of_a_json_log_run_parses_and_holds_no_token_or_user_text(mlf
                     bool_value=False,
                     rationale=rationale,
                     feedback_token=finished.feedback_token[:-2] + "xx",
+                    request_id=str(uuid.uuid4()),
                 ),
                 timeout=60,
             )

@@ -66,7 +66,7 @@ def vote(service, trace_id: str, principal: str, **fields) -> grpc.Future:
         bool_value=True,
         source=feedback_pb2.FeedbackSource(type=feedback_pb2.SOURCE_TYPE_HUMAN, id=f"user-{uuid.uuid4().hex[:8]}"),
         wait_until_stored=True,
-        **fields,
+        **{"request_id": str(uuid.uuid4()), **fields},
     )
     return service.feedback.SubmitFeedback.future(request, metadata=as_(principal), timeout=60)
 
@@ -152,7 +152,9 @@ def token_limited(start_service, tmp_path_factory):
 
 
 def token_vote(service, trace_id: str, token: str):
-    request = feedback_pb2.SubmitFeedbackRequest(trace_id=trace_id, bool_value=True, feedback_token=token)
+    request = feedback_pb2.SubmitFeedbackRequest(
+        trace_id=trace_id, bool_value=True, feedback_token=token, request_id=str(uuid.uuid4())
+    )
     try:
         return service.feedback.SubmitFeedback(request, timeout=60)
     except grpc.RpcError as error:
@@ -185,7 +187,9 @@ def test_per_token_user_and_per_trace_limits(token_limited):
     assert journaled_units(service) == units + 1
     # The refused user's write did not count against the second trace: three writes still fit there.
     for _ in range(3):
-        request = feedback_pb2.SubmitFeedbackRequest(trace_id=second.trace_id, bool_value=False)
+        request = feedback_pb2.SubmitFeedbackRequest(
+            trace_id=second.trace_id, bool_value=False, request_id=str(uuid.uuid4())
+        )
         service.feedback.SubmitFeedback(request, timeout=60)
     assert metric(service, RATE_LIMITED, limit="user") == 1
     assert metric(service, RATE_LIMITED, limit="trace") == 1
