@@ -227,6 +227,7 @@ def run_service(*flags: str) -> subprocess.CompletedProcess[str]:
         sys.executable, "-m", "genaifeedback.service",
         "--mlflow-tracking-uri", f"http://127.0.0.1:{free_port()}",  # never reached: the journal opens first
         "--listen-address", "127.0.0.1:0",
+        "--log-level", "WARNING",  # the start-up's INFO lines aside, the error is the one line on stderr
         *flags,
     ]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
