@@ -3,7 +3,7 @@
 import json
 import time
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
@@ -112,12 +112,7 @@ def summary_query(request: analytics_pb2.GetFeedbackSummaryRequest, now_ms: int 
         violations.add("group_values", "must not repeat a value", Reason.DUPLICATE)
     violations.raise_any()
     return SummaryQuery(
-        start_ms=start_ms,
-        end_ms=end_ms,
-        trace_tags=dict(request.trace_tags),
-        user_id=request.user_id,
-        session_id=request.session_id,
-        source_type=source_type,
+        **_selected(request, start_ms, end_ms, source_type),
         interval_seconds=interval,
         group_by=group_by,
         group_by_tag=request.group_by_tag,
@@ -227,6 +222,18 @@ def _source_type(
     return violations.source_type("source_type", request.source_type, Reason.OUT_OF_RANGE)
 
 
+def _selected(request: _Ranged, start_ms: int, end_ms: int, source_type: str) -> dict[str, Any]:
+    """The trace and source selection a summary and an export share, as their queries' fields."""
+    return {
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+        "trace_tags": dict(request.trace_tags),
+        "user_id": request.user_id,
+        "session_id": request.session_id,
+        "source_type": source_type,
+    }
+
+
 def _cursor(field: str, token: str, moment_key: str, violations: Violations) -> tuple[int, tuple[str, ...]] | None:
     """A token's (time, ids), or None with a violation when it is not one this service gave out."""
     try:
@@ -252,12 +259,7 @@ def export_query(request: analytics_pb2.ExportFeedbackRequest, now_ms: int | Non
         cursor = ExportCursor(*parsed) if parsed else None
     violations.raise_any()
     return ExportQuery(
-        start_ms=start_ms,
-        end_ms=end_ms,
-        trace_tags=dict(request.trace_tags),
-        user_id=request.user_id,
-        session_id=request.session_id,
-        source_type=source_type,
+        **_selected(request, start_ms, end_ms, source_type),
         names=names,
         only_with_feedback=request.only_with_feedback,
         include_history=request.include_history,
