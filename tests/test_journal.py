@@ -200,7 +200,7 @@ def test_a_dead_replicas_entries_are_taken_over_once_its_lease_ends(pg_url):
         started = time.monotonic()
         claimed: tuple = ([], [])
         while not claimed[0] and time.monotonic() - started < 10:  # the lease runs out on the database's clock
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # ok: polling until the lease ends on the database's clock
             claimed = await alive.claim()
         again = await alive.claim()  # claimed once: now alive's lease
         await alive.close()

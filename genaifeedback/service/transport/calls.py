@@ -136,9 +136,10 @@ def _rich_status(error: Exception, trace_id: str) -> grpc.Status:
 
 async def _abort(context: Context, rich: grpc.Status, error: Exception) -> None:
     trailing = tuple(context.trailing_metadata() or ()) + tuple(rich.trailing_metadata)
-    if rich.code in status.RETRYABLE and isinstance(error, ServiceError) and not isinstance(error, RequestTooLarge):
+    wait = status.retry_delay_seconds(error) if isinstance(error, ServiceError) else None
+    if wait is not None:
         # gRPC's own retries (the shipped service config) wait this long rather than their backoff.
-        trailing += (("grpc-retry-pushback-ms", str(math.ceil(status.retry_delay_seconds(error) * 1000))),)
+        trailing += (("grpc-retry-pushback-ms", str(math.ceil(wait * 1000))),)
     await context.abort(rich.code, rich.details, trailing)
 
 

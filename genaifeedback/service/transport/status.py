@@ -2,7 +2,7 @@
 
 Every status carries ErrorInfo (reason, domain, metadata); INVALID_FIELD adds BadRequest,
 TRACE_NOT_FOUND adds ResourceInfo, retryable codes add RetryInfo (a rate limit's own delay: when
-its window resets), rate limits add QuotaFailure; REQUEST_TOO_LARGE has no RetryInfo. Anything that is not a
+its window resets), rate limits add QuotaFailure (see retry_delay_seconds). Anything that is not a
 ServiceError is a bug and becomes INTERNAL / INTERNAL_ERROR.
 """
 
@@ -44,8 +44,12 @@ _CODES: tuple[tuple[type[errors.ServiceError], grpc.StatusCode], ...] = (
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 
 
-def retry_delay_seconds(error: errors.ServiceError) -> float:
-    """How long a caller should wait before retrying (sent in RetryInfo and as gRPC's pushback)."""
+def retry_delay_seconds(error: errors.ServiceError) -> float | None:
+    """How long a caller should wait before retrying (sent in RetryInfo and as gRPC's pushback), or
+    None when retrying cannot help: a status that is not retryable, or a request too large, which
+    fails again however long one waits."""
+    if code_for(error) not in RETRYABLE or isinstance(error, errors.RequestTooLarge):
+        return None
     if isinstance(error, errors.ResourceExhausted):
         return error.retry_after_seconds
     return RETRY_DELAY_SECONDS
@@ -83,9 +87,9 @@ def to_status(error: errors.ServiceError) -> status_pb2.Status:
                 violations=[error_details_pb2.QuotaFailure.Violation(subject=error.subject, description=error.limit)]
             )
         )
-    if code in RETRYABLE and not isinstance(error, errors.RequestTooLarge):  # the same request fails again
+    if (wait := retry_delay_seconds(error)) is not None:
         delay = duration_pb2.Duration()
-        delay.FromNanoseconds(round(retry_delay_seconds(error) * 1e9))
+        delay.FromNanoseconds(round(wait * 1e9))
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     packed = []
     for detail in details:

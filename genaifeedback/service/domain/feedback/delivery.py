@@ -21,15 +21,14 @@ from genaifeedback.service.domain.errors import (
     RequestIdReused,
     TraceNotFound,
 )
-from genaifeedback.service.domain.feedback.attacher import Attacher, PendingUnit
-from genaifeedback.service.domain.feedback.trace_state import TraceState, TraceStates, stored_vote, write_vote
-from genaifeedback.service.domain.inflight import InflightTraces
+from genaifeedback.service.domain.feedback.attacher import PendingUnit
+from genaifeedback.service.domain.feedback.parts import EngineParts, EngineRole
+from genaifeedback.service.domain.feedback.trace_state import TraceState, stored_vote, write_vote
 from genaifeedback.service.domain.records import FeedbackWrite
 from genaifeedback.service.domain.votes import Vote, VoteKey, plan_chain, settlement
 from genaifeedback.service.egress.mlflow.batched_reads import BatchedReads
-from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
 from genaifeedback.service.metrics import Metrics
-from genaifeedback.service.storage.journal import FeedbackUnit, Journal
+from genaifeedback.service.storage.journal import FeedbackUnit
 
 logger = logging.getLogger(__name__)
 
@@ -39,26 +38,12 @@ MAX_CONCURRENT_WRITES = 16  # traces written at once, across rounds
 _Addition = tuple[Vote, PendingUnit | None, FeedbackWrite]
 
 
-class Delivery:
-    def __init__(
-        self,
-        gateway: MlflowGateway,
-        journal: Journal,
-        attacher: Attacher,
-        states: TraceStates,
-        inflight: InflightTraces,
-        metrics: Metrics,
-        attach_window_seconds: float,
-    ):
-        self._gateway = gateway
-        self._journal = journal
-        self._attacher = attacher
-        self._states = states
-        self._inflight = inflight
+class Delivery(EngineRole):
+    def __init__(self, parts: EngineParts, metrics: Metrics):
+        super().__init__(parts)
         self._metrics = metrics
-        self._window = attach_window_seconds
         self._writes = asyncio.Semaphore(MAX_CONCURRENT_WRITES)
-        self._reads = BatchedReads(gateway, metrics)
+        self._reads = BatchedReads(parts.gateway, metrics)
 
     async def round(self, due: list[PendingUnit]) -> None:
         attacher = self._attacher

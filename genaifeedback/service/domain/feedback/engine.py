@@ -4,6 +4,7 @@ trace-state cache and listening to the in-flight registry."""
 from genaifeedback.service.domain.feedback.attacher import Attacher
 from genaifeedback.service.domain.feedback.delivery import Delivery
 from genaifeedback.service.domain.feedback.intake import FeedbackIntake
+from genaifeedback.service.domain.feedback.parts import EngineParts
 from genaifeedback.service.domain.feedback.trace_state import TraceStates
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
@@ -23,12 +24,10 @@ class FeedbackEngine:
         status_retention_seconds: float,
         max_wait_seconds: float,
     ):
-        states = TraceStates(inflight)
         self.attacher = Attacher(journal, metrics, inflight, status_retention_seconds)
-        self.delivery = Delivery(gateway, journal, self.attacher, states, inflight, metrics, attach_window_seconds)
-        self.intake = FeedbackIntake(
-            gateway, journal, self.attacher, states, inflight, attach_window_seconds, max_chat_seconds, max_wait_seconds
-        )
+        parts = EngineParts(gateway, journal, self.attacher, TraceStates(inflight), inflight, attach_window_seconds)
+        self.delivery = Delivery(parts, metrics)
+        self.intake = FeedbackIntake(parts, max_chat_seconds, max_wait_seconds)
 
     def start(self, replayed: list[FeedbackUnit]) -> None:
         self.attacher.start(replayed, self.delivery.round)

@@ -22,13 +22,11 @@ from genaifeedback.service.domain.errors import (
     TraceNotFound,
 )
 from genaifeedback.service.domain.feedback import FeedbackInput, Recorded, Target
-from genaifeedback.service.domain.feedback.attacher import Attacher
-from genaifeedback.service.domain.feedback.trace_state import TraceState, TraceStates, tombstones
+from genaifeedback.service.domain.feedback.parts import EngineParts, EngineRole
+from genaifeedback.service.domain.feedback.trace_state import TraceState, tombstones
 from genaifeedback.service.domain.ids import TRACE_ID_PATTERN, trace_start_seconds
-from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.records import FeedbackWrite
-from genaifeedback.service.egress.mlflow.gateway import MlflowGateway
-from genaifeedback.service.storage.journal import FeedbackUnit, Journal
+from genaifeedback.service.storage.journal import FeedbackUnit
 from genaifeedback.v1.errors_pb2 import FieldViolationReason
 
 TRACE_USER_KEY = TraceMetadataKey.TRACE_USER  # mlflow.trace.user
@@ -39,26 +37,11 @@ WAIT_MARGIN_SECONDS = 1.0
 FOLLOW_SECONDS = 0.2  # how often a wait for a unit another replica holds reads its state
 
 
-class FeedbackIntake:
-    def __init__(
-        self,
-        gateway: MlflowGateway,
-        journal: Journal,
-        attacher: Attacher,
-        states: TraceStates,
-        inflight: InflightTraces,
-        attach_window_seconds: float,
-        max_chat_seconds: float,
-        max_wait_seconds: float,
-    ):
-        self._max_wait_seconds = max_wait_seconds
-        self._gateway = gateway
-        self._journal = journal
-        self._attacher = attacher
-        self._states = states
-        self._inflight = inflight
-        self._window = attach_window_seconds
+class FeedbackIntake(EngineRole):
+    def __init__(self, parts: EngineParts, max_chat_seconds: float, max_wait_seconds: float):
+        super().__init__(parts)
         self._max_chat_seconds = max_chat_seconds
+        self._max_wait_seconds = max_wait_seconds
 
     async def submit(
         self, target: Target, feedbacks: list[FeedbackInput], wait: bool, deadline: float | None
