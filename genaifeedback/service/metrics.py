@@ -71,6 +71,7 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
             registry=r,
         )
+        self._rpc_series: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
         self.chats_started = Counter(
             f"{PREFIX}_chats_started", "Chats that started generating (each is a trace)", registry=r
         )
@@ -96,6 +97,16 @@ class Metrics:
             ["file"],
             registry=r,
         )
+
+    def rpc_series(self, method: str, code: str) -> tuple[Counter, Histogram]:
+        """The RPC count and latency series of (method, code): looked up once, as every call ends in one."""
+        series = self._rpc_series.get((method, code))
+        if series is None:
+            series = self._rpc_series[method, code] = (
+                self.rpcs.labels(method=method, code=code),
+                self.rpc_seconds.labels(method=method, code=code),
+            )
+        return series
 
     def watch(self, gauge: Gauge, read: Callable[[], float]) -> None:
         gauge.set_function(read)

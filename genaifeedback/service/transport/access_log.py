@@ -41,8 +41,9 @@ class CallRecord:
             return
         self._ended = True
         seconds = time.monotonic() - self._started
-        self._metrics.rpcs.labels(method=self._method, code=code.name).inc()
-        self._metrics.rpc_seconds.labels(method=self._method, code=code.name).observe(seconds)
+        count, latency = self._metrics.rpc_series(self._method, code.name)
+        count.inc()
+        latency.observe(seconds)
         if not logger.isEnabledFor(logging.INFO):
             return
         request = self._request

@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -163,6 +163,9 @@ def _trace_id_of(context: Context) -> str:
 CAPPED_STREAMS = frozenset({"Chat", "WatchFeedback"})
 
 
+_UNLIMITED: AbstractAsyncContextManager[None] = nullcontext()  # reusable: it keeps no state
+
+
 class Admission:
     """Which calls the servicers take: only callers the access check lets through (by default,
     everyone), within their rate limits (by default, none). On shutdown: new calls are refused
@@ -189,15 +192,16 @@ class Admission:
         if self._unary_in_flight == 0:
             self._idle.set()
 
-    @asynccontextmanager
-    async def limited(self, method: str, principal: str, scope: Scope | None) -> AsyncIterator[None]:
+    def limited(self, method: str, principal: str, scope: Scope | None) -> AbstractAsyncContextManager[None]:
         """The principal's open-stream cap (for the long streams) and its rate limit under the scope."""
-        if self.limits is None:
-            yield
-            return
+        return _UNLIMITED if self.limits is None else self._limited(self.limits, method, principal, scope)
+
+    @staticmethod
+    @asynccontextmanager
+    async def _limited(limits: RateLimits, method: str, principal: str, scope: Scope | None) -> AsyncIterator[None]:
         principal = principal or ANONYMOUS  # an open service names no caller: all are the one principal
-        with self.limits.stream(principal) if method in CAPPED_STREAMS else nullcontext():
-            await self.limits.call(principal, str(scope or ""))
+        with limits.stream(principal) if method in CAPPED_STREAMS else nullcontext():
+            await limits.call(principal, str(scope or ""))
             yield
 
     async def close(self, timeout_seconds: float) -> None:
