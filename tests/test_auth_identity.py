@@ -16,7 +16,10 @@ from genaifeedback.client import FeedbackClient, FeedbackServiceError, create_ch
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.server import SERVICES
 from genaifeedback.service.transport.auth import access
+from genaifeedback.service.domain.errors import CredentialsExpired, CredentialsInvalid
+from genaifeedback.service.transport.auth import jwt_identity
 from genaifeedback.service.transport.auth.identity import parse_xfcc
+from genaifeedback.service.transport.auth.jwt_identity import JwksFile, JwtIdentity
 from genaifeedback.service.transport.auth.policy import PolicyFileError, load
 from genaifeedback.service.transport.auth.scopes import ScopeError, check_declared
 from genaifeedback.service.transport.calls import rpc
@@ -178,6 +181,24 @@ def test_jwks_file_is_reloaded_on_change_and_a_bad_one_keeps_the_keys(start_serv
             assert call(service.channel, SCHEMAS, LIST_SCHEMAS, bearer(new.token("svc"))).schemas
     warnings = [r.getMessage() for r in caplog.records if "JWKS file not (re)loaded" in r.getMessage()]
     assert len(warnings) == 2, warnings
+
+
+def test_a_kept_verification_still_expires_and_ends_with_the_keys_it_was_made_with(tmp_path, monkeypatch):
+    """The same token on every call is verified once; its exp and a change of the JWKS file still count."""
+    old, new = SigningKey("old"), SigningKey("new")
+    jwks = write_jwks(tmp_path / "jwks.json", old)
+    identity = JwtIdentity(JwksFile(jwks, ["ES256"]), ISSUER, AUDIENCE, leeway_seconds=5)
+    token = old.token("svc", expires_in=60)
+    claims = identity.verify(token)
+    assert identity.verify(token) is claims  # kept: no second signature check
+    now = jwt_identity.time.time()
+    monkeypatch.setattr(jwt_identity.time, "time", lambda: now + 66)  # past exp + leeway
+    with pytest.raises(CredentialsExpired):
+        identity.verify(token)
+    monkeypatch.undo()
+    write_jwks(jwks, new)  # the key that signed it retired: the kept verification goes with it
+    with pytest.raises(CredentialsInvalid):
+        identity.verify(token)
 
 
 # --------------------------------------------------------------------------- start-up refusals

@@ -17,7 +17,10 @@ import jwt
 import pytest
 
 from genaifeedback.client import ErrorReason, FeedbackClient, FeedbackServiceError
-from genaifeedback.service.domain.feedback_tokens import AUDIENCE, ISSUER
+from genaifeedback.service.domain import feedback_tokens
+from genaifeedback.service.domain.errors import FeedbackTokenExpired, FeedbackTokenInvalid
+from genaifeedback.service.domain.feedback_tokens import AUDIENCE, ISSUER, FeedbackTokens
+from genaifeedback.service.domain.token_keys import TokenKeys
 from genaifeedback.service.process import main as entry_point
 from genaifeedback.v1 import chat_pb2, feedback_pb2
 from support import assessments, chat, error_reason, new_trace
@@ -314,6 +317,24 @@ def replace_text(path, text: str) -> None:
     aside = path.with_suffix(".new")
     aside.write_text(text)
     os.replace(aside, path)
+
+
+def test_a_kept_verification_still_ends_with_the_tokens_expiry_and_its_keys_grace(tmp_path, monkeypatch):
+    """A token seen before skips its signature check, never its exp nor its key's not_after."""
+    keys = tmp_path / "keys.toml"
+    grace_end = time.time() + 600
+    keys.write_text(toml_keys(("k1", SECRET, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(grace_end)))))
+    tokens = FeedbackTokens(TokenKeys(keys), ttl_seconds=60, default_names=lambda: ["user_feedback"])
+    token = tokens.issue("tr-" + "0" * 32, "frank").token
+    grant = tokens.verify(token)
+    assert tokens.verify(token) is grant  # kept
+    now = time.time()
+    monkeypatch.setattr(feedback_tokens.time, "time", lambda: now + 60 + feedback_tokens.LEEWAY_SECONDS + 1)
+    with pytest.raises(FeedbackTokenExpired):
+        tokens.verify(token)
+    monkeypatch.setattr(feedback_tokens.time, "time", lambda: grace_end + 1)
+    with pytest.raises(FeedbackTokenInvalid):  # its key's grace is over, though the file is unchanged
+        tokens.verify(token)
 
 
 def test_a_rotated_out_key_is_refused_after_its_grace(start_service, tmp_path):

@@ -8,6 +8,11 @@ the keys file verifies it without a lookup. With a token, the feedback's source 
 Without a keys file no token is issued (the fields stay empty) and every token is refused as
 FEEDBACK_TOKEN_INVALID: a token this replica cannot verify is, for it, not a token.
 Tokens and secrets are never logged, nor put in an error's message or metadata.
+
+An answer's token comes back with each of its writes (the vote, a changed vote, a rating, retries),
+and checking a signature costs more than the rest of an acknowledgement: a verified token's grant is
+kept (bounded, least recently used) while the same keys are in force; its expiry and its key's
+not_after are still checked on every use.
 """
 
 import logging
@@ -21,7 +26,8 @@ import jwt
 
 from genaifeedback.service.domain.errors import FeedbackTokenExpired, FeedbackTokenInvalid, FeedbackTokenMismatch
 from genaifeedback.service.domain.feedback import FeedbackInput, Target
-from genaifeedback.service.domain.token_keys import TokenKeys
+from genaifeedback.service.domain.lru import BoundedLru
+from genaifeedback.service.domain.token_keys import KeySet, TokenKeys
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ AUDIENCE = "genaifeedback:feedback"
 LEEWAY_SECONDS = 30
 ANONYMOUS_PREFIX = "anonymous-"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "trace", "names"]
+VERIFIED_TOKENS_KEPT = 16384  # recent answers' tokens; a few MB at most
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class FeedbackTokens:
         self._ttl = ttl_seconds
         self._default_names = default_names  # the configured list, or the schemas' names at the time
         self._warned_key = ""
+        self._verified: BoundedLru[str, tuple[KeySet, str, Grant]] = BoundedLru(VERIFIED_TOKENS_KEPT)  # keys, kid
 
     def issue(
         self, trace_id: str, user_id: str = "", client_request_id: str = "", names: Sequence[str] = ()
@@ -106,16 +114,28 @@ class FeedbackTokens:
             raise FeedbackTokenInvalid(
                 "this service takes no feedback tokens (no --feedback-token-keys-file): send the feedback without one"
             )
+        keys = self._keys.current()
+        now = time.time()
+        kept = self._verified.get(token)
+        if kept is None or kept[0] is not keys:
+            key_id, grant = self._verify(token, keys, now)
+            self._verified.put(token, (keys, key_id, grant))
+            return grant
+        _, key_id, grant = kept
+        if keys.verifying(key_id, now) is None:
+            raise _rotated_out()
+        if now > grant.expires + LEEWAY_SECONDS:
+            raise FeedbackTokenExpired("the feedback token has expired: ask for a new one")
+        return grant
+
+    def _verify(self, token: str, keys: KeySet, now: float) -> tuple[str, Grant]:
         try:
             key_id = jwt.get_unverified_header(token).get("kid")
         except jwt.InvalidTokenError:
             raise FeedbackTokenInvalid("the feedback token is malformed") from None
-        now = time.time()
-        key = self._keys.current().verifying(key_id, now) if isinstance(key_id, str) else None
+        key = keys.verifying(key_id, now) if isinstance(key_id, str) else None
         if key is None:
-            raise FeedbackTokenInvalid(
-                "the feedback token is signed by a key this service does not hold (unknown, or rotated out)"
-            )
+            raise _rotated_out()
         try:
             claims = jwt.decode(
                 token,
@@ -130,7 +150,7 @@ class FeedbackTokens:
             raise FeedbackTokenExpired("the feedback token has expired: ask for a new one") from None
         except jwt.InvalidTokenError:
             raise FeedbackTokenInvalid("the feedback token is invalid (tampered with, or not one of ours)") from None
-        return _grant(claims)
+        return key.id, _grant(claims)
 
     def bind(self, token: str, target: Target, feedbacks: list[FeedbackInput]) -> list[FeedbackInput]:
         """The feedback as the token's user gives it, if the token allows it (verified first)."""
@@ -154,6 +174,12 @@ class FeedbackTokens:
                     mismatch="source",
                 )
         return [replace(feedback, source_type="HUMAN", source_id=grant.user_id) for feedback in feedbacks]
+
+
+def _rotated_out() -> FeedbackTokenInvalid:
+    return FeedbackTokenInvalid(
+        "the feedback token is signed by a key this service does not hold (unknown, or rotated out)"
+    )
 
 
 def _grant(claims: dict[str, Any]) -> Grant:

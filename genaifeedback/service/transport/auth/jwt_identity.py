@@ -6,6 +6,11 @@ key the token's `kid` names must be of that algorithm. `iss`, `aud`, `exp` and `
 `sub` is the principal. Clocks may differ by --jwt-leeway-seconds. The file is re-read when it
 changes (a stat per call, as for the TLS files); a file that does not load leaves the previous keys
 in force, with one warning. Tokens are never logged.
+
+A backend sends the same token on every call until it renews it, and a signature check costs more
+than the rest of an acknowledgement: a verified token's claims are kept (bounded, least recently
+used) for as long as the same keys are in force. A kept token is still refused once `exp` passes;
+any change of the JWKS file verifies every token afresh.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from genaifeedback.service.domain.errors import CredentialsExpired, CredentialsInvalid, CredentialsMissing
+from genaifeedback.service.domain.lru import BoundedLru
 from genaifeedback.service.transport.auth.identity import MAX_PRINCIPAL_CHARS, metadata_values
 
 if TYPE_CHECKING:
@@ -35,6 +42,7 @@ REQUIRED_CLAIMS = ["iss", "aud", "exp", "sub"]
 
 _Stamp = tuple[int, int, int, int]
 _UNREADABLE: _Stamp = (-1, -1, -1, -1)
+VERIFIED_TOKENS_KEPT = 4096  # callers (tokens) whose verification is reused; a few MB at most
 
 
 class JwksFileError(ValueError):
@@ -58,7 +66,7 @@ class JwksFile:
         self._failed: _Stamp | None = None
 
     def keys(self) -> dict[str | None, jwt.PyJWK]:
-        """The keys in force, re-read first if the file changed."""
+        """The keys in force, re-read first if the file changed (a new dict whenever they change)."""
         try:
             stamp = self._stamp()
         except OSError as error:  # gone, or caught mid-rotation: keep the keys we have
@@ -104,6 +112,10 @@ class JwtIdentity:
 
     def __init__(self, keys: JwksFile, issuer: str, audience: str, leeway_seconds: float):
         self._keys, self.issuer, self.audience, self.leeway = keys, issuer, audience, leeway_seconds
+        # token -> (the keys it was verified with, its claims, when it expires)
+        self._verified: BoundedLru[str, tuple[dict[str | None, jwt.PyJWK], dict[str, Any], float]] = BoundedLru(
+            VERIFIED_TOKENS_KEPT
+        )
 
     def principal(self, context: Context) -> str:
         values = metadata_values(context, AUTHORIZATION_HEADER)
@@ -120,6 +132,17 @@ class JwtIdentity:
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, if it is valid now; raises CredentialsInvalid or CredentialsExpired."""
+        keys = self._keys.keys()
+        kept = self._verified.get(token)
+        if kept is not None and kept[0] is keys:
+            if time.time() > kept[2]:
+                raise CredentialsExpired("the bearer token has expired")
+            return kept[1]
+        claims = self._verify(token, keys)
+        self._verified.put(token, (keys, claims, int(claims["exp"]) + self.leeway))  # int(), as PyJWT reads it
+        return claims
+
+    def _verify(self, token: str, keys: dict[str | None, jwt.PyJWK]) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -128,7 +151,7 @@ class JwtIdentity:
         if algorithm not in self._keys.algorithms:
             raise CredentialsInvalid(f"the token's algorithm is not one of {', '.join(self._keys.algorithms)}")
         kid = header.get("kid")
-        key = self._keys.keys().get(kid if isinstance(kid, str) else None)
+        key = keys.get(kid if isinstance(kid, str) else None)
         if key is None:
             raise CredentialsInvalid("the token's key id (kid) is not in the JWKS file")
         if key.algorithm_name != algorithm:  # a key serves its own algorithm only
