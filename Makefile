@@ -185,6 +185,9 @@ mutation: setup ## mutation testing (cosmic-ray): ids.py and votes.py against th
 bench-analytics: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark GetFeedbackSummary on 10,000 and 100,000 traces against the guide's get_trace loop (~15 min)
 	$(BIN)/python bench/analytics.py $(ARGS)
 
+bench-ack: $(VENV)/.bench $(MLFLOW_VENV)/.installed $(GHZ) ## SubmitFeedback's acknowledgement under ghz: the service on its defaults and with mTLS, JWT, feedback tokens, policy and limits on, against a bare grpc.aio echo (c=1/32); 500 open streams' memory
+	$(BIN)/python bench/ack.py $(ARGS)
+
 bench-durability: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)
 

@@ -63,6 +63,7 @@ class Service:
         for name, value in flags.items():
             self.args += [f"--{name.replace('_', '-')}", str(value)]
         self.log = work / "service.log"
+        self.health_target = flags.get("health_address") or self.address  # plaintext, also when the port is TLS
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_SERVICE_")}
@@ -70,7 +71,7 @@ class Service:
             self.process = subprocess.Popen(
                 self.args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
-        with grpc.insecure_channel(self.address) as channel:
+        with grpc.insecure_channel(self.health_target) as channel:
             health = health_pb2_grpc.HealthStub(channel)
             for _ in range(600):
                 try:

@@ -1,6 +1,7 @@
-"""The ceiling for `bench/streaming.py`: a bare grpc.aio server whose Chat streams a `started`
-event, 64 small `token` messages and a `finished` event (the service's own messages and sizes),
-with nothing else: no tracing, no journal, no metrics, no interceptors.
+"""The ceiling for `bench/streaming.py` and `bench/ack.py`: a bare grpc.aio server whose Chat streams a
+`started` event, 64 small `token` messages and a `finished` event, and whose SubmitFeedback answers at
+once with a PENDING acknowledgement (the service's own messages and sizes), with nothing else: no
+tracing, no journal, no metrics, no interceptors. Reflection is on, for ghz.
 
 Run: `python bench/echo_server.py --port 50061`.
 """
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import grpc
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "clients" / "python"))
-from genaifeedback.v1 import chat_pb2, chat_pb2_grpc  # noqa: E402
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent / "clients" / "python"), str(Path(__file__).resolve().parent.parent)]
+from genaifeedback.service.transport.reflection import enable_reflection  # noqa: E402  (the service's, for ghz)
+from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc  # noqa: E402
 
 TOKENS = 64
 TRACE_ID = "tr-" + "0" * 32
@@ -34,9 +36,21 @@ class EchoChat(chat_pb2_grpc.ChatServiceServicer):
         )
 
 
+class EchoFeedback(feedback_pb2_grpc.FeedbackServiceServicer):
+    async def SubmitFeedback(self, request, context):
+        return feedback_pb2.SubmitFeedbackResponse(
+            assessment_id="a-" + request.request_id[:32].rjust(32, "0"),
+            trace_id=request.trace_id or TRACE_ID,
+            state=feedback_pb2.FEEDBACK_STATE_PENDING,
+        )
+
+
 async def serve(port: int) -> None:
     server = grpc.aio.server()
     chat_pb2_grpc.add_ChatServiceServicer_to_server(EchoChat(), server)
+    feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(EchoFeedback(), server)
+    enable_reflection([chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name,
+                       feedback_pb2.DESCRIPTOR.services_by_name["FeedbackService"].full_name], server)  # fmt: skip
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     await server.wait_for_termination()
