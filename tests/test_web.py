@@ -27,6 +27,7 @@ import jwt
 import pytest
 
 import scripted_generators
+from auth_support import bearer
 from conftest import ROOT, free_port
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, feedback_pb2
 from support import assessments, metric
@@ -102,8 +103,9 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def web(start_service, tmp_path_factory):
-    """The service (feedback tokens on, a model the test paces, a quick watch),
-    Envoy with the shipped configuration, the pages from an allowed origin and from one not allowed."""
+    """The service (feedback tokens on, caller identity and policy as in `make demo`, a model the test
+    paces, a quick watch), Envoy with the shipped configuration, the pages from an allowed origin and
+    from one not allowed."""
     if not (DIST / "chat.js").exists():
         pytest.fail("web/dist is not built: run `make -C web build` (make test does)")
     if not shutil.which("node"):
@@ -113,7 +115,9 @@ def web(start_service, tmp_path_factory):
     folder = tmp_path_factory.mktemp("web")
     keys = folder / "keys.json"
     keys.write_text(json.dumps({"keys": [{"id": "web", "secret": SECRET}]}))
+    identity = web_demo.DemoIdentity(folder)  # as `make demo`: bearer tokens, deploy/web/policy.toml
     service = start_service(
+        **identity.service_settings(),
         experiment_name=f"web-{uuid.uuid4().hex[:8]}",  # its own: the dashboard's figures are this module's data
         feedback_token_keys_file=keys,
         # A model whose every chunk the test releases (tests/scripted_generators.py): what the page shows
@@ -124,8 +128,8 @@ def web(start_service, tmp_path_factory):
     )
     envoy_port = free_port()
     envoy_url = f"http://127.0.0.1:{envoy_port}"
-    allowed = web_demo.StaticServer(0, envoy_url).start()
-    not_allowed = web_demo.StaticServer(0, envoy_url).start()  # another port: another origin
+    allowed = web_demo.StaticServer(0, envoy_url, identity).start()
+    not_allowed = web_demo.StaticServer(0, envoy_url, identity).start()  # another port: another origin
     config = web_demo.envoy_config(
         listen_port=envoy_port, service_port=service.app.port, admin_port=free_port(), origins=[allowed.url]
     )
@@ -140,6 +144,7 @@ def web(start_service, tmp_path_factory):
         other_origin_url=not_allowed.url,
         browser=browser,
         shots=shots,
+        identity=identity,
         analytics=analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel),
     )
     browser.close()
@@ -324,7 +329,7 @@ def test_a_chat_cut_by_closing_the_tab_is_recorded_as_cancelled(web, mlflow_clie
 def test_a_service_envoy_cannot_reach_shows_unavailable(web, tmp_path):
     """Envoy up, the service behind it gone: the page says UNAVAILABLE with Envoy's reason, not nothing."""
     envoy_port = free_port()
-    static = web_demo.StaticServer(0, f"http://127.0.0.1:{envoy_port}").start()
+    static = web_demo.StaticServer(0, f"http://127.0.0.1:{envoy_port}", web.identity).start()
     config = web_demo.envoy_config(
         listen_port=envoy_port, service_port=free_port(), admin_port=free_port(), origins=[static.url]
     )
@@ -364,7 +369,12 @@ def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
         content=feedback_pb2.GetFeedbackStatusRequest(
             trace_id="tr-" + "0" * 32, request_id="never-sent"
         ).SerializeToString(),
-        headers={"content-type": "application/proto", "connect-protocol-version": "1", **origin},
+        headers={
+            "content-type": "application/proto",
+            "connect-protocol-version": "1",
+            "authorization": f"Bearer {web.identity.token(web_demo.END_USER)}",
+            **origin,
+        },
     )
     assert response.status_code == 404 and response.json()["code"] == "not_found", response.text
     assert response.headers["access-control-allow-origin"] == web.page_url
@@ -373,7 +383,9 @@ def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
 def vote(web, model: str, up: bool | None, rating: int | None, comment: str = "") -> str:
     """A chat tagged with a model, then its user's thumb and rating with the chat's token; the thumb's id."""
     user, message = f"user-{uuid.uuid4().hex[:6]}", f"hi {uuid.uuid4()}"
-    call = web.service.chat.Chat(chat_pb2.ChatRequest(message=message, user_id=user, tags={"model": model}), timeout=60)
+    as_end_user = bearer(web.identity.token(web_demo.END_USER))  # what the chat page sends
+    request = chat_pb2.ChatRequest(message=message, user_id=user, tags={"model": model})
+    call = web.service.chat.Chat(request, metadata=as_end_user, timeout=60)
     answering = scripted_generators.on_demand_chat(message)
     answering.next_chunk()
     answering.end()
@@ -390,6 +402,7 @@ def vote(web, model: str, up: bool | None, rating: int | None, comment: str = ""
                 request_id=str(uuid.uuid4()),
                 wait_until_stored=True,
             ),
+            metadata=as_end_user,
             timeout=60,
         ).assessment_id
     if rating is not None:
@@ -401,13 +414,14 @@ def vote(web, model: str, up: bool | None, rating: int | None, comment: str = ""
                 request_id=str(uuid.uuid4()),
                 wait_until_stored=True,
             ),
+            metadata=as_end_user,
             timeout=60,
         )
     return assessment_id
 
 
 def summary(web) -> analytics_pb2.GetFeedbackSummaryResponse:
-    """What the dashboard asks for (web/src/dashboard.ts), asked directly."""
+    """What the dashboard asks for (web/src/dashboard.ts), asked directly with the operator's credential."""
     return web.analytics.GetFeedbackSummary(
         analytics_pb2.GetFeedbackSummaryRequest(
             interval=analytics_pb2.SUMMARY_INTERVAL_HOUR,
@@ -415,6 +429,7 @@ def summary(web) -> analytics_pb2.GetFeedbackSummaryResponse:
             group_by_tag="model",
             count_traces_with_feedback=True,
         ),
+        metadata=bearer(web.identity.token(web_demo.OPERATOR)),
         timeout=60,
     )
 
