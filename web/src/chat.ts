@@ -143,15 +143,17 @@ function wireFeedback(view: HTMLElement, feedback: Feedback): void {
   const down = view.querySelector<HTMLButtonElement>(".thumb.down")!;
 
   const vote = async (value: boolean): Promise<void> => {
-    const voted = await record(view, feedback, view.querySelector<HTMLElement>(".vote-state")!, value ? "👍 vote" : "👎 vote", (requestId) =>
-      feedback.submitFeedback({
-        target: { case: "traceId", value: traceId() },
-        name: THUMBS,
-        value: { case: "boolValue", value },
-        rationale: view.querySelector<HTMLTextAreaElement>(".comment")!.value.trim(),
-        requestId,
-        feedbackToken: token(),
-      }),
+    // Read once: every attempt sends the same request (a comment edited meanwhile is a new vote).
+    const request = {
+      target: { case: "traceId" as const, value: traceId() },
+      name: THUMBS,
+      value: { case: "boolValue" as const, value },
+      rationale: view.querySelector<HTMLTextAreaElement>(".comment")!.value.trim(),
+      feedbackToken: token(),
+    };
+    const line = view.querySelector<HTMLElement>(".vote-state")!;
+    const voted = await record(view, feedback, line, value ? "👍 vote" : "👎 vote", (requestId) =>
+      feedback.submitFeedback({ ...request, requestId }),
     );
     if (voted) {
       up.setAttribute("aria-pressed", String(value));
@@ -169,13 +171,9 @@ function wireFeedback(view: HTMLElement, feedback: Feedback): void {
       line.textContent = "Choose a rating from 1 to 5 first.";
       return;
     }
+    const request = { target: { case: "traceId" as const, value: traceId() }, ratings: [{ name: RATING, score }], feedbackToken: token() };
     void record(view, feedback, line, `rating ${score}`, async (requestId) => {
-      const sent = await feedback.submitRatings({
-        target: { case: "traceId", value: traceId() },
-        ratings: [{ name: RATING, score }],
-        requestId,
-        feedbackToken: token(),
-      });
+      const sent = await feedback.submitRatings({ ...request, requestId });
       return { traceId: sent.traceId, assessmentId: sent.assessmentIds[RATING], state: sent.state };
     });
   });
