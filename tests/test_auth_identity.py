@@ -254,6 +254,7 @@ def test_a_method_without_a_scope_stops_the_start():
         ('[principals.a]\nscope = ["chat"]\n', "scope"),
         ("[principals.a\n", "not TOML"),
         ('[principals.""]\nscopes = ["chat"]\n', "empty"),
+        ('[principals.a]\nscopes = ["chat"]\nfeedback_token_required = "yes"\n', "feedback_token_required"),
     ],
 )
 def test_a_bad_policy_file_stops_the_start(tmp_path, text, problem):

@@ -1,8 +1,10 @@
 """The browser pages (issue 18) in a real headless Chromium, through the real Envoy of `make demo`
-(deploy/envoy/envoy.yaml, gRPC-Web and CORS) to a real service and MLflow: the chat page streams an
+(deploy/envoy/envoy.yaml, gRPC-Web and CORS) to a real service and MLflow, with the demo's caller
+identities (scripts/web_demo.py's DemoIdentity, deploy/web/policy.toml): the chat page streams an
 answer and records thumbs with the answer's feedback token, a tampered token is refused with its
-reason, a page from an origin not allowed never reaches the service, and the dashboard shows what
-GetFeedbackSummary says and follows new votes live.
+reason, a vote whose answer was lost is sent again and recorded once, a page from an origin not
+allowed never reaches the service, an end user's credential never reaches the dashboard's methods,
+and the dashboard shows what GetFeedbackSummary says and follows new votes live.
 
 The browser is Debian's chromium package (`make test` installs it), driven by playwright-core from
 web/node_modules through web/test/browser.mjs; the pages are web/dist (`make -C web build`).
@@ -10,13 +12,14 @@ Screenshots of both pages go to $WEB_SCREENSHOTS_DIR, or the test's temporary fo
 """
 
 import base64
+import contextlib
+import functools
 import importlib.util
 import itertools
 import json
 import os
 import re
 import shutil
-import subprocess
 import time
 import types
 import uuid
@@ -27,13 +30,14 @@ import jwt
 import pytest
 
 import scripted_generators
+from auth_support import bearer
 from conftest import ROOT, free_port
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, chat_pb2, feedback_pb2
 from support import assessments, metric
+from web_support import CHROMIUM, Browser, CuttingRelay, Page, grpc_web
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DIST = ROOT / "web" / "dist"
 SECRET = "w" * 40
 
@@ -49,61 +53,11 @@ def _web_demo():
 web_demo = _web_demo()
 
 
-class Page:
-    def __init__(self, browser: "Browser", page_id: str):
-        self._browser, self.id = browser, page_id
-
-    def __getattr__(self, op):
-        return lambda **args: self._browser.call(op, page=self.id, **args)
-
-    def wait(self, expression: str, timeout_ms: float = 10_000):
-        """Until the expression is truthy in the page (checked on every animation frame); its value."""
-        return self._browser.call("waitFor", page=self.id, expression=expression, timeout=timeout_ms)
-
-    def eval(self, expression: str):
-        return self._browser.call("evaluate", page=self.id, expression=expression)
-
-
-class Browser:
-    """web/test/browser.mjs: playwright-core and Chromium, one JSON command and answer per line."""
-
-    def __init__(self, log: Path):
-        self._log = log
-        with open(log, "wb") as errors:
-            self._process = subprocess.Popen(
-                ["node", str(ROOT / "web" / "test" / "browser.mjs")],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=errors,
-                text=True,
-                env={**os.environ, "CHROMIUM": CHROMIUM},
-            )
-
-    def call(self, op: str, **args):
-        self._process.stdin.write(json.dumps({"op": op, **args}) + "\n")
-        self._process.stdin.flush()
-        line = self._process.stdout.readline()
-        assert line, f"the browser driver exited: {self._log.read_text()}"
-        answer = json.loads(line)
-        assert "error" not in answer, f"{op} {args}: {answer['error']}"
-        return answer["ok"]
-
-    def open(self, url: str) -> Page:
-        return Page(self, self.call("open", url=url))
-
-    def close(self) -> None:
-        self._process.stdin.close()
-        try:
-            self._process.wait(20)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-
-
 @pytest.fixture(scope="module")
 def web(start_service, tmp_path_factory):
-    """The service (feedback tokens on, a model the test paces, a quick watch),
-    Envoy with the shipped configuration, the pages from an allowed origin and from one not allowed."""
+    """The service (feedback tokens on, caller identity and policy as in `make demo`, a model the test
+    paces, a quick watch), Envoy with the shipped configuration, the pages from an allowed origin and
+    from one not allowed."""
     if not (DIST / "chat.js").exists():
         pytest.fail("web/dist is not built: run `make -C web build` (make test does)")
     if not shutil.which("node"):
@@ -113,7 +67,9 @@ def web(start_service, tmp_path_factory):
     folder = tmp_path_factory.mktemp("web")
     keys = folder / "keys.json"
     keys.write_text(json.dumps({"keys": [{"id": "web", "secret": SECRET}]}))
+    identity = web_demo.DemoIdentity(folder)  # as `make demo`: bearer tokens, deploy/web/policy.toml
     service = start_service(
+        **identity.service_settings(),
         experiment_name=f"web-{uuid.uuid4().hex[:8]}",  # its own: the dashboard's figures are this module's data
         feedback_token_keys_file=keys,
         # A model whose every chunk the test releases (tests/scripted_generators.py): what the page shows
@@ -124,8 +80,8 @@ def web(start_service, tmp_path_factory):
     )
     envoy_port = free_port()
     envoy_url = f"http://127.0.0.1:{envoy_port}"
-    allowed = web_demo.StaticServer(0, envoy_url).start()
-    not_allowed = web_demo.StaticServer(0, envoy_url).start()  # another port: another origin
+    allowed = web_demo.StaticServer(0, envoy_url, identity).start()
+    not_allowed = web_demo.StaticServer(0, envoy_url, identity).start()  # another port: another origin
     config = web_demo.envoy_config(
         listen_port=envoy_port, service_port=service.app.port, admin_port=free_port(), origins=[allowed.url]
     )
@@ -140,6 +96,7 @@ def web(start_service, tmp_path_factory):
         other_origin_url=not_allowed.url,
         browser=browser,
         shots=shots,
+        identity=identity,
         analytics=analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel),
     )
     browser.close()
@@ -254,6 +211,15 @@ def test_chat_streams_and_thumbs_land_in_mlflow_as_the_tokens_user_one_current_v
     assert (votes[down_id].value, votes[down_id].valid, votes[down_id].overrides) == (False, True, up_id)
     assert votes[up_id].valid is False  # the earlier vote, kept as history
     assert {v.source.source_id for v in votes.values()} == {user}
+    page.select(selector=".answer:last-of-type .rating", value="4")
+    page.click(selector=".answer:last-of-type .send-rating")
+    rating_id = page.wait(
+        "(() => { const line = document.querySelector('.answer:last-of-type .rating-state');"
+        " return line.dataset.state === 'STORED' && line.dataset.assessmentId; })()",
+        2_000,
+    )
+    (rating,) = assessments(mlflow_client, answer["traceId"], "user_rating")
+    assert (rating.assessment_id, rating.value, rating.source.source_id) == (rating_id, 4, user)
     # Every control has a name a screen reader can say: its label, aria-label or text.
     unnamed = page.eval(
         """[...document.querySelectorAll('button, select, textarea, input')]
@@ -321,16 +287,27 @@ def test_a_chat_cut_by_closing_the_tab_is_recorded_as_cancelled(web, mlflow_clie
     assert (trace.info.tags["chat.outcome"], trace.data.spans[0].outputs) == ("cancelled", " c0")
 
 
+@contextlib.contextmanager
+def another_front(web, service_port: int, folder: Path):
+    """Another Envoy (the shipped configuration) in front of service_port, and the pages pointing at it;
+    the chat page's URL."""
+    envoy_port = free_port()
+    static = web_demo.StaticServer(0, f"http://127.0.0.1:{envoy_port}", web.identity).start()
+    config = web_demo.envoy_config(
+        listen_port=envoy_port, service_port=service_port, admin_port=free_port(), origins=[static.url]
+    )
+    envoy = web_demo.EnvoyProcess(config, folder / "envoy.log").start()
+    try:
+        yield f"{static.url}/"
+    finally:
+        envoy.stop()
+        static.stop()
+
+
 def test_a_service_envoy_cannot_reach_shows_unavailable(web, tmp_path):
     """Envoy up, the service behind it gone: the page says UNAVAILABLE with Envoy's reason, not nothing."""
-    envoy_port = free_port()
-    static = web_demo.StaticServer(0, f"http://127.0.0.1:{envoy_port}").start()
-    config = web_demo.envoy_config(
-        listen_port=envoy_port, service_port=free_port(), admin_port=free_port(), origins=[static.url]
-    )
-    envoy = web_demo.EnvoyProcess(config, tmp_path / "envoy.log").start()
-    try:
-        page = web.browser.open(f"{static.url}/")
+    with another_front(web, free_port(), tmp_path) as url:
+        page = web.browser.open(url)
         page.wait("document.body.dataset.ready === 'true'")
         page.fill(selector="#prompt", value="Anyone there?")
         page.press(selector="#prompt", key="Enter")
@@ -338,9 +315,91 @@ def test_a_service_envoy_cannot_reach_shows_unavailable(web, tmp_path):
                           "document.querySelector('.answer .error').textContent")  # fmt: skip
         assert shown.startswith("UNAVAILABLE (UNAVAILABLE): upstream connect error"), shown
         page.close()
+
+
+def test_a_vote_whose_answer_was_lost_is_sent_again_with_its_request_id_and_recorded_once(web, tmp_path, mlflow_client):
+    """The service journals the vote, the connection breaks before its answer reaches the browser
+    (Envoy: UNAVAILABLE); the page shows RETRYING, sends the same request_id again after the contract's
+    backoff, and the service answers with the vote it already has: one assessment in MLflow."""
+    relay = CuttingRelay(web.service.app.port)
+    try:
+        with another_front(web, relay.port, tmp_path) as url:
+            page = web.browser.open(url)
+            page.wait("document.body.dataset.ready === 'true'")
+            answer = ask(page, f"Is the network reliable? {uuid.uuid4()}")
+            web.service.wait_stored(answer["traceId"])
+            page.eval(
+                """(() => {
+                  window.voteLines = [];
+                  const line = document.querySelector('.answer:last-of-type .vote-state');
+                  new MutationObserver(() => window.voteLines.push([line.dataset.state, line.textContent]))
+                    .observe(line, {attributes: true, attributeFilter: ['data-state']});
+                })()"""
+            )
+            served = metric(web.service, "genaifeedback_rpcs_total", method="SubmitFeedback", code="OK")
+            relay.armed.set()
+            page.click(selector=".answer:last-of-type .thumb.up")
+            voted = page.wait(vote_state_is("STORED"), 15_000)
+            assert relay.cut.is_set()
+            lost = feedback_pb2.SubmitFeedbackResponse.FromString(relay.lost_reply)
+            lines = [next(group) for _, group in itertools.groupby(page.eval("window.voteLines"), lambda x: x[0])]
+            # The second attempt is answered with the recorded vote's state: PENDING, or STORED already.
+            states = [state for state, _ in lines if state != "PENDING"]
+            assert states == ["SENDING", "RETRYING", "SENDING", "STORED"], lines
+            assert re.fullmatch(r"👍 vote: UNAVAILABLE \(UNAVAILABLE\); attempt 2 of 5 in \d\.\d s", lines[1][1])
+            assert lines[2][1] == "👍 vote: sending again (attempt 2 of 5)"
+            # Both attempts were served, with one request_id: the second was answered with the first one's
+            # vote, whose answer was lost (a new request_id would have been a new vote, replacing it).
+            assert metric(web.service, "genaifeedback_rpcs_total", method="SubmitFeedback", code="OK") == served + 2
+            (stored,) = assessments(mlflow_client, answer["traceId"], "user_feedback")
+            assert (stored.assessment_id, stored.value, stored.valid) == (lost.assessment_id, True, True)
+            assert voted == lost.assessment_id
+            assert not page.eval("document.querySelector('.answer:last-of-type .error').textContent")
+            page.close()
     finally:
-        envoy.stop()
-        static.stop()
+        relay.close()
+
+
+ANALYTICS = "/operator/genaifeedback.v1.FeedbackAnalyticsService/"
+DASHBOARD_METHODS = {
+    "GetFeedbackSummary": (analytics_pb2.GetFeedbackSummaryRequest, "analytics:read"),
+    "ExportFeedback": (analytics_pb2.ExportFeedbackRequest, "analytics:export"),
+    "WatchFeedback": (analytics_pb2.WatchFeedbackRequest, "analytics:read"),
+}
+
+
+def test_an_end_users_credential_never_reaches_the_dashboards_methods(web):
+    """Through Envoy's /operator/ route, as the dashboard calls: the end user's token is refused
+    SCOPE_MISSING before the handler runs (a request the handler would refuse as invalid gets the same
+    answer), the operator's reaches it. And each credential reaches only its own page's methods."""
+    call = functools.partial(grpc_web, web.envoy.url, origin=web.page_url)
+    end_user, operator = web.identity.token(web_demo.END_USER), web.identity.token(web_demo.OPERATOR)
+    scope_missing = metric(web.service, "genaifeedback_auth_failures_total", reason="SCOPE_MISSING")
+    for method, (request_type, scope) in DASHBOARD_METHODS.items():
+        invalid = request_type(source_type=99)  # no such source type: INVALID_ARGUMENT from the handler's checks
+        for request in (request_type(), invalid):
+            code, (info,), replies = call(ANALYTICS + method, request, token=end_user)
+            assert (code, info.reason, replies) == (7, "SCOPE_MISSING", []), method  # PERMISSION_DENIED
+            assert dict(info.metadata) == {"principal": web_demo.END_USER, "scope": scope}
+        code, (info,), _ = call(ANALYTICS + method, invalid, token=operator)
+        assert (code, info.reason) == (3, "INVALID_FIELD"), method  # the operator's reached the handler
+    assert metric(web.service, "genaifeedback_auth_failures_total", reason="SCOPE_MISSING") == scope_missing + 6
+    code, _, (reply,) = call(
+        ANALYTICS + "GetFeedbackSummary", analytics_pb2.GetFeedbackSummaryRequest(), token=operator
+    )
+    assert code == 0 and analytics_pb2.GetFeedbackSummaryResponse.FromString(reply).total.trace_count > 0
+    code, _, replies = call(ANALYTICS + "ExportFeedback", analytics_pb2.ExportFeedbackRequest(), token=operator)
+    assert code == 0 and replies
+
+    chat, submit = "/genaifeedback.v1.ChatService/Chat", "/genaifeedback.v1.FeedbackService/SubmitFeedback"
+    vote = feedback_pb2.SubmitFeedbackRequest(trace_id="tr-" + "0" * 32, bool_value=True, request_id="r")
+    for path, request, token, (status, reason) in [
+        (chat, chat_pb2.ChatRequest(message="hi"), "", (16, "CREDENTIALS_MISSING")),  # UNAUTHENTICATED
+        (chat, chat_pb2.ChatRequest(message="hi"), operator, (7, "SCOPE_MISSING")),
+        (submit, vote, end_user, (7, "SOURCE_NOT_ALLOWED")),  # an end user's vote needs a feedback token
+    ]:
+        code, (info,), _ = call(path, request, token=token)
+        assert (code, info.reason) == (status, reason), (path, token[:0])
 
 
 def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
@@ -364,7 +423,12 @@ def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
         content=feedback_pb2.GetFeedbackStatusRequest(
             trace_id="tr-" + "0" * 32, request_id="never-sent"
         ).SerializeToString(),
-        headers={"content-type": "application/proto", "connect-protocol-version": "1", **origin},
+        headers={
+            "content-type": "application/proto",
+            "connect-protocol-version": "1",
+            "authorization": f"Bearer {web.identity.token(web_demo.END_USER)}",
+            **origin,
+        },
     )
     assert response.status_code == 404 and response.json()["code"] == "not_found", response.text
     assert response.headers["access-control-allow-origin"] == web.page_url
@@ -373,7 +437,9 @@ def test_envoy_routes_only_the_browsers_methods_and_bridges_connect(web):
 def vote(web, model: str, up: bool | None, rating: int | None, comment: str = "") -> str:
     """A chat tagged with a model, then its user's thumb and rating with the chat's token; the thumb's id."""
     user, message = f"user-{uuid.uuid4().hex[:6]}", f"hi {uuid.uuid4()}"
-    call = web.service.chat.Chat(chat_pb2.ChatRequest(message=message, user_id=user, tags={"model": model}), timeout=60)
+    as_end_user = bearer(web.identity.token(web_demo.END_USER))  # what the chat page sends
+    request = chat_pb2.ChatRequest(message=message, user_id=user, tags={"model": model})
+    call = web.service.chat.Chat(request, metadata=as_end_user, timeout=60)
     answering = scripted_generators.on_demand_chat(message)
     answering.next_chunk()
     answering.end()
@@ -390,6 +456,7 @@ def vote(web, model: str, up: bool | None, rating: int | None, comment: str = ""
                 request_id=str(uuid.uuid4()),
                 wait_until_stored=True,
             ),
+            metadata=as_end_user,
             timeout=60,
         ).assessment_id
     if rating is not None:
@@ -401,13 +468,14 @@ def vote(web, model: str, up: bool | None, rating: int | None, comment: str = ""
                 request_id=str(uuid.uuid4()),
                 wait_until_stored=True,
             ),
+            metadata=as_end_user,
             timeout=60,
         )
     return assessment_id
 
 
 def summary(web) -> analytics_pb2.GetFeedbackSummaryResponse:
-    """What the dashboard asks for (web/src/dashboard.ts), asked directly."""
+    """What the dashboard asks for (web/src/dashboard.ts), asked directly with the operator's credential."""
     return web.analytics.GetFeedbackSummary(
         analytics_pb2.GetFeedbackSummaryRequest(
             interval=analytics_pb2.SUMMARY_INTERVAL_HOUR,
@@ -415,6 +483,7 @@ def summary(web) -> analytics_pb2.GetFeedbackSummaryResponse:
             group_by_tag="model",
             count_traces_with_feedback=True,
         ),
+        metadata=bearer(web.identity.token(web_demo.OPERATOR)),
         timeout=60,
     )
 

@@ -1,15 +1,19 @@
 // The chat page: a prompt, the answer streamed token by token from Chat (server streaming over
 // gRPC-Web), and under each answer 👍/👎 with an optional comment and a 1-5 rating, sent with the
-// answer's feedback token. A vote's state is followed from PENDING to STORED (GetFeedbackStatus).
+// answer's feedback token. A vote's state is followed from PENDING to STORED (GetFeedbackStatus); a
+// vote the service could not be reached for is sent again with the same request_id.
 import { createClient } from "@connectrpc/connect";
 import { ChatService } from "./gen/genaifeedback/v1/chat_pb.js";
 import { FeedbackService, FeedbackState } from "./gen/genaifeedback/v1/feedback_pb.js";
 import { describe, failureText, h, loadConfig, transport } from "./common.js";
+import { RETRY, withRetries } from "./retry.js";
 
 const THUMBS = "user_feedback";
 const RATING = "user_rating";
 const STATUS_POLL_MS = 250;
 const STATUS_POLL_LIMIT_MS = 60_000;
+// The chat page's bearer token: the end user's principal, which may chat and vote with feedback tokens only.
+const CREDENTIAL_URL = "credential.json";
 
 type Chat = ReturnType<typeof createClient<typeof ChatService>>;
 type Feedback = ReturnType<typeof createClient<typeof FeedbackService>>;
@@ -80,10 +84,12 @@ async function follow(feedback: Feedback, line: HTMLElement, traceId: string, as
   let state = FeedbackState.PENDING;
   while (state === FeedbackState.PENDING && Date.now() < deadline && line.dataset.assessmentId === assessmentId) {
     await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
-    const status = await feedback.getFeedbackStatus({
-      target: { case: "traceId", value: traceId },
-      feedback: { case: "assessmentId", value: assessmentId },
-    });
+    const status = await withRetries(() =>
+      feedback.getFeedbackStatus({
+        target: { case: "traceId", value: traceId },
+        feedback: { case: "assessmentId", value: assessmentId },
+      }),
+    );
     state = status.state;
     if (line.dataset.assessmentId === assessmentId) {
       line.textContent = `${label}: ${FeedbackState[state]}${status.reason ? ` (${status.reason})` : ""}`;
@@ -92,68 +98,84 @@ async function follow(feedback: Feedback, line: HTMLElement, traceId: string, as
   }
 }
 
+interface Sent {
+  traceId: string;
+  assessmentId: string;
+  state: FeedbackState;
+}
+
+/** Send one vote or rating and show its state on `line`: SENDING; RETRYING while the service cannot
+ * be reached (each attempt with the same request_id, so it is recorded once); then PENDING until
+ * GetFeedbackStatus says STORED (or why not). A failure is shown with its reason. */
+async function record(view: HTMLElement, feedback: Feedback, line: HTMLElement, label: string, send: (requestId: string) => Promise<Sent>): Promise<Sent | undefined> {
+  clearError(view);
+  const show = (state: string, text: string) => {
+    line.dataset.state = state;
+    line.textContent = `${label}: ${text}`;
+  };
+  const requestId = crypto.randomUUID(); // this action's idempotency key (AIP-155), the same on every retry
+  let sent: Sent;
+  try {
+    sent = await withRetries(
+      (attempt) => {
+        show("SENDING", attempt === 1 ? "sending" : `sending again (attempt ${attempt} of ${RETRY.maxAttempts})`);
+        return send(requestId);
+      },
+      (failure, attempt, delay) =>
+        show("RETRYING", `${failure.reason} (${failure.code}); attempt ${attempt} of ${RETRY.maxAttempts} in ${delay.toFixed(1)} s`),
+    );
+  } catch (error) {
+    show("FAILED", "not recorded");
+    showError(view, error);
+    return undefined;
+  }
+  line.dataset.assessmentId = sent.assessmentId;
+  show(FeedbackState[sent.state], FeedbackState[sent.state]);
+  // Recorded whatever happens next: a status that cannot be read is shown as an error, not as "not recorded".
+  follow(feedback, line, sent.traceId, sent.assessmentId, label).catch((error) => showError(view, error));
+  return sent;
+}
+
 function wireFeedback(view: HTMLElement, feedback: Feedback): void {
   const token = () => view.dataset.feedbackToken ?? "";
   const traceId = () => view.dataset.traceId ?? "";
-  const voteLine = view.querySelector<HTMLElement>(".vote-state")!;
-  const ratingLine = view.querySelector<HTMLElement>(".rating-state")!;
   const up = view.querySelector<HTMLButtonElement>(".thumb.up")!;
   const down = view.querySelector<HTMLButtonElement>(".thumb.down")!;
 
   const vote = async (value: boolean): Promise<void> => {
-    clearError(view);
-    const label = value ? "👍 vote" : "👎 vote";
-    voteLine.textContent = `${label}: sending`;
-    voteLine.dataset.state = "SENDING";
-    try {
-      const sent = await feedback.submitFeedback({
-        target: { case: "traceId", value: traceId() },
-        name: THUMBS,
-        value: { case: "boolValue", value },
-        rationale: view.querySelector<HTMLTextAreaElement>(".comment")!.value.trim(),
-        requestId: crypto.randomUUID(), // a retry of this same vote would reuse it (AIP-155)
-        feedbackToken: token(),
-      });
+    // Read once: every attempt sends the same request (a comment edited meanwhile is a new vote).
+    const request = {
+      target: { case: "traceId" as const, value: traceId() },
+      name: THUMBS,
+      value: { case: "boolValue" as const, value },
+      rationale: view.querySelector<HTMLTextAreaElement>(".comment")!.value.trim(),
+      feedbackToken: token(),
+    };
+    const line = view.querySelector<HTMLElement>(".vote-state")!;
+    const voted = await record(view, feedback, line, value ? "👍 vote" : "👎 vote", (requestId) =>
+      feedback.submitFeedback({ ...request, requestId }),
+    );
+    if (voted) {
       up.setAttribute("aria-pressed", String(value));
       down.setAttribute("aria-pressed", String(!value));
-      voteLine.dataset.assessmentId = sent.assessmentId;
-      voteLine.dataset.state = FeedbackState[sent.state];
-      voteLine.textContent = `${label}: ${FeedbackState[sent.state]}`;
-      await follow(feedback, voteLine, sent.traceId, sent.assessmentId, label);
-    } catch (error) {
-      voteLine.textContent = `${label}: not recorded`;
-      voteLine.dataset.state = "FAILED";
-      showError(view, error);
     }
   };
   up.addEventListener("click", () => void vote(true));
   down.addEventListener("click", () => void vote(false));
 
-  view.querySelector<HTMLButtonElement>(".send-rating")!.addEventListener("click", async () => {
-    clearError(view);
+  view.querySelector<HTMLButtonElement>(".send-rating")!.addEventListener("click", () => {
+    const line = view.querySelector<HTMLElement>(".rating-state")!;
     const score = Number(view.querySelector<HTMLSelectElement>(".rating")!.value);
     if (!score) {
-      ratingLine.textContent = "Choose a rating from 1 to 5 first.";
+      clearError(view);
+      line.textContent = "Choose a rating from 1 to 5 first.";
       return;
     }
-    const label = `rating ${score}`;
-    ratingLine.textContent = `${label}: sending`;
-    try {
-      const sent = await feedback.submitRatings({
-        target: { case: "traceId", value: traceId() },
-        ratings: [{ name: RATING, score }],
-        requestId: crypto.randomUUID(),
-        feedbackToken: token(),
-      });
-      const assessmentId = sent.assessmentIds[RATING];
-      ratingLine.dataset.assessmentId = assessmentId;
-      ratingLine.dataset.state = FeedbackState[sent.state];
-      ratingLine.textContent = `${label}: ${FeedbackState[sent.state]}`;
-      await follow(feedback, ratingLine, sent.traceId, assessmentId, label);
-    } catch (error) {
-      ratingLine.textContent = `${label}: not recorded`;
-      showError(view, error);
-    }
+    const request = { target: { case: "traceId" as const, value: traceId() }, ratings: [{ name: RATING, score }], feedbackToken: token() };
+    void record(view, feedback, line, `rating ${score}`, async (requestId) => {
+      const sent = await feedback.submitRatings({ ...request, requestId });
+      return { traceId: sent.traceId, assessmentId: sent.assessmentIds[RATING], state: sent.state };
+    });
   });
 }
 
@@ -198,8 +220,9 @@ async function main(): Promise<void> {
     document.getElementById("page-error")!.textContent = `cannot load the page's settings: ${String(error)}`;
     return;
   }
-  const chat = createClient(ChatService, transport(config.chatBaseUrl));
-  const feedback = createClient(FeedbackService, transport(config.chatBaseUrl));
+  const calls = transport(config.chatBaseUrl, CREDENTIAL_URL);
+  const chat = createClient(ChatService, calls);
+  const feedback = createClient(FeedbackService, calls);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const question = prompt.value.trim();

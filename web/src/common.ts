@@ -1,6 +1,7 @@
 // What both pages share: where Envoy is (config.json, served beside the pages), the gRPC-Web
-// transport, and a failure turned into words with its reason, never a blank failure.
-import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+// transport with the page's bearer token, and a failure turned into words with its reason, never a
+// blank failure.
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { ErrorInfoSchema, RetryInfoSchema } from "./gen/google/rpc/error_details_pb.js";
 
@@ -19,9 +20,37 @@ export async function loadConfig(): Promise<PageConfig> {
   return (await response.json()) as PageConfig;
 }
 
-export function transport(baseUrl: string): Transport {
+/** A token is fetched again this long before it expires, so that no call leaves with a stale one. */
+const RENEW_BEFORE_MS = 60_000;
+
+/** Sends `authorization: Bearer <token>` with every call: a short-lived token for the service from the
+ * page server (`{"token": ..., "expiresIn": seconds}` at credentialUrl), the stand-in for your sign-in,
+ * fetched when first needed and again shortly before it expires. Kept in memory only. */
+function bearer(credentialUrl: string): Interceptor {
+  let current: { token: string; renewAt: number } | undefined;
+  let fetching: Promise<{ token: string; renewAt: number }> | undefined;
+  const fetchToken = async () => {
+    const response = await fetch(credentialUrl, { cache: "no-store" });
+    if (!response.ok) throw new ConnectError(`no credential from ${credentialUrl}: HTTP ${response.status}`, Code.Unauthenticated);
+    const { token, expiresIn } = (await response.json()) as { token: string; expiresIn: number };
+    return { token, renewAt: Date.now() + expiresIn * 1000 - RENEW_BEFORE_MS }; // this clock, not the server's
+  };
+  const token = async () => {
+    if (!current || Date.now() >= current.renewAt) {
+      fetching ??= fetchToken().finally(() => (fetching = undefined)); // one fetch for calls made meanwhile
+      current = await fetching;
+    }
+    return current.token;
+  };
+  return (next) => async (request) => {
+    request.header.set("authorization", `Bearer ${await token()}`);
+    return next(request);
+  };
+}
+
+export function transport(baseUrl: string, credentialUrl: string): Transport {
   // Binary protobuf: what Envoy's grpc_web filter expects (application/grpc-web+proto).
-  return createGrpcWebTransport({ baseUrl, useBinaryFormat: true });
+  return createGrpcWebTransport({ baseUrl, useBinaryFormat: true, interceptors: [bearer(credentialUrl)] });
 }
 
 /** gRPC's canonical code names (UNAVAILABLE, ...), as the service's documentation writes them. */

@@ -21,6 +21,8 @@ const RATING = "user_rating";
 const LOW_RATING = 2; // a rating at or below this, or a 👎, is a low-rated answer
 const LOW_RATED_SHOWN = 10;
 const MODEL_TAG = "model";
+// The operator's bearer token, served on the page server's /operator/ route only (an end user's has no analytics scope).
+const CREDENTIAL_URL = "operator/credential.json";
 
 type Analytics = ReturnType<typeof createClient<typeof FeedbackAnalyticsService>>;
 
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
     $("page-error").textContent = `cannot load the page's settings: ${String(error)}`;
     return;
   }
-  const analytics = createClient(FeedbackAnalyticsService, transport(config.operatorBaseUrl));
+  const analytics = createClient(FeedbackAnalyticsService, transport(config.operatorBaseUrl, CREDENTIAL_URL));
   let pending: ReturnType<typeof setTimeout> | undefined;
   const refresh = () => {
     pending ??= setTimeout(() => {

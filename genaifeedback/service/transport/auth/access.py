@@ -1,6 +1,7 @@
 """The one check every application call goes through, in the call scope (calls.py), before its
 request is validated: authentication (who), then scope (may it call this method), then, for a
-request that writes feedback, its source (may it write for that source type and id).
+request that writes feedback, its source (may it write for that source type and id, and without a
+feedback token at all).
 
 Refusals raise before any handler work, so a caller without access learns nothing about which
 traces or feedback exist (PERMISSION_DENIED, never NOT_FOUND), and nothing is journaled.
@@ -74,6 +75,10 @@ class Access:
                 raise SourceNotAllowed(
                     f"{_short(principal)} may not write feedback as a {source[0]} source with this source id",
                     principal=_short(principal),
+                )
+            if source is not None and grant.feedback_token_required and not getattr(request, "feedback_token", ""):
+                raise SourceNotAllowed(
+                    f"{_short(principal)} may write feedback only with a feedback token", principal=_short(principal)
                 )
         except ServiceError as refused:
             if self._metrics is not None:

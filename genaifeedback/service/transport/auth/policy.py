@@ -5,6 +5,7 @@ sources it may write. Once a policy is loaded, whatever it does not grant is ref
     scopes = ["chat", "feedback:write", "feedback:read"]
     source_types = ["HUMAN"]          # optional: any type when absent
     source_ids = ["user-*"]           # optional: shell-style patterns ("" is no id); any id when absent
+    feedback_token_required = false   # optional: true = it writes feedback only with a feedback token
     limits = { chat = "20/minute", "feedback:write" = "100/minute" }  # optional: calls per scope
 
     [default]                         # optional: limits for principals that set none for a scope
@@ -22,7 +23,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from genaifeedback.service.domain.rate_limits import parse_limit
 from genaifeedback.service.transport.auth.scopes import Scope
@@ -51,6 +52,11 @@ class Grant(BaseModel):
     )
     source_ids: tuple[str, ...] | None = Field(
         None, description="patterns (fnmatch, case-sensitive) of the source ids it may write for (absent: any)"
+    )
+    # For a principal that speaks for end users it cannot vouch for (a browser page): each feedback is
+    # then the token's user's, on the token's trace, never a source the caller names.
+    feedback_token_required: StrictBool = Field(
+        False, description="every feedback it writes must carry a feedback token (CorrectFeedback takes none)"
     )
 
     limits: Limits = Field(default_factory=dict, description="calls per window under each scope, e.g. 100/minute")
