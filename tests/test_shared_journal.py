@@ -207,6 +207,7 @@ def test_postgres_lost_while_serving_refuses_new_work_and_recovers_without_a_res
         assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
         assert details(refused.value, error_details_pb2.RetryInfo) is not None
         assert "journal" in refused.value.details()
+        assert error_reason(refused.value) == "JOURNAL_UNAVAILABLE"
         with pytest.raises(grpc.RpcError) as chat_refused:
             list(service.chat.Chat(chat_pb2.ChatRequest(message="hello"), timeout=30))
         assert chat_refused.value.code() == grpc.StatusCode.UNAVAILABLE

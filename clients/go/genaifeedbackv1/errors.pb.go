@@ -168,6 +168,12 @@ const (
 	// RESOURCE_EXHAUSTED, but without ErrorInfo (gRPC core gives the service no
 	// way to add one).
 	ErrorReason_REQUEST_TOO_LARGE ErrorReason = 29
+	// UNAVAILABLE: the journal shared by the replicas (PostgreSQL,
+	// `--journal-url`) cannot be reached, so nothing new can be made durable:
+	// the call recorded nothing, and health says NOT_SERVING until it returns.
+	// Retry later with the same request_id (RetryInfo says when), or on another
+	// replica.
+	ErrorReason_JOURNAL_UNAVAILABLE ErrorReason = 30
 )
 
 // Enum value maps for ErrorReason.
@@ -203,6 +209,7 @@ var (
 		27: "RATE_LIMITED",
 		28: "TOO_MANY_STREAMS",
 		29: "REQUEST_TOO_LARGE",
+		30: "JOURNAL_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -235,6 +242,7 @@ var (
 		"RATE_LIMITED":             27,
 		"TOO_MANY_STREAMS":         28,
 		"REQUEST_TOO_LARGE":        29,
+		"JOURNAL_UNAVAILABLE":      30,
 	}
 )
 
@@ -369,7 +377,7 @@ var File_genaifeedback_v1_errors_proto protoreflect.FileDescriptor
 
 const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xcb\x05\n" +
+	"\x1dgenaifeedback/v1/errors.proto\x12\x10genaifeedback.v1*\xe4\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rINVALID_FIELD\x10\x01\x12\x15\n" +
@@ -401,7 +409,8 @@ const file_genaifeedback_v1_errors_proto_rawDesc = "" +
 	"\x17FEEDBACK_TOKEN_MISMATCH\x10\x1a\x12\x10\n" +
 	"\fRATE_LIMITED\x10\x1b\x12\x14\n" +
 	"\x10TOO_MANY_STREAMS\x10\x1c\x12\x15\n" +
-	"\x11REQUEST_TOO_LARGE\x10\x1d*\xf4\x01\n" +
+	"\x11REQUEST_TOO_LARGE\x10\x1d\x12\x17\n" +
+	"\x13JOURNAL_UNAVAILABLE\x10\x1e*\xf4\x01\n" +
 	"\x14FieldViolationReason\x12&\n" +
 	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREQUIRED\x10\x01\x12\f\n" +

@@ -85,10 +85,7 @@ class JournalUnavailable(ServiceError):
     """The shared journal (PostgreSQL) cannot be reached: nothing is acknowledged that is not
     committed there, so new work is refused until it returns."""
 
-    # The contract has no journal reason yet; MLFLOW_UNAVAILABLE's promise is this one's ("nothing
-    # was recorded by this call; retry later with the same request_id"), and the message names the
-    # journal.
-    reason = ErrorReason.Name(ErrorReason.MLFLOW_UNAVAILABLE)
+    reason = ErrorReason.Name(ErrorReason.JOURNAL_UNAVAILABLE)
 
 
 class MlflowRejected(ServiceError):

@@ -215,6 +215,14 @@ export enum ErrorReason {
    * way to add one).
    */
   REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE",
+  /**
+   * JOURNAL_UNAVAILABLE - UNAVAILABLE: the journal shared by the replicas (PostgreSQL,
+   * `--journal-url`) cannot be reached, so nothing new can be made durable:
+   * the call recorded nothing, and health says NOT_SERVING until it returns.
+   * Retry later with the same request_id (RetryInfo says when), or on another
+   * replica.
+   */
+  JOURNAL_UNAVAILABLE = "JOURNAL_UNAVAILABLE",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -310,6 +318,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 29:
     case "REQUEST_TOO_LARGE":
       return ErrorReason.REQUEST_TOO_LARGE;
+    case 30:
+    case "JOURNAL_UNAVAILABLE":
+      return ErrorReason.JOURNAL_UNAVAILABLE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -379,6 +390,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "TOO_MANY_STREAMS";
     case ErrorReason.REQUEST_TOO_LARGE:
       return "REQUEST_TOO_LARGE";
+    case ErrorReason.JOURNAL_UNAVAILABLE:
+      return "JOURNAL_UNAVAILABLE";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -447,6 +460,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 28;
     case ErrorReason.REQUEST_TOO_LARGE:
       return 29;
+    case ErrorReason.JOURNAL_UNAVAILABLE:
+      return 30;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

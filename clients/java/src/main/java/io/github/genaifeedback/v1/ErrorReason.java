@@ -336,6 +336,18 @@ public enum ErrorReason
    * <code>REQUEST_TOO_LARGE = 29;</code>
    */
   REQUEST_TOO_LARGE(29),
+  /**
+   * <pre>
+   * UNAVAILABLE: the journal shared by the replicas (PostgreSQL,
+   * `--journal-url`) cannot be reached, so nothing new can be made durable:
+   * the call recorded nothing, and health says NOT_SERVING until it returns.
+   * Retry later with the same request_id (RetryInfo says when), or on another
+   * replica.
+   * </pre>
+   *
+   * <code>JOURNAL_UNAVAILABLE = 30;</code>
+   */
+  JOURNAL_UNAVAILABLE(30),
   UNRECOGNIZED(-1),
   ;
 
@@ -649,6 +661,18 @@ public enum ErrorReason
    * <code>REQUEST_TOO_LARGE = 29;</code>
    */
   public static final int REQUEST_TOO_LARGE_VALUE = 29;
+  /**
+   * <pre>
+   * UNAVAILABLE: the journal shared by the replicas (PostgreSQL,
+   * `--journal-url`) cannot be reached, so nothing new can be made durable:
+   * the call recorded nothing, and health says NOT_SERVING until it returns.
+   * Retry later with the same request_id (RetryInfo says when), or on another
+   * replica.
+   * </pre>
+   *
+   * <code>JOURNAL_UNAVAILABLE = 30;</code>
+   */
+  public static final int JOURNAL_UNAVAILABLE_VALUE = 30;
 
 
   public final int getNumber() {
@@ -705,6 +729,7 @@ public enum ErrorReason
       case 27: return RATE_LIMITED;
       case 28: return TOO_MANY_STREAMS;
       case 29: return REQUEST_TOO_LARGE;
+      case 30: return JOURNAL_UNAVAILABLE;
       default: return null;
     }
   }

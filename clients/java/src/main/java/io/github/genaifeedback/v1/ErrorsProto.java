@@ -25,7 +25,7 @@ public final class ErrorsProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\035genaifeedback/v1/errors.proto\022\020genaife" +
-      "edback.v1*\313\005\n\013ErrorReason\022\034\n\030ERROR_REASO" +
+      "edback.v1*\344\005\n\013ErrorReason\022\034\n\030ERROR_REASO" +
       "N_UNSPECIFIED\020\000\022\021\n\rINVALID_FIELD\020\001\022\025\n\021MA" +
       "LFORMED_REQUEST\020\002\022\023\n\017TRACE_NOT_FOUND\020\003\022\025" +
       "\n\021REQUEST_ID_REUSED\020\004\022\026\n\022MLFLOW_UNAVAILA" +
@@ -43,16 +43,17 @@ public final class ErrorsProto {
       "VALID\020\030\022\032\n\026FEEDBACK_TOKEN_EXPIRED\020\031\022\033\n\027F" +
       "EEDBACK_TOKEN_MISMATCH\020\032\022\020\n\014RATE_LIMITED" +
       "\020\033\022\024\n\020TOO_MANY_STREAMS\020\034\022\025\n\021REQUEST_TOO_" +
-      "LARGE\020\035*\364\001\n\024FieldViolationReason\022&\n\"FIEL" +
-      "D_VIOLATION_REASON_UNSPECIFIED\020\000\022\014\n\010REQU" +
-      "IRED\020\001\022\014\n\010TOO_LONG\020\002\022\020\n\014OUT_OF_RANGE\020\003\022\022" +
-      "\n\016INVALID_FORMAT\020\004\022\020\n\014RESERVED_KEY\020\005\022\r\n\t" +
-      "DUPLICATE\020\006\022\014\n\010TOO_DEEP\020\007\022\025\n\021REFUSED_BY_" +
-      "MLFLOW\020\010\022\023\n\017SCHEMA_MISMATCH\020\t\022\027\n\023REQUEST" +
-      "_ID_REQUIRED\020\nB{\n\032io.github.genaifeedbac" +
-      "k.v1B\013ErrorsProtoP\001Z;go.genaifeedback.de" +
-      "v/client/genaifeedbackv1;genaifeedbackv1" +
-      "\252\002\020GenAIFeedback.V1b\006proto3"
+      "LARGE\020\035\022\027\n\023JOURNAL_UNAVAILABLE\020\036*\364\001\n\024Fie" +
+      "ldViolationReason\022&\n\"FIELD_VIOLATION_REA" +
+      "SON_UNSPECIFIED\020\000\022\014\n\010REQUIRED\020\001\022\014\n\010TOO_L" +
+      "ONG\020\002\022\020\n\014OUT_OF_RANGE\020\003\022\022\n\016INVALID_FORMA" +
+      "T\020\004\022\020\n\014RESERVED_KEY\020\005\022\r\n\tDUPLICATE\020\006\022\014\n\010" +
+      "TOO_DEEP\020\007\022\025\n\021REFUSED_BY_MLFLOW\020\010\022\023\n\017SCH" +
+      "EMA_MISMATCH\020\t\022\027\n\023REQUEST_ID_REQUIRED\020\nB" +
+      "{\n\032io.github.genaifeedback.v1B\013ErrorsPro" +
+      "toP\001Z;go.genaifeedback.dev/client/genaif" +
+      "eedbackv1;genaifeedbackv1\252\002\020GenAIFeedbac" +
+      "k.V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
