@@ -37,7 +37,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path[:0] = [str(BENCH), str(REPO / "tests")]
 from auth_support import AUDIENCE, ISSUER, SigningKey, write_jwks, write_policy  # noqa: E402
-from benchmark import fmt, free_port, machine_info  # noqa: E402
+from benchmark import fmt, free_port, group_cpu_seconds, machine_info  # noqa: E402
 from durability import Service  # noqa: E402
 from test_tls import issue, make_ca  # noqa: E402
 
@@ -205,6 +205,7 @@ def main() -> int:
         tokened = feedback_requests(asyncio.run(chats(hardened.address, secure, TRACES)), with_tokens=True)
         systems = {"echo": (f"127.0.0.1:{echo_port}", plain, None), "default": (default.address, plain, None),
                    "secure": (hardened.address, tokened, secure.ghz_flags())}  # fmt: skip
+        pgids = {"echo": echo.pid, "default": default.process.pid, "secure": hardened.process.pid}
         for address, data, tls in systems.values():  # warm-up: connections, caches, the journal's file
             ghz(address, data, 8, 200, tls)
         results: dict[int, dict[str, list[dict]]] = {}
@@ -212,9 +213,13 @@ def main() -> int:
             results[concurrency] = {name: [] for name in systems}
             for _ in range(args.rounds):
                 for name, (address, data, tls) in systems.items():
-                    results[concurrency][name].append(ghz(address, data, concurrency, calls, tls))
+                    cpu = group_cpu_seconds(pgids[name])
+                    report = ghz(address, data, concurrency, calls, tls)
+                    # The server's CPU per call, background delivery included: ghz's own (TLS too) is not in it.
+                    report["cpu_ms"] = (group_cpu_seconds(pgids[name]) - cpu) / calls * 1000
+                    results[concurrency][name].append(report)
         print(f"\n# SubmitFeedback acknowledgement under ghz ({args.rounds} alternating rounds; medians)")
-        print(f"{'c':>3} {'system':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        print(f"{'c':>3} {'system':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'server CPU ms/call':>19}")
         figures: dict[tuple[int, str], dict[str, float]] = {}
         for concurrency, by_system in results.items():
             for name, reports in by_system.items():
@@ -222,9 +227,10 @@ def main() -> int:
                     "rps": statistics.median(r["rps"] for r in reports),
                     "p50": statistics.median(latency_ms(r, 50) for r in reports),
                     "p99": statistics.median(latency_ms(r, 99) for r in reports),
+                    "cpu": statistics.median(r["cpu_ms"] for r in reports),
                 }
                 figures[concurrency, name] = figure
-                print(f"{concurrency:>3} {name:8} {figure['rps']:8.0f} {fmt(figure['p50'], 2):>8} {fmt(figure['p99'], 2):>8}")
+                print(f"{concurrency:>3} {name:8} {figure['rps']:8.0f} {fmt(figure['p50'], 2):>8} {fmt(figure['p99'], 2):>8} {figure['cpu']:19.3f}")
         print("\n# Ratios")
         for concurrency in results:
             echo_f, default_f, secure_f = (figures[concurrency, n] for n in ("echo", "default", "secure"))
