@@ -1,5 +1,5 @@
 """Feedback on a trace: written, read back and deleted one assessment at a time, and the trace tags
-that record deletions (MLflow's REST API v3)."""
+the service keeps beside it: deletions' tombstones and the feedback marker (MLflow's REST API v3)."""
 
 import contextlib
 
