@@ -6,9 +6,11 @@ port), then for each size (10,000 and 100,000 traces, every one with feedback: a
 most three 1-5 ratings, within the last 24 hours, bulk-loaded by bench/feedback_data.py into an
 experiment of its own):
 
-  a. GetFeedbackSummary over the last 24 hours, through gRPC: the default (counted by MLflow's
-     QueryTraceMetrics) and per hour and per model (same): median of 5 calls after one warm-up;
-     with `count_traces_with_feedback` (which reads the trace infos): one call.
+  a. GetFeedbackSummary over the last 24 hours, through gRPC, each the median of 5 calls after one
+     warm-up: the default, with the feedback rate (`count_traces_with_feedback`: the traces carrying
+     the feedback marker, counted by MLflow), and per hour and per model with the feedback rate
+     (all counted by MLflow's QueryTraceMetrics); and one call that needs the read of every trace
+     info (a `source_type` filter).
   b. The guide's method on the same server: `search_traces` of the last 24 hours (with spans, as
      the guide calls it), then `get_trace` for every trace. Run in full when it fits the time
      budget; otherwise the search is timed on its first pages and get_trace on a random sample,
@@ -42,7 +44,7 @@ from mlflow.tracing.client import TracingClient  # noqa: E402
 from genaifeedback.service.process.config import Settings  # noqa: E402
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
 from genaifeedback.service.process.server import FeedbackApp  # noqa: E402
-from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc  # noqa: E402
+from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, feedback_pb2  # noqa: E402
 
 MLFLOW_COMMAND = os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND") or str(REPO / ".venv-mlflow/bin/mlflow")
 MLFLOW_PYTHON = str(Path(MLFLOW_COMMAND).parent / "python")
@@ -135,6 +137,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--budget-seconds", type=float, default=180.0, help="longest the guide's method may run")
     parser.add_argument("--data-dir", help="keep MLflow's data here, and reuse a data set loaded by an earlier run")
+    parser.add_argument("--skip-guide", action="store_true", help="do not time the guide's method (minutes)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory(prefix="analytics-bench-") as tmp:
@@ -145,20 +148,23 @@ def main() -> None:
         try:
             client = TracingClient(mlflow.url)
             for size in args.sizes:
-                rows.append(run_size(size, mlflow, client, data_dir, args.budget_seconds))
+                rows.append(run_size(size, mlflow, client, data_dir, args.budget_seconds, args.skip_guide))
         finally:
             mlflow.stop()
     print()
-    print("traces   summary (MLflow)  per hour+model  with traces counted   guide's method          guide/summary")
-    for size, plain, grouped, counted, guide, how in rows:
+    print("traces    summary   with rate   hour+model+rate   HUMAN only (read)   guide's method   guide/with rate")
+    for size, plain, grouped, counted, scanned, guide, how in rows:
         print(
-            f"{size:7d}   {plain * 1000:10.0f} ms  {grouped * 1000:10.0f} ms  {counted * 1000:14.0f} ms"
-            f"   {guide:10.1f} s   {guide / plain:12.0f}x  ({guide / counted:.0f}x with traces counted)"
+            f"{size:7d} {plain * 1000:7.0f} ms {counted * 1000:8.0f} ms {grouped * 1000:14.0f} ms"
+            f" {scanned * 1000:15.0f} ms"
+            + (f" {guide:13.1f} s {guide / counted:14.0f}x" if guide is not None else "      (not run)")
         )
         print(f"          guide: {how}")
 
 
-def run_size(size: int, mlflow: EmbeddedMlflowServer, client: TracingClient, data_dir: Path, budget: float):
+def run_size(
+    size: int, mlflow: EmbeddedMlflowServer, client: TracingClient, data_dir: Path, budget: float, skip_guide: bool
+):
     service = ServiceThread(
         Settings(
             listen_address="127.0.0.1:0",
@@ -213,19 +219,27 @@ def run_size(size: int, mlflow: EmbeddedMlflowServer, client: TracingClient, dat
                 group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
                 group_by_tag="model",
                 group_values=["model-a", "model-b", "model-c"],
+                count_traces_with_feedback=True,
             ),
         )
-        print(f"  per hour and per model: {grouped * 1000:.0f} ms")
+        print(f"  per hour and per model, with the feedback rate: {grouped * 1000:.0f} ms")
         counted, answer = timed_summary(
+            service.stub, analytics_pb2.GetFeedbackSummaryRequest(count_traces_with_feedback=True)
+        )
+        assert answer.counting.aggregated_by_mlflow and answer.total.traces_with_feedback == size
+        print(f"  with the feedback rate ({answer.total.traces_with_feedback} traces with feedback): {counted * 1000:.0f} ms")
+        scanned, answer = timed_summary(
             service.stub,
-            analytics_pb2.GetFeedbackSummaryRequest(count_traces_with_feedback=True),
+            analytics_pb2.GetFeedbackSummaryRequest(source_type=feedback_pb2.SOURCE_TYPE_HUMAN),
             repeats=1,
             warm_up=False,
         )
-        print(f"  with traces with feedback counted ({answer.total.traces_with_feedback}): {counted * 1000:.0f} ms")
+        print(f"  HUMAN feedback only (reads {answer.counting.trace_infos_read} trace infos): {scanned * 1000:.0f} ms")
+        if skip_guide:
+            return size, plain, grouped, counted, scanned, None, "not run (--skip-guide)"
         guide, how = guide_method(client, experiment_id, size, budget)
         print(f"  guide's method: {guide:.1f} s ({how})")
-        return size, plain, grouped, counted, guide, how
+        return size, plain, grouped, counted, scanned, guide, how
     finally:
         service.stop()
 

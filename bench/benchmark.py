@@ -15,6 +15,8 @@ concurrency level:
      after a warm-up of both, so neither path gains from running first or last.
   d. Ratios against targets, and a check of what MLflow stored (every feedback once, none missing).
 
+Before the levels: MLflow's CPU per stored trace (`--trace-cost` chats; `--only-trace-cost` stops there).
+
 It prints figures; it asserts nothing. Run: `.venv/bin/python bench/benchmark.py [--quick]`.
 """
 
@@ -312,11 +314,12 @@ class LandingTracker:
             await asyncio.sleep(self._interval)
 
 
-async def one_chat(stub, index: int, label: str, landing: LandingTracker | None) -> ChatOutcome:
+async def one_chat(stub, index: int, label: str, landing: LandingTracker | None, **fields) -> ChatOutcome:
     outcome = ChatOutcome()
     request = chat_pb2.ChatRequest(
         message=f"benchmark {label} chat {index}: how is user feedback recorded on a trace?",
         options=chat_pb2.GenerationOptions(max_tokens=CHAT_TOKENS),
+        **fields,
     )
     call_start_ms = time.time_ns() // 1_000_000
     started = time.perf_counter()
@@ -339,17 +342,53 @@ async def one_chat(stub, index: int, label: str, landing: LandingTracker | None)
     return outcome
 
 
-async def run_chats(stub, count: int, concurrency: int, label: str, landing: LandingTracker | None):
+async def run_chats(stub, count: int, concurrency: int, label: str, landing: LandingTracker | None, fields=None):
+    """`fields`: a function of the chat's index giving more ChatRequest fields."""
     outcomes: list[ChatOutcome] = []
     indices = iter(range(count))
 
     async def worker():
         for index in indices:  # shared: each index is taken by exactly one worker
-            outcomes.append(await one_chat(stub, index, label, landing))
+            outcomes.append(await one_chat(stub, index, label, landing, **(fields(index) if fields else {})))
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return outcomes, time.perf_counter() - started
+
+
+async def trace_storage_cost(stub, client: TracingClient, experiment_id: str, cpu: CpuMeter, count: int) -> dict:
+    """MLflow's CPU per stored trace: `count` chats as an integration sends them (a client request
+    id, a user, a session, a tag), at concurrency 8, measured from the first chat until MLflow holds
+    the last one's trace (looked for once every 100 ms: no search polling to pay for)."""
+
+    def fields(index: int) -> dict:
+        user = f"user-{index % 20:02d}"
+        return {"client_request_id": f"cost-{index}", "user_id": user, "session_id": f"{user}-s", "tags": {"team": "a"}}
+
+    with cpu:
+        outcomes, wall = await run_chats(stub, count, 8, "storage", None, fields)
+        last = outcomes[-1].trace_id  # finished last: in the exporter's last batch
+        deadline = time.perf_counter() + 120
+        while time.perf_counter() < deadline:
+            try:
+                await asyncio.to_thread(client.get_trace_info, last)
+                break
+            except Exception:  # noqa: BLE001 - not stored yet
+                await asyncio.sleep(0.1)
+    stored = sum(1 for o in outcomes if not o.error)
+    result = {
+        "traces": stored,
+        "chats_per_s": stored / wall,
+        "mlflow_cpu_ms_per_trace": 1000 * cpu.used["mlflow"] / max(1, stored),
+        "service_cpu_ms_per_trace": 1000 * cpu.used["service"] / max(1, stored),
+    }
+    print(
+        f"\n== MLflow's cost per stored trace: {result['mlflow_cpu_ms_per_trace']:.2f} ms of MLflow CPU"
+        f" ({stored} chats with a client request id, user, session and tag; service"
+        f" {result['service_cpu_ms_per_trace']:.2f} ms)",
+        flush=True,
+    )
+    return result
 
 
 # ---------------------------------------------------------------- (b) service and (c) direct feedback
@@ -802,12 +841,15 @@ async def benchmark(
             await service_round(feedback_stub, warm_jobs, 4, WARMUP_FEEDBACK_NAME)
             await asyncio.to_thread(direct_round, pool, warm_jobs, WARMUP_FEEDBACK_NAME)
 
+        storage = await trace_storage_cost(chat_stub, client, experiment_id, cpu, args.trace_cost)
+        if args.only_trace_cost:
+            return levels, {}, storage
         for index, concurrency in enumerate(args.concurrency):
             levels.append(
                 await run_level(index, concurrency, args, chat_stub, feedback_stub, client, experiment_id, cpu)
             )
         immediate = await immediate_feedback(chat_stub, feedback_stub, args.immediate)
-    return levels, immediate
+    return levels, immediate, storage
 
 
 async def immediate_feedback(chat_stub, feedback_stub, count: int) -> dict:
@@ -882,6 +924,10 @@ def parse_args(argv=None):
         default=50,
         help="chats whose feedback is sent the instant the final event arrives (default 50)",
     )
+    parser.add_argument(
+        "--trace-cost", type=int, default=1000, help="chats whose MLflow CPU per stored trace is measured (default 1000)"
+    )
+    parser.add_argument("--only-trace-cost", action="store_true", help="measure only MLflow's CPU per stored trace")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep-data", action="store_true", help="keep the temp dir (MLflow data and logs)")
     args = parser.parse_args(argv)
@@ -916,8 +962,13 @@ def main(argv=None) -> int:
         client = TracingClient(embedded.url)
         print(f"starting feedback-service at {service.address} (experiment {experiment}) ...", flush=True)
         service.start()
-        levels, immediate = asyncio.run(asyncio.wait_for(benchmark(args, service, embedded, client), args.time_limit))
+        levels, immediate, storage = asyncio.run(
+            asyncio.wait_for(benchmark(args, service, embedded, client), args.time_limit)
+        )
         machine["loadavg_at_end"] = os.getloadavg()
+        if args.only_trace_cost:
+            failed = False
+            return 0
         verdicts = verdicts_for(levels)
         config = {k: v for k, v in vars(args).items() if k not in ("json",)}
         config["mlflow_command"] = str(config["mlflow_command"])
@@ -930,6 +981,7 @@ def main(argv=None) -> int:
                         "config": config,
                         "levels": levels,
                         "immediate_feedback": immediate,
+                        "trace_storage": storage,
                         "targets": verdicts,
                     },
                     indent=2,

@@ -11,7 +11,8 @@ The data: traces spread over `--days` days before `--end-ms`, three models (trac
 twenty users with sessions (`mlflow.trace.user`, `mlflow.trace.session`), `chat.outcome` ok or error;
 on a share of them, human feedback: a thumb (`user_feedback`), 1-5 ratings on `accuracy`,
 `helpfulness` and `relevance`, sometimes a `topic` category and a `user_rating`; and an LLM judge's
-boolean `grounded` on some.
+boolean `grounded` on some. Each trace with feedback carries the feedback marker the service keeps
+(`genaifeedback.has_feedback`), unless `--no-markers` (data from before the service kept it).
 """
 
 import argparse
@@ -65,7 +66,10 @@ def generate(
     return items
 
 
-def load(db_uri: str, experiment_id: int, items: list[dict], seed: int) -> int:
+MARKER = ("genaifeedback.has_feedback", "true")  # genaifeedback/service/domain/feedback/trace_state.py
+
+
+def load(db_uri: str, experiment_id: int, items: list[dict], seed: int, markers: bool = True) -> int:
     """Insert the traces and their feedback; returns the number of assessments written."""
     from mlflow.entities import AssessmentSource, Feedback
     from mlflow.store.tracking.dbmodels.models import (
@@ -107,6 +111,8 @@ def load(db_uri: str, experiment_id: int, items: list[dict], seed: int) -> int:
                 )
                 # The spans live in the database (as with OTLP), so get_trace works on these traces.
                 tags = {**item["tags"], TraceTagKey.SPANS_LOCATION: SpansLocation.TRACKING_STORE.value}
+                if markers and item["votes"]:
+                    tags[MARKER[0]] = MARKER[1]
                 rows += [SqlTraceTag(request_id=trace_id, key=k, value=v) for k, v in tags.items()]
                 rows.append(_root_span(SqlSpan, experiment_id, trace_id, timestamp, rng))
                 metadata = {
@@ -176,9 +182,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--feedback-share", type=float, default=0.7)
     parser.add_argument("--distinct-ms", type=int, default=0, help="start all traces in this many milliseconds")
+    parser.add_argument("--no-markers", action="store_true", help="leave out the service's feedback marker")
     args = parser.parse_args()
     items = generate(args.traces, args.end_ms, args.days, args.seed, args.feedback_share, args.distinct_ms)
-    written = load(args.db, args.experiment_id, items, args.seed)
+    written = load(args.db, args.experiment_id, items, args.seed, markers=not args.no_markers)
     json.dump({"traces": len(items), "assessments": written}, sys.stdout)
 
 

@@ -1,13 +1,16 @@
 """GetFeedbackSummary against a real MLflow: every figure equals an independent reference.
 
-The data set (bench/feedback_data.py, bulk-loaded into the MLflow server's database): 3,000 traces
-over five days, three models, twenty users with sessions, thumbs, 1-5 ratings on three dimensions,
-a category, an LLM judge's boolean, 30% of traces without feedback. Then, through MLflow's REST API
-(so MLflow's own override and delete logic runs): 300 votes changed (override chain), 150 deleted.
+The data set (bench/feedback_data.py, bulk-loaded into the MLflow server's database, with the
+feedback marker the service keeps): 3,000 traces over five days, three models, twenty users with
+sessions, thumbs, 1-5 ratings on three dimensions, a category, an LLM judge's boolean, 30% of traces
+without feedback. Then 300 votes changed through MLflow's REST API (so MLflow's own override logic
+runs), and, through the service (which keeps the markers), 150 votes deleted and every feedback of
+20 traces.
 
 The reference reads every trace info back from MLflow and counts in plain Python, with no code of
-the service; the guide's two analysis functions (search, then get_trace per trace) run on the same
-data, and the test shows where and why their figures differ.
+the service; the traces with feedback, counted by MLflow from the markers, are also checked against
+the service's own read of every trace info; the guide's two analysis functions (search, then
+get_trace per trace) run on the same data, and the test shows where and why their figures differ.
 """
 
 import json
@@ -36,6 +39,7 @@ HOUR_MS = 3_600_000
 TRACES = 3000
 RATED = ("accuracy", "helpfulness", "relevance", "user_rating")  # the built-in 1-5 schemas
 Z95 = 1.959963984540054
+MARKER = "genaifeedback.has_feedback"  # the tag the service keeps on every trace with current feedback
 
 
 # --- the data set, and what MLflow stored
@@ -128,9 +132,15 @@ def dataset(start_service, mlflow_server, mlflow_client):
         )
         mlflow_client.log_assessment(trace.trace_id, new)
 
+    def delete(trace_id: str, **what) -> None:
+        service.feedback.DeleteFeedback(feedback_pb2.DeleteFeedbackRequest(trace_id=trace_id, **what), timeout=60)
+
+    changed_traces = {t.trace_id for t, _ in changed}
+    emptied = rng.sample([t for t in before if t.valid and t.trace_id not in changed_traces], 20)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(change, changed))
-        list(pool.map(lambda item: mlflow_client.delete_assessment(item[0].trace_id, item[1].assessment_id), deleted))
+        list(pool.map(lambda item: delete(item[0].trace_id, assessment_id=item[1].assessment_id), deleted))
+        list(pool.map(lambda trace: delete(trace.trace_id, all_on_trace=True), emptied))
     stored = read_back(mlflow_client, experiment_id)
     return service, stored, end_ms, len(changed), len(deleted)
 
@@ -143,6 +153,10 @@ def test_the_data_set_is_what_the_proof_needs(dataset):
     assert deleted == 150
     days = {t.timestamp_ms // DAY_MS for t in stored}
     assert len(days) >= 5 and {t.tags["model"] for t in stored} == {"model-a", "model-b", "model-c"}
+    # The feedback marker, as MLflow holds it: on exactly the traces with current feedback, also
+    # those whose last vote the service deleted.
+    assert {t.trace_id for t in stored if t.tags.get(MARKER) == "true"} == {t.trace_id for t in stored if t.valid}
+    assert sum(1 for t in stored if not t.valid and any(k.startswith("genaifeedback.deleted.") for k in t.tags)) >= 20
 
 
 # --- the reference computation: plain Python over what MLflow stored
@@ -253,13 +267,28 @@ def test_whole_range_by_mlflow_aggregation_equals_the_reference(dataset):
     assert_matches(answer.total, reference(in_range(stored, start_ms, end_ms)), traces_counted=False)
 
 
-def test_traces_with_feedback_and_source_filter_counted_from_trace_infos(dataset):
+def test_traces_with_feedback_counted_by_mlflow_from_the_markers(dataset):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS
     answer = summary_of(service, start_time=stamp(start_ms), end_time=stamp(end_ms), count_traces_with_feedback=True)
-    assert not answer.counting.aggregated_by_mlflow and answer.counting.trace_infos_read == TRACES
+    assert answer.counting.aggregated_by_mlflow and answer.counting.traces_with_feedback_counted
+    assert answer.counting.trace_infos_read == 0
     assert_matches(answer.total, reference(in_range(stored, start_ms, end_ms)), traces_counted=True)
+    # The check: the service's read of every trace info (what it does for unlisted group values)
+    # counts the same traces with feedback, bucket by bucket.
+    hourly = {"start_time": stamp(start_ms), "end_time": stamp(end_ms), "interval": analytics_pb2.SUMMARY_INTERVAL_HOUR}
+    aggregated = summary_of(service, **hourly, count_traces_with_feedback=True)
+    scanned = summary_of(service, **hourly, group_by=analytics_pb2.GROUP_DIMENSION_USER)
+    assert scanned.counting.trace_infos_read == TRACES and not scanned.counting.aggregated_by_mlflow
+    assert [b.summary.traces_with_feedback for b in aggregated.buckets] == [
+        b.summary.traces_with_feedback for b in scanned.buckets
+    ]
+    assert aggregated.total.traces_with_feedback == scanned.total.traces_with_feedback
 
+
+def test_source_filter_counted_from_trace_infos(dataset):
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
     human = summary_of(
         service,
         start_time=stamp(start_ms),
@@ -267,6 +296,7 @@ def test_traces_with_feedback_and_source_filter_counted_from_trace_infos(dataset
         source_type=feedback_pb2.SOURCE_TYPE_HUMAN,
         count_traces_with_feedback=True,
     )
+    assert not human.counting.aggregated_by_mlflow and human.counting.trace_infos_read == TRACES
     assert "grounded" not in {b.name for b in human.total.booleans}  # the judge's
     assert_matches(human.total, reference(in_range(stored, start_ms, end_ms), "HUMAN"), traces_counted=True)
 
@@ -279,8 +309,12 @@ def test_default_range_is_the_last_24_hours(dataset):
     assert_matches(answer.total, reference(in_range(stored, start_ms, end_ms)), traces_counted=True)
 
 
-@pytest.mark.parametrize("counted", [False, True], ids=["mlflow-aggregation", "trace-info-read"])
-def test_positive_rate_per_model_per_day(dataset, counted):
+@pytest.mark.parametrize(
+    ("aggregated", "counted"),
+    [(True, False), (True, True), (False, True)],
+    ids=["mlflow-aggregation", "mlflow-aggregation-with-feedback-rate", "trace-info-read"],
+)
+def test_positive_rate_per_model_per_day(dataset, aggregated, counted):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS
     answer = summary_of(
@@ -290,10 +324,11 @@ def test_positive_rate_per_model_per_day(dataset, counted):
         interval=analytics_pb2.SUMMARY_INTERVAL_DAY,
         group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
         group_by_tag="model",
-        group_values=[] if counted else ["model-a", "model-b", "model-c"],
+        group_values=["model-a", "model-b", "model-c"] if aggregated else [],
         count_traces_with_feedback=counted,
     )
-    assert answer.counting.aggregated_by_mlflow is not counted
+    assert answer.counting.aggregated_by_mlflow is aggregated
+    assert answer.counting.traces_with_feedback_counted is counted
     selected = in_range(stored, start_ms, end_ms)
     assert_matches(answer.total, reference(selected), counted)
     expected_buckets = buckets_of(selected, start_ms, end_ms, DAY_MS)
@@ -602,13 +637,43 @@ def test_reads_page_through_traces_that_started_in_the_same_millisecond(start_se
     ids = [m.trace.trace_id for m in received]
     assert len(ids) == len(set(ids)) == 1300
     counted = summary_of(
-        service, start_time=stamp(end_ms - HOUR_MS), end_time=stamp(end_ms), count_traces_with_feedback=True
+        service, start_time=stamp(end_ms - HOUR_MS), end_time=stamp(end_ms), group_by=analytics_pb2.GROUP_DIMENSION_USER
     )
     assert counted.counting.trace_infos_read == counted.total.trace_count == 1300
     aggregated = summary_of(service, start_time=stamp(end_ms - HOUR_MS), end_time=stamp(end_ms))
     assert [(b.name, b.positive, b.negative) for b in counted.total.booleans] == [
         (b.name, b.positive, b.negative) for b in aggregated.total.booleans
     ]
+
+
+@pytest.mark.slow  # loads its traces with a process of the MLflow environment
+def test_older_feedback_is_counted_once_the_markers_are_backfilled(start_service, mlflow_server, mlflow_client, capsys):
+    """Feedback from before the service kept the feedback marker (loaded without it) is not counted
+    by MLflow's aggregation until `backfill_markers` sets the markers, which also removes one left
+    on a trace whose feedback was deleted straight in MLflow."""
+    from genaifeedback.service.process import backfill_markers
+
+    service = start_service(experiment_name="analytics-backfill")
+    experiment_id, end_ms = service.app.gateway.experiment_id, int(time.time() * 1000)
+    load_data_set(mlflow_server, experiment_id, 400, end_ms, "--days=1", "--seed=3", "--no-markers")
+    bare = next(t for t in read_back(mlflow_client, experiment_id) if not t.valid)
+    mlflow_client.set_trace_tag(bare.trace_id, MARKER, "true")  # its feedback deleted around the service
+    window = {"start_time": stamp(end_ms - 2 * DAY_MS), "end_time": stamp(end_ms), "count_traces_with_feedback": True}
+    assert summary_of(service, **window).total.traces_with_feedback == 1  # only the stale marker
+    flags = ["--mlflow-tracking-uri", mlflow_server.url, "--experiment-name", "analytics-backfill"]
+
+    backfill_markers.main(["--check", *flags])
+    stored = read_back(mlflow_client, experiment_id)
+    with_feedback = {t.trace_id for t in stored if t.valid}
+    expected = f"400 traces read: {len(with_feedback)} would be marked, 1 would be unmarked (--check: nothing written)"
+    assert capsys.readouterr().out.strip().endswith(expected)
+    assert summary_of(service, **window).total.traces_with_feedback == 1
+
+    backfill_markers.main(flags)
+    assert f"{len(with_feedback)} marked, 1 unmarked" in capsys.readouterr().out
+    stored = read_back(mlflow_client, experiment_id)
+    assert {t.trace_id for t in stored if t.tags.get(MARKER) == "true"} == with_feedback
+    assert_matches(summary_of(service, **window).total, reference(stored), traces_counted=True)
 
 
 def test_export_filters_and_history(dataset):

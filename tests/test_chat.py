@@ -54,6 +54,11 @@ def test_stream_order_and_the_trace_mlflow_stores(service, mlflow_client):
     assert info.tags["area/sub-area: v2.1"] == "ünïcode value"
     assert info.tags["chat.outcome"] == "ok"
     assert info.tags["mlflow.traceName"] == "chat"
+    # Each tag is a row MLflow writes: only those a reader uses (no `service.name`, say).
+    assert {k for k in info.tags if not k.startswith("mlflow.")} == {
+        "client_request_id", "env", "team", "area/sub-area: v2.1", "chat.outcome", "chat.finish_reason"
+    }  # fmt: skip
+    assert info.tags["chat.finish_reason"] == "length"  # cut short: searchable
     assert info.request_preview == "What is MLflow?"
     [root] = trace.data.spans
     assert root.inputs["messages"] == [
@@ -77,7 +82,11 @@ def test_demo_model_is_deterministic_and_complete_chat_matches_the_stream(servic
     assert response.client_request_id == "unary-1"
     assert trailing(call)[TRACE_ID_KEY] == response.trace_id
     service.wait_stored(response.trace_id)
-    assert mlflow_client.get_trace(response.trace_id).data.spans[0].outputs == response.text
+    trace = mlflow_client.get_trace(response.trace_id)
+    assert trace.data.spans[0].outputs == response.text
+    # An answer that ended on its own: the finish reason is on the span, not a tag (a row) of the trace.
+    assert trace.data.spans[0].get_attribute("chat.finish_reason") == "stop"
+    assert "chat.finish_reason" not in trace.info.tags
 
 
 def test_cancelling_stops_generation_and_still_records_the_trace(start_service, mlflow_client):

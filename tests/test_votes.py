@@ -19,6 +19,7 @@ from support import assessments, error_reason, new_trace, violations
 
 HUMAN = feedback_pb2.SOURCE_TYPE_HUMAN
 STORED, DELETED = feedback_pb2.FEEDBACK_STATE_STORED, feedback_pb2.FEEDBACK_STATE_DELETED
+MARKER = "genaifeedback.has_feedback"  # on every trace that holds current feedback
 
 
 def at(millis: int) -> timestamp_pb2.Timestamp:
@@ -236,6 +237,37 @@ def test_delete_removes_the_vote_with_its_history_and_a_retry_does_not_bring_it_
     )
     assert list(everything.deleted_assessment_ids) == [kept.assessment_id]
     assert chain(mlflow_client, trace_id) == []
+
+
+def test_the_feedback_marker_is_on_a_trace_exactly_while_it_holds_current_feedback(service, mlflow_client):
+    """The trace tag MLflow counts traces with feedback by (docs/analytics.md#the-feedback-marker):
+    set in the round that stores the trace's first feedback (so before it reads STORED), kept while
+    any current feedback is left, removed with the last one, by a deletion or an erasure."""
+    trace_id = new_trace(service)
+
+    def marked() -> bool:
+        tags = mlflow_client.get_trace_info(trace_id).tags
+        assert tags.get(MARKER, "true") == "true"
+        return MARKER in tags
+
+    def delete(**what):
+        return service.feedback.DeleteFeedback(feedback_pb2.DeleteFeedbackRequest(trace_id=trace_id, **what))
+
+    assert not marked()
+    first = vote(service, trace_id, "user-1", bool_value=True)
+    assert marked()
+    vote(service, trace_id, "user-1", bool_value=False)  # replaces it: history, one current vote
+    other = vote(service, trace_id, "user-2", bool_value=True)
+    assert len(delete(assessment_id=first.assessment_id).deleted_assessment_ids) == 2 and marked()  # user-2's left
+    delete(assessment_id=other.assessment_id)
+    assert chain(mlflow_client, trace_id) == [] and not marked()
+    assert not delete(assessment_id=other.assessment_id).deleted_assessment_ids and not marked()  # a retry
+    rater = f"marker-{uuid.uuid4().hex[:8]}"
+    vote(service, trace_id, rater, name="user_rating", number_value=4)
+    assert marked()
+    erasure = feedback_pb2.EraseFeedbackBySourceRequest(source_id=rater, source_type=HUMAN)
+    assert list(service.feedback.EraseFeedbackBySource(erasure, timeout=60))[-1].traces_changed == 1
+    assert not marked()
 
 
 def test_a_pending_delivery_of_a_deleted_vote_settles_deleted_and_never_lands(

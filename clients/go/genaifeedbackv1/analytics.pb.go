@@ -164,10 +164,13 @@ type GetFeedbackSummaryRequest struct {
 	// value the traces in range have (this needs a read of their trace infos,
 	// see `SummaryCounting`).
 	GroupValues []string `protobuf:"bytes,10,rep,name=group_values,json=groupValues,proto3" json:"group_values,omitempty"`
-	// Count the traces with at least one feedback (`traces_with_feedback` and
-	// `feedback_rate`). MLflow's aggregation cannot count distinct traces, so
-	// this needs a paged read of the trace infos in range (see
-	// `SummaryCounting`); without it those two fields are 0.
+	// Count the traces with at least one current feedback
+	// (`traces_with_feedback` and `feedback_rate`): one more count in MLflow's
+	// database, of the traces carrying the tag `genaifeedback.has_feedback`,
+	// which the service keeps on every trace holding current feedback it
+	// recorded (feedback written straight to MLflow is counted once the
+	// markers are backfilled, see docs/analytics.md). Without it those two
+	// fields are 0.
 	CountTracesWithFeedback bool `protobuf:"varint,11,opt,name=count_traces_with_feedback,json=countTracesWithFeedback,proto3" json:"count_traces_with_feedback,omitempty"`
 	unknownFields           protoimpl.UnknownFields
 	sizeCache               protoimpl.SizeCache
@@ -501,8 +504,7 @@ type SummaryCounting struct {
 	// (QueryTraceMetrics: one query per figure, each a SQL GROUP BY); false when
 	// the service counted them from one paged read of the trace infos in range
 	// (no spans), which it does only for what that aggregation cannot answer:
-	// `count_traces_with_feedback`, a `source_type` filter, or `group_by`
-	// without `group_values`.
+	// a `source_type` filter, or `group_by` without `group_values`.
 	AggregatedByMlflow bool `protobuf:"varint,2,opt,name=aggregated_by_mlflow,json=aggregatedByMlflow,proto3" json:"aggregated_by_mlflow,omitempty"`
 	// True when `traces_with_feedback` and `feedback_rate` were counted.
 	TracesWithFeedbackCounted bool `protobuf:"varint,3,opt,name=traces_with_feedback_counted,json=tracesWithFeedbackCounted,proto3" json:"traces_with_feedback_counted,omitempty"`

@@ -3,13 +3,14 @@ distributions), exports of traces with their feedback, and a live feed of new fe
 
 Counted inside MLflow's database wherever MLflow's aggregation (QueryTraceMetrics) can answer:
 trace counts and current-vote counts by feedback name and value, per time bucket, filtered by
-trace tags, user and session. Everything else is derived from those counts here: positive
-rates and their Wilson intervals, means and distributions (from the counts per score),
-normalised means (from the schemas). Three things that aggregation cannot do (count distinct
-traces, filter by the feedback's source type, list the values a group dimension takes) are
-counted from one paged read of the trace infos in range instead (no spans, never a per-trace
-call); the summary says which way it was counted. Exports and the feed read trace infos the
-same way.
+trace tags, user and session, and the traces with feedback as the traces that carry the feedback
+marker (feedback/markers.py: a tag the service keeps on every trace that holds current feedback).
+Everything else is derived from those counts here: positive rates and their Wilson intervals,
+means and distributions (from the counts per score), normalised means (from the schemas). Two
+things that aggregation cannot do (filter by the feedback's source type, list the values a group
+dimension takes) are counted from one paged read of the trace infos in range instead (no spans,
+never a per-trace call); the summary says which way it was counted. Exports and the feed read
+trace infos the same way.
 
 Only current votes count: MLflow's aggregation skips assessments a later vote overrode
 (`valid` false), and the trace-info read skips them too; deleted ones are gone from MLflow.
@@ -18,10 +19,12 @@ Only current votes count: MLflow's aggregation skips assessments a later vote ov
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from genaifeedback.service.domain.feedback.trace_state import FEEDBACK_MARKER_TAG, MARKED
 from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback, creation_order
 from genaifeedback.service.domain.schemas import Schemas
 from genaifeedback.service.domain.summary import (
@@ -64,7 +67,7 @@ class SummaryQuery:
 
     def needs_scan(self) -> bool:
         """Whether some figure is beyond MLflow's aggregation (see the module's docstring)."""
-        return bool(self.count_traces_with_feedback or self.source_type or (self.group_by and not self.group_values))
+        return bool(self.source_type or (self.group_by and not self.group_values))
 
     def bucket_starts(self) -> list[int]:
         """Every bucket that overlaps the range, as MLflow aligns them (epoch multiples)."""
@@ -204,14 +207,15 @@ class FeedbackAnalytics:
         tallies = await asyncio.gather(*(self._aggregated_series(query, cell) for cell in cells))
         total_series, group_series = tallies[0], tallies[1:]
         description = (
-            "every figure counted by MLflow in its database (QueryTraceMetrics: trace counts, and"
-            " current feedback votes by name and value), derived here into rates, means and distributions"
+            "every figure counted by MLflow in its database (QueryTraceMetrics: trace counts,"
+            + (" traces with the feedback marker," if query.count_traces_with_feedback else "")
+            + " and current feedback votes by name and value), derived here into rates, means and distributions"
         )
         return self._result(
             query,
             total_series,
             dict(zip(groups, group_series, strict=True)),
-            Counting(True, False, 0, description),
+            Counting(True, query.count_traces_with_feedback, 0, description),
         )
 
     @staticmethod
@@ -227,13 +231,17 @@ class FeedbackAnalytics:
         else each bucket's start."""
         if cell is None:
             return {}
-        traces, votes = await asyncio.gather(
+        marked = cell.narrowed(tags={FEEDBACK_MARKER_TAG: MARKED}) if query.count_traces_with_feedback else None
+        traces, with_feedback, votes = await asyncio.gather(
             self._gateway.count_traces(cell, query.interval_seconds),
+            self._gateway.count_traces(marked, query.interval_seconds) if marked else _nothing(),
             self._gateway.count_feedback_votes(cell, query.interval_seconds),
         )
         series: dict[int | None, Tally] = {}
         for bucket, count in traces.items():
             series.setdefault(bucket, Tally()).trace_count += count
+        for bucket, count in with_feedback.items():
+            series.setdefault(bucket, Tally()).traces_with_feedback += count
         for (bucket, name, raw_value), count in votes.items():
             value = vote_value(json.loads(raw_value))
             if value is not None:
@@ -254,10 +262,10 @@ class FeedbackAnalytics:
             for name, value, source_type in trace.votes:
                 if query.source_type and source_type != query.source_type:
                     continue
+                tally.traces_with_feedback = 1  # any current feedback, as the marker counts it
                 counted = vote_value(value)
                 if counted is not None:
                     tally.votes[(name, counted)] += 1
-            tally.traces_with_feedback = 1 if tally.votes else 0
             bucket = trace.timestamp_ms // width * width if width else None
             total.setdefault(bucket, Tally()).add(tally)
             group = self._group_of(query, trace)
@@ -315,12 +323,14 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+async def _nothing() -> Counter[int | None]:
+    return Counter()
+
+
 def _scan_reasons(query: SummaryQuery) -> str:
     reasons = []
-    if query.count_traces_with_feedback:
-        reasons.append("MLflow's aggregation cannot count distinct traces with feedback")
     if query.source_type:
-        reasons.append("it cannot filter by source type")
+        reasons.append("MLflow's aggregation cannot filter by source type")
     if query.group_by and not query.group_values:
-        reasons.append("it cannot list the values a group dimension takes")
+        reasons.append("MLflow's aggregation cannot list the values a group dimension takes")
     return " and ".join(reasons)

@@ -20,6 +20,7 @@ from genaifeedback.service.domain.errors import FeedbackNotFound, FieldViolation
 from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, FeedbackInput, Recorded, Target
 from genaifeedback.service.domain.feedback.attacher import Attacher
 from genaifeedback.service.domain.feedback.intake import FeedbackIntake
+from genaifeedback.service.domain.feedback.markers import FeedbackMarkers
 from genaifeedback.service.domain.feedback.trace_state import TraceState
 from genaifeedback.service.domain.records import ScannedTrace
 from genaifeedback.service.domain.submission import FeedbackSubmission
@@ -71,6 +72,7 @@ class FeedbackCuration:
         self._intake = intake
         self._attacher = attacher  # feedback journaled and not yet written is deleted too
         self._submission = submission
+        self._markers = FeedbackMarkers(gateway)
 
     async def correct(
         self, target: Target, assessment_id: str, correction: Correction, wait: bool, deadline: float | None
@@ -120,10 +122,12 @@ class FeedbackCuration:
         elif assessment_id in state.feedback:
             doomed = _chain_of(assessment_id, state.feedback.values())
         elif assessment_id in state.deleted:
-            return state.trace_id, []  # deleted already
+            doomed = set()  # deleted already (a retry: the marker is looked at again all the same)
         else:
             doomed = {assessment_id}  # not stored yet: its tombstone stops its delivery, on any replica
-        return state.trace_id, await self._delete(state, doomed)
+        deleted = await self._delete(state, doomed) if doomed else []
+        await self._markers.after_deletion(state, doomed)
+        return state.trace_id, deleted
 
     async def erase_source(self, source_id: str, source_type: str) -> AsyncIterator[ErasureProgress]:
         """Delete every feedback a source gave, on every trace of the experiment."""
@@ -146,6 +150,7 @@ class FeedbackCuration:
                 doomed |= await self._attacher.pending_ids(info.trace_id, source_id, source_type)
                 if doomed:
                     deleted += len(await self._delete(state, doomed))
+                    await self._markers.after_deletion(state, doomed)
                     changed += 1
             if scanned % PROGRESS_EVERY == 0:
                 yield ErasureProgress(scanned, deleted, changed, done=False)

@@ -4,6 +4,10 @@ Each finished chat is encoded once, on its own, into its root span's bytes: that
 journal keeps and what the exporter sends. A batch request is then the spans' bytes put side by
 side (protobuf's repeated fields are concatenations), so batching costs no re-encoding, and one
 trace that cannot be encoded fails alone, at its chat.
+
+MLflow stores each trace tag and metadata entry as a row of its own (a read and an insert), the
+bulk of its work per trace: a trace carries only those a reader uses (docs/design.md#mapping-onto-mlflow).
+Everything else rides in the span's attributes, stored with the span in one row.
 """
 
 from typing import Any
@@ -15,7 +19,6 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from genaifeedback.service.domain.ids import otel_bytes
 from genaifeedback.service.domain.records import ChatRecord
 
-SERVICE_NAME = "genaifeedback-service"
 # Trace tags the service writes itself; callers' tags may not use these keys.
 CLIENT_REQUEST_ID_TAG = "client_request_id"
 OUTCOME_TAG = "chat.outcome"
@@ -24,8 +27,9 @@ CALLER_TRACEPARENT_TAG = "genaifeedback.caller_traceparent"  # the caller's W3C 
 RESERVED_TAGS = frozenset({CLIENT_REQUEST_ID_TAG, OUTCOME_TAG, FINISH_REASON_TAG, CALLER_TRACEPARENT_TAG})
 
 # ExportTraceServiceRequest{resource_spans: [ResourceSpans{resource, scope_spans: [ScopeSpans{scope,
-# spans: <here>}]}]}: everything but the spans, encoded once.
-_RESOURCE = Resource(attributes=[KeyValue(key="service.name", value=AnyValue(string_value=SERVICE_NAME))])
+# spans: <here>}]}]}: everything but the spans, encoded once. No resource attributes: MLflow makes
+# each a tag of every trace, and `service.name` has no reader (the trace name says `chat`).
+_RESOURCE = Resource()
 _SCOPE = InstrumentationScope(name="genaifeedback.service.chat")
 _RESOURCE_SPANS_FIELD, _SCOPE_SPANS_FIELD, _SPANS_FIELD = 1, 2, 2
 _RESOURCE_FIELD, _SCOPE_FIELD = 1, 1
@@ -73,7 +77,9 @@ def _root_span(record: ChatRecord) -> Span:
         f"mlflow.traceTag.{OUTCOME_TAG}": record.outcome,
     }
     if record.finish_reason:
-        attributes[f"mlflow.traceTag.{FINISH_REASON_TAG}"] = record.finish_reason
+        attributes[FINISH_REASON_TAG] = record.finish_reason  # on the span, always
+        if record.finish_reason != "stop":  # and a tag (searchable) when the answer was cut short
+            attributes[f"mlflow.traceTag.{FINISH_REASON_TAG}"] = record.finish_reason
     if record.usage:
         attributes["mlflow.chat.tokenUsage"] = {
             "input_tokens": record.usage.input_tokens,

@@ -29,8 +29,8 @@ erase deletes everything one source gave, on every trace, showing its progress o
 name may hold. summary prints the feedback summary of a time range (default: the last 24 hours):
 thumbs with their positive rate and 95% interval, ratings with their mean and distribution,
 categories, and with --interval and --group-by a sparkline per figure (each with its scale) and a
-section per group; "with feedback" (the feedback rate) is counted with --traces-with-feedback, which
-reads every trace in range, and shown as "not counted" without it; --plot FILE.png draws the time
+section per group; "with feedback" (the feedback rate) is counted with --traces-with-feedback (one
+more count in MLflow's database), and shown as "not counted" without it; --plot FILE.png draws the time
 series (a series per group) and the score distributions (needs matplotlib: the client's `plot`
 extra). export writes traces with their current feedback (--history: and the
 votes later replaced) as JSON Lines (one trace a line) or CSV (one feedback a row, previews as
@@ -616,7 +616,7 @@ def _add_summary_parser(commands: Any) -> None:
     summary.add_argument(
         "--traces-with-feedback",
         action="store_true",
-        help="also count the traces with feedback (the feedback rate): reads every trace info in range, slower",
+        help="also count the traces with feedback (the feedback rate): one more count in MLflow's database",
     )
     summary.add_argument("--plot", metavar="FILE.png", help="draw the time series and score distributions (matplotlib)")
 
@@ -728,7 +728,7 @@ def _summary_lines(summary: Any, counted: bool, width: int = 18, hint: bool = Fa
     if counted:
         traces += f"{summary.traces_with_feedback} ({_percent(summary.feedback_rate).strip()})"
     else:
-        traces += "not counted" + (" (--traces-with-feedback counts it; it reads every trace in range)" if hint else "")
+        traces += "not counted" + (" (--traces-with-feedback counts it)" if hint else "")
     lines = [traces]
     if summary.booleans:
         lines.append(f"  {'thumbs':<{width}} {'up':>7} {'down':>7} {'positive':>9}  {'95% interval':<17}")

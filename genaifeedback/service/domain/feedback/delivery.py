@@ -22,6 +22,7 @@ from genaifeedback.service.domain.errors import (
     TraceNotFound,
 )
 from genaifeedback.service.domain.feedback.attacher import PendingUnit
+from genaifeedback.service.domain.feedback.markers import FeedbackMarkers
 from genaifeedback.service.domain.feedback.parts import EngineParts, EngineRole
 from genaifeedback.service.domain.feedback.trace_state import TraceState, stored_vote, write_vote
 from genaifeedback.service.domain.records import FeedbackWrite
@@ -44,6 +45,7 @@ class Delivery(EngineRole):
         self._metrics = metrics
         self._writes = asyncio.Semaphore(MAX_CONCURRENT_WRITES)
         self._reads = BatchedReads(parts.gateway, metrics)
+        self._markers = FeedbackMarkers(parts.gateway)
 
     async def round(self, due: list[PendingUnit]) -> None:
         attacher = self._attacher
@@ -77,8 +79,20 @@ class Delivery(EngineRole):
         read_back = {trace_id: TraceState.of(info) for trace_id, info in after.items()}
         for state in read_back.values():
             self._states.read(state)
+        unmarked = await self._mark(list(read_back.values()))
         for pending in checked:
+            if pending.unit.trace_id in unmarked:
+                self._attacher.later([pending])  # settled once its trace is marked
+                continue
             await self._check_settled(pending, read_back.get(pending.unit.trace_id))
+
+    async def _mark(self, states: list[TraceState]) -> set[str]:
+        """Mark the traces that now hold feedback (markers.py); the ids of those not marked yet."""
+        unmarked = await self._markers.mark(states)
+        for state in states:
+            if state.holds_feedback and not state.marked and state.trace_id not in unmarked:
+                self._states.read(dataclasses.replace(state, marked=True))
+        return unmarked
 
     async def _infos(self, trace_ids: list[str], pendings: list[PendingUnit]) -> dict[str, TraceInfo] | None:
         """The infos of the traces MLflow has, or None (and the units later) if it cannot tell."""

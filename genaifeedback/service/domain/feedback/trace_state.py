@@ -10,24 +10,35 @@ from genaifeedback.service.domain.feedback import CORRECTS_KEY, TOMBSTONE_TAG_PR
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.lru import BoundedLru
 from genaifeedback.service.domain.records import FeedbackWrite
+from genaifeedback.service.domain.schemas import RESERVED_METADATA_PREFIX
 from genaifeedback.service.domain.votes import Vote, vote_key
 
 MAX_CACHED_TRACE_STATES = 10_000
 MAX_REMEMBERED_TRACES = 100_000  # trace ids seen in MLflow lately
+# On every trace that holds current feedback (markers.py): what lets MLflow count those traces.
+FEEDBACK_MARKER_TAG = RESERVED_METADATA_PREFIX + "has_feedback"
+MARKED = "true"
 
 
 @dataclass(frozen=True)
 class TraceState:
-    """A trace's feedback and tombstones, as last read from MLflow (or assumed: none yet)."""
+    """A trace's feedback, tombstones and feedback marker, as last read from MLflow (or assumed:
+    none yet)."""
 
     trace_id: str
     feedback: dict[str, Feedback] = field(default_factory=dict)
     deleted: frozenset[str] = frozenset()
+    marked: bool = False
 
     @classmethod
     def of(cls, info: TraceInfo) -> "TraceState":
         stored = {a.assessment_id: a for a in info.assessments if isinstance(a, Feedback) and a.assessment_id}
-        return cls(info.trace_id, stored, tombstones(info))
+        return cls(info.trace_id, stored, tombstones(info), info.tags.get(FEEDBACK_MARKER_TAG) == MARKED)
+
+    @property
+    def holds_feedback(self) -> bool:
+        """Whether any feedback here is current (a judge's failure is not feedback)."""
+        return any(f.valid is not False and not f.error for f in self.feedback.values())
 
 
 def tombstones(info: TraceInfo) -> frozenset[str]:

@@ -1,8 +1,10 @@
 """Feedback on a trace: written, read back and deleted one assessment at a time, and the trace tags
-that record deletions (MLflow's REST API v3)."""
+the service keeps beside it: deletions' tombstones and the feedback marker (MLflow's REST API v3)."""
+
+import contextlib
 
 from mlflow.entities import Assessment, AssessmentSource, Feedback
-from mlflow.protos.service_pb2 import CreateAssessment, GetAssessmentRequest, SetTraceTagV3
+from mlflow.protos.service_pb2 import CreateAssessment, DeleteTraceTagV3, GetAssessmentRequest, SetTraceTagV3
 from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX
 
 from genaifeedback.service.domain.errors import FieldViolation, InvalidRequest, TraceNotFound
@@ -57,6 +59,12 @@ async def delete_feedback(http: MlflowHttp, trace_id: str, assessment_id: str) -
 async def set_trace_tag(http: MlflowHttp, trace_id: str, key: str, value: str) -> None:
     request = SetTraceTagV3(key=key, value=value)
     await http.call("PATCH", _path(trace_id, "tags"), request, on_refusal=missing_trace)
+
+
+async def delete_trace_tag(http: MlflowHttp, trace_id: str, key: str) -> None:
+    """Delete the tag; a trace without it (or gone) is no error: the tag is not there either way."""
+    with contextlib.suppress(TraceNotFound):
+        await http.call("DELETE", _path(trace_id, "tags"), DeleteTraceTagV3(key=key), on_refusal=missing_trace)
 
 
 def _path(trace_id: str, *parts: str) -> str:

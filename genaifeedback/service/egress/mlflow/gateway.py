@@ -69,6 +69,9 @@ class MlflowGateway:
     async def set_trace_tag(self, trace_id: str, key: str, value: str) -> None:
         await assessments.set_trace_tag(self._http, trace_id, key, value)
 
+    async def delete_trace_tag(self, trace_id: str, key: str) -> None:
+        await assessments.delete_trace_tag(self._http, trace_id, key)
+
     # --- lookups
 
     async def trace_infos(self, trace_ids: list[str]) -> dict[str, TraceInfo]:

@@ -198,10 +198,13 @@ export interface GetFeedbackSummaryRequest {
    */
   groupValues: string[];
   /**
-   * Count the traces with at least one feedback (`traces_with_feedback` and
-   * `feedback_rate`). MLflow's aggregation cannot count distinct traces, so
-   * this needs a paged read of the trace infos in range (see
-   * `SummaryCounting`); without it those two fields are 0.
+   * Count the traces with at least one current feedback
+   * (`traces_with_feedback` and `feedback_rate`): one more count in MLflow's
+   * database, of the traces carrying the tag `genaifeedback.has_feedback`,
+   * which the service keeps on every trace holding current feedback it
+   * recorded (feedback written straight to MLflow is counted once the
+   * markers are backfilled, see docs/analytics.md). Without it those two
+   * fields are 0.
    */
   countTracesWithFeedback: boolean;
 }
@@ -270,8 +273,7 @@ export interface SummaryCounting {
    * (QueryTraceMetrics: one query per figure, each a SQL GROUP BY); false when
    * the service counted them from one paged read of the trace infos in range
    * (no spans), which it does only for what that aggregation cannot answer:
-   * `count_traces_with_feedback`, a `source_type` filter, or `group_by`
-   * without `group_values`.
+   * a `source_type` filter, or `group_by` without `group_values`.
    */
   aggregatedByMlflow: boolean;
   /** True when `traces_with_feedback` and `feedback_rate` were counted. */

@@ -304,10 +304,13 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Count the traces with at least one feedback (`traces_with_feedback` and
-   * `feedback_rate`). MLflow's aggregation cannot count distinct traces, so
-   * this needs a paged read of the trace infos in range (see
-   * `SummaryCounting`); without it those two fields are 0.
+   * Count the traces with at least one current feedback
+   * (`traces_with_feedback` and `feedback_rate`): one more count in MLflow's
+   * database, of the traces carrying the tag `genaifeedback.has_feedback`,
+   * which the service keeps on every trace holding current feedback it
+   * recorded (feedback written straight to MLflow is counted once the
+   * markers are backfilled, see docs/analytics.md). Without it those two
+   * fields are 0.
    * </pre>
    *
    * <code>bool count_traces_with_feedback = 11 [json_name = "countTracesWithFeedback"];</code>

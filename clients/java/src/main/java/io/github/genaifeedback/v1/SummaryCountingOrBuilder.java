@@ -25,8 +25,7 @@ public interface SummaryCountingOrBuilder extends
    * (QueryTraceMetrics: one query per figure, each a SQL GROUP BY); false when
    * the service counted them from one paged read of the trace infos in range
    * (no spans), which it does only for what that aggregation cannot answer:
-   * `count_traces_with_feedback`, a `source_type` filter, or `group_by`
-   * without `group_values`.
+   * a `source_type` filter, or `group_by` without `group_values`.
    * </pre>
    *
    * <code>bool aggregated_by_mlflow = 2 [json_name = "aggregatedByMlflow"];</code>
