@@ -79,6 +79,8 @@ def mlflow_calls(service: Service) -> Counter[str]:
     for line in httpx.get(service.metrics_url, timeout=5).text.splitlines():
         if line.startswith("genaifeedback_mlflow_call_seconds_count{"):
             calls[line.split('call="', 1)[1].split('"', 1)[0]] += int(float(line.rsplit(" ", 1)[1]))
+        elif line.startswith("genaifeedback_feedback_traces_read_total "):
+            calls["traces read"] += int(float(line.rsplit(" ", 1)[1]))
     return calls
 
 
@@ -88,6 +90,7 @@ class Round:
     landed: int
     seconds: float
     mlflow_cpu: float
+    service_cpu: float
     ids: dict[str, list[str]]  # trace id -> assessment ids acknowledged
     errors: int = 0
     calls: Counter[str] = field(default_factory=Counter)  # the service's MLflow calls, by kind
@@ -129,7 +132,14 @@ async def service_round(service: Service, jobs: list[Job], concurrency: int, nam
                 await asyncio.sleep(POLL_SECONDS)  # polling the service's metrics for an outcome
             seconds = time.perf_counter() - started
     return Round(
-        "service", acknowledged, seconds, cpu.used["mlflow"], ids, errors, mlflow_calls(service) - calls_before
+        "service",
+        acknowledged,
+        seconds,
+        cpu.used["mlflow"],
+        cpu.used["service"],
+        ids,
+        errors,
+        mlflow_calls(service) - calls_before,
     )
 
 
@@ -153,7 +163,9 @@ def direct_round(pool: ThreadPoolExecutor, jobs: list[Job], name: str, cpu: CpuM
                 continue
             ids[trace_id].append(assessment_id)
         seconds = time.perf_counter() - started
-    return Round("direct", sum(len(v) for v in ids.values()), seconds, cpu.used["mlflow"], ids, errors)
+    return Round(
+        "direct", sum(len(v) for v in ids.values()), seconds, cpu.used["mlflow"], cpu.used["service"], ids, errors
+    )
 
 
 def verify(client: TracingClient, traces: list[str], name: str, acknowledged: dict[str, list[str]]) -> dict:
@@ -218,6 +230,7 @@ async def run_row(
             "errors": sum(r.errors for r in rs),
             "per_s": landed / seconds if seconds else None,
             "mlflow_cpu_ms": 1000 * mlflow_cpu / max(1, landed),
+            "service_cpu_ms": 1000 * sum(r.service_cpu for r in rs) / max(1, landed),
             "calls_per_feedback": {k: v / max(1, landed) for k, v in sum((r.calls for r in rs), Counter()).items()},
             "verify": await asyncio.to_thread(verify, client, traces, names[path], acknowledged),
         }
@@ -247,7 +260,7 @@ def print_row(r: dict) -> None:
         f"{str(s['landed']) + ' ' + str(sv['missing']) + '/' + str(sv['duplicates'] + sv['unexpected']):>11} "
         f"{str(d['landed']) + ' ' + str(dv['missing']) + '/' + str(dv['duplicates'] + dv['unexpected']):>11} {pairs:>15}"
         + (f"  errors: service {s['errors']}, direct {d['errors']}" if s["errors"] or d["errors"] else "")
-        + "  svc MLflow calls/fb: "
+        + f"  svc CPU/fb {s['service_cpu_ms']:.2f} ms; svc MLflow calls/fb: "
         + ", ".join(f"{k} {v:.2f}" for k, v in sorted(s["calls_per_feedback"].items())),
         flush=True,
     )
