@@ -22,7 +22,7 @@ DIST := $(abspath dist)
 GO_MODULE := go.genaifeedback.dev/client
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-run run run-postgres demo web-build test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics mutation clean
+.PHONY: help setup setup-run run run-postgres demo web-build test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics bench-landing mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -190,6 +190,9 @@ bench-ack: $(VENV)/.bench $(MLFLOW_VENV)/.installed $(GHZ) ## SubmitFeedback's a
 
 bench-durability: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)
+
+bench-landing: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark feedback landing in MLflow, anonymous and 8 raters re-voting, against mlflow.log_feedback, c=1/8/32, with MLflow CPU per feedback
+	$(BIN)/python bench/landing.py $(ARGS)
 
 clean: ## remove the environments, local MLflow data and dist/
 	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools dist

@@ -53,8 +53,13 @@ class Metrics:
         )
         self.feedback_round_units = Histogram(
             f"{PREFIX}_feedback_round_units",
-            "Feedback units one attach round wrote (each round reads its traces twice, in one call each)",
+            "Feedback units one attach round wrote",
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            registry=r,
+        )
+        self.feedback_traces_read = Counter(
+            f"{PREFIX}_feedback_traces_read",
+            "Traces the feedback engine read from MLflow (before writing to an unknown trace, or to check votes)",
             registry=r,
         )
         self.mlflow_errors = Counter(

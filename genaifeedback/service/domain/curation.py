@@ -1,11 +1,14 @@
 """Reading stored feedback back, and deleting it for good (one vote, a trace's, or a source's).
 
 Deletion is final. The id of every feedback deleted is first written as a tombstone tag on its
-trace, then the assessment is deleted: the attacher never writes a tombstoned id again (a late
-retry of the same request_id, or a delivery still journaled on any replica, settles as DELETED),
-and its read-back removes one that a racing delivery wrote after all. Tombstones are kept as long
-as the trace: a tag per deleted feedback is cheap, and no horizon is safe for a replica that
-was down.
+trace (what readers and statuses go by), then the assessment is deleted, then its id is reserved
+in MLflow (egress/mlflow/reservations.py): MLflow refuses to create it again, so a late retry of
+the same request_id, or a delivery still journaled on any replica, settles as DELETED without
+reading anything, and a copy a racing delivery wrote between the delete and the reservation is
+deleted by the reservation itself. If MLflow refuses creates just then, the reservation is
+journaled and placed once it takes them again; this replica's own pending feedback of those ids is
+settled DELETED at once. Tombstones and reservations are kept for good: one row per
+deleted feedback is cheap, and no horizon is safe for a replica that was down.
 """
 
 import base64
@@ -16,7 +19,13 @@ from dataclasses import dataclass
 
 from mlflow.entities import Feedback, TraceInfo
 
-from genaifeedback.service.domain.errors import FeedbackNotFound, FieldViolation, InvalidRequest, TraceNotFound
+from genaifeedback.service.domain.errors import (
+    FeedbackNotFound,
+    FieldViolation,
+    InvalidRequest,
+    MlflowUnavailable,
+    TraceNotFound,
+)
 from genaifeedback.service.domain.feedback import TOMBSTONE_TAG_PREFIX, FeedbackInput, Recorded, Target
 from genaifeedback.service.domain.feedback.attacher import Attacher
 from genaifeedback.service.domain.feedback.intake import FeedbackIntake
@@ -164,8 +173,8 @@ class FeedbackCuration:
             yield trace.trace_id, trace.timestamp_ms, info
 
     async def _delete(self, state: TraceState, doomed: set[str]) -> list[str]:
-        """Tombstone, then delete oldest first (deleting a vote revives the one it overrides, unless
-        that one is gone already)."""
+        """Tombstone, delete oldest first (deleting a vote revives the one it overrides, unless that
+        one is gone already), then reserve each id: MLflow refuses a delivery of it from then on."""
         now = str(int(time.time() * 1000))
         for assessment_id in sorted(doomed - state.deleted):
             await self._gateway.set_trace_tag(state.trace_id, TOMBSTONE_TAG_PREFIX + assessment_id, now)
@@ -175,7 +184,17 @@ class FeedbackCuration:
         )
         for feedback in in_mlflow:
             await self._gateway.delete_feedback(state.trace_id, feedback.assessment_id or "")
-        return sorted(doomed - state.deleted | {f.assessment_id or "" for f in in_mlflow})
+        deleted = sorted(doomed - state.deleted | {f.assessment_id or "" for f in in_mlflow})
+        await self._attacher.settle_deleted(state.trace_id, doomed)
+        unreserved = []
+        for assessment_id in deleted:
+            try:
+                await self._gateway.reserve_deleted_id(state.trace_id, assessment_id)
+            except MlflowUnavailable:  # MLflow takes tags and deletes but no creates now: journal it
+                unreserved.append(assessment_id)
+        if unreserved:
+            await self._intake.reserve_later(state.trace_id, unreserved)
+        return deleted
 
     async def _info(self, target: Target) -> TraceInfo:
         trace_id = await self._intake.resolve(target)

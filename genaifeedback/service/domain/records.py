@@ -4,7 +4,7 @@ feedback and traces as MLflow stores them."""
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from mlflow.entities import Assessment, Feedback
+from mlflow.entities import Assessment, AssessmentSource, Feedback
 
 from genaifeedback.service.domain.schemas import callers_metadata
 from genaifeedback.service.domain.traceparent import TraceParent
@@ -148,6 +148,23 @@ class FeedbackWrite:
             create_time_ms=stored.create_time_ms,
             overrides=stored.overrides,
         )
+
+    def to_feedback(self) -> Feedback:
+        """The assessment this write creates, as MLflow will hold it (valid until overridden)."""
+        feedback = Feedback(
+            name=self.name,
+            value=self.value,
+            source=AssessmentSource(source_type=self.source_type, source_id=self.source_id),
+            rationale=self.rationale,
+            metadata=self.metadata or None,
+            span_id=self.span_id,
+        )
+        feedback.assessment_id = self.assessment_id
+        feedback.trace_id = self.trace_id
+        feedback.overrides = self.overrides
+        if self.create_time_ms is not None:
+            feedback.create_time_ms = feedback.last_update_time_ms = self.create_time_ms
+        return feedback
 
     def matches(self, stored: Assessment) -> bool:
         """Whether an assessment already stored under this id records this same feedback.

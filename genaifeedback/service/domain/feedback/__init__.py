@@ -13,11 +13,13 @@ by a retry or by two replicas, is stored once. A request_id names one action on 
 reused for anything else it meets the first action's assessment (ALREADY_EXISTS).
 
 One current vote per rater: a vote with a source id joins its key's override chain (votes.py).
-Each round reads the infos (assessments and tags) of every trace it writes to in one batched
-call, writes, and reads them back in one more: a unit is STORED only once the read-back shows it
-in a correct chain. Deleted feedback leaves a tombstone tag on its trace, set before the delete,
-and nothing tombstoned is ever written again: a late retry or a pending delivery of it settles as
-DELETED.
+A round writes from what it knows of each trace (the last read, with this replica's writes since;
+one batched read for traces it knows nothing of). Anonymous feedback and corrections are STORED on
+MLflow's answer to their create; a vote only once a read-back of its trace shows it in a correct
+chain, one read per trace for every vote written to it meanwhile (delivery.py). Deleted feedback
+leaves a tombstone tag on its trace, set before the delete, and its id reserved in MLflow after
+it, so MLflow itself refuses to create it again: a late retry or a pending delivery of it, on any
+replica, settles as DELETED.
 
 One job per module: intake (the calls), attacher (the pending units and when each is tried),
 delivery (one round of writes), trace_state (what MLflow holds, as last read); this module holds
@@ -33,6 +35,9 @@ from genaifeedback.service.storage.journal import FeedbackState
 DEFAULT_FEEDBACK_NAME = "user_feedback"
 TOMBSTONE_TAG_PREFIX = RESERVED_METADATA_PREFIX + "deleted."  # + assessment id; the value is when
 CORRECTS_KEY = RESERVED_METADATA_PREFIX + "corrects"  # a correction's metadata: the id it corrects
+# A unit journaled to reserve deleted ids in MLflow once it accepts writes again (delivery.py): its
+# writes name the ids, on the trace they were deleted from. Feedback units' ids start "a-" or "r-".
+RESERVATION_UNIT_PREFIX = "d-"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from genaifeedback.service.domain.errors import JournalUnavailable, MlflowRejected
-from genaifeedback.service.domain.feedback import Target
+from genaifeedback.service.domain.feedback import RESERVATION_UNIT_PREFIX, Target
 from genaifeedback.service.domain.inflight import InflightTraces
 from genaifeedback.service.domain.retry import Backoff
 from genaifeedback.service.metrics import Metrics
@@ -37,6 +37,7 @@ class PendingUnit:
     backoff: Backoff = field(default_factory=lambda: Backoff(initial=ROUND_SECONDS, maximum=5.0))
     settled: asyncio.Future[FeedbackState] | None = None
     busy: bool = False  # in a round now
+    unverified_since: float | None = None  # written, its read-back put off (monotonic): see delivery.py
     entry: int = -1  # its current heap entry (earlier ones are stale)
 
 
@@ -115,6 +116,16 @@ class Attacher:
             if not source_id or (write.source_id == source_id and (not source_type or write.source_type == source_type))
         }
 
+    async def settle_deleted(self, trace_id: str, assessment_ids: set[str]) -> None:
+        """Settle as DELETED the units held here all of whose feedback was just deleted: they are
+        never written (one whose write is in flight finds its id reserved, or the reservation deletes it)."""
+        for pending in list(self._by_trace.get(trace_id, {}).values()):
+            writes = pending.unit.writes
+            if not pending.unit.unit_id.startswith(RESERVATION_UNIT_PREFIX) and all(
+                w.assessment_id in assessment_ids for w in writes
+            ):
+                await self.settle(pending, "DELETED")
+
     async def resolve(self, pending: PendingUnit, trace_id: str) -> None:
         """A client_request_id unit's trace is found."""
         unit = pending.unit
@@ -175,6 +186,11 @@ class Attacher:
         """Try again after each unit's next backoff step (scaled by factor)."""
         for pending in pendings:
             self.schedule(pending, time.monotonic() + pending.backoff.next() * factor)
+
+    def others_due(self, trace_id: str) -> bool:
+        """Whether units of this trace other than those in a round are due now (they go next)."""
+        now = time.monotonic()
+        return any(not p.busy and p.next_try <= now for p in self._by_trace.get(trace_id, {}).values())
 
     def _push(self, pending: PendingUnit) -> None:
         pending.entry = next(self._entries)

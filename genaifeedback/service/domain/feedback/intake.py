@@ -21,7 +21,7 @@ from genaifeedback.service.domain.errors import (
     RequestIdReused,
     TraceNotFound,
 )
-from genaifeedback.service.domain.feedback import FeedbackInput, Recorded, Target
+from genaifeedback.service.domain.feedback import RESERVATION_UNIT_PREFIX, FeedbackInput, Recorded, Target
 from genaifeedback.service.domain.feedback.parts import EngineParts, EngineRole
 from genaifeedback.service.domain.feedback.trace_state import TraceState, tombstones
 from genaifeedback.service.domain.ids import TRACE_ID_PATTERN, trace_start_seconds
@@ -89,6 +89,18 @@ class FeedbackIntake(EngineRole):
         if unit.state in ("EXPIRED", "REJECTED"):  # known now never to be stored: say so
             raise _settled_error(unit, target)
         return _recorded(unit)
+
+    async def reserve_later(self, trace_id: str, assessment_ids: list[str]) -> None:
+        """Journal the reservation of deleted ids that MLflow refused for now: delivery retries it."""
+        writes = [
+            FeedbackWrite(trace_id, i, "reserve the deleted id", None, "CODE", None, None, metadata={}, span_id=None)
+            for i in assessment_ids
+        ]
+        unit = FeedbackUnit(
+            RESERVATION_UNIT_PREFIX + uuid.uuid4().hex, trace_id, "", writes, expires=time.time() + self._window
+        )
+        await self._journal.add_feedback(unit)
+        self._attacher.add(unit)
 
     async def _trace_id_for(self, client_request_id: str) -> str | None:
         """The trace of a client_request_id on its way to MLflow: run here, or journaled by another

@@ -1,8 +1,10 @@
-"""What MLflow holds for the traces feedback goes to, as last read: each trace's feedback and
-tombstones, and which traces are known to be in MLflow at all. Both are caches: a stale view only
-costs a repair, which the next read-back triggers."""
+"""What MLflow holds for the traces feedback goes to, as last read (with this replica's writes
+since): each trace's feedback and tombstones, and which traces are known to be in MLflow at all.
+Both are caches: a stale view costs a write MLflow refuses, or a chain repair that the next
+read-back triggers."""
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 
 from mlflow.entities import Feedback, TraceInfo
 
@@ -40,6 +42,29 @@ class TraceState:
         """Whether any feedback here is current (a judge's failure is not feedback)."""
         return any(f.valid is not False and not f.error for f in self.feedback.values())
 
+    def created(self, write: FeedbackWrite) -> "TraceState":
+        """This state after MLflow created the write (which makes the one it overrides not valid)."""
+        return replace(
+            self, feedback=_valid(self.feedback, write.overrides, False) | {write.assessment_id: write.to_feedback()}
+        )
+
+    def removed(self, assessment_id: str) -> "TraceState":
+        """This state after MLflow deleted the assessment (which makes the one it overrode valid again)."""
+        gone = self.feedback.get(assessment_id)
+        if gone is None:
+            return self
+        left = {i: f for i, f in self.feedback.items() if i != assessment_id}
+        return replace(self, feedback=_valid(left, gone.overrides, True))
+
+
+def _valid(feedback: dict[str, Feedback], assessment_id: str | None, valid: bool) -> dict[str, Feedback]:
+    """The feedback with that one's valid flag set (a copy: states are shared)."""
+    if assessment_id not in feedback:
+        return feedback
+    changed = copy.copy(feedback[assessment_id])
+    changed.valid = valid
+    return feedback | {assessment_id: changed}
+
 
 def tombstones(info: TraceInfo) -> frozenset[str]:
     """The ids of the feedback deleted from this trace."""
@@ -47,8 +72,8 @@ def tombstones(info: TraceInfo) -> frozenset[str]:
 
 
 class TraceStates:
-    """Each trace's state as the last read-back saw it (the next round writes from it without
-    reading first), and the traces known to be in MLflow (feedback for them need not look)."""
+    """Each trace's state as last read, with this replica's writes since (the next round writes from
+    it without reading first), and the traces known to be in MLflow (feedback for them need not look)."""
 
     def __init__(self, inflight: InflightTraces):
         self._inflight = inflight

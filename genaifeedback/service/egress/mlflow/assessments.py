@@ -3,7 +3,7 @@ the service keeps beside it: deletions' tombstones and the feedback marker (MLfl
 
 import contextlib
 
-from mlflow.entities import Assessment, AssessmentSource, Feedback
+from mlflow.entities import Assessment
 from mlflow.protos.service_pb2 import CreateAssessment, DeleteTraceTagV3, GetAssessmentRequest, SetTraceTagV3
 from mlflow.utils.rest_utils import _V3_TRACE_REST_API_PATH_PREFIX
 
@@ -14,19 +14,8 @@ from genaifeedback.v1.errors_pb2 import FieldViolationReason
 
 
 async def create_feedback(http: MlflowHttp, write: FeedbackWrite) -> None:
-    feedback = Feedback(
-        name=write.name,
-        value=write.value,
-        source=AssessmentSource(source_type=write.source_type, source_id=write.source_id),
-        rationale=write.rationale,
-        metadata=write.metadata or None,
-        span_id=write.span_id,
-    )
-    feedback.assessment_id = write.assessment_id
-    feedback.trace_id = write.trace_id
-    feedback.overrides = write.overrides
-    if write.create_time_ms is not None:
-        feedback.create_time_ms = feedback.last_update_time_ms = write.create_time_ms
+    """Create the assessment; MLflow refuses an id it holds anywhere (its assessments' primary key),
+    which this reports as MlflowUnavailable, like any other failure it cannot tell apart."""
 
     def refused(refusal: Refusal) -> Exception | None:
         if refusal.error_code == "RESOURCE_DOES_NOT_EXIST":
@@ -37,7 +26,7 @@ async def create_feedback(http: MlflowHttp, write: FeedbackWrite) -> None:
             return InvalidRequest([FieldViolation.of("", reason, FieldViolationReason.REFUSED_BY_MLFLOW)])
         return None
 
-    request = CreateAssessment(assessment=feedback.to_proto())  # type: ignore[no-untyped-call]  # mlflow is untyped
+    request = CreateAssessment(assessment=write.to_feedback().to_proto())  # type: ignore[no-untyped-call]  # mlflow is untyped
     await http.call("POST", _path(write.trace_id, "assessments"), request, on_refusal=refused)
 
 

@@ -31,8 +31,10 @@ class BatchedReads:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 started = time.monotonic()
+                trace_ids = sorted({t for ids, _ in batch for t in ids})
+                self._metrics.feedback_traces_read.inc(len(trace_ids))
                 try:
-                    infos = await self._gateway.trace_infos(sorted({t for ids, _ in batch for t in ids}))
+                    infos = await self._gateway.trace_infos(trace_ids)
                 except Exception as error:  # noqa: BLE001 - handed to every caller of this batch
                     for _, answer in batch:
                         if not answer.done():

@@ -16,7 +16,7 @@ from mlflow.utils.rest_utils import MlflowHostCreds
 
 from genaifeedback.service.domain.errors import MlflowUnavailable
 from genaifeedback.service.domain.records import FeedbackWrite, ScannedTrace
-from genaifeedback.service.egress.mlflow import assessments, export, lookups, trace_metrics, trace_scan
+from genaifeedback.service.egress.mlflow import assessments, export, lookups, reservations, trace_metrics, trace_scan
 from genaifeedback.service.egress.mlflow.http import MlflowHttp
 from genaifeedback.service.egress.mlflow.selection import TraceSelection
 
@@ -71,6 +71,15 @@ class MlflowGateway:
 
     async def delete_trace_tag(self, trace_id: str, key: str) -> None:
         await assessments.delete_trace_tag(self._http, trace_id, key)
+
+    async def reserve_deleted_id(self, trace_id: str, assessment_id: str) -> None:
+        """Make MLflow refuse every later create of this deleted feedback's id (reservations.py); a
+        copy a racing delivery wrote after the delete is deleted again."""
+        await reservations.reserve(self._http, self.experiment_name, self.experiment_id, trace_id, assessment_id)
+
+    async def is_reserved(self, assessment_id: str) -> bool:
+        """Whether the id is a deleted feedback's, reserved."""
+        return await reservations.is_reserved(self._http, self.experiment_id, assessment_id)
 
     # --- lookups
 
