@@ -22,7 +22,7 @@ DIST := $(abspath dist)
 GO_MODULE := go.genaifeedback.dev/client
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-run run run-postgres demo web-build test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics mutation clean
+.PHONY: help setup setup-run run run-postgres demo web-build test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics bench-cluster mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -187,6 +187,9 @@ bench-analytics: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark GetFeedba
 
 bench-durability: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark the journal: acknowledgement, landing, a 60 s MLflow outage, 500 open streams
 	$(BIN)/python bench/durability.py $(ARGS)
+
+bench-cluster: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## three replicas and MLflow (2 workers) on PostgreSQL vs the embedded default: throughput, SIGKILLed replicas, acknowledgement by journal (ARGS="--quick"; "--million" adds a summary over 1,000,000 traces)
+	$(BIN)/python bench/cluster.py $(ARGS)
 
 clean: ## remove the environments, local MLflow data and dist/
 	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools dist
