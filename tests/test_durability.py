@@ -39,6 +39,20 @@ def wait_in_mlflow(mlflow_client, trace_ids, timeout: float = 90) -> None:
             time.sleep(0.2)  # ok: polling MLflow until it has the traces (bounded above)
 
 
+def retried_until_stored(replica, requests: list) -> list[feedback_pb2.SubmitFeedbackResponse]:
+    """The same actions again, waiting for MLflow, 8 at a time as callers' retries would come: each is
+    answered STORED (a retry records nothing new)."""
+
+    def retry(request: feedback_pb2.SubmitFeedbackRequest) -> feedback_pb2.SubmitFeedbackResponse:
+        request.wait_until_stored = True
+        return replica.feedback.SubmitFeedback(request, timeout=120)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(retry, requests))
+    assert [answer.state for answer in answers] == [STORED] * len(requests)
+    return answers
+
+
 @pytest.mark.slow  # a service process, killed
 def test_a_replica_killed_under_load_delivers_everything_it_acknowledged(deployment, mlflow_client, tmp_path):
     """The load goes to the replica killed and, on PostgreSQL, in turn to the two others; whoever
@@ -74,9 +88,7 @@ def test_a_replica_killed_under_load_delivers_everything_it_acknowledged(deploym
         replica.stop()
 
     with deployment.taking_over(replica, peers) as deliverer:
-        for request in feedback:  # the same actions again, waiting for MLflow: nothing new is written
-            request.wait_until_stored = True
-            assert deliverer.feedback.SubmitFeedback(request, timeout=60).state == STORED
+        retried_until_stored(deliverer, feedback)
         wait_in_mlflow(mlflow_client, chats)
         for request in feedback:
             [stored] = assessments(mlflow_client, request.trace_id)  # exactly once
@@ -107,9 +119,8 @@ def test_feedback_sent_to_another_replica_at_each_final_event_lands(service, oth
             time.sleep(0.05)  # ok: pacing the load at 20 chats per second
         results = [f.result() for f in sent]
 
+    retried_until_stored(other_replica, [request for request, _ in results])
     for request, trace_id in results:
-        request.wait_until_stored = True
-        assert other_replica.feedback.SubmitFeedback(request, timeout=60).state == STORED
         [stored] = assessments(mlflow_client, trace_id, "score")
         assert stored.value == request.number_value
 
@@ -222,18 +233,9 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
 
     assert failures == []
     client = TracingClient(mlflow.url)
-
-    def settled(acked: tuple[str, feedback_pb2.SubmitFeedbackRequest]) -> tuple[list[str], list[str]]:
-        """(what MLflow holds on the trace, the one assessment the retry says it stored)"""
-        trace_id, request = acked
-        request.wait_until_stored = True
-        answer = feedback_replicas[0].feedback.SubmitFeedback(request, timeout=120)
-        assert answer.state == STORED
-        return [a.assessment_id for a in client.get_trace_info(trace_id).assessments], [answer.assessment_id]
-
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:  # hundreds of retries: in parallel, as clients would
-        for stored, answered in pool.map(settled, acknowledged):
-            assert stored == answered
+    answers = retried_until_stored(feedback_replicas[0], [request for _, request in acknowledged])
+    for (trace_id, _), answer in zip(acknowledged, answers, strict=True):
+        assert [a.assessment_id for a in client.get_trace_info(trace_id).assessments] == [answer.assessment_id]
     for replica in feedback_replicas:
         replica.stop()
     mlflow.stop()
@@ -275,9 +277,7 @@ def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(deployment,
     assert set(refused) == {grpc.StatusCode.UNAVAILABLE}  # never CANCELLED
 
     with deployment.taking_over(replica, peers) as deliverer:
-        for request in answered.values():
-            request.wait_until_stored = True
-            assert deliverer.feedback.SubmitFeedback(request, timeout=60).state == STORED
+        retried_until_stored(deliverer, list(answered.values()))
         stored = {a.assessment_id for a in assessments(mlflow_client, trace_id)}
         assert stored == set(answered)
 
