@@ -124,6 +124,7 @@ def sqlite_mlflow(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def mlflow_server(sqlite_mlflow):
+    """The tests' MLflow; the suites run on both setups take their setup's instead (setups.py)."""
     return sqlite_mlflow
 
 

@@ -93,6 +93,7 @@ class Setup:
         self.mlflow = mlflow
         self.client = TracingClient(mlflow.url)
         self.replicas = Replicas(mlflow.url, tmp_path_factory, self.journal_settings, settlements)
+        self._processes: list[ServiceProcess] = []
 
     def journal_settings(self, experiment: str) -> dict:
         """A replica's journal settings, beside the tests' defaults: none for SQLite (its data folder)."""
@@ -100,9 +101,13 @@ class Setup:
 
     def process(self, data_dir, experiment: str, **flags) -> ServiceProcess:
         """A replica as a process (to kill or signal), on this setup's MLflow and journal."""
-        return ServiceProcess(self.mlflow.url, data_dir, experiment, **self.journal_settings(experiment), **flags)
+        process = ServiceProcess(self.mlflow.url, data_dir, experiment, **self.journal_settings(experiment), **flags)
+        self._processes.append(process)
+        return process
 
     def close(self) -> None:
+        for process in self._processes:  # any a failed test left running
+            process.stop()
         self.replicas.stop_all()
 
 
