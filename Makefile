@@ -22,7 +22,7 @@ DIST := $(abspath dist)
 GO_MODULE := go.genaifeedback.dev/client
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-run run run-postgres demo web-build test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics bench-landing mutation clean
+.PHONY: help setup setup-run run run-postgres demo web-build test test-clients check lint proto proto-check lint-proto breaking release-contract dist bench bench-streaming bench-durability bench-analytics bench-landing bench-cluster mutation clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -193,6 +193,8 @@ bench-durability: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark the jour
 
 bench-landing: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## benchmark feedback landing in MLflow, anonymous and 8 raters re-voting, against mlflow.log_feedback, c=1/8/32, with MLflow CPU per feedback
 	$(BIN)/python bench/landing.py $(ARGS)
+bench-cluster: $(VENV)/.bench $(MLFLOW_VENV)/.installed ## three replicas and MLflow (2 workers) on PostgreSQL vs the embedded default: throughput, SIGKILLed replicas, acknowledgement by journal (ARGS="--quick"; "--million" adds a summary over 1,000,000 traces)
+	$(BIN)/python bench/cluster.py $(ARGS)
 
 clean: ## remove the environments, local MLflow data and dist/
 	rm -rf $(VENV) $(MLFLOW_VENV) .mlflow-data .tools dist

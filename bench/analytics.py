@@ -75,14 +75,14 @@ class ServiceThread:
 
 
 def timed_summary(
-    stub, request, repeats: int = 5, warm_up: bool = True
+    stub, request, repeats: int = 5, warm_up: bool = True, timeout: float = 600
 ) -> tuple[float, analytics_pb2.GetFeedbackSummaryResponse]:
     if warm_up:
-        stub.GetFeedbackSummary(request, timeout=600)
+        stub.GetFeedbackSummary(request, timeout=timeout)
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        answer = stub.GetFeedbackSummary(request, timeout=600)
+        answer = stub.GetFeedbackSummary(request, timeout=timeout)
         times.append(time.perf_counter() - started)
     return statistics.median(times), answer
 

@@ -47,14 +47,14 @@ from benchmark import fmt, free_port, machine_info, ms, percentile  # noqa: E402
 
 
 class Service:
-    def __init__(self, mlflow_url: str, work: Path, **flags):
+    def __init__(self, mlflow_url: str, work: Path, experiment: str = "durability-bench", **flags):
         self.address = f"127.0.0.1:{free_port()}"
         self.metrics_url = f"http://127.0.0.1:{free_port()}/metrics"
         self.args = [
             str(Path(sys.executable).parent / "feedback-service"),
             "--listen-address", self.address,
             "--mlflow-tracking-uri", mlflow_url,
-            "--experiment-name", "durability-bench",
+            "--experiment-name", experiment,
             "--data-dir", str(work / "service-data"),
             "--metrics-address", self.metrics_url.removeprefix("http://").removesuffix("/metrics"),
             "--demo-token-delay-ms", "0",
@@ -121,34 +121,44 @@ def journal_latency(work: Path, writers: int, count: int) -> tuple[float, float]
     return ms(percentile(latencies, 50)), ms(percentile(latencies, 99))
 
 
-async def acknowledge(service: Service, trace_ids: list[str], concurrency: int, name: str) -> list[float]:
+async def acknowledge(services: list[Service], trace_ids: list[str], concurrency: int, name: str) -> list[float]:
+    """SubmitFeedback on each trace (answered once journaled), the calls going to the services in turn."""
     latencies: list[float] = []
     work = iter(range(len(trace_ids) * 1_000_000))
     count = len(trace_ids)
-    async with grpc.aio.insecure_channel(service.address) as channel:
-        stub = feedback_pb2_grpc.FeedbackServiceStub(channel)
+    channels = [grpc.aio.insecure_channel(service.address) for service in services]
+    stubs = [feedback_pb2_grpc.FeedbackServiceStub(channel) for channel in channels]
 
-        async def worker() -> None:
-            for n in work:
-                if n >= count:
-                    return
-                request = feedback_pb2.SubmitFeedbackRequest(
-                    trace_id=trace_ids[n], name=name, bool_value=True, request_id=uuid.uuid4().hex
-                )
-                started = time.perf_counter()
-                await stub.SubmitFeedback(request, timeout=30)
-                latencies.append(time.perf_counter() - started)
+    async def worker() -> None:
+        for n in work:
+            if n >= count:
+                return
+            request = feedback_pb2.SubmitFeedbackRequest(
+                trace_id=trace_ids[n], name=name, bool_value=True, request_id=uuid.uuid4().hex
+            )
+            started = time.perf_counter()
+            await stubs[n % len(stubs)].SubmitFeedback(request, timeout=30)
+            latencies.append(time.perf_counter() - started)
 
+    try:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        for channel in channels:
+            await channel.close()
     return latencies
 
 
-def wait_all_stored(service: Service, expected_stored: float, timeout: float = 900) -> float:
+def stored_count(services: list[Service]) -> float:
+    """Feedback units the services settled STORED (each unit is settled by the replica delivering it)."""
+    return sum(service.metric("genaifeedback_feedback_settled_total", 'state="STORED"') for service in services)
+
+
+def wait_all_stored(services: list[Service], expected_stored: float, timeout: float = 900) -> float:
     started = time.monotonic()
-    while service.metric("genaifeedback_feedback_settled_total", 'state="STORED"') < expected_stored:
+    while stored_count(services) < expected_stored:
         if time.monotonic() - started > timeout:
             raise RuntimeError("feedback did not land in time")
-        time.sleep(0.05)  # polling the service's metrics for an outcome
+        time.sleep(0.05)  # polling the services' metrics for an outcome
     return time.monotonic() - started
 
 
@@ -232,10 +242,10 @@ def main() -> int:
             for concurrency in (1, 8, 32):
                 targets = [traces[n % len(traces)] for n in range(feedbacks)]
                 started = time.monotonic()
-                latencies = asyncio.run(acknowledge(service, targets, concurrency, f"ack_c{concurrency}"))
+                latencies = asyncio.run(acknowledge([service], targets, concurrency, f"ack_c{concurrency}"))
                 acked_rate = feedbacks / (time.monotonic() - started)
                 stored += feedbacks
-                wait_all_stored(service, stored)
+                wait_all_stored([service], stored)
                 landed_rate = feedbacks / (time.monotonic() - started)
                 direct_rate = direct(targets, concurrency, f"direct_c{concurrency}")
                 print(
@@ -248,13 +258,13 @@ def main() -> int:
             mlflow_server.stop()
             down = time.monotonic()
             targets = [traces[n % len(traces)] for n in range(outage_feedbacks)]
-            latencies = asyncio.run(acknowledge(service, targets, 8, "outage"))
+            latencies = asyncio.run(acknowledge([service], targets, 8, "outage"))
             print(
                 f"acknowledged {len(latencies)}/{outage_feedbacks} during the outage: p50 {fmt(ms(percentile(latencies, 50)), 2)} ms, p99 {fmt(ms(percentile(latencies, 99)), 2)} ms"
             )
             time.sleep(max(0.0, outage_seconds - (time.monotonic() - down)))  # the outage's length
             mlflow_server.start()  # returns once MLflow answers its health check
-            drained = wait_all_stored(service, stored + outage_feedbacks)
+            drained = wait_all_stored([service], stored + outage_feedbacks)
             print(
                 f"all {outage_feedbacks} stored {drained:.1f} s after MLflow was back ({outage_feedbacks / drained:.0f}/s)",
                 flush=True,

@@ -5,7 +5,8 @@ writes with MLflow's own SQLAlchemy models (trace infos, tags, metadata, feedbac
 by `SqlAssessments.from_mlflow_entity`), in bulk, so 100,000 traces take seconds instead of the
 hours that one REST call per trace and per vote would. Used by tests/test_analytics.py (which then
 changes and deletes votes through MLflow's REST API, so those go through MLflow's own logic) and by
-bench/analytics.py. Deterministic for a seed.
+bench/analytics.py; with `--copy` (PostgreSQL only), by bench/cluster.py's million traces.
+Deterministic for a seed.
 
 The data: traces spread over `--days` days before `--end-ms`, three models (trace tag `model`),
 twenty users with sessions (`mlflow.trace.user`, `mlflow.trace.session`), `chat.outcome` ok or error;
@@ -137,6 +138,87 @@ def load(db_uri: str, experiment_id: int, items: list[dict], seed: int, markers:
     return written
 
 
+COPY_CHUNK = 20_000  # traces generated and copied per transaction
+
+
+def copy_load(
+    db_uri: str, experiment_id: int, traces: int, end_ms: int, days: float, seed: int, share: float, markers: bool = True
+) -> int:
+    """PostgreSQL only, for a million traces: the same data set streamed into MLflow's tables with
+    COPY, a chunk at a time (minutes, where `load` would take an hour and hold every row in memory).
+
+    Rows carry the columns MLflow's models define, as `load` fills them. Each assessment's columns are
+    copied from the row SqlAssessments.from_mlflow_entity builds for its (name, value, source), of
+    which there are a few hundred, so the denormalized analytics columns (aggregate_value,
+    is_numeric_value) are MLflow's own; only the ids, the experiment and the trace time differ per row.
+    No spans: the summary never reads them (get_trace on these traces finds none). Returns the number
+    of assessments written."""
+    import psycopg
+    from mlflow.entities import AssessmentSource, Feedback
+    from mlflow.store.tracking.dbmodels.models import SqlAssessments
+    from mlflow.tracing.constant import (
+        TRACE_SCHEMA_VERSION,
+        TRACE_SCHEMA_VERSION_KEY,
+        SpansLocation,
+        TraceMetadataKey,
+        TraceTagKey,
+    )
+
+    columns = [column.name for column in SqlAssessments.__table__.columns]
+    templates: dict[tuple, dict] = {}
+
+    def assessment(vote: tuple, trace_id: str, timestamp_ms: int, assessment_id: str) -> tuple:
+        key = (*vote, type(vote[1]))  # True and 1 are equal keys otherwise
+        if key not in templates:
+            name, value, source_type, source_id = vote
+            feedback = Feedback(name=name, value=value, source=AssessmentSource(source_type, source_id))
+            row = SqlAssessments.from_mlflow_entity(feedback)
+            templates[key] = {column: getattr(row, column) for column in columns}
+        values = {
+            **templates[key],
+            "assessment_id": assessment_id,
+            "trace_id": trace_id,
+            "experiment_id": experiment_id,
+            "trace_timestamp_ms": timestamp_ms,
+        }
+        return tuple(values[column] for column in columns)
+
+    rng = random.Random(seed + 1)
+    written = 0
+    libpq = "postgresql" + db_uri[db_uri.index("://") :]  # postgresql+psycopg://… as psycopg takes it
+    with psycopg.connect(libpq) as conn, conn.cursor() as cursor:
+        for start in range(0, traces, COPY_CHUNK):
+            items = generate(min(COPY_CHUNK, traces - start), end_ms, days, seed + start, share)
+            info = "request_id, experiment_id, timestamp_ms, execution_time_ms, status, trace_name, session_id, "
+            info += "request_preview, response_preview"
+            with cursor.copy(f"COPY trace_info ({info}) FROM STDIN") as copy:
+                for item in items:
+                    copy.write_row(
+                        (item["trace_id"], experiment_id, item["timestamp_ms"], 1200, "OK", "chat", item["session"],
+                         item["question"], "An open source platform for the ML lifecycle.")
+                    )  # fmt: skip
+            with cursor.copy("COPY trace_tags (request_id, key, value) FROM STDIN") as copy:
+                for item in items:
+                    tags = {**item["tags"], TraceTagKey.SPANS_LOCATION: SpansLocation.TRACKING_STORE.value}
+                    if markers and item["votes"]:
+                        tags[MARKER[0]] = MARKER[1]
+                    for key, value in tags.items():
+                        copy.write_row((item["trace_id"], key, value))
+            with cursor.copy("COPY trace_request_metadata (request_id, key, value) FROM STDIN") as copy:
+                for item in items:
+                    copy.write_row((item["trace_id"], TraceMetadataKey.TRACE_USER, item["user"]))
+                    copy.write_row((item["trace_id"], TraceMetadataKey.TRACE_SESSION, item["session"]))
+                    copy.write_row((item["trace_id"], TRACE_SCHEMA_VERSION_KEY, str(TRACE_SCHEMA_VERSION)))
+            with cursor.copy(f"COPY assessments ({', '.join(columns)}) FROM STDIN") as copy:
+                for item in items:
+                    for vote in item["votes"]:
+                        assessment_id = f"a-{rng.getrandbits(128):032x}"
+                        copy.write_row(assessment(vote, item["trace_id"], item["timestamp_ms"], assessment_id))
+                        written += 1
+            conn.commit()
+    return written
+
+
 def _root_span(span_model, experiment_id: int, trace_id: str, timestamp_ms: int, rng: random.Random):
     """One `chat` span, stored the way MLflow stores an OTLP span (its JSON in `content`)."""
     span_id = rng.getrandbits(64).to_bytes(8, "big")
@@ -183,7 +265,17 @@ def main() -> None:
     parser.add_argument("--feedback-share", type=float, default=0.7)
     parser.add_argument("--distinct-ms", type=int, default=0, help="start all traces in this many milliseconds")
     parser.add_argument("--no-markers", action="store_true", help="leave out the service's feedback marker")
+    parser.add_argument(
+        "--copy", action="store_true", help="PostgreSQL only: bulk-insert with COPY, a chunk at a time (no spans)"
+    )
     args = parser.parse_args()
+    if args.copy:
+        written = copy_load(
+            args.db, args.experiment_id, args.traces, args.end_ms, args.days, args.seed, args.feedback_share,
+            markers=not args.no_markers,
+        )
+        json.dump({"traces": args.traces, "assessments": written}, sys.stdout)
+        return
     items = generate(args.traces, args.end_ms, args.days, args.seed, args.feedback_share, args.distinct_ms)
     written = load(args.db, args.experiment_id, items, args.seed, markers=not args.no_markers)
     json.dump({"traces": len(items), "assessments": written}, sys.stdout)

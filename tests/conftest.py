@@ -61,8 +61,15 @@ def processes_allowed(allowed: bool = True):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
+        if on_postgres(item):  # a suite run on both setups (setups.py), in its PostgreSQL variant
+            item.add_marker(pytest.mark.postgres)
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("postgres"):
             item.add_marker(pytest.mark.slow)
+
+
+def on_postgres(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("deployment") == "postgres"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -104,7 +111,8 @@ EXPERIMENT_SUFFIX = f"-{uuid.uuid4().hex[:12]}" if SHARED_MLFLOW_URL else ""
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory):
+def sqlite_mlflow(tmp_path_factory):
+    """The session's MLflow (on SQLite): `mlflow_server`, except in the suites run on both setups."""
     if SHARED_MLFLOW_URL:
         yield types.SimpleNamespace(url=SHARED_MLFLOW_URL)  # tests use only its url
         return
@@ -112,6 +120,12 @@ def mlflow_server(tmp_path_factory):
         server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(sqlite_mlflow):
+    """The tests' MLflow; the suites run on both setups take their setup's instead (setups.py)."""
+    return sqlite_mlflow
 
 
 @pytest.fixture
@@ -142,12 +156,40 @@ def start_mlflow_on_postgres(postgres: EmbeddedPostgres, data_dir: Path, workers
     return server
 
 
+@pytest.fixture(scope="session")
+def mlflow_on_postgres(postgres, tmp_path_factory):
+    """MLflow with 2 workers on the session's PostgreSQL: the suites' PostgreSQL setup (setups.py), the
+    shared journal's tests and test_postgres's 2-worker run share it, each in experiments of its own."""
+    server = start_mlflow_on_postgres(postgres, tmp_path_factory.mktemp("mlflow-pg"), 2)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session", params=[1, 2], ids=["1-worker", "2-workers"])
 def postgres_mlflow(request, postgres, tmp_path_factory):
     """MLflow on PostgreSQL with 1 and then 2 workers (pytest groups the tests by it, so one runs at a time)."""
+    if request.param == 2:
+        yield request.getfixturevalue("mlflow_on_postgres")
+        return
     server = start_mlflow_on_postgres(postgres, tmp_path_factory.mktemp("mlflow-pg"), request.param)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def deployment(request, tmp_path_factory):
+    """How the suites run on both setups are deployed (setups.py): replicas each with its own SQLite
+    journal, on the session's MLflow on SQLite; or three replicas sharing a journal in PostgreSQL, on
+    MLflow (2 workers) in the same PostgreSQL. pytest runs each setup's tests together."""
+    from setups import PostgresSetup, SqliteSetup
+
+    if request.param == "sqlite":
+        deployed = SqliteSetup(request.getfixturevalue("sqlite_mlflow"), tmp_path_factory)
+    else:
+        postgres = request.getfixturevalue("postgres")
+        deployed = PostgresSetup(request.getfixturevalue("mlflow_on_postgres"), tmp_path_factory, postgres)
+    yield deployed
+    deployed.close()
 
 
 @pytest.fixture(scope="session")
@@ -156,19 +198,39 @@ def mlflow_client(mlflow_server) -> TracingClient:
     return TracingClient(mlflow_server.url)
 
 
+class Settlements:
+    """What exporters reported of traces: stored in MLflow (True) or rejected by it. Replicas sharing a
+    journal share one, as whichever of them exports a trace, a test may wait for it through any."""
+
+    def __init__(self) -> None:
+        self._settled: dict[str, bool] = {}
+        self._changed = threading.Condition()
+
+    def record(self, trace_ids: list[str], stored: bool) -> None:
+        with self._changed:
+            self._settled.update(dict.fromkeys(trace_ids, stored))
+            self._changed.notify_all()
+
+    def wait_stored(self, trace_id: str, timeout: float = 30) -> None:
+        """Block until an exporter reports the trace stored in MLflow."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: trace_id in self._settled, timeout), f"{trace_id} not stored"
+            assert self._settled[trace_id], f"MLflow rejected {trace_id}"
+
+
 class RunningService:
     """A FeedbackApp on its own event loop thread, plus a real channel and stubs to it."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, settlements: Settlements | None = None):
         self.settings = settings
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="service-loop", daemon=True)
         self._thread.start()
         self.app = FeedbackApp(settings)
         self._run(self.app.start(), timeout=120)
-        self._settled: dict[str, bool] = {}  # trace id -> stored (True) or rejected by MLflow
-        self._settling = threading.Condition()
-        self.app.inflight.listen(self._traces_settled)
+        self.settlements = settlements or Settlements()
+        self.app.inflight.listen(self.settlements.record)
+        self.wait_stored = self.settlements.wait_stored
         self.target = f"127.0.0.1:{self.app.port}"
         self.channel = grpc.insecure_channel(self.target)
         self.chat = chat_pb2_grpc.ChatServiceStub(self.channel)
@@ -177,17 +239,6 @@ class RunningService:
 
     def _run(self, coroutine, timeout: float = 60):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
-
-    def _traces_settled(self, trace_ids: list[str], stored: bool) -> None:
-        with self._settling:
-            self._settled.update(dict.fromkeys(trace_ids, stored))
-            self._settling.notify_all()
-
-    def wait_stored(self, trace_id: str, timeout: float = 30) -> None:
-        """Block until the service's exporter reports the trace stored in MLflow."""
-        with self._settling:
-            assert self._settling.wait_for(lambda: trace_id in self._settled, timeout), f"{trace_id} not stored"
-            assert self._settled[trace_id], f"MLflow rejected {trace_id}"
 
     def stop(self) -> None:
         if self.stopped:
@@ -199,31 +250,45 @@ class RunningService:
         self.channel.close()
 
 
-@pytest.fixture(scope="session")
-def start_service(mlflow_server, tmp_path_factory):
-    """Start another service (another replica) with settings overrides; stopped at session end."""
-    started = []
+class Replicas:
+    """Starts in-process replicas on one MLflow with the tests' settings, then `settings(experiment)`
+    (a shared journal's, say), then any overrides; `stop_all()` stops them together."""
 
-    def start(**overrides) -> RunningService:
+    def __init__(self, mlflow_url: str, tmp_path_factory, settings=lambda experiment: {}, settlements=None):
+        self.mlflow_url = mlflow_url
+        self._folders = tmp_path_factory
+        self._settings = settings
+        self._settlements = settlements
+        self.started: list[RunningService] = []
+
+    def start(self, **overrides) -> RunningService:
         values = {
             "listen_address": "127.0.0.1:0",
-            "mlflow_tracking_uri": mlflow_server.url,
+            "mlflow_tracking_uri": self.mlflow_url,
             "experiment_name": "tests",
             "demo_token_delay_ms": 0,
-            "data_dir": tmp_path_factory.mktemp("replica"),
+            "data_dir": self._folders.mktemp("replica"),
             "shutdown_grace_seconds": 2.0,
             "shutdown_pause_seconds": 0,
             **overrides,
         }
+        values = {**self._settings(values["experiment_name"]), **values}
         values["experiment_name"] += EXPERIMENT_SUFFIX
-        service = RunningService(Settings(**values))
-        started.append(service)
-        return service
+        self.started.append(RunningService(Settings(**values), self._settlements))
+        return self.started[-1]
 
-    yield start
-    # Each stop takes its straggler pause and flush: stopped together, the session ends in one such wait.
-    with concurrent.futures.ThreadPoolExecutor(max(1, len(started))) as stopping:
-        list(stopping.map(RunningService.stop, started))
+    def stop_all(self) -> None:
+        # Each stop takes its straggler pause and flush: stopped together, they end in one such wait.
+        with concurrent.futures.ThreadPoolExecutor(max(1, len(self.started))) as stopping:
+            list(stopping.map(RunningService.stop, self.started))
+
+
+@pytest.fixture(scope="session")
+def start_service(mlflow_server, tmp_path_factory):
+    """Start another service (another replica) with settings overrides; stopped at session end."""
+    replicas = Replicas(mlflow_server.url, tmp_path_factory)
+    yield replicas.start
+    replicas.stop_all()
 
 
 @pytest.fixture(scope="session")

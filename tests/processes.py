@@ -27,6 +27,8 @@ class ServiceProcess:
     """`feedback-service` in its own process group, on a fixed port and data folder."""
 
     def __init__(self, mlflow_url: str, data_dir: Path, experiment: str, **flags):
+        self._given = (mlflow_url, data_dir, experiment, flags)
+        self.experiment = experiment
         self.port = free_port()
         self.target = f"127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -69,6 +71,11 @@ class ServiceProcess:
             except grpc.RpcError:
                 time.sleep(0.1)  # polling a child process's readiness
         raise AssertionError(f"feedback-service not serving:\n{self.log_path.read_text()[-3000:]}")
+
+    def again(self) -> "ServiceProcess":
+        """The same replica (the same data folder and flags) to start again, on a new port."""
+        mlflow_url, data_dir, experiment, flags = self._given
+        return ServiceProcess(mlflow_url, data_dir, experiment, **flags)
 
     def kill(self) -> None:
         """SIGKILL. The channel stays open: callers see what a crash looks like (UNAVAILABLE)."""

@@ -1,4 +1,5 @@
-"""GetFeedbackSummary against a real MLflow: every figure equals an independent reference.
+"""GetFeedbackSummary against a real MLflow, on both setups (setups.py: on PostgreSQL, each call may
+reach another of three replicas): every figure equals an independent reference.
 
 The data set (bench/feedback_data.py, bulk-loaded into the MLflow server's database, with the
 feedback marker the service keeps): 3,000 traces over five days, three models, twenty users with
@@ -32,6 +33,8 @@ from mlflow.entities import AssessmentSource, Feedback
 from conftest import ROOT
 from genaifeedback.client import cli
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, feedback_pb2
+from setups import *  # noqa: F403 - this module runs on both setups
+from setups import default_setup_only
 from support import error_reason, new_trace, violation_reasons
 
 DAY_MS = 86_400_000
@@ -87,7 +90,7 @@ def load_data_set(mlflow_server, experiment_id: str, traces: int, end_ms: int, *
         [
             str(ROOT / ".venv-mlflow/bin/python"),
             str(ROOT / "bench/feedback_data.py"),
-            f"--db=sqlite:///{mlflow_server.data_dir / 'mlflow.db'}",
+            f"--db={mlflow_server.backend_store_uri}",
             f"--experiment-id={experiment_id}",
             f"--traces={traces}",
             f"--end-ms={end_ms}",
@@ -102,8 +105,8 @@ def load_data_set(mlflow_server, experiment_id: str, traces: int, end_ms: int, *
 
 
 @pytest.fixture(scope="module")
-def dataset(start_service, mlflow_server, mlflow_client):
-    service = start_service(experiment_name="analytics")
+def dataset(start_replicas, mlflow_server, mlflow_client):
+    service = start_replicas(experiment_name="analytics")
     experiment_id = service.app.gateway.experiment_id
     end_ms = int(time.time() * 1000)
     load_data_set(mlflow_server, experiment_id, TRACES, end_ms, "--days=5")
@@ -502,6 +505,7 @@ def search_all(client, experiment_id: str, filter_string: str) -> list:
             return found
 
 
+@default_setup_only
 def test_the_guides_functions_on_the_same_data_and_why_they_differ(dataset, mlflow_client):
     service, stored, _, _, _ = dataset
     experiment_id = service.app.gateway.experiment_id
@@ -552,6 +556,7 @@ def test_the_guides_functions_on_the_same_data_and_why_they_differ(dataset, mlfl
 # --- feedbackctl summary
 
 
+@default_setup_only
 def test_feedbackctl_summary_table_json_and_plot(dataset, tmp_path, capsys):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 3 * DAY_MS
@@ -627,10 +632,10 @@ def test_export_sends_every_trace_exactly_once_across_page_tokens(dataset):
 
 
 @pytest.mark.slow  # loads its traces with a process of the MLflow environment
-def test_reads_page_through_traces_that_started_in_the_same_millisecond(start_service, mlflow_server):
+def test_reads_page_through_traces_that_started_in_the_same_millisecond(start_replicas, mlflow_server):
     """1,300 traces started in two milliseconds: pages of 500 end inside a millisecond, and one
     millisecond holds more than a page."""
-    service = start_service(experiment_name="analytics-ties")
+    service = start_replicas(experiment_name="analytics-ties")
     end_ms = int(time.time() * 1000)
     load_data_set(mlflow_server, service.app.gateway.experiment_id, 1300, end_ms, "--distinct-ms=2", "--seed=5")
     received = export(service, start_time=stamp(end_ms - HOUR_MS), end_time=stamp(end_ms))
@@ -719,8 +724,8 @@ def test_export_filters_and_history(dataset):
 
 
 @pytest.mark.slow  # a long scenario: several watch polls
-def test_watch_delivers_every_feedback_recorded_after_the_cursor_once(start_service):
-    service = start_service(experiment_name="analytics-watch", watch_poll_seconds=0.2)
+def test_watch_delivers_every_feedback_recorded_after_the_cursor_once(start_replicas):
+    service = start_replicas(experiment_name="analytics-watch", watch_poll_seconds=0.2)
     traces = [new_trace(service, user_id=f"watcher-{n}") for n in range(3)]
     stub = analytics_pb2_grpc.FeedbackAnalyticsServiceStub(service.channel)
 
@@ -763,6 +768,7 @@ def test_watch_delivers_every_feedback_recorded_after_the_cursor_once(start_serv
     assert violation_reasons(caught.value) == {"lookback_hours": "OUT_OF_RANGE", "cursor": "INVALID_FORMAT"}
 
 
+@default_setup_only
 def test_feedbackctl_export_jsonl_and_csv(dataset, tmp_path, capsys):
     import csv
 
@@ -792,6 +798,7 @@ def test_feedbackctl_export_jsonl_and_csv(dataset, tmp_path, capsys):
     assert json.loads(thumbs["value"]) in (True, False) and thumbs["source_type"] == "HUMAN"
 
 
+@default_setup_only
 def test_feedbackctl_export_low_rated_traces_into_an_mlflow_evaluation_dataset(dataset, mlflow_server, tmp_path):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS

@@ -1,5 +1,7 @@
 """Nothing acknowledged is lost, nothing gets stuck: a killed replica, feedback that races its
-trace to another replica, and MLflow failing in the ways that used to wedge the exporter.
+trace to another replica, and MLflow failing in the ways that used to wedge the exporter. On both
+setups (setups.py): a killed replica's work is delivered by itself restarted on SQLite, by the other
+replicas on PostgreSQL.
 
 Everything is real: service processes killed with SIGKILL, a real MLflow server (behind a
 fault-injecting proxy where a fault is needed), and every check reads what MLflow stored.
@@ -14,7 +16,8 @@ import grpc
 import pytest
 
 from genaifeedback.v1 import chat_pb2, feedback_pb2
-from processes import FaultyProxy, ServiceProcess
+from processes import FaultyProxy
+from setups import *  # noqa: F403 - this module runs on both setups
 from support import assessments
 
 STORED = feedback_pb2.FEEDBACK_STATE_STORED
@@ -36,24 +39,40 @@ def wait_in_mlflow(mlflow_client, trace_ids, timeout: float = 90) -> None:
             time.sleep(0.2)  # ok: polling MLflow until it has the traces (bounded above)
 
 
+def retried_until_stored(replica, requests: list) -> list[feedback_pb2.SubmitFeedbackResponse]:
+    """The same actions again, waiting for MLflow, 8 at a time as callers' retries would come: each is
+    answered STORED (a retry records nothing new)."""
+
+    def retry(request: feedback_pb2.SubmitFeedbackRequest) -> feedback_pb2.SubmitFeedbackResponse:
+        request.wait_until_stored = True
+        return replica.feedback.SubmitFeedback(request, timeout=120)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(retry, requests))
+    assert [answer.state for answer in answers] == [STORED] * len(requests)
+    return answers
+
+
 @pytest.mark.slow  # a service process, killed
-def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_restart(
-    mlflow_server, mlflow_client, tmp_path
-):
-    replica = ServiceProcess(mlflow_server.url, tmp_path / "replica", "killed").start()
+def test_a_replica_killed_under_load_delivers_everything_it_acknowledged(deployment, mlflow_client, tmp_path):
+    """The load goes to the replica killed and, on PostgreSQL, in turn to the two others; whoever
+    took over (setups.py) stores every acknowledged chat and feedback once."""
+    replica = deployment.process(tmp_path / "replica", "killed").start()
+    peers = deployment.peers("killed")
     chats: list[str] = []  # trace ids whose final event the caller received
     feedback: list[feedback_pb2.SubmitFeedbackRequest] = []  # acknowledged requests
     enough = threading.Event()
 
     def caller(worker: int) -> None:
         for n in range(10_000):
+            target = [replica, *peers][(worker + n) % (1 + len(peers))]
             try:
-                events = list(replica.chat.Chat(chat_pb2.ChatRequest(message=f"question {worker}-{n}"), timeout=10))
+                events = list(target.chat.Chat(chat_pb2.ChatRequest(message=f"question {worker}-{n}"), timeout=10))
                 chats.append(events[-1].finished.trace_id)
                 request = feedback_pb2.SubmitFeedbackRequest(
                     trace_id=chats[-1], bool_value=n % 2 == 0, request_id=f"vote-{worker}-{n}"
                 )
-                assert replica.feedback.SubmitFeedback(request, timeout=10).state in ACKNOWLEDGED
+                assert target.feedback.SubmitFeedback(request, timeout=10).state in ACKNOWLEDGED
                 feedback.append(request)
             except grpc.RpcError:
                 return  # the kill
@@ -68,17 +87,12 @@ def test_a_replica_killed_under_load_delivers_everything_it_acknowledged_after_r
             done.result()
         replica.stop()
 
-    restarted = ServiceProcess(mlflow_server.url, tmp_path / "replica", "killed").start()
-    try:
-        for request in feedback:  # the same actions again, waiting for MLflow: nothing new is written
-            request.wait_until_stored = True
-            assert restarted.feedback.SubmitFeedback(request, timeout=60).state == STORED
+    with deployment.taking_over(replica, peers) as deliverer:
+        retried_until_stored(deliverer, feedback)
         wait_in_mlflow(mlflow_client, chats)
         for request in feedback:
             [stored] = assessments(mlflow_client, request.trace_id)  # exactly once
             assert stored.value is request.bool_value
-    finally:
-        restarted.stop()
 
 
 @pytest.mark.slow  # a long scenario: 12 s of chats and feedback across replicas
@@ -105,9 +119,8 @@ def test_feedback_sent_to_another_replica_at_each_final_event_lands(service, oth
             time.sleep(0.05)  # ok: pacing the load at 20 chats per second
         results = [f.result() for f in sent]
 
+    retried_until_stored(other_replica, [request for request, _ in results])
     for request, trace_id in results:
-        request.wait_until_stored = True
-        assert other_replica.feedback.SubmitFeedback(request, timeout=60).state == STORED
         [stored] = assessments(mlflow_client, trace_id, "score")
         assert stored.value == request.number_value
 
@@ -175,7 +188,8 @@ def test_split_surrogate_pairs_from_a_generator_are_repaired_and_the_trace_store
     assert mlflow_client.get_trace(events[-1].finished.trace_id).data.spans[0].outputs == text
 
 
-@pytest.mark.parametrize("replicas", [1, 2])
+# Feedback to the chat's replica and another in turn (every other call goes to the chat's own).
+@pytest.mark.parametrize(("deployment", "replicas"), [("sqlite", 2), ("postgres", 3)], indirect=["deployment"])
 def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedback_call_fails(
     start_service, private_mlflow, replicas
 ):
@@ -219,10 +233,8 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
 
     assert failures == []
     client = TracingClient(mlflow.url)
-    for trace_id, request in acknowledged:
-        request.wait_until_stored = True
-        answer = feedback_replicas[0].feedback.SubmitFeedback(request, timeout=120)
-        assert answer.state == STORED
+    answers = retried_until_stored(feedback_replicas[0], [request for _, request in acknowledged])
+    for (trace_id, _), answer in zip(acknowledged, answers, strict=True):
         assert [a.assessment_id for a in client.get_trace_info(trace_id).assessments] == [answer.assessment_id]
     for replica in feedback_replicas:
         replica.stop()
@@ -230,10 +242,12 @@ def test_mlflow_killed_under_load_and_back_10s_later_loses_nothing_and_no_feedba
 
 
 @pytest.mark.slow  # a service process, signalled
-def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_server, mlflow_client, tmp_path):
-    """SIGTERM under a feedback load: calls already taken are answered (never CANCELLED) and their
-    feedback lands; calls after that are refused (UNAVAILABLE) and store nothing."""
-    replica = ServiceProcess(mlflow_server.url, tmp_path / "replica", "sigterm", shutdown_grace_seconds=5).start()
+def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(deployment, mlflow_client, tmp_path):
+    """SIGTERM under a feedback load (shared, on PostgreSQL, with two other replicas): calls already
+    taken are answered (never CANCELLED) and their feedback lands; calls after that are refused
+    (UNAVAILABLE) and store nothing."""
+    replica = deployment.process(tmp_path / "replica", "sigterm", shutdown_grace_seconds=5).start()
+    peers = deployment.peers("sigterm")
     trace_id = replica.chat.CompleteChat(chat_pb2.CompleteChatRequest(message="rate me"), timeout=30).trace_id
     answered: dict[str, feedback_pb2.SubmitFeedbackRequest] = {}
     refused: list[grpc.StatusCode] = []
@@ -241,11 +255,12 @@ def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_serv
 
     def caller(worker: int) -> None:
         for n in range(100_000):
+            target = [replica, *peers][(worker + n) % (1 + len(peers))]
             request = feedback_pb2.SubmitFeedbackRequest(
                 trace_id=trace_id, name=f"w{worker}", number_value=n, request_id=f"t-{worker}-{n}"
             )
             try:
-                answered[replica.feedback.SubmitFeedback(request, timeout=10).assessment_id] = request
+                answered[target.feedback.SubmitFeedback(request, timeout=10).assessment_id] = request
             except grpc.RpcError as error:
                 refused.append(error.code())
                 return
@@ -261,15 +276,10 @@ def test_sigterm_answers_every_feedback_call_it_took_and_delivers_it(mlflow_serv
         replica.stop()
     assert set(refused) == {grpc.StatusCode.UNAVAILABLE}  # never CANCELLED
 
-    restarted = ServiceProcess(mlflow_server.url, tmp_path / "replica", "sigterm").start()
-    try:
-        for request in answered.values():
-            request.wait_until_stored = True
-            assert restarted.feedback.SubmitFeedback(request, timeout=60).state == STORED
+    with deployment.taking_over(replica, peers) as deliverer:
+        retried_until_stored(deliverer, list(answered.values()))
         stored = {a.assessment_id for a in assessments(mlflow_client, trace_id)}
         assert stored == set(answered)
-    finally:
-        restarted.stop()
 
 
 # Below the 10 ms the service needs to journal feedback and answer in time (feedback.MIN_ACK_SECONDS),

@@ -1,4 +1,5 @@
-"""Replicas sharing one journal in PostgreSQL (--journal-url), against a real MLflow.
+"""Replicas sharing one journal in PostgreSQL (--journal-url), against a real MLflow on the same
+PostgreSQL (conftest `mlflow_on_postgres`).
 
 Two or three replicas on one database: a replica SIGKILLed under load has what it acknowledged
 delivered by another once its lease ends; a request id is one action whichever replica is asked;
@@ -20,9 +21,9 @@ import psycopg
 import pytest
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from mlflow.tracing.client import TracingClient
 
-from conftest import EXPERIMENT_SUFFIX, ROOT, RunningService, free_port, mlflow_command
-from genaifeedback.service.process.config import Settings
+from conftest import ROOT, Replicas, free_port, mlflow_command
 from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside
 from genaifeedback.service.storage.postgres_journal import libpq_url
 from genaifeedback.v1 import chat_pb2, feedback_pb2
@@ -45,31 +46,25 @@ def journal_url(postgres) -> str:
     return libpq_url(postgres.create_database(f"journal_{uuid.uuid4().hex[:12]}"))
 
 
+@pytest.fixture(scope="module")
+def mlflow_server(mlflow_on_postgres):
+    return mlflow_on_postgres
+
+
+@pytest.fixture(scope="module")
+def mlflow_client(mlflow_on_postgres) -> TracingClient:
+    return TracingClient(mlflow_on_postgres.url)
+
+
 @pytest.fixture
-def start_replica(postgres, mlflow_server, tmp_path):
+def start_replica(mlflow_server, tmp_path_factory):
     """Start a replica on a journal database; each is stopped when the test ends (while its PostgreSQL
     is still there to let go of its leases)."""
-    started: list[RunningService] = []
-
-    def start(journal_url: str, **overrides) -> RunningService:
-        values = {
-            "listen_address": "127.0.0.1:0",
-            "mlflow_tracking_uri": mlflow_server.url,
-            "experiment_name": "tests" + EXPERIMENT_SUFFIX,
-            "demo_token_delay_ms": 0,
-            "data_dir": tmp_path / f"replica-{len(started)}",
-            "shutdown_grace_seconds": 2.0,
-            "shutdown_pause_seconds": 0,
-            "journal_url": journal_url,
-            "journal_lease_seconds": LEASE_SECONDS,
-            **overrides,
-        }
-        started.append(RunningService(Settings(**values)))
-        return started[-1]
-
-    yield start
-    for service in started:
-        service.stop()
+    replicas = Replicas(mlflow_server.url, tmp_path_factory)
+    yield lambda journal_url, **overrides: replicas.start(
+        journal_url=journal_url, journal_lease_seconds=LEASE_SECONDS, **overrides
+    )
+    replicas.stop_all()
 
 
 def vote(service, trace_id, value=True, request_id="", wait=False, rater="user-1"):

@@ -1,4 +1,5 @@
-"""One current vote per rater, read back, correct, delete, erase: against a real MLflow server.
+"""One current vote per rater, read back, correct, delete, erase: against a real MLflow server, on
+both setups (setups.py: on PostgreSQL, each call of a test may reach another of three replicas).
 
 Every assertion reads what MLflow stored (valid flags, override links, tombstones), not what the
 service answered.
@@ -14,7 +15,8 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from genaifeedback.v1 import feedback_pb2
-from processes import FaultyProxy, ServiceProcess
+from processes import FaultyProxy
+from setups import *  # noqa: F403 - this module runs on both setups
 from support import assessments, error_reason, new_trace, violations
 
 HUMAN = feedback_pb2.SOURCE_TYPE_HUMAN
@@ -100,10 +102,8 @@ def test_a_client_time_far_ahead_is_refused_and_records_nothing(service, mlflow_
 
 
 @pytest.fixture(scope="module")
-def two_processes(mlflow_server, tmp_path_factory):
-    processes = [
-        ServiceProcess(mlflow_server.url, tmp_path_factory.mktemp(f"voter{n}"), "tests").start() for n in range(2)
-    ]
+def two_processes(deployment, tmp_path_factory):
+    processes = [deployment.process(tmp_path_factory.mktemp(f"voter{n}"), "tests").start() for n in range(2)]
     yield processes
     for process in processes:
         process.stop()

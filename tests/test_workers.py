@@ -1,5 +1,6 @@
 """`--workers 2`: two server processes on one port (SO_REUSEPORT), each with its own exporter and
-journal; both serve, everything lands in MLflow, and SIGTERM stops them all cleanly."""
+journal (or, on PostgreSQL, sharing one); both serve, everything lands in MLflow, and SIGTERM stops
+them all cleanly."""
 
 import os
 import signal
@@ -42,10 +43,11 @@ def chats_started(metrics_port: int) -> float:
     return float(line.split()[1])
 
 
-def test_two_workers_share_the_port_both_serve_and_everything_lands(mlflow_server, mlflow_client, tmp_path):
+def test_two_workers_share_the_port_both_serve_and_everything_lands(deployment, tmp_path):
+    """On both setups (setups.py)."""
     metrics_port = two_free_ports()
-    replica = ServiceProcess(
-        mlflow_server.url, tmp_path / "replica", "workers", workers=2, metrics_address=f"127.0.0.1:{metrics_port}"
+    replica = deployment.process(
+        tmp_path / "replica", "workers", workers=2, metrics_address=f"127.0.0.1:{metrics_port}"
     ).start()
     channels = [
         grpc.insecure_channel(replica.target, options=[("grpc.use_local_subchannel_pool", 1)])  # one connection each
@@ -68,10 +70,12 @@ def test_two_workers_share_the_port_both_serve_and_everything_lands(mlflow_serve
         # Both processes took chats: each counts its own on its own metrics port.
         assert chats_started(metrics_port) > 0 and chats_started(metrics_port + 1) > 0
         assert chats_started(metrics_port) + chats_started(metrics_port + 1) == CONNECTIONS
-        # Each worker journals in its own folder (worker 0 in --data-dir, as a single process would).
-        assert (replica.data_dir / "journal.db").exists() and (replica.data_dir / "worker-1" / "journal.db").exists()
+        # Each worker journals in its own folder (worker 0 in --data-dir, as a single process would), or
+        # both in the shared journal, nothing on disk.
+        journals = {path.relative_to(replica.data_dir).as_posix() for path in replica.data_dir.rglob("journal.db")}
+        assert journals == ({"journal.db", "worker-1/journal.db"} if deployment.journal_on_disk else set())
         for trace_id, assessment_id in sent.items():
-            [stored] = assessments(mlflow_client, trace_id, "thumbs")
+            [stored] = assessments(deployment.client, trace_id, "thumbs")
             assert stored.assessment_id == assessment_id and stored.value is True
     finally:
         for channel in channels:
