@@ -1,7 +1,7 @@
 """Benchmark: GetFeedbackSummary against the guide's analysis (search, then get_trace per trace).
 
 Starts its own MLflow tracking server (EmbeddedMlflowServer: SQLite in a temp dir, one worker, the
-product's embedded settings) and the service in this process (its gRPC server on a loopback
+product's embedded settings; with --postgres, two workers on a throwaway PostgreSQL) and the service in this process (its gRPC server on a loopback
 port), then for each size (10,000 and 100,000 traces, every one with feedback: a thumb, and on
 most three 1-5 ratings, within the last 24 hours, bulk-loaded by bench/feedback_data.py into an
 experiment of its own):
@@ -43,8 +43,10 @@ from mlflow.tracing.client import TracingClient  # noqa: E402
 
 from genaifeedback.service.process.config import Settings  # noqa: E402
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
+from genaifeedback.service.process.embedded_postgres import EmbeddedPostgres, binaries_beside  # noqa: E402
 from genaifeedback.service.process.server import FeedbackApp  # noqa: E402
 from genaifeedback.v1 import analytics_pb2, analytics_pb2_grpc, feedback_pb2  # noqa: E402
+from cpu_time import group_cpu_seconds  # noqa: E402
 
 MLFLOW_COMMAND = os.environ.get("FEEDBACK_SERVICE_EMBEDDED_MLFLOW_COMMAND") or str(REPO / ".venv-mlflow/bin/mlflow")
 MLFLOW_PYTHON = str(Path(MLFLOW_COMMAND).parent / "python")
@@ -75,16 +77,18 @@ class ServiceThread:
 
 
 def timed_summary(
-    stub, request, repeats: int = 5, warm_up: bool = True, timeout: float = 600
-) -> tuple[float, analytics_pb2.GetFeedbackSummaryResponse]:
+    stub, request, mlflow_pgid: int, repeats: int = 5, warm_up: bool = True, timeout: float = 600
+) -> tuple[float, float, analytics_pb2.GetFeedbackSummaryResponse]:
+    """The median wall time of the calls, and of MLflow's CPU per call (less shaken by other load)."""
     if warm_up:
         stub.GetFeedbackSummary(request, timeout=timeout)
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), group_cpu_seconds(mlflow_pgid)
         answer = stub.GetFeedbackSummary(request, timeout=timeout)
         times.append(time.perf_counter() - started)
-    return statistics.median(times), answer
+        cpu.append(group_cpu_seconds(mlflow_pgid) - cpu_before)
+    return statistics.median(times), statistics.median(cpu), answer
 
 
 def guide_method(client: TracingClient, experiment_id: str, traces: int, budget_seconds: float) -> tuple[float, str]:
@@ -138,11 +142,25 @@ def main() -> None:
     parser.add_argument("--budget-seconds", type=float, default=180.0, help="longest the guide's method may run")
     parser.add_argument("--data-dir", help="keep MLflow's data here, and reuse a data set loaded by an earlier run")
     parser.add_argument("--skip-guide", action="store_true", help="do not time the guide's method (minutes)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="MLflow (2 workers) on a throwaway PostgreSQL instead of SQLite"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory(prefix="analytics-bench-") as tmp:
         data_dir = Path(args.data_dir or tmp).resolve()
-        mlflow = EmbeddedMlflowServer(MLFLOW_COMMAND, "127.0.0.1", _free_port(), data_dir / "mlflow")
+        postgres = EmbeddedPostgres(binaries_beside(MLFLOW_COMMAND)) if args.postgres else None
+        if postgres:
+            postgres.start()
+        store = postgres.create_database("mlflow") if postgres else ""
+        mlflow = EmbeddedMlflowServer(
+            MLFLOW_COMMAND,
+            "127.0.0.1",
+            _free_port(),
+            data_dir / "mlflow",
+            backend_store_uri=store,
+            workers=2 if store else 1,
+        )
         mlflow.start()
         rows = []
         try:
@@ -151,6 +169,8 @@ def main() -> None:
                 rows.append(run_size(size, mlflow, client, data_dir, args.budget_seconds, args.skip_guide))
         finally:
             mlflow.stop()
+            if postgres:
+                postgres.stop()
     print()
     print("traces    summary   with rate   hour+model+rate   HUMAN only (read)   guide's method   guide/with rate")
     for size, plain, grouped, counted, scanned, guide, how in rows:
@@ -190,13 +210,13 @@ def run_size(
                 [
                     MLFLOW_PYTHON,
                     str(REPO / "bench/feedback_data.py"),
-                    f"--db=sqlite:///{mlflow.data_dir / 'mlflow.db'}",
+                    f"--db={mlflow.backend_store_uri}",
                     f"--experiment-id={experiment_id}",
                     f"--traces={size}",
                     f"--end-ms={int(time.time() * 1000)}",
                     "--days=0.5",
                     "--feedback-share=1",
-                f"--seed={size}",  # other trace ids for each size: several sizes share one database
+                    f"--seed={size}",  # other trace ids for each size: several sizes share one database
                 ],
                 capture_output=True,
                 text=True,
@@ -205,36 +225,28 @@ def run_size(
         if loaded.returncode:
             raise SystemExit(f"loading {size} traces failed:\n{loaded.stderr[-3000:]}")
         print(f"\n{size} traces with feedback loaded in {time.perf_counter() - started:.0f} s")
-        plain, answer = timed_summary(service.stub, analytics_pb2.GetFeedbackSummaryRequest())
+        pgid, hourly = mlflow._process.pid, analytics_pb2.SUMMARY_INTERVAL_HOUR
+
+        def timed(what: str, repeats: int = 5, **fields):
+            wall, cpu, answer = timed_summary(
+                service.stub, analytics_pb2.GetFeedbackSummaryRequest(**fields), pgid, repeats, warm_up=repeats > 1
+            )
+            print(f"  {what}: {wall * 1000:.0f} ms (MLflow CPU {cpu * 1000:.0f} ms)", flush=True)
+            return wall, answer
+
+        plain, answer = timed("summary (median of 5)")
         assert answer.total.trace_count == size, answer.total.trace_count
-        thumbs = answer.total.booleans[-1]
-        print(
-            f"  summary: {answer.total.trace_count} traces, user_feedback {thumbs.positive}/{thumbs.negative},"
-            f" {plain * 1000:.0f} ms (median of 5)"
-        )
-        grouped, _ = timed_summary(
-            service.stub,
-            analytics_pb2.GetFeedbackSummaryRequest(
-                interval=analytics_pb2.SUMMARY_INTERVAL_HOUR,
-                group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
-                group_by_tag="model",
-                group_values=["model-a", "model-b", "model-c"],
-                count_traces_with_feedback=True,
-            ),
-        )
-        print(f"  per hour and per model, with the feedback rate: {grouped * 1000:.0f} ms")
-        counted, answer = timed_summary(
-            service.stub, analytics_pb2.GetFeedbackSummaryRequest(count_traces_with_feedback=True)
-        )
+        counted, answer = timed("with the feedback rate", count_traces_with_feedback=True)
         assert answer.counting.aggregated_by_mlflow and answer.total.traces_with_feedback == size
-        print(f"  with the feedback rate ({answer.total.traces_with_feedback} traces with feedback): {counted * 1000:.0f} ms")
-        scanned, answer = timed_summary(
-            service.stub,
-            analytics_pb2.GetFeedbackSummaryRequest(source_type=feedback_pb2.SOURCE_TYPE_HUMAN),
-            repeats=1,
-            warm_up=False,
+        models = {"group_by": analytics_pb2.GROUP_DIMENSION_TRACE_TAG, "group_by_tag": "model"}
+        models["group_values"] = ["model-a", "model-b", "model-c"]
+        timed("per hour and per model", interval=hourly, **models)
+        grouped, _ = timed(
+            "per hour and per model, with the feedback rate", interval=hourly, **models, count_traces_with_feedback=True
         )
-        print(f"  HUMAN feedback only (reads {answer.counting.trace_infos_read} trace infos): {scanned * 1000:.0f} ms")
+        scanned, answer = timed(
+            "HUMAN feedback only (reads every trace info)", 1, source_type=feedback_pb2.SOURCE_TYPE_HUMAN
+        )
         if skip_guide:
             return size, plain, grouped, counted, scanned, None, "not run (--skip-guide)"
         guide, how = guide_method(client, experiment_id, size, budget)

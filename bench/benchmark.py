@@ -63,6 +63,7 @@ from mlflow.tracing.client import TracingClient  # noqa: E402
 
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc, feedback_pb2, feedback_pb2_grpc  # noqa: E402
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
+from cpu_time import group_cpu_seconds  # noqa: E402
 
 SERVICE_FEEDBACK_NAME = "svc_thumbs"
 DIRECT_FEEDBACK_NAME = "dir_thumbs"
@@ -103,24 +104,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU time of every live process in a process group (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # After the command name: state ppid pgrp session ... utime(12) stime(13)
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def machine_info(mlflow_command: str) -> dict:

@@ -349,6 +349,31 @@ def test_positive_rate_per_model_per_day(dataset, aggregated, counted):
     assert rates["model-a"] > rates["model-b"] > rates["model-c"]  # as generated
 
 
+def test_groups_that_hold_only_some_traces_leave_the_total_whole(dataset):
+    """Listed groups that hold every trace make MLflow count the total's votes as their sum; these
+    two hold two models of three, so the total is counted on its own."""
+    service, stored, end_ms, _, _ = dataset
+    start_ms = end_ms - 6 * DAY_MS
+    answer = summary_of(
+        service,
+        start_time=stamp(start_ms),
+        end_time=stamp(end_ms),
+        interval=analytics_pb2.SUMMARY_INTERVAL_DAY,
+        group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
+        group_by_tag="model",
+        group_values=["model-a", "model-c"],
+        count_traces_with_feedback=True,
+    )
+    assert answer.counting.aggregated_by_mlflow
+    selected = in_range(stored, start_ms, end_ms)
+    assert_matches(answer.total, reference(selected), traces_counted=True)
+    per_day = buckets_of(selected, start_ms, end_ms, DAY_MS)
+    for bucket in answer.buckets:
+        assert_matches(bucket.summary, reference(per_day[bucket.start_time.ToMilliseconds()]), True)
+    for group in answer.groups:
+        assert_matches(group.summary, reference([t for t in selected if t.tags["model"] == group.value]), True)
+
+
 def test_hourly_per_user_with_filters(dataset):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 2 * DAY_MS

@@ -17,14 +17,12 @@ Only current votes count: MLflow's aggregation skips assessments a later vote ov
 """
 
 import asyncio
-import json
 import time
-from collections import Counter
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from genaifeedback.service.domain.feedback.trace_state import FEEDBACK_MARKER_TAG, MARKED
+from genaifeedback.service.domain.aggregation import Aggregation
 from genaifeedback.service.domain.records import ScannedTrace, StoredFeedback, creation_order
 from genaifeedback.service.domain.schemas import Schemas
 from genaifeedback.service.domain.summary import (
@@ -198,24 +196,21 @@ class FeedbackAnalytics:
             return await self._scanned_summary(query)
         return await self._aggregated_summary(query)
 
-    # --- MLflow's aggregation: two queries per cell set, run concurrently
+    # --- MLflow's aggregation (aggregation.py)
 
     async def _aggregated_summary(self, query: SummaryQuery) -> SummaryResult:
         everything = query.selection()
-        groups = list(query.group_values) if query.group_by else []
-        cells = [everything] + [self._group_selection(query, everything, value) for value in groups]
-        tallies = await asyncio.gather(*(self._aggregated_series(query, cell) for cell in cells))
-        total_series, group_series = tallies[0], tallies[1:]
+        values = list(query.group_values) if query.group_by else []
+        groups = {value: self._group_selection(query, everything, value) for value in values}
+        aggregation = Aggregation(self._gateway, query.interval_seconds, query.count_traces_with_feedback)
+        total_series, group_series = await aggregation.count(everything, groups)
         description = (
             "every figure counted by MLflow in its database (QueryTraceMetrics: trace counts,"
             + (" traces with the feedback marker," if query.count_traces_with_feedback else "")
             + " and current feedback votes by name and value), derived here into rates, means and distributions"
         )
         return self._result(
-            query,
-            total_series,
-            dict(zip(groups, group_series, strict=True)),
-            Counting(True, query.count_traces_with_feedback, 0, description),
+            query, total_series, group_series, Counting(True, query.count_traces_with_feedback, 0, description)
         )
 
     @staticmethod
@@ -225,28 +220,6 @@ class FeedbackAnalytics:
         if query.group_by == "user":
             return everything.narrowed(user_id=value)
         return everything.narrowed(session_id=value)
-
-    async def _aggregated_series(self, query: SummaryQuery, cell: TraceSelection | None) -> dict[int | None, Tally]:
-        """The tallies of one cell set (None: no trace can be in it): key None for the whole range,
-        else each bucket's start."""
-        if cell is None:
-            return {}
-        marked = cell.narrowed(tags={FEEDBACK_MARKER_TAG: MARKED}) if query.count_traces_with_feedback else None
-        traces, with_feedback, votes = await asyncio.gather(
-            self._gateway.count_traces(cell, query.interval_seconds),
-            self._gateway.count_traces(marked, query.interval_seconds) if marked else _nothing(),
-            self._gateway.count_feedback_votes(cell, query.interval_seconds),
-        )
-        series: dict[int | None, Tally] = {}
-        for bucket, count in traces.items():
-            series.setdefault(bucket, Tally()).trace_count += count
-        for bucket, count in with_feedback.items():
-            series.setdefault(bucket, Tally()).traces_with_feedback += count
-        for (bucket, name, raw_value), count in votes.items():
-            value = vote_value(json.loads(raw_value))
-            if value is not None:
-                series.setdefault(bucket, Tally()).votes[(name, value)] += count
-        return series
 
     # --- the trace-info read, for what the aggregation cannot count
 
@@ -321,10 +294,6 @@ class FeedbackAnalytics:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
-
-
-async def _nothing() -> Counter[int | None]:
-    return Counter()
 
 
 def _scan_reasons(query: SummaryQuery) -> str:

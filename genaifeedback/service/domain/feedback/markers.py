@@ -69,29 +69,24 @@ class FeedbackMarkers:
         async for trace in self._gateway.scan_traces(TraceSelection()):
             holds, marked = any(f.valid for f in trace.feedback), trace.tags.get(FEEDBACK_MARKER_TAG) == MARKED
             if holds and not marked:
+                done.marked += 1
                 marks.append(trace.trace_id)
             elif marked and not holds:
+                done.unmarked += 1
                 unmarks.append(trace.trace_id)
-            if write and len(marks) + len(unmarks) >= BACKFILL_CONCURRENT_CALLS:
-                await self._correct(marks, unmarks, done)
+            if not write or len(marks) + len(unmarks) >= BACKFILL_CONCURRENT_CALLS:
+                await self._correct(marks if write else [], unmarks if write else [])
+                marks.clear()
+                unmarks.clear()
             done.read += 1
             if done.read % BACKFILL_PROGRESS_EVERY == 0:
                 progress(done)
-        if write:
-            await self._correct(marks, unmarks, done)
-        else:
-            done.marked, done.unmarked = len(marks), len(unmarks)
+        await self._correct(marks, unmarks)
         return done
 
-    async def _correct(self, marks: list[str], unmarks: list[str], done: Backfill) -> None:
-        """Mark and unmark these traces, all at once, and empty both lists."""
-        await asyncio.gather(
-            *(self._set(t) for t in marks),
-            *(self._unmark(t) for t in unmarks),
-        )
-        done.marked, done.unmarked = done.marked + len(marks), done.unmarked + len(unmarks)
-        marks.clear()
-        unmarks.clear()
+    async def _correct(self, marks: list[str], unmarks: list[str]) -> None:
+        """Mark and unmark these traces, all at once."""
+        await asyncio.gather(*(self._set(t) for t in marks), *(self._unmark(t) for t in unmarks))
 
     async def _unmark(self, trace_id: str) -> None:
         await self._gateway.delete_trace_tag(trace_id, FEEDBACK_MARKER_TAG)
