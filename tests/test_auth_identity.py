@@ -13,11 +13,10 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from auth_support import AUDIENCE, ISSUER, SigningKey, bearer, call, error_info, refusal, write_jwks, write_policy
 from genaifeedback.client import FeedbackClient, FeedbackServiceError, create_channel
+from genaifeedback.service.domain.errors import CredentialsExpired, CredentialsInvalid
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.server import SERVICES
-from genaifeedback.service.transport.auth import access
-from genaifeedback.service.domain.errors import CredentialsExpired, CredentialsInvalid
-from genaifeedback.service.transport.auth import jwt_identity
+from genaifeedback.service.transport.auth import access, jwt_identity
 from genaifeedback.service.transport.auth.identity import parse_xfcc
 from genaifeedback.service.transport.auth.jwt_identity import JwksFile, JwtIdentity
 from genaifeedback.service.transport.auth.policy import PolicyFileError, load
