@@ -244,6 +244,7 @@ def test_replicas_share_request_ids_pending_feedback_and_journaled_traces(pg_url
             await b.add_feedback(unit("a-1", writes=[write(2)])),  # the same request id on another replica
             [u.unit_id for u in await b.pending_feedback_on("tr-1")],
             await a.pending_feedback_on("tr-1"),  # a holds it: its attacher knows it
+            (await b.traces_with_pending_feedback(), await a.traces_with_pending_feedback()),
             await b.journaled_trace_id("crid-1"),
             await b.trace_journaled("tr-1"),
             await b.trace_journaled("tr-2"),
@@ -252,9 +253,10 @@ def test_replicas_share_request_ids_pending_feedback_and_journaled_traces(pg_url
         await b.close()
         return seen
 
-    first, pending_on_b, pending_on_a, by_crid, journaled, unknown = asyncio.run(run())
+    first, pending_on_b, pending_on_a, traces_pending, by_crid, journaled, unknown = asyncio.run(run())
     assert first.writes == [write(1)]
     assert pending_on_b == ["a-1"] and pending_on_a == []
+    assert traces_pending == ({"tr-1"}, set())
     assert by_crid == "tr-1" and journaled and not unknown
 
 

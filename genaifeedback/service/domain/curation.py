@@ -142,9 +142,10 @@ class FeedbackCuration:
         """Delete every feedback a source gave, on every trace of the experiment."""
         scanned = deleted = changed = 0
         gave = _gave(source_id, source_type)
+        pending = await self._attacher.traces_with_pending()  # maybe this source's: looked at below
 
         def wanted(trace: ScannedTrace) -> bool:
-            return gave(trace) or bool(self._attacher.pending_ids(trace.trace_id, source_id, source_type))
+            return gave(trace) or trace.trace_id in pending
 
         async for _, _, info in self._walk(TraceSelection(), wanted):
             scanned += 1

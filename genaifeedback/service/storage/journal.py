@@ -121,6 +121,11 @@ class Journal(Protocol):
         replica is the only owner: its attacher holds them all)."""
         ...
 
+    async def traces_with_pending_feedback(self) -> set[str]:
+        """The traces other replicas hold units on their way to (empty when this replica is the only
+        owner)."""
+        ...
+
     async def journaled_trace_id(self, client_request_id: str) -> str | None:
         """The id of a trace another replica journaled for this client_request_id, not yet in MLflow
         (None when this replica is the only owner: the in-flight registry knows its own)."""

@@ -228,6 +228,13 @@ class PostgresJournal:
         )
         return [u for row in rows if (u := unit_rows.unit(row))]
 
+    async def traces_with_pending_feedback(self) -> set[str]:
+        rows = await self._read(
+            "SELECT DISTINCT trace_id FROM journal_feedback WHERE state = 'PENDING' AND lease_owner <> %s",
+            (self.owner,),
+        )
+        return {row[0] for row in rows}
+
     async def forget_settled_feedback(self, older_than: float) -> int:
         async def forget(conn: _Conn) -> int:
             deleted = await conn.execute(

@@ -150,6 +150,9 @@ class SqliteJournal:
     async def pending_feedback_on(self, trace_id: str) -> list[FeedbackUnit]:
         return []  # the attacher holds every pending unit of this file
 
+    async def traces_with_pending_feedback(self) -> set[str]:
+        return set()  # the attacher holds every pending unit of this file
+
     async def journaled_trace_id(self, client_request_id: str) -> str | None:
         return None  # the in-flight registry knows every trace of this file
 

@@ -116,6 +116,10 @@ class Attacher:
             if not source_id or (write.source_id == source_id and (not source_type or write.source_type == source_type))
         }
 
+    async def traces_with_pending(self) -> set[str]:
+        """The traces feedback is on its way to, held here or, with a shared journal, by any replica."""
+        return set(self._by_trace) | await self._journal.traces_with_pending_feedback()
+
     async def settle_deleted(self, trace_id: str, assessment_ids: set[str]) -> None:
         """Settle as DELETED the units held here all of whose feedback was just deleted: they are
         never written (one whose write is in flight finds its id reserved, or the reservation deletes it)."""
