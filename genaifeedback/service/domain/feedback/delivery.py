@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 # Traces written at once. MLflow on SQLite takes one write at a time, and spends more CPU on each the
 # more are in flight (measured: about 4.9 ms alone, 6.1 ms at 4, 7 ms at 32).
-MAX_CONCURRENT_WRITES = 4
+MAX_CONCURRENT_WRITES = 8
 MAX_UNVERIFIED_SECONDS = 2.0  # how long a written vote's read-back may be put off for its trace's next units
 
 # A vote a round adds to its key's chain: the vote, the unit it is for (None: a rebuilt vote), the write.
