@@ -92,7 +92,12 @@ def main() -> int:
                 "GENAIFEEDBACK_EXPERIMENT_ID": experiment_id(mlflow_url),
             }
             print(f"service at {address}, MLflow at {mlflow_url}: {' '.join(command)}", flush=True)
-            return subprocess.run(command, env=env, check=False).returncode
+            code = subprocess.run(command, env=env, check=False).returncode
+            if service.poll() is not None:  # it died under the command: show why
+                print(f"feedback-service exited with {service.returncode}; its log ends:", file=sys.stderr)
+                print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+                code = code or 1
+            return code
         finally:
             if service.poll() is None:
                 os.killpg(service.pid, signal.SIGTERM)  # drains, stores traces, stops MLflow
