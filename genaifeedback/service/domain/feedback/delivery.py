@@ -23,6 +23,7 @@ import dataclasses
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mlflow.entities import TraceInfo
@@ -111,7 +112,7 @@ class Delivery(EngineRole):
         after = await self._infos(sorted({p.unit.trace_id for p in checked}), checked)
         if after is None:
             return
-        read_back = {trace_id: await self._marked(TraceState.of(info)) for trace_id, info in after.items()}
+        read_back = {state.trace_id: state for state in await self._marked(map(TraceState.of, after.values()))}
         for state in read_back.values():
             self._states.read(state)
         for pending in checked:
@@ -122,11 +123,16 @@ class Delivery(EngineRole):
                 continue
             await self._check_settled(pending, state)
 
-    async def _marked(self, state: TraceState) -> TraceState:
-        """The state with its trace marked, if it holds feedback and MLflow takes the marker now."""
-        if not state.holds_feedback or state.marked or await self._markers.mark([state]):
-            return state
-        return dataclasses.replace(state, marked=True)
+    async def _marked(self, states: Iterable[TraceState]) -> list[TraceState]:
+        """The states, those that hold feedback marked if MLflow takes their markers now (one batch)."""
+        states = list(states)
+        unmarked = await self._markers.mark(states)
+        return [
+            dataclasses.replace(s, marked=True)
+            if s.holds_feedback and not s.marked and s.trace_id not in unmarked
+            else s
+            for s in states
+        ]
 
     def _read_back_now(self, trace: _TraceWrites) -> list[PendingUnit]:
         """The trace's units to read back now; none while more of its units are due (those are
@@ -189,7 +195,7 @@ class Delivery(EngineRole):
                 except (RequestIdReused, InvalidRequest) as error:
                     owners = {id(owner): owner for _, owner, _ in additions if owner is not None}
                     trace.settled += [(owner, "REJECTED", error.reason, error.message) for owner in owners.values()]
-        trace.state = await self._marked(trace.state)
+        (trace.state,) = await self._marked([trace.state])
         self._states.read(trace.state)
         for pending, outcome, reason, message in trace.settled:
             if not self._attacher.is_pending(pending):
