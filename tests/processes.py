@@ -72,6 +72,15 @@ class ServiceProcess:
                 time.sleep(0.1)  # polling a child process's readiness
         raise AssertionError(f"feedback-service not serving:\n{self.log_path.read_text()[-3000:]}")
 
+    def wait_for_log(self, text: str, count: int = 1, timeout: float = 60) -> None:
+        """Until the log holds `text` `count` times: what one process's readiness cannot say for its siblings
+        (with --workers, the first worker up answers the health check)."""
+        deadline = time.monotonic() + timeout
+        while self.log_path.read_text().count(text) < count:
+            assert self.process.poll() is None, f"feedback-service exited:\n{self.log_path.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"{text!r} not {count}x in the log:\n{self.log_path.read_text()[-3000:]}"
+            time.sleep(0.1)  # polling a child process's log
+
     def again(self) -> "ServiceProcess":
         """The same replica (the same data folder and flags) to start again, on a new port."""
         mlflow_url, data_dir, experiment, flags = self._given

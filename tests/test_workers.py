@@ -49,6 +49,7 @@ def test_two_workers_share_the_port_both_serve_and_everything_lands(deployment, 
     replica = deployment.process(
         tmp_path / "replica", "workers", workers=2, metrics_address=f"127.0.0.1:{metrics_port}"
     ).start()
+    replica.wait_for_log("serving on", count=2)  # the health check answered for the first worker up
     channels = [
         grpc.insecure_channel(replica.target, options=[("grpc.use_local_subchannel_pool", 1)])  # one connection each
         for _ in range(CONNECTIONS)
