@@ -78,7 +78,8 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while self.log_path.read_text().count(text) < count:
             assert self.process.poll() is None, f"feedback-service exited:\n{self.log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"{text!r} not {count}x in the log:\n{self.log_path.read_text()[-3000:]}"
+            log = self.log_path.read_text()
+            assert time.monotonic() < deadline, f"{text!r} not {count}x in the log:\n{log[-3000:]}"
             time.sleep(0.1)  # polling a child process's log
 
     def again(self) -> "ServiceProcess":
