@@ -5,15 +5,16 @@ defaults. One MLflow server (SQLite, one worker) behind both service configurati
 
   echo      bench/echo_server.py: SubmitFeedback answers PENDING at once; no journal, nothing else.
   default   feedback-service on its defaults (no TLS, no identity, no limits).
+  tls       the same with mutual TLS only: what TLS costs, apart from the checks below.
   secure    the same with mutual TLS, JWT caller identity (ES256, a JWKS file), a policy file, feedback
             tokens (each call carries its answer's token: 32 answers, so a token is seen again, as an
             answer's vote, changed vote and rating each carry it) and the three rate limits set high
             enough never to refuse: every check runs, none refuses. What a token's first use costs
             (a signature check; later uses skip it) is printed separately.
 
-Each level (concurrency 1 and 32) runs the three systems alternately for `--rounds` rounds of ghz;
+Each level (concurrency 1 and 32) runs the four systems alternately for `--rounds` rounds of ghz;
 per system: requests/s, p50 and p99 (ghz's own figures, merged as medians of the rounds), and the
-ratios the targets name (default against echo; secure against default). Then the secure service's
+ratios the targets name (default against echo; secure against default, and TLS alone against default). Then the secure service's
 peak memory with 500 open chat streams. Every call must succeed (ghz counts errors; any is printed).
 
 It prints figures and ratios; it asserts nothing. Run: `.venv/bin/python bench/ack.py [--quick]`.
@@ -73,11 +74,18 @@ class Secure:
         write_policy(self.files["policy.toml"], {"backend": {"scopes": {"chat", "feedback:write", "feedback:read"}}})
         self.files["token-keys.toml"].write_text(f'[[keys]]\nid = "bench"\nsecret = "{os.urandom(32).hex()}"\n')
 
-    def flags(self) -> dict[str, str]:
+    def tls_flags(self) -> dict[str, str]:
+        """Mutual TLS and nothing else (no caller identity: loopback)."""
         f = self.files
         return {
             "tls_cert_file": f["server.crt"], "tls_key_file": f["server.key"], "tls_client_ca_file": f["client-ca.crt"],
             "health_address": f"127.0.0.1:{free_port()}",
+        }  # fmt: skip
+
+    def flags(self) -> dict[str, str]:
+        f = self.files
+        return {
+            **self.tls_flags(),
             "identity_mode": "jwt", "jwt_jwks_file": f["jwks.json"], "jwt_issuer": ISSUER, "jwt_audience": AUDIENCE,
             "policy_file": f["policy.toml"], "feedback_token_keys_file": f["token-keys.toml"],
             "rate_limit_per_principal": HIGH_LIMIT, "rate_limit_per_token_user": HIGH_LIMIT,
@@ -88,10 +96,11 @@ class Secure:
         credentials = grpc.ssl_channel_credentials(self.server_ca.cert, self.client.key, self.client.cert)
         return grpc.aio.secure_channel(address, credentials)
 
-    def ghz_flags(self) -> list[str]:
+    def ghz_flags(self, with_jwt: bool = True) -> list[str]:
         f = self.files
-        return ["--cacert", str(f["ca.crt"]), "--cert", str(f["client.crt"]), "--key", str(f["client.key"]),
-                "--cname", "localhost", "-m", json.dumps({"authorization": f"Bearer {self.jwt}"})]  # fmt: skip
+        tls = ["--cacert", str(f["ca.crt"]), "--cert", str(f["client.crt"]), "--key", str(f["client.key"]),
+               "--cname", "localhost"]  # fmt: skip
+        return tls + (["-m", json.dumps({"authorization": f"Bearer {self.jwt}"})] if with_jwt else [])
 
 
 async def chats(address: str, secure: Secure | None, count: int) -> list[chat_pb2.ChatFinished]:
@@ -189,6 +198,7 @@ def main() -> int:
     (work / "mlflow").mkdir()
     (work / "default").mkdir()
     (work / "secure").mkdir()
+    (work / "tls").mkdir()
     secure = Secure(work / "secure")
     echo_port = free_port()
     echo = subprocess.Popen([sys.executable, str(BENCH / "echo_server.py"), "--port", str(echo_port)],
@@ -198,14 +208,18 @@ def main() -> int:
         mlflow.start()
         default = Service(mlflow.url, work / "default")
         hardened = Service(mlflow.url, work / "secure", **secure.flags())
-        services += [default, hardened]
+        tls_only = Service(mlflow.url, work / "tls", **secure.tls_flags())
+        services += [default, hardened, tls_only]
         for service in services:
             service.start()
         plain = feedback_requests(asyncio.run(chats(default.address, None, TRACES)), with_tokens=False)
         tokened = feedback_requests(asyncio.run(chats(hardened.address, secure, TRACES)), with_tokens=True)
+        tls_plain = feedback_requests(asyncio.run(chats(tls_only.address, secure, TRACES)), with_tokens=False)
         systems = {"echo": (f"127.0.0.1:{echo_port}", plain, None), "default": (default.address, plain, None),
+                   "tls": (tls_only.address, tls_plain, secure.ghz_flags(with_jwt=False)),
                    "secure": (hardened.address, tokened, secure.ghz_flags())}  # fmt: skip
-        pgids = {"echo": echo.pid, "default": default.process.pid, "secure": hardened.process.pid}
+        pgids = {"echo": echo.pid, "default": default.process.pid, "tls": tls_only.process.pid,
+                 "secure": hardened.process.pid}  # fmt: skip
         for address, data, tls in systems.values():  # warm-up: connections, caches, the journal's file
             ghz(address, data, 8, 200, tls)
         results: dict[int, dict[str, list[dict]]] = {}
@@ -233,10 +247,12 @@ def main() -> int:
                 print(f"{concurrency:>3} {name:8} {figure['rps']:8.0f} {fmt(figure['p50'], 2):>8} {fmt(figure['p99'], 2):>8} {figure['cpu']:19.3f}")
         print("\n# Ratios")
         for concurrency in results:
-            echo_f, default_f, secure_f = (figures[concurrency, n] for n in ("echo", "default", "secure"))
+            echo_f, default_f, tls_f, secure_f = (figures[concurrency, n] for n in ("echo", "default", "tls", "secure"))
             print(f"c={concurrency}: default/echo req/s {default_f['rps'] / echo_f['rps']:.2f}x; "
-                  f"secure/default req/s {secure_f['rps'] / default_f['rps']:.2f}x; "
-                  f"secure - default p50 {secure_f['p50'] - default_f['p50']:+.2f} ms")  # fmt: skip
+                  f"secure/default req/s {secure_f['rps'] / default_f['rps']:.2f}x "
+                  f"(TLS alone {tls_f['rps'] / default_f['rps']:.2f}x; secure/tls {secure_f['rps'] / tls_f['rps']:.2f}x); "
+                  f"secure - default p50 {secure_f['p50'] - default_f['p50']:+.2f} ms "
+                  f"(TLS alone {tls_f['p50'] - default_f['p50']:+.2f} ms)")  # fmt: skip
         verification_costs(work / "secure")
         if args.streams:
             (work / "streams").mkdir()
