@@ -21,8 +21,8 @@ asserts nothing. `make bench-cluster` (ARGS="--quick" for a short run, "--millio
      default and with the feedback rate (count_traces_with_feedback: the traces carrying the
      feedback marker, counted by MLflow), each the median of 3. The traces are not made through
      the service: bench/feedback_data.py --copy bulk-inserts them, markers included, straight into
-     MLflow's PostgreSQL tables with COPY (MLflow's own columns, no spans); the load takes most of
-     the 10-15 minutes --million adds.
+     MLflow's PostgreSQL tables with COPY (MLflow's own columns, no spans); the load is most of the
+     5 minutes --million adds.
 
 PostgreSQL runs with its default durability settings (fsync on), as a deployment would.
 """
@@ -406,7 +406,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=5, help="replicas killed under load, one at a time (default 5)")
     parser.add_argument("--lease-seconds", type=float, default=30.0, help="the shared journal's lease (default 30)")
     parser.add_argument("--acks", type=int, default=3000, help="SubmitFeedback calls per journal in c")
-    parser.add_argument("--million", action="store_true", help="also d: the summary over 1,000,000 traces (~15 min)")
+    parser.add_argument("--million", action="store_true", help="also d: the summary over 1,000,000 traces (~5 min)")
     parser.add_argument("--million-traces", type=int, default=1_000_000, help=argparse.SUPPRESS)
     parser.add_argument("--poll-ms", type=float, default=50.0, help="pause between MLflow polls for chats' traces")
     parser.add_argument(
