@@ -3,6 +3,7 @@
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -106,10 +107,13 @@ class ServiceProcess:
 
 class FaultyProxy:
     """An HTTP proxy to MLflow that can answer 401 or 503, lose MLflow's answers, or hold OTLP batches past
-    a timeout, on demand."""
+    a timeout, on demand; or stand in front of MLflow as an authenticating gateway would: over TLS (`tls`,
+    a server context, which may require client certificates) and answering 401 to a request without the
+    `authorization` header it requires."""
 
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, tls: ssl.SSLContext | None = None, required_authorization: str | None = None):
         self.upstream = upstream
+        self.required_authorization = required_authorization
         # None, "401", "503-assessments", "503-writes" (traces and assessments), "lose-assessment-answers",
         # "slow-otlp-big" or "reject-marked"
         self.fault: str | None = None
@@ -135,6 +139,9 @@ class FaultyProxy:
                 if proxy.fault == "503-assessments" and self.path.endswith("/assessments"):
                     proxy.faults_served += 1
                     self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "down"}')
+                    return
+                if proxy.required_authorization and self.headers.get("authorization") != proxy.required_authorization:
+                    self._answer(401, b'{"error": "unauthenticated"}')
                     return
                 if proxy.fault == "401":
                     proxy.faults_served += 1
@@ -169,7 +176,9 @@ class FaultyProxy:
             do_GET = do_POST = do_PATCH = do_DELETE = _forward
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self._server.server_address[1]}"
         # shutdown() returns once serve_forever notices it: at its next poll (0.5 s by default)
         threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
 
