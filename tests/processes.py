@@ -121,6 +121,7 @@ class FaultyProxy:
         self.slow_seconds = 0.0
         self.big_batch_bytes = 8 * 1024
         self.faults_served = 0
+        self.proxied = 0  # requests sent to it as an HTTP proxy
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -130,6 +131,9 @@ class FaultyProxy:
                 pass
 
             def _forward(self) -> None:
+                if self.path.startswith("http://"):  # absolute form: a client using this as its HTTP proxy
+                    proxy.proxied += 1
+                    self.path = "/" + self.path.split("/", 3)[3]
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 writing = self.command == "POST" and (self.path == "/v1/traces" or self.path.endswith("/assessments"))
                 if proxy.fault == "503-writes" and writing:
@@ -155,8 +159,8 @@ class FaultyProxy:
                     proxy.faults_served += 1
                     time.sleep(proxy.slow_seconds)  # the fault itself: MLflow slow on a big batch (it still stores it)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                reply = httpx.request(
-                    self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60
+                reply = httpx.request(  # never through a proxy itself (a test may set HTTP_PROXY to this one)
+                    self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60, trust_env=False
                 )
                 creating = self.command == "POST" and self.path.endswith("/assessments")
                 if proxy.fault == "lose-assessment-answers" and creating:

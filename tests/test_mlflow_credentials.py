@@ -59,6 +59,33 @@ def test_the_gateway_authenticates_as_mlflows_client_would(mlflow_server, given,
         proxy.close()
 
 
+def test_credentials_from_netrc_and_the_proxy_variables_count_as_for_mlflows_client(
+    mlflow_server, tmp_path: Path, monkeypatch
+):
+    proxy = FaultyProxy(mlflow_server.url, required_authorization=basic("netrc-user", "netrc-pass"))
+    try:
+        (tmp_path / "netrc").write_text("machine 127.0.0.1 login netrc-user password netrc-pass\n")
+        monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
+        assert connect(MlflowHostCreds(proxy.url), "credentials-netrc") == stored_experiment_id(
+            mlflow_server.url, "credentials-netrc"
+        )
+        # MLflow at a name only the proxy can reach: the gateway must go through HTTP_PROXY.
+        monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        proxy.required_authorization = None
+        assert connect(MlflowHostCreds("http://mlflow.invalid:5000"), "credentials-proxy") == stored_experiment_id(
+            mlflow_server.url, "credentials-proxy"
+        )
+        assert proxy.proxied > 0
+        monkeypatch.setenv("NO_PROXY", "mlflow.invalid")
+        with pytest.raises(MlflowUnavailable, match="unreachable"):  # NO_PROXY: straight to a name resolving nowhere
+            connect(MlflowHostCreds("http://mlflow.invalid:5000"), "credentials-proxy")
+    finally:
+        proxy.close()
+
+
 def test_the_gateway_verifies_mlflows_certificate_and_presents_its_own(mlflow_server, tmp_path: Path):
     authority, client_authority = make_ca("MLflow's CA"), make_ca("the service's CA")
     server, client = issue(authority, "mlflow", server=True), issue(client_authority, "feedback-service", server=False)

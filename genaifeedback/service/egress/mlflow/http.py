@@ -14,7 +14,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import requests
@@ -76,9 +76,12 @@ class MlflowHttp:
         self._timeout = timeout_seconds
         self._max_connections = max_connections
         self._ssl = _ssl_context(credentials)
-        self._auth = _auth(credentials)
+        # The environment as MLflow's client (requests) reads it, once rather than per request (aiohttp's
+        # trust_env reads ~/.netrc and the proxy variables in a thread for every request).
+        self._proxy = requests.utils.get_environ_proxies(self._base).get(urlsplit(self._base).scheme)
         token = credentials.token and not credentials.username
         self._headers = {"authorization": f"Bearer {credentials.token}"} if token else {}
+        self._auth = _auth(credentials) or (None if token else _netrc_auth(self._base))
         self._session: aiohttp.ClientSession | None = None  # made on the first call, on the running loop
 
     def _client(self) -> aiohttp.ClientSession:
@@ -90,8 +93,7 @@ class MlflowHttp:
                 keepalive_timeout=2.0,
                 ssl=self._ssl,
             )
-            # trust_env: the proxy variables (HTTPS_PROXY, NO_PROXY) count, as they do for MLflow's client.
-            self._session = aiohttp.ClientSession(connector=connector, headers=self._headers, trust_env=True)
+            self._session = aiohttp.ClientSession(connector=connector, headers=self._headers)
         return self._session
 
     async def call(
@@ -119,7 +121,10 @@ class MlflowHttp:
             headers = {**(headers or {}), **self._auth(method, url, headers or {}, content)}
         timeout = aiohttp.ClientTimeout(total=self._timeout if timeout_seconds is None else timeout_seconds)
         try:
-            async with self._client().request(method, url, data=content, headers=headers, timeout=timeout) as response:
+            request = self._client().request(
+                method, url, data=content, headers=headers, timeout=timeout, proxy=self._proxy
+            )
+            async with request as response:
                 answer = Answer(response.status, await response.read())
         except TimeoutError as error:
             raise MlflowTimedOut("MLflow did not answer in time") from error
@@ -185,6 +190,16 @@ def _auth(creds: MlflowHostCreds) -> Authenticate | None:
 
         return _requests_auth(fetch_auth(creds.auth))  # type: ignore[no-untyped-call]  # mlflow is untyped
     if creds.username and creds.password:
-        basic = aiohttp.encode_basic_auth(creds.username, creds.password)
-        return lambda method, url, headers, body: {"authorization": basic}
+        return _basic(creds.username, creds.password)
     return None
+
+
+def _netrc_auth(url: str) -> Authenticate | None:
+    """Basic credentials for MLflow's host from ~/.netrc (or $NETRC), as requests would use them."""
+    found = requests.utils.get_netrc_auth(url)
+    return _basic(*found) if found else None
+
+
+def _basic(user: str, password: str) -> Authenticate:
+    header = {"authorization": aiohttp.encode_basic_auth(user, password)}
+    return lambda method, url, headers, body: header
