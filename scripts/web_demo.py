@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import httpx
 import jwt
+import requests
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -141,8 +141,8 @@ class EnvoyProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"envoy exited with {self._process.returncode}:\n{self.log_path.read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.admin_url}/ready", timeout=1).text.strip() == "LIVE":
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{self.admin_url}/ready", timeout=1).text.strip() == "LIVE":
                     return self
             time.sleep(0.1)  # polling a child process's readiness
         self.stop()

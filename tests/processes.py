@@ -3,6 +3,7 @@
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -106,10 +107,13 @@ class ServiceProcess:
 
 class FaultyProxy:
     """An HTTP proxy to MLflow that can answer 401 or 503, lose MLflow's answers, or hold OTLP batches past
-    a timeout, on demand."""
+    a timeout, on demand; or stand in front of MLflow as an authenticating gateway would: over TLS (`tls`,
+    a server context, which may require client certificates) and answering 401 to a request without the
+    `authorization` header it requires."""
 
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, tls: ssl.SSLContext | None = None, required_authorization: str | None = None):
         self.upstream = upstream
+        self.required_authorization = required_authorization
         # None, "401", "503-assessments", "503-writes" (traces and assessments), "lose-assessment-answers",
         # "slow-otlp-big" or "reject-marked"
         self.fault: str | None = None
@@ -117,6 +121,7 @@ class FaultyProxy:
         self.slow_seconds = 0.0
         self.big_batch_bytes = 8 * 1024
         self.faults_served = 0
+        self.proxied = 0  # requests sent to it as an HTTP proxy
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -126,6 +131,9 @@ class FaultyProxy:
                 pass
 
             def _forward(self) -> None:
+                if self.path.startswith("http://"):  # absolute form: a client using this as its HTTP proxy
+                    proxy.proxied += 1
+                    self.path = "/" + self.path.split("/", 3)[3]
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 writing = self.command == "POST" and (self.path == "/v1/traces" or self.path.endswith("/assessments"))
                 if proxy.fault == "503-writes" and writing:
@@ -135,6 +143,9 @@ class FaultyProxy:
                 if proxy.fault == "503-assessments" and self.path.endswith("/assessments"):
                     proxy.faults_served += 1
                     self._answer(503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "down"}')
+                    return
+                if proxy.required_authorization and self.headers.get("authorization") != proxy.required_authorization:
+                    self._answer(401, b'{"error": "unauthenticated"}')
                     return
                 if proxy.fault == "401":
                     proxy.faults_served += 1
@@ -148,8 +159,8 @@ class FaultyProxy:
                     proxy.faults_served += 1
                     time.sleep(proxy.slow_seconds)  # the fault itself: MLflow slow on a big batch (it still stores it)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                reply = httpx.request(
-                    self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60
+                reply = httpx.request(  # never through a proxy itself (a test may set HTTP_PROXY to this one)
+                    self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60, trust_env=False
                 )
                 creating = self.command == "POST" and self.path.endswith("/assessments")
                 if proxy.fault == "lose-assessment-answers" and creating:
@@ -169,7 +180,9 @@ class FaultyProxy:
             do_GET = do_POST = do_PATCH = do_DELETE = _forward
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self._server.server_address[1]}"
         # shutdown() returns once serve_forever notices it: at its next poll (0.5 s by default)
         threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
+import requests
 
 from genaifeedback.service.process.embedded_postgres import check_reachable, redacted
 
@@ -76,7 +76,7 @@ class EmbeddedMlflowServer:
 
     def start(self, timeout_seconds: float = 180.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with httpx.Client() as probe:
+        with requests.Session() as probe:
             if _healthy(probe, self.url):
                 raise MlflowStartError(f"something already serves {self.url}; stop it or choose another port")
         if self.backend_store_uri.startswith("postgresql"):
@@ -124,7 +124,7 @@ class EmbeddedMlflowServer:
         deadline = time.monotonic() + timeout_seconds
         process = self._process
         assert process is not None, "started before waiting"
-        with httpx.Client() as probe:
+        with requests.Session() as probe:
             while not _healthy(probe, self.url):
                 if process.poll() is not None:
                     cause = _cause(self.log_path, self._log_start)
@@ -180,8 +180,8 @@ def _bind_failure(host: str, port: int) -> str:
     return ""
 
 
-def _healthy(client: httpx.Client, url: str) -> bool:
+def _healthy(client: requests.Session, url: str) -> bool:
     try:
         return client.get(f"{url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
+    except requests.RequestException:
         return False

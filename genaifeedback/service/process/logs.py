@@ -60,7 +60,6 @@ def configure(level: str, log_format: Literal["text", "json"], worker: int | Non
         prefix = "" if worker is None else f"worker-{worker} "
         handler.setFormatter(logging.Formatter(TEXT_FORMAT.replace("%(name)s", prefix + "%(name)s")))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per trace batch is noise
 
 
 def say(line: str) -> None:
