@@ -4,9 +4,8 @@ statuses to the domain's errors.
 
 aiohttp rather than MLflow's synchronous clients: MLflow's client spends ~3.3 ms of CPU per call (it
 re-resolves request-header providers on every call) and needs a thread each; and rather than httpx,
-which spent about 1 ms of the service's CPU per call, three quarters of what delivering a feedback
-cost the service (aiohttp: about a quarter of that). Nothing is retried here: retrying is the
-caller's decision.
+with which the service spent a third more CPU per delivered feedback (docs/benchmarks.md, feedback
+landing). Nothing is retried here: retrying is the caller's decision.
 """
 
 import json
