@@ -32,7 +32,10 @@ class CallRecord:
     """One call, from its start; `end` records it (the first time only)."""
 
     def __init__(self, metrics: Metrics, method: str, request: Any, context: Context) -> None:
-        self._metrics, self._method, self._request, self._context = metrics, method, request, context
+        self._metrics, self._method, self._request = metrics, method, request
+        # Read while the call is alive: grpc.aio's peer() on a stream the client has cancelled reads
+        # a released call, and the process dies (SIGSEGV) in its C core.
+        self._peer = context.peer() if logger.isEnabledFor(logging.INFO) else ""
         self._started = time.monotonic()
         self._ended = False
 
@@ -55,7 +58,7 @@ class CallRecord:
             "principal": current_principal.get(),
             "trace_id": trace_id or _id_field(request, "trace_id"),
             "request_id": _id_field(request, "request_id") or _id_field(request, "client_request_id"),
-            "peer": self._context.peer(),
+            "peer": self._peer,
         }
         logger.info(
             "%s %s%s %.1f ms principal=%s trace_id=%s request_id=%s peer=%s",
