@@ -9,6 +9,7 @@ traceback if any, and the named fields a record carries in `fields` (the access 
 transport/access_log.py), nothing else.
 """
 
+import faulthandler
 import json
 import logging
 import sys
@@ -60,6 +61,8 @@ def configure(level: str, log_format: Literal["text", "json"], worker: int | Non
         prefix = "" if worker is None else f"worker-{worker} "
         handler.setFormatter(logging.Formatter(TEXT_FORMAT.replace("%(name)s", prefix + "%(name)s")))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # A crash inside a C extension (gRPC's core, SQLite, psycopg) leaves every thread's Python stack on stderr.
+    faulthandler.enable()
 
 
 def say(line: str) -> None:
