@@ -78,9 +78,8 @@ class MlflowHttp:
         # The environment as MLflow's client (requests) reads it, once rather than per request (aiohttp's
         # trust_env reads ~/.netrc and the proxy variables in a thread for every request).
         self._proxy = requests.utils.get_environ_proxies(self._base).get(urlsplit(self._base).scheme)
-        token = credentials.token and not credentials.username
-        self._headers = {"authorization": f"Bearer {credentials.token}"} if token else {}
-        self._auth = _auth(credentials) or (None if token else _netrc_auth(self._base))
+        self._sign = _request_signer(credentials)
+        self._headers = _fixed_auth_headers(credentials, self._base, signed=self._sign is not None)
         self._session: aiohttp.ClientSession | None = None  # made on the first call, on the running loop
 
     def _client(self) -> aiohttp.ClientSession:
@@ -116,8 +115,8 @@ class MlflowHttp:
             content = message_to_json(message).encode()
             headers = {"content-type": "application/json", **(headers or {})}
         url = self._base + path + (f"?{urlencode(params)}" if params else "")
-        if self._auth is not None:
-            headers = {**(headers or {}), **self._auth(method, url, headers or {}, content)}
+        if self._sign is not None:
+            headers = {**(headers or {}), **self._sign(method, url, headers or {}, content)}
         timeout = aiohttp.ClientTimeout(total=self._timeout if timeout_seconds is None else timeout_seconds)
         try:
             request = self._client().request(
@@ -151,10 +150,6 @@ def short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-# Headers for one request: (method, url, headers, body) -> the headers that authenticate it.
-Authenticate = Callable[[str, str, dict[str, str], bytes | None], dict[str, str]]
-
-
 def _ssl_context(creds: MlflowHostCreds) -> ssl.SSLContext | bool:
     """TLS as MLflow's own client would set it up: its CA bundle, its client certificate, or no check."""
     if creds.ignore_tls_verification:
@@ -167,19 +162,26 @@ def _ssl_context(creds: MlflowHostCreds) -> ssl.SSLContext | bool:
     return context
 
 
-def _requests_auth(auth: Callable[[requests.PreparedRequest], requests.PreparedRequest]) -> Authenticate:
-    """Run a `requests` auth (MLflow's sigv4 and auth plugins are written for requests) on a request
-    about to be sent, and keep the headers it sets."""
-
-    def authenticate(method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
-        prepared = auth(requests.Request(method, url, headers=headers, data=body).prepare())
-        return {k: v if isinstance(v, str) else v.decode() for k, v in prepared.headers.items()}
-
-    return authenticate
+# Headers for one request: (method, url, headers, body) -> the headers that authenticate it.
+Authenticate = Callable[[str, str, dict[str, str], bytes | None], dict[str, str]]
 
 
-def _auth(creds: MlflowHostCreds) -> Authenticate | None:
-    """The same authentication MLflow's own client would use (mlflow.utils.rest_utils.http_request)."""
+def _fixed_auth_headers(creds: MlflowHostCreds, url: str, signed: bool) -> dict[str, str]:
+    """The credentials that are the same on every request, as MLflow's own client sends them
+    (mlflow.utils.rest_utils.http_request): a bearer token, or basic (given, or requests' ~/.netrc)
+    unless a signer authenticates each request."""
+    if creds.token and not creds.username:
+        return {"authorization": f"Bearer {creds.token}"}
+    if signed:
+        return {}
+    if creds.username and creds.password:
+        return {"authorization": aiohttp.encode_basic_auth(creds.username, creds.password)}
+    found = None if creds.token else requests.utils.get_netrc_auth(url)
+    return {"authorization": aiohttp.encode_basic_auth(*found)} if found else {}
+
+
+def _request_signer(creds: MlflowHostCreds) -> Authenticate | None:
+    """MLflow's sigv4 or auth plugin: `requests` auths that sign each request, run on ours."""
     if creds.aws_sigv4:
         from requests_auth_aws_sigv4 import AWSSigV4
 
@@ -188,17 +190,14 @@ def _auth(creds: MlflowHostCreds) -> Authenticate | None:
         from mlflow.tracking.request_auth.registry import fetch_auth
 
         return _requests_auth(fetch_auth(creds.auth))  # type: ignore[no-untyped-call]  # mlflow is untyped
-    if creds.username and creds.password:
-        return _basic(creds.username, creds.password)
     return None
 
 
-def _netrc_auth(url: str) -> Authenticate | None:
-    """Basic credentials for MLflow's host from ~/.netrc (or $NETRC), as requests would use them."""
-    found = requests.utils.get_netrc_auth(url)
-    return _basic(*found) if found else None
+def _requests_auth(auth: Callable[[requests.PreparedRequest], requests.PreparedRequest]) -> Authenticate:
+    """Run a `requests` auth on a request about to be sent, and keep the headers it sets."""
 
+    def authenticate(method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+        prepared = auth(requests.Request(method, url, headers=headers, data=body).prepare())
+        return {k: v if isinstance(v, str) else v.decode() for k, v in prepared.headers.items()}
 
-def _basic(user: str, password: str) -> Authenticate:
-    header = {"authorization": aiohttp.encode_basic_auth(user, password)}
-    return lambda method, url, headers, body: header
+    return authenticate
