@@ -312,6 +312,20 @@ def test_default_range_is_the_last_24_hours(dataset):
     assert_matches(answer.total, reference(in_range(stored, start_ms, end_ms)), traces_counted=True)
 
 
+def per_model_per_day(service, start_ms: int, end_ms: int, models: list[str], counted: bool):
+    """The summary per day and per `model` tag (the listed models; none listed: every one found)."""
+    return summary_of(
+        service,
+        start_time=stamp(start_ms),
+        end_time=stamp(end_ms),
+        interval=analytics_pb2.SUMMARY_INTERVAL_DAY,
+        group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
+        group_by_tag="model",
+        group_values=models,
+        count_traces_with_feedback=counted,
+    )
+
+
 @pytest.mark.parametrize(
     ("aggregated", "counted"),
     [(True, False), (True, True), (False, True)],
@@ -320,15 +334,8 @@ def test_default_range_is_the_last_24_hours(dataset):
 def test_positive_rate_per_model_per_day(dataset, aggregated, counted):
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS
-    answer = summary_of(
-        service,
-        start_time=stamp(start_ms),
-        end_time=stamp(end_ms),
-        interval=analytics_pb2.SUMMARY_INTERVAL_DAY,
-        group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
-        group_by_tag="model",
-        group_values=["model-a", "model-b", "model-c"] if aggregated else [],
-        count_traces_with_feedback=counted,
+    answer = per_model_per_day(
+        service, start_ms, end_ms, ["model-a", "model-b", "model-c"] if aggregated else [], counted
     )
     assert answer.counting.aggregated_by_mlflow is aggregated
     assert answer.counting.traces_with_feedback_counted is counted
@@ -354,16 +361,7 @@ def test_groups_that_hold_only_some_traces_leave_the_total_whole(dataset):
     two hold two models of three, so the total is counted on its own."""
     service, stored, end_ms, _, _ = dataset
     start_ms = end_ms - 6 * DAY_MS
-    answer = summary_of(
-        service,
-        start_time=stamp(start_ms),
-        end_time=stamp(end_ms),
-        interval=analytics_pb2.SUMMARY_INTERVAL_DAY,
-        group_by=analytics_pb2.GROUP_DIMENSION_TRACE_TAG,
-        group_by_tag="model",
-        group_values=["model-a", "model-c"],
-        count_traces_with_feedback=True,
-    )
+    answer = per_model_per_day(service, start_ms, end_ms, ["model-a", "model-c"], counted=True)
     assert answer.counting.aggregated_by_mlflow
     selected = in_range(stored, start_ms, end_ms)
     assert_matches(answer.total, reference(selected), traces_counted=True)
