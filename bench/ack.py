@@ -10,12 +10,14 @@ defaults. One MLflow server (SQLite, one worker) behind both service configurati
             tokens (each call carries its answer's token: 32 answers, so a token is seen again, as an
             answer's vote, changed vote and rating each carry it) and the three rate limits set high
             enough never to refuse: every check runs, none refuses. What a token's first use costs
-            (a signature check; later uses skip it) is printed separately.
+            (a signature check; later uses skip it) and the limits' bookkeeping by how many traces
+            are written to are printed separately (in-process).
 
 Each level (concurrency 1 and 32) runs the four systems alternately for `--rounds` rounds of ghz;
 per system: requests/s, p50 and p99 (ghz's own figures, merged as medians of the rounds), and the
-ratios the targets name (default against echo; secure against default, and TLS alone against default). Then the secure service's
-peak memory with 500 open chat streams. Every call must succeed (ghz counts errors; any is printed).
+ratios the targets name (default against echo; secure against default, and TLS alone against
+default). Then the secure service's peak memory with 500 open chat streams. Every call must
+succeed (ghz counts errors; any is printed).
 
 It prints figures and ratios; it asserts nothing. Run: `.venv/bin/python bench/ack.py [--quick]`.
 """
@@ -42,8 +44,13 @@ from benchmark import fmt, free_port, group_cpu_seconds, machine_info  # noqa: E
 from durability import Service  # noqa: E402
 from test_tls import issue, make_ca  # noqa: E402
 
+from limits.aio.storage import MemoryStorage, Storage  # noqa: E402
+
 from genaifeedback.service.domain.feedback_tokens import FeedbackTokens  # noqa: E402
+from genaifeedback.service.domain.rate_limits import RateLimits  # noqa: E402
 from genaifeedback.service.domain.token_keys import TokenKeys  # noqa: E402
+from genaifeedback.service.domain.window_counts import WindowCounts  # noqa: E402
+from genaifeedback.service.metrics import Metrics  # noqa: E402
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
 from genaifeedback.service.transport.auth.jwt_identity import JwksFile, JwtIdentity  # noqa: E402
 from genaifeedback.v1 import chat_pb2, chat_pb2_grpc  # noqa: E402
@@ -177,6 +184,28 @@ def verification_costs(folder: Path) -> None:
         print(f"{name:24} {first:7.1f} / {(time.perf_counter() - started) / (10 * len(fresh)) * 1e6:5.1f}")
 
 
+def limit_costs() -> None:
+    """What the three rate limits' bookkeeping costs a feedback write in this process, by how many
+    traces (and token users) are written to within a window: limits' own async memory storage,
+    which walks every key on each hit, against this service's (window_counts.py)."""
+    print("\n# Rate limit bookkeeping in-process (us per feedback write: per principal, per user, per trace)")
+    print(f"{'traces in a window':>20} {'limits MemoryStorage':>21} {'WindowCounts':>13}")
+
+    async def per_call(storage: Storage, traces: int) -> float:
+        limits = RateLimits(storage, HIGH_LIMIT, None, HIGH_LIMIT, HIGH_LIMIT, 0, Metrics())
+        calls = 10_000
+        started = time.perf_counter()
+        for n in range(calls):
+            await limits.call("backend", "feedback:write")
+            await limits.feedback_write(f"user-{n % traces}", f"trace-{n % traces}")
+            await asyncio.sleep(0)  # each call is its own task: the event loop runs between them
+        return (time.perf_counter() - started) / calls * 1e6
+
+    for traces in (32, 2_000, 20_000):
+        library, ours = asyncio.run(per_call(MemoryStorage(), traces)), asyncio.run(per_call(WindowCounts(), traces))
+        print(f"{traces:>20,} {library:21.1f} {ours:13.1f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per level (default 5)")
@@ -254,6 +283,7 @@ def main() -> int:
                   f"secure - default p50 {secure_f['p50'] - default_f['p50']:+.2f} ms "
                   f"(TLS alone {tls_f['p50'] - default_f['p50']:+.2f} ms)")  # fmt: skip
         verification_costs(work / "secure")
+        limit_costs()
         if args.streams:
             (work / "streams").mkdir()
             slow = Service(mlflow.url, work / "streams", **secure.flags(), demo_token_delay_ms=60_000)

@@ -6,6 +6,7 @@ its RetryInfo leads to success. Two principals come cheaply from mesh-linkerd's 
 Windows are seconds long so that honouring RetryInfo (the behaviour under test) stays short; the
 limits that are not waited out are per minute, so that no window ends during a test."""
 
+import asyncio
 import shutil
 import subprocess
 import time
@@ -14,11 +15,14 @@ import uuid
 import grpc
 import pytest
 from google.rpc import error_details_pb2
+from limits.aio.strategies import FixedWindowRateLimiter
 
 import scripted_generators
 from auth_support import error_info, journaled_units, refusal
 from conftest import free_port
 from genaifeedback.service.domain import rate_limits
+from genaifeedback.service.domain.rate_limits import parse_limit
+from genaifeedback.service.domain.window_counts import WindowCounts
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.transport.auth import policy as policy_file
 from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
@@ -288,3 +292,45 @@ def test_settings_and_policy_refuse_bad_limits(tmp_path):
     with pytest.raises(policy_file.PolicyFileError, match="limits"):
         policy_file.load(write_policy(tmp_path / "q.toml", default_limits='"no:such-scope" = "1/second"'))
     assert rate_limits.build(Settings(), None, None) is None  # type: ignore[arg-type]  # nothing configured
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_window_counts_free_a_window_at_its_end_and_hold_only_open_windows():
+    asyncio.run(window_counts_scenario())
+
+
+async def window_counts_scenario() -> None:
+    clock = Clock()
+    counts = WindowCounts(clock)
+    limiter = FixedWindowRateLimiter(counts)
+    three_per_minute = parse_limit("3/minute")
+
+    assert [await limiter.hit(three_per_minute, "alice") for _ in range(4)] == [True, True, True, False]
+    clock.now += 30
+    assert await limiter.hit(three_per_minute, "bob")  # bob's window starts now, 30 s after alice's
+    assert not await limiter.test(three_per_minute, "alice")
+    stats = await limiter.get_window_stats(three_per_minute, "alice")
+    assert (stats.reset_time, stats.remaining) == (clock.now + 30, 0)  # the RetryInfo refused callers get
+
+    clock.now += 30  # alice's window has ended; bob's has not
+    assert await limiter.test(three_per_minute, "alice")
+    assert await limiter.hit(three_per_minute, "alice")  # a new window: one hit in it
+    assert (await limiter.get_window_stats(three_per_minute, "alice")).remaining == 2
+    assert (await limiter.get_window_stats(three_per_minute, "bob")).remaining == 2
+
+    # Thousands of one-off keys (per trace) are dropped once their windows end, not kept.
+    for n in range(5000):
+        await limiter.hit(three_per_minute, f"trace-{n}")
+    assert len(counts) == 5002
+    clock.now += 61
+    await limiter.hit(three_per_minute, "carol")
+    assert len(counts) == 1
+    await limiter.clear(three_per_minute, "carol")
+    assert await limiter.test(three_per_minute, "carol") and len(counts) == 0

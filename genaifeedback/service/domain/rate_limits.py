@@ -9,8 +9,8 @@ callers would let one through. The elastic-expiry variant, gone since limits 4, 
 further with every refused hit, so a delay sent would not hold.) The price: up to 2L calls may
 pass within one window's length across a boundary.
 
-Counts live in this replica's memory unless --rate-limit-storage-uri names a Redis shared by the
-replicas: then a limit is exact across them. Open streams are always this replica's own. With no
+Counts live in this replica's memory (window_counts.py) unless --rate-limit-storage-uri names a
+Redis shared by the replicas: then a limit is exact across them. Open streams are always this replica's own. With no
 limit configured nothing here runs at all (the defaults).
 """
 
@@ -25,12 +25,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
 from genaifeedback.service.domain.errors import RateLimited, TooManyStreams
+from genaifeedback.service.domain.window_counts import WindowCounts
 from genaifeedback.service.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def check_storage_uri(uri: str) -> str:
 
 def storage_for(uri: str) -> Storage:
     if uri == MEMORY_URI:
-        return MemoryStorage()
+        return WindowCounts()
     # Storage errors surface as StorageError: a store that is down lets calls through (see _hit).
     storage = storage_from_string("async+" + uri, wrap_exceptions=True, implementation="redispy")
     assert isinstance(storage, Storage)
