@@ -11,7 +11,7 @@ from grpc_health.v1 import health, health_pb2_grpc
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.process.tls import CertificateFiles
-from genaifeedback.service.transport.calls import TolerantParsing
+from genaifeedback.service.transport.calls import TolerantServer
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def connection_age_grace_ms(settings: Settings) -> int:
 
 def transport_receive_limit(max_receive_message_bytes: int) -> int:
     """gRPC's own limit: a quarter above the contract's. A request between the two reaches the call
-    scope (TolerantParsing), which refuses it with ErrorInfo (REQUEST_TOO_LARGE); gRPC refuses a
+    scope (TolerantServer), which refuses it with ErrorInfo (REQUEST_TOO_LARGE); gRPC refuses a
     bigger one itself before any handler, with a bare RESOURCE_EXHAUSTED. The margin bounds what is
     read of a request that will be refused."""
     return max_receive_message_bytes + max_receive_message_bytes // 4
@@ -80,8 +80,8 @@ async def start_health_only(
 ) -> tuple[grpc.aio.Server, int]:
     """A plaintext server on --health-address that serves grpc.health.v1 only (no reflection, no
     application service), answering from the service's own health servicer; returns it and its port."""
-    server = grpc.aio.server(interceptors=[TolerantParsing(settings.max_receive_message_bytes)], options=options)
-    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    server = grpc.aio.server(options=options)
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, TolerantServer(server, settings.max_receive_message_bytes))
     port = server.add_insecure_port(settings.health_address)
     await server.start()
     logger.info("health-only (plaintext) on %s", settings.health_address)

@@ -33,7 +33,7 @@ from genaifeedback.service.process.token_setup import build_feedback_tokens
 from genaifeedback.service.storage.journal import FeedbackUnit, JournaledTrace
 from genaifeedback.service.transport.auth import access as caller_access
 from genaifeedback.service.transport.auth.scopes import check_declared
-from genaifeedback.service.transport.calls import Admission, TolerantParsing
+from genaifeedback.service.transport.calls import Admission, TolerantServer
 from genaifeedback.service.transport.convert.feedback import FEEDBACK_NAME_PATTERN
 from genaifeedback.service.transport.reflection import enable_reflection
 from genaifeedback.service.transport.servicers import ChatServicer, FeedbackAnalyticsServicer, FeedbackServicer
@@ -135,26 +135,25 @@ class FeedbackApp:
         # turns gRPC's default SO_REUSEPORT off, so a second instance on a served address fails to bind.
         options = [*_SERVER_OPTIONS, ("grpc.so_reuseport", 1 if settings.workers > 1 else 0)]
         options += server_options(settings)  # message sizes, streams per connection, connection-age grace
-        self.server = grpc.aio.server(
-            interceptors=[TolerantParsing(settings.max_receive_message_bytes)], options=options
-        )
+        self.server = grpc.aio.server(options=options)
+        services = TolerantServer(self.server, settings.max_receive_message_bytes)
         self.admission = Admission(self.access, self.rate_limits)
         chat_pb2_grpc.add_ChatServiceServicer_to_server(
-            ChatServicer(self.runner, self.metrics, self.admission), self.server
+            ChatServicer(self.runner, self.metrics, self.admission), services
         )
         submission = FeedbackSubmission(self.feedback.intake, self.schemas, self.tokens, self.rate_limits)
         curation = FeedbackCuration(self.gateway, self.feedback.intake, self.feedback.attacher, submission)
         feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
-            FeedbackServicer(submission, curation, self.schemas, self.metrics, self.admission), self.server
+            FeedbackServicer(submission, curation, self.schemas, self.metrics, self.admission), services
         )
         self.analytics = FeedbackAnalytics(self.gateway, self.schemas, settings.watch_poll_seconds)
         analytics_pb2_grpc.add_FeedbackAnalyticsServiceServicer_to_server(
-            FeedbackAnalyticsServicer(self.analytics, self.metrics, self.admission), self.server
+            FeedbackAnalyticsServicer(self.analytics, self.metrics, self.admission), services
         )
         self.health = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)  # open to every caller
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, services)  # open to every caller
         if settings.reflection:
-            enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server)
+            enable_reflection((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), services)
         self.port = add_service_port(self.server, settings, self.metrics)
         self.exporter.on_health_change = self._health_changed
         self.journal.on_availability_change = self._health_changed

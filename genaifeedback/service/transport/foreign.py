@@ -1,5 +1,5 @@
 """The services on the port that are not ours (grpc.health.v1, grpc.reflection.v1 and v1alpha) get
-the same parse check as ours: TolerantParsing (calls.py) hands their methods requests that did not
+the same parse check as ours: TolerantServer (calls.py) hands their methods requests that did not
 parse as an UnparsedRequest, and the handler built here refuses one with INVALID_ARGUMENT /
 MALFORMED_REQUEST (one log line) before their servicer sees it. Without it, grpc answers UNKNOWN
 and logs a DecodeError traceback for each.

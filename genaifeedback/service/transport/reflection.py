@@ -8,8 +8,11 @@ stubs (with source info). Reflection is served as v1 and as v1alpha: the message
 on the wire, so one servicer answers both.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Iterator
 from importlib import resources
+from typing import Any, Protocol
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, text_format
@@ -26,13 +29,13 @@ DESCRIPTOR_SET = resources.files("genaifeedback.v1") / "descriptors.binpb"
 class _ServedFile:
     """The face of a file descriptor that grpcio-reflection uses: name, dependencies, CopyToProto."""
 
-    def __init__(self, proto: descriptor_pb2.FileDescriptorProto, source: "DescriptorSource"):
+    def __init__(self, proto: descriptor_pb2.FileDescriptorProto, source: DescriptorSource):
         self._proto = proto
         self._source = source
         self.name = proto.name
 
     @property
-    def dependencies(self) -> list["_ServedFile | FileDescriptor"]:
+    def dependencies(self) -> list[_ServedFile | FileDescriptor]:
         return [self._source.FindFileByName(name) for name in self._proto.dependency]
 
     def CopyToProto(self, proto: descriptor_pb2.FileDescriptorProto) -> None:
@@ -50,17 +53,17 @@ class DescriptorSource:
         }
 
     @classmethod
-    def of_the_contract(cls) -> "DescriptorSource":
+    def of_the_contract(cls) -> DescriptorSource:
         descriptors = descriptor_pb2.FileDescriptorSet.FromString(DESCRIPTOR_SET.read_bytes())
         for module in (health_pb2, reflection_pb2):  # indexed too, so their methods resolve
             module.DESCRIPTOR.CopyToProto(descriptors.file.add())
         descriptors.file.append(_reflection_v1_file())
         return cls(descriptors)
 
-    def FindFileByName(self, name: str) -> "_ServedFile | FileDescriptor":
+    def FindFileByName(self, name: str) -> _ServedFile | FileDescriptor:
         return self._files.get(name) or self._fallback.FindFileByName(name)
 
-    def FindFileContainingSymbol(self, symbol: str) -> "_ServedFile | FileDescriptor":
+    def FindFileContainingSymbol(self, symbol: str) -> _ServedFile | FileDescriptor:
         return self._file_of_symbol.get(symbol) or self._fallback.FindFileContainingSymbol(symbol)
 
     def FindMessageTypeByName(self, name: str) -> Descriptor:
@@ -109,7 +112,15 @@ def _type_symbols(
         yield from _type_symbols(name + ".", message.nested_type, message.enum_type)
 
 
-def enable_reflection(service_names: Iterable[str], server: grpc.aio.Server) -> None:
+class MethodRegistry(Protocol):
+    """Where services are added: a grpc.aio.Server, or calls.TolerantServer in front of one."""
+
+    def add_registered_method_handlers(
+        self, service_name: str, method_handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
+    ) -> None: ...
+
+
+def enable_reflection(service_names: Iterable[str], server: MethodRegistry) -> None:
     """Serve reflection (v1 and v1alpha) for these services and for reflection itself."""
     names = (*service_names, REFLECTION_V1_SERVICE, REFLECTION_V1ALPHA_SERVICE)
     servicer = reflection_aio.ReflectionServicer(names, pool=DescriptorSource.of_the_contract())
@@ -119,6 +130,4 @@ def enable_reflection(service_names: Iterable[str], server: grpc.aio.Server) -> 
         response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
     )
     for service in (REFLECTION_V1_SERVICE, REFLECTION_V1ALPHA_SERVICE):
-        server.add_generic_rpc_handlers(
-            (grpc.method_handlers_generic_handler(service, {"ServerReflectionInfo": handler}),)
-        )
+        server.add_registered_method_handlers(service, {"ServerReflectionInfo": handler})
