@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 
 MAX_METADATA_CHARS = 200  # ErrorInfo metadata stays small (a principal is bounded, but long)
 _FEEDBACK_SOURCE = feedback_pb2.FeedbackSource.DESCRIPTOR
-_SOURCE_TYPE_PREFIX = "SOURCE_TYPE_"
+# HUMAN, LLM_JUDGE, CODE by their numbers, as the policy file names them (an unknown number: "").
+_SOURCE_TYPE_NAMES = {number: name.removeprefix("SOURCE_TYPE_") for name, number in feedback_pb2.SourceType.items()}
 
 # The principal of the call being served (for whatever runs inside the call scope, such as logs).
 current_principal: ContextVar[str] = ContextVar("current_principal", default="")
@@ -95,8 +96,7 @@ def _source(request: Any) -> tuple[str, str] | None:
         return None
     source: feedback_pb2.FeedbackSource = request.source
     type_value = source.type or feedback_pb2.SOURCE_TYPE_HUMAN  # unset means HUMAN, as validation says
-    type_name = feedback_pb2.SourceType.Name(type_value) if type_value in feedback_pb2.SourceType.values() else ""
-    return type_name.removeprefix(_SOURCE_TYPE_PREFIX), source.id
+    return _SOURCE_TYPE_NAMES.get(type_value, ""), source.id
 
 
 def _short(value: str) -> str:
