@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -175,7 +175,7 @@ def _trace_id_of(context: Context) -> str:
 CAPPED_STREAMS = frozenset({"Chat", "WatchFeedback"})
 
 
-_UNLIMITED: AbstractAsyncContextManager[None] = nullcontext()  # reusable: it keeps no state
+_NO_SLOT: AbstractContextManager[None] = nullcontext()  # reusable: it keeps no state
 
 
 class Admission:
@@ -204,17 +204,16 @@ class Admission:
         if self._unary_in_flight == 0:
             self._idle.set()
 
-    def limited(self, method: str, principal: str, scope: Scope | None) -> AbstractAsyncContextManager[None]:
-        """The principal's open-stream cap (for the long streams) and its rate limit under the scope."""
-        return _UNLIMITED if self.limits is None else self._limited(self.limits, method, principal, scope)
+    def stream_slot(self, method: str, principal: str) -> AbstractContextManager[None]:
+        """One of the principal's open-stream slots, held while a long stream is open (the cap)."""
+        if self.limits is None or method not in CAPPED_STREAMS:
+            return _NO_SLOT
+        return self.limits.stream(principal or ANONYMOUS)  # an open service names no caller: one principal
 
-    @staticmethod
-    @asynccontextmanager
-    async def _limited(limits: RateLimits, method: str, principal: str, scope: Scope | None) -> AsyncIterator[None]:
-        principal = principal or ANONYMOUS  # an open service names no caller: all are the one principal
-        with limits.stream(principal) if method in CAPPED_STREAMS else nullcontext():
-            await limits.call(principal, str(scope or ""))
-            yield
+    async def count_call(self, principal: str, scope: Scope | None) -> None:
+        """The call, under the principal's rate limit for the scope."""
+        if self.limits is not None:
+            await self.limits.call(principal or ANONYMOUS, str(scope or ""))
 
     async def close(self, timeout_seconds: float) -> None:
         """Refuse new calls; wait (up to the timeout) for the unary calls taken to be answered."""
@@ -239,7 +238,8 @@ async def call_scope(
     try:
         servicer.admission.admit()
         principal = servicer.admission.access.check(scope, request, context)
-        async with servicer.admission.limited(method, principal, scope):
+        with servicer.admission.stream_slot(method, principal):
+            await servicer.admission.count_call(principal, scope)
             _parsed(request)
             yield
         code = grpc.StatusCode.OK
