@@ -23,8 +23,10 @@ from genaifeedback.service.storage import unit_rows
 from genaifeedback.service.storage.journal import FeedbackUnit, JournaledTrace, JournalError
 
 _T = TypeVar("_T")
-# An operation for the writer thread, and how to hand its result (or its error) back.
-_Request = tuple[Callable[[sqlite3.Connection], Any], Callable[[Any, BaseException | None], object]]
+# An operation for the writer thread, and where its result (or its error) goes: the future an
+# async caller awaits, or a callback (_call_now's, from outside the event loop).
+_Reply = asyncio.Future[Any] | Callable[[Any, BaseException | None], object]
+_Request = tuple[Callable[[sqlite3.Connection], Any], _Reply]
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +119,14 @@ class SqliteJournal:
         """Journal a unit, durably; if one with the same id is there already, return that one."""
 
         def add(db: sqlite3.Connection) -> FeedbackUnit | None:
-            existing = unit_rows.unit(
-                db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit.unit_id,)).fetchone()
-            )
-            if existing is None:
-                db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", unit_rows.row(unit))
-            return existing
+            # Nearly every unit is new: insert, and read only when the id was there already.
+            inserted = db.execute(
+                "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id) DO NOTHING",
+                unit_rows.row(unit),
+            ).rowcount
+            if inserted:
+                return None
+            return unit_rows.unit(db.execute("SELECT * FROM feedback WHERE unit_id = ?", (unit.unit_id,)).fetchone())
 
         existing = await self._submit(add)
         if existing is None:
@@ -176,9 +180,8 @@ class SqliteJournal:
     # --- the writer thread
 
     async def _submit(self, operation: Callable[[sqlite3.Connection], _T]) -> _T:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[_T] = loop.create_future()
-        self._requests.put((operation, lambda result, error: loop.call_soon_threadsafe(_settle, done, result, error)))
+        done: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
+        self._requests.put((operation, done))
         return await done
 
     def _call_now(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
@@ -214,8 +217,7 @@ class SqliteJournal:
             closing = None in batch
             work = [request for request in batch if request is not None]
             outcomes = self._commit(db, work)
-            for (_, reply), (result, failure) in zip(work, outcomes, strict=True):
-                reply(result, failure)
+            _reply(work, outcomes)
             if closing:
                 db.close()
                 return
@@ -250,10 +252,24 @@ class SqliteJournal:
         return traces, units
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _reply(work: list[_Request], outcomes: list[tuple[Any, BaseException | None]]) -> None:
+    """Hand each outcome to its caller: a commit's futures are settled by one call on their event
+    loop (one wake-up of it, not one per operation)."""
+    settled: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+    for (_, reply), (result, error) in zip(work, outcomes, strict=True):
+        if isinstance(reply, asyncio.Future):
+            settled.setdefault(reply.get_loop(), []).append((reply, result, error))
+        else:
+            reply(result, error)
+    for loop, futures in settled.items():
+        loop.call_soon_threadsafe(_settle, futures)
+
+
+def _settle(futures: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in futures:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
