@@ -38,7 +38,7 @@ from genaifeedback.service.transport.auth.access import Access
 from genaifeedback.service.transport.auth.identity import ANONYMOUS, NoIdentity
 from genaifeedback.service.transport.auth.policy import OPEN_POLICY
 from genaifeedback.service.transport.auth.scopes import SCOPE_ATTRIBUTE, Scope
-from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
+from genaifeedback.v1 import chat_pb2
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class TolerantServer:
     ) -> grpc.RpcMethodHandler[Any, Any]:
         if handler.request_deserializer is None:
             return handler
-        message_name = _REQUEST_TYPES.get((service, method)) or _message_name(handler.request_deserializer)
+        message_name = _message_name(handler.request_deserializer)
         # grpcio's handlers are namedtuples (its stubs type them as an abstract class).
         replaced: grpc.RpcMethodHandler[Any, Any] = handler._replace(  # type: ignore[attr-defined]
             request_deserializer=_tolerant(handler.request_deserializer, message_name, self.max_request_bytes)
@@ -123,17 +123,9 @@ class TolerantServer:
 
 
 def _message_name(deserializer: Callable[[bytes], Any]) -> str:
-    """The message a generated `Message.FromString` parses (health's, reflection's)."""
+    """The message a generated `Message.FromString` parses (every service's on the port)."""
     descriptor = getattr(getattr(deserializer, "__self__", None), "DESCRIPTOR", None)
     return str(getattr(descriptor, "full_name", "request message"))
-
-
-_REQUEST_TYPES = {
-    (service.full_name, method.name): method.input_type.full_name
-    for module in (chat_pb2, feedback_pb2, analytics_pb2)
-    for service in module.DESCRIPTOR.services_by_name.values()
-    for method in service.methods
-}
 
 
 def _rich_status(error: Exception, trace_id: str) -> grpc.Status:
