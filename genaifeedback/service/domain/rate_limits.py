@@ -10,8 +10,8 @@ further with every refused hit, so a delay sent would not hold.) The price: up t
 pass within one window's length across a boundary.
 
 Counts live in this replica's memory (window_counts.py) unless --rate-limit-storage-uri names a
-Redis shared by the replicas: then a limit is exact across them. Open streams are always this replica's own. With no
-limit configured nothing here runs at all (the defaults).
+Redis shared by the replicas: then a limit is exact across them. Open streams are always this
+replica's own. With no limit configured nothing here runs at all (the defaults).
 """
 
 from __future__ import annotations

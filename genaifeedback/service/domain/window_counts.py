@@ -23,8 +23,7 @@ class WindowCounts(Storage):
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self._clock = clock  # epoch seconds: a window's end is also the RetryInfo callers get
-        self._counts: dict[str, int] = {}
-        self._ends: dict[str, float] = {}
+        self._windows: dict[str, tuple[float, int]] = {}  # key -> (its window's end, hits in it)
         self._by_end: list[tuple[float, str]] = []  # (end, key), earliest first; stale entries skipped
 
     @property
@@ -34,41 +33,43 @@ class WindowCounts(Storage):
     def _drop_ended(self, now: float) -> None:
         while self._by_end and self._by_end[0][0] <= now:
             end, key = heapq.heappop(self._by_end)
-            if self._ends.get(key) == end:  # not a window that has started again since
-                del self._ends[key], self._counts[key]
+            window = self._windows.get(key)
+            if window is not None and window[0] == end:  # not a window that has started again since
+                del self._windows[key]
+
+    def _open(self, key: str) -> tuple[float, int]:
+        """The key's window if it has not ended: (end, hits); else (0, 0)."""
+        window = self._windows.get(key, (0.0, 0))
+        return window if window[0] > self._clock() else (0.0, 0)
 
     async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = self._clock()
         self._drop_ended(now)
-        if key not in self._ends:  # the first hit starts the key's window
-            self._ends[key] = end = now + expiry
-            heapq.heappush(self._by_end, (end, key))
-            self._counts[key] = 0
-        self._counts[key] += amount
-        return self._counts[key]
+        window = self._windows.get(key)
+        if window is None:  # the first hit starts the key's window
+            window = (now + expiry, 0)
+            heapq.heappush(self._by_end, (window[0], key))
+        self._windows[key] = (window[0], window[1] + amount)
+        return window[1] + amount
 
     async def get(self, key: str) -> int:
-        return self._counts[key] if self._ends.get(key, 0.0) > self._clock() else 0
+        return self._open(key)[1]
 
     async def get_expiry(self, key: str) -> float:
-        end = self._ends.get(key, 0.0)
-        now = self._clock()
-        return end if end > now else now
+        return self._open(key)[0] or self._clock()
 
     async def check(self) -> bool:
         return True
 
     async def reset(self) -> int:
-        cleared = len(self._counts)
-        self._counts.clear()
-        self._ends.clear()
+        cleared = len(self._windows)
+        self._windows.clear()
         self._by_end.clear()
         return cleared
 
     async def clear(self, key: str) -> None:
-        self._counts.pop(key, None)
-        self._ends.pop(key, None)  # its heap entry is now stale
+        self._windows.pop(key, None)  # its heap entry is now stale
 
     def __len__(self) -> int:
         """Keys whose window has not been dropped yet (what the counts hold in memory)."""
-        return len(self._counts)
+        return len(self._windows)
