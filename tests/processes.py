@@ -70,7 +70,7 @@ class ServiceProcess:
                     self.feedback = feedback_pb2_grpc.FeedbackServiceStub(self.channel)
                     return self
             except grpc.RpcError:
-                time.sleep(0.1)  # polling a child process's readiness
+                time.sleep(0.1)  # ok: polling a child process's readiness
         raise AssertionError(f"feedback-service not serving:\n{self.log_path.read_text()[-3000:]}")
 
     def wait_for_log(self, text: str, count: int = 1, timeout: float = 60) -> None:
@@ -81,7 +81,7 @@ class ServiceProcess:
             assert self.process.poll() is None, f"feedback-service exited:\n{self.log_path.read_text()[-3000:]}"
             log = self.log_path.read_text()
             assert time.monotonic() < deadline, f"{text!r} not {count}x in the log:\n{log[-3000:]}"
-            time.sleep(0.1)  # polling a child process's log
+            time.sleep(0.1)  # ok: polling a child process's log
 
     def again(self) -> "ServiceProcess":
         """The same replica (the same data folder and flags) to start again, on a new port."""
@@ -157,7 +157,7 @@ class FaultyProxy:
                     return
                 if proxy.fault == "slow-otlp-big" and self.path == "/v1/traces" and len(body) > proxy.big_batch_bytes:
                     proxy.faults_served += 1
-                    time.sleep(proxy.slow_seconds)  # the fault itself: MLflow slow on a big batch (it still stores it)
+                    time.sleep(proxy.slow_seconds)  # ok: the fault itself: MLflow slow on a big batch
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 reply = httpx.request(  # never through a proxy itself (a test may set HTTP_PROXY to this one)
                     self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=60, trust_env=False

@@ -260,7 +260,7 @@ def poll_until_settled(client, **which) -> FeedbackStatus:
     deadline, pause = time.monotonic() + 30, 0.01
     while (status := client.get_feedback_status(**which)).state == FeedbackState.PENDING:
         assert time.monotonic() < deadline, f"still PENDING after 30 s: {which}"
-        time.sleep(pause)  # between polls only: what ends the loop is the state the service reports
+        time.sleep(pause)  # ok: between polls only: what ends the loop is the state the service reports
         pause = min(pause * 2, 0.25)
     return status
 

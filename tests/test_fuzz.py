@@ -73,7 +73,7 @@ class Fuzzed:
             give_up = time.monotonic() + 30
             while (status := self.replica.feedback.GetFeedbackStatus(request, timeout=5)).state == PENDING:
                 assert time.monotonic() < give_up, f"still pending: {request}"
-                time.sleep(0.05)  # polling an outcome, not waiting for one to be likely
+                time.sleep(0.05)  # ok: polling an outcome, not waiting for one to be likely
             assert status.state in (feedback_pb2.FEEDBACK_STATE_STORED, feedback_pb2.FEEDBACK_STATE_EXPIRED), status
             if status.state == feedback_pb2.FEEDBACK_STATE_STORED:
                 stored.update(status.assessment_ids.values())

@@ -222,7 +222,7 @@ def test_a_holder_that_renews_keeps_its_entries_past_the_lease(pg_url):
         await holder.add_trace(JournaledTrace("tr-1", "", b"span", 1.0))
         taken = []
         for _ in range(8):  # 2.4 s: past two leases, renewed three times per lease as the keeper does
-            await asyncio.sleep(0.3)  # time passing is what is tested: the lease would have ended
+            await asyncio.sleep(0.3)  # ok: time passing is what is tested: the lease would have ended
             await holder.renew()
             taken += (await other.claim())[0]
         await holder.close()

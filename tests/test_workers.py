@@ -90,7 +90,7 @@ def lingering_in_group(pgid: int, grace_seconds: float = 5.0) -> list[str]:
     resource tracker leaves on its own once the service's end closes its pipe: a moment later."""
     give_up = time.monotonic() + grace_seconds
     while (alive := live_processes_in_group(pgid)) and time.monotonic() < give_up:
-        time.sleep(0.05)  # polling an outcome: processes exiting
+        time.sleep(0.05)  # ok: polling an outcome: processes exiting
     return alive
 
 
