@@ -7,6 +7,7 @@ is stored reads MLflow.
 """
 
 import asyncio
+import time
 import uuid
 
 import pytest
@@ -132,8 +133,12 @@ def test_votes_written_while_more_of_their_trace_are_due_are_read_back_once_with
         metrics = Metrics()
         engine = FeedbackEngine(gateway, journal, InflightTraces(), metrics, 600, 60, 3600, 30)
         units = []
-        for rater, value in (("r-1", True), ("r-2", True), ("r-1", False)):
-            feedback = FeedbackInput("user_feedback", value, source_id=rater, request_id=str(uuid.uuid4()))
+        # Voted a millisecond apart: within one, votes are ordered by assessment id (votes.py), not sent order.
+        voted_ms = int(time.time() * 1000)
+        for offset, (rater, value) in enumerate((("r-1", True), ("r-2", True), ("r-1", False))):
+            feedback = FeedbackInput(
+                "user_feedback", value, source_id=rater, request_id=str(uuid.uuid4()), client_time_ms=voted_ms + offset
+            )
             recorded = await engine.intake.submit(Target(trace_id), [feedback], wait=False, deadline=None)
             units.append(engine.attacher.get(recorded.assessment_ids["user_feedback"]))
         reads = lambda: metrics.registry.get_sample_value(READS)  # noqa: E731
@@ -147,7 +152,6 @@ def test_votes_written_while_more_of_their_trace_are_due_are_read_back_once_with
         await gateway.close()
 
     asyncio.run(scenario())
-    # The three were submitted within a millisecond or two: their create times may tie, so no order is asserted.
     stored = assessments(mlflow_client, trace_id)
     assert sorted((a.source.source_id, a.value, a.valid) for a in stored) == [
         ("r-1", False, True), ("r-1", True, False), ("r-2", True, True)
