@@ -44,12 +44,12 @@ from benchmark import fmt, free_port, group_cpu_seconds, machine_info  # noqa: E
 from durability import Service  # noqa: E402
 from test_tls import issue, make_ca  # noqa: E402
 
-from limits.aio.storage import MemoryStorage, Storage  # noqa: E402
+from limits.aio.storage import MemoryStorage  # noqa: E402
 
 from genaifeedback.service.domain.feedback_tokens import FeedbackTokens  # noqa: E402
 from genaifeedback.service.domain.rate_limits import RateLimits  # noqa: E402
 from genaifeedback.service.domain.token_keys import TokenKeys  # noqa: E402
-from genaifeedback.service.domain.window_counts import WindowCounts  # noqa: E402
+from genaifeedback.service.domain.window_counts import Counts, SharedCounts, WindowCounts  # noqa: E402
 from genaifeedback.service.metrics import Metrics  # noqa: E402
 from genaifeedback.service.process.embedded_mlflow import EmbeddedMlflowServer  # noqa: E402
 from genaifeedback.service.transport.auth.jwt_identity import JwksFile, JwtIdentity  # noqa: E402
@@ -191,8 +191,8 @@ def limit_costs() -> None:
     print("\n# Rate limit bookkeeping in-process (us per feedback write: per principal, per user, per trace)")
     print(f"{'traces in a window':>20} {'limits MemoryStorage':>21} {'WindowCounts':>13}")
 
-    async def per_call(storage: Storage, traces: int) -> float:
-        limits = RateLimits(storage, HIGH_LIMIT, None, HIGH_LIMIT, HIGH_LIMIT, 0, Metrics())
+    async def per_call(counts: Counts, traces: int) -> float:
+        limits = RateLimits(counts, HIGH_LIMIT, None, HIGH_LIMIT, HIGH_LIMIT, 0, Metrics())
         calls = 10_000
         started = time.perf_counter()
         for n in range(calls):
@@ -202,7 +202,7 @@ def limit_costs() -> None:
         return (time.perf_counter() - started) / calls * 1e6
 
     for traces in (32, 2_000, 20_000):
-        library, ours = asyncio.run(per_call(MemoryStorage(), traces)), asyncio.run(per_call(WindowCounts(), traces))
+        library, ours = asyncio.run(per_call(SharedCounts(MemoryStorage()), traces)), asyncio.run(per_call(WindowCounts(), traces))
         print(f"{traces:>20,} {library:21.1f} {ours:13.1f}")
 
 

@@ -15,14 +15,13 @@ import uuid
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from limits.aio.strategies import FixedWindowRateLimiter
 
 import scripted_generators
 from auth_support import error_info, journaled_units, refusal
 from conftest import free_port
 from genaifeedback.service.domain import rate_limits
 from genaifeedback.service.domain.rate_limits import parse_limit
-from genaifeedback.service.domain.window_counts import WindowCounts
+from genaifeedback.service.domain.window_counts import Refusal, Take, WindowCounts
 from genaifeedback.service.process.config import Settings
 from genaifeedback.service.transport.auth import policy as policy_file
 from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
@@ -309,28 +308,27 @@ def test_window_counts_free_a_window_at_its_end_and_hold_only_open_windows():
 async def window_counts_scenario() -> None:
     clock = Clock()
     counts = WindowCounts(clock)
-    limiter = FixedWindowRateLimiter(counts)
     three_per_minute = parse_limit("3/minute")
 
-    assert [await limiter.hit(three_per_minute, "alice") for _ in range(4)] == [True, True, True, False]
+    def take(*keys: str) -> list[Take]:
+        return [(three_per_minute, (key,)) for key in keys]
+
+    assert [await counts.take(take("alice")) for _ in range(4)] == [None, None, None, Refusal(0, clock.now + 60)]
     clock.now += 30
-    assert await limiter.hit(three_per_minute, "bob")  # bob's window starts now, 30 s after alice's
-    assert not await limiter.test(three_per_minute, "alice")
-    stats = await limiter.get_window_stats(three_per_minute, "alice")
-    assert (stats.reset_time, stats.remaining) == (clock.now + 30, 0)  # the RetryInfo refused callers get
+    assert await counts.take(take("bob")) is None  # bob's window starts now, 30 s after alice's
+    # alice's end is the RetryInfo refused callers get; a refused take counts nothing, not even bob
+    assert await counts.take(take("bob", "alice")) == Refusal(1, clock.now + 30)
+    assert [await counts.take(take("bob")) for _ in range(3)] == [None, None, Refusal(0, clock.now + 60)]
 
     clock.now += 30  # alice's window has ended; bob's has not
-    assert await limiter.test(three_per_minute, "alice")
-    assert await limiter.hit(three_per_minute, "alice")  # a new window: one hit in it
-    assert (await limiter.get_window_stats(three_per_minute, "alice")).remaining == 2
-    assert (await limiter.get_window_stats(three_per_minute, "bob")).remaining == 2
+    assert await counts.take(take("bob")) == Refusal(0, clock.now + 30)
+    assert await counts.take(take("alice")) is None  # a new window: one hit in it
+    assert [await counts.take(take("alice")) for _ in range(3)] == [None, None, Refusal(0, clock.now + 60)]
 
     # Thousands of one-off keys (per trace) are dropped once their windows end, not kept.
     for n in range(5000):
-        await limiter.hit(three_per_minute, f"trace-{n}")
+        await counts.take(take(f"trace-{n}"))
     assert len(counts) == 5002
     clock.now += 61
-    await limiter.hit(three_per_minute, "carol")
+    await counts.take(take("carol"))
     assert len(counts) == 1
-    await limiter.clear(three_per_minute, "carol")
-    assert await limiter.test(three_per_minute, "carol") and len(counts) == 0

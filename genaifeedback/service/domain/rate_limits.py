@@ -9,14 +9,13 @@ callers would let one through. The elastic-expiry variant, gone since limits 4, 
 further with every refused hit, so a delay sent would not hold.) The price: up to 2L calls may
 pass within one window's length across a boundary.
 
-Counts live in this replica's memory (window_counts.py) unless --rate-limit-storage-uri names a
-Redis shared by the replicas: then a limit is exact across them. Open streams are always this
-replica's own. With no limit configured nothing here runs at all (the defaults).
+Counts live in this replica's memory unless --rate-limit-storage-uri names a Redis shared by the
+replicas: then a limit is exact across them (window_counts.py has both). Open streams are always
+this replica's own. With no limit configured nothing here runs at all (the defaults).
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections import Counter
@@ -26,23 +25,18 @@ from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
-from limits.aio.strategies import FixedWindowRateLimiter
-from limits.errors import StorageError
 from limits.storage import storage_from_string
 
 from genaifeedback.service.domain.errors import RateLimited, TooManyStreams
-from genaifeedback.service.domain.window_counts import WindowCounts
+from genaifeedback.service.domain.window_counts import Counts, SharedCounts, Take, WindowCounts
 from genaifeedback.service.metrics import Metrics
 
 if TYPE_CHECKING:
     from genaifeedback.service.process.config import Settings
 
-logger = logging.getLogger(__name__)
-
 MEMORY_URI = "memory://"
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 STREAM_RETRY_SECONDS = 1.0  # a stream's end cannot be foreseen: a short, fixed delay
-STORAGE_WARNING_SECONDS = 60.0  # a shared store that is down: warn at most this often
 MAX_SUBJECT_CHARS = 200  # ErrorInfo metadata stays small (a principal or user id is bounded, but long)
 # A principal's own limit for a scope (from the policy file), or None: the default applies.
 PrincipalLimits = Callable[[str, str], str | None]
@@ -63,19 +57,19 @@ def check_storage_uri(uri: str) -> str:
     return uri
 
 
-def storage_for(uri: str) -> Storage:
+def counts_for(uri: str) -> Counts:
     if uri == MEMORY_URI:
         return WindowCounts()
-    # Storage errors surface as StorageError: a store that is down lets calls through (see _hit).
+    # Storage errors surface as StorageError: a store that is down lets calls through (SharedCounts).
     storage = storage_from_string("async+" + uri, wrap_exceptions=True, implementation="redispy")
     assert isinstance(storage, Storage)
-    return storage
+    return SharedCounts(storage)
 
 
 class RateLimits:
     def __init__(
         self,
-        storage: Storage,
+        counts: Counts,
         per_principal: str,
         principal_limits: PrincipalLimits | None,
         per_user: str,
@@ -83,7 +77,7 @@ class RateLimits:
         max_streams: int,
         metrics: Metrics,
     ):
-        self._limiter = FixedWindowRateLimiter(storage)
+        self._counts = counts
         self._default = parse_limit(per_principal) if per_principal else None
         self._principal_limits = principal_limits
         self._per_user = parse_limit(per_user) if per_user else None
@@ -92,7 +86,6 @@ class RateLimits:
         self._metrics = metrics
         self._parsed: dict[str, RateLimitItem] = {}
         self._open_streams: Counter[str] = Counter()
-        self._storage_warned = -math.inf
 
     def _principal_limit(self, principal: str, scope: str) -> RateLimitItem | None:
         own = self._principal_limits(principal, scope) if self._principal_limits and scope else None
@@ -106,18 +99,18 @@ class RateLimits:
         """Counts a call under the principal's limit for the scope; RateLimited if it is over."""
         limit = self._principal_limit(principal, scope)
         if limit is not None:
-            await self._hit(limit, "principal", principal, scope)
+            await self._take([(limit, ("principal", principal, scope))])
 
     async def feedback_write(self, user_id: str, trace_key: str) -> None:
         """Counts a feedback write for the token's user (if any) and for the trace; RateLimited if
         either is over. Both are looked at before either is counted, so a refusal counts nothing."""
-        candidates = [(self._per_user, "user", user_id), (self._per_trace, "trace", trace_key)]
-        checks = [(limit, kind, key) for limit, kind, key in candidates if limit is not None and key]
-        for limit, kind, key in checks:
-            if not await self._test(limit, kind, key):
-                await self._refuse(limit, kind, key)
-        for limit, kind, key in checks:
-            await self._hit(limit, kind, key)
+        takes: list[Take] = []
+        if self._per_user is not None and user_id:
+            takes.append((self._per_user, ("user", user_id)))
+        if self._per_trace is not None and trace_key:
+            takes.append((self._per_trace, ("trace", trace_key)))
+        if takes:
+            await self._take(takes)
 
     @contextmanager
     def stream(self, principal: str) -> Iterator[None]:
@@ -142,28 +135,12 @@ class RateLimits:
             if not self._open_streams[principal]:
                 del self._open_streams[principal]
 
-    async def _test(self, limit: RateLimitItem, kind: str, *key: str) -> bool:
-        try:
-            return await self._limiter.test(limit, kind, *key)
-        except StorageError as error:
-            self._storage_down(error)
-            return True
-
-    async def _hit(self, limit: RateLimitItem, kind: str, *key: str) -> None:
-        try:
-            allowed = await self._limiter.hit(limit, kind, *key)
-        except StorageError as error:
-            self._storage_down(error)
+    async def _take(self, takes: list[Take]) -> None:
+        refusal = await self._counts.take(takes)
+        if refusal is None:
             return
-        if not allowed:
-            await self._refuse(limit, kind, *key)
-
-    async def _refuse(self, limit: RateLimitItem, kind: str, *key: str) -> None:
-        try:
-            reset = (await self._limiter.get_window_stats(limit, kind, *key)).reset_time
-        except StorageError:
-            reset = time.time() + limit.get_expiry()
-        delay = max(math.ceil((reset - time.time()) * 1000), 1) / 1000  # whole ms, never early
+        limit, (kind, *key) = takes[refusal.position]
+        delay = max(math.ceil((refusal.retry_at - time.time()) * 1000), 1) / 1000  # whole ms, never early
         self._metrics.rate_limited.labels(limit=kind).inc()
         subject = _short(f"{kind}:{key[0]}")
         described = f"{limit.amount} per {limit.multiples} {limit.GRANULARITY.name}"
@@ -179,13 +156,6 @@ class RateLimits:
             limit=described,
             retry_after_seconds=delay,
         )
-
-    def _storage_down(self, error: StorageError) -> None:
-        # Limits protect the service; a store that is down must not take it down too: calls pass.
-        now = time.monotonic()
-        if now - self._storage_warned >= STORAGE_WARNING_SECONDS:
-            self._storage_warned = now
-            logger.warning("rate limit storage failed, calls are let through unlimited: %s", error.storage_error)
 
 
 def _short(value: str) -> str:
@@ -203,7 +173,7 @@ def build(settings: Settings, principal_limits: PrincipalLimits | None, metrics:
     if principal_limits is None and not any(configured):
         return None
     return RateLimits(
-        storage_for(settings.rate_limit_storage_uri),
+        counts_for(settings.rate_limit_storage_uri),
         settings.rate_limit_per_principal,
         principal_limits,
         settings.rate_limit_per_token_user,

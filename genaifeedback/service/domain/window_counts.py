@@ -1,75 +1,120 @@
-"""This replica's rate-limit counts, in memory, for the `limits` library's fixed-window strategy.
+"""Rate-limit counts: fixed windows, each starting at a key's first hit. Two stores with one method,
+`take`: this replica's memory (the default), or a store the replicas share through the `limits`
+library (Redis).
 
-limits' own async MemoryStorage starts a task on every hit that walks every key to expire old ones,
-and takes a lock per key: a feedback write's bookkeeping grew from 26 µs with 32 traces written to
-in a window to 0.3 ms with 2,000 and 0.85 ms with 20,000 (`make bench-ack` prints it). Here the
-windows' ends are kept in a heap, and each hit first drops the windows that have ended: no task, no
-lock (the event loop is the counts' one owner and nothing here awaits), and memory bounded by the
-keys hit within one window's length: 15 µs a write at any of those sizes.
+In memory, neither limits' async MemoryStorage nor its strategy layer is used. The storage starts a
+task on every hit that walks every key: a feedback write's bookkeeping grew from 26 µs with 32
+traces written to in a window to 0.85 ms with 20,000. The strategy builds a key string per limit
+and hit, and awaits the storage for each test and each hit: that cost more in a service under load
+than the counting itself. Here a take is one call: the windows' ends are kept in a heap, each take
+first drops the windows that have ended, and nothing awaits or locks (the event loop is the counts'
+one owner). Memory is bounded by the keys hit within one window's length. `make bench-ack` prints
+both costs.
 """
 
 from __future__ import annotations
 
 import heapq
+import logging
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, Protocol
 
+from limits import RateLimitItem
 from limits.aio.storage import Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
+
+logger = logging.getLogger(__name__)
+
+STORAGE_WARNING_SECONDS = 60.0  # a shared store that is down: warn at most this often
+
+# One count to take: the limit, and the key it counts under (a kind, then who or what: ("trace", id)).
+Take = tuple[RateLimitItem, tuple[str, ...]]
+_Slot = tuple[tuple[str, ...], int, int]  # a key, and its limit's amount and window seconds
 
 
-class WindowCounts(Storage):
-    STORAGE_SCHEME = None  # made directly (rate_limits.storage_for), never from a URI
+class Refusal(NamedTuple):
+    position: int  # which of the takes is over its limit
+    retry_at: float  # epoch seconds: the end of its window, when the refused caller may try again
+
+
+class Counts(Protocol):
+    async def take(self, takes: Sequence[Take]) -> Refusal | None:
+        """One hit on every take's key if each is under its limit; else counts nothing (in memory;
+        a shared store may have counted the ones before) and says which is over."""
+        ...
+
+
+class WindowCounts:
+    """This replica's counts, in memory."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        super().__init__()
         self._clock = clock  # epoch seconds: a window's end is also the RetryInfo callers get
-        self._windows: dict[str, tuple[float, int]] = {}  # key -> (its window's end, hits in it)
-        self._by_end: list[tuple[float, str]] = []  # (end, key), earliest first; stale entries skipped
+        # (key, amount, seconds) -> (its window's end, hits in it). Not keyed by the limit itself:
+        # its __hash__ is Python code, run on every lookup; a changed limit starts a new window.
+        self._windows: dict[_Slot, tuple[float, int]] = {}
+        self._by_end: list[tuple[float, _Slot]] = []  # (end, slot), earliest first; stale entries skipped
 
-    @property
-    def base_exceptions(self) -> type[Exception]:
-        return ValueError  # nothing here fails; limits wants the type its wrapper catches
+    async def take(self, takes: Sequence[Take]) -> Refusal | None:
+        now = self._clock()
+        self._drop_ended(now)
+        slots = [(key, limit.amount, limit.get_expiry()) for limit, key in takes]
+        windows = [self._windows.get(slot) for slot in slots]
+        for index, (slot, window) in enumerate(zip(slots, windows, strict=True)):
+            if window is not None and window[1] >= slot[1]:
+                return Refusal(index, window[0])
+        for slot in slots:
+            window = self._windows.get(slot)
+            if window is None:  # the first hit starts the key's window
+                window = (now + slot[2], 0)
+                heapq.heappush(self._by_end, (window[0], slot))
+            self._windows[slot] = (window[0], window[1] + 1)
+        return None
 
     def _drop_ended(self, now: float) -> None:
         while self._by_end and self._by_end[0][0] <= now:
-            end, key = heapq.heappop(self._by_end)
-            window = self._windows.get(key)
+            end, slot = heapq.heappop(self._by_end)
+            window = self._windows.get(slot)
             if window is not None and window[0] == end:  # not a window that has started again since
-                del self._windows[key]
-
-    def _open(self, key: str) -> tuple[float, int]:
-        """The key's window if it has not ended: (end, hits); else (0, 0)."""
-        window = self._windows.get(key, (0.0, 0))
-        return window if window[0] > self._clock() else (0.0, 0)
-
-    async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        now = self._clock()
-        self._drop_ended(now)
-        window = self._windows.get(key)
-        if window is None:  # the first hit starts the key's window
-            window = (now + expiry, 0)
-            heapq.heappush(self._by_end, (window[0], key))
-        self._windows[key] = (window[0], window[1] + amount)
-        return window[1] + amount
-
-    async def get(self, key: str) -> int:
-        return self._open(key)[1]
-
-    async def get_expiry(self, key: str) -> float:
-        return self._open(key)[0] or self._clock()
-
-    async def check(self) -> bool:
-        return True
-
-    async def reset(self) -> int:
-        cleared = len(self._windows)
-        self._windows.clear()
-        self._by_end.clear()
-        return cleared
-
-    async def clear(self, key: str) -> None:
-        self._windows.pop(key, None)  # its heap entry is now stale
+                del self._windows[slot]
 
     def __len__(self) -> int:
         """Keys whose window has not been dropped yet (what the counts hold in memory)."""
         return len(self._windows)
+
+
+class SharedCounts:
+    """Counts in a store shared by the replicas, through limits' fixed-window strategy: exact across
+    replicas. A store that is down lets calls through (limits protect the service; a store that is
+    down must not take it down too), with a warning at most once a minute."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._warned = -math.inf
+
+    async def take(self, takes: Sequence[Take]) -> Refusal | None:
+        try:
+            if len(takes) > 1:  # several: look at all before counting any
+                for index, (limit, key) in enumerate(takes):
+                    if not await self._limiter.test(limit, *key):
+                        return Refusal(index, await self._reset(limit, key))
+            for index, (limit, key) in enumerate(takes):
+                if not await self._limiter.hit(limit, *key):
+                    return Refusal(index, await self._reset(limit, key))
+        except StorageError as error:
+            self._storage_down(error)
+        return None
+
+    async def _reset(self, limit: RateLimitItem, key: tuple[str, ...]) -> float:
+        try:
+            return (await self._limiter.get_window_stats(limit, *key)).reset_time
+        except StorageError:
+            return time.time() + limit.get_expiry()
+
+    def _storage_down(self, error: StorageError) -> None:
+        now = time.monotonic()
+        if now - self._warned >= STORAGE_WARNING_SECONDS:
+            self._warned = now
+            logger.warning("rate limit storage failed, calls are let through unlimited: %s", error.storage_error)
