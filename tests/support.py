@@ -1,5 +1,9 @@
 """Small helpers shared by the service tests."""
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -68,3 +72,13 @@ def metric(service, name: str, **labels: str) -> float:
     """A sample of the service's Prometheus metrics, as its /metrics endpoint would show it."""
     value = service.app.metrics.registry.get_sample_value(name, labels or None)
     return 0.0 if value is None else value
+
+
+def eventually(check: Callable[[], Any], within_seconds: float = 5.0) -> Any:
+    """check()'s first truthy result, asked again until `within_seconds` have passed: for what the
+    service does within a set time rather than at once (a changed key file: within a second)."""
+    deadline = time.monotonic() + within_seconds
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"not within {within_seconds} s"
+        time.sleep(0.05)  # ok: polling an outcome
+    return result

@@ -11,10 +11,10 @@ The file (TOML, or JSON if its name ends in `.json`) lists keys, newest first:
     not_after = 2026-12-15T00:00:00Z    # the end of its grace: refused from then on
 
 The first key signs; every listed key verifies until its `not_after`. A key removed from the
-file verifies nothing. Each use compares the file's modification time, size and inode with the
-last load (one `stat`, no read); a change is read, parsed and checked, and a bad file (a rotation
-caught half way) keeps the last good keys with one warning, so that new keys take effect as soon
-as the file is complete.
+file verifies nothing. At most once a second (recheck.py), a use compares the file's modification
+time, size and inode with the last load (one `stat`, no read); a change is read, parsed and
+checked, and a bad file (a rotation caught half way) keeps the last good keys with one warning, so
+that new keys take effect within a second of the file being complete.
 """
 
 import json
@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from genaifeedback.service.domain.recheck import RECHECK_SECONDS, Recheck
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +130,9 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
 class TokenKeys:
     """The keys in force, from `path`, re-read when the file changes."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, recheck_seconds: float = RECHECK_SECONDS):
         self._path = path
+        self._recheck = Recheck(recheck_seconds)
         self._seen = _signature(path)
         self._keys = parse(path)  # at start a bad file stops the service: raises TokenKeysError
         self._warned_for: tuple[int, int, int] | None = None
@@ -137,6 +140,8 @@ class TokenKeys:
         logger.info("feedback tokens: %d keys from %s, signing with %s", len(keys.keys), path, keys.signing.id)
 
     def current(self) -> KeySet:
+        if not self._recheck.due():
+            return self._keys
         signature = _signature(self._path)
         if signature is not None and signature != self._seen:
             try:

@@ -4,8 +4,8 @@ the keys of a local JWKS file: nothing is fetched per request.
 Fixed algorithms (--jwt-algorithms; never `none`, never an HMAC one: the keys are public), and the
 key the token's `kid` names must be of that algorithm. `iss`, `aud`, `exp` and `sub` are required;
 `sub` is the principal. Clocks may differ by --jwt-leeway-seconds. The file is re-read when it
-changes (a stat per call, as for the TLS files); a file that does not load leaves the previous keys
-in force, with one warning. Tokens are never logged.
+changes (a stat at most once a second: domain/recheck.py); a file that does not load leaves the
+previous keys in force, with one warning. Tokens are never logged.
 
 A backend sends the same token on every call until it renews it, and a signature check costs more
 than the rest of an acknowledgement: a verified token's claims are kept (bounded, least recently
@@ -28,6 +28,7 @@ import jwt
 
 from genaifeedback.service.domain.errors import CredentialsExpired, CredentialsInvalid, CredentialsMissing
 from genaifeedback.service.domain.lru import BoundedLru
+from genaifeedback.service.domain.recheck import RECHECK_SECONDS, Recheck
 from genaifeedback.service.transport.auth.identity import MAX_PRINCIPAL_CHARS, metadata_values
 
 if TYPE_CHECKING:
@@ -56,9 +57,10 @@ class _Keys:
 
 
 class JwksFile:
-    def __init__(self, path: Path, algorithms: Sequence[str]):
+    def __init__(self, path: Path, algorithms: Sequence[str], recheck_seconds: float = RECHECK_SECONDS):
         self.path = path
         self.algorithms = tuple(algorithms)
+        self._recheck = Recheck(recheck_seconds)
         try:
             self._keys = self._load(self._stamp())  # at start, a bad file stops the start
         except OSError as error:
@@ -67,6 +69,8 @@ class JwksFile:
 
     def keys(self) -> dict[str | None, jwt.PyJWK]:
         """The keys in force, re-read first if the file changed (a new dict whenever they change)."""
+        if not self._recheck.due():
+            return self._keys.by_id
         try:
             stamp = self._stamp()
         except OSError as error:  # gone, or caught mid-rotation: keep the keys we have
