@@ -85,8 +85,10 @@ class KeySet:
 
     def verifying(self, key_id: str, now: float) -> SigningKey | None:
         """The key with this id, if it is listed and not past its grace."""
-        key = next((k for k in self.keys if k.id == key_id), None)
-        return key if key is not None and key.usable(now) else None
+        for key in self.keys:
+            if key.id == key_id:
+                return key if key.usable(now) else None
+        return None
 
 
 def parse(path: Path) -> KeySet:

@@ -14,6 +14,8 @@ import logging
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from google.protobuf.message import Message
+
 from genaifeedback.service.domain.errors import ScopeMissing, ServiceError, SourceNotAllowed
 from genaifeedback.service.metrics import Metrics
 from genaifeedback.service.transport.auth import policy as policy_file
@@ -27,7 +29,7 @@ from genaifeedback.service.transport.auth.identity import (
 from genaifeedback.service.transport.auth.jwt_identity import JwksFile, JwksFileError, JwtIdentity
 from genaifeedback.service.transport.auth.policy import Policy, PolicyFileError
 from genaifeedback.service.transport.auth.scopes import Scope
-from genaifeedback.v1 import feedback_pb2
+from genaifeedback.v1 import analytics_pb2, chat_pb2, feedback_pb2
 
 if TYPE_CHECKING:
     from genaifeedback.service.process.config import Settings
@@ -89,10 +91,26 @@ class Access:
         return principal
 
 
+def _source_writers() -> frozenset[type]:
+    """The contract's message types that write feedback for a source: those with a FeedbackSource `source`."""
+    return frozenset(
+        kind
+        for module in (chat_pb2, feedback_pb2, analytics_pb2)
+        for kind in vars(module).values()
+        if isinstance(kind, type)
+        and issubclass(kind, Message)
+        and (field := kind.DESCRIPTOR.fields_by_name.get("source")) is not None
+        and field.message_type is _FEEDBACK_SOURCE
+    )
+
+
+# Looked up by type: reading a message's descriptor on every call cost more than the rest of the check.
+_SOURCE_WRITERS = _source_writers()
+
+
 def _source(request: Any) -> tuple[str, str] | None:
     """(type name, id) of the feedback source a request writes for; None if it writes none."""
-    field = getattr(request, "DESCRIPTOR", None) and request.DESCRIPTOR.fields_by_name.get("source")
-    if field is None or field.message_type is not _FEEDBACK_SOURCE:
+    if type(request) not in _SOURCE_WRITERS:
         return None
     source: feedback_pb2.FeedbackSource = request.source
     type_value = source.type or feedback_pb2.SOURCE_TYPE_HUMAN  # unset means HUMAN, as validation says
