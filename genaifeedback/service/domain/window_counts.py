@@ -42,8 +42,8 @@ class Refusal(NamedTuple):
 
 class Counts(Protocol):
     async def take(self, takes: Sequence[Take]) -> Refusal | None:
-        """One hit on every take's key if each is under its limit; else counts nothing (in memory;
-        a shared store may have counted the ones before) and says which is over."""
+        """One hit on every take's key if each is under its limit; else counts nothing (but a shared
+        store counts a lone take, as limits' hit does) and says which is over."""
         ...
 
 
