@@ -61,10 +61,10 @@ class WindowCounts:
         now = self._clock()
         self._drop_ended(now)
         slots = [(key, limit.amount, limit.get_expiry()) for limit, key in takes]
-        windows = [self._windows.get(slot) for slot in slots]
-        for index, (slot, window) in enumerate(zip(slots, windows, strict=True)):
+        for position, slot in enumerate(slots):
+            window = self._windows.get(slot)
             if window is not None and window[1] >= slot[1]:
-                return Refusal(index, window[0])
+                return Refusal(position, window[0])
         for slot in slots:
             window = self._windows.get(slot)
             if window is None:  # the first hit starts the key's window
